@@ -1,0 +1,36 @@
+/**
+ * The UXMate Sessions API contract: types generated from openapi.yaml, and short names for the
+ * ones every caller uses.
+ *
+ * @example
+ * ```ts
+ * import type { Session, paths } from '@uxmate/contract'
+ * const ready = (session: Session) => session.status === 'Ready'
+ * ```
+ */
+import type { components, operations } from './generated/schema.ts'
+
+export type { components, operations, paths, webhooks } from './generated/schema.ts'
+
+type Schemas = components['schemas']
+
+export type Session = Schemas['Session']
+export type SessionStatus = Schemas['SessionStatus']
+export type SessionError = Schemas['SessionError']
+export type SessionSummary = Schemas['SessionSummary']
+export type Message = Schemas['Message']
+export type MessageRole = Schemas['MessageRole']
+export type FileMetadata = Schemas['FileMetadata']
+export type Agent = Schemas['Agent']
+export type GetSessionsResponse = Schemas['GetSessionsResponse']
+export type GroupedSessionsResponse = Schemas['GroupedSessionsResponse']
+export type UpdateSessionFromTextRequest = Schemas['UpdateSessionFromTextRequest']
+export type CreateSessionFromTextBody = Schemas['Body_create_session_from_text']
+export type HTTPValidationError = Schemas['HTTPValidationError']
+export type ValidationError = Schemas['ValidationError']
+export type ErrorResponse = Schemas['ErrorResponse']
+export type HealthResponse = Schemas['HealthResponse']
+export type ReadinessResponse = Schemas['ReadinessResponse']
+
+/** Every operationId in openapi.yaml. */
+export type OperationId = keyof operations
