@@ -13,10 +13,12 @@ export interface LegacyOperation {
   method: 'get' | 'post' | 'put'
   path: string
   parameters: LegacyParameter[]
-  body?: { contentType: string; fields: Record<string, { required: boolean }> } | {
-    contentType: string
-    schema: string
-  }
+  body?:
+    | { contentType: string; fields: Record<string, { required: boolean }> }
+    | {
+        contentType: string
+        schema: string
+      }
   responses: Record<string, string | null>
 }
 
