@@ -91,13 +91,17 @@ export interface SessionStore {
   /** Ends the session's run: stores the reply, if any, and the final status. */
   finishRun(outcome: RunOutcome): Promise<void>
   /** A page of an agent's sessions, most recently updated first. */
-  listSessions(query: { agentId: string; limit: number; after?: SessionCursor }): Promise<SessionPage>
+  listSessions(query: {
+    agentId: string
+    limit: number
+    after?: SessionCursor
+  }): Promise<SessionPage>
   /** The most recently updated sessions, newest first, optionally of one agent. */
   recentSessions(query: { agentId?: string; limit: number }): Promise<SessionHeader[]>
   getFile(
     sessionId: string,
     fileId: string,
-  ): Promise<{ file: StoredFile; data: Uint8Array } | undefined>
+  ): Promise<{ file: StoredFile; data: Uint8Array<ArrayBuffer> } | undefined>
   /** Marks every `Running` session `Flushed` (code `interrupted`); returns how many. */
   flushInterruptedRuns(now: Date, message: string): Promise<number>
   /** Throws unless the store answers and its schema is up to date. */

@@ -185,7 +185,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description A request id; printable ASCII, at most 128 characters. */
+        /** @description A request id; 1 to 128 letters, digits, `_`, `-` or `=`. */
         RequestId: string;
         /** @description An agent's id. */
         AgentId: string;
@@ -484,10 +484,11 @@ export interface components {
          */
         Prefer: string;
         /**
-         * @description A caller's id for this request, echoed back and written to the server's log.
+         * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+         *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
          * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
          */
-        RequestId: components["schemas"]["RequestId"];
+        RequestId: string;
     };
     requestBodies: never;
     headers: {
@@ -511,7 +512,8 @@ export interface operations {
                  */
                 Prefer?: components["parameters"]["Prefer"];
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -574,7 +576,8 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -602,7 +605,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -643,7 +647,8 @@ export interface operations {
                  */
                 Prefer?: components["parameters"]["Prefer"];
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -713,7 +718,8 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -742,7 +748,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -790,7 +797,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -822,7 +830,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description A caller's id for this request, echoed back and written to the server's log.
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];

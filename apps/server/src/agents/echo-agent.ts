@@ -1,0 +1,45 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Agent, ConversationTurn } from './agent.ts'
+
+/** What the echo agent answers to a user's message: the prompt and the names of its files. */
+export function echoReply(turn: ConversationTurn): string {
+  const files = turn.files.map((file) => file.name)
+  return files.length === 0
+    ? `You said: ${turn.text}`
+    : `You said: ${turn.text} (files: ${files.join(', ')})`
+}
+
+/**
+ * The built-in agent `echo`: answers every prompt deterministically, word by word, so the whole
+ * flow (runs, statuses, streaming) works and can be tested without an LLM.
+ *
+ * @example
+ * ```ts
+ * const agent = createEchoAgent({ delayMs: 0 })
+ * for await (const chunk of agent.reply([{ role: 'user', text: 'hi', files: [] }], signal)) {}
+ * ```
+ */
+export function createEchoAgent(options: { delayMs: number }): Agent {
+  return {
+    profile: {
+      id: 'echo',
+      name: 'Echo',
+      assistant_id: 'echo',
+      assistant_nickname: 'Echo',
+      welcome_message: 'Hi! I repeat what you tell me.',
+      user_initial_message: '',
+      icon: '',
+      visibility_requirements: [],
+    },
+    async *reply(conversation, signal) {
+      const last = conversation.findLast((turn) => turn.role === 'user')
+      if (!last) throw new Error('The conversation has no user message to answer')
+      const words = echoReply(last).split(/(?<=\s)/)
+      for (const word of words) {
+        signal.throwIfAborted()
+        if (options.delayMs > 0) await sleep(options.delayMs, undefined, { signal })
+        yield word
+      }
+    },
+  }
+}

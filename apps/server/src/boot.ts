@@ -1,0 +1,51 @@
+import { join } from 'node:path'
+import { createAgentRegistry } from './agents/agent-registry.ts'
+import { createEchoAgent } from './agents/echo-agent.ts'
+import type { ServerConfig } from './config.ts'
+import { type Clock, systemClock } from './domain/clock.ts'
+import { createSessionsApp, type SessionsApp } from './http/create-app.ts'
+import type { Logger } from './logger.ts'
+import type { SessionStore } from './storage/session-store.ts'
+import { openSqliteStore } from './storage/sqlite/sqlite-store.ts'
+
+export interface BootedServer extends SessionsApp {
+  store: SessionStore
+  /** Stops runs (after `config.shutdownTimeoutMs`) and closes the store. */
+  close(): Promise<void>
+}
+
+/** Where the SQLite file is: `DATABASE_URL=sqlite:<path>`, or `<DATA_DIR>/uxmate.sqlite`. */
+export function sqlitePath(config: ServerConfig): string {
+  return config.databaseUrl?.slice('sqlite:'.length) || join(config.dataDir, 'uxmate.sqlite')
+}
+
+/**
+ * Opens the store, applies migrations, flushes runs a previous process left `Running`, and
+ * builds the app: everything the entry point needs before it listens.
+ *
+ * @example
+ * ```ts
+ * const server = await bootServer(loadConfig(process.env), createJsonLogger('info'))
+ * serve({ fetch: server.app.fetch, port: 8000 })
+ * ```
+ */
+export async function bootServer(
+  config: ServerConfig,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<BootedServer> {
+  const store = openSqliteStore(sqlitePath(config))
+  await store.migrate()
+  const flushed = await store.flushInterruptedRuns(clock.now(), 'The server stopped during the run')
+  if (flushed > 0) logger.warn('flushed runs interrupted by a restart', { sessions: flushed })
+  const agents = createAgentRegistry([createEchoAgent({ delayMs: config.echoDelayMs })])
+  const sessionsApp = createSessionsApp({ store, agents, config, logger, clock })
+  return {
+    ...sessionsApp,
+    store,
+    async close() {
+      await sessionsApp.shutdown(config.shutdownTimeoutMs)
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest'
+import { titleFromPrompt } from './session-title.ts'
+
+describe('titleFromPrompt', () => {
+  it('keeps a short prompt, with white space folded', () => {
+    expect(titleFromPrompt('  Plan a\n\tuser   interview ')).toBe('Plan a user interview')
+  })
+
+  it('cuts a long prompt at a word boundary, within 60 characters', () => {
+    const prompt =
+      'Summarise the attached interview notes and list the three biggest onboarding problems'
+    const title = titleFromPrompt(prompt)
+    expect(title).toBe('Summarise the attached interview notes and list the three…')
+    expect(title.length).toBeLessThanOrEqual(60)
+  })
+
+  it('cuts a single overlong word where it must', () => {
+    expect(titleFromPrompt('x'.repeat(100))).toBe(`${'x'.repeat(59)}…`)
+  })
+
+  it('counts characters, not UTF-16 units', () => {
+    const title = titleFromPrompt('😀'.repeat(70))
+    expect(Array.from(title)).toHaveLength(60)
+  })
+})

@@ -1,0 +1,62 @@
+import type { Agent as AgentProfile, Message, Session, SessionSummary } from '@uxmate/contract'
+import type { AgentRegistry } from '../agents/agent-registry.ts'
+import type { MessageRecord, SessionHeader, SessionRecord } from '../storage/session-store.ts'
+
+/** The wire form of a stored message. Typed by the contract: a renamed field does not compile. */
+export function toMessage(sessionId: string, message: MessageRecord): Message {
+  const wire: Message = {
+    id: message.id,
+    role: message.role,
+    text: message.text,
+    created_at: message.createdAt.toISOString(),
+  }
+  if (message.files.length > 0) {
+    wire.files = message.files.map((file) => ({
+      id: file.id,
+      name: file.name,
+      content_type: file.contentType,
+      size: file.size,
+      sha256: file.sha256,
+      url: `/sessions/${sessionId}/files/${file.id}`,
+    }))
+  }
+  return wire
+}
+
+export function toSession(session: SessionRecord): Session {
+  const wire: Session = {
+    id: session.id,
+    agent_id: session.agentId,
+    name: session.name,
+    created_at: session.createdAt.toISOString(),
+    updated_at: session.updatedAt.toISOString(),
+    status: session.status,
+    routine_id: session.routineId,
+    messages: session.messages.map((message) => toMessage(session.id, message)),
+  }
+  if (session.error) wire.error = session.error
+  return wire
+}
+
+/** An agent that sessions still name but the configuration no longer has. */
+function unknownAgent(id: string): AgentProfile {
+  return {
+    id,
+    name: id,
+    assistant_id: id,
+    assistant_nickname: id,
+    welcome_message: '',
+    user_initial_message: '',
+    icon: '',
+    visibility_requirements: [],
+  }
+}
+
+export function toSummary(session: SessionHeader, agents: AgentRegistry): SessionSummary {
+  return {
+    id: session.id,
+    agent: agents.get(session.agentId)?.profile ?? unknownAgent(session.agentId),
+    updated_at: session.updatedAt.toISOString(),
+    name: session.name,
+  }
+}

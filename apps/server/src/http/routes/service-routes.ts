@@ -1,0 +1,30 @@
+import { Hono } from 'hono'
+import type { SessionStore } from '../../storage/session-store.ts'
+import { typedJson } from '../typed-json.ts'
+
+export interface ServiceRoutesOptions {
+  store: SessionStore
+  /** True once shutdown has begun: the load balancer should stop sending traffic. */
+  isShuttingDown: () => boolean
+}
+
+/** Liveness and readiness probes. */
+export function serviceRoutes({ store, isShuttingDown }: ServiceRoutesOptions): Hono {
+  return new Hono()
+    .get('/health', (c) => typedJson(c, 'get_health', 200, { status: 'ok' }))
+    .get('/ready', async (c) => {
+      const checks: Record<string, string> = {}
+      try {
+        await store.checkReady()
+        checks.store = 'ok'
+        checks.migrations = 'ok'
+      } catch (error) {
+        checks.store = error instanceof Error ? error.message : 'unreachable'
+      }
+      if (isShuttingDown()) checks.shutdown = 'in progress'
+      const ready = Object.values(checks).every((value) => value === 'ok')
+      return ready
+        ? typedJson(c, 'get_readiness', 200, { status: 'ready', checks })
+        : typedJson(c, 'get_readiness', 503, { status: 'not_ready', checks })
+    })
+}

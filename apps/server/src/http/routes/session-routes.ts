@@ -1,0 +1,134 @@
+import { openapiDocument } from '@uxmate/contract/document'
+import { Hono } from 'hono'
+import type { AgentRegistry } from '../../agents/agent-registry.ts'
+import type { BodyLimits } from '../../config.ts'
+import type { Clock } from '../../domain/clock.ts'
+import { decodeCursor, encodeCursor } from '../../domain/page-cursor.ts'
+import { groupByRecency, isKnownTimeZone } from '../../domain/recency-buckets.ts'
+import type { SessionService, TurnOptions } from '../../domain/session-service.ts'
+import type { SessionStore } from '../../storage/session-store.ts'
+import { contentDisposition, safeContentType } from '../download-headers.ts'
+import { toSession, toSummary } from '../presenters.ts'
+import { typedJson } from '../typed-json.ts'
+import { createOpenApiValidator, validationError } from '../validation/index.ts'
+
+export interface SessionRoutesOptions {
+  sessions: SessionService
+  store: SessionStore
+  agents: AgentRegistry
+  clock: Clock
+  limits: BodyLimits
+}
+
+/** RFC 7240: does the request prefer not to wait? */
+function turnOptions(prefer: string | undefined): TurnOptions {
+  const preferences = (prefer ?? '').split(',').map((item) => item.trim().toLowerCase())
+  return { respondAsync: preferences.includes('respond-async') }
+}
+
+function turnHeaders(options: TurnOptions): Record<string, string> {
+  return options.respondAsync ? { 'Preference-Applied': 'respond-async' } : {}
+}
+
+/** The Sessions operations of openapi.yaml. */
+export function sessionRoutes(options: SessionRoutesOptions): Hono {
+  const { sessions, store, agents, clock } = options
+  const validator = createOpenApiValidator(openapiDocument, options.limits)
+
+  return new Hono()
+    .post('/sessions/text', validator.for('create_session_from_text'), async (c) => {
+      const form = c.req.valid('form')
+      const turn = turnOptions(c.req.header('Prefer'))
+      const session = await sessions.create(
+        {
+          agentId: form.agent_id,
+          text: form.text_prompt,
+          files: form.files.map(({ name, contentType, data, size, sha256 }) => ({
+            name,
+            contentType,
+            data,
+            size,
+            sha256,
+          })),
+        },
+        turn,
+      )
+      if (session === 'agent_not_found')
+        return typedJson(c, 'create_session_from_text', 404, { detail: 'Agent not found' })
+      return turn.respondAsync
+        ? typedJson(c, 'create_session_from_text', 202, toSession(session), turnHeaders(turn))
+        : typedJson(c, 'create_session_from_text', 200, toSession(session))
+    })
+
+    .get('/sessions/grouped', validator.for('get_grouped_sessions'), async (c) => {
+      const { tz = 'UTC', agent_id, limit = 100 } = c.req.valid('query')
+      if (!isKnownTimeZone(tz))
+        return typedJson(
+          c,
+          'get_grouped_sessions',
+          422,
+          validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz),
+        )
+      const recent = await store.recentSessions({ agentId: agent_id, limit })
+      const groups = groupByRecency(recent, clock.now(), tz)
+      const time_to_sessions = Object.fromEntries(
+        [...groups].map(([bucket, list]) => [bucket, list.map((s) => toSummary(s, agents))]),
+      )
+      return typedJson(c, 'get_grouped_sessions', 200, { time_to_sessions })
+    })
+
+    .get('/sessions/:session_id', validator.for('get_session'), async (c) => {
+      const { session_id } = c.req.valid('param')
+      const session = await store.getSession(session_id)
+      if (!session) return typedJson(c, 'get_session', 404, { detail: 'Session not found' })
+      return typedJson(c, 'get_session', 200, toSession(session))
+    })
+
+    .put('/sessions/:session_id', validator.for('update_session'), async (c) => {
+      const { session_id } = c.req.valid('param')
+      const { text_prompt } = c.req.valid('json')
+      const turn = turnOptions(c.req.header('Prefer'))
+      const session = await sessions.continue(session_id, text_prompt, turn)
+      if (session === 'not_found')
+        return typedJson(c, 'update_session', 404, { detail: 'Session not found' })
+      if (session === 'agent_not_found')
+        return typedJson(c, 'update_session', 404, { detail: 'Agent not found' })
+      if (session === 'busy')
+        return typedJson(c, 'update_session', 409, {
+          detail: 'A run is in progress for this session; wait until it leaves Running',
+        })
+      return turn.respondAsync
+        ? typedJson(c, 'update_session', 202, toSession(session), turnHeaders(turn))
+        : typedJson(c, 'update_session', 200, toSession(session))
+    })
+
+    .get('/sessions', validator.for('get_sessions'), async (c) => {
+      const { agent_id, limit = 50, cursor } = c.req.valid('query')
+      const after = cursor === undefined ? undefined : decodeCursor(cursor)
+      if (cursor !== undefined && !after)
+        return typedJson(
+          c,
+          'get_sessions',
+          422,
+          validationError(['query', 'cursor'], 'Invalid cursor', cursor),
+        )
+      if (!agents.get(agent_id))
+        return typedJson(c, 'get_sessions', 404, { detail: 'Agent not found' })
+      const page = await store.listSessions({ agentId: agent_id, limit, after })
+      return typedJson(c, 'get_sessions', 200, {
+        sessions: page.sessions.map(toSession),
+        ...(page.next && { next_cursor: encodeCursor(page.next) }),
+      })
+    })
+
+    .get('/sessions/:session_id/files/:file_id', validator.for('get_session_file'), async (c) => {
+      const { session_id, file_id } = c.req.valid('param')
+      const found = await store.getFile(session_id, file_id)
+      if (!found) return typedJson(c, 'get_session_file', 404, { detail: 'File not found' })
+      return c.body(found.data, 200, {
+        'Content-Type': safeContentType(found.file.contentType),
+        'Content-Disposition': contentDisposition(found.file.name),
+        'X-Content-Type-Options': 'nosniff',
+      })
+    })
+}

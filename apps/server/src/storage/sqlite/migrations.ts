@@ -1,0 +1,56 @@
+/**
+ * SQLite schema, one entry per version. Applied in order at start; never edit an applied entry,
+ * add a new one.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'sessions, messages and files',
+    sql: `
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        routine_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('Ready', 'Running', 'Flushed')),
+        error_code TEXT,
+        error_message TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      -- Keyset pagination of an agent's sessions and of everyone's, newest first.
+      CREATE INDEX sessions_by_agent_recency ON sessions (agent_id, updated_at DESC, id DESC);
+      CREATE INDEX sessions_by_recency ON sessions (updated_at DESC, id DESC);
+      CREATE INDEX sessions_running ON sessions (status) WHERE status = 'Running';
+
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (session_id, position)
+      ) STRICT;
+
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        data BLOB NOT NULL
+      ) STRICT;
+      CREATE INDEX files_by_session ON files (session_id, message_id, position);
+    `,
+  },
+]

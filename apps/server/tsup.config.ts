@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup'
+
+// One file to deploy: workspace code (the contract) is bundled in, npm dependencies stay
+// external and come from `pnpm deploy`'s node_modules (better-sqlite3 is native).
+export default defineConfig({
+  entry: { main: 'src/main.ts' },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  clean: true,
+  sourcemap: true,
+  noExternal: [/^@uxmate\//],
+})
