@@ -1,0 +1,47 @@
+/**
+ * `@uxmate/client`: a typed client of the UXMate Sessions API, on openapi-fetch.
+ *
+ * @example
+ * ```ts
+ * import { createUxmateClient } from '@uxmate/client'
+ *
+ * const client = createUxmateClient({ baseUrl: 'http://127.0.0.1:8000' })
+ * const session = await client.sessions.createSessionFromText({ agent_id: 'echo', text_prompt: 'Hi' })
+ * ```
+ */
+export type {
+  Agent,
+  ErrorResponse,
+  FileMetadata,
+  GetSessionsResponse,
+  GroupedSessionsResponse,
+  HTTPValidationError,
+  Message,
+  MessageRole,
+  OperationId,
+  Session,
+  SessionError,
+  SessionStatus,
+  SessionSummary,
+  ValidationError,
+} from '@uxmate/contract'
+export type { Middleware } from 'openapi-fetch'
+export type { RequestOptions, RunOptions } from './call.ts'
+export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
+export {
+  type ApiProblem,
+  type DetailProblem,
+  type UnknownProblem,
+  UxmateApiError,
+  UxmateError,
+  UxmateNetworkError,
+  UxmateTimeoutError,
+  type ValidationProblem,
+} from './errors.ts'
+export type { CreateSessionFromTextInput, FileData, FileInput } from './multipart.ts'
+export { defaultRetry, type RetryOptions } from './retry.ts'
+export type { ServiceApi } from './service.ts'
+export type { SessionsApi } from './sessions.ts'
+export type { FetchLike } from './transport.ts'
+export type { PathParams, QueryParams, RequestBody, ResponseBody, ResponseData } from './types.ts'
+export type { WaitOptions } from './wait.ts'

@@ -1,0 +1,249 @@
+/**
+ * `client.sessions`: one method per operation of the Sessions tag, named after its operationId,
+ * plus pagination and polling helpers. Path parameters come first, the rest as one object whose
+ * fields keep their wire names.
+ */
+import {
+  type CallContext,
+  headerParams,
+  initFor,
+  type RequestOptions,
+  type RunOptions,
+  runHeaderParams,
+  unwrap,
+} from './call.ts'
+import { type CreateSessionFromTextInput, toBlob, toFormData } from './multipart.ts'
+import { paginate } from './pagination.ts'
+import type { PathParams, QueryParams, RequestBody, ResponseData } from './types.ts'
+import { pollSession, type WaitOptions } from './wait.ts'
+
+type SessionId = PathParams<'get_session'>['session_id']
+type FileId = PathParams<'get_session_file'>['file_id']
+type SessionsPage = ResponseData<'get_sessions'>
+type ListedSession = SessionsPage['sessions'][number]
+
+/** The methods of `client.sessions`. */
+export interface SessionsApi {
+  /**
+   * `POST /sessions/text` (`create_session_from_text`): opens a session from a prompt and files,
+   * sent as `multipart/form-data` with one `files` part per file.
+   *
+   * Resolves when the run has ended (or the server's wait ran out) with the session, or at once
+   * with the session `Running` when `respondAsync` is set.
+   *
+   * @example
+   * ```ts
+   * const session = await client.sessions.createSessionFromText({
+   *   agent_id: 'echo',
+   *   text_prompt: 'Summarise the attached notes.',
+   *   files: [new File(['...'], 'notes.txt', { type: 'text/plain' })],
+   * })
+   * console.log(session.status, session.messages.at(-1)?.text)
+   * ```
+   */
+  createSessionFromText(
+    input: CreateSessionFromTextInput,
+    options?: RunOptions,
+  ): Promise<ResponseData<'create_session_from_text'>>
+
+  /**
+   * `GET /sessions/{session_id}` (`get_session`): one session with all its messages.
+   *
+   * @example
+   * ```ts
+   * const session = await client.sessions.getSession('0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d')
+   * ```
+   */
+  getSession(session_id: SessionId, options?: RequestOptions): Promise<ResponseData<'get_session'>>
+
+  /**
+   * `GET /sessions` (`get_sessions`): one page of an agent's sessions, most recent first. Pass
+   * `next_cursor` back as `cursor` for the next page, or use `iterateSessions`.
+   *
+   * @example
+   * ```ts
+   * const { sessions, next_cursor } = await client.sessions.getSessions({ agent_id: 'echo', limit: 20 })
+   * ```
+   */
+  getSessions(
+    query: QueryParams<'get_sessions'>,
+    options?: RequestOptions,
+  ): Promise<ResponseData<'get_sessions'>>
+
+  /**
+   * `GET /sessions/grouped` (`get_grouped_sessions`): the most recent sessions in recency buckets
+   * (`Today`, `Yesterday`, ..., `YYYY-MM`), for a sidebar.
+   *
+   * @example
+   * ```ts
+   * const { time_to_sessions } = await client.sessions.getGroupedSessions({ tz: 'Europe/Paris' })
+   * for (const [bucket, sessions] of Object.entries(time_to_sessions)) console.log(bucket, sessions.length)
+   * ```
+   */
+  getGroupedSessions(
+    query?: QueryParams<'get_grouped_sessions'>,
+    options?: RequestOptions,
+  ): Promise<ResponseData<'get_grouped_sessions'>>
+
+  /**
+   * `PUT /sessions/{session_id}` (`update_session`): continues a session with a new prompt.
+   * A session whose run is still going is refused with `409` (see `waitForSession`).
+   *
+   * @example
+   * ```ts
+   * const session = await client.sessions.updateSession(id, { text_prompt: 'Now make it shorter.' })
+   * ```
+   */
+  updateSession(
+    session_id: SessionId,
+    body: RequestBody<'update_session', 'application/json'>,
+    options?: RunOptions,
+  ): Promise<ResponseData<'update_session'>>
+
+  /**
+   * `GET /sessions/{session_id}/files/{file_id}` (`get_session_file`): a file's bytes, with the
+   * content type it was uploaded with.
+   *
+   * @example
+   * ```ts
+   * const blob = await client.sessions.getSessionFile(session.id, file.id)
+   * const text = await blob.text()
+   * ```
+   */
+  getSessionFile(
+    session_id: SessionId,
+    file_id: FileId,
+    options?: RequestOptions,
+  ): Promise<ResponseData<'get_session_file'>>
+
+  /**
+   * Every page of `getSessions`, following `next_cursor`; a page is fetched only when the loop
+   * asks for it. `cursor`, if given, is where to start.
+   *
+   * @example
+   * ```ts
+   * for await (const page of client.sessions.iterateSessionPages({ agent_id: 'echo', limit: 100 })) {
+   *   render(page.sessions)
+   * }
+   * ```
+   */
+  iterateSessionPages(
+    query: QueryParams<'get_sessions'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<SessionsPage, void, undefined>
+
+  /**
+   * Every session of an agent, across all pages of `getSessions`.
+   *
+   * @example
+   * ```ts
+   * for await (const session of client.sessions.iterateSessions({ agent_id: 'echo' })) {
+   *   if (session.status === 'Flushed') console.warn(session.id, session.error?.message)
+   * }
+   * ```
+   */
+  iterateSessions(
+    query: QueryParams<'get_sessions'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<ListedSession, void, undefined>
+
+  /**
+   * Polls `getSession` until the session leaves `Running` and resolves with it; rejects with
+   * `UxmateTimeoutError` after `timeoutMs` (default 60 s).
+   *
+   * @example
+   * ```ts
+   * const started = await client.sessions.createSessionFromText(
+   *   { agent_id: 'echo', text_prompt: 'Hello' },
+   *   { respondAsync: true },
+   * )
+   * const done = await client.sessions.waitForSession(started.id, { timeoutMs: 120_000 })
+   * ```
+   */
+  waitForSession(session_id: SessionId, options?: WaitOptions): Promise<ResponseData<'get_session'>>
+}
+
+/** Builds `client.sessions` on a call context. */
+export function createSessionsApi(context: CallContext): SessionsApi {
+  const { raw } = context
+
+  const api: SessionsApi = {
+    createSessionFromText({ files, ...fields }, options = {}) {
+      return unwrap(
+        'create_session_from_text',
+        raw.POST('/sessions/text', {
+          params: { header: runHeaderParams(options) },
+          body: { ...fields, files: files?.map(toBlob) },
+          // openapi-fetch would send JSON; FormData makes the runtime set the multipart boundary.
+          bodySerializer: toFormData,
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    getSession(session_id, options = {}) {
+      return unwrap(
+        'get_session',
+        raw.GET('/sessions/{session_id}', {
+          params: { path: { session_id }, header: headerParams(options) },
+          ...initFor(context, options),
+        }),
+      )
+    },
+
+    getSessions(query, options = {}) {
+      return unwrap(
+        'get_sessions',
+        raw.GET('/sessions', {
+          params: { query, header: headerParams(options) },
+          ...initFor(context, options),
+        }),
+      )
+    },
+
+    getGroupedSessions(query = {}, options = {}) {
+      return unwrap(
+        'get_grouped_sessions',
+        raw.GET('/sessions/grouped', {
+          params: { query, header: headerParams(options) },
+          ...initFor(context, options),
+        }),
+      )
+    },
+
+    updateSession(session_id, body, options = {}) {
+      return unwrap(
+        'update_session',
+        raw.PUT('/sessions/{session_id}', {
+          params: { path: { session_id }, header: runHeaderParams(options) },
+          body,
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    getSessionFile(session_id, file_id, options = {}) {
+      return unwrap(
+        'get_session_file',
+        raw.GET('/sessions/{session_id}/files/{file_id}', {
+          params: { path: { session_id, file_id }, header: headerParams(options) },
+          parseAs: 'blob',
+          ...initFor(context, options),
+        }),
+      )
+    },
+
+    iterateSessionPages({ cursor, ...query }, options = {}) {
+      return paginate((next) => api.getSessions({ ...query, cursor: next }, options), cursor)
+    },
+
+    async *iterateSessions(query, options = {}) {
+      for await (const page of api.iterateSessionPages(query, options)) yield* page.sessions
+    },
+
+    waitForSession(session_id, options = {}) {
+      return pollSession(session_id, (signal) => api.getSession(session_id, { signal }), options)
+    },
+  }
+  return api
+}
