@@ -3,7 +3,8 @@
  * `service` methods on top of it.
  */
 import type { paths } from '@uxmate/contract'
-import createClient, { type Client, type Middleware } from 'openapi-fetch'
+import type { Client, Middleware } from 'openapi-fetch'
+import * as openapiFetch from 'openapi-fetch'
 import type { CallContext, RequestOptions } from './call.ts'
 import { type RetryOptions, resolveRetry } from './retry.ts'
 import { createServiceApi, type ServiceApi } from './service.ts'
@@ -53,6 +54,18 @@ export interface UxmateClient {
   /** Removes middleware added with `use`. */
   eject(...middleware: Middleware[]): void
 }
+
+type CreateClient = typeof openapiFetch.default
+
+/**
+ * openapi-fetch's `createClient`, its default export. In our CommonJS build, esbuild applies
+ * Node's interop to this ESM package's import of openapi-fetch's CommonJS file: the default
+ * import is then that file's whole `exports`, whose `default` is the function.
+ */
+const createClient: CreateClient =
+  typeof openapiFetch.default === 'function'
+    ? openapiFetch.default
+    : (openapiFetch.default as unknown as { default: CreateClient }).default
 
 /** The default deadline of a call. */
 const defaultTimeoutMs = 60_000

@@ -1,0 +1,102 @@
+/**
+ * The package as npm would ship it: built with tsup, packed with `pnpm pack` (which applies
+ * `publishConfig` and rewrites `workspace:` ranges), then linted by publint and by
+ * arethetypeswrong for every module resolution mode. Also loads the built ESM and CJS.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type * as Client from '../src/index.ts'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const bin = (name: string) => join(packageDir, 'node_modules', '.bin', name)
+const packDir = mkdtempSync(join(tmpdir(), 'uxmate-client-pack-'))
+let tarball = ''
+
+/** Runs a command in the package; on failure, the error message carries its whole output. */
+function run(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { cwd: packageDir, encoding: 'utf8', stdio: 'pipe' })
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string }
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`)
+  }
+}
+
+beforeAll(() => {
+  run(bin('tsup'), ['--silent'])
+  run('pnpm', ['pack', '--pack-destination', packDir])
+  const [name] = readdirSync(packDir).filter((file) => file.endsWith('.tgz'))
+  if (!name) throw new Error('pnpm pack wrote no tarball')
+  tarball = join(packDir, name)
+}, 120_000)
+
+afterAll(() => {
+  rmSync(packDir, { recursive: true, force: true })
+})
+
+describe('the packed package', () => {
+  it('holds the build, the README and the LICENSE, and nothing else', () => {
+    const files = run('tar', ['-tzf', tarball]).trim().split('\n').sort()
+    expect(files).toEqual([
+      'package/LICENSE',
+      'package/README.md',
+      'package/dist/index.cjs',
+      'package/dist/index.cjs.map',
+      'package/dist/index.d.cts',
+      'package/dist/index.d.ts',
+      'package/dist/index.mjs',
+      'package/dist/index.mjs.map',
+      'package/package.json',
+    ])
+  })
+
+  it('points its exports at dist and depends on a published contract version', () => {
+    const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json']))
+    expect(manifest.exports['.']).toEqual({
+      import: { types: './dist/index.d.ts', default: './dist/index.mjs' },
+      require: { types: './dist/index.d.cts', default: './dist/index.cjs' },
+    })
+    expect(manifest.sideEffects).toBe(false)
+    expect(manifest.dependencies['@uxmate/contract']).toMatch(/^\^\d+\.\d+\.\d+/)
+  })
+
+  it('passes publint, warnings included', () => {
+    const output = run(bin('publint'), ['run', tarball, '--strict'])
+    expect(output).toContain('All good!')
+  })
+
+  it('passes arethetypeswrong in every resolution mode', () => {
+    // Exits non-zero on any problem; --no-definitely-typed keeps it off the network.
+    const output = run(bin('attw'), [tarball, '--no-definitely-typed', '--format', 'ascii'])
+    expect(output).toContain('No problems found')
+  })
+})
+
+describe('the build', () => {
+  const check = async (client: typeof Client) => {
+    const sent: Request[] = []
+    const api = client.createUxmateClient({
+      baseUrl: 'http://api.test',
+      fetch: async (request) => {
+        sent.push(request)
+        return Response.json({ status: 'ok' })
+      },
+    })
+    await expect(api.service.getHealth()).resolves.toEqual({ status: 'ok' })
+    expect(sent[0]?.url).toBe('http://api.test/health')
+    expect(new client.UxmateTimeoutError(1)).toBeInstanceOf(client.UxmateError)
+  }
+
+  it('works as ESM', async () => {
+    await check(await import(join(packageDir, 'dist/index.mjs')))
+  })
+
+  it('works as CommonJS', async () => {
+    await check(createRequire(import.meta.url)(join(packageDir, 'dist/index.cjs')))
+  })
+})
