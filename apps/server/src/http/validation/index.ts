@@ -1,0 +1,21 @@
+/**
+ * Run-time request validation from openapi.yaml, with FastAPI-compatible error bodies.
+ *
+ * @example
+ * ```ts
+ * import { createOpenApiValidator } from './validation/index.ts'
+ * const validator = createOpenApiValidator(openapiDocument, config.limits)
+ * app.get('/sessions', validator.for('get_sessions'), (c) => c.json(c.req.valid('query')))
+ * ```
+ */
+export {
+  type Loc,
+  missingIssue,
+  type ValidationErrorBody,
+  type ValidationIssue,
+  validationError,
+  valueErrorIssue,
+} from './fastapi-errors.ts'
+export { createOpenApiValidator, type OpenApiValidator } from './openapi-validator.ts'
+export type { FormOutput, ValidatedInput, ValidatedOutput } from './types.ts'
+export { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'

@@ -1,0 +1,52 @@
+/**
+ * JSON request bodies: read within the size limit, decoded as strict UTF-8, parsed, and any
+ * failure reported as FastAPI's `json_invalid`.
+ */
+
+import { readBody } from './body-stream.ts'
+import type { ValidationIssue } from './fastapi-errors.ts'
+import { describeJsonError, describeUtf8Error, type JsonDecodeError } from './json-decode-error.ts'
+import { invalidBody } from './request-rejection.ts'
+
+/** A body that was sent (and parsed), or none at all: FastAPI treats an empty body as missing. */
+export type JsonBody = { present: false } | { present: true; value: unknown }
+
+/** FastAPI's entry for a body it could not decode. */
+export function jsonInvalidIssue(error: JsonDecodeError): ValidationIssue {
+  return {
+    type: 'json_invalid',
+    loc: ['body', error.position],
+    msg: 'JSON decode error',
+    input: {},
+    ctx: { error: error.message },
+  }
+}
+
+/**
+ * Reads and parses a JSON body of at most `maxBytes`. Throws a {@link RequestRejection}: 413
+ * past the limit, 422 `json_invalid` for bytes that are not UTF-8 or text that is not JSON.
+ *
+ * @example
+ * ```ts
+ * const body = await readJsonBody(c.req.raw, limits.maxJsonBytes)
+ * if (body.present) console.log(body.value)
+ * ```
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonBody> {
+  const bytes = await readBody(request, maxBytes)
+  if (bytes.byteLength === 0) return { present: false }
+  let text: string
+  try {
+    // `fatal` refuses invalid UTF-8 instead of replacing it; a leading BOM is dropped, as
+    // Python's json.loads does for bytes.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    const error = describeUtf8Error(bytes) ?? { message: 'invalid UTF-8', position: 0 }
+    throw invalidBody(jsonInvalidIssue(error))
+  }
+  try {
+    return { present: true, value: JSON.parse(text) }
+  } catch {
+    throw invalidBody(jsonInvalidIssue(describeJsonError(text)))
+  }
+}

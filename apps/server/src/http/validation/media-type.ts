@@ -1,0 +1,18 @@
+/** Request media types, as the body readers compare them. */
+
+/**
+ * The media type of a `Content-Type` value: lowercase, without parameters; `''` when absent.
+ *
+ * @example
+ * ```ts
+ * mediaTypeOf('Application/JSON; charset=utf-8') // 'application/json'
+ * ```
+ */
+export function mediaTypeOf(contentType: string | null | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+}
+
+/** `application/json` and the structured `+json` types (`application/merge-patch+json`...). */
+export function isJsonMediaType(mediaType: string): boolean {
+  return /^application\/(?:[\w.-]+\+)?json$/.test(mediaType)
+}

@@ -1,0 +1,200 @@
+/**
+ * `multipart/form-data` bodies, parsed with busboy as they stream in. Every limit is enforced on
+ * the bytes as they arrive: a request over a limit stops being read at once and nothing of it
+ * is kept. Works on any `Request` (`app.request()` in tests, real sockets in production) since
+ * it reads `request.body` and never touches Node's `IncomingMessage`.
+ */
+import { createHash } from 'node:crypto'
+import busboy from 'busboy'
+import type { BodyLimits } from '../../config.ts'
+import { declaredLength, discard, unreadableBody } from './body-stream.ts'
+import { valueErrorIssue } from './fastapi-errors.ts'
+import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
+import {
+  bodyTooLarge,
+  invalidBody,
+  payloadTooLarge,
+  type RequestRejection,
+} from './request-rejection.ts'
+import { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'
+
+/** One part, in the order received: a text field or a whole file. */
+export type FormEntry = { kind: 'text'; value: string } | { kind: 'file'; file: UploadedFile }
+
+/** Field name to its parts, in the order received. */
+export type FormEntries = Map<string, FormEntry[]>
+
+type MultipartLimits = Pick<BodyLimits, 'maxFileBytes' | 'maxFiles' | 'maxRequestBytes'>
+
+function malformed(reason: string): RequestRejection {
+  return invalidBody(
+    valueErrorIssue(['body'], `Malformed multipart/form-data body: ${reason}`, null),
+  )
+}
+
+/** Resolves once busboy can take more bytes, or has stopped. */
+function writable(parser: busboy.Busboy): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      parser.off('drain', done)
+      parser.off('close', done)
+      parser.off('error', done)
+      resolve()
+    }
+    parser.on('drain', done)
+    parser.on('close', done)
+    parser.on('error', done)
+  })
+}
+
+function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  // A fresh buffer: Buffer.concat may hand out a slice of Node's shared pool, whose other
+  // bytes would travel with `data.buffer`.
+  const data = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    data.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return data
+}
+
+/**
+ * Reads a multipart body: the text values and files of the fields in `fieldNames` (other parts
+ * are read, counted against the limits and dropped). Throws a {@link RequestRejection}: 413
+ * past `maxFileBytes` (one file), `maxFiles` or `maxRequestBytes` (the whole body, whatever
+ * `Content-Length` says), 422 for a malformed or truncated body.
+ *
+ * @example
+ * ```ts
+ * const entries = await readMultipartBody(c.req.raw, limits, new Set(['agent_id', 'files']))
+ * const files = (entries.get('files') ?? []).flatMap((e) => (e.kind === 'file' ? [e.file] : []))
+ * ```
+ */
+export async function readMultipartBody(
+  request: Request,
+  limits: MultipartLimits,
+  fieldNames: ReadonlySet<string>,
+): Promise<FormEntries> {
+  const contentType = request.headers.get('content-type') ?? ''
+  if ((declaredLength(request.headers) ?? 0) > limits.maxRequestBytes) {
+    throw bodyTooLarge(limits.maxRequestBytes)
+  }
+  let parser: busboy.Busboy
+  try {
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      // Names are sanitised here, not by busboy, so that the rules are ours and tested.
+      preservePath: true,
+      // Browsers send file names as raw UTF-8; busboy's default would read them as Latin-1.
+      defParamCharset: 'utf8',
+      // A text field may be as large as the request; busboy would silently cut it at 1 MiB.
+      limits: { fieldSize: limits.maxRequestBytes },
+    })
+  } catch (error) {
+    throw malformed(error instanceof Error ? error.message : String(error))
+  }
+  const boundary = multipartBoundary(contentType)
+  const sniffer = boundary === undefined ? undefined : new PartHeaderSniffer(boundary)
+
+  const entries: FormEntries = new Map()
+  const add = (name: string, entry: FormEntry) => {
+    const list = entries.get(name)
+    if (list) list.push(entry)
+    else entries.set(name, [entry])
+  }
+  let failure: RequestRejection | undefined
+  const fail = (rejection: RequestRejection) => {
+    failure ??= rejection
+  }
+  let fileCount = 0
+
+  parser.on('field', (name, value) => {
+    if (!failure && fieldNames.has(name)) add(name, { kind: 'text', value })
+  })
+  parser.on('file', (name, stream, info) => {
+    // A broken file stream is reported through busboy's own 'error'.
+    stream.on('error', () => undefined)
+    const partType = sniffer ? sniffer.takeFileContentType(info.mimeType) : info.mimeType
+    fileCount += 1
+    if (fileCount > limits.maxFiles) {
+      fail(payloadTooLarge(`At most ${limits.maxFiles} files per request`))
+      stream.resume()
+      return
+    }
+    const fileName = sanitizeFileName(info.filename)
+    const keep = fieldNames.has(name)
+    const hash = createHash('sha256')
+    const chunks: Uint8Array[] = []
+    let size = 0
+    stream.on('data', (chunk: Buffer) => {
+      if (failure) return
+      size += chunk.byteLength
+      if (size > limits.maxFileBytes) {
+        fail(
+          payloadTooLarge(
+            `File '${fileName}' is larger than the limit of ${limits.maxFileBytes} bytes`,
+          ),
+        )
+        return
+      }
+      hash.update(chunk)
+      if (keep) chunks.push(chunk)
+    })
+    stream.on('end', () => {
+      if (failure || !keep) return
+      // What a browser sends for a file input left empty: no name, no bytes. Not a file.
+      if (size === 0 && !info.filename) return
+      const file: UploadedFile = {
+        name: fileName,
+        contentType: sanitizeContentType(partType),
+        data: joinChunks(chunks, size),
+        size,
+        sha256: hash.digest('hex'),
+      }
+      add(name, { kind: 'file', file })
+    })
+  })
+  const finished = new Promise<void>((resolve) => {
+    parser.on('error', (error: Error) => {
+      fail(malformed(error.message))
+      resolve()
+    })
+    parser.on('close', resolve)
+  })
+
+  const reader = request.body?.getReader()
+  let total = 0
+  while (reader && !failure) {
+    let chunk: ReadableStreamReadResult<Uint8Array>
+    try {
+      chunk = await reader.read()
+    } catch {
+      fail(unreadableBody())
+      break
+    }
+    if (chunk.done) break
+    total += chunk.value.byteLength
+    if (total > limits.maxRequestBytes) {
+      fail(bodyTooLarge(limits.maxRequestBytes))
+      break
+    }
+    sniffer?.push(chunk.value)
+    if (!parser.write(chunk.value)) await writable(parser)
+  }
+  if (failure) {
+    if (reader) discard(reader)
+    parser.destroy()
+    throw failure
+  }
+  if (total === 0) {
+    // No bytes at all: Starlette reads that as an empty form, so fields are then "missing".
+    parser.on('error', () => undefined)
+    parser.destroy()
+    return entries
+  }
+  parser.end()
+  await finished
+  if (failure) throw failure
+  return entries
+}

@@ -1,0 +1,99 @@
+/**
+ * Request validation driven by openapi.yaml: compiled once when the server starts, applied per
+ * route as Hono middleware, answering like FastAPI when a request does not fit.
+ */
+import type { OperationId } from '@uxmate/contract'
+import type { OpenApiDocument } from '@uxmate/contract/document'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+import type { Env, MiddlewareHandler } from 'hono'
+import type { BodyLimits } from '../../config.ts'
+import { toContractBody } from './fastapi-errors.ts'
+import { compileOperations, type OperationSpec } from './operation-spec.ts'
+import { readRequestBody } from './request-body.ts'
+import { RequestRejection } from './request-rejection.ts'
+import { DOCUMENT_ID } from './schema-refs.ts'
+import type { ValidatedInput } from './types.ts'
+import { validateRequest } from './validate-request.ts'
+
+// ajv-formats is CommonJS; under NodeNext its default import is the module object.
+const addFormats = addFormatsModule.default
+
+/** The compiled validators of a document. */
+export interface OpenApiValidator {
+  /**
+   * Middleware validating a request against operation `operationId`: path parameters, query,
+   * headers and body together. On success `c.req.valid('param' | 'query' | 'header' | 'json' |
+   * 'form')` holds the typed, coerced values (schema defaults applied); otherwise it answers
+   * 422 with every problem (FastAPI's shape), or 413/415 for a body over a limit or of the
+   * wrong type. Throws at once for an operationId the document does not have.
+   */
+  for<Op extends OperationId, P extends string = string, E extends Env = Env>(
+    operationId: Op,
+  ): MiddlewareHandler<E, P, ValidatedInput<Op>>
+  /** The compiled operation, for tooling and tests. */
+  operation(operationId: string): OperationSpec | undefined
+}
+
+function createAjv(document: OpenApiDocument): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    // openapi.yaml's schemas carry `example`, `description` and OpenAPI-only keywords.
+    strict: false,
+    // Conversion from strings is done beforehand, the pydantic way (see coerce.ts).
+    coerceTypes: false,
+    useDefaults: true,
+    // Errors then carry the offending value and its schema, needed for pydantic's messages.
+    verbose: true,
+  })
+  addFormats(ajv)
+  // `#/components/...` references resolve inside this one registered schema.
+  ajv.addSchema({ components: document.components ?? {} }, DOCUMENT_ID)
+  return ajv
+}
+
+/**
+ * Compiles every operation of `document` (by operationId) into request validators.
+ *
+ * @example
+ * ```ts
+ * const validator = createOpenApiValidator(openapiDocument, config.limits)
+ * app.put('/sessions/:session_id', validator.for('update_session'), (c) => {
+ *   const { session_id } = c.req.valid('param')
+ *   const { text_prompt } = c.req.valid('json')
+ *   return c.json({ session_id, text_prompt })
+ * })
+ * ```
+ */
+export function createOpenApiValidator(
+  document: OpenApiDocument,
+  limits: BodyLimits,
+): OpenApiValidator {
+  const operations = compileOperations(document, createAjv(document))
+
+  function middlewareFor(operationId: string): MiddlewareHandler {
+    const operation = operations.get(operationId)
+    if (!operation) throw new Error(`openapi.yaml has no operation '${operationId}'`)
+    return async (c, next) => {
+      let body: Awaited<ReturnType<typeof readRequestBody>>
+      try {
+        body = await readRequestBody(operation.body, c.req.raw, limits)
+      } catch (error) {
+        if (error instanceof RequestRejection) return c.json(error.body, error.status)
+        throw error
+      }
+      const raw = { path: c.req.param(), query: c.req.queries(), headers: c.req.raw.headers }
+      const { values, issues } = validateRequest(document, operation, raw, body)
+      if (issues.length > 0) return c.json(toContractBody(issues), 422)
+      for (const [target, value] of Object.entries(values)) {
+        c.req.addValidatedData(target as keyof typeof values, value as object)
+      }
+      await next()
+    }
+  }
+
+  return {
+    for: middlewareFor as OpenApiValidator['for'],
+    operation: (operationId) => operations.get(operationId),
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Picks the body reader by the request's Content-Type, among those the operation declares.
+ */
+import type { BodyLimits } from '../../config.ts'
+import { readJsonBody } from './json-body.ts'
+import { isJsonMediaType, mediaTypeOf } from './media-type.ts'
+import { readMultipartBody } from './multipart.ts'
+import type { BodySpec } from './operation-spec.ts'
+import { unsupportedMediaType } from './request-rejection.ts'
+import type { ReadBody } from './validate-request.ts'
+
+/**
+ * Reads the body `spec` describes, or throws a {@link RequestRejection}: 415 for a Content-Type
+ * the operation does not take, 413 over a limit, 422 when the body cannot be decoded.
+ *
+ * @example
+ * ```ts
+ * const body = await readRequestBody(operation.body, c.req.raw, limits)
+ * ```
+ */
+export async function readRequestBody(
+  spec: BodySpec | undefined,
+  request: Request,
+  limits: BodyLimits,
+): Promise<ReadBody> {
+  if (!spec) return { kind: 'none' }
+  const mediaType = mediaTypeOf(request.headers.get('content-type'))
+  // FastAPI parses a body without Content-Type as JSON; old clients may rely on it.
+  if (spec.json && (isJsonMediaType(mediaType) || (mediaType === '' && !spec.multipart))) {
+    return { kind: 'json', body: await readJsonBody(request, limits.maxJsonBytes) }
+  }
+  if (spec.multipart && mediaType === 'multipart/form-data') {
+    const names = new Set(spec.multipart.fields.map((f) => f.name))
+    return { kind: 'form', entries: await readMultipartBody(request, limits, names) }
+  }
+  throw unsupportedMediaType(spec.mediaTypes)
+}
