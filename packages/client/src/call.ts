@@ -9,6 +9,12 @@ import { mintIdempotencyKey } from './idempotency.ts'
 import type { RetryOptions } from './retry.ts'
 import type { FetchLike } from './transport.ts'
 
+/**
+ * Headers in any form `new Headers()` takes. Not `HeadersInit`: that name is DOM-only, and the
+ * declarations must also compile for Node projects without the DOM lib.
+ */
+export type HeadersOption = ConstructorParameters<typeof Headers>[0]
+
 /** Options every method takes as its last argument. */
 export interface RequestOptions {
   /** Aborts the call; it then rejects with the signal's `reason`, as `fetch` does. */
@@ -16,7 +22,7 @@ export interface RequestOptions {
   /** Sent as `X-Request-Id`, echoed by the server and written to its log. */
   requestId?: string
   /** Extra headers for this call. */
-  headers?: HeadersInit
+  headers?: HeadersOption
   /** This call's deadline, retries included; `false` for none. Default: the client's. */
   timeoutMs?: number | false
   /** This call's retries, merged over the client's; `false` to send once. */

@@ -5,7 +5,7 @@
 import type { paths } from '@uxmate/contract'
 import type { Client, Middleware } from 'openapi-fetch'
 import * as openapiFetch from 'openapi-fetch'
-import type { CallContext, RequestOptions } from './call.ts'
+import type { CallContext, HeadersOption, RequestOptions } from './call.ts'
 import { type RetryOptions, resolveRetry } from './retry.ts'
 import { createServiceApi, type ServiceApi } from './service.ts'
 import { createSessionsApi, type SessionsApi } from './sessions.ts'
@@ -18,7 +18,7 @@ export interface UxmateClientOptions {
   /** The `fetch` to send with. Default: the global `fetch`, looked up on each request. */
   fetch?: FetchLike
   /** Headers sent with every request. */
-  headers?: HeadersInit
+  headers?: HeadersOption
   /** Sent as `Authorization: Bearer <apiKey>`. */
   apiKey?: string
   /**

@@ -26,7 +26,7 @@ export type {
   ValidationError,
 } from '@uxmate/contract'
 export type { Middleware } from 'openapi-fetch'
-export type { RequestOptions, RunOptions } from './call.ts'
+export type { HeadersOption, RequestOptions, RunOptions } from './call.ts'
 export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
 export {
   type ApiProblem,
