@@ -2,7 +2,7 @@ import type { GroupedSessionsResponse } from '@uxmate/contract'
 import { describe, expect, it } from 'vitest'
 import { createTestApp, sessionForm } from './test-app.ts'
 
-const limits = { maxFileBytes: 1000, maxFiles: 2, maxRequestBytes: 2500, maxJsonBytes: 200 }
+const limits = { maxFileBytes: 1000, maxFiles: 2, maxRequestBytes: 4000, maxJsonBytes: 200 }
 
 async function expectNothingStored(app: Awaited<ReturnType<typeof createTestApp>>['app']) {
   const grouped = (await (await app.request('/sessions/grouped')).json()) as GroupedSessionsResponse
@@ -45,10 +45,10 @@ describe('body limits', () => {
 
   it('answers 413 for a request over the total limit', async () => {
     const { app } = await createTestApp({ config: { limits: { ...limits, maxFiles: 5 } } })
-    const files = ['a', 'b', 'c'].map((name) => ({ name, content: new Uint8Array(900) }))
+    const files = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, content: new Uint8Array(900) }))
     const response = await post(app, sessionForm(fields, files))
     expect(response.status).toBe(413)
-    expect(((await response.json()) as { detail: string }).detail).toMatch(/2500 bytes/)
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/4000 bytes/)
     await expectNothingStored(app)
   })
 

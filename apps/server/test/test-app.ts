@@ -32,7 +32,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
 /** A multipart form for POST /sessions/text. */
 export function sessionForm(
   fields: { agent_id?: string; text_prompt?: string },
-  files: Array<{ name: string; type?: string; content: string | Uint8Array }> = [],
+  files: Array<{ name: string; type?: string; content: string | Uint8Array<ArrayBuffer> }> = [],
 ): FormData {
   const form = new FormData()
   if (fields.agent_id !== undefined) form.append('agent_id', fields.agent_id)

@@ -95,7 +95,8 @@ export function openSqliteStore(path: string): SessionStore {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`)
 
-  const sql = {
+  // Statements are prepared on first use: the tables they name exist only after migrate().
+  const prepareStatements = () => ({
     session: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
     messages: db.prepare<[string], MessageRow>(
       'SELECT id, session_id, role, text, created_at FROM messages WHERE session_id = ? ORDER BY position',
@@ -153,6 +154,11 @@ export function openSqliteStore(path: string): SessionStore {
       `UPDATE sessions SET status = 'Flushed', error_code = 'interrupted', error_message = @message,
          updated_at = @now WHERE status = 'Running'`,
     ),
+  })
+  let statements: ReturnType<typeof prepareStatements> | undefined
+  const sql = () => {
+    if (!statements) throw new Error('The SQLite store is used before migrate()')
+    return statements
   }
 
   /** Attaches messages (and their files' metadata) to session rows, in two queries. */
@@ -160,13 +166,13 @@ export function openSqliteStore(path: string): SessionStore {
     if (rows.length === 0) return []
     const ids = JSON.stringify(rows.map((row) => row.id))
     const files = new Map<string, StoredFile[]>()
-    for (const row of sql.filesOf.all(ids)) {
+    for (const row of sql().filesOf.all(ids)) {
       const list = files.get(row.message_id) ?? []
       list.push(toFile(row))
       files.set(row.message_id, list)
     }
     const messages = new Map<string, MessageRecord[]>()
-    for (const row of sql.messagesOf.all(ids)) {
+    for (const row of sql().messagesOf.all(ids)) {
       const list = messages.get(row.session_id) ?? []
       list.push({
         id: row.id,
@@ -181,14 +187,14 @@ export function openSqliteStore(path: string): SessionStore {
   }
 
   function readSession(id: string): SessionRecord | undefined {
-    const row = sql.session.get(id)
+    const row = sql().session.get(id)
     return row && withMessages([row])[0]
   }
 
   const createSession = db.transaction((input: NewSession) => {
     const now = input.now.getTime()
-    sql.insertSession.run({ id: input.id, agentId: input.agentId, name: input.name, now })
-    sql.insertMessage.run({
+    sql().insertSession.run({ id: input.id, agentId: input.agentId, name: input.name, now })
+    sql().insertMessage.run({
       id: input.message.id,
       sessionId: input.id,
       role: 'user',
@@ -196,7 +202,7 @@ export function openSqliteStore(path: string): SessionStore {
       now,
     })
     input.message.files.forEach((file, position) => {
-      sql.insertFile.run({
+      sql().insertFile.run({
         id: file.id,
         sessionId: input.id,
         messageId: input.message.id,
@@ -212,9 +218,9 @@ export function openSqliteStore(path: string): SessionStore {
 
   const startTurn = db.transaction((input: NewUserMessage): 'not_found' | 'busy' | undefined => {
     const now = input.now.getTime()
-    const changed = sql.markRunning.run({ sessionId: input.sessionId, now }).changes
-    if (changed === 0) return sql.session.get(input.sessionId) ? 'busy' : 'not_found'
-    sql.insertMessage.run({
+    const changed = sql().markRunning.run({ sessionId: input.sessionId, now }).changes
+    if (changed === 0) return sql().session.get(input.sessionId) ? 'busy' : 'not_found'
+    sql().insertMessage.run({
       id: input.message.id,
       sessionId: input.sessionId,
       role: 'user',
@@ -227,7 +233,7 @@ export function openSqliteStore(path: string): SessionStore {
   const finishRun = db.transaction((outcome: RunOutcome) => {
     const now = outcome.now.getTime()
     if (outcome.reply) {
-      sql.insertMessage.run({
+      sql().insertMessage.run({
         id: outcome.reply.id,
         sessionId: outcome.sessionId,
         role: 'assistant',
@@ -235,7 +241,7 @@ export function openSqliteStore(path: string): SessionStore {
         now,
       })
     }
-    sql.finish.run({
+    sql().finish.run({
       sessionId: outcome.sessionId,
       status: outcome.status,
       errorCode: outcome.error?.code ?? null,
@@ -261,6 +267,7 @@ export function openSqliteStore(path: string): SessionStore {
           ).run(migration.version, migration.name, Date.now())
         })()
       }
+      statements = prepareStatements()
     },
 
     async createSession(input) {
@@ -282,8 +289,8 @@ export function openSqliteStore(path: string): SessionStore {
 
     async listSessions({ agentId, limit, after }) {
       const rows = after
-        ? sql.byAgentAfter.all(agentId, after.updatedAt.getTime(), after.id, limit + 1)
-        : sql.byAgent.all(agentId, limit + 1)
+        ? sql().byAgentAfter.all(agentId, after.updatedAt.getTime(), after.id, limit + 1)
+        : sql().byAgent.all(agentId, limit + 1)
       const page: SessionPage = { sessions: withMessages(rows.slice(0, limit)) }
       const last = page.sessions.at(-1)
       if (rows.length > limit && last) page.next = { updatedAt: last.updatedAt, id: last.id }
@@ -291,17 +298,17 @@ export function openSqliteStore(path: string): SessionStore {
     },
 
     async recentSessions({ agentId, limit }) {
-      const rows = agentId ? sql.recentOfAgent.all(agentId, limit) : sql.recent.all(limit)
+      const rows = agentId ? sql().recentOfAgent.all(agentId, limit) : sql().recent.all(limit)
       return rows.map(toHeader)
     },
 
     async getFile(sessionId, fileId) {
-      const row = sql.file.get(sessionId, fileId)
+      const row = sql().file.get(sessionId, fileId)
       return row && { file: toFile(row), data: row.data }
     },
 
     async flushInterruptedRuns(now, message) {
-      return sql.flushRunning.run({ now: now.getTime(), message }).changes
+      return sql().flushRunning.run({ now: now.getTime(), message }).changes
     },
 
     async checkReady() {
