@@ -1,0 +1,262 @@
+/**
+ * A scripted run of every operation of openapi.yaml, reaching each documented status at least
+ * once, against any way of sending requests to the real server (in-process, a socket, Prism's
+ * proxy). Every response goes through `expectConformant`.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Session } from '@uxmate/contract'
+import { expect } from 'vitest'
+import { expectConformant } from './conformance.ts'
+import { sessionForm } from './fixtures.ts'
+
+export interface ScenarioTarget {
+  /** Names the transport in coverage records: `in-process`, `socket`, `prism`. */
+  via: string
+  /** Sends a request to the server; `path` includes the query. */
+  send(path: string, init?: RequestInit): Promise<Response>
+  /**
+   * Opens a session whose run keeps going until `finish()` (which resolves once the session has
+   * left `Running`).
+   */
+  startBusySession(): Promise<{ sessionId: string; finish(): Promise<void> }>
+  /** Starts the server's shutdown, after which `/ready` answers 503. */
+  shutdown(): Promise<void>
+  /**
+   * Only requests that openapi.yaml allows (for a validating proxy, which answers invalid ones
+   * itself). Default false.
+   */
+  validOnly?: boolean
+  /** The server's limits, to cross them (413). */
+  limits: { maxFileBytes: number; maxJsonBytes: number }
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'PUT',
+  body: JSON.stringify(body),
+  headers: { 'Content-Type': 'application/json', ...headers },
+})
+
+/** Polls `get_session` until the session leaves `Running`. */
+export async function settle(target: ScenarioTarget, sessionId: string): Promise<Session> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const { body } = await expectConformant<Session>(
+      'get_session',
+      await target.send(`/sessions/${sessionId}`),
+      { status: 200, via: target.via },
+    )
+    if (body.status !== 'Running') return body
+    if (Date.now() > deadline) throw new Error(`Session ${sessionId} is still Running after 10 s`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/**
+ * Runs every operation, every documented status, through `target`, and checks each answer
+ * against openapi.yaml (and a few semantics the statuses depend on).
+ */
+export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
+  const { via } = target
+  const invalid = !target.validOnly
+  const check = <T>(
+    operationId: string,
+    status: number,
+    response: Response,
+    headers?: Record<string, string>,
+  ) => expectConformant<T>(operationId, response, { status, via, headers })
+
+  // Service probes; the caller's request id is echoed.
+  await check(
+    'get_health',
+    200,
+    await target.send('/health', { headers: { 'X-Request-Id': 'contract-health' } }),
+    {
+      'X-Request-Id': 'contract-health',
+    },
+  )
+  await check('get_readiness', 200, await target.send('/ready'))
+
+  // create_session_from_text: 200 (waited), 202 (respond-async), 404, 413, 415, 422.
+  const fileText = 'Meeting notes, 26 November.'
+  const created = await check<Session>(
+    'create_session_from_text',
+    200,
+    await target.send('/sessions/text', {
+      method: 'POST',
+      body: sessionForm({ agent_id: 'echo', text_prompt: 'Summarise the attached notes.' }, [
+        { name: 'notes.txt', type: 'text/plain', content: fileText },
+      ]),
+    }),
+  )
+  const session = created.body
+  const file = session.messages[0]?.files?.[0]
+  expect(file, 'the uploaded file is listed on the first message').toBeDefined()
+
+  const accepted = await check<Session>(
+    'create_session_from_text',
+    202,
+    await target.send('/sessions/text', {
+      method: 'POST',
+      headers: { Prefer: 'respond-async' },
+      body: sessionForm({ agent_id: 'echo', text_prompt: 'Answer later' }),
+    }),
+    { 'Preference-Applied': 'respond-async' },
+  )
+  await settle(target, accepted.body.id)
+
+  await check(
+    'create_session_from_text',
+    404,
+    await target.send('/sessions/text', {
+      method: 'POST',
+      body: sessionForm({ agent_id: 'no-such-agent', text_prompt: 'Hello?' }),
+    }),
+  )
+  if (invalid) {
+    await check(
+      'create_session_from_text',
+      413,
+      await target.send('/sessions/text', {
+        method: 'POST',
+        body: sessionForm({ agent_id: 'echo', text_prompt: 'Too big' }, [
+          { name: 'big.bin', content: new Uint8Array(target.limits.maxFileBytes + 1) },
+        ]),
+      }),
+    )
+    await check(
+      'create_session_from_text',
+      415,
+      await target.send('/sessions/text', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ agent_id: 'echo', text_prompt: 'As JSON' }),
+      }),
+    )
+    await check(
+      'create_session_from_text',
+      422,
+      await target.send('/sessions/text', {
+        method: 'POST',
+        body: sessionForm({ agent_id: 'echo' }),
+      }),
+    )
+  }
+
+  // get_session: 200, 404, 422.
+  const fetched = await check<Session>(
+    'get_session',
+    200,
+    await target.send(`/sessions/${session.id}`),
+  )
+  expect(fetched.body.id).toBe(session.id)
+  await check('get_session', 404, await target.send(`/sessions/${randomUUID()}`))
+  if (invalid) await check('get_session', 422, await target.send('/sessions/not-a-uuid'))
+
+  // update_session: 200, 202, 404, 409, 413, 415, 422.
+  const updated = await check<Session>(
+    'update_session',
+    200,
+    await target.send(`/sessions/${session.id}`, json({ text_prompt: 'Now make it shorter.' })),
+  )
+  expect(updated.body.messages.length).toBeGreaterThan(session.messages.length)
+  const later = await check<Session>(
+    'update_session',
+    202,
+    await target.send(
+      `/sessions/${accepted.body.id}`,
+      json({ text_prompt: 'And later again' }, { Prefer: 'respond-async' }),
+    ),
+    { 'Preference-Applied': 'respond-async' },
+  )
+  await settle(target, later.body.id)
+  await check(
+    'update_session',
+    404,
+    await target.send(`/sessions/${randomUUID()}`, json({ text_prompt: 'Anyone?' })),
+  )
+  const busy = await target.startBusySession()
+  try {
+    await check(
+      'update_session',
+      409,
+      await target.send(`/sessions/${busy.sessionId}`, json({ text_prompt: 'Are you done?' })),
+    )
+  } finally {
+    await busy.finish()
+  }
+  if (invalid) {
+    await check(
+      'update_session',
+      413,
+      await target.send(
+        `/sessions/${session.id}`,
+        json({ text_prompt: 'x'.repeat(target.limits.maxJsonBytes + 1) }),
+      ),
+    )
+    await check(
+      'update_session',
+      415,
+      await target.send(`/sessions/${session.id}`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'Now make it shorter.',
+      }),
+    )
+    await check('update_session', 422, await target.send(`/sessions/${session.id}`, json({})))
+  }
+
+  // get_sessions: 200 (two pages), 404, 422.
+  const first = await check<{ sessions: Session[]; next_cursor?: string }>(
+    'get_sessions',
+    200,
+    await target.send('/sessions?agent_id=echo&limit=1'),
+  )
+  expect(first.body.sessions).toHaveLength(1)
+  expect(first.body.next_cursor, 'more sessions follow the first page').toBeDefined()
+  await check(
+    'get_sessions',
+    200,
+    await target.send(
+      `/sessions?agent_id=echo&limit=1&cursor=${encodeURIComponent(first.body.next_cursor ?? '')}`,
+    ),
+  )
+  await check('get_sessions', 404, await target.send('/sessions?agent_id=no-such-agent'))
+  if (invalid) await check('get_sessions', 422, await target.send('/sessions?limit=5'))
+
+  // get_grouped_sessions: 200, 422 (an unknown time zone is a valid string the server refuses).
+  const grouped = await check<{ time_to_sessions: Record<string, unknown[]> }>(
+    'get_grouped_sessions',
+    200,
+    await target.send('/sessions/grouped?tz=Europe%2FParis&agent_id=echo&limit=100'),
+  )
+  expect(Object.keys(grouped.body.time_to_sessions)).toContain('Today')
+  await check('get_grouped_sessions', 422, await target.send('/sessions/grouped?tz=Mars%2FOlympus'))
+  if (invalid)
+    await check('get_grouped_sessions', 422, await target.send('/sessions/grouped?limit=0'))
+
+  // get_session_file: 200, 404, 422.
+  const download = await check<Uint8Array>(
+    'get_session_file',
+    200,
+    await target.send(`/sessions/${session.id}/files/${file?.id}`),
+    { 'X-Content-Type-Options': 'nosniff' },
+  )
+  expect(new TextDecoder().decode(download.body)).toBe(fileText)
+  expect(download.headers.get('content-disposition')).toMatch(/^attachment;.*notes\.txt/)
+  await check(
+    'get_session_file',
+    404,
+    await target.send(`/sessions/${session.id}/files/${randomUUID()}`),
+  )
+  if (invalid)
+    await check('get_session_file', 422, await target.send(`/sessions/${session.id}/files/nope`))
+
+  // get_readiness 503 once shutdown has begun.
+  await target.shutdown()
+  const notReady = await check<{ status: string }>(
+    'get_readiness',
+    503,
+    await target.send('/ready'),
+  )
+  expect(notReady.body.status).toBe('not_ready')
+}
