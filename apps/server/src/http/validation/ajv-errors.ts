@@ -24,18 +24,26 @@ interface Ranked {
 }
 
 /**
+ * What a `missing` issue shows as `input`: FastAPI validates parameters and form fields one by
+ * one (`null`), but a JSON body as one model, whose missing fields show the object they are
+ * missing from (`parent`).
+ */
+export type MissingInput = 'null' | 'parent'
+
+/**
  * Maps Ajv's errors for `data` to pydantic issues located under `prefix`, one per location.
  * Ajv must run with `verbose: true` (errors then carry the offending `data` and `parentSchema`).
  *
  * @example
  * ```ts
- * if (!validate(body)) issues.push(...ajvIssues(validate.errors, ['body'], body))
+ * if (!validate(body)) issues.push(...ajvIssues(validate.errors, ['body'], body, 'parent'))
  * ```
  */
 export function ajvIssues(
   errors: readonly ErrorObject[] | null | undefined,
   prefix: Loc,
   data: unknown,
+  missingInput: MissingInput = 'null',
 ): ValidationIssue[] {
   const best = new Map<string, Ranked>()
   const unions: ValidationIssue[] = []
@@ -52,7 +60,7 @@ export function ajvIssues(
       }
       continue
     }
-    const ranked = toIssue(error, loc)
+    const ranked = toIssue(error, loc, missingInput)
     if (!ranked) continue
     const key = JSON.stringify(ranked.issue.loc)
     const previous = best.get(key)
@@ -90,7 +98,7 @@ function locFromPointer(pointer: string, data: unknown): Loc {
   return loc
 }
 
-function toIssue(error: ErrorObject, loc: Loc): Ranked | undefined {
+function toIssue(error: ErrorObject, loc: Loc, missingInput: MissingInput): Ranked | undefined {
   const params = error.params as Params
   const input = error.data
   const issue = (rank: number, type: string, msg: string, ctx?: Params): Ranked => ({
@@ -99,8 +107,10 @@ function toIssue(error: ErrorObject, loc: Loc): Ranked | undefined {
   })
   switch (error.keyword) {
     case 'required':
-    case 'dependentRequired':
-      return { rank: 0, issue: missingIssue([...loc, String(params.missingProperty)]) }
+    case 'dependentRequired': {
+      const missing = missingIssue([...loc, String(params.missingProperty)])
+      return { rank: 0, issue: missingInput === 'parent' ? { ...missing, input } : missing }
+    }
     case 'additionalProperties':
     case 'unevaluatedProperties': {
       const name = String(params.additionalProperty ?? params.unevaluatedProperty)
@@ -200,7 +210,7 @@ function typeIssue(error: ErrorObject, issue: Make): Ranked {
       }
       return issue(1, 'float_type', 'Input should be a valid number')
     case 'boolean':
-      if (typeof input === 'string') {
+      if (typeof input === 'string' || typeof input === 'number') {
         const msg = 'Input should be a valid boolean, unable to interpret input'
         return issue(1, 'bool_parsing', msg)
       }
@@ -228,12 +238,17 @@ function formatIssue(format: string, input: unknown, loc: Loc, issue: Make): Ran
   switch (format) {
     case 'uuid':
       return parsing('uuid_parsing', 'Input should be a valid UUID', uuidError(text))
+    // pydantic reads a date-time string as a date when it can, and the other way round.
     case 'date-time':
-      return parsing('datetime_parsing', 'Input should be a valid datetime', dateTimeError(text))
+      return parsing(
+        'datetime_from_date_parsing',
+        'Input should be a valid datetime or date',
+        dateTimeError(text),
+      )
     case 'date':
       return parsing(
-        'date_parsing',
-        'Input should be a valid date in the format YYYY-MM-DD',
+        'date_from_datetime_parsing',
+        'Input should be a valid date or datetime',
         dateError(text),
       )
     case 'time':

@@ -12,6 +12,8 @@ import { derefObject, isRecord, schemaTypes } from './schema-refs.ts'
 /** A converted value, and the problems met converting it (then `value` is left as it came). */
 export interface Coerced {
   value: unknown
+  /** The string the value was converted from (the one picked, for a scalar). */
+  sent?: string
   issues: ValidationIssue[]
 }
 
@@ -107,7 +109,6 @@ export function coerceValues(
     }
   }
   const text = pick === 'first' ? values[0] : values[values.length - 1]
-  return text === undefined
-    ? { value: undefined, issues: [] }
-    : coerceScalar(document, schema, text, loc)
+  if (text === undefined) return { value: undefined, issues: [] }
+  return { ...coerceScalar(document, schema, text, loc), sent: text }
 }

@@ -55,13 +55,12 @@ export function uuidError(text: string): string {
     simple = false
   }
   const hyphens: number[] = []
+  // The uuid crate counts positions in bytes of UTF-8, from 1.
   let index = 0
   for (const char of body) {
     if (char === '-') hyphens.push(index)
-    else if (!HEX.test(char)) {
-      return `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${char}\` at ${index + offset + 1}`
-    }
-    index += char.length
+    else if (!HEX.test(char)) return `invalid character: found \`${char}\` at ${index + offset + 1}`
+    index += new TextEncoder().encode(char).byteLength
   }
   if (hyphens.length === 0 && simple) {
     return `invalid length: expected length 32 for simple format, found ${text.length}`
@@ -108,7 +107,9 @@ export function dateError(text: string): string {
 }
 
 /**
- * Why `text` is not an RFC 3339 date-time, in `speedate`'s words (pydantic's datetime parser).
+ * Why `text` is not a date-time. pydantic falls back to reading a date, so once the date part
+ * is sound its complaint is about what follows it; past that, pydantic would have accepted a
+ * date-time without time zone that JSON Schema's `date-time` refuses, which is said plainly.
  *
  * @example
  * ```ts
@@ -116,13 +117,11 @@ export function dateError(text: string): string {
  * ```
  */
 export function dateTimeError(text: string): string {
-  const date = dateError(text.slice(0, 10))
-  if (date !== 'invalid date') return date
-  if (text.length === 10) return 'input is too short'
-  if (!'Tt _'.includes(text[10] ?? '')) {
-    return 'invalid datetime separator, expected `T`, `t`, `_` or space'
+  const date = dateError(text)
+  if (date !== 'unexpected extra characters at the end of the input' || text.length < 11) {
+    return date === 'invalid date' ? 'a time and a time zone offset are required' : date
   }
-  return timeError(text.slice(11))
+  return timeError(text.slice(11)) === 'missing timezone' ? 'a time zone offset is required' : date
 }
 
 /**

@@ -197,7 +197,12 @@ export function describeUtf8Error(bytes: Uint8Array): JsonDecodeError | undefine
     if (width === 0) return fail('invalid start byte')
     for (let k = 1; k < width; k += 1) {
       const next = bytes[i + k]
-      if (next === undefined) return fail('unexpected end of data')
+      if (next === undefined) {
+        // Python names the whole cut-off sequence when it is longer than one byte.
+        if (bytes.length - 1 === i) return fail('unexpected end of data')
+        const message = `'utf-8' codec can't decode bytes in position ${i}-${bytes.length - 1}: unexpected end of data`
+        return { message, position: chars }
+      }
       // The second byte's range is narrower after E0, ED, F0 and F4 (no overlongs, surrogates or
       // code points past U+10FFFF).
       const low = k === 1 ? (lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80) : 0x80

@@ -47,7 +47,7 @@ function writable(parser: busboy.Busboy): Promise<void> {
   })
 }
 
-function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array {
+function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   // A fresh buffer: Buffer.concat may hand out a slice of Node's shared pool, whose other
   // bytes would travel with `data.buffer`.
   const data = new Uint8Array(size)
@@ -89,7 +89,9 @@ export async function readMultipartBody(
       // Browsers send file names as raw UTF-8; busboy's default would read them as Latin-1.
       defParamCharset: 'utf8',
       // A text field may be as large as the request; busboy would silently cut it at 1 MiB.
-      limits: { fieldSize: limits.maxRequestBytes },
+      // busboy says 'limit' when a file reaches `fileSize`; one more byte lets a file of
+      // exactly maxFileBytes through.
+      limits: { fieldSize: limits.maxRequestBytes, fileSize: limits.maxFileBytes + 1 },
     })
   } catch (error) {
     throw malformed(error instanceof Error ? error.message : String(error))
@@ -127,17 +129,18 @@ export async function readMultipartBody(
     const hash = createHash('sha256')
     const chunks: Uint8Array[] = []
     let size = 0
+    // busboy counts a file's bytes as it parses them and says 'limit' at once; counting in our
+    // 'data' handler instead would lag behind (stream events wait for the next tick).
+    stream.on('limit', () =>
+      fail(
+        payloadTooLarge(
+          `File '${fileName}' is larger than the limit of ${limits.maxFileBytes} bytes`,
+        ),
+      ),
+    )
     stream.on('data', (chunk: Buffer) => {
       if (failure) return
       size += chunk.byteLength
-      if (size > limits.maxFileBytes) {
-        fail(
-          payloadTooLarge(
-            `File '${fileName}' is larger than the limit of ${limits.maxFileBytes} bytes`,
-          ),
-        )
-        return
-      }
       hash.update(chunk)
       if (keep) chunks.push(chunk)
     })

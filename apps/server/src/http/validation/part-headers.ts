@@ -30,7 +30,8 @@ function fileContentType(block: string): { isFile: boolean; contentType: string 
   const disposition = headers.get('content-disposition') ?? ''
   const contentType = headers.get('content-type')
   const formData = /^form-data\s*(?:;|$)/i.test(disposition)
-  const hasFileName = /;\s*filename\*?\s*=/i.test(disposition)
+  // busboy ignores an empty `filename=""`: the part is then a field, unless typed octet-stream.
+  const hasFileName = /;\s*filename\*?\s*=\s*(?!""|;|$)/i.test(disposition)
   const octets =
     (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/octet-stream'
   return { isFile: formData && (hasFileName || octets), contentType }

@@ -54,7 +54,10 @@ export interface Part {
 export const BOUNDARY = '----uxmate-test-boundary'
 
 /** A multipart/form-data body built byte by byte, so tests control every header. */
-export function multipartBody(parts: readonly Part[], boundary = BOUNDARY): Uint8Array<ArrayBuffer> {
+export function multipartBody(
+  parts: readonly Part[],
+  boundary = BOUNDARY,
+): Uint8Array<ArrayBuffer> {
   const encoder = new TextEncoder()
   const chunks: Uint8Array[] = []
   for (const part of parts) {

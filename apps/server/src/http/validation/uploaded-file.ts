@@ -10,7 +10,8 @@ export interface UploadedFile {
   name: string
   /** The part's `type/subtype` (lowercase, harmless parameters kept), else octet-stream. */
   contentType: string
-  data: Uint8Array
+  /** The bytes, in a buffer of their own (never a slice of a shared pool). */
+  data: Uint8Array<ArrayBuffer>
   /** Bytes, equal to `data.byteLength`. */
   size: number
   /** SHA-256 of `data`, lowercase hex, computed while the part streamed in. */

@@ -52,17 +52,38 @@ function inFieldOrder(issues: ValidationIssue[], fields: readonly string[]): Val
   return [...issues].sort((a, b) => rank(a) - rank(b))
 }
 
-/** Coercion problems first claim their location; Ajv's reports on the same value are dropped. */
+/** The value at `path` inside `root`, if there is one. */
+function valueAt(root: unknown, path: Loc): { found: boolean; value: unknown } {
+  let node = root
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !(key in node)) {
+      return { found: false, value: undefined }
+    }
+    node = (node as Record<string | number, unknown>)[key]
+  }
+  return { found: true, value: node }
+}
+
+/**
+ * Adds Ajv's problems to those met converting strings. A converted value keeps its first
+ * problem (Ajv's on the same value are dropped), and Ajv's problems show the value as it was
+ * sent, as FastAPI does (`"input": "0"` for `limit=0`): `raw` holds the strings by field.
+ */
 function withAjvIssues(
   validate: LocationSpec['validate'],
   data: Record<string, unknown>,
+  raw: Record<string, unknown>,
   prefix: Loc,
   early: ValidationIssue[],
 ): ValidationIssue[] {
   if (validate(data)) return early
-  const found = ajvIssues(validate.errors, prefix, data).filter(
-    (issue) => !early.some((claimed) => startsWith(issue.loc, claimed.loc)),
-  )
+  const found = ajvIssues(validate.errors, prefix, data)
+    .filter((issue) => !early.some((claimed) => startsWith(issue.loc, claimed.loc)))
+    .map((issue) => {
+      if (issue.type === 'missing') return issue
+      const sent = valueAt(raw, issue.loc.slice(prefix.length))
+      return sent.found ? { ...issue, input: sent.value } : issue
+    })
   return [...early, ...found]
 }
 
@@ -87,12 +108,13 @@ function checkLocation(
   document: OpenApiDocument,
   location: ParameterLocation,
   spec: LocationSpec,
-  raw: RawParameters,
+  request: RawParameters,
 ): Checked {
   const data: Record<string, unknown> = {}
+  const raw: Record<string, unknown> = {}
   const early: ValidationIssue[] = []
   for (const parameter of spec.parameters) {
-    let values = rawValues(location, parameter.name, raw)
+    let values = rawValues(location, parameter.name, request)
     if (values === undefined || values.length === 0) continue
     const joined = values[0]
     if (
@@ -106,9 +128,10 @@ function checkLocation(
     const loc = [location, parameter.name]
     const coerced = coerceValues(document, parameter.schema, values, loc, PICK[location])
     data[parameter.name] = coerced.value
+    raw[parameter.name] = Array.isArray(coerced.value) ? values : coerced.sent
     early.push(...coerced.issues)
   }
-  const issues = withAjvIssues(spec.validate, data, [location], early)
+  const issues = withAjvIssues(spec.validate, data, raw, [location], early)
   return {
     value: data,
     issues: inFieldOrder(
@@ -130,7 +153,9 @@ function checkJson(
       : { value: undefined, issues: [] }
   }
   const data = body.value
-  const issues = spec.validate(data) ? [] : ajvIssues(spec.validate.errors, ['body'], data)
+  const issues = spec.validate(data)
+    ? []
+    : ajvIssues(spec.validate.errors, ['body'], data, 'parent')
   return { value: data, issues: inFieldOrder(issues, spec.fieldOrder) }
 }
 
@@ -144,9 +169,13 @@ function checkForm(
   // Ajv sees file fields as their names (strings), so that presence and counts are checked.
   const data: Record<string, unknown> = {}
   const files: Record<string, UploadedFile | UploadedFile[]> = {}
+  const raw: Record<string, unknown> = {}
   const early: ValidationIssue[] = []
   for (const field of spec.fields) {
-    const parts = entries.get(field.name) ?? []
+    // An empty text value in a file field is how some clients say "no file" (FastAPI: missing).
+    const parts = (entries.get(field.name) ?? []).filter(
+      (p) => field.files === undefined || p.kind === 'file' || p.value !== '',
+    )
     const loc = ['body', field.name]
     if (field.files === 'list') {
       files[field.name] = parts.flatMap((p) => (p.kind === 'file' ? [p.file] : []))
@@ -175,10 +204,11 @@ function checkForm(
       if (texts.length === 0 || (texts.length === 1 && texts[0] === '')) continue
       const coerced = coerceValues(document, field.schema, texts, loc, 'first')
       data[field.name] = coerced.value
+      raw[field.name] = Array.isArray(coerced.value) ? texts : coerced.sent
       early.push(...coerced.issues)
     }
   }
-  const issues = withAjvIssues(spec.validate, data, ['body'], early)
+  const issues = withAjvIssues(spec.validate, data, raw, ['body'], early)
   return {
     value: { ...data, ...files },
     issues: inFieldOrder(

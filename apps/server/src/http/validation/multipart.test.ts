@@ -1,0 +1,400 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import {
+  BOUNDARY,
+  chunked,
+  createTestApp,
+  multipartBody,
+  type Part,
+  postForm,
+  streamRequest,
+  testLimits,
+} from './test-app.ts'
+
+const app = createTestApp()
+const FORM_TYPE = `multipart/form-data; boundary=${BOUNDARY}`
+const prompt: Part[] = [
+  { name: 'agent_id', value: 'echo' },
+  { name: 'text_prompt', value: 'Summarise the attached notes.' },
+]
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/** A valid form whose one file part has the given Content-Disposition parameters. */
+function rawForm(fileDisposition: string): Uint8Array {
+  return new TextEncoder().encode(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="agent_id"\r\n\r\necho\r\n` +
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="text_prompt"\r\n\r\nhi\r\n` +
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; ${fileDisposition}\r\n\r\nz\r\n` +
+      `--${BOUNDARY}--\r\n`,
+  )
+}
+
+async function answer(response: Response | Promise<Response>) {
+  const r = await response
+  return { status: r.status, body: await r.json() }
+}
+
+function sendStream(body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}) {
+  return app.request(
+    streamRequest('/sessions/text', 'POST', body, { 'Content-Type': FORM_TYPE, ...headers }),
+  )
+}
+
+describe('multipart form fields', () => {
+  it('reports a missing text_prompt exactly as FastAPI does', async () => {
+    const response = await postForm(app, [{ name: 'agent_id', value: 'echo' }])
+    expect(response.status).toBe(422)
+    expect(await response.text()).toBe(
+      '{"detail":[{"type":"missing","loc":["body","text_prompt"],"msg":"Field required","input":null}]}',
+    )
+  })
+
+  it('reports every missing field, in declaration order', async () => {
+    expect((await answer(postForm(app, []))).body.detail).toEqual([
+      { type: 'missing', loc: ['body', 'agent_id'], msg: 'Field required', input: null },
+      { type: 'missing', loc: ['body', 'text_prompt'], msg: 'Field required', input: null },
+    ])
+  })
+
+  it('reads an empty body as an empty form', async () => {
+    const response = await app.request('/sessions/text', {
+      method: 'POST',
+      headers: { 'Content-Type': FORM_TYPE },
+    })
+    expect((await answer(response)).body.detail).toHaveLength(2)
+  })
+
+  it('treats an empty value as missing, as FastAPI does for form fields', async () => {
+    const { body } = await answer(postForm(app, [...prompt.slice(0, 1), { name: 'text_prompt' }]))
+    expect(body.detail).toEqual([
+      { type: 'missing', loc: ['body', 'text_prompt'], msg: 'Field required', input: null },
+    ])
+  })
+
+  it('reports a blank prompt against the \\S pattern', async () => {
+    const { status, body } = await answer(
+      postForm(app, [prompt[0] as Part, { name: 'text_prompt', value: '   ' }]),
+    )
+    expect(status).toBe(422)
+    expect(body.detail).toEqual([
+      {
+        type: 'string_pattern_mismatch',
+        loc: ['body', 'text_prompt'],
+        msg: "String should match pattern '\\S'",
+        input: '   ',
+        ctx: { pattern: '\\S' },
+      },
+    ])
+  })
+
+  it('takes the first of a repeated text field and ignores unknown fields', async () => {
+    const { status, body } = await answer(
+      postForm(app, [
+        ...prompt,
+        { name: 'agent_id', value: 'second' },
+        { name: 'unknown', value: 'x' },
+        { name: 'unknown', filename: 'x.txt', value: 'ignored' },
+      ]),
+    )
+    expect(status).toBe(200)
+    expect(body.form).toEqual({
+      agent_id: 'echo',
+      text_prompt: 'Summarise the attached notes.',
+      files: [],
+    })
+  })
+
+  it('decodes UTF-8 text fields', async () => {
+    const { body } = await answer(
+      postForm(app, [prompt[0] as Part, { name: 'text_prompt', value: 'Résumé ✓' }]),
+    )
+    expect(body.form.text_prompt).toBe('Résumé ✓')
+  })
+
+  it('validates headers along with the form', async () => {
+    const { body } = await answer(postForm(app, prompt, { Prefer: 'respond-async' }))
+    expect(body.header).toEqual({ Prefer: 'respond-async' })
+  })
+
+  it('reports a text part sent as files, and a file sent as text_prompt', async () => {
+    const { body } = await answer(
+      postForm(app, [
+        prompt[0] as Part,
+        { name: 'text_prompt', filename: 'p.txt', value: 'hi' },
+        { name: 'files', value: 'not a file' },
+      ]),
+    )
+    expect(body.detail).toEqual([
+      {
+        type: 'string_type',
+        loc: ['body', 'text_prompt'],
+        msg: 'Input should be a valid string',
+        input: 'p.txt',
+      },
+      {
+        type: 'value_error',
+        loc: ['body', 'files', 0],
+        msg: "Value error, Expected UploadFile, received: <class 'str'>",
+        input: 'not a file',
+        ctx: { error: "Expected UploadFile, received: <class 'str'>" },
+      },
+    ])
+  })
+})
+
+describe('multipart files', () => {
+  it('accepts zero files', async () => {
+    const { status, body } = await answer(postForm(app, prompt))
+    expect(status).toBe(200)
+    expect(body.form.files).toEqual([])
+  })
+
+  it('reads one file with its name, type, size and sha256', async () => {
+    const { status, body } = await answer(
+      postForm(app, [
+        ...prompt,
+        { name: 'files', filename: 'notes.txt', contentType: 'text/plain', value: 'Meeting notes' },
+      ]),
+    )
+    expect(status).toBe(200)
+    expect(body.form.files).toEqual([
+      {
+        name: 'notes.txt',
+        contentType: 'text/plain',
+        size: 13,
+        sha256: sha256('Meeting notes'),
+        text: 'Meeting notes',
+        isUint8Array: true,
+      },
+    ])
+  })
+
+  it('reads three files in order, whatever the chunking', async () => {
+    const parts: Part[] = [
+      {
+        name: 'files',
+        filename: 'a.txt',
+        contentType: 'Text/Plain; Charset=UTF-8',
+        value: 'alpha',
+      },
+      ...prompt,
+      { name: 'files', filename: 'b.bin', value: '' },
+      { name: 'files', filename: 'c.json', contentType: 'application/json', value: '{"c":3}' },
+    ]
+    const expected = [
+      { name: 'a.txt', contentType: 'text/plain; charset=utf-8', size: 5, text: 'alpha' },
+      { name: 'b.bin', contentType: 'application/octet-stream', size: 0, text: '' },
+      { name: 'c.json', contentType: 'application/json', size: 7, text: '{"c":3}' },
+    ].map((f) => ({ ...f, sha256: sha256(f.text), isUint8Array: true }))
+    for (const size of [1, 7, 64, 100_000]) {
+      const { status, body } = await answer(sendStream(chunked(multipartBody(parts), size)))
+      expect(status).toBe(200)
+      expect(body.form.files).toEqual(expected)
+    }
+  })
+
+  it('keeps binary bytes intact', async () => {
+    const bytes = new Uint8Array(256).map((_, i) => i)
+    const response = await postForm(app, [
+      ...prompt,
+      {
+        name: 'files',
+        filename: 'bytes.bin',
+        contentType: 'application/octet-stream',
+        value: bytes,
+      },
+    ])
+    const { body } = await answer(response)
+    expect(body.form.files[0]).toMatchObject({
+      size: 256,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    })
+  })
+
+  it('drops the empty, nameless part a browser sends for an empty file input', async () => {
+    for (const part of [
+      { name: 'files', filename: '', contentType: 'application/octet-stream' },
+      { name: 'files', filename: '' },
+    ]) {
+      const { status, body } = await answer(postForm(app, [...prompt, part]))
+      expect(status).toBe(200)
+      expect(body.form.files).toEqual([])
+    }
+  })
+
+  it('sanitises hostile file names', async () => {
+    const hostile = [
+      '../../etc/passwd',
+      'C:\\x\\y.txt',
+      '..',
+      ` ${'n'.repeat(10_000)}.pdf `,
+      'evil\u202Etxt.exe',
+      'tab\there.txt',
+    ]
+    const parts = hostile.map((filename) => ({ name: 'files', filename, value: 'x' }))
+    const limits = { ...testLimits, maxFiles: 10, maxRequestBytes: 100_000 }
+    const { status, body } = await answer(postForm(createTestApp(limits), [...prompt, ...parts]))
+    expect(status).toBe(200)
+    const names: string[] = body.form.files.map((f: { name: string }) => f.name)
+    expect(names).toEqual([
+      'passwd',
+      'y.txt',
+      'file',
+      `${'n'.repeat(251)}.pdf`,
+      'eviltxt.exe',
+      'tabhere.txt',
+    ])
+    expect(new TextEncoder().encode(names[3]).byteLength).toBe(255)
+  })
+
+  it('strips NUL bytes from names; refuses them raw in a part header', async () => {
+    const encoded = rawForm(`name="files"; filename*=UTF-8''a%00b%0A.txt`)
+    const { body } = await answer(sendStream(chunked(encoded, 5)))
+    expect(body.form.files[0]).toMatchObject({ name: 'ab.txt', size: 1 })
+    const raw = rawForm('name="files"; filename="a\u0000b.txt"')
+    expect((await answer(sendStream(chunked(raw, 5)))).status).toBe(422)
+  })
+
+  it('reads UTF-8 file names and RFC 5987 filename*', async () => {
+    const { body } = await answer(
+      postForm(app, [...prompt, { name: 'files', filename: 'café.txt', value: 'x' }]),
+    )
+    expect(body.form.files.map((f: { name: string }) => f.name)).toEqual(['café.txt'])
+    const star = rawForm(`name="files"; filename*=UTF-8''na%C3%AFve.txt`)
+    const { body: starBody } = await answer(sendStream(chunked(star, 5)))
+    expect(starBody.form.files[0]).toMatchObject({
+      name: 'naïve.txt',
+      contentType: 'application/octet-stream',
+    })
+  })
+})
+
+describe('multipart limits', () => {
+  const tooBigFile = `File 'big.bin' is larger than the limit of ${testLimits.maxFileBytes} bytes`
+
+  it('answers 413 for a file over maxFileBytes, and accepts one at the limit', async () => {
+    const atLimit = await postForm(app, [
+      ...prompt,
+      { name: 'files', filename: 'big.bin', value: 'a'.repeat(testLimits.maxFileBytes) },
+    ])
+    expect(atLimit.status).toBe(200)
+    expect(
+      await answer(
+        postForm(app, [
+          ...prompt,
+          { name: 'files', filename: 'big.bin', value: 'a'.repeat(testLimits.maxFileBytes + 1) },
+        ]),
+      ),
+    ).toEqual({ status: 413, body: { detail: tooBigFile } })
+  })
+
+  it('counts files of other fields against maxFileBytes too', async () => {
+    const { status } = await answer(
+      postForm(app, [
+        ...prompt,
+        { name: 'other', filename: 'big.bin', value: 'a'.repeat(testLimits.maxFileBytes + 1) },
+      ]),
+    )
+    expect(status).toBe(413)
+  })
+
+  it('answers 413 for more than maxFiles files', async () => {
+    const files = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: 'files', filename: `f${i}.txt`, value: 'x' }))
+    expect((await postForm(app, [...prompt, ...files(testLimits.maxFiles)])).status).toBe(200)
+    expect(await answer(postForm(app, [...prompt, ...files(testLimits.maxFiles + 1)]))).toEqual({
+      status: 413,
+      body: { detail: `At most ${testLimits.maxFiles} files per request` },
+    })
+  })
+
+  it('answers 413 for a body over maxRequestBytes, however Content-Length reads', async () => {
+    const tooLarge = {
+      status: 413,
+      body: {
+        detail: `Request body is larger than the limit of ${testLimits.maxRequestBytes} bytes`,
+      },
+    }
+    const body = multipartBody([
+      ...prompt,
+      { name: 'text_prompt', value: 'a'.repeat(testLimits.maxRequestBytes) },
+    ])
+    // Declared honestly: refused before reading.
+    expect(await answer(postForm(app, [{ name: 'x', value: 'a'.repeat(9000) }]))).toEqual(tooLarge)
+    // Not declared at all, then declared as tiny: counted while streaming.
+    expect(await answer(sendStream(chunked(body, 1000)))).toEqual(tooLarge)
+    expect(await answer(sendStream(chunked(body, 1000), { 'Content-Length': '100' }))).toEqual(
+      tooLarge,
+    )
+  })
+
+  it('stops reading an endless upload promptly', async () => {
+    let pulled = 0
+    const head = new TextEncoder().encode(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="big.bin"\r\n\r\n`,
+    )
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1
+        controller.enqueue(pulled === 1 ? head : new Uint8Array(256).fill(0x61))
+      },
+    })
+    expect(await answer(sendStream(endless))).toEqual({ status: 413, body: { detail: tooBigFile } })
+    expect(pulled).toBeLessThan(testLimits.maxFileBytes / 256 + 5)
+  })
+})
+
+describe('malformed multipart', () => {
+  it('answers 422 for a truncated body', async () => {
+    const whole = multipartBody([...prompt, { name: 'files', filename: 'a.txt', value: 'alpha' }])
+    for (const cut of [10, whole.byteLength - 30, whole.byteLength - 4]) {
+      const { status, body } = await answer(sendStream(chunked(whole.slice(0, cut), 16)))
+      expect(status).toBe(422)
+      expect(body.detail).toEqual([
+        {
+          type: 'value_error',
+          loc: ['body'],
+          msg: expect.stringMatching(/^Value error, Malformed multipart\/form-data body: /),
+          input: null,
+          ctx: { error: expect.stringMatching(/Unexpected end of form|Malformed part header/) },
+        },
+      ])
+    }
+  })
+
+  it('answers 422 for a Content-Type without boundary, and for garbage', async () => {
+    const noBoundary = await app.request('/sessions/text', {
+      method: 'POST',
+      body: 'hello',
+      headers: { 'Content-Type': 'multipart/form-data' },
+    })
+    expect(noBoundary.status).toBe(422)
+    const garbage = await app.request('/sessions/text', {
+      method: 'POST',
+      body: 'this is not multipart at all',
+      headers: { 'Content-Type': FORM_TYPE },
+    })
+    expect(garbage.status).toBe(422)
+  })
+
+  it('answers 415 for any other Content-Type', async () => {
+    const cases: Record<string, string>[] = [
+      { 'Content-Type': 'application/json' },
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      {},
+    ]
+    for (const headers of cases) {
+      expect(
+        // Bytes, not a string: fetch would label a string body text/plain.
+        await answer(
+          app.request('/sessions/text', {
+            method: 'POST',
+            body: new TextEncoder().encode('{}'),
+            headers,
+          }),
+        ),
+      ).toEqual({ status: 415, body: { detail: 'Content-Type must be multipart/form-data' } })
+    }
+  })
+})
