@@ -26,6 +26,12 @@ export interface ScenarioTarget {
    * itself). Default false.
    */
   validOnly?: boolean
+  /**
+   * Sends the requests that carry `files` parts, when `send` cannot: Prism 5 does not read
+   * repeated multipart parts as an array (stoplightio/prism#2654) and rejects every valid
+   * upload. Default: `send`.
+   */
+  sendWithFiles?: (path: string, init?: RequestInit) => Promise<Response>
   /** The server's limits, to cross them (413). */
   limits: { maxFileBytes: number; maxJsonBytes: number }
 }
@@ -78,10 +84,11 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
 
   // create_session_from_text: 200 (waited), 202 (respond-async), 404, 413, 415, 422.
   const fileText = 'Meeting notes, 26 November.'
+  const sendWithFiles = target.sendWithFiles ?? target.send
   const created = await check<Session>(
     'create_session_from_text',
     200,
-    await target.send('/sessions/text', {
+    await sendWithFiles('/sessions/text', {
       method: 'POST',
       body: sessionForm({ agent_id: 'echo', text_prompt: 'Summarise the attached notes.' }, [
         { name: 'notes.txt', type: 'text/plain', content: fileText },
