@@ -33,8 +33,12 @@ export function canonicalUuid(text: string): string | undefined {
   return `${lower.slice(0, 8)}-${lower.slice(8, 12)}-${lower.slice(12, 16)}-${lower.slice(16, 20)}-${lower.slice(20)}`
 }
 
+const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength
+
 /**
- * Why `text` is not a UUID, in the `uuid` crate's words.
+ * Why `text` is not a UUID, in the words of the `uuid` crate pydantic uses, quirks included
+ * (positions count UTF-8 bytes from 1; an input of a recognised length loses its braces or
+ * `urn:uuid:` before the error is described).
  *
  * @example
  * ```ts
@@ -42,28 +46,33 @@ export function canonicalUuid(text: string): string | undefined {
  * ```
  */
 export function uuidError(text: string): string {
-  let body = text
+  let input = text
+  const length = utf8Length(text)
+  if (length === 38 && text.startsWith('{') && text.endsWith('}')) input = text.slice(1, -1)
+  else if (length === 45 && text.startsWith('urn:uuid:')) input = text.slice(9)
+
+  let body = input
   let offset = 0
   let simple = true
-  if (body.startsWith('{') && body.endsWith('}') && body.length >= 2) {
-    body = body.slice(1, -1)
+  if (input.length >= 2 && input.startsWith('{') && input.endsWith('}')) {
+    body = input.slice(1, -1)
     offset = 1
     simple = false
-  } else if (body.startsWith('urn:uuid:')) {
-    body = body.slice(9)
+  } else if (input.startsWith('urn:uuid:')) {
+    body = input.slice(9)
     offset = 9
     simple = false
   }
   const hyphens: number[] = []
-  // The uuid crate counts positions in bytes of UTF-8, from 1.
   let index = 0
   for (const char of body) {
     if (char === '-') hyphens.push(index)
     else if (!HEX.test(char)) return `invalid character: found \`${char}\` at ${index + offset + 1}`
-    index += new TextEncoder().encode(char).byteLength
+    index += utf8Length(char)
   }
+  const inputLength = utf8Length(input)
   if (hyphens.length === 0 && simple) {
-    return `invalid length: expected length 32 for simple format, found ${text.length}`
+    return `invalid length: expected length 32 for simple format, found ${inputLength}`
   }
   if (hyphens.length !== 4) return `invalid group count: expected 5, found ${hyphens.length + 1}`
   for (let group = 0; group < 4; group += 1) {
@@ -73,7 +82,7 @@ export function uuidError(text: string): string {
       return `invalid group length in group ${group}: expected ${GROUP_LENGTHS[group]}, found ${bound - start}`
     }
   }
-  return `invalid group length in group 4: expected 12, found ${body.length - GROUP_STARTS[4]}`
+  return `invalid group length in group 4: expected 12, found ${inputLength - GROUP_STARTS[4]}`
 }
 
 /** Checks `text[at, at + length)` is ASCII digits. */

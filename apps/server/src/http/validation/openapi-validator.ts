@@ -9,6 +9,7 @@ import addFormatsModule from 'ajv-formats'
 import type { Env, MiddlewareHandler } from 'hono'
 import type { BodyLimits } from '../../config.ts'
 import { toContractBody } from './fastapi-errors.ts'
+import { canonicalUuid } from './format-errors.ts'
 import { compileOperations, type OperationSpec } from './operation-spec.ts'
 import { readRequestBody } from './request-body.ts'
 import { RequestRejection } from './request-rejection.ts'
@@ -47,6 +48,8 @@ function createAjv(document: OpenApiDocument): Ajv2020 {
     verbose: true,
   })
   addFormats(ajv)
+  // The spellings pydantic accepts (braces, urn:uuid:, no hyphens), not only the hyphenated one.
+  ajv.addFormat('uuid', (text: string) => canonicalUuid(text) !== undefined)
   // `#/components/...` references resolve inside this one registered schema.
   ajv.addSchema({ components: document.components ?? {} }, DOCUMENT_ID)
   return ajv

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
+import { BOUNDARY, multipartBody } from './test-app.ts'
+
+function sniff(body: Uint8Array, chunkSize: number): PartHeaderSniffer {
+  const sniffer = new PartHeaderSniffer(BOUNDARY)
+  for (let i = 0; i < body.byteLength; i += chunkSize) sniffer.push(body.slice(i, i + chunkSize))
+  return sniffer
+}
+
+describe('multipartBoundary', () => {
+  it('reads plain and quoted boundaries', () => {
+    expect(multipartBoundary('multipart/form-data; boundary=abc')).toBe('abc')
+    expect(multipartBoundary('multipart/form-data; charset=x; Boundary="a b;c"')).toBe('a b;c')
+    expect(multipartBoundary('multipart/form-data')).toBeUndefined()
+  })
+})
+
+describe('PartHeaderSniffer', () => {
+  const body = multipartBody([
+    { name: 'agent_id', value: 'echo' },
+    { name: 'files', filename: 'a.txt', contentType: 'Text/Plain; charset=UTF-8', value: 'a' },
+    // A file whose bytes look like a delimiter without the leading CRLF must not confuse it.
+    { name: 'files', filename: 'b.bin', value: `--${BOUNDARY}\r\nContent-Type: x/y\r\n\r\n` },
+    { name: 'files', filename: 'c.png', contentType: 'image/png', value: '' },
+    { name: 'note', contentType: 'application/octet-stream', value: 'octets make a file' },
+    { name: 'empty', filename: '', value: '' },
+  ])
+
+  it.each([1, 2, 3, 17, 1000])('queues the file parts’ Content-Type in chunks of %i', (size) => {
+    const sniffer = sniff(body, size)
+    expect(sniffer.takeFileContentType('text/plain')).toBe('Text/Plain; charset=UTF-8')
+    // No Content-Type: busboy says text/plain, which is a guess.
+    expect(sniffer.takeFileContentType('text/plain')).toBeUndefined()
+    expect(sniffer.takeFileContentType('image/png')).toBe('image/png')
+    expect(sniffer.takeFileContentType('application/octet-stream')).toBe('application/octet-stream')
+  })
+
+  it('trusts busboy when the pairing disagrees', () => {
+    const sniffer = sniff(body, 64)
+    expect(sniffer.takeFileContentType('image/gif')).toBe('image/gif')
+  })
+})
