@@ -1,0 +1,280 @@
+/**
+ * Client conformance: every `@uxmate/client` method, with a `fetch` that checks each request it
+ * sends against openapi.yaml, then (a) hands it to the real server in-process and validates the
+ * answer, or (b) answers with each documented response of the operation, built from the
+ * document's examples, to check the client returns the data or throws `UxmateApiError` with the
+ * right status and body.
+ */
+import { randomUUID } from 'node:crypto'
+import { createUxmateClient, UxmateApiError, type UxmateClient } from '@uxmate/client'
+import type { OperationId, Session } from '@uxmate/contract'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { expectConformant } from '../src/conformance.ts'
+import { type InProcessServer, startInProcess } from '../src/fixtures.ts'
+import { validateRequest } from '../src/request-validator.ts'
+import { loadSpec } from '../src/spec.ts'
+
+const baseUrl = 'http://uxmate.test'
+const via = 'client'
+
+interface Sent {
+  operationId: string | undefined
+  method: string
+  url: string
+  problems: string[]
+}
+
+/** A `fetch` that checks every request against the document, then lets `answer` respond. */
+function checkingFetch(
+  sent: Sent[],
+  answer: (request: Request, operationId: string) => Promise<Response>,
+) {
+  return async (request: Request): Promise<Response> => {
+    const check = await validateRequest(request)
+    const operationId = check.operation?.operationId
+    sent.push({ operationId, method: request.method, url: request.url, problems: check.problems })
+    if (!operationId) return Response.json({ detail: 'Not Found' }, { status: 404 })
+    return answer(request, operationId)
+  }
+}
+
+function expectValidRequests(sent: Sent[], operationId?: string) {
+  expect(sent.length, 'the client sent a request').toBeGreaterThan(0)
+  if (operationId) expect(sent.map((s) => s.operationId)).toContain(operationId)
+  expect(sent.flatMap((s) => s.problems)).toEqual([])
+}
+
+// The same valid arguments for both halves of the suite; ids are whatever the server has.
+interface Ids {
+  sessionId: string
+  fileId: string
+}
+
+/**
+ * One call of each operation's method, with every option that reaches the wire. Typed by the
+ * contract's operationIds: an operation added to openapi.yaml (and `pnpm generate`d) without an
+ * entry here does not compile.
+ */
+const calls: Record<OperationId, (client: UxmateClient, ids: Ids) => Promise<unknown>> = {
+  create_session_from_text: (client) =>
+    client.sessions.createSessionFromText(
+      {
+        agent_id: 'echo',
+        text_prompt: 'Summarise the attached notes.',
+        files: [
+          new File(['Meeting notes, 26 November.'], 'notes.txt', { type: 'text/plain' }),
+          { name: 'data.bin', data: new Uint8Array([0, 1, 2, 255]) },
+        ],
+      },
+      { requestId: 'client-create', idempotencyKey: 'create-1' },
+    ),
+  get_grouped_sessions: (client) =>
+    client.sessions.getGroupedSessions(
+      { tz: 'Europe/Paris', agent_id: 'echo', limit: 10 },
+      { requestId: 'client-grouped' },
+    ),
+  get_session: (client, ids) => client.sessions.getSession(ids.sessionId),
+  update_session: (client, ids) =>
+    client.sessions.updateSession(ids.sessionId, { text_prompt: 'Now make it shorter.' }),
+  get_sessions: (client) => client.sessions.getSessions({ agent_id: 'echo', limit: 2 }),
+  get_session_file: (client, ids) => client.sessions.getSessionFile(ids.sessionId, ids.fileId),
+  get_health: (client) => client.service.getHealth({ requestId: 'client-health' }),
+  get_readiness: (client) => client.service.getReadiness(),
+}
+
+describe('the client covers openapi.yaml', () => {
+  it('has a method for every operation of the document', () => {
+    const documented = loadSpec().operations.map((op) => op.operationId)
+    expect(Object.keys(calls).sort()).toEqual([...documented].sort())
+  })
+})
+
+describe('client requests, answered by the real server', () => {
+  let server: InProcessServer
+  let sent: Sent[]
+  let client: UxmateClient
+  let ids: Ids
+
+  beforeAll(async () => {
+    server = await startInProcess()
+    sent = []
+    client = createUxmateClient({
+      baseUrl,
+      retry: false,
+      headers: { 'User-Agent': 'contract-tests' },
+      fetch: checkingFetch(sent, async (request, operationId) => {
+        const response = await server.app.fetch(request)
+        // Validated (and recorded) on a copy; the client reads the original.
+        await expectConformant(operationId, response.clone(), { via })
+        return response
+      }),
+    })
+    const created = (await calls.create_session_from_text(client, {
+      sessionId: '',
+      fileId: '',
+    })) as Session
+    const fileId = created.messages[0]?.files?.[0]?.id
+    if (!fileId) throw new Error('the created session lists no file')
+    ids = { sessionId: created.id, fileId }
+  })
+
+  it.each(Object.keys(calls) as OperationId[])('%s: valid request, typed data back', async (id) => {
+    sent.length = 0
+    const data = await calls[id](client, ids)
+    expectValidRequests(sent, id)
+    expect(data).toBeDefined()
+  })
+
+  it('createSessionFromText and updateSession with respondAsync send Prefer and get 202', async () => {
+    sent.length = 0
+    const started = await client.sessions.createSessionFromText(
+      { agent_id: 'echo', text_prompt: 'Later, please' },
+      { respondAsync: true },
+    )
+    const continued = await client.sessions.updateSession(
+      (await client.sessions.waitForSession(started.id, { intervalMs: 10 })).id,
+      { text_prompt: 'And again' },
+      { respondAsync: true },
+    )
+    expect(continued.status).toBe('Running')
+    const done = await client.sessions.waitForSession(continued.id, { intervalMs: 10 })
+    expect(done.status).toBe('Ready')
+    expectValidRequests(sent, 'update_session')
+  })
+
+  it('iterateSessionPages and iterateSessions follow next_cursor with valid requests', async () => {
+    sent.length = 0
+    const pages = []
+    for await (const page of client.sessions.iterateSessionPages({ agent_id: 'echo', limit: 1 }))
+      pages.push(page)
+    expect(pages.length).toBeGreaterThan(1)
+    const all = []
+    for await (const session of client.sessions.iterateSessions({ agent_id: 'echo', limit: 2 }))
+      all.push(session)
+    expect(all).toHaveLength(pages.length)
+    expect(sent.filter((s) => s.url.includes('cursor=')).length).toBeGreaterThan(0)
+    expectValidRequests(sent, 'get_sessions')
+  })
+
+  it('raw (openapi-fetch) requests are valid too', async () => {
+    sent.length = 0
+    const { data } = await client.raw.GET('/sessions/grouped', { params: { query: { tz: 'UTC' } } })
+    expect(data?.time_to_sessions).toBeDefined()
+    expectValidRequests(sent, 'get_grouped_sessions')
+  })
+
+  it('throws UxmateApiError for the server`s 404 and 409', async () => {
+    sent.length = 0
+    const missing = await client.sessions.getSession(randomUUID()).catch((e: unknown) => e)
+    expect(missing).toBeInstanceOf(UxmateApiError)
+    expect((missing as UxmateApiError).status).toBe(404)
+    expect((missing as UxmateApiError).detail).toBe('Session not found')
+
+    server.held.hold()
+    const busy = await client.sessions.createSessionFromText(
+      { agent_id: 'held', text_prompt: 'Hold on' },
+      { respondAsync: true },
+    )
+    const conflict = await client.sessions
+      .updateSession(busy.id, { text_prompt: 'Done?' })
+      .catch((e: unknown) => e)
+    server.held.release()
+    expect(conflict).toBeInstanceOf(UxmateApiError)
+    expect((conflict as UxmateApiError).status).toBe(409)
+    await client.sessions.waitForSession(busy.id, { intervalMs: 10 })
+    expectValidRequests(sent)
+  })
+
+  it('passes invalid input through; the checker flags it and the server answers 422', async () => {
+    sent.length = 0
+    const error = await client.sessions.getSessions({ agent_id: '' }).catch((e: unknown) => e)
+    expect(sent[0]?.problems.join('\n')).toMatch(/agent_id/)
+    expect(error).toBeInstanceOf(UxmateApiError)
+    expect((error as UxmateApiError).isValidationError()).toBe(true)
+  })
+})
+
+/** The documented responses of every operation, one per example, as a `fetch` would get them. */
+function cannedResponses() {
+  return loadSpec().operations.flatMap((op) =>
+    Object.entries(op.responses).flatMap(([status, response]) =>
+      Object.entries(response.content ?? {}).flatMap(([type, media]) => {
+        const named = Object.entries(media.examples ?? {}).map(([name, e]) => [name, e.value])
+        const examples =
+          media.example !== undefined ? [['example', media.example], ...named] : named
+        return examples.map(([name, value]) => ({
+          operationId: op.operationId as OperationId,
+          status: Number(status),
+          type: type === '*/*' ? 'text/plain' : type,
+          name: String(name),
+          value,
+        }))
+      }),
+    ),
+  )
+}
+
+describe('client answers to every documented response (from the examples)', () => {
+  const ids: Ids = {
+    sessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
+    fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
+  }
+  const cases = cannedResponses()
+
+  it('has an example for every documented response', () => {
+    const documented = loadSpec().operations.flatMap((op) =>
+      Object.keys(op.responses).map((status) => `${op.operationId} ${status}`),
+    )
+    expect([...new Set(cases.map((c) => `${c.operationId} ${c.status}`))].sort()).toEqual(
+      documented.sort(),
+    )
+  })
+
+  it.each(cases.map((c) => [`${c.operationId} ${c.status} (${c.name})`, c] as const))(
+    '%s',
+    async (_name, canned) => {
+      const sent: Sent[] = []
+      const body =
+        typeof canned.value === 'string' && !canned.type.includes('json')
+          ? canned.value
+          : JSON.stringify(canned.value)
+      const client = createUxmateClient({
+        baseUrl,
+        retry: false,
+        fetch: checkingFetch(sent, async () => {
+          return new Response(body, {
+            status: canned.status,
+            headers: {
+              'Content-Type': canned.type,
+              'X-Request-Id': 'canned-response',
+              ...(canned.status === 202 ? { 'Preference-Applied': 'respond-async' } : {}),
+            },
+          })
+        }),
+      })
+      const outcome = await calls[canned.operationId](client, ids).then(
+        (data) => ({ ok: true as const, data }),
+        (error: unknown) => ({ ok: false as const, error }),
+      )
+      expectValidRequests(sent, canned.operationId)
+
+      // A documented 503 of the readiness probe is an answer, not an error (see ServiceApi).
+      const resolves = canned.status < 300 || canned.operationId === 'get_readiness'
+      if (resolves) {
+        if (!outcome.ok) throw outcome.error
+        if (outcome.data instanceof Blob) expect(await outcome.data.text()).toBe(canned.value)
+        else expect(outcome.data).toEqual(canned.value)
+        return
+      }
+      expect(outcome.ok, 'the client rejects').toBe(false)
+      const error = (outcome as { error: unknown }).error
+      expect(error).toBeInstanceOf(UxmateApiError)
+      const apiError = error as UxmateApiError
+      expect(apiError.status).toBe(canned.status)
+      expect(apiError.operationId).toBe(canned.operationId)
+      expect(apiError.requestId).toBe('canned-response')
+      expect(apiError.problem.body).toEqual(canned.value)
+      expect(apiError.problem.kind).toBe(canned.status === 422 ? 'validation' : 'detail')
+    },
+  )
+})
