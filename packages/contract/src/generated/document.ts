@@ -25,7 +25,11 @@ export const openapiDocument: OpenApiDocument = {
   "tags": [
     {
       "name": "Sessions",
-      "description": "Create, continue, list and group sessions, and download their files."
+      "description": "Create, continue, rename, cancel, list and group sessions, follow an agent's reply as it is\nwritten, and download the session's files.\n"
+    },
+    {
+      "name": "Agents",
+      "description": "The agents users can talk to, as configured on the server (its agents file)."
     },
     {
       "name": "Service",
@@ -395,6 +399,203 @@ export const openapiDocument: OpenApiDocument = {
             "$ref": "#/components/responses/ValidationError"
           }
         }
+      },
+      "patch": {
+        "tags": [
+          "Sessions"
+        ],
+        "operationId": "rename_session",
+        "summary": "Rename Session",
+        "description": "Sets the session's title (`name`), replacing the one the agent or the first prompt gave it.\nWhite space around the name is removed. Allowed while a run is in progress; it does not\nchange `updated_at`, so the session keeps its place in the sidebar.\n",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RenameSessionRequest"
+              },
+              "examples": {
+                "rename": {
+                  "summary": "A new title",
+                  "value": {
+                    "name": "Onboarding interview plan"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The renamed session.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Session"
+                },
+                "examples": {
+                  "renamed": {
+                    "$ref": "#/components/examples/RenamedSession"
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/SessionNotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/ValidationError"
+          }
+        }
+      }
+    },
+    "/sessions/{session_id}/cancel": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/SessionId"
+        }
+      ],
+      "post": {
+        "tags": [
+          "Sessions"
+        ],
+        "operationId": "cancel_session",
+        "summary": "Cancel Session Run",
+        "description": "Stops the session's run in progress: the agent's request is aborted, the part of the reply\nwritten so far (if any) is kept as the agent's message, and the session ends `Flushed`\nwith `error.code` `cancelled`. Answers once the run has ended, with the session as it then\nis.\n\nIdempotent: a session without a run in progress is answered `200` as it is. Closing a\n`get_session_events` stream does not cancel the run; this does.\n",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The session, after its run (if any) was stopped.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Session"
+                },
+                "examples": {
+                  "cancelled": {
+                    "$ref": "#/components/examples/CancelledSession"
+                  },
+                  "notRunning": {
+                    "$ref": "#/components/examples/ReadySession"
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/SessionNotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/ValidationError"
+          }
+        }
+      }
+    },
+    "/sessions/{session_id}/events": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/SessionId"
+        }
+      ],
+      "get": {
+        "tags": [
+          "Sessions"
+        ],
+        "operationId": "get_session_events",
+        "summary": "Get Session Events",
+        "description": "Follows the session's run as [Server-Sent\nEvents](https://html.spec.whatwg.org/multipage/server-sent-events.html): the agent's\nreply as it is written, then how the run ended. Event names and their `data` (JSON):\n\n| event | data | when |\n| --- | --- | --- |\n| `status` | `SessionStatusEvent` | the session's status: `Running` when a run starts, then `Ready` or `Flushed` when it ends |\n| `message.delta` | `MessageDeltaEvent` | the next piece of the agent's reply |\n| `message.completed` | `MessageCompletedEvent` | the agent's message, as stored (also a cancelled run's partial reply) |\n| `error` | `RunErrorEvent` | why the run ended without a reply, before the `Flushed` status |\n\nEvery event has an `id`: an integer that increases across the session's runs. Reconnect\nwith the last one seen as `Last-Event-ID` and the events of the run in progress that came\nafter it are sent again, then the stream goes on. Without `Last-Event-ID`, the run in\nprogress is sent from its start.\n\nThe stream ends after the `status` event `Ready` or `Flushed`. A session without a run in\nprogress is answered with its current `status` event, and the stream ends. While nothing\nhappens, a comment line (`: keep-alive`) is sent every 15 s (the server's setting) so that\nproxies keep the connection open. Closing the stream does not stop the run (see\n`cancel_session`).\n",
+        "parameters": [
+          {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "required": false,
+            "description": "The `id` of the last event received, to resume after it.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 9007199254740991
+            },
+            "example": 42
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A stream of Server-Sent Events, until the run has ended.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Cache-Control": {
+                "description": "Always `no-cache`.",
+                "schema": {
+                  "type": "string",
+                  "const": "no-cache"
+                }
+              }
+            },
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "type": "string",
+                  "description": "Server-Sent Events, each one a `SessionEvent`: `id`, `event`, and `data` as one\nline of JSON.\n",
+                  "contentMediaType": "text/event-stream",
+                  "contentSchema": {
+                    "$ref": "#/components/schemas/SessionEvent"
+                  }
+                },
+                "examples": {
+                  "run": {
+                    "summary": "A run followed from its start",
+                    "value": "id: 7\nevent: status\ndata: {\"status\":\"Running\"}\n\nid: 8\nevent: message.delta\ndata: {\"text\":\"You \"}\n\nid: 9\nevent: message.delta\ndata: {\"text\":\"said: \"}\n\nid: 10\nevent: message.delta\ndata: {\"text\":\"Hello\"}\n\nid: 11\nevent: message.completed\ndata: {\"message\":{\"id\":\"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\",\"role\":\"assistant\",\"text\":\"You said: Hello\",\"created_at\":\"2026-11-26T09:12:44.120Z\"}}\n\nid: 12\nevent: status\ndata: {\"status\":\"Ready\"}\n\n"
+                  },
+                  "cancelled": {
+                    "summary": "A run cancelled after its first words",
+                    "value": "id: 14\nevent: message.delta\ndata: {\"text\":\"Here is \"}\n\nid: 15\nevent: message.completed\ndata: {\"message\":{\"id\":\"2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e\",\"role\":\"assistant\",\"text\":\"Here is \",\"created_at\":\"2026-11-26T09:13:05.002Z\"}}\n\nid: 16\nevent: error\ndata: {\"code\":\"cancelled\",\"message\":\"The run was cancelled\"}\n\nid: 17\nevent: status\ndata: {\"status\":\"Flushed\"}\n\n"
+                  },
+                  "idle": {
+                    "summary": "A session without a run in progress",
+                    "value": "id: 12\nevent: status\ndata: {\"status\":\"Ready\"}\n\n"
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/SessionNotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/ValidationError"
+          }
+        }
       }
     },
     "/sessions": {
@@ -567,6 +768,118 @@ export const openapiDocument: OpenApiDocument = {
           },
           "404": {
             "$ref": "#/components/responses/SessionNotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/ValidationError"
+          }
+        }
+      }
+    },
+    "/agents": {
+      "get": {
+        "tags": [
+          "Agents"
+        ],
+        "operationId": "get_agents",
+        "summary": "Get Agents",
+        "description": "Every agent users can talk to, in the order of the server's agents file. Each one's\n`id` is what `create_session_from_text` takes as `agent_id`.\n",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The agents.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/GetAgentsResponse"
+                },
+                "example": {
+                  "agents": [
+                    {
+                      "id": "echo",
+                      "name": "Echo",
+                      "assistant_id": "echo",
+                      "assistant_nickname": "Echo",
+                      "welcome_message": "Hi! I repeat what you tell me.",
+                      "user_initial_message": "",
+                      "icon": "",
+                      "visibility_requirements": []
+                    },
+                    {
+                      "id": "ux-researcher",
+                      "name": "UX Researcher",
+                      "assistant_id": "gpt-4o-mini",
+                      "assistant_nickname": "UX Researcher",
+                      "welcome_message": "Tell me about the users you want to understand.",
+                      "user_initial_message": "Plan a user interview about onboarding",
+                      "icon": "🔎",
+                      "visibility_requirements": []
+                    }
+                  ]
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/agents/{agent_id}": {
+      "get": {
+        "tags": [
+          "Agents"
+        ],
+        "operationId": "get_agent",
+        "summary": "Get Agent",
+        "description": "One agent, by its `id`.",
+        "parameters": [
+          {
+            "name": "agent_id",
+            "in": "path",
+            "required": true,
+            "description": "The agent's id.",
+            "schema": {
+              "$ref": "#/components/schemas/AgentId"
+            },
+            "example": "echo"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The agent.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Agent"
+                },
+                "examples": {
+                  "echo": {
+                    "$ref": "#/components/examples/EchoAgent"
+                  },
+                  "llm": {
+                    "$ref": "#/components/examples/LlmAgent"
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/AgentNotFound"
           },
           "422": {
             "$ref": "#/components/responses/ValidationError"
@@ -848,6 +1161,88 @@ export const openapiDocument: OpenApiDocument = {
       }
     },
     "examples": {
+      "EchoAgent": {
+        "summary": "The built-in echo agent",
+        "value": {
+          "id": "echo",
+          "name": "Echo",
+          "assistant_id": "echo",
+          "assistant_nickname": "Echo",
+          "welcome_message": "Hi! I repeat what you tell me.",
+          "user_initial_message": "",
+          "icon": "",
+          "visibility_requirements": []
+        }
+      },
+      "LlmAgent": {
+        "summary": "An agent on an OpenAI-compatible model",
+        "value": {
+          "id": "ux-researcher",
+          "name": "UX Researcher",
+          "assistant_id": "gpt-4o-mini",
+          "assistant_nickname": "UX Researcher",
+          "welcome_message": "Tell me about the users you want to understand.",
+          "user_initial_message": "Plan a user interview about onboarding",
+          "icon": "🔎",
+          "visibility_requirements": []
+        }
+      },
+      "RenamedSession": {
+        "summary": "A session with the title a user gave it",
+        "value": {
+          "id": "0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d",
+          "agent_id": "echo",
+          "name": "Onboarding interview plan",
+          "created_at": "2026-11-26T09:12:43.870Z",
+          "updated_at": "2026-11-26T09:12:44.120Z",
+          "status": "Ready",
+          "routine_id": null,
+          "messages": [
+            {
+              "id": "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+              "role": "user",
+              "text": "Plan a user interview about onboarding",
+              "created_at": "2026-11-26T09:12:43.870Z"
+            },
+            {
+              "id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+              "role": "assistant",
+              "text": "You said: Plan a user interview about onboarding",
+              "created_at": "2026-11-26T09:12:44.120Z"
+            }
+          ]
+        }
+      },
+      "CancelledSession": {
+        "summary": "A session whose run was cancelled after its first words",
+        "value": {
+          "id": "0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d",
+          "agent_id": "echo",
+          "name": "Now make it shorter.",
+          "created_at": "2026-11-26T09:12:43.870Z",
+          "updated_at": "2026-11-26T09:13:05.002Z",
+          "status": "Flushed",
+          "routine_id": null,
+          "error": {
+            "code": "cancelled",
+            "message": "The run was cancelled"
+          },
+          "messages": [
+            {
+              "id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+              "role": "user",
+              "text": "Now make it shorter.",
+              "created_at": "2026-11-26T09:13:02.511Z"
+            },
+            {
+              "id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+              "role": "assistant",
+              "text": "Here is ",
+              "created_at": "2026-11-26T09:13:05.002Z"
+            }
+          ]
+        }
+      },
       "ReadySession": {
         "summary": "A session whose agent has answered",
         "value": {
@@ -954,6 +1349,22 @@ export const openapiDocument: OpenApiDocument = {
           }
         }
       },
+      "RenameSessionRequest": {
+        "type": "object",
+        "description": "A session's new title.",
+        "required": [
+          "name"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "description": "The title; must contain something besides white space.",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": "\\S"
+          }
+        }
+      },
       "TextPrompt": {
         "type": "string",
         "description": "What the user says; must contain something besides white space.",
@@ -986,7 +1397,7 @@ export const openapiDocument: OpenApiDocument = {
           },
           "name": {
             "type": "string",
-            "description": "A short title, the first prompt cut to 60 characters at a word boundary."
+            "description": "A short title: the one the agent wrote with its first reply (when it can), else the\nfirst prompt cut to 60 characters at a word boundary, until `rename_session` sets it.\n"
           },
           "created_at": {
             "type": "string",
@@ -1022,7 +1433,7 @@ export const openapiDocument: OpenApiDocument = {
       },
       "SessionStatus": {
         "type": "string",
-        "description": "`Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last\nrun ended without a reply (see `error`). Old clients reject unknown values: never extend.\n",
+        "description": "`Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last\nrun ended without a reply, or was cancelled (see `error`). Old clients reject unknown\nvalues: never extend.\n",
         "enum": [
           "Ready",
           "Running",
@@ -1039,19 +1450,23 @@ export const openapiDocument: OpenApiDocument = {
         ],
         "properties": {
           "code": {
-            "type": "string",
-            "description": "`agent_error` (the agent failed), `timeout` (it took longer than the server allows) or\n`interrupted` (the server stopped during the run).\n",
-            "enum": [
-              "agent_error",
-              "timeout",
-              "interrupted"
-            ]
+            "$ref": "#/components/schemas/SessionErrorCode"
           },
           "message": {
             "type": "string",
             "description": "A human-readable explanation."
           }
         }
+      },
+      "SessionErrorCode": {
+        "type": "string",
+        "description": "`agent_error` (the agent or its model provider failed), `timeout` (it took longer than the\nserver allows), `interrupted` (the server stopped during the run) or `cancelled`\n(`cancel_session` stopped it; the partial reply, if any, is the last message).\n",
+        "enum": [
+          "agent_error",
+          "timeout",
+          "interrupted",
+          "cancelled"
+        ]
       },
       "Message": {
         "type": "object",
@@ -1267,6 +1682,184 @@ export const openapiDocument: OpenApiDocument = {
           }
         }
       },
+      "GetAgentsResponse": {
+        "type": "object",
+        "description": "The agents users can talk to.",
+        "additionalProperties": false,
+        "required": [
+          "agents"
+        ],
+        "properties": {
+          "agents": {
+            "type": "array",
+            "description": "The agents, in the order of the server's agents file.",
+            "items": {
+              "$ref": "#/components/schemas/Agent"
+            }
+          }
+        }
+      },
+      "SessionEvent": {
+        "description": "One Server-Sent Event of `get_session_events`: its `event` name, its `id`, and its `data`,\nsent as one line of JSON.\n",
+        "oneOf": [
+          {
+            "type": "object",
+            "description": "The session's status changed (or, on connecting, what it is).",
+            "additionalProperties": false,
+            "required": [
+              "event",
+              "id",
+              "data"
+            ],
+            "properties": {
+              "event": {
+                "type": "string",
+                "const": "status",
+                "description": "The event name."
+              },
+              "id": {
+                "$ref": "#/components/schemas/EventId"
+              },
+              "data": {
+                "$ref": "#/components/schemas/SessionStatusEvent"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "description": "The next piece of the agent's reply.",
+            "additionalProperties": false,
+            "required": [
+              "event",
+              "id",
+              "data"
+            ],
+            "properties": {
+              "event": {
+                "type": "string",
+                "const": "message.delta",
+                "description": "The event name."
+              },
+              "id": {
+                "$ref": "#/components/schemas/EventId"
+              },
+              "data": {
+                "$ref": "#/components/schemas/MessageDeltaEvent"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "description": "The agent's message, as stored.",
+            "additionalProperties": false,
+            "required": [
+              "event",
+              "id",
+              "data"
+            ],
+            "properties": {
+              "event": {
+                "type": "string",
+                "const": "message.completed",
+                "description": "The event name."
+              },
+              "id": {
+                "$ref": "#/components/schemas/EventId"
+              },
+              "data": {
+                "$ref": "#/components/schemas/MessageCompletedEvent"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "description": "Why the run ended without a reply.",
+            "additionalProperties": false,
+            "required": [
+              "event",
+              "id",
+              "data"
+            ],
+            "properties": {
+              "event": {
+                "type": "string",
+                "const": "error",
+                "description": "The event name."
+              },
+              "id": {
+                "$ref": "#/components/schemas/EventId"
+              },
+              "data": {
+                "$ref": "#/components/schemas/RunErrorEvent"
+              }
+            }
+          }
+        ]
+      },
+      "EventId": {
+        "type": "integer",
+        "description": "The event's id: increases with every event of the session, across its runs. Send the last\none received as `Last-Event-ID` to resume.\n",
+        "minimum": 0,
+        "maximum": 9007199254740991
+      },
+      "SessionStatusEvent": {
+        "type": "object",
+        "description": "The data of a `status` event.",
+        "additionalProperties": false,
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "$ref": "#/components/schemas/SessionStatus"
+          }
+        }
+      },
+      "MessageDeltaEvent": {
+        "type": "object",
+        "description": "The data of a `message.delta` event: text to append to the agent's reply being written.\n",
+        "additionalProperties": false,
+        "required": [
+          "text"
+        ],
+        "properties": {
+          "text": {
+            "type": "string",
+            "description": "The next piece of the reply."
+          }
+        }
+      },
+      "MessageCompletedEvent": {
+        "type": "object",
+        "description": "The data of a `message.completed` event.",
+        "additionalProperties": false,
+        "required": [
+          "message"
+        ],
+        "properties": {
+          "message": {
+            "$ref": "#/components/schemas/Message"
+          }
+        }
+      },
+      "RunErrorEvent": {
+        "type": "object",
+        "description": "The data of an `error` event; the same as the session's `error` afterwards.",
+        "additionalProperties": false,
+        "required": [
+          "code",
+          "message"
+        ],
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/SessionErrorCode"
+          },
+          "message": {
+            "type": "string",
+            "description": "A human-readable explanation."
+          }
+        }
+      },
       "ErrorResponse": {
         "type": "object",
         "description": "An error that is not about validation, in FastAPI's `HTTPException` shape.",
@@ -1380,4 +1973,4 @@ export const openapiDocument: OpenApiDocument = {
 }
 
 /** openapi.yaml as written, to serve as is. */
-export const openapiYaml: string = "openapi: 3.1.0\njsonSchemaDialect: https://json-schema.org/draft/2020-12/schema\ninfo:\n  title: UXMate Sessions API\n  version: 1.0.0\n  summary: Conversations between users and UXMate's AI agents.\n  description: |\n    A *session* is a conversation between a user and an agent. A user opens a session from a text\n    prompt (and optional files), the agent answers, the user continues, and a sidebar lists the\n    user's sessions grouped by recency.\n\n    This API is wire-compatible with the original service (OpenAPI 0.1.0, FastAPI) and its generated\n    Python client `uxmate_client` 1.0.2: same paths, operationIds, field names, enums and 422 shape.\n    Fields added since then are optional for old clients, which ignore what they do not know.\n\n    Every response carries `X-Request-Id`: the caller's own value when it sent one, otherwise one\n    minted by the server. Quote it when reporting a problem.\n  license:\n    name: MIT\n    identifier: MIT\nservers:\n  - url: http://127.0.0.1:8000\n    description: A server started locally with `pnpm start`.\ntags:\n  - name: Sessions\n    description: Create, continue, list and group sessions, and download their files.\n  - name: Service\n    description: Liveness and readiness probes for orchestrators and load balancers.\npaths:\n  /sessions/text:\n    post:\n      tags: [Sessions]\n      operationId: create_session_from_text\n      summary: Create Session From Text\n      description: |\n        Opens a session with an agent from a text prompt and zero or more files, stores the user's\n        message and starts the agent's run.\n\n        By default the call waits for the run to end (up to the server's configured wait, 30 s\n        unless changed) and answers `200` with the session as it then is: `Ready` with the agent's\n        reply, `Flushed` if the run failed, or still `Running` if the wait ran out. With\n        `Prefer: respond-async` it answers `202` at once with the session `Running`.\n\n        Files are sent as repeated `files` parts. Limits (defaults): 10 MiB a file, 10 files and\n        25 MiB a request; a request over a limit is refused with `413` and nothing is stored.\n      parameters:\n        - $ref: '#/components/parameters/Prefer'\n        - $ref: '#/components/parameters/RequestId'\n      requestBody:\n        required: true\n        content:\n          multipart/form-data:\n            schema:\n              $ref: '#/components/schemas/Body_create_session_from_text'\n            encoding:\n              files:\n                contentType: '*/*'\n            examples:\n              withFile:\n                summary: A prompt with one attached file\n                value:\n                  agent_id: echo\n                  text_prompt: Summarise the attached notes.\n                  files: ['(binary contents of notes.txt)']\n      responses:\n        '200':\n          description: The run ended (or the wait ran out); the session as it is now.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                ready:\n                  $ref: '#/components/examples/ReadySession'\n        '202':\n          description: '`Prefer: respond-async` was applied: the run goes on after this answer.'\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                running:\n                  $ref: '#/components/examples/RunningSession'\n        '404':\n          $ref: '#/components/responses/AgentNotFound'\n        '413':\n          $ref: '#/components/responses/PayloadTooLarge'\n        '415':\n          $ref: '#/components/responses/UnsupportedMediaType'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/grouped:\n    get:\n      tags: [Sessions]\n      operationId: get_grouped_sessions\n      summary: Get Grouped Sessions\n      description: |\n        The most recently updated sessions (at most `limit`), grouped into recency buckets for a\n        sidebar: `Today`, `Yesterday`, `Previous 7 Days`, `Previous 30 Days`, then one bucket per\n        older month named `YYYY-MM`, newest first. Buckets are computed in the time zone `tz`;\n        empty buckets are left out, and the object's keys come in that order.\n      parameters:\n        - name: tz\n          in: query\n          required: false\n          description: IANA time zone the buckets are computed in, e.g. `Europe/Paris`.\n          schema:\n            type: string\n            default: UTC\n            minLength: 1\n            maxLength: 64\n          example: Europe/Paris\n        - name: agent_id\n          in: query\n          required: false\n          description: Only sessions with this agent.\n          schema:\n            $ref: '#/components/schemas/AgentId'\n          example: echo\n        - name: limit\n          in: query\n          required: false\n          description: How many of the most recently updated sessions to group.\n          schema:\n            type: integer\n            minimum: 1\n            maximum: 1000\n            default: 100\n          example: 100\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The sessions grouped by recency.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/GroupedSessionsResponse'\n              examples:\n                grouped:\n                  summary: Sessions from today and from October\n                  value:\n                    time_to_sessions:\n                      Today:\n                        - id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n                          agent:\n                            id: echo\n                            name: Echo\n                            assistant_id: echo\n                            assistant_nickname: Echo\n                            welcome_message: Hi! I repeat what you tell me.\n                            user_initial_message: ''\n                            icon: ''\n                            visibility_requirements: []\n                          updated_at: '2026-11-26T09:12:44.120Z'\n                          name: Summarise the attached notes.\n                      '2026-10':\n                        - id: 5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa\n                          agent:\n                            id: echo\n                            name: Echo\n                            assistant_id: echo\n                            assistant_nickname: Echo\n                            welcome_message: Hi! I repeat what you tell me.\n                            user_initial_message: ''\n                            icon: ''\n                            visibility_requirements: []\n                          updated_at: '2026-10-03T17:40:02.000Z'\n                          name: Plan a user interview about onboarding\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/{session_id}:\n    parameters:\n      - $ref: '#/components/parameters/SessionId'\n    get:\n      tags: [Sessions]\n      operationId: get_session\n      summary: Get Session\n      description: One session with all its messages, oldest first.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The session.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                ready:\n                  $ref: '#/components/examples/ReadySession'\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n    put:\n      tags: [Sessions]\n      operationId: update_session\n      summary: Update Session\n      description: |\n        Continues a session: appends the user's message and starts the agent's run. A session whose\n        run is still going answers `409`; a `Flushed` session accepts a new prompt.\n\n        Waits for the run like `create_session_from_text`, and honours `Prefer: respond-async` the\n        same way.\n      parameters:\n        - $ref: '#/components/parameters/Prefer'\n        - $ref: '#/components/parameters/RequestId'\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              $ref: '#/components/schemas/UpdateSessionFromTextRequest'\n            examples:\n              followUp:\n                summary: A follow-up prompt\n                value:\n                  text_prompt: Now make it shorter.\n      responses:\n        '200':\n          description: The run ended (or the wait ran out); the session as it is now.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                ready:\n                  $ref: '#/components/examples/ReadySession'\n        '202':\n          description: '`Prefer: respond-async` was applied: the run goes on after this answer.'\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                running:\n                  $ref: '#/components/examples/RunningSession'\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '409':\n          $ref: '#/components/responses/SessionBusy'\n        '413':\n          $ref: '#/components/responses/PayloadTooLarge'\n        '415':\n          $ref: '#/components/responses/UnsupportedMediaType'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions:\n    get:\n      tags: [Sessions]\n      operationId: get_sessions\n      summary: Get Sessions\n      description: |\n        An agent's sessions, most recently updated first, a page at a time. When more sessions\n        follow, the response carries `next_cursor`: pass it back as `cursor` for the next page.\n      parameters:\n        - name: agent_id\n          in: query\n          required: true\n          description: The agent whose sessions to list.\n          schema:\n            $ref: '#/components/schemas/AgentId'\n          example: echo\n        - name: limit\n          in: query\n          required: false\n          description: The page size.\n          schema:\n            type: integer\n            minimum: 1\n            maximum: 200\n            default: 50\n          example: 50\n        - name: cursor\n          in: query\n          required: false\n          description: The `next_cursor` of the previous page; opaque.\n          schema:\n            type: string\n            minLength: 1\n            maxLength: 512\n          example: eyJ1IjoiMjAyNi0xMS0yNlQwOToxMjo0NC4xMjBaIiwiaSI6IjBmOGEifQ\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: A page of the agent's sessions.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/GetSessionsResponse'\n              examples:\n                page:\n                  summary: A page with more to follow\n                  value:\n                    sessions:\n                      - id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n                        agent_id: echo\n                        name: Summarise the attached notes.\n                        created_at: '2026-11-26T09:12:43.870Z'\n                        updated_at: '2026-11-26T09:12:44.120Z'\n                        status: Ready\n                        routine_id: null\n                        messages:\n                          - id: 7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f\n                            role: user\n                            text: Summarise the attached notes.\n                            created_at: '2026-11-26T09:12:43.870Z'\n                          - id: 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\n                            role: assistant\n                            text: 'You said: Summarise the attached notes.'\n                            created_at: '2026-11-26T09:12:44.120Z'\n                    next_cursor: eyJ1IjoiMjAyNi0xMS0yNlQwOToxMjo0NC4xMjBaIiwiaSI6IjBmOGEifQ\n        '404':\n          $ref: '#/components/responses/AgentNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/{session_id}/files/{file_id}:\n    parameters:\n      - $ref: '#/components/parameters/SessionId'\n      - name: file_id\n        in: path\n        required: true\n        description: The file's id, as listed in the message's `files`.\n        schema:\n          type: string\n          format: uuid\n        example: 9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99\n    get:\n      tags: [Sessions]\n      operationId: get_session_file\n      summary: Get Session File\n      description: |\n        Downloads a file attached to one of the session's messages, with the content type it was\n        uploaded with. Types that a browser could run or render as a page are served as\n        `application/octet-stream`, and every download is sent as an attachment.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The file's bytes.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Content-Disposition:\n              description: '`attachment` with the sanitised file name.'\n              schema:\n                type: string\n              example: attachment; filename=\"notes.txt\"; filename*=UTF-8''notes.txt\n            X-Content-Type-Options:\n              description: Always `nosniff`, so browsers keep to the declared type.\n              schema:\n                type: string\n                const: nosniff\n          content:\n            '*/*':\n              schema:\n                type: string\n                format: binary\n                description: The file's bytes, as uploaded.\n              example: Meeting notes, 26 November.\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /health:\n    get:\n      tags: [Service]\n      operationId: get_health\n      summary: Liveness\n      description: Answers while the process is up and serving HTTP; checks nothing else.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The process is alive.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/HealthResponse'\n              example:\n                status: ok\n  /ready:\n    get:\n      tags: [Service]\n      operationId: get_readiness\n      summary: Readiness\n      description: |\n        Answers `200` when the store is reachable and its migrations are applied, so the instance\n        can take traffic; `503` otherwise (or while it shuts down).\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: Ready to serve.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ReadinessResponse'\n              example:\n                status: ready\n                checks:\n                  store: ok\n                  migrations: ok\n        '503':\n          description: Not ready; `checks` says what failed.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ReadinessResponse'\n              example:\n                status: not_ready\n                checks:\n                  store: ok\n                  migrations: ok\n                  shutdown: in progress\ncomponents:\n  parameters:\n    SessionId:\n      name: session_id\n      in: path\n      required: true\n      description: The session's id.\n      schema:\n        type: string\n        format: uuid\n      example: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n    Prefer:\n      name: Prefer\n      in: header\n      required: false\n      description: |\n        RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;\n        other preferences are ignored.\n      schema:\n        type: string\n        maxLength: 256\n      example: respond-async\n    RequestId:\n      name: X-Request-Id\n      in: header\n      required: false\n      description: |\n        A caller's id for this request, echoed back and written to the server's log. Used when it\n        is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.\n      schema:\n        type: string\n      example: 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6\n  headers:\n    X-Request-Id:\n      description: The request's id, the caller's own or one the server made.\n      schema:\n        $ref: '#/components/schemas/RequestId'\n    Preference-Applied:\n      description: '`respond-async` when the answer did not wait for the run (RFC 7240).'\n      schema:\n        type: string\n        const: respond-async\n  responses:\n    ValidationError:\n      description: The request does not match this document; `detail` lists every problem.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/HTTPValidationError'\n          examples:\n            missingField:\n              summary: A required form field is missing\n              value:\n                detail:\n                  - type: missing\n                    loc: [body, text_prompt]\n                    msg: Field required\n                    input: null\n    AgentNotFound:\n      description: No agent has this `agent_id`.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: Agent not found\n    SessionNotFound:\n      description: No session (or no file of it) has this id.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: Session not found\n    SessionBusy:\n      description: The session's agent is still answering; retry once the session leaves `Running`.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: A run is in progress for this session; wait until it leaves Running\n    PayloadTooLarge:\n      description: The body, a file, or the number of files is over the server's limit.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: File 'scan.pdf' is larger than the limit of 10485760 bytes\n    UnsupportedMediaType:\n      description: The body's `Content-Type` is not the one this operation takes.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: Content-Type must be multipart/form-data\n  examples:\n    ReadySession:\n      summary: A session whose agent has answered\n      value:\n        id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n        agent_id: echo\n        name: Summarise the attached notes.\n        created_at: '2026-11-26T09:12:43.870Z'\n        updated_at: '2026-11-26T09:12:44.120Z'\n        status: Ready\n        routine_id: null\n        messages:\n          - id: 7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f\n            role: user\n            text: Summarise the attached notes.\n            created_at: '2026-11-26T09:12:43.870Z'\n            files:\n              - id: 9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99\n                name: notes.txt\n                content_type: text/plain\n                size: 27\n                sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae\n                url: /sessions/0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d/files/9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99\n          - id: 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\n            role: assistant\n            text: 'You said: Summarise the attached notes. (files: notes.txt)'\n            created_at: '2026-11-26T09:12:44.120Z'\n    RunningSession:\n      summary: A session whose agent is still answering\n      value:\n        id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n        agent_id: echo\n        name: Now make it shorter.\n        created_at: '2026-11-26T09:12:43.870Z'\n        updated_at: '2026-11-26T09:13:02.511Z'\n        status: Running\n        routine_id: null\n        messages:\n          - id: 5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b\n            role: user\n            text: Now make it shorter.\n            created_at: '2026-11-26T09:13:02.511Z'\n  schemas:\n    RequestId:\n      type: string\n      description: A request id; 1 to 128 letters, digits, `_`, `-` or `=`.\n      pattern: '^[A-Za-z0-9_=-]{1,128}$'\n    AgentId:\n      type: string\n      description: An agent's id.\n      minLength: 1\n      maxLength: 128\n    Body_create_session_from_text:\n      type: object\n      description: The form that opens a session.\n      required: [agent_id, text_prompt]\n      properties:\n        agent_id:\n          $ref: '#/components/schemas/AgentId'\n        text_prompt:\n          $ref: '#/components/schemas/TextPrompt'\n        files:\n          type: array\n          description: Files attached to the first message, one `files` part each.\n          items:\n            type: string\n            format: binary\n            description: A file's bytes; the part's filename and Content-Type are kept with it.\n    UpdateSessionFromTextRequest:\n      type: object\n      description: The user's next message in a session.\n      required: [text_prompt]\n      properties:\n        text_prompt:\n          $ref: '#/components/schemas/TextPrompt'\n    TextPrompt:\n      type: string\n      description: What the user says; must contain something besides white space.\n      minLength: 1\n      maxLength: 100000\n      pattern: \\S\n    Session:\n      type: object\n      description: A conversation between a user and an agent.\n      additionalProperties: false\n      required: [id, agent_id, name, created_at, updated_at, messages, status]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The session's id.\n        agent_id:\n          type: string\n          description: The agent the user talks to in this session.\n        name:\n          type: string\n          description: A short title, the first prompt cut to 60 characters at a word boundary.\n        created_at:\n          type: string\n          format: date-time\n          description: When the session was opened.\n        updated_at:\n          type: string\n          format: date-time\n          description: When a message was last added or the status last changed.\n        messages:\n          type: array\n          description: The messages, oldest first.\n          items:\n            $ref: '#/components/schemas/Message'\n        status:\n          $ref: '#/components/schemas/SessionStatus'\n        routine_id:\n          type: [string, 'null']\n          description: The routine that started this session, if any; kept for old clients.\n        error:\n          $ref: '#/components/schemas/SessionError'\n    SessionStatus:\n      type: string\n      description: |\n        `Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last\n        run ended without a reply (see `error`). Old clients reject unknown values: never extend.\n      enum: [Ready, Running, Flushed]\n    SessionError:\n      type: object\n      description: Why the last run ended without a reply; present only on a `Flushed` session.\n      additionalProperties: false\n      required: [code, message]\n      properties:\n        code:\n          type: string\n          description: |\n            `agent_error` (the agent failed), `timeout` (it took longer than the server allows) or\n            `interrupted` (the server stopped during the run).\n          enum: [agent_error, timeout, interrupted]\n        message:\n          type: string\n          description: A human-readable explanation.\n    Message:\n      type: object\n      description: One message of a session.\n      additionalProperties: false\n      required: [id, text, role, created_at]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The message's id.\n        text:\n          type: string\n          description: The message's text.\n        role:\n          $ref: '#/components/schemas/MessageRole'\n        created_at:\n          type: string\n          format: date-time\n          description: When the message was stored.\n        files:\n          type: array\n          description: Files the user attached to this message; absent when there are none.\n          items:\n            $ref: '#/components/schemas/FileMetadata'\n    MessageRole:\n      type: string\n      description: Who wrote the message. Old clients reject unknown values; never extend.\n      enum: [user, assistant]\n    FileMetadata:\n      type: object\n      description: A file attached to a message; its bytes are at `url`.\n      additionalProperties: false\n      required: [id, name, content_type, size, sha256, url]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The file's id.\n        name:\n          type: string\n          description: The uploaded file name, sanitised (no path, no control characters).\n        content_type:\n          type: string\n          description: The Content-Type the file was uploaded with.\n        size:\n          type: integer\n          minimum: 0\n          description: The size in bytes.\n        sha256:\n          type: string\n          pattern: '^[0-9a-f]{64}$'\n          description: The SHA-256 of the bytes, hex-encoded.\n        url:\n          type: string\n          description: The path to download the file from (`get_session_file`).\n    GetSessionsResponse:\n      type: object\n      description: A page of sessions.\n      additionalProperties: false\n      required: [sessions]\n      properties:\n        sessions:\n          type: array\n          description: The sessions, most recently updated first.\n          items:\n            $ref: '#/components/schemas/Session'\n        next_cursor:\n          type: string\n          description: Pass as `cursor` to get the next page; absent on the last page.\n    GroupedSessionsResponse:\n      type: object\n      description: Sessions grouped into recency buckets.\n      additionalProperties: false\n      required: [time_to_sessions]\n      properties:\n        time_to_sessions:\n          type: object\n          description: |\n            Bucket name -> sessions, newest first. Keys, in this order when present: `Today`,\n            `Yesterday`, `Previous 7 Days`, `Previous 30 Days`, then `YYYY-MM` months, newest first.\n          propertyNames:\n            pattern: '^(Today|Yesterday|Previous 7 Days|Previous 30 Days|[0-9]{4}-(0[1-9]|1[0-2]))$'\n          additionalProperties:\n            type: array\n            description: The bucket's sessions, newest first.\n            items:\n              $ref: '#/components/schemas/SessionSummary'\n    SessionSummary:\n      type: object\n      description: What a sidebar shows of a session.\n      additionalProperties: false\n      required: [id, agent, updated_at, name]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The session's id.\n        agent:\n          $ref: '#/components/schemas/Agent'\n        updated_at:\n          type: string\n          format: date-time\n          description: When the session was last updated.\n        name:\n          type: string\n          description: The session's title.\n    Agent:\n      type: object\n      description: An AI assistant users talk to. Field names are those of the original service.\n      additionalProperties: false\n      required:\n        - id\n        - name\n        - assistant_id\n        - assistant_nickname\n        - welcome_message\n        - user_initial_message\n        - icon\n        - visibility_requirements\n      properties:\n        id:\n          type: string\n          description: The agent's id, used as `agent_id`.\n        name:\n          type: string\n          description: The agent's display name.\n        assistant_id:\n          type: string\n          description: The provider-side id of the assistant (the model for LLM agents).\n        assistant_nickname:\n          type: string\n          description: A short name to show next to the agent's messages.\n        welcome_message:\n          type: string\n          description: What the agent says before the user's first prompt.\n        user_initial_message:\n          type: string\n          description: A suggested first prompt; may be empty.\n        icon:\n          type: string\n          description: An icon URL or emoji; may be empty.\n        visibility_requirements:\n          type: array\n          description: Conditions a user must meet to see this agent; empty when public.\n          items:\n            type: string\n    ErrorResponse:\n      type: object\n      description: An error that is not about validation, in FastAPI's `HTTPException` shape.\n      additionalProperties: false\n      required: [detail]\n      properties:\n        detail:\n          type: string\n          description: What went wrong, for a person to read.\n    HTTPValidationError:\n      type: object\n      description: FastAPI's validation error body.\n      properties:\n        detail:\n          type: array\n          description: One entry per problem found.\n          items:\n            $ref: '#/components/schemas/ValidationError'\n    ValidationError:\n      type: object\n      description: One validation problem, in pydantic's shape.\n      required: [loc, msg, type]\n      properties:\n        loc:\n          type: array\n          description: Where the problem is, e.g. `[\"body\", \"text_prompt\"]` or `[\"query\", \"limit\"]`.\n          items:\n            anyOf:\n              - type: string\n              - type: integer\n        msg:\n          type: string\n          description: A human-readable message.\n        type:\n          type: string\n          description: A machine-readable kind, e.g. `missing`, `int_parsing`, `string_too_short`.\n        input:\n          description: The offending input, or `null` when it was missing.\n        ctx:\n          type: object\n          description: \"Details the message was built from, e.g. `{\\\"min_length\\\": 1}`.\"\n    HealthResponse:\n      type: object\n      description: The liveness answer.\n      additionalProperties: false\n      required: [status]\n      properties:\n        status:\n          type: string\n          const: ok\n          description: Always `ok`.\n    ReadinessResponse:\n      type: object\n      description: The readiness answer and what was checked.\n      additionalProperties: false\n      required: [status, checks]\n      properties:\n        status:\n          type: string\n          enum: [ready, not_ready]\n          description: '`ready` when every check passed.'\n        checks:\n          type: object\n          description: Check name -> `ok` or what is wrong.\n          additionalProperties:\n            type: string\n"
+export const openapiYaml: string = "openapi: 3.1.0\njsonSchemaDialect: https://json-schema.org/draft/2020-12/schema\ninfo:\n  title: UXMate Sessions API\n  version: 1.0.0\n  summary: Conversations between users and UXMate's AI agents.\n  description: |\n    A *session* is a conversation between a user and an agent. A user opens a session from a text\n    prompt (and optional files), the agent answers, the user continues, and a sidebar lists the\n    user's sessions grouped by recency.\n\n    This API is wire-compatible with the original service (OpenAPI 0.1.0, FastAPI) and its generated\n    Python client `uxmate_client` 1.0.2: same paths, operationIds, field names, enums and 422 shape.\n    Fields added since then are optional for old clients, which ignore what they do not know.\n\n    Every response carries `X-Request-Id`: the caller's own value when it sent one, otherwise one\n    minted by the server. Quote it when reporting a problem.\n  license:\n    name: MIT\n    identifier: MIT\nservers:\n  - url: http://127.0.0.1:8000\n    description: A server started locally with `pnpm start`.\ntags:\n  - name: Sessions\n    description: |\n      Create, continue, rename, cancel, list and group sessions, follow an agent's reply as it is\n      written, and download the session's files.\n  - name: Agents\n    description: The agents users can talk to, as configured on the server (its agents file).\n  - name: Service\n    description: Liveness and readiness probes for orchestrators and load balancers.\npaths:\n  /sessions/text:\n    post:\n      tags: [Sessions]\n      operationId: create_session_from_text\n      summary: Create Session From Text\n      description: |\n        Opens a session with an agent from a text prompt and zero or more files, stores the user's\n        message and starts the agent's run.\n\n        By default the call waits for the run to end (up to the server's configured wait, 30 s\n        unless changed) and answers `200` with the session as it then is: `Ready` with the agent's\n        reply, `Flushed` if the run failed, or still `Running` if the wait ran out. With\n        `Prefer: respond-async` it answers `202` at once with the session `Running`.\n\n        Files are sent as repeated `files` parts. Limits (defaults): 10 MiB a file, 10 files and\n        25 MiB a request; a request over a limit is refused with `413` and nothing is stored.\n      parameters:\n        - $ref: '#/components/parameters/Prefer'\n        - $ref: '#/components/parameters/RequestId'\n      requestBody:\n        required: true\n        content:\n          multipart/form-data:\n            schema:\n              $ref: '#/components/schemas/Body_create_session_from_text'\n            encoding:\n              files:\n                contentType: '*/*'\n            examples:\n              withFile:\n                summary: A prompt with one attached file\n                value:\n                  agent_id: echo\n                  text_prompt: Summarise the attached notes.\n                  files: ['(binary contents of notes.txt)']\n      responses:\n        '200':\n          description: The run ended (or the wait ran out); the session as it is now.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                ready:\n                  $ref: '#/components/examples/ReadySession'\n        '202':\n          description: '`Prefer: respond-async` was applied: the run goes on after this answer.'\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                running:\n                  $ref: '#/components/examples/RunningSession'\n        '404':\n          $ref: '#/components/responses/AgentNotFound'\n        '413':\n          $ref: '#/components/responses/PayloadTooLarge'\n        '415':\n          $ref: '#/components/responses/UnsupportedMediaType'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/grouped:\n    get:\n      tags: [Sessions]\n      operationId: get_grouped_sessions\n      summary: Get Grouped Sessions\n      description: |\n        The most recently updated sessions (at most `limit`), grouped into recency buckets for a\n        sidebar: `Today`, `Yesterday`, `Previous 7 Days`, `Previous 30 Days`, then one bucket per\n        older month named `YYYY-MM`, newest first. Buckets are computed in the time zone `tz`;\n        empty buckets are left out, and the object's keys come in that order.\n      parameters:\n        - name: tz\n          in: query\n          required: false\n          description: IANA time zone the buckets are computed in, e.g. `Europe/Paris`.\n          schema:\n            type: string\n            default: UTC\n            minLength: 1\n            maxLength: 64\n          example: Europe/Paris\n        - name: agent_id\n          in: query\n          required: false\n          description: Only sessions with this agent.\n          schema:\n            $ref: '#/components/schemas/AgentId'\n          example: echo\n        - name: limit\n          in: query\n          required: false\n          description: How many of the most recently updated sessions to group.\n          schema:\n            type: integer\n            minimum: 1\n            maximum: 1000\n            default: 100\n          example: 100\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The sessions grouped by recency.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/GroupedSessionsResponse'\n              examples:\n                grouped:\n                  summary: Sessions from today and from October\n                  value:\n                    time_to_sessions:\n                      Today:\n                        - id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n                          agent:\n                            id: echo\n                            name: Echo\n                            assistant_id: echo\n                            assistant_nickname: Echo\n                            welcome_message: Hi! I repeat what you tell me.\n                            user_initial_message: ''\n                            icon: ''\n                            visibility_requirements: []\n                          updated_at: '2026-11-26T09:12:44.120Z'\n                          name: Summarise the attached notes.\n                      '2026-10':\n                        - id: 5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa\n                          agent:\n                            id: echo\n                            name: Echo\n                            assistant_id: echo\n                            assistant_nickname: Echo\n                            welcome_message: Hi! I repeat what you tell me.\n                            user_initial_message: ''\n                            icon: ''\n                            visibility_requirements: []\n                          updated_at: '2026-10-03T17:40:02.000Z'\n                          name: Plan a user interview about onboarding\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/{session_id}:\n    parameters:\n      - $ref: '#/components/parameters/SessionId'\n    get:\n      tags: [Sessions]\n      operationId: get_session\n      summary: Get Session\n      description: One session with all its messages, oldest first.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The session.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                ready:\n                  $ref: '#/components/examples/ReadySession'\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n    put:\n      tags: [Sessions]\n      operationId: update_session\n      summary: Update Session\n      description: |\n        Continues a session: appends the user's message and starts the agent's run. A session whose\n        run is still going answers `409`; a `Flushed` session accepts a new prompt.\n\n        Waits for the run like `create_session_from_text`, and honours `Prefer: respond-async` the\n        same way.\n      parameters:\n        - $ref: '#/components/parameters/Prefer'\n        - $ref: '#/components/parameters/RequestId'\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              $ref: '#/components/schemas/UpdateSessionFromTextRequest'\n            examples:\n              followUp:\n                summary: A follow-up prompt\n                value:\n                  text_prompt: Now make it shorter.\n      responses:\n        '200':\n          description: The run ended (or the wait ran out); the session as it is now.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                ready:\n                  $ref: '#/components/examples/ReadySession'\n        '202':\n          description: '`Prefer: respond-async` was applied: the run goes on after this answer.'\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Preference-Applied:\n              $ref: '#/components/headers/Preference-Applied'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                running:\n                  $ref: '#/components/examples/RunningSession'\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '409':\n          $ref: '#/components/responses/SessionBusy'\n        '413':\n          $ref: '#/components/responses/PayloadTooLarge'\n        '415':\n          $ref: '#/components/responses/UnsupportedMediaType'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n    patch:\n      tags: [Sessions]\n      operationId: rename_session\n      summary: Rename Session\n      description: |\n        Sets the session's title (`name`), replacing the one the agent or the first prompt gave it.\n        White space around the name is removed. Allowed while a run is in progress; it does not\n        change `updated_at`, so the session keeps its place in the sidebar.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              $ref: '#/components/schemas/RenameSessionRequest'\n            examples:\n              rename:\n                summary: A new title\n                value:\n                  name: Onboarding interview plan\n      responses:\n        '200':\n          description: The renamed session.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                renamed:\n                  $ref: '#/components/examples/RenamedSession'\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '413':\n          $ref: '#/components/responses/PayloadTooLarge'\n        '415':\n          $ref: '#/components/responses/UnsupportedMediaType'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/{session_id}/cancel:\n    parameters:\n      - $ref: '#/components/parameters/SessionId'\n    post:\n      tags: [Sessions]\n      operationId: cancel_session\n      summary: Cancel Session Run\n      description: |\n        Stops the session's run in progress: the agent's request is aborted, the part of the reply\n        written so far (if any) is kept as the agent's message, and the session ends `Flushed`\n        with `error.code` `cancelled`. Answers once the run has ended, with the session as it then\n        is.\n\n        Idempotent: a session without a run in progress is answered `200` as it is. Closing a\n        `get_session_events` stream does not cancel the run; this does.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The session, after its run (if any) was stopped.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Session'\n              examples:\n                cancelled:\n                  $ref: '#/components/examples/CancelledSession'\n                notRunning:\n                  $ref: '#/components/examples/ReadySession'\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/{session_id}/events:\n    parameters:\n      - $ref: '#/components/parameters/SessionId'\n    get:\n      tags: [Sessions]\n      operationId: get_session_events\n      summary: Get Session Events\n      description: |\n        Follows the session's run as [Server-Sent\n        Events](https://html.spec.whatwg.org/multipage/server-sent-events.html): the agent's\n        reply as it is written, then how the run ended. Event names and their `data` (JSON):\n\n        | event | data | when |\n        | --- | --- | --- |\n        | `status` | `SessionStatusEvent` | the session's status: `Running` when a run starts, then `Ready` or `Flushed` when it ends |\n        | `message.delta` | `MessageDeltaEvent` | the next piece of the agent's reply |\n        | `message.completed` | `MessageCompletedEvent` | the agent's message, as stored (also a cancelled run's partial reply) |\n        | `error` | `RunErrorEvent` | why the run ended without a reply, before the `Flushed` status |\n\n        Every event has an `id`: an integer that increases across the session's runs. Reconnect\n        with the last one seen as `Last-Event-ID` and the events of the run in progress that came\n        after it are sent again, then the stream goes on. Without `Last-Event-ID`, the run in\n        progress is sent from its start.\n\n        The stream ends after the `status` event `Ready` or `Flushed`. A session without a run in\n        progress is answered with its current `status` event, and the stream ends. While nothing\n        happens, a comment line (`: keep-alive`) is sent every 15 s (the server's setting) so that\n        proxies keep the connection open. Closing the stream does not stop the run (see\n        `cancel_session`).\n      parameters:\n        - name: Last-Event-ID\n          in: header\n          required: false\n          description: The `id` of the last event received, to resume after it.\n          schema:\n            type: integer\n            minimum: 0\n            maximum: 9007199254740991\n          example: 42\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: A stream of Server-Sent Events, until the run has ended.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Cache-Control:\n              description: Always `no-cache`.\n              schema:\n                type: string\n                const: no-cache\n          content:\n            text/event-stream:\n              schema:\n                type: string\n                description: |\n                  Server-Sent Events, each one a `SessionEvent`: `id`, `event`, and `data` as one\n                  line of JSON.\n                contentMediaType: text/event-stream\n                contentSchema:\n                  $ref: '#/components/schemas/SessionEvent'\n              examples:\n                run:\n                  summary: A run followed from its start\n                  value: |+\n                    id: 7\n                    event: status\n                    data: {\"status\":\"Running\"}\n\n                    id: 8\n                    event: message.delta\n                    data: {\"text\":\"You \"}\n\n                    id: 9\n                    event: message.delta\n                    data: {\"text\":\"said: \"}\n\n                    id: 10\n                    event: message.delta\n                    data: {\"text\":\"Hello\"}\n\n                    id: 11\n                    event: message.completed\n                    data: {\"message\":{\"id\":\"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\",\"role\":\"assistant\",\"text\":\"You said: Hello\",\"created_at\":\"2026-11-26T09:12:44.120Z\"}}\n\n                    id: 12\n                    event: status\n                    data: {\"status\":\"Ready\"}\n\n                cancelled:\n                  summary: A run cancelled after its first words\n                  value: |+\n                    id: 14\n                    event: message.delta\n                    data: {\"text\":\"Here is \"}\n\n                    id: 15\n                    event: message.completed\n                    data: {\"message\":{\"id\":\"2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e\",\"role\":\"assistant\",\"text\":\"Here is \",\"created_at\":\"2026-11-26T09:13:05.002Z\"}}\n\n                    id: 16\n                    event: error\n                    data: {\"code\":\"cancelled\",\"message\":\"The run was cancelled\"}\n\n                    id: 17\n                    event: status\n                    data: {\"status\":\"Flushed\"}\n\n                idle:\n                  summary: A session without a run in progress\n                  value: |+\n                    id: 12\n                    event: status\n                    data: {\"status\":\"Ready\"}\n\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions:\n    get:\n      tags: [Sessions]\n      operationId: get_sessions\n      summary: Get Sessions\n      description: |\n        An agent's sessions, most recently updated first, a page at a time. When more sessions\n        follow, the response carries `next_cursor`: pass it back as `cursor` for the next page.\n      parameters:\n        - name: agent_id\n          in: query\n          required: true\n          description: The agent whose sessions to list.\n          schema:\n            $ref: '#/components/schemas/AgentId'\n          example: echo\n        - name: limit\n          in: query\n          required: false\n          description: The page size.\n          schema:\n            type: integer\n            minimum: 1\n            maximum: 200\n            default: 50\n          example: 50\n        - name: cursor\n          in: query\n          required: false\n          description: The `next_cursor` of the previous page; opaque.\n          schema:\n            type: string\n            minLength: 1\n            maxLength: 512\n          example: eyJ1IjoiMjAyNi0xMS0yNlQwOToxMjo0NC4xMjBaIiwiaSI6IjBmOGEifQ\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: A page of the agent's sessions.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/GetSessionsResponse'\n              examples:\n                page:\n                  summary: A page with more to follow\n                  value:\n                    sessions:\n                      - id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n                        agent_id: echo\n                        name: Summarise the attached notes.\n                        created_at: '2026-11-26T09:12:43.870Z'\n                        updated_at: '2026-11-26T09:12:44.120Z'\n                        status: Ready\n                        routine_id: null\n                        messages:\n                          - id: 7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f\n                            role: user\n                            text: Summarise the attached notes.\n                            created_at: '2026-11-26T09:12:43.870Z'\n                          - id: 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\n                            role: assistant\n                            text: 'You said: Summarise the attached notes.'\n                            created_at: '2026-11-26T09:12:44.120Z'\n                    next_cursor: eyJ1IjoiMjAyNi0xMS0yNlQwOToxMjo0NC4xMjBaIiwiaSI6IjBmOGEifQ\n        '404':\n          $ref: '#/components/responses/AgentNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /sessions/{session_id}/files/{file_id}:\n    parameters:\n      - $ref: '#/components/parameters/SessionId'\n      - name: file_id\n        in: path\n        required: true\n        description: The file's id, as listed in the message's `files`.\n        schema:\n          type: string\n          format: uuid\n        example: 9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99\n    get:\n      tags: [Sessions]\n      operationId: get_session_file\n      summary: Get Session File\n      description: |\n        Downloads a file attached to one of the session's messages, with the content type it was\n        uploaded with. Types that a browser could run or render as a page are served as\n        `application/octet-stream`, and every download is sent as an attachment.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The file's bytes.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n            Content-Disposition:\n              description: '`attachment` with the sanitised file name.'\n              schema:\n                type: string\n              example: attachment; filename=\"notes.txt\"; filename*=UTF-8''notes.txt\n            X-Content-Type-Options:\n              description: Always `nosniff`, so browsers keep to the declared type.\n              schema:\n                type: string\n                const: nosniff\n          content:\n            '*/*':\n              schema:\n                type: string\n                format: binary\n                description: The file's bytes, as uploaded.\n              example: Meeting notes, 26 November.\n        '404':\n          $ref: '#/components/responses/SessionNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /agents:\n    get:\n      tags: [Agents]\n      operationId: get_agents\n      summary: Get Agents\n      description: |\n        Every agent users can talk to, in the order of the server's agents file. Each one's\n        `id` is what `create_session_from_text` takes as `agent_id`.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The agents.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/GetAgentsResponse'\n              example:\n                agents:\n                  - id: echo\n                    name: Echo\n                    assistant_id: echo\n                    assistant_nickname: Echo\n                    welcome_message: Hi! I repeat what you tell me.\n                    user_initial_message: ''\n                    icon: ''\n                    visibility_requirements: []\n                  - id: ux-researcher\n                    name: UX Researcher\n                    assistant_id: gpt-4o-mini\n                    assistant_nickname: UX Researcher\n                    welcome_message: Tell me about the users you want to understand.\n                    user_initial_message: Plan a user interview about onboarding\n                    icon: 🔎\n                    visibility_requirements: []\n  /agents/{agent_id}:\n    get:\n      tags: [Agents]\n      operationId: get_agent\n      summary: Get Agent\n      description: One agent, by its `id`.\n      parameters:\n        - name: agent_id\n          in: path\n          required: true\n          description: The agent's id.\n          schema:\n            $ref: '#/components/schemas/AgentId'\n          example: echo\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The agent.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Agent'\n              examples:\n                echo:\n                  $ref: '#/components/examples/EchoAgent'\n                llm:\n                  $ref: '#/components/examples/LlmAgent'\n        '404':\n          $ref: '#/components/responses/AgentNotFound'\n        '422':\n          $ref: '#/components/responses/ValidationError'\n  /health:\n    get:\n      tags: [Service]\n      operationId: get_health\n      summary: Liveness\n      description: Answers while the process is up and serving HTTP; checks nothing else.\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: The process is alive.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/HealthResponse'\n              example:\n                status: ok\n  /ready:\n    get:\n      tags: [Service]\n      operationId: get_readiness\n      summary: Readiness\n      description: |\n        Answers `200` when the store is reachable and its migrations are applied, so the instance\n        can take traffic; `503` otherwise (or while it shuts down).\n      parameters:\n        - $ref: '#/components/parameters/RequestId'\n      responses:\n        '200':\n          description: Ready to serve.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ReadinessResponse'\n              example:\n                status: ready\n                checks:\n                  store: ok\n                  migrations: ok\n        '503':\n          description: Not ready; `checks` says what failed.\n          headers:\n            X-Request-Id:\n              $ref: '#/components/headers/X-Request-Id'\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ReadinessResponse'\n              example:\n                status: not_ready\n                checks:\n                  store: ok\n                  migrations: ok\n                  shutdown: in progress\ncomponents:\n  parameters:\n    SessionId:\n      name: session_id\n      in: path\n      required: true\n      description: The session's id.\n      schema:\n        type: string\n        format: uuid\n      example: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n    Prefer:\n      name: Prefer\n      in: header\n      required: false\n      description: |\n        RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;\n        other preferences are ignored.\n      schema:\n        type: string\n        maxLength: 256\n      example: respond-async\n    RequestId:\n      name: X-Request-Id\n      in: header\n      required: false\n      description: |\n        A caller's id for this request, echoed back and written to the server's log. Used when it\n        is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.\n      schema:\n        type: string\n      example: 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6\n  headers:\n    X-Request-Id:\n      description: The request's id, the caller's own or one the server made.\n      schema:\n        $ref: '#/components/schemas/RequestId'\n    Preference-Applied:\n      description: '`respond-async` when the answer did not wait for the run (RFC 7240).'\n      schema:\n        type: string\n        const: respond-async\n  responses:\n    ValidationError:\n      description: The request does not match this document; `detail` lists every problem.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/HTTPValidationError'\n          examples:\n            missingField:\n              summary: A required form field is missing\n              value:\n                detail:\n                  - type: missing\n                    loc: [body, text_prompt]\n                    msg: Field required\n                    input: null\n    AgentNotFound:\n      description: No agent has this `agent_id`.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: Agent not found\n    SessionNotFound:\n      description: No session (or no file of it) has this id.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: Session not found\n    SessionBusy:\n      description: The session's agent is still answering; retry once the session leaves `Running`.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: A run is in progress for this session; wait until it leaves Running\n    PayloadTooLarge:\n      description: The body, a file, or the number of files is over the server's limit.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: File 'scan.pdf' is larger than the limit of 10485760 bytes\n    UnsupportedMediaType:\n      description: The body's `Content-Type` is not the one this operation takes.\n      headers:\n        X-Request-Id:\n          $ref: '#/components/headers/X-Request-Id'\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/ErrorResponse'\n          example:\n            detail: Content-Type must be multipart/form-data\n  examples:\n    EchoAgent:\n      summary: The built-in echo agent\n      value:\n        id: echo\n        name: Echo\n        assistant_id: echo\n        assistant_nickname: Echo\n        welcome_message: Hi! I repeat what you tell me.\n        user_initial_message: ''\n        icon: ''\n        visibility_requirements: []\n    LlmAgent:\n      summary: An agent on an OpenAI-compatible model\n      value:\n        id: ux-researcher\n        name: UX Researcher\n        assistant_id: gpt-4o-mini\n        assistant_nickname: UX Researcher\n        welcome_message: Tell me about the users you want to understand.\n        user_initial_message: Plan a user interview about onboarding\n        icon: 🔎\n        visibility_requirements: []\n    RenamedSession:\n      summary: A session with the title a user gave it\n      value:\n        id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n        agent_id: echo\n        name: Onboarding interview plan\n        created_at: '2026-11-26T09:12:43.870Z'\n        updated_at: '2026-11-26T09:12:44.120Z'\n        status: Ready\n        routine_id: null\n        messages:\n          - id: 7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f\n            role: user\n            text: Plan a user interview about onboarding\n            created_at: '2026-11-26T09:12:43.870Z'\n          - id: 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\n            role: assistant\n            text: 'You said: Plan a user interview about onboarding'\n            created_at: '2026-11-26T09:12:44.120Z'\n    CancelledSession:\n      summary: A session whose run was cancelled after its first words\n      value:\n        id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n        agent_id: echo\n        name: Now make it shorter.\n        created_at: '2026-11-26T09:12:43.870Z'\n        updated_at: '2026-11-26T09:13:05.002Z'\n        status: Flushed\n        routine_id: null\n        error:\n          code: cancelled\n          message: The run was cancelled\n        messages:\n          - id: 5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b\n            role: user\n            text: Now make it shorter.\n            created_at: '2026-11-26T09:13:02.511Z'\n          - id: 2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e\n            role: assistant\n            text: 'Here is '\n            created_at: '2026-11-26T09:13:05.002Z'\n    ReadySession:\n      summary: A session whose agent has answered\n      value:\n        id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n        agent_id: echo\n        name: Summarise the attached notes.\n        created_at: '2026-11-26T09:12:43.870Z'\n        updated_at: '2026-11-26T09:12:44.120Z'\n        status: Ready\n        routine_id: null\n        messages:\n          - id: 7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f\n            role: user\n            text: Summarise the attached notes.\n            created_at: '2026-11-26T09:12:43.870Z'\n            files:\n              - id: 9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99\n                name: notes.txt\n                content_type: text/plain\n                size: 27\n                sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae\n                url: /sessions/0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d/files/9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99\n          - id: 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\n            role: assistant\n            text: 'You said: Summarise the attached notes. (files: notes.txt)'\n            created_at: '2026-11-26T09:12:44.120Z'\n    RunningSession:\n      summary: A session whose agent is still answering\n      value:\n        id: 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d\n        agent_id: echo\n        name: Now make it shorter.\n        created_at: '2026-11-26T09:12:43.870Z'\n        updated_at: '2026-11-26T09:13:02.511Z'\n        status: Running\n        routine_id: null\n        messages:\n          - id: 5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b\n            role: user\n            text: Now make it shorter.\n            created_at: '2026-11-26T09:13:02.511Z'\n  schemas:\n    RequestId:\n      type: string\n      description: A request id; 1 to 128 letters, digits, `_`, `-` or `=`.\n      pattern: '^[A-Za-z0-9_=-]{1,128}$'\n    AgentId:\n      type: string\n      description: An agent's id.\n      minLength: 1\n      maxLength: 128\n    Body_create_session_from_text:\n      type: object\n      description: The form that opens a session.\n      required: [agent_id, text_prompt]\n      properties:\n        agent_id:\n          $ref: '#/components/schemas/AgentId'\n        text_prompt:\n          $ref: '#/components/schemas/TextPrompt'\n        files:\n          type: array\n          description: Files attached to the first message, one `files` part each.\n          items:\n            type: string\n            format: binary\n            description: A file's bytes; the part's filename and Content-Type are kept with it.\n    UpdateSessionFromTextRequest:\n      type: object\n      description: The user's next message in a session.\n      required: [text_prompt]\n      properties:\n        text_prompt:\n          $ref: '#/components/schemas/TextPrompt'\n    RenameSessionRequest:\n      type: object\n      description: A session's new title.\n      required: [name]\n      properties:\n        name:\n          type: string\n          description: The title; must contain something besides white space.\n          minLength: 1\n          maxLength: 200\n          pattern: \\S\n    TextPrompt:\n      type: string\n      description: What the user says; must contain something besides white space.\n      minLength: 1\n      maxLength: 100000\n      pattern: \\S\n    Session:\n      type: object\n      description: A conversation between a user and an agent.\n      additionalProperties: false\n      required: [id, agent_id, name, created_at, updated_at, messages, status]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The session's id.\n        agent_id:\n          type: string\n          description: The agent the user talks to in this session.\n        name:\n          type: string\n          description: |\n            A short title: the one the agent wrote with its first reply (when it can), else the\n            first prompt cut to 60 characters at a word boundary, until `rename_session` sets it.\n        created_at:\n          type: string\n          format: date-time\n          description: When the session was opened.\n        updated_at:\n          type: string\n          format: date-time\n          description: When a message was last added or the status last changed.\n        messages:\n          type: array\n          description: The messages, oldest first.\n          items:\n            $ref: '#/components/schemas/Message'\n        status:\n          $ref: '#/components/schemas/SessionStatus'\n        routine_id:\n          type: [string, 'null']\n          description: The routine that started this session, if any; kept for old clients.\n        error:\n          $ref: '#/components/schemas/SessionError'\n    SessionStatus:\n      type: string\n      description: |\n        `Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last\n        run ended without a reply, or was cancelled (see `error`). Old clients reject unknown\n        values: never extend.\n      enum: [Ready, Running, Flushed]\n    SessionError:\n      type: object\n      description: Why the last run ended without a reply; present only on a `Flushed` session.\n      additionalProperties: false\n      required: [code, message]\n      properties:\n        code:\n          $ref: '#/components/schemas/SessionErrorCode'\n        message:\n          type: string\n          description: A human-readable explanation.\n    SessionErrorCode:\n      type: string\n      description: |\n        `agent_error` (the agent or its model provider failed), `timeout` (it took longer than the\n        server allows), `interrupted` (the server stopped during the run) or `cancelled`\n        (`cancel_session` stopped it; the partial reply, if any, is the last message).\n      enum: [agent_error, timeout, interrupted, cancelled]\n    Message:\n      type: object\n      description: One message of a session.\n      additionalProperties: false\n      required: [id, text, role, created_at]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The message's id.\n        text:\n          type: string\n          description: The message's text.\n        role:\n          $ref: '#/components/schemas/MessageRole'\n        created_at:\n          type: string\n          format: date-time\n          description: When the message was stored.\n        files:\n          type: array\n          description: Files the user attached to this message; absent when there are none.\n          items:\n            $ref: '#/components/schemas/FileMetadata'\n    MessageRole:\n      type: string\n      description: Who wrote the message. Old clients reject unknown values; never extend.\n      enum: [user, assistant]\n    FileMetadata:\n      type: object\n      description: A file attached to a message; its bytes are at `url`.\n      additionalProperties: false\n      required: [id, name, content_type, size, sha256, url]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The file's id.\n        name:\n          type: string\n          description: The uploaded file name, sanitised (no path, no control characters).\n        content_type:\n          type: string\n          description: The Content-Type the file was uploaded with.\n        size:\n          type: integer\n          minimum: 0\n          description: The size in bytes.\n        sha256:\n          type: string\n          pattern: '^[0-9a-f]{64}$'\n          description: The SHA-256 of the bytes, hex-encoded.\n        url:\n          type: string\n          description: The path to download the file from (`get_session_file`).\n    GetSessionsResponse:\n      type: object\n      description: A page of sessions.\n      additionalProperties: false\n      required: [sessions]\n      properties:\n        sessions:\n          type: array\n          description: The sessions, most recently updated first.\n          items:\n            $ref: '#/components/schemas/Session'\n        next_cursor:\n          type: string\n          description: Pass as `cursor` to get the next page; absent on the last page.\n    GroupedSessionsResponse:\n      type: object\n      description: Sessions grouped into recency buckets.\n      additionalProperties: false\n      required: [time_to_sessions]\n      properties:\n        time_to_sessions:\n          type: object\n          description: |\n            Bucket name -> sessions, newest first. Keys, in this order when present: `Today`,\n            `Yesterday`, `Previous 7 Days`, `Previous 30 Days`, then `YYYY-MM` months, newest first.\n          propertyNames:\n            pattern: '^(Today|Yesterday|Previous 7 Days|Previous 30 Days|[0-9]{4}-(0[1-9]|1[0-2]))$'\n          additionalProperties:\n            type: array\n            description: The bucket's sessions, newest first.\n            items:\n              $ref: '#/components/schemas/SessionSummary'\n    SessionSummary:\n      type: object\n      description: What a sidebar shows of a session.\n      additionalProperties: false\n      required: [id, agent, updated_at, name]\n      properties:\n        id:\n          type: string\n          format: uuid\n          description: The session's id.\n        agent:\n          $ref: '#/components/schemas/Agent'\n        updated_at:\n          type: string\n          format: date-time\n          description: When the session was last updated.\n        name:\n          type: string\n          description: The session's title.\n    Agent:\n      type: object\n      description: An AI assistant users talk to. Field names are those of the original service.\n      additionalProperties: false\n      required:\n        - id\n        - name\n        - assistant_id\n        - assistant_nickname\n        - welcome_message\n        - user_initial_message\n        - icon\n        - visibility_requirements\n      properties:\n        id:\n          type: string\n          description: The agent's id, used as `agent_id`.\n        name:\n          type: string\n          description: The agent's display name.\n        assistant_id:\n          type: string\n          description: The provider-side id of the assistant (the model for LLM agents).\n        assistant_nickname:\n          type: string\n          description: A short name to show next to the agent's messages.\n        welcome_message:\n          type: string\n          description: What the agent says before the user's first prompt.\n        user_initial_message:\n          type: string\n          description: A suggested first prompt; may be empty.\n        icon:\n          type: string\n          description: An icon URL or emoji; may be empty.\n        visibility_requirements:\n          type: array\n          description: Conditions a user must meet to see this agent; empty when public.\n          items:\n            type: string\n    GetAgentsResponse:\n      type: object\n      description: The agents users can talk to.\n      additionalProperties: false\n      required: [agents]\n      properties:\n        agents:\n          type: array\n          description: The agents, in the order of the server's agents file.\n          items:\n            $ref: '#/components/schemas/Agent'\n    SessionEvent:\n      description: |\n        One Server-Sent Event of `get_session_events`: its `event` name, its `id`, and its `data`,\n        sent as one line of JSON.\n      oneOf:\n        - type: object\n          description: The session's status changed (or, on connecting, what it is).\n          additionalProperties: false\n          required: [event, id, data]\n          properties:\n            event:\n              type: string\n              const: status\n              description: The event name.\n            id:\n              $ref: '#/components/schemas/EventId'\n            data:\n              $ref: '#/components/schemas/SessionStatusEvent'\n        - type: object\n          description: The next piece of the agent's reply.\n          additionalProperties: false\n          required: [event, id, data]\n          properties:\n            event:\n              type: string\n              const: message.delta\n              description: The event name.\n            id:\n              $ref: '#/components/schemas/EventId'\n            data:\n              $ref: '#/components/schemas/MessageDeltaEvent'\n        - type: object\n          description: The agent's message, as stored.\n          additionalProperties: false\n          required: [event, id, data]\n          properties:\n            event:\n              type: string\n              const: message.completed\n              description: The event name.\n            id:\n              $ref: '#/components/schemas/EventId'\n            data:\n              $ref: '#/components/schemas/MessageCompletedEvent'\n        - type: object\n          description: Why the run ended without a reply.\n          additionalProperties: false\n          required: [event, id, data]\n          properties:\n            event:\n              type: string\n              const: error\n              description: The event name.\n            id:\n              $ref: '#/components/schemas/EventId'\n            data:\n              $ref: '#/components/schemas/RunErrorEvent'\n    EventId:\n      type: integer\n      description: |\n        The event's id: increases with every event of the session, across its runs. Send the last\n        one received as `Last-Event-ID` to resume.\n      minimum: 0\n      maximum: 9007199254740991\n    SessionStatusEvent:\n      type: object\n      description: The data of a `status` event.\n      additionalProperties: false\n      required: [status]\n      properties:\n        status:\n          $ref: '#/components/schemas/SessionStatus'\n    MessageDeltaEvent:\n      type: object\n      description: |\n        The data of a `message.delta` event: text to append to the agent's reply being written.\n      additionalProperties: false\n      required: [text]\n      properties:\n        text:\n          type: string\n          description: The next piece of the reply.\n    MessageCompletedEvent:\n      type: object\n      description: The data of a `message.completed` event.\n      additionalProperties: false\n      required: [message]\n      properties:\n        message:\n          $ref: '#/components/schemas/Message'\n    RunErrorEvent:\n      type: object\n      description: The data of an `error` event; the same as the session's `error` afterwards.\n      additionalProperties: false\n      required: [code, message]\n      properties:\n        code:\n          $ref: '#/components/schemas/SessionErrorCode'\n        message:\n          type: string\n          description: A human-readable explanation.\n    ErrorResponse:\n      type: object\n      description: An error that is not about validation, in FastAPI's `HTTPException` shape.\n      additionalProperties: false\n      required: [detail]\n      properties:\n        detail:\n          type: string\n          description: What went wrong, for a person to read.\n    HTTPValidationError:\n      type: object\n      description: FastAPI's validation error body.\n      properties:\n        detail:\n          type: array\n          description: One entry per problem found.\n          items:\n            $ref: '#/components/schemas/ValidationError'\n    ValidationError:\n      type: object\n      description: One validation problem, in pydantic's shape.\n      required: [loc, msg, type]\n      properties:\n        loc:\n          type: array\n          description: Where the problem is, e.g. `[\"body\", \"text_prompt\"]` or `[\"query\", \"limit\"]`.\n          items:\n            anyOf:\n              - type: string\n              - type: integer\n        msg:\n          type: string\n          description: A human-readable message.\n        type:\n          type: string\n          description: A machine-readable kind, e.g. `missing`, `int_parsing`, `string_too_short`.\n        input:\n          description: The offending input, or `null` when it was missing.\n        ctx:\n          type: object\n          description: \"Details the message was built from, e.g. `{\\\"min_length\\\": 1}`.\"\n    HealthResponse:\n      type: object\n      description: The liveness answer.\n      additionalProperties: false\n      required: [status]\n      properties:\n        status:\n          type: string\n          const: ok\n          description: Always `ok`.\n    ReadinessResponse:\n      type: object\n      description: The readiness answer and what was checked.\n      additionalProperties: false\n      required: [status, checks]\n      properties:\n        status:\n          type: string\n          enum: [ready, not_ready]\n          description: '`ready` when every check passed.'\n        checks:\n          type: object\n          description: Check name -> `ok` or what is wrong.\n          additionalProperties:\n            type: string\n"

@@ -83,6 +83,90 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Rename Session
+         * @description Sets the session's title (`name`), replacing the one the agent or the first prompt gave it.
+         *     White space around the name is removed. Allowed while a run is in progress; it does not
+         *     change `updated_at`, so the session keeps its place in the sidebar.
+         */
+        patch: operations["rename_session"];
+        trace?: never;
+    };
+    "/sessions/{session_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Session Run
+         * @description Stops the session's run in progress: the agent's request is aborted, the part of the reply
+         *     written so far (if any) is kept as the agent's message, and the session ends `Flushed`
+         *     with `error.code` `cancelled`. Answers once the run has ended, with the session as it then
+         *     is.
+         *
+         *     Idempotent: a session without a run in progress is answered `200` as it is. Closing a
+         *     `get_session_events` stream does not cancel the run; this does.
+         */
+        post: operations["cancel_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get Session Events
+         * @description Follows the session's run as [Server-Sent
+         *     Events](https://html.spec.whatwg.org/multipage/server-sent-events.html): the agent's
+         *     reply as it is written, then how the run ended. Event names and their `data` (JSON):
+         *
+         *     | event | data | when |
+         *     | --- | --- | --- |
+         *     | `status` | `SessionStatusEvent` | the session's status: `Running` when a run starts, then `Ready` or `Flushed` when it ends |
+         *     | `message.delta` | `MessageDeltaEvent` | the next piece of the agent's reply |
+         *     | `message.completed` | `MessageCompletedEvent` | the agent's message, as stored (also a cancelled run's partial reply) |
+         *     | `error` | `RunErrorEvent` | why the run ended without a reply, before the `Flushed` status |
+         *
+         *     Every event has an `id`: an integer that increases across the session's runs. Reconnect
+         *     with the last one seen as `Last-Event-ID` and the events of the run in progress that came
+         *     after it are sent again, then the stream goes on. Without `Last-Event-ID`, the run in
+         *     progress is sent from its start.
+         *
+         *     The stream ends after the `status` event `Ready` or `Flushed`. A session without a run in
+         *     progress is answered with its current `status` event, and the stream ends. While nothing
+         *     happens, a comment line (`: keep-alive`) is sent every 15 s (the server's setting) so that
+         *     proxies keep the connection open. Closing the stream does not stop the run (see
+         *     `cancel_session`).
+         */
+        get: operations["get_session_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -132,6 +216,47 @@ export interface paths {
          *     `application/octet-stream`, and every download is sent as an attachment.
          */
         get: operations["get_session_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Agents
+         * @description Every agent users can talk to, in the order of the server's agents file. Each one's
+         *     `id` is what `create_session_from_text` takes as `agent_id`.
+         */
+        get: operations["get_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Agent
+         * @description One agent, by its `id`.
+         */
+        get: operations["get_agent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -200,6 +325,11 @@ export interface components {
         UpdateSessionFromTextRequest: {
             text_prompt: components["schemas"]["TextPrompt"];
         };
+        /** @description A session's new title. */
+        RenameSessionRequest: {
+            /** @description The title; must contain something besides white space. */
+            name: string;
+        };
         /** @description What the user says; must contain something besides white space. */
         TextPrompt: string;
         /** @description A conversation between a user and an agent. */
@@ -211,7 +341,10 @@ export interface components {
             id: string;
             /** @description The agent the user talks to in this session. */
             agent_id: string;
-            /** @description A short title, the first prompt cut to 60 characters at a word boundary. */
+            /**
+             * @description A short title: the one the agent wrote with its first reply (when it can), else the
+             *     first prompt cut to 60 characters at a word boundary, until `rename_session` sets it.
+             */
             name: string;
             /**
              * Format: date-time
@@ -232,21 +365,24 @@ export interface components {
         };
         /**
          * @description `Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last
-         *     run ended without a reply (see `error`). Old clients reject unknown values: never extend.
+         *     run ended without a reply, or was cancelled (see `error`). Old clients reject unknown
+         *     values: never extend.
          * @enum {string}
          */
         SessionStatus: "Ready" | "Running" | "Flushed";
         /** @description Why the last run ended without a reply; present only on a `Flushed` session. */
         SessionError: {
-            /**
-             * @description `agent_error` (the agent failed), `timeout` (it took longer than the server allows) or
-             *     `interrupted` (the server stopped during the run).
-             * @enum {string}
-             */
-            code: "agent_error" | "timeout" | "interrupted";
+            code: components["schemas"]["SessionErrorCode"];
             /** @description A human-readable explanation. */
             message: string;
         };
+        /**
+         * @description `agent_error` (the agent or its model provider failed), `timeout` (it took longer than the
+         *     server allows), `interrupted` (the server stopped during the run) or `cancelled`
+         *     (`cancel_session` stopped it; the partial reply, if any, is the last message).
+         * @enum {string}
+         */
+        SessionErrorCode: "agent_error" | "timeout" | "interrupted" | "cancelled";
         /** @description One message of a session. */
         Message: {
             /**
@@ -339,6 +475,72 @@ export interface components {
             icon: string;
             /** @description Conditions a user must meet to see this agent; empty when public. */
             visibility_requirements: string[];
+        };
+        /** @description The agents users can talk to. */
+        GetAgentsResponse: {
+            /** @description The agents, in the order of the server's agents file. */
+            agents: components["schemas"]["Agent"][];
+        };
+        /**
+         * @description One Server-Sent Event of `get_session_events`: its `event` name, its `id`, and its `data`,
+         *     sent as one line of JSON.
+         */
+        SessionEvent: {
+            /**
+             * @description The event name.
+             * @constant
+             */
+            event: "status";
+            id: components["schemas"]["EventId"];
+            data: components["schemas"]["SessionStatusEvent"];
+        } | {
+            /**
+             * @description The event name.
+             * @constant
+             */
+            event: "message.delta";
+            id: components["schemas"]["EventId"];
+            data: components["schemas"]["MessageDeltaEvent"];
+        } | {
+            /**
+             * @description The event name.
+             * @constant
+             */
+            event: "message.completed";
+            id: components["schemas"]["EventId"];
+            data: components["schemas"]["MessageCompletedEvent"];
+        } | {
+            /**
+             * @description The event name.
+             * @constant
+             */
+            event: "error";
+            id: components["schemas"]["EventId"];
+            data: components["schemas"]["RunErrorEvent"];
+        };
+        /**
+         * @description The event's id: increases with every event of the session, across its runs. Send the last
+         *     one received as `Last-Event-ID` to resume.
+         */
+        EventId: number;
+        /** @description The data of a `status` event. */
+        SessionStatusEvent: {
+            status: components["schemas"]["SessionStatus"];
+        };
+        /** @description The data of a `message.delta` event: text to append to the agent's reply being written. */
+        MessageDeltaEvent: {
+            /** @description The next piece of the reply. */
+            text: string;
+        };
+        /** @description The data of a `message.completed` event. */
+        MessageCompletedEvent: {
+            message: components["schemas"]["Message"];
+        };
+        /** @description The data of an `error` event; the same as the session's `error` afterwards. */
+        RunErrorEvent: {
+            code: components["schemas"]["SessionErrorCode"];
+            /** @description A human-readable explanation. */
+            message: string;
         };
         /** @description An error that is not about validation, in FastAPI's `HTTPException` shape. */
         ErrorResponse: {
@@ -697,6 +899,127 @@ export interface operations {
             422: components["responses"]["ValidationError"];
         };
     };
+    rename_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description The renamed session. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            404: components["responses"]["SessionNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    cancel_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session, after its run (if any) was stopped. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            404: components["responses"]["SessionNotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    get_session_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `id` of the last event received, to resume after it.
+                 * @example 42
+                 */
+                "Last-Event-ID"?: number;
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of Server-Sent Events, until the run has ended. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Always `no-cache`. */
+                    "Cache-Control"?: "no-cache";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            404: components["responses"]["SessionNotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
     get_sessions: {
         parameters: {
             query: {
@@ -789,6 +1112,96 @@ export interface operations {
                 };
             };
             404: components["responses"]["SessionNotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    get_agents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agents. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "agents": [
+                     *         {
+                     *           "id": "echo",
+                     *           "name": "Echo",
+                     *           "assistant_id": "echo",
+                     *           "assistant_nickname": "Echo",
+                     *           "welcome_message": "Hi! I repeat what you tell me.",
+                     *           "user_initial_message": "",
+                     *           "icon": "",
+                     *           "visibility_requirements": []
+                     *         },
+                     *         {
+                     *           "id": "ux-researcher",
+                     *           "name": "UX Researcher",
+                     *           "assistant_id": "gpt-4o-mini",
+                     *           "assistant_nickname": "UX Researcher",
+                     *           "welcome_message": "Tell me about the users you want to understand.",
+                     *           "user_initial_message": "Plan a user interview about onboarding",
+                     *           "icon": "🔎",
+                     *           "visibility_requirements": []
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetAgentsResponse"];
+                };
+            };
+        };
+    };
+    get_agent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The agent's id.
+                 * @example echo
+                 */
+                agent_id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            404: components["responses"]["AgentNotFound"];
             422: components["responses"]["ValidationError"];
         };
     };
