@@ -30,7 +30,7 @@ export function inFieldOrder(
 function valueAt(root: unknown, path: Loc): { found: boolean; value: unknown } {
   let node = root
   for (const key of path) {
-    if (typeof node !== 'object' || node === null || !(key in node)) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) {
       return { found: false, value: undefined }
     }
     node = (node as Record<string | number, unknown>)[key]

@@ -88,10 +88,13 @@ export async function readMultipartBody(
       preservePath: true,
       // Browsers send file names as raw UTF-8; busboy's default would read them as Latin-1.
       defParamCharset: 'utf8',
-      // A text field may be as large as the request; busboy would silently cut it at 1 MiB.
-      // busboy says 'limit' when a file reaches `fileSize`; one more byte lets a file of
-      // exactly maxFileBytes through.
-      limits: { fieldSize: limits.maxRequestBytes, fileSize: limits.maxFileBytes + 1 },
+      limits: {
+        // A text field may be as large as the request; busboy would silently cut it at 1 MiB.
+        fieldSize: limits.maxRequestBytes,
+        // busboy says 'limit' when a file reaches `fileSize`: one byte more lets a file of
+        // exactly maxFileBytes through.
+        fileSize: limits.maxFileBytes + 1,
+      },
     })
   } catch (error) {
     throw malformed(error instanceof Error ? error.message : String(error))
