@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { BenchConfigError, defaultBenchConfig, loadBenchConfig } from './config.ts'
+
+describe('loadBenchConfig', () => {
+  it('defaults to the full run', () => {
+    expect(loadBenchConfig({})).toEqual(defaultBenchConfig)
+  })
+
+  it('reads scales in any order, once each, ascending', () => {
+    const config = loadBenchConfig({
+      BENCH_SCALES: '1_000_000, 10000,10000',
+      BENCH_DURATION_S: '3',
+    })
+    expect(config.scales).toEqual([10_000, 1_000_000])
+    expect(config.durationS).toBe(3)
+  })
+
+  it('lists every bad value', () => {
+    expect(() => loadBenchConfig({ BENCH_SCALES: 'ten', BENCH_CONNECTIONS: '0' })).toThrow(
+      BenchConfigError,
+    )
+    try {
+      loadBenchConfig({ BENCH_SCALES: 'ten', BENCH_CONNECTIONS: '0' })
+    } catch (error) {
+      expect((error as Error).message).toMatch(/BENCH_SCALES[\s\S]*BENCH_CONNECTIONS/)
+    }
+  })
+})

@@ -1,0 +1,78 @@
+/** What a run measures and for how long; every field comes from a `BENCH_*` variable. */
+export interface BenchConfig {
+  /** Session counts the read scenarios are repeated at, ascending (`BENCH_SCALES`). */
+  scales: number[]
+  /** Seconds each measured load run lasts (`BENCH_DURATION_S`). */
+  durationS: number
+  /** Seconds of unmeasured load before each run, so the JIT has compiled the hot path. */
+  warmupS: number
+  /** Concurrent keep-alive connections of each load run (`BENCH_CONNECTIONS`). */
+  connections: number
+  /** Subscribers of the SSE fan-out scenario (`BENCH_SSE_SUBSCRIBERS`). */
+  sseSubscribers: number
+  /** 24 MiB uploads in the memory burst (`BENCH_UPLOAD_BURST`), sent 4 at a time. */
+  uploadBurst: number
+}
+
+export class BenchConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid bench configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'BenchConfigError'
+  }
+}
+
+export const defaultBenchConfig: BenchConfig = {
+  scales: [10_000, 100_000, 1_000_000],
+  durationS: 10,
+  warmupS: 2,
+  connections: 50,
+  sseSubscribers: 1_000,
+  uploadBurst: 12,
+}
+
+/**
+ * Reads the bench's settings from the environment, defaults for what is unset; the default is
+ * the full run (10k, 100k and 1M sessions, 10 s a scenario).
+ *
+ * @example
+ * ```ts
+ * loadBenchConfig({ BENCH_SCALES: '10000', BENCH_DURATION_S: '3' }) // a quick run
+ * ```
+ */
+export function loadBenchConfig(env: Record<string, string | undefined>): BenchConfig {
+  const problems: string[] = []
+  const whole = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim()
+    if (!raw) return fallback
+    const value = Number(raw.replaceAll('_', ''))
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got '${raw}'`)
+      return fallback
+    }
+    return value
+  }
+
+  let scales = defaultBenchConfig.scales
+  const rawScales = env.BENCH_SCALES?.trim()
+  if (rawScales) {
+    const parsed = rawScales.split(',').map((item) => Number(item.trim().replaceAll('_', '')))
+    if (parsed.some((n) => !Number.isInteger(n) || n < 200 || n > 10_000_000)) {
+      problems.push(
+        `BENCH_SCALES must be comma-separated session counts from 200 to 10000000, got '${rawScales}'`,
+      )
+    } else {
+      scales = [...new Set(parsed)].sort((a, b) => a - b)
+    }
+  }
+
+  const config: BenchConfig = {
+    scales,
+    durationS: whole('BENCH_DURATION_S', defaultBenchConfig.durationS, 1, 600),
+    warmupS: whole('BENCH_WARMUP_S', defaultBenchConfig.warmupS, 0, 60),
+    connections: whole('BENCH_CONNECTIONS', defaultBenchConfig.connections, 1, 10_000),
+    sseSubscribers: whole('BENCH_SSE_SUBSCRIBERS', defaultBenchConfig.sseSubscribers, 1, 20_000),
+    uploadBurst: whole('BENCH_UPLOAD_BURST', defaultBenchConfig.uploadBurst, 0, 200),
+  }
+  if (problems.length > 0) throw new BenchConfigError(problems)
+  return config
+}

@@ -1,0 +1,122 @@
+/**
+ * The load process: a child of the orchestrator, so that generating load never shares a
+ * process (and an event loop) with what is measured. It takes one {@link LoadSpec} over IPC,
+ * runs autocannon, answers with a {@link LoadResult} and exits.
+ */
+import autocannon from 'autocannon'
+import { Samples, summarize } from '../report/percentiles.ts'
+import { seedSessionId } from '../seed/seed-ids.ts'
+import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
+import { buildMultipart } from './multipart-body.ts'
+
+type Options = autocannon.Options
+
+function bodyOf(spec: LoadSpec): { body?: Buffer; contentType?: string } {
+  if (!spec.body) return {}
+  if (spec.body.kind === 'json') {
+    return { body: Buffer.from(JSON.stringify(spec.body.value)), contentType: 'application/json' }
+  }
+  // Filler bytes: the server hashes and stores them whatever they are.
+  const files = spec.body.files.map((file) => ({
+    field: 'files',
+    name: file.name,
+    contentType: file.contentType,
+    data: new Uint8Array(file.bytes).fill(0x61),
+  }))
+  return buildMultipart(spec.body.fields, files)
+}
+
+function optionsOf(spec: LoadSpec): Options {
+  const { body, contentType } = bodyOf(spec)
+  const headers: Record<string, string> = { ...spec.headers }
+  if (contentType) headers['content-type'] = contentType
+  const options: Options = {
+    url: `${spec.baseUrl}${spec.path}`,
+    method: spec.method,
+    headers,
+    connections: spec.connections,
+    duration: spec.durationS,
+    timeout: spec.timeoutS,
+  }
+  if (body) options.body = body
+  const rotation = spec.rotateSeededSessions
+  if (rotation) {
+    // One counter for every connection: consecutive requests continue different sessions.
+    let next = 0
+    options.requests = [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          path: `/sessions/${seedSessionId(rotation.from + (next++ % rotation.count))}`,
+        }),
+      },
+    ]
+  }
+  return options
+}
+
+function run(options: Options, onResponse?: (status: number, bytes: number, ms: number) => void) {
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (error, result) =>
+      error ? reject(error) : resolve(result),
+    )
+    if (onResponse) {
+      instance.on('response', (_client, statusCode, resBytes, responseTime) =>
+        onResponse(statusCode, resBytes, responseTime),
+      )
+    }
+  })
+}
+
+/**
+ * Warms up, then measures. Latencies come from autocannon's per-response events rather than
+ * its histogram, which keeps whole milliseconds only: at 1–3 ms a request that would hide the
+ * very differences the budgets are about.
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const options = optionsOf(spec)
+  if (spec.warmupS > 0 && spec.amount === undefined) {
+    await run({ ...options, duration: spec.warmupS })
+  }
+  const latencies = new Samples()
+  const rejected: Record<string, number> = {}
+  let bytes = 0
+  const measured: Options = { ...options }
+  if (spec.amount !== undefined) {
+    // A counted run: autocannon stops after `amount` responses and ignores any duration.
+    delete measured.duration
+    measured.amount = spec.amount
+  }
+  const result = await run(measured, (status, responseBytes, ms) => {
+    bytes += responseBytes
+    if (status >= 200 && status < 300) latencies.push(ms)
+    else rejected[status] = (rejected[status] ?? 0) + 1
+  })
+  const latency = summarize(latencies.values())
+  const durationS = result.duration
+  return {
+    ok: latencies.length,
+    rejected,
+    errors: result.errors - result.timeouts,
+    timeouts: result.timeouts,
+    durationS,
+    rps: latencies.length / durationS,
+    latencyMs: {
+      mean: latency.mean,
+      p50: latency.p50,
+      p90: latency.p90,
+      p99: latency.p99,
+      max: latency.max,
+    },
+    bytesPerSecond: bytes / durationS,
+  }
+}
+
+process.once('message', (spec: LoadSpec) => {
+  const send = (reply: LoadReply) => process.send?.(reply, () => process.exit(0))
+  runLoad(spec).then(
+    (result) => send({ ok: true, result }),
+    (error: unknown) =>
+      send({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+  )
+})

@@ -1,0 +1,47 @@
+import { fork } from 'node:child_process'
+import { benchDir, benchEntry } from '../paths.ts'
+import { stopChild, track } from '../runtime/child-processes.ts'
+import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
+
+/**
+ * Runs one load spec in a fresh load process (autocannon) and returns its result. The process
+ * is killed if it has not answered well after the run should have ended, so no run outlives
+ * its time.
+ *
+ * @example
+ * ```ts
+ * const result = await runLoad({ baseUrl, method: 'GET', path: '/health', connections: 50,
+ *   durationS: 10, warmupS: 2, timeoutS: 10 })
+ * ```
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const child = track(
+    fork(benchEntry('load/load-worker.ts'), [], {
+      cwd: benchDir,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  )
+  const budgetMs = (spec.warmupS + (spec.amount === undefined ? spec.durationS : 300) + 60) * 1000
+  try {
+    const reply = await new Promise<LoadReply>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`load process did not finish within ${budgetMs / 1000} s`)),
+        budgetMs,
+      )
+      child.once('message', (message) => {
+        clearTimeout(timer)
+        resolve(message as LoadReply)
+      })
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`load process exited (code ${code}) without a result`))
+      })
+      child.send(spec)
+    })
+    if (!reply.ok) throw new Error(`load process failed: ${reply.error}`)
+    return reply.result
+  } finally {
+    await stopChild(child, 'SIGKILL', 1_000)
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `pnpm bench`: measures our production build against the physical limit (bare Hono serving
+ * the same bytes) and a peer stack (Express + express-openapi-validator on the same data), at
+ * several store sizes, plus writes, upload memory and SSE fan-out; prints the tables and the
+ * budgets, and writes everything to bench/results/<timestamp>.json.
+ *
+ * All traffic stays on 127.0.0.1, every load run is bounded in time or count, and every child
+ * process is ended when the run ends, fails or is interrupted.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { loadBenchConfig } from './config.ts'
+import { resultsDir, serverMain } from './paths.ts'
+import { checkBudgets } from './report/budgets.ts'
+import {
+  renderBudgets,
+  renderResultsTable,
+  renderSse,
+  renderUploadMemory,
+} from './report/render.ts'
+import type { BenchResults, ResultRow, UploadMemory } from './report/results.ts'
+import { installCleanup, onExit } from './runtime/child-processes.ts'
+import { progress } from './scenarios/measure.ts'
+import { readScenarios } from './scenarios/read-scenarios.ts'
+import { runReadsAtScale } from './scenarios/run-reads.ts'
+import { runSseFanout } from './scenarios/sse-fanout.ts'
+import { measureUploadMemory } from './scenarios/upload-memory.ts'
+import { runWrites } from './scenarios/write-scenarios.ts'
+import { seedStore } from './seed/seed-store.ts'
+import { startOurServer } from './targets/start-targets.ts'
+
+async function main(): Promise<void> {
+  installCleanup()
+  const config = loadBenchConfig(process.env)
+  if (!existsSync(serverMain)) {
+    throw new Error(`No production build at ${serverMain}: run pnpm --filter @uxmate/server build`)
+  }
+  const startedAt = new Date()
+  const workDir = mkdtempSync(join(tmpdir(), 'uxmate-bench-'))
+  // Gigabytes of SQLite at 1M sessions: never left behind.
+  onExit(() => rmSync(workDir, { recursive: true, force: true }))
+  const logDir = mkdtempSync(join(tmpdir(), 'uxmate-bench-logs-'))
+  const dataDir = join(workDir, 'data')
+  const dbPath = join(dataDir, 'uxmate.sqlite')
+  progress(
+    `scales ${config.scales.join(', ')}; ${config.durationS} s a run, ${config.connections} connections; logs in ${logDir}`,
+  )
+
+  // The server migrates its own file; the seed then only fills the tables it made.
+  await (await startOurServer({ dataDir, logDir })).stop()
+
+  const rows: ResultRow[] = []
+  const seeding: BenchResults['seeding'] = []
+  const newest = Date.now() - 60_000
+  let seeded = 0
+  for (const scale of config.scales) {
+    const report = seedStore(dbPath, {
+      from: seeded,
+      to: scale,
+      newest,
+      withTenMessageSession: seeded === 0,
+    })
+    seeding.push({ ...report, scale })
+    progress(
+      `seeded ${report.sessions.toLocaleString('en-US')} sessions, ${report.messages.toLocaleString('en-US')} messages in ${(report.ms / 1000).toFixed(1)} s (store: ${scale.toLocaleString('en-US')})`,
+    )
+    seeded = scale
+    rows.push(
+      ...(await runReadsAtScale({ config, sessions: scale, dataDir, dbPath, workDir, logDir })),
+    )
+  }
+  for (const scale of config.scales) {
+    for (const scenario of readScenarios) {
+      rows.push({
+        kind: 'unavailable',
+        scenario: scenario.key,
+        label: scenario.label,
+        store: 'PostgreSQL',
+        sessions: scale,
+        note: 'not available: no PostgreSQL store yet',
+      })
+    }
+  }
+
+  let uploadMemory: UploadMemory | undefined
+  const ours = await startOurServer({ dataDir, logDir })
+  try {
+    rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
+    uploadMemory = await measureUploadMemory({ config, ours })
+  } finally {
+    await ours.stop()
+  }
+
+  const sse = await runSseFanout({ config, dataDir, logDir })
+  if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
+
+  const cpuList = cpus()
+  const results: BenchResults = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
+    config,
+    seeding,
+    rows,
+    sse,
+    ...(uploadMemory && { uploadMemory }),
+  }
+  const budgets = checkBudgets(results)
+  mkdirSync(resultsDir, { recursive: true })
+  const file = join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`)
+  writeFileSync(file, `${JSON.stringify({ ...results, budgets }, null, 2)}\n`)
+
+  const out = [
+    `Bench of ${results.startedAt} on ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}; ${config.durationS} s a run after ${config.warmupS} s warm-up, ${config.connections} connections.`,
+    '',
+    renderResultsTable(results),
+    '',
+    renderUploadMemory(results),
+    '',
+    renderSse(results),
+    '',
+    renderBudgets(budgets),
+    '',
+    `Results: ${file}`,
+  ]
+  process.stdout.write(`${out.join('\n')}\n`)
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
+    process.exit(1)
+  },
+)

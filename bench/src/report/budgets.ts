@@ -1,0 +1,155 @@
+import { formatMiB, formatMs, formatPercent, formatScale, formatTimes } from './format-table.ts'
+import type { BenchResults, ReadRow, ReadScenarioKey, WriteRow } from './results.ts'
+
+export type Verdict = 'pass' | 'miss' | 'n/a'
+
+/** One budget of issue 9, the figure it was judged on, and the verdict. */
+export interface BudgetCheck {
+  budget: string
+  measured: string
+  verdict: Verdict
+}
+
+const MiB = 1024 * 1024
+const MB = 1_000_000
+
+const reads = (results: BenchResults, scenario?: ReadScenarioKey) =>
+  results.rows.filter(
+    (row): row is ReadRow => row.kind === 'read' && (!scenario || row.scenario === scenario),
+  )
+const writes = (results: BenchResults) =>
+  results.rows.filter((row): row is WriteRow => row.kind === 'write')
+
+function allOf(checks: boolean[]): Verdict {
+  if (checks.length === 0) return 'n/a'
+  return checks.every(Boolean) ? 'pass' : 'miss'
+}
+
+function shareOfLimit(
+  results: BenchResults,
+  scenario: ReadScenarioKey,
+  floor: number,
+): BudgetCheck {
+  const rows = reads(results, scenario)
+  const shares = rows.map((row) => row.ours.load.rps / row.limit.load.rps)
+  return {
+    budget: `${rows[0]?.label ?? scenario}: ≥ ${formatPercent(floor)} of the bare-Hono limit`,
+    measured: rows
+      .map((row, i) => `${formatScale(row.sessions)} ${formatPercent(shares[i])}`)
+      .join(', '),
+    verdict: allOf(shares.map((share) => share >= floor)),
+  }
+}
+
+function flatP50(results: BenchResults, scenario: ReadScenarioKey): BudgetCheck {
+  const rows = reads(results, scenario)
+  const small = rows.find((row) => row.sessions === 10_000) ?? rows[0]
+  const large = rows.find((row) => row.sessions === 1_000_000) ?? rows.at(-1)
+  const label = rows[0]?.label ?? scenario
+  if (!small || !large || small === large) {
+    return {
+      budget: `${label}: p50 at 1M ≤ 1.5× p50 at 10k`,
+      measured: 'one scale only',
+      verdict: 'n/a',
+    }
+  }
+  const ratio = large.ours.load.latencyMs.p50 / small.ours.load.latencyMs.p50
+  return {
+    budget: `${label}: p50 at ${formatScale(large.sessions)} ≤ 1.5× p50 at ${formatScale(small.sessions)}`,
+    measured: `${formatMs(small.ours.load.latencyMs.p50)} → ${formatMs(large.ours.load.latencyMs.p50)} ms (${formatTimes(ratio)})`,
+    verdict: ratio <= 1.5 ? 'pass' : 'miss',
+  }
+}
+
+/**
+ * Judges a run against the budgets of issue 9. Every budget is reported, with the figures it
+ * was judged on; `n/a` when the run did not measure it (a quick run, a skipped scenario).
+ *
+ * @example
+ * ```ts
+ * for (const check of checkBudgets(results)) console.log(check.verdict, check.budget)
+ * ```
+ */
+export function checkBudgets(results: BenchResults): BudgetCheck[] {
+  const checks: BudgetCheck[] = [
+    shareOfLimit(results, 'get', 0.7),
+    shareOfLimit(results, 'list', 0.5),
+    shareOfLimit(results, 'grouped', 0.5),
+  ]
+
+  const ours = [...reads(results), ...writes(results)]
+  const p99s = ours.map((row) => ({ row, p99: row.ours.load.latencyMs.p99 }))
+  const over = p99s.filter(({ p99 }) => !(p99 < 20))
+  const worst = [...p99s].sort((a, b) => b.p99 - a.p99)[0]
+  checks.push({
+    budget: `p99 < 20 ms at 50 connections, every row (run at ${results.config.connections})`,
+    measured:
+      over.length === 0
+        ? `worst ${formatMs(worst?.p99)} ms (${worst?.row.scenario} at ${formatScale(worst?.row.sessions)})`
+        : `over: ${over.map(({ row, p99 }) => `${row.scenario}@${formatScale(row.sessions)} ${formatMs(p99)} ms`).join(', ')}`,
+    verdict:
+      results.config.connections !== 50 || ours.length === 0
+        ? 'n/a'
+        : over.length === 0
+          ? 'pass'
+          : 'miss',
+  })
+
+  const peerRatios = reads(results).map((row) => ({
+    row,
+    ratio: row.ours.load.rps / row.peer.load.rps,
+  }))
+  const lowest = [...peerRatios].sort((a, b) => a.ratio - b.ratio)[0]
+  checks.push({
+    budget: '≥ 1.5× the Express + express-openapi-validator peer, every read row',
+    measured: lowest
+      ? `lowest ${formatTimes(lowest.ratio)} (${lowest.row.scenario} at ${formatScale(lowest.row.sessions)})`
+      : '–',
+    verdict: allOf(peerRatios.map(({ ratio }) => ratio >= 1.5)),
+  })
+
+  const createAsync = writes(results).find((row) => row.scenario === 'create-async')
+  checks.push({
+    budget: 'POST /sessions/text, respond-async: ≥ 3,000/s on SQLite',
+    measured: createAsync
+      ? `${Math.round(createAsync.ours.load.rps).toLocaleString('en-US')}/s`
+      : '–',
+    verdict: createAsync ? (createAsync.ours.load.rps >= 3_000 ? 'pass' : 'miss') : 'n/a',
+  })
+
+  checks.push(flatP50(results, 'get'), flatP50(results, 'list'), flatP50(results, 'grouped'))
+
+  const peak = Math.max(...ours.map((row) => row.ours.rss.peak))
+  checks.push({
+    budget: 'peak RSS under load < 200 MB (190.7 MiB)',
+    measured: ours.length > 0 ? `${formatMiB(peak)} MiB (${(peak / MB).toFixed(0)} MB)` : '–',
+    verdict: ours.length > 0 ? (peak < 200 * MB ? 'pass' : 'miss') : 'n/a',
+  })
+
+  const upload = results.uploadMemory
+  const growth = upload ? upload.single.peak - upload.single.baseline : Number.NaN
+  checks.push({
+    budget: 'a 25 MiB upload raises RSS by < 64 MiB',
+    measured: upload
+      ? `+${formatMiB(growth)} MiB (one ${formatMiB(upload.requestBytes)} MiB request; burst of ${upload.burst.requests}: +${formatMiB(upload.burst.peak - upload.burst.baseline)} MiB)`
+      : '–',
+    verdict:
+      upload && upload.single.status === '2xx' ? (growth < 64 * MiB ? 'pass' : 'miss') : 'n/a',
+  })
+
+  const sse = results.sse
+  checks.push({
+    budget: '1,000 SSE subscribers on one run: p99 delivery < 100 ms',
+    measured:
+      sse.status === 'measured'
+        ? `p99 ${formatMs(sse.deliveryMs?.p99)} ms, ${sse.connected}/${sse.subscribers} subscribers, ${sse.events} events`
+        : `${sse.status}: ${sse.note}`,
+    verdict:
+      sse.status === 'measured'
+        ? (sse.deliveryMs?.p99 ?? Number.NaN) < 100
+          ? 'pass'
+          : 'miss'
+        : 'n/a',
+  })
+  return checks
+}

@@ -1,0 +1,135 @@
+import type { BudgetCheck } from './budgets.ts'
+import {
+  type Column,
+  formatCount,
+  formatMiB,
+  formatMs,
+  formatPercent,
+  formatScale,
+  formatTable,
+  formatTimes,
+} from './format-table.ts'
+import type { BenchResults, Measured, ResultRow } from './results.ts'
+
+const columns: Column[] = [
+  { header: 'Scenario' },
+  { header: 'Store' },
+  { header: 'Sessions', align: 'right' },
+  { header: 'req/s', align: 'right' },
+  { header: 'p50 ms', align: 'right' },
+  { header: 'p99 ms', align: 'right' },
+  { header: 'Limit req/s', align: 'right' },
+  { header: 'of limit', align: 'right' },
+  { header: 'Peer req/s', align: 'right' },
+  { header: 'vs peer', align: 'right' },
+  { header: 'Peak RSS MiB', align: 'right' },
+  { header: 'Note' },
+]
+
+function failures(measured: Measured): string {
+  const rejected = Object.entries(measured.load.rejected).map(([status, n]) => `${n}× ${status}`)
+  if (measured.load.errors > 0) rejected.push(`${measured.load.errors} errors`)
+  if (measured.load.timeouts > 0) rejected.push(`${measured.load.timeouts} timeouts`)
+  return rejected.join(', ')
+}
+
+function cells(row: ResultRow): string[] {
+  if (row.kind === 'unavailable') {
+    return [
+      row.label,
+      row.store,
+      formatScale(row.sessions),
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      row.note,
+    ]
+  }
+  const { load, rss } = row.ours
+  const base = [
+    row.label,
+    row.store,
+    formatScale(row.sessions),
+    formatCount(load.rps),
+    formatMs(load.latencyMs.p50),
+    formatMs(load.latencyMs.p99),
+  ]
+  if (row.kind === 'write') {
+    return [...base, '–', '–', '–', '–', formatMiB(rss.peak), failures(row.ours)]
+  }
+  const notes = [
+    `${formatCount(row.bodyBytes)} B body`,
+    row.peerSameJson ? '' : 'peer JSON differs!',
+    failures(row.ours),
+  ]
+  return [
+    ...base,
+    formatCount(row.limit.load.rps),
+    formatPercent(load.rps / row.limit.load.rps),
+    formatCount(row.peer.load.rps),
+    formatTimes(load.rps / row.peer.load.rps),
+    formatMiB(rss.peak),
+    notes.filter(Boolean).join('; '),
+  ]
+}
+
+/** The main table: one row per scenario and scale, ours against the limit and the peer. */
+export function renderResultsTable(results: BenchResults): string {
+  return formatTable(columns, results.rows.map(cells))
+}
+
+/** RSS around the largest uploads the server accepts. */
+export function renderUploadMemory(results: BenchResults): string {
+  const upload = results.uploadMemory
+  if (!upload) return 'Upload memory: not measured.'
+  return formatTable(
+    [
+      { header: `Upload (24 MiB: ${upload.description})` },
+      { header: 'RSS before MiB', align: 'right' },
+      { header: 'Peak MiB', align: 'right' },
+      { header: 'Growth MiB', align: 'right' },
+      { header: 'RSS 2 s after MiB', align: 'right' },
+    ],
+    [
+      [
+        `one request (${upload.single.status})`,
+        formatMiB(upload.single.baseline),
+        formatMiB(upload.single.peak),
+        formatMiB(upload.single.peak - upload.single.baseline),
+        formatMiB(upload.single.after),
+      ],
+      [
+        `burst: ${upload.burst.requests} requests, ${upload.burst.concurrency} at a time (${upload.burst.ok} ok)`,
+        formatMiB(upload.burst.baseline),
+        formatMiB(upload.burst.peak),
+        formatMiB(upload.burst.peak - upload.burst.baseline),
+        formatMiB(upload.burst.after),
+      ],
+    ],
+  )
+}
+
+/** The SSE fan-out result, or why it was not measured. */
+export function renderSse(results: BenchResults): string {
+  const sse = results.sse
+  if (sse.status !== 'measured') return `SSE fan-out: ${sse.status}: ${sse.note}`
+  const d = sse.deliveryMs
+  return (
+    `SSE fan-out: ${sse.connected}/${sse.subscribers} subscribers, ${sse.events} events; ` +
+    `delivery p50 ${formatMs(d?.p50)} ms, p99 ${formatMs(d?.p99)} ms, max ${formatMs(d?.max)} ms` +
+    (sse.note ? ` (${sse.note})` : '')
+  )
+}
+
+/** Budgets with their verdicts. */
+export function renderBudgets(checks: readonly BudgetCheck[]): string {
+  return formatTable(
+    [{ header: 'Budget' }, { header: 'Measured' }, { header: 'Verdict' }],
+    checks.map((check) => [check.budget, check.measured, check.verdict.toUpperCase()]),
+  )
+}

@@ -1,0 +1,89 @@
+import type { BenchConfig } from '../config.ts'
+import type { LatencySummary, LoadResult } from '../load/load-spec.ts'
+import type { RssWindow } from '../runtime/proc-memory.ts'
+import type { SeedReport } from '../seed/seed-store.ts'
+
+/** One load run against one target, with the target's memory while it ran. */
+export interface Measured {
+  load: LoadResult
+  rss: RssWindow
+}
+
+export type ReadScenarioKey = 'get' | 'list' | 'grouped'
+
+/** A read scenario at one scale: our server, the bare-Hono limit and the Express peer. */
+export interface ReadRow {
+  kind: 'read'
+  scenario: ReadScenarioKey
+  label: string
+  store: 'SQLite'
+  sessions: number
+  /** Size of the response body, in bytes. */
+  bodyBytes: number
+  ours: Measured
+  limit: Measured
+  peer: Measured
+  /** Did the peer answer exactly the JSON our server answered? */
+  peerSameJson: boolean
+}
+
+/** A write scenario: our server only. */
+export interface WriteRow {
+  kind: 'write'
+  scenario: string
+  label: string
+  store: 'SQLite'
+  sessions: number
+  ours: Measured
+}
+
+/** A row the bench cannot measure (yet), and why. */
+export interface UnavailableRow {
+  kind: 'unavailable'
+  scenario: string
+  label: string
+  store: string
+  sessions?: number
+  note: string
+}
+
+export type ResultRow = ReadRow | WriteRow | UnavailableRow
+
+/** RSS of our server around large uploads, in bytes. */
+export interface UploadMemory {
+  /** Bytes of one request's body. */
+  requestBytes: number
+  description: string
+  single: { baseline: number; peak: number; after: number; status: string }
+  burst: {
+    requests: number
+    concurrency: number
+    baseline: number
+    peak: number
+    after: number
+    ok: number
+  }
+}
+
+/** SSE fan-out: N subscribers on one streaming run. */
+export interface SseResult {
+  status: 'measured' | 'skipped' | 'failed'
+  note: string
+  subscribers?: number
+  /** Subscribers that got the stream's headers. */
+  connected?: number
+  events?: number
+  /** Per subscriber and event: arrival minus the event's first arrival at any subscriber. */
+  deliveryMs?: LatencySummary
+}
+
+export interface BenchResults {
+  startedAt: string
+  finishedAt: string
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string }
+  config: BenchConfig
+  seeding: (SeedReport & { scale: number })[]
+  rows: ResultRow[]
+  uploadMemory?: UploadMemory
+  sse: SseResult
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest'
+import { parseProcStatus, readProcMemory } from './proc-memory.ts'
+
+describe('parseProcStatus', () => {
+  it('reads VmRSS and VmHWM in bytes', () => {
+    const text = 'Name:\tnode\nVmPeak:\t 99999 kB\nVmHWM:\t   2048 kB\nVmRSS:\t   1024 kB\n'
+    expect(parseProcStatus(text)).toEqual({ rss: 1024 * 1024, hwm: 2048 * 1024 })
+  })
+
+  it('is undefined when a field is missing', () => {
+    expect(parseProcStatus('Name:\tzombie\n')).toBeUndefined()
+  })
+
+  it('reads this process on Linux', () => {
+    if (process.platform !== 'linux') return
+    expect(readProcMemory(process.pid)?.rss).toBeGreaterThan(0)
+  })
+})

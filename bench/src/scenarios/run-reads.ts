@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { BenchConfig } from '../config.ts'
+import type { ReadRow } from '../report/results.ts'
+import type { ServiceProcess } from '../runtime/service-process.ts'
+import type { CapturedBodies } from '../targets/captured-bodies.ts'
+import { startLimitServer, startOurServer, startPeerServer } from '../targets/start-targets.ts'
+import { describe, getSpec, measure, progress } from './measure.ts'
+import { readScenarios } from './read-scenarios.ts'
+
+async function fetchBody(baseUrl: string, path: string): Promise<string> {
+  const response = await fetch(`${baseUrl}${path}`)
+  const text = await response.text()
+  if (response.status !== 200) {
+    throw new Error(`GET ${path} answered ${response.status}: ${text.slice(0, 200)}`)
+  }
+  return text
+}
+
+/**
+ * The read scenarios at one scale: our server, then the limit, then the peer, scenario by
+ * scenario, so that a noisy neighbour on this shared machine hits all three alike. The limit
+ * replays the bodies our server answered just before; the peer must answer the same bytes.
+ */
+export async function runReadsAtScale(options: {
+  config: BenchConfig
+  sessions: number
+  dataDir: string
+  dbPath: string
+  workDir: string
+  logDir: string
+}): Promise<ReadRow[]> {
+  const { config, sessions } = options
+  const started: ServiceProcess[] = []
+  try {
+    const ours = await startOurServer({ dataDir: options.dataDir, logDir: options.logDir })
+    started.push(ours)
+
+    const bodies: Record<string, string> = {}
+    for (const scenario of readScenarios) {
+      const body = await fetchBody(ours.baseUrl, scenario.path)
+      const problem = scenario.check(JSON.parse(body))
+      if (problem) throw new Error(`${scenario.label} at ${sessions} sessions: ${problem}`)
+      bodies[scenario.key] = body
+    }
+    const bodiesFile = join(options.workDir, `bodies-${sessions}.json`)
+    writeFileSync(bodiesFile, JSON.stringify(bodies as unknown as CapturedBodies))
+
+    const limit = await startLimitServer({ bodiesFile, logDir: options.logDir })
+    started.push(limit)
+    const peer = await startPeerServer({ dbPath: options.dbPath, logDir: options.logDir })
+    started.push(peer)
+
+    const rows: ReadRow[] = []
+    for (const scenario of readScenarios) {
+      const peerBody = await fetchBody(peer.baseUrl, scenario.path)
+      const ourBody = bodies[scenario.key] ?? ''
+      const row: Partial<ReadRow> = {
+        kind: 'read',
+        scenario: scenario.key,
+        label: scenario.label,
+        store: 'SQLite',
+        sessions,
+        bodyBytes: Buffer.byteLength(ourBody),
+        peerSameJson: peerBody === ourBody,
+      }
+      if (!row.peerSameJson) progress(`WARNING: the peer's ${scenario.key} body differs from ours`)
+      for (const [name, target] of [
+        ['ours', ours],
+        ['limit', limit],
+        ['peer', peer],
+      ] as const) {
+        const measured = await measure(target, getSpec(target.baseUrl, scenario.path, config))
+        row[name] = measured
+        progress(`${sessions} sessions, ${scenario.key}, ${name}: ${describe(measured)}`)
+      }
+      rows.push(row as ReadRow)
+    }
+    return rows
+  } finally {
+    for (const service of started.reverse()) await service.stop()
+  }
+}

@@ -1,0 +1,123 @@
+import Database from 'better-sqlite3'
+
+export interface SessionRow {
+  id: string
+  agent_id: string
+  name: string
+  routine_id: string | null
+  status: string
+  error_code: string | null
+  error_message: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface MessageRow {
+  id: string
+  session_id: string
+  role: string
+  text: string
+  created_at: number
+}
+
+export interface FileRow {
+  id: string
+  message_id: string
+  name: string
+  content_type: string
+  size: number
+  sha256: string
+}
+
+/** A session row with its messages and their files' metadata, oldest message first. */
+export interface SessionWithMessages {
+  row: SessionRow
+  messages: { row: MessageRow; files: FileRow[] }[]
+}
+
+const FILE_COLUMNS = 'id, message_id, name, content_type, size, sha256'
+
+/**
+ * The peer's store: the tables our server made, read with the same queries in the same shape
+ * (one query for the sessions, one for all their messages, one for all their files), so the
+ * comparison is between the HTTP stacks and not between two data access designs.
+ *
+ * @example
+ * ```ts
+ * const store = openPeerStore('/tmp/data/uxmate.sqlite')
+ * store.getSession('5eed5e55-1000-4000-8000-000000000000')
+ * ```
+ */
+export function openPeerStore(path: string) {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('busy_timeout = 5000')
+
+  const sql = {
+    session: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+    messagesOf: db.prepare<[string], MessageRow>(
+      `SELECT id, session_id, role, text, created_at FROM messages
+       WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY session_id, position`,
+    ),
+    filesOf: db.prepare<[string], FileRow>(
+      `SELECT ${FILE_COLUMNS} FROM files
+       WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position`,
+    ),
+    byAgent: db.prepare<[string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+    ),
+    byAgentAfter: db.prepare<[string, number, string, number], SessionRow>(
+      `SELECT * FROM sessions WHERE agent_id = ? AND (updated_at, id) < (?, ?)
+       ORDER BY updated_at DESC, id DESC LIMIT ?`,
+    ),
+    recent: db.prepare<[number], SessionRow>(
+      'SELECT * FROM sessions ORDER BY updated_at DESC, id DESC LIMIT ?',
+    ),
+    recentOfAgent: db.prepare<[string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+    ),
+  }
+
+  function withMessages(rows: SessionRow[]): SessionWithMessages[] {
+    if (rows.length === 0) return []
+    const ids = JSON.stringify(rows.map((row) => row.id))
+    const files = new Map<string, FileRow[]>()
+    for (const file of sql.filesOf.all(ids)) {
+      const list = files.get(file.message_id)
+      if (list) list.push(file)
+      else files.set(file.message_id, [file])
+    }
+    const messages = new Map<string, SessionWithMessages['messages']>()
+    for (const message of sql.messagesOf.all(ids)) {
+      const entry = { row: message, files: files.get(message.id) ?? [] }
+      const list = messages.get(message.session_id)
+      if (list) list.push(entry)
+      else messages.set(message.session_id, [entry])
+    }
+    return rows.map((row) => ({ row, messages: messages.get(row.id) ?? [] }))
+  }
+
+  return {
+    getSession(id: string): SessionWithMessages | undefined {
+      const row = sql.session.get(id)
+      return row && withMessages([row])[0]
+    },
+
+    listSessions(agentId: string, limit: number, after?: { updatedAt: number; id: string }) {
+      const rows = after
+        ? sql.byAgentAfter.all(agentId, after.updatedAt, after.id, limit + 1)
+        : sql.byAgent.all(agentId, limit + 1)
+      const sessions = withMessages(rows.slice(0, limit))
+      const last = sessions.at(-1)?.row
+      const next =
+        rows.length > limit && last ? { updatedAt: last.updated_at, id: last.id } : undefined
+      return { sessions, next }
+    },
+
+    recentSessions(agentId: string | undefined, limit: number): SessionRow[] {
+      return agentId ? sql.recentOfAgent.all(agentId, limit) : sql.recent.all(limit)
+    },
+  }
+}
+
+export type PeerStore = ReturnType<typeof openPeerStore>

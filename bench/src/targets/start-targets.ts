@@ -1,0 +1,60 @@
+import { join } from 'node:path'
+import { benchEntry, openapiPath, serverMain } from '../paths.ts'
+import { type ServiceProcess, startService } from '../runtime/service-process.ts'
+
+/**
+ * Our server, from its production build, as it runs in production: `node dist/main.js`,
+ * configured by the environment, logging warnings only.
+ *
+ * @example
+ * ```ts
+ * const ours = await startOurServer({ dataDir, logDir })
+ * ```
+ */
+export function startOurServer(options: {
+  dataDir: string
+  logDir: string
+  env?: Record<string, string>
+}): Promise<ServiceProcess> {
+  return startService({
+    name: 'our server',
+    args: [serverMain],
+    env: {
+      NODE_ENV: 'production',
+      DATA_DIR: options.dataDir,
+      LOG_LEVEL: 'warn',
+      ECHO_DELAY_MS: '0',
+      ...options.env,
+    },
+    readyPath: '/ready',
+    logPath: join(options.logDir, 'server.log'),
+  })
+}
+
+/** The bare-Hono limit, replaying the bodies in `bodiesFile`. */
+export function startLimitServer(options: {
+  bodiesFile: string
+  logDir: string
+}): Promise<ServiceProcess> {
+  return startService({
+    name: 'bare Hono limit',
+    args: ['--import', 'tsx', benchEntry('targets/bare-hono-main.ts')],
+    env: { NODE_ENV: 'production', BODIES_FILE: options.bodiesFile },
+    readyPath: '/health',
+    logPath: join(options.logDir, 'limit.log'),
+  })
+}
+
+/** The Express + express-openapi-validator peer over the SQLite file at `dbPath`. */
+export function startPeerServer(options: {
+  dbPath: string
+  logDir: string
+}): Promise<ServiceProcess> {
+  return startService({
+    name: 'Express peer',
+    args: ['--import', 'tsx', benchEntry('targets/express-peer/peer-main.ts')],
+    env: { NODE_ENV: 'production', DB_PATH: options.dbPath, OPENAPI_PATH: openapiPath },
+    readyPath: '/health',
+    logPath: join(options.logDir, 'peer.log'),
+  })
+}
