@@ -138,7 +138,21 @@ export class SpecValidator {
       }
       problems.push(...this.problems(`${where} body`, media.schema, value))
     } else if (media.schema && !isBinarySchema(media.schema)) {
-      problems.push(...this.problems(`${where} body`, media.schema, body))
+      const text = body instanceof Uint8Array ? new TextDecoder().decode(body) : body
+      const contentSchema = media.schema.contentSchema as JsonSchema | undefined
+      if (
+        essence(contentType) === 'text/event-stream' &&
+        contentSchema &&
+        typeof text === 'string'
+      ) {
+        // Each Server-Sent Event, as `{ id, event, data }`, against the stream's contentSchema.
+        parseServerSentEvents(text).forEach((event, index) => {
+          if ('problem' in event) problems.push(`${where} event #${index + 1}: ${event.problem}`)
+          else problems.push(...this.problems(`${where} event #${index + 1}`, contentSchema, event))
+        })
+      } else {
+        problems.push(...this.problems(`${where} body`, media.schema, text))
+      }
     }
     return problems
   }
@@ -166,6 +180,42 @@ export class SpecValidator {
     }
     return problems
   }
+}
+
+/**
+ * The events of a `text/event-stream` body as `{ id, event, data }` (`id` a number when it is
+ * one, `data` parsed as JSON), or a problem for an event whose data is not JSON. Comments and
+ * `retry:` lines are left out.
+ */
+export function parseServerSentEvents(
+  text: string,
+): Array<{ id?: string | number; event: string; data: unknown } | { problem: string }> {
+  const events: Array<
+    { id?: string | number; event: string; data: unknown } | { problem: string }
+  > = []
+  for (const block of text.replaceAll('\r\n', '\n').split(/\n\n+/)) {
+    let id: string | number | undefined
+    let event = 'message'
+    const data: string[] = []
+    let fields = 0
+    for (const line of block.split('\n')) {
+      if (line === '' || line.startsWith(':')) continue
+      const colon = line.indexOf(':')
+      const field = colon === -1 ? line : line.slice(0, colon)
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '')
+      fields++
+      if (field === 'id') id = /^\d+$/.test(value) ? Number(value) : value
+      else if (field === 'event') event = value
+      else if (field === 'data') data.push(value)
+    }
+    if (fields === 0 || data.length === 0) continue
+    try {
+      events.push({ ...(id === undefined ? {} : { id }), event, data: JSON.parse(data.join('\n')) })
+    } catch {
+      events.push({ problem: `the data of event '${event}' is not JSON: ${data.join('\n')}` })
+    }
+  }
+  return events
 }
 
 /** The response documented for a status: exact, then `2XX`-style ranges, then `default`. */

@@ -60,8 +60,12 @@ export interface OpenApiDocument {
   [key: string]: unknown
 }
 
-/** Where openapi.yaml is: the repository root. */
-export const specPath = fileURLToPath(new URL('../../../openapi.yaml', import.meta.url))
+/**
+ * Where openapi.yaml is: the repository root. `CONTRACT_OPENAPI` points the suite at another
+ * copy (e.g. `git show HEAD:openapi.yaml > /tmp/openapi.yaml` while the file is mid-edit).
+ */
+export const specPath =
+  process.env.CONTRACT_OPENAPI ?? fileURLToPath(new URL('../../../openapi.yaml', import.meta.url))
 
 const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 

@@ -50,12 +50,13 @@ interface Ids {
   fileId: string
 }
 
+type Call = (client: UxmateClient, ids: Ids) => Promise<unknown>
+
 /**
- * One call of each operation's method, with every option that reaches the wire. Typed by the
- * contract's operationIds: an operation added to openapi.yaml (and `pnpm generate`d) without an
- * entry here does not compile.
+ * One call of each operation's method, with every option that reaches the wire, by operationId.
+ * An operation of openapi.yaml without an entry here fails 'has a method for every operation'.
  */
-const calls: Record<OperationId, (client: UxmateClient, ids: Ids) => Promise<unknown>> = {
+const calls: { [Id in OperationId]?: Call } = {
   create_session_from_text: (client) =>
     client.sessions.createSessionFromText(
       {
@@ -81,6 +82,15 @@ const calls: Record<OperationId, (client: UxmateClient, ids: Ids) => Promise<unk
   get_health: (client) => client.service.getHealth({ requestId: 'client-health' }),
   get_readiness: (client) => client.service.getReadiness(),
 }
+
+function callOf(operationId: string): Call {
+  const call = calls[operationId as OperationId]
+  if (!call) throw new Error(`No client call for ${operationId}: add one to \`calls\``)
+  return call
+}
+
+/** The operations of openapi.yaml that have an entry in `calls`. */
+const callable = (operationId: string) => operationId in calls
 
 describe('the client covers openapi.yaml', () => {
   it('has a method for every operation of the document', () => {
@@ -109,7 +119,7 @@ describe('client requests, answered by the real server', () => {
         return response
       }),
     })
-    const created = (await calls.create_session_from_text(client, {
+    const created = (await callOf('create_session_from_text')(client, {
       sessionId: '',
       fileId: '',
     })) as Session
@@ -118,9 +128,9 @@ describe('client requests, answered by the real server', () => {
     ids = { sessionId: created.id, fileId }
   })
 
-  it.each(Object.keys(calls) as OperationId[])('%s: valid request, typed data back', async (id) => {
+  it.each(Object.keys(calls))('%s: valid request, typed data back', async (id) => {
     sent.length = 0
-    const data = await calls[id](client, ids)
+    const data = await callOf(id)(client, ids)
     expectValidRequests(sent, id)
     expect(data).toBeDefined()
   })
@@ -219,12 +229,13 @@ describe('client answers to every documented response (from the examples)', () =
     sessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
     fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
   }
-  const cases = cannedResponses()
+  // Operations without a client call are reported by 'has a method for every operation'.
+  const cases = cannedResponses().filter((c) => callable(c.operationId))
 
   it('has an example for every documented response', () => {
-    const documented = loadSpec().operations.flatMap((op) =>
-      Object.keys(op.responses).map((status) => `${op.operationId} ${status}`),
-    )
+    const documented = loadSpec()
+      .operations.filter((op) => callable(op.operationId))
+      .flatMap((op) => Object.keys(op.responses).map((status) => `${op.operationId} ${status}`))
     expect([...new Set(cases.map((c) => `${c.operationId} ${c.status}`))].sort()).toEqual(
       documented.sort(),
     )
@@ -252,7 +263,7 @@ describe('client answers to every documented response (from the examples)', () =
           })
         }),
       })
-      const outcome = await calls[canned.operationId](client, ids).then(
+      const outcome = await callOf(canned.operationId)(client, ids).then(
         (data) => ({ ok: true as const, data }),
         (error: unknown) => ({ ok: false as const, error }),
       )

@@ -1,0 +1,142 @@
+/**
+ * Spec-driven fuzzing of every operation's path, query and header parameters (the bodies are in
+ * fuzz-bodies.test.ts): values valid per openapi.yaml (json-schema-faker), hostile strings and
+ * wrong types, each request judged by the spec: never a 5xx, never an undocumented status, a
+ * body valid for its status, and a FastAPI 422 exactly when a value breaks its schema.
+ */
+
+import { fc, test } from '@fast-check/vitest'
+import type { Session } from '@uxmate/contract'
+import { afterAll, describe, expect } from 'vitest'
+import { sessionForm, startInProcess } from '../src/fixtures.ts'
+import {
+  expectSane,
+  fuzzParameters,
+  headerSafe,
+  hostileString,
+  isValidParam,
+  type ParamChoice,
+  paramValue,
+  pathSegment,
+} from '../src/fuzz.ts'
+import { loadSpec, type Operation, type Parameter } from '../src/spec.ts'
+
+const server = await startInProcess({ runWaitMs: 2000 })
+afterAll(() => server.shutdown(1000))
+
+// A few sessions with files, so that valid ids also reach the 200s.
+const existing: Array<{ sessionId: string; fileId: string }> = []
+for (const name of ['a.txt', 'b.png']) {
+  const response = await server.request('/sessions/text', {
+    method: 'POST',
+    body: sessionForm({ agent_id: 'echo', text_prompt: `Fuzz seed ${name}` }, [
+      { name, type: 'text/plain', content: 'hello' },
+    ]),
+  })
+  const session = (await response.json()) as Session
+  const fileId = session.messages[0]?.files?.[0]?.id
+  if (!fileId) throw new Error('no file on the seed session')
+  existing.push({ sessionId: session.id, fileId })
+}
+
+/** Values of these parameters can be valid for the schema and still refused (422) by meaning. */
+const refusedByMeaning: Record<string, string[]> = {
+  get_grouped_sessions: ['tz'],
+  get_sessions: ['cursor'],
+}
+
+/** Well-known valid values worth sending often (they reach 200s). */
+const knownValid: Record<string, string[]> = {
+  session_id: existing.map((e) => e.sessionId),
+  file_id: existing.map((e) => e.fileId),
+  agent_id: ['echo', 'failing'],
+  tz: ['UTC', 'Europe/Paris', 'America/St_Johns', 'Asia/Kathmandu', 'Pacific/Kiritimati'],
+}
+
+type Generated = Array<{ param: Parameter; value: ParamChoice }>
+
+function requestFor(op: Operation): fc.Arbitrary<{ params: Generated; extra?: [string, string] }> {
+  const params = op.parameters.filter((p) => p.in !== 'cookie')
+  const values = params.map((param) =>
+    param.in === 'path'
+      ? // A path parameter is always there; an empty or dot segment would name another path.
+        paramValue(param, knownValid[param.name]).filter(
+          (v): v is string => v !== undefined && pathSegment(v) !== undefined,
+        )
+      : paramValue(param, knownValid[param.name]),
+  )
+  const extra = fc.option(fc.tuple(fc.constantFrom('page', 'debug', 'sort'), hostileString), {
+    nil: undefined,
+  })
+  return fc.record({ values: fc.tuple(...values), extra }).map(({ values: chosen, extra }) => ({
+    params: params.map((param, i) => ({ param, value: chosen[i] })),
+    ...(extra ? { extra } : {}),
+  }))
+}
+
+function build(op: Operation, generated: Generated, extra?: [string, string]) {
+  let path = op.path
+  const query = new URLSearchParams()
+  const headers = new Headers()
+  const sent: Array<{ param: Parameter; value: string }> = []
+  for (const { param, value } of generated) {
+    if (value === undefined) continue
+    if (param.in === 'path') {
+      path = path.replace(`{${param.name}}`, pathSegment(value) ?? '')
+      sent.push({ param, value })
+    } else if (param.in === 'query') {
+      query.append(param.name, value)
+      sent.push({ param, value })
+    } else if (param.in === 'header') {
+      const safe = headerSafe(value)
+      if (safe === undefined) continue // cannot travel in HTTP; the header is left out
+      headers.set(param.name, safe)
+      sent.push({ param, value: safe })
+    }
+  }
+  if (extra) query.append(...extra)
+  const search = query.toString()
+  return { url: search ? `${path}?${search}` : path, headers, sent }
+}
+
+const operations = loadSpec().operations.filter((op) => !op.requestBody)
+
+describe('fuzzing parameters', () => {
+  for (const op of operations) {
+    test.prop([requestFor(op)], fuzzParameters(150))(
+      `${op.operationId}: never a 5xx, always documented, 422 exactly for invalid values`,
+      async ({ params, extra }) => {
+        const { url, headers, sent } = build(op, params, extra)
+        const missing = op.parameters.filter(
+          (p) => p.required && !sent.some((s) => s.param.name === p.name && s.param.in === p.in),
+        )
+        const invalid = sent.filter((s) => !isValidParam(s.param, s.value))
+        const valid = missing.length === 0 && invalid.length === 0
+        const response = await server.request(url, { method: op.method.toUpperCase(), headers })
+        const described = `${op.method.toUpperCase()} ${url} ${JSON.stringify([...headers])}`
+        const meaningful = refusedByMeaning[op.operationId] ?? []
+        const { status, body } = await expectSane(
+          op,
+          response,
+          valid ? { valid, alsoAllowed: meaningful.length > 0 ? [422] : [] } : { valid },
+          described,
+        )
+        if (valid && status === 422) {
+          // Refused by meaning: only the parameters that may be.
+          const locs = (body as { detail: Array<{ loc: unknown[] }> }).detail.map((d) => d.loc)
+          for (const loc of locs)
+            expect(meaningful.map((name) => ['query', name])).toContainEqual(loc)
+        }
+        if (!valid && status === 422) {
+          // Each problem named is one of the values sent or missing.
+          const names = [...missing, ...invalid.map((s) => s.param)].map((p) => p.name)
+          const locs = (body as { detail: Array<{ loc: unknown[] }> }).detail.map((d) => d.loc[1])
+          expect(names, described).toEqual(expect.arrayContaining([locs[0]]))
+        }
+        const sentId = sent.find((s) => s.param.name === 'X-Request-Id')?.value
+        if (sentId !== undefined && /^[A-Za-z0-9_=-]{1,128}$/.test(sentId))
+          expect(response.headers.get('x-request-id')).toBe(sentId)
+      },
+    )
+  }
+})
