@@ -4,11 +4,14 @@
  * never produced by the real server and validated. An operation or status added to the document
  * without a contract test turns this red.
  */
-import { describe, expect, inject, it } from 'vitest'
+import { rmSync } from 'node:fs'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { missingPairs, readRecords } from '../src/coverage.ts'
 import { loadSpec } from '../src/spec.ts'
 
 describe('coverage gate', () => {
+  afterAll(() => rmSync(inject('coverageFile'), { force: true }))
+
   it('every documented (operation, status) pair of openapi.yaml was exercised and validated', () => {
     const { operations } = loadSpec()
     const records = readRecords(inject('coverageFile'))
