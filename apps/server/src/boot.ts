@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { createAgentRegistry } from './agents/agent-registry.ts'
-import { createEchoAgent } from './agents/echo-agent.ts'
+import { loadAgentsFile } from './agents/agents-file.ts'
+import { createAgents } from './agents/create-agents.ts'
 import type { ServerConfig } from './config.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
 import { createSessionsApp, type SessionsApp } from './http/create-app.ts'
@@ -20,8 +21,10 @@ export function sqlitePath(config: ServerConfig): string {
 }
 
 /**
- * Opens the store, applies migrations, flushes runs a previous process left `Running`, and
- * builds the app: everything the entry point needs before it listens.
+ * Loads the agents file, opens the store, applies migrations, flushes runs a previous process
+ * left `Running`, and builds the app: everything the entry point needs before it listens.
+ * A bad agents file throws an `AgentsFileError` (a `ConfigError`) before anything is opened.
+ * `env` holds the providers' settings (`OPENAI_API_KEY`, ...).
  *
  * @example
  * ```ts
@@ -33,12 +36,15 @@ export async function bootServer(
   config: ServerConfig,
   logger: Logger,
   clock: Clock = systemClock,
+  env: Record<string, string | undefined> = process.env,
 ): Promise<BootedServer> {
+  const agents = createAgentRegistry(
+    createAgents(loadAgentsFile(config.agentsFile, env), config, logger),
+  )
   const store = openSqliteStore(sqlitePath(config))
   await store.migrate()
   const flushed = await store.flushInterruptedRuns(clock.now(), 'The server stopped during the run')
   if (flushed > 0) logger.warn('flushed runs interrupted by a restart', { sessions: flushed })
-  const agents = createAgentRegistry([createEchoAgent({ delayMs: config.echoDelayMs })])
   const sessionsApp = createSessionsApp({ store, agents, config, logger, clock })
   return {
     ...sessionsApp,

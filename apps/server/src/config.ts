@@ -1,3 +1,12 @@
+import { fileURLToPath } from 'node:url'
+
+/**
+ * The agents file shipped with the server, `apps/server/agents.yaml`. Resolved from this module,
+ * which sits directly in `src/` and is bundled into `dist/main.js`: one level up is the package in
+ * both cases, so the default is found in development and in a deployed build alike.
+ */
+export const defaultAgentsFile = fileURLToPath(new URL('../agents.yaml', import.meta.url))
+
 /** Size limits on request bodies, enforced while the body is read. */
 export interface BodyLimits {
   /** Largest single uploaded file. */
@@ -28,6 +37,23 @@ export interface ServerConfig {
   shutdownTimeoutMs: number
   /** The echo agent's pause between words, so streaming can be watched. */
   echoDelayMs: number
+  /** The agents file (YAML or JSON); see `agents.yaml`. */
+  agentsFile: string
+  /**
+   * How long a model provider may take to start answering one request, and may then stay
+   * silent in the middle of a streamed reply.
+   */
+  agentRequestTimeoutMs: number
+  /** How many times a provider request that failed with 429, 5xx or no connection is retried. */
+  agentMaxRetries: number
+  /** Text files attached to a prompt are given to the model up to this many bytes each. */
+  agentInlineFileBytes: number
+  /** How long the agent may take to write a session's title; then the prompt's is kept. */
+  agentTitleTimeoutMs: number
+  /** The pause between keep-alive comments of an event stream while nothing happens. */
+  eventsKeepAliveMs: number
+  /** How long a finished run's events stay in memory for streams that reconnect. */
+  eventsRetentionMs: number
   logLevel: LogLevel
 }
 
@@ -48,5 +74,12 @@ export const defaultConfig: ServerConfig = {
   runTimeoutMs: 120_000,
   shutdownTimeoutMs: 10_000,
   echoDelayMs: 0,
+  agentsFile: defaultAgentsFile,
+  agentRequestTimeoutMs: 60_000,
+  agentMaxRetries: 2,
+  agentInlineFileBytes: 64 * 1024,
+  agentTitleTimeoutMs: 10_000,
+  eventsKeepAliveMs: 15_000,
+  eventsRetentionMs: 60_000,
   logLevel: 'info',
 }

@@ -1,9 +1,30 @@
-export type { Agent, ConversationTurn } from './agents/agent.ts'
+export type { Agent, ConversationTurn, ReplyContext, TitleInput } from './agents/agent.ts'
 export { type AgentRegistry, createAgentRegistry } from './agents/agent-registry.ts'
+export {
+  type AgentDefinition,
+  AgentsFileError,
+  loadAgentsFile,
+  parseAgentsDocument,
+} from './agents/agents-file.ts'
+export { createAgents, toProfile } from './agents/create-agents.ts'
 export { createEchoAgent } from './agents/echo-agent.ts'
+export { createOpenAiAgent, createOpenAiClient } from './agents/openai-agent.ts'
 export { type BootedServer, bootServer, sqlitePath } from './boot.ts'
-export { type BodyLimits, defaultConfig, type ServerConfig } from './config.ts'
+export {
+  type BodyLimits,
+  defaultAgentsFile,
+  defaultConfig,
+  type ServerConfig,
+} from './config.ts'
 export type { Clock } from './domain/clock.ts'
+export {
+  createInMemoryRunEvents,
+  type RunEvent,
+  type RunEvents,
+  type RunLog,
+  type RunSubscriber,
+  type RunSubscription,
+} from './domain/run-events.ts'
 export { type AppDependencies, createSessionsApp, type SessionsApp } from './http/create-app.ts'
 export { ConfigError, loadConfig } from './load-config.ts'
 export { createJsonLogger, type Logger } from './logger.ts'

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
       RUN_TIMEOUT_MS: '20',
       SHUTDOWN_TIMEOUT_MS: '30',
       ECHO_DELAY_MS: '5',
+      AGENTS_FILE: '/etc/uxmate/agents.json',
+      AGENT_REQUEST_TIMEOUT_MS: '1000',
+      AGENT_MAX_RETRIES: '0',
+      AGENT_INLINE_FILE_BYTES: '4096',
+      AGENT_TITLE_TIMEOUT_MS: '500',
+      EVENTS_KEEPALIVE_MS: '250',
+      EVENTS_RETENTION_MS: '0',
       LOG_LEVEL: 'warn',
     })
     expect(config).toEqual({
@@ -33,6 +40,13 @@ describe('loadConfig', () => {
       runTimeoutMs: 20,
       shutdownTimeoutMs: 30,
       echoDelayMs: 5,
+      agentsFile: '/etc/uxmate/agents.json',
+      agentRequestTimeoutMs: 1000,
+      agentMaxRetries: 0,
+      agentInlineFileBytes: 4096,
+      agentTitleTimeoutMs: 500,
+      eventsKeepAliveMs: 250,
+      eventsRetentionMs: 0,
       logLevel: 'warn',
     })
   })

@@ -60,6 +60,38 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     runTimeoutMs: integer('RUN_TIMEOUT_MS', defaultConfig.runTimeoutMs, 1, 3_600_000),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', defaultConfig.shutdownTimeoutMs, 0, 600_000),
     echoDelayMs: integer('ECHO_DELAY_MS', defaultConfig.echoDelayMs, 0, 60_000),
+    agentsFile: text('AGENTS_FILE', defaultConfig.agentsFile),
+    agentRequestTimeoutMs: integer(
+      'AGENT_REQUEST_TIMEOUT_MS',
+      defaultConfig.agentRequestTimeoutMs,
+      1,
+      3_600_000,
+    ),
+    agentMaxRetries: integer('AGENT_MAX_RETRIES', defaultConfig.agentMaxRetries, 0, 10),
+    agentInlineFileBytes: integer(
+      'AGENT_INLINE_FILE_BYTES',
+      defaultConfig.agentInlineFileBytes,
+      0,
+      2 ** 31,
+    ),
+    agentTitleTimeoutMs: integer(
+      'AGENT_TITLE_TIMEOUT_MS',
+      defaultConfig.agentTitleTimeoutMs,
+      1,
+      600_000,
+    ),
+    eventsKeepAliveMs: integer(
+      'EVENTS_KEEPALIVE_MS',
+      defaultConfig.eventsKeepAliveMs,
+      1,
+      3_600_000,
+    ),
+    eventsRetentionMs: integer(
+      'EVENTS_RETENTION_MS',
+      defaultConfig.eventsRetentionMs,
+      0,
+      3_600_000,
+    ),
     logLevel,
   }
   if (problems.length > 0) throw new ConfigError(problems)

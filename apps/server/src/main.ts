@@ -14,7 +14,15 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const logger = createJsonLogger(config.logLevel)
-  const server = await bootServer(config, logger)
+  let server: Awaited<ReturnType<typeof bootServer>>
+  try {
+    server = await bootServer(config, logger)
+  } catch (error) {
+    // A bad agents file: say which entry and why, like a bad variable.
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exit(2)
+  }
 
   const http = serve(
     { fetch: server.app.fetch, hostname: config.host, port: config.port },

@@ -1,22 +1,30 @@
 import type { Agent } from '../src/agents/agent.ts'
 import { createAgentRegistry } from '../src/agents/agent-registry.ts'
+import { parseAgentsDocument } from '../src/agents/agents-file.ts'
+import { createAgents } from '../src/agents/create-agents.ts'
 import { createEchoAgent } from '../src/agents/echo-agent.ts'
 import { defaultConfig, type ServerConfig } from '../src/config.ts'
 import type { Clock } from '../src/domain/clock.ts'
+import type { RunEvents } from '../src/domain/run-events.ts'
 import { type AppDependencies, createSessionsApp } from '../src/http/create-app.ts'
 import { createJsonLogger } from '../src/logger.ts'
+import type { SessionStore } from '../src/storage/session-store.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
 
 export interface TestAppOptions {
   config?: Partial<ServerConfig>
   agents?: Agent[]
   clock?: Clock
+  /** Wraps the store, e.g. to count calls. */
+  wrapStore?: (store: SessionStore) => SessionStore
+  events?: RunEvents
 }
 
 /** The app on an in-memory SQLite store, the echo agent and silent logs. */
 export async function createTestApp(options: TestAppOptions = {}) {
-  const store = openSqliteStore(':memory:')
-  await store.migrate()
+  const opened = openSqliteStore(':memory:')
+  await opened.migrate()
+  const store = options.wrapStore?.(opened) ?? opened
   const config: ServerConfig = { ...defaultConfig, logLevel: 'silent', ...options.config }
   const deps: AppDependencies = {
     store,
@@ -24,6 +32,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     config,
     logger: createJsonLogger('silent'),
     clock: options.clock,
+    events: options.events,
   }
   const sessionsApp = createSessionsApp(deps)
   return { ...sessionsApp, store }
@@ -81,5 +90,90 @@ export function createControlledAgent(id = 'slow') {
     agent,
     answer: (text: string) => pending.resolve(text),
     fail: (error: Error) => pending.reject(error),
+  }
+}
+
+/**
+ * An `openai` agent from an agents-file entry (merged over `id: llm`, `model: test-model`),
+ * on the provider at `baseUrl`, built the way the server builds its agents.
+ */
+export function createLlmAgent(
+  baseUrl: string,
+  entry: Record<string, unknown> = {},
+  settings: Partial<ServerConfig> = {},
+): Agent {
+  const { definitions, problems } = parseAgentsDocument(
+    {
+      agents: [
+        {
+          id: 'llm',
+          name: 'LLM',
+          provider: 'openai',
+          model: 'test-model',
+          base_url: baseUrl,
+          ...entry,
+        },
+      ],
+    },
+    { OPENAI_API_KEY: 'sk-test' },
+  )
+  if (problems.length > 0) throw new Error(problems.join('; '))
+  const agents = createAgents(
+    definitions,
+    { ...defaultConfig, agentMaxRetries: 2, ...settings },
+    createJsonLogger('silent'),
+  )
+  return agents[0] as Agent
+}
+
+/**
+ * An agent whose reply the test writes: `send()` yields a chunk, `finish()` ends the reply,
+ * `fail()` throws. `started` resolves when a run asks it for a reply.
+ */
+export function createScriptedAgent(id = 'scripted') {
+  type Step = { chunk: string } | { done: true } | { error: Error }
+  const steps: Step[] = []
+  let wake: (() => void) | undefined
+  let started = deferred<void>()
+  const push = (step: Step) => {
+    steps.push(step)
+    wake?.()
+  }
+  const agent: Agent = {
+    profile: {
+      id,
+      name: 'Scripted',
+      assistant_id: id,
+      assistant_nickname: 'Scripted',
+      welcome_message: '',
+      user_initial_message: '',
+      icon: '',
+      visibility_requirements: [],
+    },
+    async *reply(_conversation, signal) {
+      started.resolve()
+      started = deferred<void>()
+      while (true) {
+        const step = steps.shift()
+        if (!step) {
+          await new Promise<void>((resolve, reject) => {
+            wake = resolve
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+          })
+          continue
+        }
+        if ('chunk' in step) yield step.chunk
+        else if ('error' in step) throw step.error
+        else return
+      }
+    },
+  }
+  return {
+    agent,
+    /** Resolves when the next run starts asking for the reply. */
+    started: () => started.promise,
+    send: (chunk: string) => push({ chunk }),
+    finish: () => push({ done: true }),
+    fail: (error: Error) => push({ error }),
   }
 }

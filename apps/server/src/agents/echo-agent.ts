@@ -1,5 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Agent as AgentProfile } from '@uxmate/contract'
 import type { Agent, ConversationTurn } from './agent.ts'
+
+/** The echo agent's profile when the agents file does not give one. */
+export const echoProfile: AgentProfile = {
+  id: 'echo',
+  name: 'Echo',
+  assistant_id: 'echo',
+  assistant_nickname: 'Echo',
+  welcome_message: 'Hi! I repeat what you tell me.',
+  user_initial_message: '',
+  icon: '',
+  visibility_requirements: [],
+}
 
 /** What the echo agent answers to a user's message: the prompt and the names of its files. */
 export function echoReply(turn: ConversationTurn): string {
@@ -10,8 +23,9 @@ export function echoReply(turn: ConversationTurn): string {
 }
 
 /**
- * The built-in agent `echo`: answers every prompt deterministically, word by word, so the whole
- * flow (runs, statuses, streaming) works and can be tested without an LLM.
+ * The built-in provider `echo`: answers every prompt deterministically, word by word, pausing
+ * `delayMs` before each word, so the whole flow (runs, statuses, streaming, cancel) works and can
+ * be tested without an LLM. `profile` defaults to the agent `echo`.
  *
  * @example
  * ```ts
@@ -19,18 +33,9 @@ export function echoReply(turn: ConversationTurn): string {
  * for await (const chunk of agent.reply([{ role: 'user', text: 'hi', files: [] }], signal)) {}
  * ```
  */
-export function createEchoAgent(options: { delayMs: number }): Agent {
+export function createEchoAgent(options: { delayMs: number; profile?: AgentProfile }): Agent {
   return {
-    profile: {
-      id: 'echo',
-      name: 'Echo',
-      assistant_id: 'echo',
-      assistant_nickname: 'Echo',
-      welcome_message: 'Hi! I repeat what you tell me.',
-      user_initial_message: '',
-      icon: '',
-      visibility_requirements: [],
-    },
+    profile: options.profile ?? echoProfile,
     async *reply(conversation, signal) {
       const last = conversation.findLast((turn) => turn.role === 'user')
       if (!last) throw new Error('The conversation has no user message to answer')

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { SessionError } from '@uxmate/contract'
-import type { Agent } from '../agents/agent.ts'
+import type { Agent, ReplyContext } from '../agents/agent.ts'
 import type { Logger } from '../logger.ts'
 import type { SessionRecord, SessionStore } from '../storage/session-store.ts'
 import type { Clock } from './clock.ts'
+import { EventIds } from './event-ids.ts'
+import type { RunEvent, RunEvents, RunLog } from './run-events.ts'
+import { titleFromModel } from './session-title.ts'
 
 interface ActiveRun {
   controller: AbortController
@@ -14,13 +17,34 @@ export interface RunCoordinatorOptions {
   store: SessionStore
   clock: Clock
   logger: Logger
+  events: RunEvents
   /** A run still going after this long is stopped and its session `Flushed` (code `timeout`). */
   runTimeoutMs: number
+  /** How long the agent may take to title a new session. */
+  titleTimeoutMs: number
 }
 
+/** Why a run was stopped from outside, as the abort reason. */
+class StopRequest extends Error {
+  constructor(readonly error: SessionError) {
+    super(error.message)
+    this.name = 'StopRequest'
+  }
+}
+
+const CANCELLED: SessionError = { code: 'cancelled', message: 'The run was cancelled' }
+const INTERRUPTED: SessionError = {
+  code: 'interrupted',
+  message: 'The server stopped during the run',
+}
+
+/** An event before it gets its id (one `Omit` per member of the union). */
+type NewEvent<E = RunEvent> = E extends RunEvent ? Omit<E, 'id'> : never
+
 /**
- * Runs agents for sessions in the background and records how each run ends. Every run ends with
- * the session out of `Running`: `Ready` with the reply, or `Flushed` with the reason.
+ * Runs agents for sessions in the background, publishes what happens as run events, and records
+ * how each run ends. Every run ends with the session out of `Running`: `Ready` with the reply, or
+ * `Flushed` with the reason (and, when cancelled, the part of the reply written so far).
  */
 export class RunCoordinator {
   readonly #runs = new Map<string, ActiveRun>()
@@ -33,11 +57,15 @@ export class RunCoordinator {
   /** Starts the agent on a session the store has just marked `Running`. */
   start(session: SessionRecord, agent: Agent): Promise<void> {
     const controller = new AbortController()
-    const done = this.#execute(session, agent, controller.signal).finally(() => {
-      this.#runs.delete(session.id)
+    const log = this.#options.events.begin(session.id)
+    const run: ActiveRun = { controller, done: Promise.resolve() }
+    run.done = this.#execute(session, agent, controller.signal, log).finally(() => {
+      // A new run of the session may have started already: leave that one alone.
+      if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
+      log.end()
     })
-    this.#runs.set(session.id, { controller, done })
-    return done
+    this.#runs.set(session.id, run)
+    return run.done
   }
 
   /** Resolves when the session's run (if any) has ended, or after `timeoutMs`, whichever is first. */
@@ -52,6 +80,18 @@ export class RunCoordinator {
       }),
     ])
     clearTimeout(timer)
+  }
+
+  /**
+   * Stops the session's run, if one is going on here, and resolves once its end is recorded:
+   * `Flushed` with code `cancelled`, keeping the partial reply. Returns whether there was one.
+   */
+  async cancel(sessionId: string): Promise<boolean> {
+    const run = this.#runs.get(sessionId)
+    if (!run) return false
+    if (!run.controller.signal.aborted) run.controller.abort(new StopRequest(CANCELLED))
+    await run.done
+    return true
   }
 
   get activeCount(): number {
@@ -71,35 +111,89 @@ export class RunCoordinator {
     const outcome = await Promise.race([all(), graceOver])
     clearTimeout(timer)
     if (outcome !== 'timeout') return
-    for (const run of this.#runs.values()) run.controller.abort(new ShutdownError())
+    for (const run of this.#runs.values()) {
+      if (!run.controller.signal.aborted) run.controller.abort(new StopRequest(INTERRUPTED))
+    }
     await all()
   }
 
-  async #execute(session: SessionRecord, agent: Agent, stop: AbortSignal): Promise<void> {
+  async #execute(
+    session: SessionRecord,
+    agent: Agent,
+    stop: AbortSignal,
+    log: RunLog,
+  ): Promise<void> {
     const { store, clock, logger, runTimeoutMs } = this.#options
+    let ids: EventIds
+    try {
+      ids = await EventIds.reserve(store, session.id)
+    } catch (cause) {
+      // The store is gone (shutting down or broken); start-up flushes the session next time.
+      logger.error('could not start a run', { session_id: session.id, error: String(cause) })
+      return
+    }
+    const publish = async (event: NewEvent) =>
+      log.publish({ ...event, id: await ids.next() } as RunEvent)
+
     const timeout = AbortSignal.timeout(runTimeoutMs)
     const signal = AbortSignal.any([stop, timeout])
     const conversation = session.messages.map(({ role, text, files }) => ({ role, text, files }))
+    const context: ReplyContext = {
+      loadFile: async (file, maxBytes) => {
+        const bytes = await store.readFileBytes(session.id, file.id, maxBytes)
+        if (!bytes) throw new Error(`The file '${file.name}' is no longer stored`)
+        return bytes
+      },
+    }
+    // Titled with the first reply: the first run that answers, unless the agent cannot.
+    const wantsTitle =
+      agent.title !== undefined && !session.messages.some((m) => m.role === 'assistant')
+    let title: Promise<string | undefined> | undefined
+    // Stops the title request when the run fails, so it does not outlive the run.
+    const titleStop = new AbortController()
     let reply = ''
     let error: SessionError | null = null
     try {
-      for await (const chunk of agent.reply(conversation, signal)) {
-        signal.throwIfAborted()
+      await publish({ type: 'status', status: 'Running' })
+      for await (const chunk of untilAborted(agent.reply(conversation, signal, context), signal)) {
+        if (chunk === '') continue
         reply += chunk
+        await publish({ type: 'message.delta', text: chunk })
+        // Asked once the reply is under way, so that a provider serving one request at a time
+        // (a local model) writes the reply first, and the title is usually ready at its end.
+        title ??= wantsTitle
+          ? this.#title(agent, session, AbortSignal.any([signal, titleStop.signal]))
+          : undefined
       }
-      signal.throwIfAborted()
     } catch (cause) {
-      error = describeFailure(cause, { timedOut: timeout.aborted, stopped: stop.aborted })
+      error = describeFailure(cause, stop, timeout)
       logger.warn('run failed', { session_id: session.id, code: error.code, error: String(cause) })
     }
+    // A title cut short by a stop is simply not used: the reply itself is complete.
+    const name = error ? undefined : await title
+    titleStop.abort()
+
+    // A cancelled run keeps what was written: the user saw it appear and chose to stop there.
+    const keepReply = error === null || (error.code === 'cancelled' && reply !== '')
+    const status = error ? 'Flushed' : 'Ready'
     try {
-      await store.finishRun({
+      const completedId = keepReply ? await ids.next() : undefined
+      const errorId = error ? await ids.next() : undefined
+      const statusId = await ids.next()
+      const finished = await store.finishRun({
         sessionId: session.id,
         now: clock.now(),
-        reply: error ? null : { id: randomUUID(), text: reply },
-        status: error ? 'Flushed' : 'Ready',
+        reply: keepReply ? { id: randomUUID(), text: reply } : null,
+        status,
         error,
+        lastEventId: statusId,
+        ...(name !== undefined && { title: { name, replaces: session.name } }),
       })
+      // Published once stored, so a client that hears of the end finds it in the session.
+      if (finished.reply && completedId !== undefined)
+        log.publish({ id: completedId, type: 'message.completed', message: finished.reply })
+      if (error && errorId !== undefined) log.publish({ id: errorId, type: 'error', error })
+      log.publish({ id: statusId, type: 'status', status })
     } catch (cause) {
       // The store is gone (shutting down or broken); start-up flushes the session next time.
       logger.error('could not record the end of a run', {
@@ -108,21 +202,66 @@ export class RunCoordinator {
       })
     }
   }
-}
 
-class ShutdownError extends Error {
-  constructor() {
-    super('The server stopped during the run')
-    this.name = 'ShutdownError'
+  /** The agent's title for the session, or `undefined`: never rejects, never outlasts its time. */
+  async #title(agent: Agent, session: SessionRecord, runSignal: AbortSignal) {
+    const { titleTimeoutMs, logger } = this.#options
+    const signal = AbortSignal.any([runSignal, AbortSignal.timeout(titleTimeoutMs)])
+    const first = session.messages.find((message) => message.role === 'user')
+    if (!agent.title || !first) return undefined
+    try {
+      const text = await untilAbortedPromise(
+        agent.title({ prompt: first.text, files: first.files }, signal),
+        signal,
+      )
+      return text === undefined ? undefined : titleFromModel(text)
+    } catch (cause) {
+      logger.warn('the agent could not title the session; the prompt names it', {
+        session_id: session.id,
+        error: String(cause),
+      })
+      return undefined
+    }
   }
 }
 
-function describeFailure(
-  cause: unknown,
-  how: { timedOut: boolean; stopped: boolean },
-): SessionError {
-  if (how.timedOut) return { code: 'timeout', message: 'The agent took too long to answer' }
-  if (how.stopped) return { code: 'interrupted', message: 'The server stopped during the run' }
+function describeFailure(cause: unknown, stop: AbortSignal, timeout: AbortSignal): SessionError {
+  if (stop.aborted && stop.reason instanceof StopRequest) return stop.reason.error
+  if (timeout.aborted) return { code: 'timeout', message: 'The agent took too long to answer' }
   const detail = cause instanceof Error ? cause.message : String(cause)
   return { code: 'agent_error', message: `The agent failed: ${detail}` }
+}
+
+/** Settles like `promise`, or rejects with `signal.reason` as soon as `signal` aborts. */
+function untilAbortedPromise<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The abandoned promise may still reject later: that must not count as unhandled.
+  promise.catch(() => {})
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+/**
+ * The chunks of `source` until `signal` aborts, then its reason is thrown at once, even if the
+ * agent is stuck waiting (e.g. in its SDK's retry back-off): a stop never waits for the agent.
+ */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]()
+  let finished = false
+  try {
+    while (true) {
+      const next = await untilAbortedPromise(iterator.next(), signal)
+      if (next.done) {
+        finished = true
+        return
+      }
+      yield next.value
+    }
+  } finally {
+    // Let the agent clean up (close its connection) without waiting for it.
+    if (!finished) Promise.resolve(iterator.return?.()).catch(() => {})
+  }
 }

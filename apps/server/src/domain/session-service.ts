@@ -22,6 +22,7 @@ export interface TurnOptions {
 
 export type CreateResult = SessionRecord | 'agent_not_found'
 export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_found'
+export type SessionResult = SessionRecord | 'not_found'
 
 /**
  * What users do with sessions: open one, continue it. Each turn stores the user's message, then
@@ -70,6 +71,25 @@ export class SessionService {
     if (typeof session === 'string') return session
     void runs.start(session, agent)
     return this.#settle(session, options)
+  }
+
+  /**
+   * Renames a session; white space around the name is dropped. The agent's title never
+   * replaces a name given this way.
+   */
+  async rename(sessionId: string, name: string): Promise<SessionResult> {
+    return (await this.#options.store.renameSession(sessionId, name.trim())) ?? 'not_found'
+  }
+
+  /**
+   * Cancels the session's run, if one is going on, and answers with the session once the run
+   * has ended. Cancelling a session without a run changes nothing.
+   */
+  async cancel(sessionId: string): Promise<SessionResult> {
+    const { store, runs } = this.#options
+    if (!(await store.getSessionHeader(sessionId))) return 'not_found'
+    await runs.cancel(sessionId)
+    return (await store.getSession(sessionId)) ?? 'not_found'
   }
 
   async #settle(session: SessionRecord, options: TurnOptions): Promise<SessionRecord> {

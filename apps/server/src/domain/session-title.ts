@@ -19,3 +19,29 @@ export function titleFromPrompt(prompt: string): string {
   const cut = boundary > 0 ? head.slice(0, boundary) : head
   return `${cut.trimEnd()}…`
 }
+
+/**
+ * A title a model wrote, made fit for a session: its reasoning (`<think>…</think>`) dropped, its
+ * first line only, without the quotes, markup or "Title:" models like to add, cut like a
+ * prompt's. `undefined` when nothing is left.
+ *
+ * @example
+ * ```ts
+ * titleFromModel('"Onboarding interview plan."') // 'Onboarding interview plan'
+ * ```
+ */
+export function titleFromModel(text: string): string | undefined {
+  const line = text
+    .replace(/<think>[\s\S]*?<\/think>/gi, '')
+    .split(/\r?\n/)
+    .map((candidate) => candidate.trim())
+    .find((candidate) => candidate !== '')
+  if (line === undefined) return undefined
+  const bare = line
+    .replace(/^#+\s*/, '')
+    .replace(/^(\*\*)?title(\*\*)?\s*:\s*/i, '')
+    .replace(/^["'“”‘’*_`]+|["'“”‘’*_`]+$/g, '')
+    .replace(/[.。]+$/, '')
+    .trim()
+  return bare === '' ? undefined : titleFromPrompt(bare)
+}

@@ -1,16 +1,21 @@
+import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { AgentRegistry } from '../agents/agent-registry.ts'
 import type { ServerConfig } from '../config.ts'
 import { type Clock, systemClock } from '../domain/clock.ts'
 import { RunCoordinator } from '../domain/run-coordinator.ts'
+import { createInMemoryRunEvents, type RunEvents } from '../domain/run-events.ts'
 import { SessionService } from '../domain/session-service.ts'
 import type { Logger } from '../logger.ts'
 import type { SessionStore } from '../storage/session-store.ts'
 import { requestLog } from './request-log.ts'
+import { agentRoutes } from './routes/agent-routes.ts'
 import { docsRoutes } from './routes/docs-routes.ts'
 import { serviceRoutes } from './routes/service-routes.ts'
+import { sessionEventsRoute } from './routes/session-events-route.ts'
 import { sessionRoutes } from './routes/session-routes.ts'
+import { createOpenApiValidator } from './validation/index.ts'
 
 export interface AppDependencies {
   store: SessionStore
@@ -18,6 +23,8 @@ export interface AppDependencies {
   config: ServerConfig
   logger: Logger
   clock?: Clock
+  /** Where run events are published and followed; default: in this process's memory. */
+  events?: RunEvents
 }
 
 export interface SessionsApp {
@@ -39,7 +46,15 @@ export interface SessionsApp {
 export function createSessionsApp(deps: AppDependencies): SessionsApp {
   const { store, agents, config, logger } = deps
   const clock = deps.clock ?? systemClock
-  const runs = new RunCoordinator({ store, clock, logger, runTimeoutMs: config.runTimeoutMs })
+  const events = deps.events ?? createInMemoryRunEvents({ retentionMs: config.eventsRetentionMs })
+  const runs = new RunCoordinator({
+    store,
+    clock,
+    logger,
+    events,
+    runTimeoutMs: config.runTimeoutMs,
+    titleTimeoutMs: config.agentTitleTimeoutMs,
+  })
   const sessions = new SessionService({
     store,
     agents,
@@ -54,7 +69,14 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
   app.use(requestLog(logger))
   app.route('/', serviceRoutes({ store, isShuttingDown: () => shuttingDown }))
   app.route('/', docsRoutes())
-  app.route('/', sessionRoutes({ sessions, store, agents, clock, limits: config.limits }))
+  // Compiled once: every route validates against the same openapi.yaml.
+  const validator = createOpenApiValidator(openapiDocument, config.limits)
+  app.route('/', agentRoutes({ agents, validator }))
+  app.route('/', sessionRoutes({ sessions, store, agents, clock, validator }))
+  app.route(
+    '/',
+    sessionEventsRoute({ store, events, validator, logger, keepAliveMs: config.eventsKeepAliveMs }),
+  )
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404))
   app.onError((error, c) => {
     logger.error('unhandled error', {

@@ -1,5 +1,12 @@
-import type { Agent as AgentProfile, Message, Session, SessionSummary } from '@uxmate/contract'
+import type {
+  Agent as AgentProfile,
+  Message,
+  Session,
+  SessionEvent,
+  SessionSummary,
+} from '@uxmate/contract'
 import type { AgentRegistry } from '../agents/agent-registry.ts'
+import type { RunEvent } from '../domain/run-events.ts'
 import type { MessageRecord, SessionHeader, SessionRecord } from '../storage/session-store.ts'
 
 /** The wire form of a stored message. Typed by the contract: a renamed field does not compile. */
@@ -58,5 +65,23 @@ export function toSummary(session: SessionHeader, agents: AgentRegistry): Sessio
     agent: agents.get(session.agentId)?.profile ?? unknownAgent(session.agentId),
     updated_at: session.updatedAt.toISOString(),
     name: session.name,
+  }
+}
+
+/** The wire form of a run event: `{ event, id, data }`, typed by the contract's `SessionEvent`. */
+export function toSessionEvent(sessionId: string, event: RunEvent): SessionEvent {
+  switch (event.type) {
+    case 'status':
+      return { event: 'status', id: event.id, data: { status: event.status } }
+    case 'message.delta':
+      return { event: 'message.delta', id: event.id, data: { text: event.text } }
+    case 'message.completed':
+      return {
+        event: 'message.completed',
+        id: event.id,
+        data: { message: toMessage(sessionId, event.message) },
+      }
+    case 'error':
+      return { event: 'error', id: event.id, data: { ...event.error } }
   }
 }

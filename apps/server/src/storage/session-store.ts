@@ -31,6 +31,11 @@ export interface SessionRecord {
   error: SessionError | null
   createdAt: Date
   updatedAt: Date
+  /**
+   * The id of the session's last event (`get_session_events`), or more: during a run, the top
+   * of the ids reserved for it. Ids never go backwards, across runs and restarts.
+   */
+  lastEventId: number
   messages: MessageRecord[]
 }
 
@@ -54,10 +59,14 @@ export interface NewUserMessage {
 export interface RunOutcome {
   sessionId: string
   now: Date
-  /** The agent's reply; null when the run ended without one. */
+  /** The agent's reply (or a cancelled run's partial one); null when there is none. */
   reply: { id: string; text: string } | null
   status: Extract<SessionStatus, 'Ready' | 'Flushed'>
   error: SessionError | null
+  /** The id of the run's last event, which becomes the session's `lastEventId`. */
+  lastEventId: number
+  /** The agent's title, set only if the session's name is still `replaces` (not renamed since). */
+  title?: { name: string; replaces: string }
 }
 
 /** A position in the most-recently-updated-first order, for keyset pagination. */
@@ -88,8 +97,17 @@ export interface SessionStore {
    * Check and write are atomic, so two concurrent callers cannot both start a run.
    */
   startTurn(input: NewUserMessage): Promise<SessionRecord | 'not_found' | 'busy'>
-  /** Ends the session's run: stores the reply, if any, and the final status. */
-  finishRun(outcome: RunOutcome): Promise<void>
+  /** Ends the session's run: stores the reply, if any, and the final status; returns the reply. */
+  finishRun(outcome: RunOutcome): Promise<{ reply: MessageRecord | null }>
+  /**
+   * Reserves `count` event ids for the session's run, after every id given out before; returns
+   * the first. Persisted, so ids keep increasing even after a crash mid-run.
+   */
+  reserveEventIds(sessionId: string, count: number): Promise<number>
+  /** Sets the session's name; `updated_at` is left alone. `undefined` when there is no session. */
+  renameSession(sessionId: string, name: string): Promise<SessionRecord | undefined>
+  /** The session without its messages. */
+  getSessionHeader(id: string): Promise<SessionHeader | undefined>
   /** A page of an agent's sessions, most recently updated first. */
   listSessions(query: {
     agentId: string
@@ -102,6 +120,12 @@ export interface SessionStore {
     sessionId: string,
     fileId: string,
   ): Promise<{ file: StoredFile; data: Uint8Array<ArrayBuffer> } | undefined>
+  /** A file's bytes, only the first `maxBytes` when given, so big files are not read whole. */
+  readFileBytes(
+    sessionId: string,
+    fileId: string,
+    maxBytes?: number,
+  ): Promise<Uint8Array | undefined>
   /** Marks every `Running` session `Flushed` (code `interrupted`); returns how many. */
   flushInterruptedRuns(now: Date, message: string): Promise<number>
   /** Throws unless the store answers and its schema is up to date. */

@@ -1,7 +1,5 @@
-import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
 import type { AgentRegistry } from '../../agents/agent-registry.ts'
-import type { BodyLimits } from '../../config.ts'
 import type { Clock } from '../../domain/clock.ts'
 import { decodeCursor, encodeCursor } from '../../domain/page-cursor.ts'
 import { groupByRecency, isKnownTimeZone } from '../../domain/recency-buckets.ts'
@@ -10,14 +8,14 @@ import type { SessionStore } from '../../storage/session-store.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
 import { toSession, toSummary } from '../presenters.ts'
 import { typedJson } from '../typed-json.ts'
-import { createOpenApiValidator, validationError } from '../validation/index.ts'
+import { type OpenApiValidator, validationError } from '../validation/index.ts'
 
 export interface SessionRoutesOptions {
   sessions: SessionService
   store: SessionStore
   agents: AgentRegistry
   clock: Clock
-  limits: BodyLimits
+  validator: OpenApiValidator
 }
 
 /** RFC 7240: does the request prefer not to wait? */
@@ -32,8 +30,7 @@ function turnHeaders(options: TurnOptions): Record<string, string> {
 
 /** The Sessions operations of openapi.yaml. */
 export function sessionRoutes(options: SessionRoutesOptions): Hono {
-  const { sessions, store, agents, clock } = options
-  const validator = createOpenApiValidator(openapiDocument, options.limits)
+  const { sessions, store, agents, clock, validator } = options
 
   return new Hono()
     .post('/sessions/text', validator.for('create_session_from_text'), async (c) => {
@@ -100,6 +97,21 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono {
       return turn.respondAsync
         ? typedJson(c, 'update_session', 202, toSession(session), turnHeaders(turn))
         : typedJson(c, 'update_session', 200, toSession(session))
+    })
+
+    .patch('/sessions/:session_id', validator.for('rename_session'), async (c) => {
+      const { session_id } = c.req.valid('param')
+      const session = await sessions.rename(session_id, c.req.valid('json').name)
+      if (session === 'not_found')
+        return typedJson(c, 'rename_session', 404, { detail: 'Session not found' })
+      return typedJson(c, 'rename_session', 200, toSession(session))
+    })
+
+    .post('/sessions/:session_id/cancel', validator.for('cancel_session'), async (c) => {
+      const session = await sessions.cancel(c.req.valid('param').session_id)
+      if (session === 'not_found')
+        return typedJson(c, 'cancel_session', 404, { detail: 'Session not found' })
+      return typedJson(c, 'cancel_session', 200, toSession(session))
     })
 
     .get('/sessions', validator.for('get_sessions'), async (c) => {

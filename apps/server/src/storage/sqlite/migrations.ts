@@ -53,4 +53,12 @@ export const migrations: Migration[] = [
       CREATE INDEX files_by_session ON files (session_id, message_id, position);
     `,
   },
+  {
+    version: 2,
+    name: 'event ids of sessions',
+    sql: `
+      -- The last id given to an event of the session's runs (or reserved for the run going on).
+      ALTER TABLE sessions ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]

@@ -24,6 +24,7 @@ interface SessionRow {
   error_message: string | null
   created_at: number
   updated_at: number
+  event_seq: number
 }
 
 interface MessageRow {
@@ -61,6 +62,7 @@ function toHeader(row: SessionRow): SessionHeader {
           },
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    lastEventId: row.event_seq,
   }
 }
 
@@ -132,7 +134,18 @@ export function openSqliteStore(path: string): SessionStore {
     ),
     finish: db.prepare(
       `UPDATE sessions SET status = @status, error_code = @errorCode, error_message = @errorMessage,
-         updated_at = @now WHERE id = @sessionId`,
+         updated_at = @now, event_seq = @lastEventId WHERE id = @sessionId`,
+    ),
+    retitle: db.prepare(
+      'UPDATE sessions SET name = @name WHERE id = @sessionId AND name = @replaces',
+    ),
+    rename: db.prepare('UPDATE sessions SET name = @name WHERE id = @sessionId'),
+    reserveEvents: db.prepare<{ sessionId: string; count: number }, { event_seq: number }>(
+      `UPDATE sessions SET event_seq = event_seq + @count WHERE id = @sessionId
+       RETURNING event_seq`,
+    ),
+    fileBytes: db.prepare<[number, string, string], { data: Buffer }>(
+      'SELECT substr(data, 1, ?) AS data FROM files WHERE session_id = ? AND id = ?',
     ),
     byAgent: db.prepare<[string, number], SessionRow>(
       'SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
@@ -230,7 +243,7 @@ export function openSqliteStore(path: string): SessionStore {
     return undefined
   })
 
-  const finishRun = db.transaction((outcome: RunOutcome) => {
+  const finishRun = db.transaction((outcome: RunOutcome): MessageRecord | null => {
     const now = outcome.now.getTime()
     if (outcome.reply) {
       sql().insertMessage.run({
@@ -246,8 +259,13 @@ export function openSqliteStore(path: string): SessionStore {
       status: outcome.status,
       errorCode: outcome.error?.code ?? null,
       errorMessage: outcome.error?.message ?? null,
+      lastEventId: outcome.lastEventId,
       now,
     })
+    if (outcome.title) sql().retitle.run({ sessionId: outcome.sessionId, ...outcome.title })
+    return outcome.reply
+      ? { ...outcome.reply, role: 'assistant', createdAt: outcome.now, files: [] }
+      : null
   })
 
   return {
@@ -284,7 +302,23 @@ export function openSqliteStore(path: string): SessionStore {
     },
 
     async finishRun(outcome) {
-      finishRun(outcome)
+      return { reply: finishRun(outcome) }
+    },
+
+    async reserveEventIds(sessionId, count) {
+      const row = sql().reserveEvents.get({ sessionId, count })
+      if (!row) throw new Error(`No session ${sessionId} to reserve event ids for`)
+      return row.event_seq - count + 1
+    },
+
+    async renameSession(sessionId, name) {
+      if (sql().rename.run({ sessionId, name }).changes === 0) return undefined
+      return readSession(sessionId)
+    },
+
+    async getSessionHeader(id) {
+      const row = sql().session.get(id)
+      return row && toHeader(row)
     },
 
     async listSessions({ agentId, limit, after }) {
@@ -305,6 +339,11 @@ export function openSqliteStore(path: string): SessionStore {
     async getFile(sessionId, fileId) {
       const row = sql().file.get(sessionId, fileId)
       return row && { file: toFile(row), data: row.data }
+    },
+
+    async readFileBytes(sessionId, fileId, maxBytes) {
+      // substr() counts bytes on a BLOB, so only what is asked for leaves the database.
+      return sql().fileBytes.get(maxBytes ?? Number.MAX_SAFE_INTEGER, sessionId, fileId)?.data
     },
 
     async flushInterruptedRuns(now, message) {

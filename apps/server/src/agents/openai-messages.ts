@@ -1,0 +1,128 @@
+/**
+ * A session's conversation as Chat Completions messages: the agent's instructions first, then
+ * the messages, with each user message's files inlined (text), attached as images (vision
+ * models) or named (anything else).
+ */
+import type {
+  ChatCompletionContentPart,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions'
+import type { StoredFile } from '../storage/session-store.ts'
+import type { ConversationTurn, ReplyContext } from './agent.ts'
+
+export interface ChatMessagesOptions {
+  /** The system prompt; left out when blank. */
+  instructions: string
+  /** Whether images go to the model as images; else they are only named. */
+  vision: boolean
+  /** Text files are inlined up to this many bytes. */
+  inlineFileBytes: number
+  loadFile: ReplyContext['loadFile']
+}
+
+export type FileKind = 'text' | 'image' | 'other'
+
+// What OpenAI's vision models take; SVG is XML text that a model could not see anyway.
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
+const TEXT_TYPES = new Set([
+  'application/json',
+  'application/ld+json',
+  'application/x-ndjson',
+  'application/xml',
+  'application/yaml',
+  'application/x-yaml',
+  'application/csv',
+  'application/javascript',
+  'application/sql',
+])
+// Browsers send these with an empty type or application/octet-stream: go by the name.
+const TEXT_EXTENSIONS = /\.(txt|md|markdown|csv|tsv|json|jsonl|ndjson|ya?ml|xml|log|ini|toml)$/i
+
+/**
+ * How a file is given to the model, by its content type (and its name when the type says
+ * nothing).
+ *
+ * @example
+ * ```ts
+ * fileKind({ contentType: 'text/csv', name: 'data.csv' }) // 'text'
+ * fileKind({ contentType: 'image/png', name: 'shot.png' }) // 'image'
+ * fileKind({ contentType: 'application/pdf', name: 'report.pdf' }) // 'other'
+ * ```
+ */
+export function fileKind(file: Pick<StoredFile, 'contentType' | 'name'>): FileKind {
+  const type = (file.contentType.split(';')[0] ?? '').trim().toLowerCase()
+  if (IMAGE_TYPES.has(type)) return 'image'
+  if (type.startsWith('text/') || TEXT_TYPES.has(type) || type.endsWith('+json')) return 'text'
+  if ((type === '' || type === 'application/octet-stream') && TEXT_EXTENSIONS.test(file.name))
+    return 'text'
+  return 'other'
+}
+
+const describeFile = (file: StoredFile) =>
+  `"${file.name}" (${file.contentType || 'unknown type'}, ${file.size} bytes)`
+
+async function filePart(
+  file: StoredFile,
+  options: ChatMessagesOptions,
+): Promise<ChatCompletionContentPart[]> {
+  const kind = fileKind(file)
+  if (kind === 'text' && options.inlineFileBytes > 0) {
+    const bytes = await options.loadFile(file, options.inlineFileBytes)
+    // `stream: true` holds back a character cut in half at the limit instead of mangling it.
+    const content = new TextDecoder().decode(bytes, { stream: file.size > bytes.byteLength })
+    const cut =
+      file.size > bytes.byteLength ? ` (only its first ${bytes.byteLength} bytes are included)` : ''
+    return [
+      {
+        type: 'text',
+        text: `Attached file ${describeFile(file)}${cut}:\n--- begin ${file.name} ---\n${content}\n--- end ${file.name} ---`,
+      },
+    ]
+  }
+  if (kind === 'image' && options.vision) {
+    const bytes = await options.loadFile(file)
+    const url = `data:${file.contentType};base64,${Buffer.from(bytes).toString('base64')}`
+    return [
+      { type: 'text', text: `Attached image ${describeFile(file)}:` },
+      { type: 'image_url', image_url: { url } },
+    ]
+  }
+  return [
+    { type: 'text', text: `Attached file ${describeFile(file)}; its contents are not included.` },
+  ]
+}
+
+/**
+ * Builds the messages of a Chat Completions request. Files are loaded only here, and only those
+ * whose contents are sent.
+ *
+ * @example
+ * ```ts
+ * const messages = await toChatMessages(conversation, {
+ *   instructions: 'You are a UX researcher.',
+ *   vision: true,
+ *   inlineFileBytes: 65_536,
+ *   loadFile: context.loadFile,
+ * })
+ * ```
+ */
+export async function toChatMessages(
+  conversation: ConversationTurn[],
+  options: ChatMessagesOptions,
+): Promise<ChatCompletionMessageParam[]> {
+  const messages: ChatCompletionMessageParam[] = []
+  if (options.instructions.trim() !== '')
+    messages.push({ role: 'system', content: options.instructions })
+  for (const turn of conversation) {
+    if (turn.role === 'assistant') {
+      messages.push({ role: 'assistant', content: turn.text })
+    } else if (turn.files.length === 0) {
+      messages.push({ role: 'user', content: turn.text })
+    } else {
+      const parts: ChatCompletionContentPart[] = [{ type: 'text', text: turn.text }]
+      for (const file of turn.files) parts.push(...(await filePart(file, options)))
+      messages.push({ role: 'user', content: parts })
+    }
+  }
+  return messages
+}

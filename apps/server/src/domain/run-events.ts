@@ -1,0 +1,155 @@
+/**
+ * What happens during a session's run, as events for `get_session_events`, and how they reach
+ * the streams that follow the session. The fan-out is behind {@link RunEvents} so that it can
+ * move out of this process (e.g. to PostgreSQL LISTEN/NOTIFY) without touching runs or routes.
+ */
+import type { SessionError, SessionStatus } from '@uxmate/contract'
+import type { MessageRecord } from '../storage/session-store.ts'
+
+/** One event of a run. `id` increases with every event of the session, across its runs. */
+export type RunEvent =
+  | { id: number; type: 'status'; status: SessionStatus }
+  | { id: number; type: 'message.delta'; text: string }
+  | { id: number; type: 'message.completed'; message: MessageRecord }
+  | { id: number; type: 'error'; error: SessionError }
+
+/** Whether the event is the last of its run: the status it ended with. */
+export const isFinalEvent = (event: RunEvent): boolean =>
+  event.type === 'status' && event.status !== 'Running'
+
+/** The publishing end of one run's events. */
+export interface RunLog {
+  /** Records the event and hands it to every subscriber, in order. */
+  publish(event: RunEvent): void
+  /** The run is over; its events are kept a while for streams that reconnect. */
+  end(): void
+}
+
+/** What a subscriber gets of a session's events. */
+export interface RunSubscriber {
+  onEvent(event: RunEvent): void
+  /** The run in progress ended; called after its last event. */
+  onRunEnd(): void
+}
+
+export interface RunSubscription {
+  /**
+   * The events the subscriber missed, oldest first: those after `lastEventId` of the run in
+   * progress (all of them without `lastEventId`), or of the run that ended last when
+   * `lastEventId` falls within it.
+   */
+  replay: RunEvent[]
+  /** Whether a run is in progress. */
+  running: boolean
+  close(): void
+}
+
+/** Publish/subscribe of run events, per session. */
+export interface RunEvents {
+  /** Starts the log of a new run of the session, replacing the previous run's. */
+  begin(sessionId: string): RunLog
+  /**
+   * Follows the session: the missed events come back in `replay`, what follows goes to the
+   * subscriber, including events of runs that begin later, until `close()`.
+   */
+  subscribe(
+    sessionId: string,
+    lastEventId: number | undefined,
+    subscriber: RunSubscriber,
+  ): RunSubscription
+}
+
+interface Channel {
+  log: RunEvent[]
+  running: boolean
+  /** Identifies the run whose log this is, so a late call of an older run changes nothing. */
+  run: object | undefined
+  subscribers: Set<RunSubscriber>
+  expiry: NodeJS.Timeout | undefined
+}
+
+/**
+ * Run events in this process's memory: each run's events are kept while it goes on and for
+ * `retentionMs` after it ended, then dropped.
+ *
+ * @example
+ * ```ts
+ * const events = createInMemoryRunEvents({ retentionMs: 60_000 })
+ * const log = events.begin(sessionId)
+ * log.publish({ id: 1, type: 'status', status: 'Running' })
+ * ```
+ */
+export function createInMemoryRunEvents(options: { retentionMs: number }): RunEvents {
+  const channels = new Map<string, Channel>()
+
+  const channelOf = (sessionId: string): Channel => {
+    let channel = channels.get(sessionId)
+    if (!channel) {
+      channel = {
+        log: [],
+        running: false,
+        run: undefined,
+        subscribers: new Set(),
+        expiry: undefined,
+      }
+      channels.set(sessionId, channel)
+    }
+    return channel
+  }
+
+  const forgetIfUnused = (sessionId: string, channel: Channel) => {
+    if (!channel.running && channel.log.length === 0 && channel.subscribers.size === 0)
+      channels.delete(sessionId)
+  }
+
+  return {
+    begin(sessionId) {
+      const channel = channelOf(sessionId)
+      const run = {}
+      clearTimeout(channel.expiry)
+      channel.expiry = undefined
+      channel.log = []
+      channel.running = true
+      channel.run = run
+      return {
+        publish(event) {
+          if (channel.run !== run) return
+          channel.log.push(event)
+          for (const subscriber of channel.subscribers) subscriber.onEvent(event)
+        },
+        end() {
+          if (channel.run !== run || !channel.running) return
+          channel.running = false
+          for (const subscriber of channel.subscribers) subscriber.onRunEnd()
+          channel.expiry = setTimeout(() => {
+            if (channel.run !== run) return
+            channel.log = []
+            channel.run = undefined
+            forgetIfUnused(sessionId, channel)
+          }, options.retentionMs)
+          // Kept events must not hold the process open at shutdown.
+          channel.expiry.unref()
+        },
+      }
+    },
+
+    subscribe(sessionId, lastEventId, subscriber) {
+      const channel = channelOf(sessionId)
+      const after = lastEventId ?? -1
+      // Without Last-Event-ID, a finished run's events are history: the caller sends the status.
+      const replay =
+        channel.running || lastEventId !== undefined
+          ? channel.log.filter((event) => event.id > after)
+          : []
+      channel.subscribers.add(subscriber)
+      return {
+        replay,
+        running: channel.running,
+        close() {
+          channel.subscribers.delete(subscriber)
+          forgetIfUnused(sessionId, channel)
+        },
+      }
+    },
+  }
+}

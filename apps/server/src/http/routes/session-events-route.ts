@@ -1,0 +1,132 @@
+/**
+ * `get_session_events`: a session's run as Server-Sent Events.
+ */
+import { Hono } from 'hono'
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming'
+import { isFinalEvent, type RunEvent, type RunEvents } from '../../domain/run-events.ts'
+import type { Logger } from '../../logger.ts'
+import type { SessionStore } from '../../storage/session-store.ts'
+import { toSessionEvent } from '../presenters.ts'
+import { typedJson } from '../typed-json.ts'
+import type { OpenApiValidator } from '../validation/index.ts'
+
+export interface SessionEventsRouteOptions {
+  store: SessionStore
+  events: RunEvents
+  validator: OpenApiValidator
+  logger: Logger
+  /** The pause between keep-alive comments while nothing happens. */
+  keepAliveMs: number
+}
+
+/**
+ * Events waiting to be written, and a way to sleep until there are some (or the stream closes,
+ * or the run ends, or `ms` pass).
+ */
+function createInbox() {
+  const queue: RunEvent[] = []
+  let runEnded = false
+  let wake: (() => void) | undefined
+  const notify = () => {
+    wake?.()
+    wake = undefined
+  }
+  return {
+    queue,
+    get runEnded() {
+      return runEnded
+    },
+    push(event: RunEvent) {
+      queue.push(event)
+      notify()
+    },
+    endRun() {
+      runEnded = true
+      notify()
+    },
+    notify,
+    /** Resolves `true` when woken, `false` when `ms` passed first. */
+    sleep(ms: number): Promise<boolean> {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          wake = undefined
+          resolve(false)
+        }, ms)
+        wake = () => {
+          clearTimeout(timer)
+          resolve(true)
+        }
+      })
+    },
+  }
+}
+
+async function writeEvent(stream: SSEStreamingApi, sessionId: string, event: RunEvent) {
+  const wire = toSessionEvent(sessionId, event)
+  await stream.writeSSE({ id: String(wire.id), event: wire.event, data: JSON.stringify(wire.data) })
+}
+
+/** The route of `get_session_events`. */
+export function sessionEventsRoute(options: SessionEventsRouteOptions): Hono {
+  const { store, events, validator, logger, keepAliveMs } = options
+
+  return new Hono().get(
+    '/sessions/:session_id/events',
+    validator.for('get_session_events'),
+    async (c) => {
+      const { session_id } = c.req.valid('param')
+      const lastEventId = c.req.valid('header')['Last-Event-ID']
+      if (!(await store.getSessionHeader(session_id)))
+        return typedJson(c, 'get_session_events', 404, { detail: 'Session not found' })
+
+      return streamSSE(c, async (stream) => {
+        const inbox = createInbox()
+        // Subscribed before the store is read again below, so no event falls in between.
+        const subscription = events.subscribe(session_id, lastEventId, {
+          onEvent: (event) => inbox.push(event),
+          onRunEnd: () => inbox.endRun(),
+        })
+        let closed = false
+        stream.onAbort(() => {
+          closed = true
+          inbox.notify()
+        })
+        try {
+          inbox.queue.unshift(...subscription.replay)
+          if (!subscription.running && subscription.replay.length === 0) {
+            const session = await store.getSessionHeader(session_id)
+            if (!session) return
+            // Idle: its status, and done. (`Running` without a run here: its run is about to
+            // start, and its events will come.)
+            if (session.status !== 'Running') {
+              const status: RunEvent = {
+                id: session.lastEventId,
+                type: 'status',
+                status: session.status,
+              }
+              await writeEvent(stream, session_id, status)
+              return
+            }
+          }
+          while (!closed) {
+            const event = inbox.queue.shift()
+            if (event) {
+              await writeEvent(stream, session_id, event)
+              if (isFinalEvent(event)) return
+            } else if (inbox.runEnded) {
+              // The run ended without its final status: its end could not be stored.
+              return
+            } else if (!(await inbox.sleep(keepAliveMs))) {
+              // Comments are ignored by clients but keep proxies from closing a quiet stream.
+              await stream.write(': keep-alive\n\n')
+            }
+          }
+        } catch (error) {
+          logger.error('event stream failed', { session_id, error: String(error) })
+        } finally {
+          subscription.close()
+        }
+      })
+    },
+  )
+}

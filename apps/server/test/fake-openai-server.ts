@@ -1,0 +1,171 @@
+/**
+ * A real OpenAI-compatible HTTP server for tests, on 127.0.0.1 and a free port. It answers
+ * nothing by itself: each `POST /v1/chat/completions` waits in a queue until the test takes it
+ * (`nextStream()` for streamed replies, `nextTitle()` for the others) and answers it chunk by
+ * chunk, with an error, or by cutting the connection. Every wait is on an event (a request
+ * arriving, a connection closing), never on a timer.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions'
+
+/** A request the fake server holds until the test answers it. */
+export interface HeldRequest {
+  body: ChatCompletionCreateParams
+  headers: IncomingMessage['headers']
+  /** Resolves when the client closes the connection before the answer is complete. */
+  aborted: Promise<void>
+  /** Answers with an error status and an OpenAI-style error body. */
+  fail(status: number, message?: string, headers?: Record<string, string>): void
+  /** Sends the headers of a streamed answer. */
+  startStream(): void
+  /** Sends one chunk of a streamed answer with `text` as its delta. */
+  send(text: string): void
+  /** Ends a streamed answer: a chunk with `finish_reason`, then `[DONE]`. */
+  finish(): void
+  /** Ends the HTTP body cleanly, without the final chunk and `[DONE]`. */
+  end(): void
+  /** Destroys the connection, as a crashing server or a broken network would. */
+  cut(): void
+  /** Answers a non-streamed completion whose message is `content`. */
+  reply(content: string): void
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((res) => {
+    resolve = res
+  })
+  return { promise, resolve }
+}
+
+/** Requests in arrival order; `take()` waits for the next one. */
+function queue<T>() {
+  const items: T[] = []
+  const waiting: Array<(item: T) => void> = []
+  return {
+    push(item: T) {
+      const taker = waiting.shift()
+      if (taker) taker(item)
+      else items.push(item)
+    },
+    take(): Promise<T> {
+      const item = items.shift()
+      if (item !== undefined) return Promise.resolve(item)
+      return new Promise((resolve) => waiting.push(resolve))
+    },
+  }
+}
+
+function hold(
+  body: ChatCompletionCreateParams,
+  request: IncomingMessage,
+  response: ServerResponse,
+): HeldRequest {
+  const aborted = deferred<void>()
+  response.on('close', () => {
+    if (!response.writableFinished) aborted.resolve()
+  })
+  const chunk = (delta: object, finish: string | null) =>
+    `data: ${JSON.stringify({
+      id: 'chatcmpl-test',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: body.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })}\n\n`
+  return {
+    body,
+    headers: request.headers,
+    aborted: aborted.promise,
+    fail(status, message = `fake error ${status}`, headers = {}) {
+      response.writeHead(status, { 'Content-Type': 'application/json', ...headers })
+      response.end(JSON.stringify({ error: { message, type: 'fake_error', code: null } }))
+    },
+    startStream() {
+      response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
+      response.write(chunk({ role: 'assistant', content: '' }, null))
+    },
+    send(text) {
+      response.write(chunk({ content: text }, null))
+    },
+    finish() {
+      response.write(chunk({}, 'stop'))
+      response.end('data: [DONE]\n\n')
+    },
+    end() {
+      response.end()
+    },
+    cut() {
+      response.socket?.destroy()
+    },
+    reply(content) {
+      response.writeHead(200, { 'Content-Type': 'application/json' })
+      response.end(
+        JSON.stringify({
+          id: 'chatcmpl-title',
+          object: 'chat.completion',
+          created: 1,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        }),
+      )
+    },
+  }
+}
+
+export interface FakeOpenAiServer {
+  /** The API's URL, `http://127.0.0.1:<port>/v1`: an agent's `base_url`. */
+  baseUrl: string
+  /** Every chat request received, in order. */
+  received: ChatCompletionCreateParams[]
+  /** The next request that asks for a streamed reply. */
+  nextStream(): Promise<HeldRequest>
+  /** The next request that does not stream (the session's title). */
+  nextTitle(): Promise<HeldRequest>
+  close(): Promise<void>
+}
+
+/**
+ * Starts the fake server.
+ *
+ * @example
+ * ```ts
+ * const fake = await startFakeOpenAiServer()
+ * const request = await fake.nextStream()
+ * request.startStream(); request.send('Hello'); request.finish()
+ * ```
+ */
+export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
+  const streams = queue<HeldRequest>()
+  const titles = queue<HeldRequest>()
+  const received: ChatCompletionCreateParams[] = []
+  const server = createServer((request, response) => {
+    if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
+      response.writeHead(404).end()
+      return
+    }
+    let text = ''
+    request.setEncoding('utf8')
+    request.on('data', (part: string) => {
+      text += part
+    })
+    request.on('end', () => {
+      const body = JSON.parse(text) as ChatCompletionCreateParams
+      received.push(body)
+      ;(body.stream ? streams : titles).push(hold(body, request, response))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    received,
+    nextStream: () => streams.take(),
+    nextTitle: () => titles.take(),
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
