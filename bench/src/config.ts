@@ -4,8 +4,10 @@ export interface BenchConfig {
   scales: number[]
   /** Seconds each measured load run lasts (`BENCH_DURATION_S`). */
   durationS: number
-  /** Seconds of unmeasured load before each run, so the JIT has compiled the hot path. */
+  /** Seconds of unmeasured load before each target's rounds, so the JIT has compiled the path. */
   warmupS: number
+  /** Measured rounds of each target, interleaved; the best one counts (`BENCH_ROUNDS`). */
+  rounds: number
   /** Concurrent keep-alive connections of each load run (`BENCH_CONNECTIONS`). */
   connections: number
   /** Subscribers of the SSE fan-out scenario (`BENCH_SSE_SUBSCRIBERS`). */
@@ -23,8 +25,9 @@ export class BenchConfigError extends Error {
 
 export const defaultBenchConfig: BenchConfig = {
   scales: [10_000, 100_000, 1_000_000],
-  durationS: 10,
+  durationS: 8,
   warmupS: 2,
+  rounds: 2,
   connections: 50,
   sseSubscribers: 1_000,
   uploadBurst: 12,
@@ -32,7 +35,7 @@ export const defaultBenchConfig: BenchConfig = {
 
 /**
  * Reads the bench's settings from the environment, defaults for what is unset; the default is
- * the full run (10k, 100k and 1M sessions, 10 s a scenario).
+ * the full run (10k, 100k and 1M sessions; best of 2 rounds of 8 s per target and scenario).
  *
  * @example
  * ```ts
@@ -69,6 +72,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     scales,
     durationS: whole('BENCH_DURATION_S', defaultBenchConfig.durationS, 1, 600),
     warmupS: whole('BENCH_WARMUP_S', defaultBenchConfig.warmupS, 0, 60),
+    rounds: whole('BENCH_ROUNDS', defaultBenchConfig.rounds, 1, 10),
     connections: whole('BENCH_CONNECTIONS', defaultBenchConfig.connections, 1, 10_000),
     sseSubscribers: whole('BENCH_SSE_SUBSCRIBERS', defaultBenchConfig.sseSubscribers, 1, 20_000),
     uploadBurst: whole('BENCH_UPLOAD_BURST', defaultBenchConfig.uploadBurst, 0, 200),

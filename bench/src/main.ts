@@ -15,6 +15,7 @@ import { resultsDir, serverMain } from './paths.ts'
 import { checkBudgets } from './report/budgets.ts'
 import {
   renderBudgets,
+  renderCpuTable,
   renderResultsTable,
   renderSse,
   renderUploadMemory,
@@ -118,9 +119,11 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify({ ...results, budgets }, null, 2)}\n`)
 
   const out = [
-    `Bench of ${results.startedAt} on ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}; ${config.durationS} s a run after ${config.warmupS} s warm-up, ${config.connections} connections.`,
+    `Bench of ${results.startedAt} on ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}; best of ${config.rounds} rounds of ${config.durationS} s after ${config.warmupS} s warm-up, ${config.connections} connections.`,
     '',
     renderResultsTable(results),
+    '',
+    renderCpuTable(results),
     '',
     renderUploadMemory(results),
     '',

@@ -25,7 +25,7 @@ export interface LoadSpec {
    * per request in turn, so that a continued session has finished its run long before it is
    * continued again.
    */
-  rotateSeededSessions?: { from: number; count: number }
+  rotateSeededSessions?: { from: number; count: number; start?: number }
   connections: number
   /** Measured seconds; ignored when `amount` is set. */
   durationS: number

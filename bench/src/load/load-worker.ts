@@ -42,7 +42,7 @@ function optionsOf(spec: LoadSpec): Options {
   const rotation = spec.rotateSeededSessions
   if (rotation) {
     // One counter for every connection: consecutive requests continue different sessions.
-    let next = 0
+    let next = rotation.start ?? 0
     options.requests = [
       {
         setupRequest: (request) => ({

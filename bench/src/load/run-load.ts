@@ -40,6 +40,11 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       child.send(spec)
     })
     if (!reply.ok) throw new Error(`load process failed: ${reply.error}`)
+    // JSON has no NaN: a run without a 2xx response comes back with null percentiles.
+    const latency = reply.result.latencyMs
+    for (const key of Object.keys(latency) as (keyof typeof latency)[]) {
+      latency[key] ??= Number.NaN
+    }
     return reply.result
   } finally {
     await stopChild(child, 'SIGKILL', 1_000)

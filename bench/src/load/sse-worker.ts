@@ -40,40 +40,53 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
     if (open === 0) resolveEnded()
   }
 
-  for (let i = 0; i < spec.subscribers; i++) {
-    open += 1
-    const req = request(url, { headers: { accept: 'text/event-stream' }, agent: false }, (res) => {
-      const type = res.headers['content-type'] ?? ''
-      if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
-        fail(`status ${res.statusCode} ${type}`)
-        res.resume()
-        res.once('end', closeOne)
-        return
-      }
-      connected += 1
-      if (connected === spec.subscribers) allConnectedAt = performance.now()
-      const parser = new SseParser()
-      let ordinal = 0
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        const now = performance.now()
-        for (const event of parser.push(chunk)) {
-          const key = event.id ?? `#${ordinal}`
-          ordinal += 1
-          const list = arrivals.get(key)
-          if (list) list.push(now)
-          else arrivals.set(key, [now])
-        }
+  const subscribe = () =>
+    new Promise<void>((resolveConnected) => {
+      open += 1
+      const req = request(
+        url,
+        { headers: { accept: 'text/event-stream' }, agent: false },
+        (res) => {
+          resolveConnected()
+          const type = res.headers['content-type'] ?? ''
+          if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
+            fail(`status ${res.statusCode} ${type}`)
+            res.resume()
+            res.once('close', closeOne)
+            return
+          }
+          connected += 1
+          const parser = new SseParser()
+          let ordinal = 0
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => {
+            const now = performance.now()
+            for (const event of parser.push(chunk)) {
+              const key = event.id ?? `#${ordinal}`
+              ordinal += 1
+              const list = arrivals.get(key)
+              if (list) list.push(now)
+              else arrivals.set(key, [now])
+            }
+          })
+          res.once('close', closeOne)
+        },
+      )
+      req.on('error', (error) => {
+        resolveConnected()
+        fail(error.message)
+        closeOne()
       })
-      res.once('close', closeOne)
+      req.end()
+      requests.push(req)
     })
-    req.on('error', (error) => {
-      fail(error.message)
-      closeOne()
-    })
-    req.end()
-    requests.push(req)
+
+  // In batches, so that the listen backlog (511 by default) never drops a connection attempt.
+  for (let i = 0; i < spec.subscribers && Date.now() < deadline; i += 100) {
+    const batch = Math.min(100, spec.subscribers - i)
+    await Promise.all(Array.from({ length: batch }, subscribe))
   }
+  allConnectedAt = performance.now()
 
   await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, deadline - Date.now()))])
   for (const req of requests) req.destroy()

@@ -119,7 +119,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
 
   checks.push(flatP50(results, 'get'), flatP50(results, 'list'), flatP50(results, 'grouped'))
 
-  const peak = Math.max(...ours.map((row) => row.ours.rss.peak))
+  const peak = Math.max(...ours.map((row) => row.ours.proc.peak))
   checks.push({
     budget: 'peak RSS under load < 200 MB (190.7 MiB)',
     measured: ours.length > 0 ? `${formatMiB(peak)} MiB (${(peak / MB).toFixed(0)} MB)` : '–',

@@ -18,6 +18,7 @@ const columns: Column[] = [
   { header: 'req/s', align: 'right' },
   { header: 'p50 ms', align: 'right' },
   { header: 'p99 ms', align: 'right' },
+  { header: 'CPU µs/req', align: 'right' },
   { header: 'Limit req/s', align: 'right' },
   { header: 'of limit', align: 'right' },
   { header: 'Peer req/s', align: 'right' },
@@ -50,7 +51,7 @@ function cells(row: ResultRow): string[] {
       row.note,
     ]
   }
-  const { load, rss } = row.ours
+  const { load, proc } = row.ours
   const base = [
     row.label,
     row.store,
@@ -58,9 +59,10 @@ function cells(row: ResultRow): string[] {
     formatCount(load.rps),
     formatMs(load.latencyMs.p50),
     formatMs(load.latencyMs.p99),
+    formatCount(row.ours.cpuUsPerRequest),
   ]
   if (row.kind === 'write') {
-    return [...base, '–', '–', '–', '–', formatMiB(rss.peak), failures(row.ours)]
+    return [...base, '–', '–', '–', '–', formatMiB(proc.peak), failures(row.ours)]
   }
   const notes = [
     `${formatCount(row.bodyBytes)} B body`,
@@ -73,7 +75,7 @@ function cells(row: ResultRow): string[] {
     formatPercent(load.rps / row.limit.load.rps),
     formatCount(row.peer.load.rps),
     formatTimes(load.rps / row.peer.load.rps),
-    formatMiB(rss.peak),
+    formatMiB(proc.peak),
     notes.filter(Boolean).join('; '),
   ]
 }
@@ -81,6 +83,34 @@ function cells(row: ResultRow): string[] {
 /** The main table: one row per scenario and scale, ours against the limit and the peer. */
 export function renderResultsTable(results: BenchResults): string {
   return formatTable(columns, results.rows.map(cells))
+}
+
+/**
+ * CPU per request of the three stacks: unlike throughput, it does not depend on the share of
+ * the machine a neighbour left, so its ratios are the steadier comparison.
+ */
+export function renderCpuTable(results: BenchResults): string {
+  const rows = results.rows.filter((row) => row.kind === 'read')
+  return formatTable(
+    [
+      { header: 'Read scenario' },
+      { header: 'Sessions', align: 'right' },
+      { header: 'Ours µs/req', align: 'right' },
+      { header: 'Limit µs/req', align: 'right' },
+      { header: 'Peer µs/req', align: 'right' },
+      { header: 'Limit/ours', align: 'right' },
+      { header: 'Peer/ours', align: 'right' },
+    ],
+    rows.map((row) => [
+      row.label,
+      formatScale(row.sessions),
+      formatCount(row.ours.cpuUsPerRequest),
+      formatCount(row.limit.cpuUsPerRequest),
+      formatCount(row.peer.cpuUsPerRequest),
+      formatPercent(row.limit.cpuUsPerRequest / row.ours.cpuUsPerRequest),
+      formatTimes(row.peer.cpuUsPerRequest / row.ours.cpuUsPerRequest),
+    ]),
+  )
 }
 
 /** RSS around the largest uploads the server accepts. */

@@ -1,12 +1,20 @@
 import type { BenchConfig } from '../config.ts'
 import type { LatencySummary, LoadResult } from '../load/load-spec.ts'
-import type { RssWindow } from '../runtime/proc-memory.ts'
+import type { ProcessWindow } from '../runtime/proc-stats.ts'
 import type { SeedReport } from '../seed/seed-store.ts'
 
-/** One load run against one target, with the target's memory while it ran. */
+/**
+ * One target under one scenario: the best of its rounds (highest throughput: on a shared
+ * machine, noise only ever slows a run down), with the target's memory and CPU.
+ */
 export interface Measured {
   load: LoadResult
-  rss: RssWindow
+  /** RSS of the best round; `peak` is the highest of every round. */
+  proc: ProcessWindow
+  /** CPU time of the target per response, in microseconds: robust to a noisy machine. */
+  cpuUsPerRequest: number
+  /** Throughput of every round, in order. */
+  roundsRps: number[]
 }
 
 export type ReadScenarioKey = 'get' | 'list' | 'grouped'

@@ -20,8 +20,8 @@ export function contractHasEvents(yamlText = readFileSync(openapiPath, 'utf8')):
 }
 
 /**
- * SSE fan-out: one run whose reply streams word by word (ECHO_DELAY_MS=10, 400 words: about
- * 4 s), N subscribers on its events. Skipped, and said so, while the contract has no events
+ * SSE fan-out: one run whose reply streams word by word (ECHO_DELAY_MS=10, 800 words: about
+ * 8 s), N subscribers on its events. Skipped, and said so, while the contract has no events
  * route.
  */
 export async function runSseFanout(options: {
@@ -52,7 +52,7 @@ export async function runSseFanout(options: {
       // A seeded session the write scenarios did not continue last.
       sessionId: seedSessionId(1),
       subscribers: config.sseSubscribers,
-      prompt: Array.from({ length: 400 }, (_, i) => `word${i}`).join(' '),
+      prompt: Array.from({ length: 800 }, (_, i) => `word${i}`).join(' '),
       timeoutS: 60,
     }
     const reply = await new Promise<SseReply>((resolve, reject) => {

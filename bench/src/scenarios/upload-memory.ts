@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { BenchConfig } from '../config.ts'
 import type { LoadSpec } from '../load/load-spec.ts'
 import type { UploadMemory } from '../report/results.ts'
-import { readProcMemory } from '../runtime/proc-memory.ts'
+import { readProcMemory } from '../runtime/proc-stats.ts'
 import type { ServiceProcess } from '../runtime/service-process.ts'
-import { measure, progress } from './measure.ts'
+import { measureRound, progress } from './measure.ts'
 
 const MiB = 1024 * 1024
 /** The server takes at most 10 MiB a file and 25 MiB a request (multipart overhead included). */
@@ -52,23 +52,23 @@ export async function measureUploadMemory(options: {
   const requestBytes = FILES * FILE_BYTES
 
   const singleBaseline = await settledRss(ours.pid)
-  const single = await measure(ours, uploadSpec(ours.baseUrl, 1, 1), 10)
+  const single = await measureRound(ours, uploadSpec(ours.baseUrl, 1, 1), 10)
   const singleAfter = await settledRss(ours.pid)
   const singleStatus = single.load.ok === 1 ? '2xx' : JSON.stringify(single.load.rejected)
   progress(
-    `24 MiB upload: RSS ${(singleBaseline / MiB).toFixed(0)} → peak ${(single.rss.peak / MiB).toFixed(0)} MiB (${singleStatus})`,
+    `24 MiB upload: RSS ${(singleBaseline / MiB).toFixed(0)} → peak ${(single.proc.peak / MiB).toFixed(0)} MiB (${singleStatus})`,
   )
 
   const burstBaseline = await settledRss(ours.pid)
   const concurrency = 4
   const burst =
     config.uploadBurst > 0
-      ? await measure(ours, uploadSpec(ours.baseUrl, config.uploadBurst, concurrency), 10)
+      ? await measureRound(ours, uploadSpec(ours.baseUrl, config.uploadBurst, concurrency), 10)
       : undefined
   const burstAfter = await settledRss(ours.pid)
   if (burst) {
     progress(
-      `burst of ${config.uploadBurst} × 24 MiB, ${concurrency} at a time: RSS ${(burstBaseline / MiB).toFixed(0)} → peak ${(burst.rss.peak / MiB).toFixed(0)} MiB`,
+      `burst of ${config.uploadBurst} × 24 MiB, ${concurrency} at a time: RSS ${(burstBaseline / MiB).toFixed(0)} → peak ${(burst.proc.peak / MiB).toFixed(0)} MiB`,
     )
   }
 
@@ -77,7 +77,7 @@ export async function measureUploadMemory(options: {
     description: `${FILES} files × ${FILE_BYTES / MiB} MiB in one multipart request`,
     single: {
       baseline: singleBaseline,
-      peak: single.rss.peak,
+      peak: single.proc.peak,
       after: singleAfter,
       status: singleStatus,
     },
@@ -85,7 +85,7 @@ export async function measureUploadMemory(options: {
       requests: config.uploadBurst,
       concurrency,
       baseline: burstBaseline,
-      peak: burst?.rss.peak ?? Number.NaN,
+      peak: burst?.proc.peak ?? Number.NaN,
       after: burstAfter,
       ok: burst?.load.ok ?? 0,
     },

@@ -2,7 +2,7 @@ import type { BenchConfig } from '../config.ts'
 import type { BodySpec, LoadSpec } from '../load/load-spec.ts'
 import type { WriteRow } from '../report/results.ts'
 import type { ServiceProcess } from '../runtime/service-process.ts'
-import { describe, measure, progress } from './measure.ts'
+import { describe, measureInterleaved, progress } from './measure.ts'
 
 const MiB = 1024 * 1024
 
@@ -79,15 +79,30 @@ export async function runWrites(options: {
   const { config, ours, seededSessions } = options
   const rows: WriteRow[] = []
   for (const write of writeScenarios(seededSessions)) {
-    const measured = await measure(ours, {
-      ...write.spec,
-      baseUrl: ours.baseUrl,
-      connections: config.connections,
-      durationS: config.durationS,
-      warmupS: config.warmupS,
-      timeoutS: 30,
-    })
-    progress(`writes, ${write.scenario}: ${describe(measured)}`)
+    const spec = (round: number): LoadSpec => {
+      const rotation = write.spec.rotateSeededSessions
+      return {
+        ...write.spec,
+        // Each round continues sessions the previous ones did not, so sessions do not grow.
+        ...(rotation && {
+          rotateSeededSessions: {
+            ...rotation,
+            start: Math.floor(((round + 1) * rotation.count) / (config.rounds + 1)),
+          },
+        }),
+        baseUrl: ours.baseUrl,
+        connections: config.connections,
+        durationS: config.durationS,
+        warmupS: config.warmupS,
+        timeoutS: 30,
+      }
+    }
+    const { ours: measured } = await measureInterleaved(
+      { ours: [ours, spec] },
+      config,
+      (_, round, result) =>
+        progress(`writes, ${write.scenario} #${round + 1}: ${describe(result)}`),
+    )
     rows.push({
       kind: 'write',
       scenario: write.scenario,

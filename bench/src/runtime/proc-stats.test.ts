@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseProcStatus, readProcMemory } from './proc-memory.ts'
+import { parseProcStatCpu, parseProcStatus, readProcMemory } from './proc-stats.ts'
 
 describe('parseProcStatus', () => {
   it('reads VmRSS and VmHWM in bytes', () => {
@@ -14,5 +14,12 @@ describe('parseProcStatus', () => {
   it('reads this process on Linux', () => {
     if (process.platform !== 'linux') return
     expect(readProcMemory(process.pid)?.rss).toBeGreaterThan(0)
+  })
+})
+
+describe('parseProcStatCpu', () => {
+  it('adds user and system ticks, counting fields after the command name', () => {
+    const stat = '42 (node (worker) x) S 1 2 3 4 5 6 7 8 9 10 150 50 0 0 20 0 1 0'
+    expect(parseProcStatCpu(stat)).toBe(2)
   })
 })

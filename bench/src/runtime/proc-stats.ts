@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs'
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ: 100 on every Linux port). */
+const USER_HZ = 100
+
 /** A process's memory as Linux reports it in /proc/<pid>/status, in bytes. */
 export interface ProcMemory {
   /** Resident set size now (VmRSS). */
@@ -35,8 +38,33 @@ export function readProcMemory(pid: number): ProcMemory | undefined {
   }
 }
 
-/** What an {@link RssSampler} saw between start and stop, in bytes. */
-export interface RssWindow {
+/**
+ * CPU seconds (user + system) a process has used, from the text of /proc/<pid>/stat.
+ *
+ * @example
+ * ```ts
+ * parseProcStatCpu('42 (node) S 1 2 3 4 5 6 7 8 9 10 150 50 0 0') // 2 (200 ticks)
+ * ```
+ */
+export function parseProcStatCpu(text: string): number | undefined {
+  // The command name may hold spaces and parentheses: fields are counted after its last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  const utime = Number(fields[11])
+  const stime = Number(fields[12])
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : undefined
+}
+
+/** CPU seconds process `pid` has used so far; undefined once it has exited. */
+export function readProcCpuSeconds(pid: number): number | undefined {
+  try {
+    return parseProcStatCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** What an {@link ProcessSampler} saw between start and stop, in bytes. */
+export interface ProcessWindow {
   /** RSS when sampling started. */
   start: number
   /** The highest RSS sampled. */
@@ -45,20 +73,26 @@ export interface RssWindow {
   end: number
   /** VmHWM when sampling stopped: catches a peak between two samples. */
   hwm: number
+  /**
+   * CPU seconds the process used between start and stop: unlike throughput, this does not
+   * depend on how much of the machine the neighbours left it.
+   */
+  cpuSeconds: number
 }
 
 /**
- * Samples a process's RSS every `intervalMs` while load runs against it. The peak is the
+ * Samples a process's RSS every `intervalMs` while load runs against it, and counts its CPU time. The peak is the
  * highest sample (VmHWM is kept for the process's whole life, so it cannot tell scenarios
  * apart).
  */
-export class RssSampler {
+export class ProcessSampler {
   readonly #pid: number
   readonly #intervalMs: number
   #timer: NodeJS.Timeout | undefined
   #start = 0
   #peak = 0
   #last = 0
+  #cpuAtStart = 0
 
   constructor(pid: number, intervalMs = 50) {
     this.#pid = pid
@@ -70,14 +104,22 @@ export class RssSampler {
     this.#start = first?.rss ?? 0
     this.#peak = this.#start
     this.#last = this.#start
+    this.#cpuAtStart = readProcCpuSeconds(this.#pid) ?? 0
     this.#timer = setInterval(() => this.#sample(), this.#intervalMs)
   }
 
-  stop(): RssWindow {
+  stop(): ProcessWindow {
     clearInterval(this.#timer)
     const final = readProcMemory(this.#pid)
     if (final) this.#observe(final.rss)
-    return { start: this.#start, peak: this.#peak, end: this.#last, hwm: final?.hwm ?? 0 }
+    const cpu = readProcCpuSeconds(this.#pid)
+    return {
+      start: this.#start,
+      peak: this.#peak,
+      end: this.#last,
+      hwm: final?.hwm ?? 0,
+      cpuSeconds: cpu === undefined ? Number.NaN : cpu - this.#cpuAtStart,
+    }
   }
 
   #sample(): void {
