@@ -5,6 +5,7 @@
 import type { Session } from '@uxmate/contract'
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { SessionStore } from '../src/storage/session-store.ts'
 import { type FakeOpenAiServer, startFakeOpenAiServer } from './fake-openai-server.ts'
 import { readSse } from './sse-reader.ts'
 import { createLlmAgent, createTestApp, sessionForm } from './test-app.ts'
@@ -249,6 +250,41 @@ describe('openai provider: replies', () => {
 
 describe('openai provider: files', () => {
   const csv = 'name,score\nada,3\n'
+
+  it('reads file bytes only for agents that send them, only as much as is sent', async () => {
+    const reads: Array<number | undefined> = []
+    const wrapStore = (store: SessionStore): SessionStore => ({
+      ...store,
+      readFileBytes(sessionId, fileId, maxBytes) {
+        reads.push(maxBytes)
+        return store.readFileBytes(sessionId, fileId, maxBytes)
+      },
+    })
+    const files = [
+      { name: 'scores.csv', type: 'text/csv', content: csv },
+      { name: 'report.pdf', type: 'application/pdf', content: '%PDF-1.7' },
+    ]
+    const echo = await createTestApp({ wrapStore })
+    const echoed = (await (
+      await echo.app.request('/sessions/text', {
+        method: 'POST',
+        body: sessionForm({ agent_id: 'echo', text_prompt: 'Files' }, files),
+      })
+    ).json()) as Session
+    expect(echoed.status).toBe('Ready')
+    expect(reads).toEqual([])
+
+    const llm = await createTestApp({
+      agents: [createLlmAgent(fake.baseUrl, {}, { agentInlineFileBytes: 1000 })],
+      wrapStore,
+    })
+    const done = create(llm.app, 'Files', files)
+    const request = await fake.nextStream()
+    // The CSV, up to the inline limit; the PDF is only named, never read.
+    expect(reads).toEqual([1000])
+    request.fail(400)
+    await done
+  })
 
   it('inlines text files, sends images as data URLs and names other files', async () => {
     const { app } = await setup()

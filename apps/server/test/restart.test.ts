@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bootServer } from '../src/boot.ts'
 import { defaultConfig, type ServerConfig } from '../src/config.ts'
 import { createJsonLogger } from '../src/logger.ts'
+import { readSse } from './sse-reader.ts'
 import { sessionForm } from './test-app.ts'
 
 let dataDir: string
@@ -73,6 +74,38 @@ describe('restarts', () => {
       headers: { 'Content-Type': 'application/json' },
     })
     expect(((await next.json()) as Session).status).toBe('Ready')
+    await second.close()
+    await first.close()
+  })
+
+  it('keeps event ids increasing after a crash in the middle of a run', async () => {
+    const first = await boot({ echoDelayMs: 60_000 })
+    const session = await createSession(first.app, 'cut short', { Prefer: 'respond-async' })
+    const before = readSse(await first.app.request(`/sessions/${session.id}/events`))
+    const running = await before.nextEvent()
+    expect(running).toMatchObject({ event: 'status', data: { status: 'Running' } })
+    await first.store.close()
+
+    const second = await boot()
+    const next = await second.app.request(`/sessions/${session.id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ text_prompt: 'again' }),
+      headers: { 'Content-Type': 'application/json' },
+    })
+    expect(((await next.json()) as Session).status).toBe('Ready')
+    // A client that saw the crashed run's first event resumes from it: the new run's events
+    // all come after it, none is skipped.
+    const resumed = await readSse(
+      await second.app.request(`/sessions/${session.id}/events`, {
+        headers: { 'Last-Event-ID': String(running?.id) },
+      }),
+    ).rest()
+    expect(resumed[0]).toMatchObject({ event: 'status', data: { status: 'Running' } })
+    expect(resumed.at(-1)).toMatchObject({ event: 'status', data: { status: 'Ready' } })
+    expect(resumed.every((event) => event.id > (running?.id ?? Number.POSITIVE_INFINITY))).toBe(
+      true,
+    )
+    await before.cancel()
     await second.close()
     await first.close()
   })

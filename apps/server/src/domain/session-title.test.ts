@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { titleFromPrompt } from './session-title.ts'
+import { titleFromModel, titleFromPrompt } from './session-title.ts'
 
 describe('titleFromPrompt', () => {
   it('keeps a short prompt, with white space folded', () => {
@@ -21,5 +21,29 @@ describe('titleFromPrompt', () => {
   it('counts characters, not UTF-16 units', () => {
     const title = titleFromPrompt('😀'.repeat(70))
     expect(Array.from(title)).toHaveLength(60)
+  })
+})
+
+describe('titleFromModel', () => {
+  it.each([
+    ['Onboarding interview plan', 'Onboarding interview plan'],
+    ['"Onboarding interview plan."', 'Onboarding interview plan'],
+    ['"Onboarding interview plan".', 'Onboarding interview plan'],
+    ['**Title:** Onboarding plan', 'Onboarding plan'],
+    ['# Onboarding plan\n\nBecause the user asked…', 'Onboarding plan'],
+    ['<think>The user wants a title.</think>\n\nOnboarding plan', 'Onboarding plan'],
+    ['\n  “Plan d’entretien”  \n', 'Plan d’entretien'],
+  ])('cleans %j to %j', (text, title) => {
+    expect(titleFromModel(text)).toBe(title)
+  })
+
+  it('cuts a long title like a prompt', () => {
+    const title = titleFromModel('A very long title '.repeat(10)) ?? ''
+    expect(title.length).toBeLessThanOrEqual(60)
+    expect(title.endsWith('…')).toBe(true)
+  })
+
+  it.each(['', '   ', '""', '<think>hmm</think>'])('has nothing to offer for %j', (text) => {
+    expect(titleFromModel(text)).toBeUndefined()
   })
 })

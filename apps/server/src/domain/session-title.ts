@@ -37,11 +37,14 @@ export function titleFromModel(text: string): string | undefined {
     .map((candidate) => candidate.trim())
     .find((candidate) => candidate !== '')
   if (line === undefined) return undefined
-  const bare = line
-    .replace(/^#+\s*/, '')
-    .replace(/^(\*\*)?title(\*\*)?\s*:\s*/i, '')
-    .replace(/^["'“”‘’*_`]+|["'“”‘’*_`]+$/g, '')
-    .replace(/[.。]+$/, '')
-    .trim()
+  let bare = line.replace(/^#+\s*/, '').replace(/^(\*\*)?title(\*\*)?\s*:\s*/i, '')
+  // Quotes and a final period wrap each other either way round: peel until nothing changes.
+  for (let previous = ''; previous !== bare; ) {
+    previous = bare
+    bare = bare
+      .replace(/^["'“”‘’*_`]+|["'“”‘’*_`]+$/g, '')
+      .replace(/[.。]+$/, '')
+      .trim()
+  }
   return bare === '' ? undefined : titleFromPrompt(bare)
 }
