@@ -23,6 +23,18 @@ export interface ConformantResponse<T = unknown> {
   body: T
 }
 
+/**
+ * The server's answer to a path or method it has no route for (FastAPI's, kept for old clients):
+ * a `404` with `{"detail": "Not Found"}`. It fits any documented 404 schema, so it is told apart
+ * by its text: the operation's own 404s say what was not found.
+ */
+export function unroutedProblem(operationId: string, status: number, body: unknown): string[] {
+  const detail = (body as { detail?: unknown } | null)?.detail
+  return status === 404 && detail === 'Not Found'
+    ? [`${operationId} 404: the server has no route for this operation (its catch-all 'Not Found')`]
+    : []
+}
+
 /** Reads a response body once: parsed JSON when it says JSON (the text if it is not), else bytes. */
 export async function readBody(response: Response): Promise<{ text: string; value: unknown }> {
   const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? ''
@@ -64,6 +76,7 @@ export async function expectConformant<T = unknown>(
     value,
     response.headers,
   )
+  problems.push(...unroutedProblem(operationId, response.status, value))
   for (const [name, expected] of Object.entries(options.headers ?? {})) {
     const actual = response.headers.get(name)
     if (actual !== expected)

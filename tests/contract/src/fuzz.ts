@@ -6,7 +6,7 @@
 import { fc } from '@fast-check/vitest'
 import { generateSync } from 'json-schema-faker'
 import { expect } from 'vitest'
-import { readBody } from './conformance.ts'
+import { readBody, unroutedProblem } from './conformance.ts'
 import { recordValidatedPair } from './coverage.ts'
 import { inlineRefs, type JsonSchema, type Operation, type Parameter } from './spec.ts'
 import { specValidator, validateResponse } from './spec-validator.ts'
@@ -173,6 +173,7 @@ export async function expectSane(
     value,
     response.headers,
   )
+  problems.push(...unroutedProblem(op.operationId, response.status, value))
   expect(problems, `conforms to openapi.yaml: ${context}`).toEqual([])
   const also = expectation.alsoAllowed ?? []
   if (expectation.valid) {
