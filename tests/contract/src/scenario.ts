@@ -8,6 +8,7 @@ import type { Session } from '@uxmate/contract'
 import { expect } from 'vitest'
 import { expectConformant } from './conformance.ts'
 import { sessionForm } from './fixtures.ts'
+import { loadSpec } from './spec.ts'
 
 export interface ScenarioTarget {
   /** Names the transport in coverage records: `in-process`, `socket`, `prism`. */
@@ -35,6 +36,13 @@ export interface ScenarioTarget {
   /** The server's limits, to cross them (413). */
   limits: { maxFileBytes: number; maxJsonBytes: number }
 }
+
+/**
+ * Whether the document has this operation: steps for operations added later run only when the
+ * document (or the copy `CONTRACT_OPENAPI` names) has them; the coverage gate insists on them.
+ */
+const documents = (operationId: string) =>
+  loadSpec().operations.some((op) => op.operationId === operationId)
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: 'PUT',
@@ -188,8 +196,31 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       409,
       await target.send(`/sessions/${busy.sessionId}`, json({ text_prompt: 'Are you done?' })),
     )
+    if (documents('cancel_session')) {
+      // cancel_session: 200 (stops the run), 404, 422.
+      const cancelled = await check<Session>(
+        'cancel_session',
+        200,
+        await target.send(`/sessions/${busy.sessionId}/cancel`, { method: 'POST' }),
+      )
+      expect(cancelled.body.status).toBe('Flushed')
+      expect(cancelled.body.error?.code).toBe('cancelled')
+    }
   } finally {
     await busy.finish()
+  }
+  if (documents('cancel_session')) {
+    await check(
+      'cancel_session',
+      404,
+      await target.send(`/sessions/${randomUUID()}/cancel`, { method: 'POST' }),
+    )
+    if (invalid)
+      await check(
+        'cancel_session',
+        422,
+        await target.send('/sessions/nope/cancel', { method: 'POST' }),
+      )
   }
   if (invalid) {
     await check(
@@ -257,6 +288,73 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
   )
   if (invalid)
     await check('get_session_file', 422, await target.send(`/sessions/${session.id}/files/nope`))
+
+  if (documents('rename_session')) {
+    // rename_session: 200, 404, 413, 415, 422.
+    const patch = (body: unknown): RequestInit => ({ ...json(body), method: 'PATCH' })
+    const renamed = await check<Session>(
+      'rename_session',
+      200,
+      await target.send(`/sessions/${session.id}`, patch({ name: '  Onboarding plan  ' })),
+    )
+    expect(renamed.body.name).toBe('Onboarding plan')
+    await check(
+      'rename_session',
+      404,
+      await target.send(`/sessions/${randomUUID()}`, patch({ name: 'Nobody' })),
+    )
+    if (invalid) {
+      await check(
+        'rename_session',
+        413,
+        await target.send(
+          `/sessions/${session.id}`,
+          patch({ name: 'x'.repeat(target.limits.maxJsonBytes + 1) }),
+        ),
+      )
+      await check(
+        'rename_session',
+        415,
+        await target.send(`/sessions/${session.id}`, {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'text/plain' },
+          body: 'A name',
+        }),
+      )
+      await check(
+        'rename_session',
+        422,
+        await target.send(`/sessions/${session.id}`, patch({ name: ' ' })),
+      )
+    }
+  }
+
+  if (documents('get_session_events')) {
+    // get_session_events: 200 (a session without a run: its status, then the end), 404, 422.
+    const events = await check<Uint8Array>(
+      'get_session_events',
+      200,
+      await target.send(`/sessions/${session.id}/events`),
+    )
+    expect(new TextDecoder().decode(events.body)).toMatch(
+      /event: status\ndata: \{"status":"Ready"\}/,
+    )
+    await check('get_session_events', 404, await target.send(`/sessions/${randomUUID()}/events`))
+    if (invalid) await check('get_session_events', 422, await target.send('/sessions/nope/events'))
+  }
+
+  if (documents('get_agents')) {
+    // get_agents: 200; get_agent: 200, 404, 422.
+    const agents = await check<{ agents: Array<{ id: string }> }>(
+      'get_agents',
+      200,
+      await target.send('/agents'),
+    )
+    expect(agents.body.agents.map((agent) => agent.id)).toContain('echo')
+    await check('get_agent', 200, await target.send('/agents/echo'))
+    await check('get_agent', 404, await target.send('/agents/no-such-agent'))
+    if (invalid) await check('get_agent', 422, await target.send(`/agents/${'a'.repeat(129)}`))
+  }
 
   // get_readiness 503 once shutdown has begun.
   await target.shutdown()
