@@ -46,6 +46,8 @@ export interface RunOptions extends RequestOptions {
 /** What the methods share: the openapi-fetch client and how to send with per-call options. */
 export interface CallContext {
   raw: Client<paths>
+  /** The client's retry settings. */
+  retry: RetryOptions | false
   /** The `fetch` for a call with these options, or `undefined` for the client's own. */
   fetchFor(options: RequestOptions): FetchLike | undefined
 }

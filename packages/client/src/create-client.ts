@@ -5,6 +5,7 @@
 import type { paths } from '@uxmate/contract'
 import type { Client, Middleware } from 'openapi-fetch'
 import * as openapiFetch from 'openapi-fetch'
+import { type AgentsApi, createAgentsApi } from './agents.ts'
 import type { CallContext, HeadersOption, RequestOptions } from './call.ts'
 import { type RetryOptions, resolveRetry } from './retry.ts'
 import { createServiceApi, type ServiceApi } from './service.ts'
@@ -42,8 +43,10 @@ export interface UxmateClient {
    * deadline, retries and middleware.
    */
   raw: Client<paths>
-  /** The Sessions operations, and pagination and polling helpers. */
+  /** The Sessions operations, and pagination, polling and streaming helpers. */
   sessions: SessionsApi
+  /** The Agents operations: the agents users can talk to. */
+  agents: AgentsApi
   /** The Service operations: liveness and readiness. */
   service: ServiceApi
   /**
@@ -107,6 +110,7 @@ export function createUxmateClient(options: UxmateClientOptions): UxmateClient {
 
   const context: CallContext = {
     raw,
+    retry,
     fetchFor(call: RequestOptions) {
       if (call.timeoutMs === undefined && call.retry === undefined) return undefined
       return transportFor(call.timeoutMs ?? timeoutMs, resolveRetry(call.retry, retry))
@@ -116,6 +120,7 @@ export function createUxmateClient(options: UxmateClientOptions): UxmateClient {
   return {
     raw,
     sessions: createSessionsApi(context),
+    agents: createAgentsApi(context),
     service: createServiceApi(context),
     use: (...middleware) => raw.use(...middleware),
     eject: (...middleware) => raw.eject(...middleware),

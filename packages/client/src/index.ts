@@ -13,19 +13,28 @@ export type {
   Agent,
   ErrorResponse,
   FileMetadata,
+  GetAgentsResponse,
   GetSessionsResponse,
   GroupedSessionsResponse,
   HTTPValidationError,
   Message,
+  MessageCompletedEvent,
+  MessageDeltaEvent,
   MessageRole,
   OperationId,
+  RenameSessionRequest,
+  RunErrorEvent,
   Session,
   SessionError,
+  SessionErrorCode,
+  SessionEvent,
   SessionStatus,
+  SessionStatusEvent,
   SessionSummary,
   ValidationError,
 } from '@uxmate/contract'
 export type { Middleware } from 'openapi-fetch'
+export type { AgentsApi } from './agents.ts'
 export type { HeadersOption, RequestOptions, RunOptions } from './call.ts'
 export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
 export {
@@ -41,6 +50,7 @@ export {
 export type { CreateSessionFromTextInput, FileData, FileInput } from './multipart.ts'
 export { defaultRetry, type RetryOptions } from './retry.ts'
 export type { ServiceApi } from './service.ts'
+export type { StreamSessionOptions } from './session-events.ts'
 export type { SessionsApi } from './sessions.ts'
 export type { FetchLike } from './transport.ts'
 export type { PathParams, QueryParams, RequestBody, ResponseBody, ResponseData } from './types.ts'

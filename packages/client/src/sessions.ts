@@ -3,6 +3,8 @@
  * plus pagination and polling helpers. Path parameters come first, the rest as one object whose
  * fields keep their wire names.
  */
+
+import type { SessionEvent } from '@uxmate/contract'
 import {
   type CallContext,
   headerParams,
@@ -14,6 +16,7 @@ import {
 } from './call.ts'
 import { type CreateSessionFromTextInput, toBlob, toFormData } from './multipart.ts'
 import { paginate } from './pagination.ts'
+import { type StreamSessionOptions, streamSessionEvents } from './session-events.ts'
 import type { PathParams, QueryParams, RequestBody, ResponseData } from './types.ts'
 import { pollSession, type WaitOptions } from './wait.ts'
 
@@ -99,6 +102,58 @@ export interface SessionsApi {
     body: RequestBody<'update_session', 'application/json'>,
     options?: RunOptions,
   ): Promise<ResponseData<'update_session'>>
+
+  /**
+   * `PATCH /sessions/{session_id}` (`rename_session`): sets the session's title.
+   *
+   * @example
+   * ```ts
+   * const session = await client.sessions.renameSession(id, { name: 'Onboarding interview plan' })
+   * ```
+   */
+  renameSession(
+    session_id: SessionId,
+    body: RequestBody<'rename_session', 'application/json'>,
+    options?: RequestOptions,
+  ): Promise<ResponseData<'rename_session'>>
+
+  /**
+   * `POST /sessions/{session_id}/cancel` (`cancel_session`): stops the session's run and
+   * resolves with the session once it has ended: `Flushed` with `error.code` `cancelled`, the
+   * partial reply kept as the last message. A session without a run comes back as it is.
+   *
+   * @example
+   * ```ts
+   * const session = await client.sessions.cancelSession(id)
+   * ```
+   */
+  cancelSession(
+    session_id: SessionId,
+    options?: RequestOptions,
+  ): Promise<ResponseData<'cancel_session'>>
+
+  /**
+   * `GET /sessions/{session_id}/events` (`get_session_events`): the session's run as it
+   * happens, as typed events (`status`, `message.delta`, `message.completed`, `error`), until
+   * the run has ended. A dropped connection is resumed with `Last-Event-ID`, so no event is
+   * lost or repeated. Breaking out of the loop closes the connection (the run goes on).
+   *
+   * @example
+   * ```ts
+   * const started = await client.sessions.createSessionFromText(
+   *   { agent_id: 'echo', text_prompt: 'Hello' },
+   *   { respondAsync: true },
+   * )
+   * for await (const event of client.sessions.streamSession(started.id)) {
+   *   if (event.event === 'message.delta') render(event.data.text)
+   *   if (event.event === 'error') console.warn(event.data.code, event.data.message)
+   * }
+   * ```
+   */
+  streamSession(
+    session_id: SessionId,
+    options?: StreamSessionOptions,
+  ): AsyncGenerator<SessionEvent, void, undefined>
 
   /**
    * `GET /sessions/{session_id}/files/{file_id}` (`get_session_file`): a file's bytes, with the
@@ -220,6 +275,33 @@ export function createSessionsApi(context: CallContext): SessionsApi {
           ...initFor(context, options, true),
         }),
       )
+    },
+
+    renameSession(session_id, body, options = {}) {
+      return unwrap(
+        'rename_session',
+        raw.PATCH('/sessions/{session_id}', {
+          params: { path: { session_id }, header: headerParams(options) },
+          body,
+          // Setting a name twice sets the same name: safe to retry.
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    cancelSession(session_id, options = {}) {
+      return unwrap(
+        'cancel_session',
+        raw.POST('/sessions/{session_id}/cancel', {
+          params: { path: { session_id }, header: headerParams(options) },
+          // Cancelling twice is cancelling once: safe to retry.
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    streamSession(session_id, options = {}) {
+      return streamSessionEvents(context, session_id, options)
     },
 
     getSessionFile(session_id, file_id, options = {}) {

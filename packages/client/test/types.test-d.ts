@@ -4,13 +4,18 @@
  * and by `tsc --noEmit`; an `@ts-expect-error` that stops being an error fails both.
  */
 import type {
+  Agent,
+  GetAgentsResponse,
   GetSessionsResponse,
   GroupedSessionsResponse,
   HealthResponse,
   HTTPValidationError,
+  MessageDeltaEvent,
   OperationId,
   ReadinessResponse,
   Session,
+  SessionErrorCode,
+  SessionEvent,
   ValidationError,
 } from '@uxmate/contract'
 import { describe, expectTypeOf, it } from 'vitest'
@@ -32,12 +37,20 @@ type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Head}${Capitalize<CamelCase<Tail>>}`
   : S
 
+/** The method of an operation: its camelCased id, except the stream, named for what it does. */
+type MethodName<Op extends string> = Op extends 'get_session_events'
+  ? 'streamSession'
+  : CamelCase<Op>
+
 describe('method names', () => {
   it('has a method named after every operationId of the contract', () => {
     // Fails when openapi.yaml gains an operation the client does not offer yet.
     expectTypeOf<CamelCase<'create_session_from_text'>>().toEqualTypeOf<'createSessionFromText'>()
-    type Methods = keyof UxmateClient['sessions'] | keyof UxmateClient['service']
-    expectTypeOf<CamelCase<OperationId>>().toExtend<Methods>()
+    type Methods =
+      | keyof UxmateClient['sessions']
+      | keyof UxmateClient['service']
+      | keyof UxmateClient['agents']
+    expectTypeOf<MethodName<OperationId>>().toExtend<Methods>()
   })
 })
 
@@ -54,8 +67,26 @@ describe('responses are the contract types', () => {
     expectTypeOf(sessions.getGroupedSessions()).resolves.toEqualTypeOf<GroupedSessionsResponse>()
     expectTypeOf(sessions.getSessionFile(id, id)).resolves.toEqualTypeOf<Blob>()
     expectTypeOf(sessions.waitForSession(id)).resolves.toEqualTypeOf<Session>()
+    expectTypeOf(sessions.renameSession(id, { name: 'x' })).resolves.toEqualTypeOf<Session>()
+    expectTypeOf(sessions.cancelSession(id)).resolves.toEqualTypeOf<Session>()
+    expectTypeOf(client.agents.getAgents()).resolves.toEqualTypeOf<GetAgentsResponse>()
+    expectTypeOf(client.agents.getAgent('echo')).resolves.toEqualTypeOf<Agent>()
+    expectTypeOf(sessions.streamSession(id)).toEqualTypeOf<
+      AsyncGenerator<SessionEvent, void, undefined>
+    >()
     expectTypeOf(service.getHealth()).resolves.toEqualTypeOf<HealthResponse>()
     expectTypeOf(service.getReadiness()).resolves.toEqualTypeOf<ReadinessResponse>()
+  })
+
+  it('narrows streamed events by their name', async () => {
+    for await (const event of sessions.streamSession(id, { lastEventId: 3 })) {
+      expectTypeOf(event.id).toEqualTypeOf<number>()
+      if (event.event === 'message.delta')
+        expectTypeOf(event.data).toEqualTypeOf<MessageDeltaEvent>()
+      if (event.event === 'error') expectTypeOf(event.data.code).toEqualTypeOf<SessionErrorCode>()
+    }
+    // @ts-expect-error: event ids are numbers
+    sessions.streamSession(id, { lastEventId: '3' })
   })
 
   it('iterates sessions and pages of the contract', () => {
