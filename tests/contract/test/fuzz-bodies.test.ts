@@ -1,6 +1,6 @@
 /**
  * Spec-driven fuzzing of the request bodies: the multipart form of `create_session_from_text`
- * and the JSON of `update_session`. Valid values come from openapi.yaml's schemas
+ * and the JSON bodies (`update_session`, `rename_session`). Valid values come from the schemas
  * (json-schema-faker); invalid ones are wrong types, missing fields, hostile strings, odd
  * content types and broken or truncated bodies. The spec is the oracle: a 422 in FastAPI's
  * shape exactly when the body breaks its schema, 413 where a limit says so, 415 for a content
@@ -21,7 +21,7 @@ import {
   hostileStrings,
 } from '../src/fuzz.ts'
 import { closingDelimiterEnd, multipartBytes, type Part } from '../src/multipart.ts'
-import { operation } from '../src/spec.ts'
+import { inlineRefs, type JsonSchema, loadSpec, operation } from '../src/spec.ts'
 import { specValidator } from '../src/spec-validator.ts'
 
 const server = await startInProcess({ runWaitMs: 2000 })
@@ -30,7 +30,6 @@ afterAll(() => server.shutdown(1000))
 const validator = specValidator()
 const schemas = validator.document.components.schemas as Record<string, Record<string, unknown>>
 const create = operation('create_session_from_text')
-const update = operation('update_session')
 const preferParam = create.parameters.find((p) => p.name === 'Prefer')
 
 /** What the server does with `Prefer` (RFC 7240): respond-async among the preferences. */
@@ -230,7 +229,7 @@ describe('fuzzing create_session_from_text', () => {
 })
 
 // ---------------------------------------------------------------------------------------------
-// update_session
+// The JSON bodies: update_session, rename_session (every operation that takes application/json)
 
 const created = await server.request('/sessions/text', {
   method: 'POST',
@@ -238,107 +237,124 @@ const created = await server.request('/sessions/text', {
 })
 const existingId = ((await created.json()) as Session).id
 
-const jsonBody = fc.oneof(
-  { weight: 4, arbitrary: fromSchema(schemas.UpdateSessionFromTextRequest) },
-  { weight: 3, arbitrary: hostileString.map((text_prompt) => ({ text_prompt })) },
-  {
-    weight: 2,
-    arbitrary: fc.constantFrom<unknown>(
-      {},
-      { text_prompt: 5 },
-      { text_prompt: null },
-      { text_prompt: ['a'] },
-      { text_prompt: { a: 1 } },
-      { text_prompt: '' },
-      { text_prompt: ' \t\n' },
-      { text_prompt: 'x'.repeat(100_001) },
-      { text_prompt: 'ok', unexpected: 'field' },
-      { text_prompt: 'ok', __proto__: { polluted: true } },
-      { textPrompt: 'camelCase' },
-      [],
-      'a string',
-      42,
-      null,
-    ),
-  },
-)
-
-const updateCase = fc.record({
-  sessionId: fc.oneof(
-    { weight: 4, arbitrary: fc.constant(existingId) },
-    { weight: 2, arbitrary: fc.uuid({ version: 4 }) },
-    { weight: 1, arbitrary: fc.constantFrom(...hostileStrings.filter((s) => s.length > 2)) },
-  ),
-  body: jsonBody,
-  prefer: preferValue,
-  contentType: fc.constantFrom(
-    'application/json',
-    'application/json; charset=utf-8',
-    'APPLICATION/JSON',
-  ),
-  mode: fc.oneof(
-    { weight: 6, arbitrary: fc.constant('json' as const) },
-    { weight: 1, arbitrary: fc.constant('truncated' as const) },
-    { weight: 1, arbitrary: fc.constant('not-utf8' as const) },
-    { weight: 1, arbitrary: fc.constant('empty' as const) },
+/** Valid bodies from the schema, hostile values for its first required field, wrong shapes. */
+function jsonBodies(schema: JsonSchema): fc.Arbitrary<unknown> {
+  const resolved = inlineRefs(validator.document, schema) as JsonSchema
+  const key = ((resolved.required as string[] | undefined) ?? ['text'])[0] ?? 'text'
+  const property = ((resolved.properties ?? {}) as Record<string, JsonSchema>)[key] ?? {}
+  const tooLong = 'x'.repeat(Number(property.maxLength ?? 100_000) + 1)
+  return fc.oneof(
+    { weight: 4, arbitrary: fromSchema(schema) },
+    { weight: 3, arbitrary: hostileString.map((value) => ({ [key]: value })) },
     {
       weight: 2,
-      arbitrary: fc
-        .constantFrom(
-          'text/plain',
-          'application/xml',
-          'multipart/form-data; boundary=XyZ',
-          'application/x-www-form-urlencoded',
-          'application/jsonx',
-          'text/json',
-        )
-        .map((type) => ({ type })),
-    },
-  ),
-  cut: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
-})
-
-describe('fuzzing update_session', () => {
-  test.prop([updateCase], fuzzParameters(250))(
-    'never a 5xx, always documented; 422/415 exactly when the spec says so',
-    async (c) => {
-      const text = JSON.stringify(c.body)
-      let body: string | Uint8Array<ArrayBuffer> = text
-      let contentType: string = c.contentType
-      if (c.mode === 'truncated') body = text.slice(0, Math.floor(c.cut * text.length))
-      else if (c.mode === 'not-utf8')
-        body = new Uint8Array([0x7b, 0x22, 0x74, 0xff, 0xfe, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d])
-      else if (c.mode === 'empty') body = ''
-      else if (typeof c.mode === 'object') contentType = c.mode.type
-      const headers = new Headers({ 'Content-Type': contentType })
-      const prefer = c.prefer === undefined ? undefined : headerSafe(c.prefer)
-      if (prefer !== undefined) headers.set('Prefer', prefer)
-      const segment = encodeURIComponent(c.sessionId).replaceAll('.', '%2E')
-      const idValid =
-        validator.validate({ type: 'string', format: 'uuid' }, c.sessionId).length === 0
-      const bodyValid =
-        c.mode === 'json' &&
-        validator.validate(schemas.UpdateSessionFromTextRequest, c.body).length === 0
-      const valid = idValid && bodyValid && isValidPrefer(prefer)
-      const described = `PUT /sessions/${segment} ${contentType} ${JSON.stringify(prefer)} ${c.mode === 'json' ? text.slice(0, 200) : JSON.stringify(c.mode)}`
-      const response = await server.request(`/sessions/${segment}`, {
-        method: 'PUT',
-        headers,
-        body,
-      })
-
-      if (typeof c.mode === 'object') {
-        // The body's type is refused whatever else is wrong; a bad id may be reported first.
-        await expectSane(update, response, { valid: false, alsoAllowed: [415] }, described)
-        if (idValid) expect(response.status, described).toBe(415)
-      } else if (!valid) {
-        await expectSane(update, response, { valid: false }, described)
-      } else {
-        const { status } = await expectSane(update, response, { valid: true }, described)
-        const expected =
-          c.sessionId !== existingId ? [404] : prefersAsync(prefer) ? [202, 409] : [200, 409]
-        expect(expected, described).toContain(status)
-      }
+      arbitrary: fc.constantFrom<unknown>(
+        {},
+        { [key]: 5 },
+        { [key]: null },
+        { [key]: ['a'] },
+        { [key]: { a: 1 } },
+        { [key]: '' },
+        { [key]: ' \t\n' },
+        { [key]: tooLong },
+        { [key]: 'ok', unexpected: 'field' },
+        JSON.parse(`{"${key}":"ok","__proto__":{"polluted":true}}`),
+        { [key.toUpperCase()]: 'wrong case' },
+        [],
+        'a string',
+        42,
+        null,
+      ),
     },
   )
-})
+}
+
+const jsonOperations = loadSpec().operations.filter(
+  (op) => op.requestBody?.content['application/json'] !== undefined,
+)
+
+for (const op of jsonOperations) {
+  const schema = op.requestBody?.content['application/json']?.schema ?? {}
+  const prefer = op.parameters.find((p) => p.name === 'Prefer')
+  const pathNames = op.parameters.filter((p) => p.in === 'path').map((p) => p.name)
+  const jsonCase = fc.record({
+    sessionId: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(existingId) },
+      { weight: 2, arbitrary: fc.uuid({ version: 4 }) },
+      { weight: 1, arbitrary: fc.constantFrom(...hostileStrings.filter((s) => s.length > 2)) },
+    ),
+    body: jsonBodies(schema),
+    prefer: prefer ? preferValue : fc.constant(undefined),
+    contentType: fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'APPLICATION/JSON',
+    ),
+    mode: fc.oneof(
+      { weight: 6, arbitrary: fc.constant('json' as const) },
+      { weight: 1, arbitrary: fc.constant('truncated' as const) },
+      { weight: 1, arbitrary: fc.constant('not-utf8' as const) },
+      { weight: 1, arbitrary: fc.constant('empty' as const) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .constantFrom(
+            'text/plain',
+            'application/xml',
+            'multipart/form-data; boundary=XyZ',
+            'application/x-www-form-urlencoded',
+            'application/jsonx',
+            'text/json',
+          )
+          .map((type) => ({ type })),
+      },
+    ),
+    cut: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+  })
+
+  describe(`fuzzing ${op.operationId}`, () => {
+    test.prop([jsonCase], fuzzParameters(200))(
+      'never a 5xx, always documented; 422/415 exactly when the spec says so',
+      async (c) => {
+        // Sessions are the only resources with JSON bodies so far.
+        expect(pathNames, `${op.operationId}: only session_id is generated`).toEqual(['session_id'])
+        const text = JSON.stringify(c.body)
+        let body: string | Uint8Array<ArrayBuffer> = text
+        let contentType: string = c.contentType
+        if (c.mode === 'truncated') body = text.slice(0, Math.floor(c.cut * text.length))
+        else if (c.mode === 'not-utf8')
+          body = new Uint8Array([0x7b, 0x22, 0x74, 0xff, 0xfe, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d])
+        else if (c.mode === 'empty') body = ''
+        else if (typeof c.mode === 'object') contentType = c.mode.type
+        const headers = new Headers({ 'Content-Type': contentType })
+        const preferSent = c.prefer === undefined ? undefined : headerSafe(c.prefer)
+        if (preferSent !== undefined) headers.set('Prefer', preferSent)
+        const segment = encodeURIComponent(c.sessionId).replaceAll('.', '%2E')
+        const path = op.path.replace('{session_id}', segment)
+        const idValid =
+          validator.validate({ type: 'string', format: 'uuid' }, c.sessionId).length === 0
+        const bodyValid = c.mode === 'json' && validator.validate(schema, c.body).length === 0
+        const valid = idValid && bodyValid && isValidPrefer(preferSent)
+        const method = op.method.toUpperCase()
+        const described = `${method} ${path} ${contentType} ${JSON.stringify(preferSent)} ${c.mode === 'json' ? text.slice(0, 200) : JSON.stringify(c.mode)}`
+        const response = await server.request(path, { method, headers, body })
+
+        if (typeof c.mode === 'object') {
+          // The body's type is refused whatever else is wrong; a bad id may be reported first.
+          await expectSane(op, response, { valid: false, alsoAllowed: [415] }, described)
+          if (idValid) expect(response.status, described).toBe(415)
+        } else if (!valid) {
+          await expectSane(op, response, { valid: false }, described)
+        } else {
+          const { status } = await expectSane(op, response, { valid: true }, described)
+          const async = prefer !== undefined && prefersAsync(preferSent) && '202' in op.responses
+          const expected =
+            c.sessionId !== existingId
+              ? [404]
+              : [async ? 202 : 200, ...('409' in op.responses ? [409] : [])]
+          expect(expected, described).toContain(status)
+        }
+      },
+    )
+  })
+}
