@@ -13,6 +13,7 @@ import { expectConformant } from '../src/conformance.ts'
 import { type InProcessServer, startInProcess } from '../src/fixtures.ts'
 import { validateRequest } from '../src/request-validator.ts'
 import { loadSpec } from '../src/spec.ts'
+import { parseServerSentEvents } from '../src/spec-validator.ts'
 
 const baseUrl = 'http://uxmate.test'
 const via = 'client'
@@ -78,7 +79,22 @@ const calls: { [Id in OperationId]?: Call } = {
   update_session: (client, ids) =>
     client.sessions.updateSession(ids.sessionId, { text_prompt: 'Now make it shorter.' }),
   get_sessions: (client) => client.sessions.getSessions({ agent_id: 'echo', limit: 2 }),
+  rename_session: (client, ids) =>
+    client.sessions.renameSession(
+      ids.sessionId,
+      { name: 'Onboarding interview plan' },
+      { requestId: 'client-rename' },
+    ),
+  cancel_session: (client, ids) => client.sessions.cancelSession(ids.sessionId),
+  get_session_events: async (client, ids) => {
+    const events = []
+    for await (const event of client.sessions.streamSession(ids.sessionId, { retry: false }))
+      events.push(event)
+    return events
+  },
   get_session_file: (client, ids) => client.sessions.getSessionFile(ids.sessionId, ids.fileId),
+  get_agents: (client) => client.agents.getAgents(),
+  get_agent: (client) => client.agents.getAgent('echo', { requestId: 'client-agent' }),
   get_health: (client) => client.service.getHealth({ requestId: 'client-health' }),
   get_readiness: (client) => client.service.getReadiness(),
 }
@@ -274,6 +290,9 @@ describe('client answers to every documented response (from the examples)', () =
       if (resolves) {
         if (!outcome.ok) throw outcome.error
         if (outcome.data instanceof Blob) expect(await outcome.data.text()).toBe(canned.value)
+        else if (canned.type === 'text/event-stream')
+          // A stream comes back as its events, parsed.
+          expect(outcome.data).toEqual(parseServerSentEvents(String(canned.value)))
         else expect(outcome.data).toEqual(canned.value)
         return
       }
