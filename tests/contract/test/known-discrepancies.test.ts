@@ -19,21 +19,24 @@ async function withSession(): Promise<{ server: InProcessServer; id: string }> {
 }
 
 describe('server vs openapi.yaml', () => {
-  // update_session's body is documented as `application/json` only, and 415 is "The body's
-  // Content-Type is not the one this operation takes". The server also reads structured `+json`
-  // types (and a body without Content-Type) as JSON, like FastAPI does.
-  it.fails.each([['application/merge-patch+json'], ['application/vnd.uxmate+json'], [undefined]])(
-    'update_session answers 415 to a body of type %s',
-    async (type) => {
-      const { server, id } = await withSession()
-      const response = await server.request(`/sessions/${id}`, {
-        method: 'PUT',
-        headers: type === undefined ? {} : { 'Content-Type': type },
-        body: new TextEncoder().encode('{"text_prompt":"Again"}'),
-      })
-      expect(response.status).toBe(415)
-    },
-  )
+  // update_session's and rename_session's bodies are documented as `application/json` only, and
+  // 415 is "The body's Content-Type is not the one this operation takes". The server also reads
+  // structured `+json` types (and a body without Content-Type) as JSON, like FastAPI does.
+  it.fails.each([
+    ['PUT', 'application/merge-patch+json'],
+    ['PUT', 'application/vnd.uxmate+json'],
+    ['PUT', undefined],
+    ['PATCH', 'application/merge-patch+json'],
+    ['PATCH', undefined],
+  ])('%s /sessions/{session_id} answers 415 to a body of type %s', async (method, type) => {
+    const { server, id } = await withSession()
+    const response = await server.request(`/sessions/${id}`, {
+      method,
+      headers: type === undefined ? {} : { 'Content-Type': type },
+      body: new TextEncoder().encode('{"text_prompt":"Again","name":"Again"}'),
+    })
+    expect(response.status).toBe(415)
+  })
 
   // `session_id` (and `file_id`) are `format: uuid`: RFC 4122's hyphenated form. The server also
   // takes pydantic's other spellings (32 bare hex digits, `{braced}`) and answers 200/404.
