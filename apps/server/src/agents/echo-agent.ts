@@ -29,8 +29,9 @@ export function echoReply(turn: ConversationTurn): string {
  *
  * @example
  * ```ts
- * const agent = createEchoAgent({ delayMs: 0 })
- * for await (const chunk of agent.reply([{ role: 'user', text: 'hi', files: [] }], signal)) {}
+ * const agent = createEchoAgent({ delayMs: 50 })
+ * const conversation = [{ role: 'user' as const, text: 'hi', files: [] }]
+ * for await (const word of agent.reply(conversation, signal, context)) process.stdout.write(word)
  * ```
  */
 export function createEchoAgent(options: { delayMs: number; profile?: AgentProfile }): Agent {
