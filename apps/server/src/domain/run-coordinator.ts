@@ -167,7 +167,14 @@ export class RunCoordinator {
       }
     } catch (cause) {
       error = describeFailure(cause, stop, timeout)
-      logger.warn('run failed', { session_id: session.id, code: error.code, error: String(cause) })
+      // A cancel is the user's choice, not a problem to look into.
+      if (error.code === 'cancelled') logger.info('run cancelled', { session_id: session.id })
+      else
+        logger.warn('run failed', {
+          session_id: session.id,
+          code: error.code,
+          error: String(cause),
+        })
     }
     // A title cut short by a stop is simply not used: the reply itself is complete.
     const name = error ? undefined : await title
