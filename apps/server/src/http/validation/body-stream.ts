@@ -3,7 +3,8 @@
  * arrive, not on `Content-Length` (which may be absent or lie), and reading stops as soon as it
  * is exceeded, so an oversized body is never buffered whole.
  */
-import { bodyTooLarge, RequestRejection } from './request-rejection.ts'
+import { valueErrorIssue } from './fastapi-errors.ts'
+import { bodyTooLarge, invalidBody, type RequestRejection } from './request-rejection.ts'
 
 /**
  * The declared `Content-Length`, when it is a plain decimal number.
@@ -23,9 +24,12 @@ export function discard(reader: ReadableStreamDefaultReader<Uint8Array>): void {
   reader.cancel().catch(() => undefined)
 }
 
-/** A stream that broke off (the client went away): FastAPI's answer for an unreadable body. */
+/**
+ * A stream that broke off (the client went away). FastAPI answers 400 here; every operation of
+ * openapi.yaml documents 422 for a body it cannot decode, so that is the answer.
+ */
 export function unreadableBody(): RequestRejection {
-  return new RequestRejection(400, { detail: 'There was an error parsing the body' })
+  return invalidBody(valueErrorIssue(['body'], 'There was an error parsing the body', null))
 }
 
 /**

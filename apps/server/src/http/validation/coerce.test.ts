@@ -54,8 +54,11 @@ describe('coerceScalar', () => {
 
   it('canonicalises UUIDs and leaves others for the format check', () => {
     const schema = { type: 'string', format: 'uuid' }
-    expect(convert(schema, '0F8A4F0E6A8E4C479A431F6A9E1C2B3D').value).toBe(
+    expect(convert(schema, '0F8A4F0E-6A8E-4C47-9A43-1F6A9E1C2B3D').value).toBe(
       '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
+    )
+    expect(convert(schema, '0F8A4F0E6A8E4C479A431F6A9E1C2B3D').value).toBe(
+      '0F8A4F0E6A8E4C479A431F6A9E1C2B3D',
     )
     expect(convert(schema, 'abc')).toEqual({ value: 'abc', issues: [] })
   })

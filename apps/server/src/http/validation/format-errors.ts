@@ -9,28 +9,19 @@ const GROUP_STARTS = [0, 9, 14, 19, 24] as const
 const GROUP_LENGTHS = [8, 4, 4, 4, 12] as const
 
 /**
- * The accepted spellings of a UUID (the `uuid` crate's, as pydantic accepts them): 32 hex
- * digits, the hyphenated form, either one in braces, or with a `urn:uuid:` prefix. Returns the
- * canonical lowercase hyphenated form, or `undefined` when `text` is not a UUID.
+ * The canonical lowercase form of a UUID written as openapi.yaml's `format: uuid` says (RFC 9562's
+ * hyphenated 8-4-4-4-12 hex digits, any case), or `undefined` for anything else. pydantic also
+ * takes braces, `urn:uuid:` and bare hex; the contract does not, so neither does the server.
  *
  * @example
  * ```ts
- * canonicalUuid('{0F8A4F0E-6A8E-4C47-9A43-1F6A9E1C2B3D}') // '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d'
+ * canonicalUuid('0F8A4F0E-6A8E-4C47-9A43-1F6A9E1C2B3D') // '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d'
  * ```
  */
 export function canonicalUuid(text: string): string | undefined {
-  let body = text
-  if (body.length === 38 && body.startsWith('{') && body.endsWith('}')) body = body.slice(1, -1)
-  else if (body.length === 45 && body.startsWith('urn:uuid:')) body = body.slice(9)
-  const hex =
-    body.length === 32
-      ? body
-      : body.length === 36 && /^[^-]{8}-[^-]{4}-[^-]{4}-[^-]{4}-[^-]{12}$/.test(body)
-        ? body.replace(/-/g, '')
-        : undefined
-  if (hex === undefined || !/^[0-9a-fA-F]{32}$/.test(hex)) return undefined
-  const lower = hex.toLowerCase()
-  return `${lower.slice(0, 8)}-${lower.slice(8, 12)}-${lower.slice(12, 16)}-${lower.slice(16, 20)}-${lower.slice(20)}`
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
+    ? text.toLowerCase()
+    : undefined
 }
 
 const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength

@@ -11,8 +11,3 @@
 export function mediaTypeOf(contentType: string | null | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
 }
-
-/** `application/json` and the structured `+json` types (`application/merge-patch+json`...). */
-export function isJsonMediaType(mediaType: string): boolean {
-  return /^application\/(?:[\w.-]+\+)?json$/.test(mediaType)
-}

@@ -88,7 +88,7 @@ describe('multipart form fields', () => {
     ])
   })
 
-  it('takes the first of a repeated text field and ignores unknown fields', async () => {
+  it('takes the last of a repeated text field, as FastAPI does, and ignores unknown fields', async () => {
     const { status, body } = await answer(
       postForm(app, [
         ...prompt,
@@ -99,7 +99,7 @@ describe('multipart form fields', () => {
     )
     expect(status).toBe(200)
     expect(body.form).toEqual({
-      agent_id: 'echo',
+      agent_id: 'second',
       text_prompt: 'Summarise the attached notes.',
       files: [],
     })

@@ -173,17 +173,18 @@ describe('path parameters', () => {
   })
 
   it('hands the handler the canonical spelling of a UUID', async () => {
-    for (const spelling of [
-      SESSION.toUpperCase(),
-      SESSION.replace(/-/g, ''),
-      `{${SESSION}}`,
-      `urn:uuid:${SESSION}`,
-    ]) {
+    const { status, body } = await answer(app.request(`/sessions/${SESSION.toUpperCase()}`))
+    expect(status).toBe(200)
+    expect(body).toEqual({ param: { session_id: SESSION } })
+  })
+
+  it('refuses the UUID spellings format: uuid does not allow', async () => {
+    for (const spelling of [SESSION.replace(/-/g, ''), `{${SESSION}}`, `urn:uuid:${SESSION}`]) {
       const { status, body } = await answer(
         app.request(`/sessions/${encodeURIComponent(spelling)}`),
       )
-      expect(status).toBe(200)
-      expect(body).toEqual({ param: { session_id: SESSION } })
+      expect(status).toBe(422)
+      expect(body.detail[0]).toMatchObject({ type: 'uuid_parsing', loc: ['path', 'session_id'] })
     }
   })
 })
@@ -225,16 +226,20 @@ describe('JSON bodies', () => {
     })
   })
 
-  it('accepts structured +json types and a body without Content-Type', async () => {
-    const merge = await putJson('{"text_prompt":"a"}', {
-      'Content-Type': 'application/merge-patch+json; charset=utf-8',
+  it('takes only the media type openapi.yaml declares, parameters allowed', async () => {
+    const charset = await putJson('{"text_prompt":"a"}', {
+      'Content-Type': 'Application/JSON; charset=utf-8',
     })
-    expect(merge.status).toBe(200)
+    expect(charset.status).toBe(200)
+    const merge = await putJson('{"text_prompt":"a"}', {
+      'Content-Type': 'application/merge-patch+json',
+    })
+    expect(merge.status).toBe(415)
     const bare = await app.request(`/sessions/${SESSION}`, {
       method: 'PUT',
       body: new TextEncoder().encode('{"text_prompt":"a"}'),
     })
-    expect(bare.status).toBe(200)
+    expect(bare.status).toBe(415)
   })
 
   it('reports a blank prompt against the \\S pattern', async () => {

@@ -48,7 +48,7 @@ function createAjv(document: OpenApiDocument): Ajv2020 {
     verbose: true,
   })
   addFormats(ajv)
-  // The spellings pydantic accepts (braces, urn:uuid:, no hyphens), not only the hyphenated one.
+  // The hyphenated form only, in any case (ajv-formats would also take a `urn:uuid:` prefix).
   ajv.addFormat('uuid', (text: string) => canonicalUuid(text) !== undefined)
   // `#/components/...` references resolve inside this one registered schema.
   ajv.addSchema({ components: document.components ?? {} }, DOCUMENT_ID)

@@ -9,7 +9,7 @@ export type RejectionBody = { detail: string } | ValidationErrorBody
 
 export class RequestRejection extends Error {
   constructor(
-    readonly status: 400 | 413 | 415 | 422,
+    readonly status: 413 | 415 | 422,
     readonly body: RejectionBody,
   ) {
     super(typeof body.detail === 'string' ? body.detail : 'Request validation failed')

@@ -66,8 +66,8 @@ export function checkForm(
         })
       }
       // FastAPI reads an empty form value as an absent one.
-      if (texts.length === 0 || (!list && texts[0] === '')) continue
-      const coerced = coerceValues(document, field.schema, texts, loc, 'first')
+      if (texts.length === 0 || (!list && texts.at(-1) === '')) continue
+      const coerced = coerceValues(document, field.schema, texts, loc, 'last')
       data[field.name] = coerced.value
       raw[field.name] = Array.isArray(coerced.value) ? texts : coerced.sent
       early.push(...coerced.issues)
