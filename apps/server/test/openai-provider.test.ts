@@ -205,7 +205,7 @@ describe('openai provider: replies', () => {
   })
 
   it('ends Flushed when a stream falls silent for AGENT_REQUEST_TIMEOUT_MS', async () => {
-    const { app } = await setup({}, { agentRequestTimeoutMs: 200, agentMaxRetries: 0 })
+    const { app } = await setup({}, { agentRequestTimeoutMs: 500, agentMaxRetries: 0 })
     const done = create(app)
     const request = await fake.nextStream()
     request.startStream()
@@ -213,7 +213,7 @@ describe('openai provider: replies', () => {
     const session = await done
     expect(session.status).toBe('Flushed')
     expect(session.error?.message).toBe(
-      'The agent failed: the model provider sent nothing for 200 ms',
+      'The agent failed: the model provider sent nothing for 500 ms',
     )
     await request.aborted
   })
