@@ -6,8 +6,6 @@
  */
 import { createUxmateClient } from '@uxmate/client'
 import { describe, expect, it } from 'vitest'
-import { type InProcessServer, sessionForm, startInProcess } from '../src/fixtures.ts'
-import { validateResponse } from '../src/spec-validator.ts'
 
 describe('client vs openapi.yaml', () => {
   // The client sends `Idempotency-Key` on every createSessionFromText/updateSession and, relying

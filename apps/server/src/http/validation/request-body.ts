@@ -31,7 +31,11 @@ export async function readRequestBody(
     return { kind: 'json', body: await readJsonBody(request, limits.maxJsonBytes) }
   }
   // No Content-Type and no body is a missing body (422), as FastAPI says; with a body, a 415.
-  if (spec.json && mediaType === '' && (await readBody(request, limits.maxJsonBytes)).length === 0) {
+  if (
+    spec.json &&
+    mediaType === '' &&
+    (await readBody(request, limits.maxJsonBytes)).length === 0
+  ) {
     return { kind: 'json', body: { present: false } }
   }
   if (spec.multipart && mediaType === 'multipart/form-data') {
