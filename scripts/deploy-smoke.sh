@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the server's deployable folder (pnpm deploy, production dependencies only), starts it
+# with nothing from the workspace around it, and waits for /ready. Exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d)
+trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+pnpm --filter @uxmate/server build
+pnpm --filter @uxmate/server deploy --legacy --prod "$work/app"
+
+port=$((20000 + RANDOM % 20000))
+(cd "$work" && NODE_ENV=production PORT=$port DATA_DIR="$work/data" LOG_LEVEL=warn \
+  node app/dist/main.js) &
+pid=$!
+
+for _ in $(seq 1 50); do
+  if answer=$(curl -fsS "http://127.0.0.1:$port/ready" 2>/dev/null); then
+    echo "deployed server is ready: $answer"
+    exit 0
+  fi
+  sleep 0.2
+done
+echo "deployed server did not become ready on port $port" >&2
+exit 1
