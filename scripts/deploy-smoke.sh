@@ -16,7 +16,8 @@ port=$((20000 + RANDOM % 20000))
 pid=$!
 
 for _ in $(seq 1 50); do
-  if answer=$(curl -fsS "http://127.0.0.1:$port/ready" 2>/dev/null); then
+  if answer=$(node -e "fetch('http://127.0.0.1:$port/ready').then(async (r) => {
+      if (!r.ok) process.exit(1); console.log(await r.text()) }, () => process.exit(1))"); then
     echo "deployed server is ready: $answer"
     exit 0
   fi
