@@ -12,6 +12,12 @@ export interface BenchConfig {
   connections: number
   /** Subscribers of the SSE fan-out scenario (`BENCH_SSE_SUBSCRIBERS`). */
   sseSubscribers: number
+  /**
+   * Milliseconds between two words of the streamed reply in the SSE scenario
+   * (`BENCH_SSE_EVENT_MS`, the server's ECHO_DELAY_MS): 20 is 50 deltas a second, the pace of a
+   * fast LLM.
+   */
+  sseEventMs: number
   /** 24 MiB uploads in the memory burst (`BENCH_UPLOAD_BURST`), sent 4 at a time. */
   uploadBurst: number
 }
@@ -30,6 +36,7 @@ export const defaultBenchConfig: BenchConfig = {
   rounds: 2,
   connections: 50,
   sseSubscribers: 1_000,
+  sseEventMs: 20,
   uploadBurst: 12,
 }
 
@@ -75,6 +82,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     rounds: whole('BENCH_ROUNDS', defaultBenchConfig.rounds, 1, 10),
     connections: whole('BENCH_CONNECTIONS', defaultBenchConfig.connections, 1, 10_000),
     sseSubscribers: whole('BENCH_SSE_SUBSCRIBERS', defaultBenchConfig.sseSubscribers, 1, 20_000),
+    sseEventMs: whole('BENCH_SSE_EVENT_MS', defaultBenchConfig.sseEventMs, 1, 1_000),
     uploadBurst: whole('BENCH_UPLOAD_BURST', defaultBenchConfig.uploadBurst, 0, 200),
   }
   if (problems.length > 0) throw new BenchConfigError(problems)

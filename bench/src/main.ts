@@ -22,6 +22,7 @@ import {
 } from './report/render.ts'
 import type { BenchResults, ResultRow, UploadMemory } from './report/results.ts'
 import { installCleanup, onExit } from './runtime/child-processes.ts'
+import { snapshotServerBuild } from './runtime/server-snapshot.ts'
 import { progress } from './scenarios/measure.ts'
 import { readScenarios } from './scenarios/read-scenarios.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   // Gigabytes of SQLite at 1M sessions: never left behind.
   onExit(() => rmSync(workDir, { recursive: true, force: true }))
   const logDir = mkdtempSync(join(tmpdir(), 'uxmate-bench-logs-'))
+  const main = snapshotServerBuild(workDir)
   const dataDir = join(workDir, 'data')
   const dbPath = join(dataDir, 'uxmate.sqlite')
   progress(
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   )
 
   // The server migrates its own file; the seed then only fills the tables it made.
-  await (await startOurServer({ dataDir, logDir })).stop()
+  await (await startOurServer({ main, dataDir, logDir })).stop()
 
   const rows: ResultRow[] = []
   const seeding: BenchResults['seeding'] = []
@@ -68,7 +70,15 @@ async function main(): Promise<void> {
     )
     seeded = scale
     rows.push(
-      ...(await runReadsAtScale({ config, sessions: scale, dataDir, dbPath, workDir, logDir })),
+      ...(await runReadsAtScale({
+        config,
+        sessions: scale,
+        main,
+        dataDir,
+        dbPath,
+        workDir,
+        logDir,
+      })),
     )
   }
   for (const scale of config.scales) {
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
   }
 
   let uploadMemory: UploadMemory | undefined
-  const ours = await startOurServer({ dataDir, logDir })
+  const ours = await startOurServer({ main, dataDir, logDir })
   try {
     rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
     uploadMemory = await measureUploadMemory({ config, ours })
@@ -93,7 +103,7 @@ async function main(): Promise<void> {
     await ours.stop()
   }
 
-  const sse = await runSseFanout({ config, dataDir, logDir })
+  const sse = await runSseFanout({ config, main, dataDir, logDir })
   if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
 
   const cpuList = cpus()

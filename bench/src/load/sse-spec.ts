@@ -9,15 +9,31 @@ export interface SseSpec {
   subscribers: number
   /** The prompt of the run: the echo agent streams it back a word at a time. */
   prompt: string
+  /** The pause before each word of the reply (the server's ECHO_DELAY_MS). */
+  eventEveryMs: number
   /** The whole scenario stops after this many seconds, finished or not. */
   timeoutS: number
 }
 
 export interface SseOutcome {
   connected: number
-  /** Events seen by at least one subscriber after every subscriber was connected. */
+  /** Milliseconds from the start of the run until every subscriber was connected. */
+  connectMs: number
+  /** Milliseconds per delta the lone first subscriber saw: the run's pace unloaded. */
+  paceMs: number
+  /** CPU seconds this (client) process used, to tell a slow server from a busy client. */
+  clientCpuSeconds: number
+  /** Deliveries counted: events × subscribers that got them. */
+  deliveries: number
+  /** Deltas first seen after every subscriber was connected: those measured. */
   events: number
-  deliveryMs: LatencySummary
+  /**
+   * Arrival of each delta at each subscriber, behind the time the agent should have written
+   * it: the run's pace (one word every `eventEveryMs`) from its least-late delta on.
+   */
+  lagMs: LatencySummary
+  /** Arrival of each delta at each subscriber, after its first arrival at any subscriber. */
+  spreadMs: LatencySummary
   /** Why subscribers failed, by reason. */
   failures: Record<string, number>
 }

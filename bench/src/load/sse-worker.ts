@@ -1,17 +1,53 @@
 /**
  * The SSE load process: starts one streaming run, subscribes N clients to its events and
- * records when each client receives each event. Delivery latency of an event at a subscriber
- * is its arrival there minus its first arrival at any subscriber: exact for what fan-out adds,
- * and a lower bound of the latency from the agent, whose emit time the wire does not carry.
- * Only events first seen after the last subscriber connected count, so that a replay of what
- * happened before a client connected is not mistaken for slow delivery.
+ * records when each client receives each event.
+ *
+ * Two latencies per delta and subscriber, as the wire carries no emit time:
+ * - lag: arrival behind the run's schedule. For its first 2 s the run has one subscriber: the
+ *   pace it sees then (a little over `eventEveryMs` a word: timers and per-word work) and the
+ *   least-late delta set when each later delta is due. What a user sees: how far the text on
+ *   screen is behind the agent. It includes the agent's own slip when the server's event loop
+ *   is too busy to wake it on time, as a real agent's reply would wait to be read.
+ * - spread: arrival after the delta's first arrival at any subscriber: what fan-out alone adds.
+ * Only deltas first seen after the last subscriber connected count.
+ *
+ * The first subscriber follows the run from its start; the others join as clients resuming a
+ * stream do, with the last event id seen so far as `Last-Event-ID`. Otherwise each of the 999
+ * would first be sent the whole run so far, and the bench would measure that replay storm
+ * instead of the fan-out of live events.
  */
 import { type ClientRequest, request } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Samples, summarize } from '../report/percentiles.ts'
+import type { LatencySummary } from './load-spec.ts'
 import { SseParser } from './sse-parser.ts'
 import type { SseOutcome, SseReply, SseSpec } from './sse-spec.ts'
 
+interface Arrivals {
+  id: number
+  times: number[]
+}
+
+/** How long the first subscriber follows the run alone, to learn its pace. */
+const CALIBRATION_MS = 2_000
+
+/** Milliseconds per delta, from the first and last of the deltas seen alone; needs 10. */
+function paceOf(seen: { id: number; at: number }[]): number | undefined {
+  if (seen.length < 10) return undefined
+  const sorted = [...seen].sort((a, b) => a.id - b.id)
+  const first = sorted[0]
+  const last = sorted[sorted.length - 1]
+  if (!first || !last || last.id === first.id) return undefined
+  return (last.at - first.at) / (last.id - first.id)
+}
+
+function latencySummary(samples: Samples): LatencySummary {
+  const { mean, p50, p90, p99, max } = summarize(samples.values())
+  return { mean, p50, p90, p99, max }
+}
+
 async function runSse(spec: SseSpec): Promise<SseOutcome> {
+  const cpuAtStart = process.cpuUsage()
   const deadline = Date.now() + spec.timeoutS * 1000
   const started = await fetch(`${spec.baseUrl}/sessions/${spec.sessionId}`, {
     method: 'PUT',
@@ -20,9 +56,10 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
   })
   await started.arrayBuffer()
   if (started.status >= 300) throw new Error(`PUT to start the run answered ${started.status}`)
+  const runStartedAt = performance.now()
 
   const url = new URL(spec.eventsPath.replace('{session_id}', spec.sessionId), spec.baseUrl)
-  const arrivals = new Map<string, number[]>()
+  const deltas = new Map<number, Arrivals>()
   const failures: Record<string, number> = {}
   const fail = (reason: string) => {
     failures[reason] = (failures[reason] ?? 0) + 1
@@ -30,7 +67,7 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
   const requests: ClientRequest[] = []
   let connected = 0
   let open = 0
-  let allConnectedAt = Number.POSITIVE_INFINITY
+  let latestId: number | undefined
   let resolveEnded: () => void = () => undefined
   const ended = new Promise<void>((resolve) => {
     resolveEnded = resolve
@@ -43,35 +80,34 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
   const subscribe = () =>
     new Promise<void>((resolveConnected) => {
       open += 1
-      const req = request(
-        url,
-        { headers: { accept: 'text/event-stream' }, agent: false },
-        (res) => {
-          resolveConnected()
-          const type = res.headers['content-type'] ?? ''
-          if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
-            fail(`status ${res.statusCode} ${type}`)
-            res.resume()
-            res.once('close', closeOne)
-            return
-          }
-          connected += 1
-          const parser = new SseParser()
-          let ordinal = 0
-          res.setEncoding('utf8')
-          res.on('data', (chunk: string) => {
-            const now = performance.now()
-            for (const event of parser.push(chunk)) {
-              const key = event.id ?? `#${ordinal}`
-              ordinal += 1
-              const list = arrivals.get(key)
-              if (list) list.push(now)
-              else arrivals.set(key, [now])
-            }
-          })
+      const headers: Record<string, string> = { accept: 'text/event-stream' }
+      if (latestId !== undefined) headers['last-event-id'] = String(latestId)
+      const req = request(url, { headers, agent: false }, (res) => {
+        resolveConnected()
+        const type = res.headers['content-type'] ?? ''
+        if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
+          fail(`status ${res.statusCode} ${type}`)
+          res.resume()
           res.once('close', closeOne)
-        },
-      )
+          return
+        }
+        connected += 1
+        const parser = new SseParser()
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          const now = performance.now()
+          for (const event of parser.push(chunk)) {
+            if (event.id === undefined) continue
+            const id = Number(event.id)
+            if (latestId === undefined || id > latestId) latestId = id
+            if (event.event !== 'message.delta') continue
+            const arrivals = deltas.get(id)
+            if (arrivals) arrivals.times.push(now)
+            else deltas.set(id, { id, times: [now] })
+          }
+        })
+        res.once('close', closeOne)
+      })
       req.on('error', (error) => {
         resolveConnected()
         fail(error.message)
@@ -81,35 +117,50 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
       requests.push(req)
     })
 
+  await subscribe()
+  // One subscriber alone first: the run's own pace, with nothing else to serve.
+  await sleep(CALIBRATION_MS)
+  const calibration = [...deltas.values()].map(({ id, times }) => ({ id, at: times[0] ?? 0 }))
   // In batches, so that the listen backlog (511 by default) never drops a connection attempt.
-  for (let i = 0; i < spec.subscribers && Date.now() < deadline; i += 100) {
+  for (let i = 1; i < spec.subscribers && Date.now() < deadline; i += 100) {
     const batch = Math.min(100, spec.subscribers - i)
     await Promise.all(Array.from({ length: batch }, subscribe))
   }
-  allConnectedAt = performance.now()
+  const allConnectedAt = performance.now()
 
   await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, deadline - Date.now()))])
   for (const req of requests) req.destroy()
 
-  const delivery = new Samples()
+  const all = [...deltas.values()].map(({ id, times }) => ({
+    id,
+    times,
+    first: Math.min(...times),
+  }))
+  const pace = paceOf(calibration) ?? spec.eventEveryMs
+  const firstId = Math.min(...all.map((delta) => delta.id))
+  const due = (id: number) => (id - firstId) * pace
+  const t0 = Math.min(...all.map((delta) => delta.first - due(delta.id)))
+  const lag = new Samples()
+  const spread = new Samples()
   let events = 0
-  for (const times of arrivals.values()) {
-    const first = Math.min(...times)
-    if (first < allConnectedAt) continue
+  for (const delta of all) {
+    if (delta.first < allConnectedAt) continue
     events += 1
-    for (const time of times) delivery.push(time - first)
+    for (const time of delta.times) {
+      lag.push(time - (t0 + due(delta.id)))
+      spread.push(time - delta.first)
+    }
   }
-  const summary = summarize(delivery.values())
+  const cpu = process.cpuUsage(cpuAtStart)
   return {
     connected,
+    connectMs: allConnectedAt - runStartedAt,
+    paceMs: pace,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    deliveries: lag.length,
     events,
-    deliveryMs: {
-      mean: summary.mean,
-      p50: summary.p50,
-      p90: summary.p90,
-      p99: summary.p99,
-      max: summary.max,
-    },
+    lagMs: latencySummary(lag),
+    spreadMs: latencySummary(spread),
     failures,
   }
 }

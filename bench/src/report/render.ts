@@ -36,20 +36,8 @@ function failures(measured: Measured): string {
 
 function cells(row: ResultRow): string[] {
   if (row.kind === 'unavailable') {
-    return [
-      row.label,
-      row.store,
-      formatScale(row.sessions),
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      row.note,
-    ]
+    const blank = columns.length - 4
+    return [row.label, row.store, formatScale(row.sessions), ...Array(blank).fill(''), row.note]
   }
   const { load, proc } = row.ours
   const base = [
@@ -148,10 +136,13 @@ export function renderUploadMemory(results: BenchResults): string {
 export function renderSse(results: BenchResults): string {
   const sse = results.sse
   if (sse.status !== 'measured') return `SSE fan-out: ${sse.status}: ${sse.note}`
-  const d = sse.deliveryMs
+  const { lagMs: lag, spreadMs: spread } = sse
   return (
-    `SSE fan-out: ${sse.connected}/${sse.subscribers} subscribers, ${sse.events} events; ` +
-    `delivery p50 ${formatMs(d?.p50)} ms, p99 ${formatMs(d?.p99)} ms, max ${formatMs(d?.max)} ms` +
+    `SSE fan-out: ${sse.connected}/${sse.subscribers} subscribers (all connected ${formatMs((sse.connectMs ?? 0) / 1000)} s into the run), ` +
+    `a delta every ${sse.eventEveryMs} ms (${formatMs(sse.paceMs)} ms seen alone), ${formatCount(sse.events)} deltas × subscribers = ${formatCount(sse.deliveries)} deliveries measured. ` +
+    `Lag behind the run: p50 ${formatMs(lag?.p50)} ms, p99 ${formatMs(lag?.p99)} ms, max ${formatMs(lag?.max)} ms; ` +
+    `fan-out spread: p50 ${formatMs(spread?.p50)} ms, p99 ${formatMs(spread?.p99)} ms. ` +
+    `CPU: server ${sse.serverCpuSeconds?.toFixed(1)} s, subscribers' process ${sse.clientCpuSeconds?.toFixed(1)} s` +
     (sse.note ? ` (${sse.note})` : '')
   )
 }

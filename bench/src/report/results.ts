@@ -80,9 +80,22 @@ export interface SseResult {
   subscribers?: number
   /** Subscribers that got the stream's headers. */
   connected?: number
+  /** Milliseconds from the start of the run until every subscriber was connected. */
+  connectMs?: number
   events?: number
-  /** Per subscriber and event: arrival minus the event's first arrival at any subscriber. */
-  deliveryMs?: LatencySummary
+  /** Delivered events counted (events × subscribers that received them). */
+  deliveries?: number
+  /** Milliseconds between two deltas of the run (the server's ECHO_DELAY_MS). */
+  eventEveryMs?: number
+  /** Milliseconds per delta with one subscriber: the pace lag is measured against. */
+  paceMs?: number
+  /** CPU seconds of our server and of the subscribing (load) process during the scenario. */
+  serverCpuSeconds?: number
+  clientCpuSeconds?: number
+  /** Per delta and subscriber: arrival behind the run's schedule (see sse-worker.ts). */
+  lagMs?: LatencySummary
+  /** Per delta and subscriber: arrival after the delta's first arrival anywhere. */
+  spreadMs?: LatencySummary
 }
 
 export interface BenchResults {

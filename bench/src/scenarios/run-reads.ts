@@ -25,6 +25,7 @@ async function fetchBody(baseUrl: string, path: string): Promise<string> {
 export async function runReadsAtScale(options: {
   config: BenchConfig
   sessions: number
+  main: string
   dataDir: string
   dbPath: string
   workDir: string
@@ -33,7 +34,11 @@ export async function runReadsAtScale(options: {
   const { config, sessions } = options
   const started: ServiceProcess[] = []
   try {
-    const ours = await startOurServer({ dataDir: options.dataDir, logDir: options.logDir })
+    const ours = await startOurServer({
+      main: options.main,
+      dataDir: options.dataDir,
+      logDir: options.logDir,
+    })
     started.push(ours)
 
     const bodies: Record<string, string> = {}

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { benchEntry, openapiPath, serverMain } from '../paths.ts'
+import { benchEntry, openapiPath } from '../paths.ts'
 import { type ServiceProcess, startService } from '../runtime/service-process.ts'
 
 /**
@@ -12,13 +12,15 @@ import { type ServiceProcess, startService } from '../runtime/service-process.ts
  * ```
  */
 export function startOurServer(options: {
+  /** The build to run: see {@link snapshotServerBuild}. */
+  main: string
   dataDir: string
   logDir: string
   env?: Record<string, string>
 }): Promise<ServiceProcess> {
   return startService({
     name: 'our server',
-    args: [serverMain],
+    args: [options.main],
     env: {
       NODE_ENV: 'production',
       DATA_DIR: options.dataDir,

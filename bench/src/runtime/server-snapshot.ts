@@ -1,0 +1,29 @@
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { repoRoot, serverMain } from '../paths.ts'
+
+/**
+ * Copies the server's production build out of `apps/server/dist/` for the length of the run:
+ * other work on this machine may rebuild (and first empty) that folder at any moment, and a
+ * run must start the same build at every scale. The copy resolves its npm dependencies
+ * through a link to the server's node_modules, and finds the agents file beside it as the
+ * original does (`../agents.yaml` from `dist/main.js`).
+ *
+ * @example
+ * ```ts
+ * const main = snapshotServerBuild(workDir) // <workDir>/server/dist/main.js
+ * ```
+ */
+export function snapshotServerBuild(workDir: string): string {
+  const serverDir = join(repoRoot, 'apps/server')
+  const copy = join(workDir, 'server')
+  const main = join(copy, 'dist/main.js')
+  mkdirSync(dirname(main), { recursive: true })
+  copyFileSync(serverMain, main)
+  if (existsSync(`${serverMain}.map`)) copyFileSync(`${serverMain}.map`, `${main}.map`)
+  if (existsSync(join(serverDir, 'agents.yaml'))) {
+    copyFileSync(join(serverDir, 'agents.yaml'), join(copy, 'agents.yaml'))
+  }
+  symlinkSync(join(serverDir, 'node_modules'), join(copy, 'node_modules'), 'dir')
+  return main
+}
