@@ -3,7 +3,7 @@
  * records when each client receives each event.
  *
  * Two latencies per delta and subscriber, as the wire carries no emit time:
- * - lag: arrival behind the run's schedule. For its first 2 s the run has one subscriber: the
+ * - lag: arrival behind the run's schedule. For its first 3 s the run has one subscriber: the
  *   pace it sees then (a little over `eventEveryMs` a word: timers and per-word work) and the
  *   least-late delta set when each later delta is due. What a user sees: how far the text on
  *   screen is behind the agent. It includes the agent's own slip when the server's event loop
@@ -29,7 +29,7 @@ interface Arrivals {
 }
 
 /** How long the first subscriber follows the run alone, to learn its pace. */
-const CALIBRATION_MS = 2_000
+const CALIBRATION_MS = 3_000
 
 /** Milliseconds per delta, from the first and last of the deltas seen alone; needs 10. */
 function paceOf(seen: { id: number; at: number }[]): number | undefined {
