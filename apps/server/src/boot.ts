@@ -5,6 +5,8 @@ import { createAgents } from './agents/create-agents.ts'
 import type { ServerConfig } from './config.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
 import { createSessionsApp, type SessionsApp } from './http/create-app.ts'
+import { type ApiKeyLookup, loadApiKeys } from './http/security/api-keys.ts'
+import { ConfigError } from './load-config.ts'
 import type { Logger } from './logger.ts'
 import type { SessionStore } from './storage/session-store.ts'
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts'
@@ -20,11 +22,23 @@ export function sqlitePath(config: ServerConfig): string {
   return config.databaseUrl?.slice('sqlite:'.length) || join(config.dataDir, 'uxmate.sqlite')
 }
 
+/** The API keys of `API_KEYS_FILE`, if set; a bad file is a `ConfigError`, like a bad variable. */
+function apiKeysOf(config: ServerConfig): ApiKeyLookup | undefined {
+  if (!config.apiKeysFile) return undefined
+  try {
+    return loadApiKeys(config.apiKeysFile)
+  } catch (error) {
+    throw new ConfigError([
+      `API_KEYS_FILE: ${error instanceof Error ? error.message : String(error)}`,
+    ])
+  }
+}
+
 /**
- * Loads the agents file, opens the store, applies migrations, flushes runs a previous process
- * left `Running`, and builds the app: everything the entry point needs before it listens.
- * A bad agents file throws an `AgentsFileError` (a `ConfigError`) before anything is opened.
- * `env` holds the providers' settings (`OPENAI_API_KEY`, ...).
+ * Loads the agents file and the API keys, opens the store, applies migrations, flushes runs and
+ * frees idempotency keys a previous process left in progress, and builds the app: everything
+ * the entry point needs before it listens. A bad agents or keys file throws a `ConfigError`
+ * before anything is opened. `env` holds the providers' settings (`OPENAI_API_KEY`, ...).
  *
  * @example
  * ```ts
@@ -41,11 +55,16 @@ export async function bootServer(
   const agents = createAgentRegistry(
     createAgents(loadAgentsFile(config.agentsFile, env), config, logger),
   )
+  const apiKeys = apiKeysOf(config)
   const store = openSqliteStore(sqlitePath(config))
   await store.migrate()
   const flushed = await store.flushInterruptedRuns(clock.now(), 'The server stopped during the run')
   if (flushed > 0) logger.warn('flushed runs interrupted by a restart', { sessions: flushed })
-  const sessionsApp = createSessionsApp({ store, agents, config, logger, clock })
+  // One process serves a database: the requests that held these keys died with the last one.
+  const freed = await store.idempotency.releaseInterrupted()
+  if (freed > 0) logger.warn('freed idempotency keys of interrupted requests', { keys: freed })
+  if (!apiKeys) logger.warn('no API_KEYS_FILE: running open, every request is anonymous')
+  const sessionsApp = createSessionsApp({ store, agents, config, logger, clock, apiKeys })
   return {
     ...sessionsApp,
     store,

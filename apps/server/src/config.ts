@@ -54,6 +54,28 @@ export interface ServerConfig {
   eventsKeepAliveMs: number
   /** How long a finished run's events stay in memory for streams that reconnect. */
   eventsRetentionMs: number
+  /**
+   * The API keys file (`{ owner, sha256 }` entries); unset runs the server open, every request
+   * the anonymous owner's, which is allowed only on a loopback address or with `allowAnonymous`.
+   */
+  apiKeysFile: string | undefined
+  /** Runs open (no keys) on an address other than loopback; off unless deliberately set. */
+  allowAnonymous: boolean
+  /** Requests each owner may make per second, steadily; 0 turns rate limiting off. */
+  rateLimitPerSecond: number
+  /** Requests an owner may make at once after a quiet spell (the token bucket's size). */
+  rateLimitBurst: number
+  /** Origins allowed to call the API from a browser (CORS); `*` allows any; empty: none. */
+  corsOrigins: string[]
+  /** The largest request line and headers together (Node's `maxHeaderSize`); 431 above. */
+  maxHeaderBytes: number
+  /** How long a client may take to send a request's headers (against slowloris). */
+  headersTimeoutMs: number
+  /**
+   * How long a client may take to send a whole request, body included. An idempotent request
+   * still marked in progress after this plus `runWaitMs` was cut off, and frees its key.
+   */
+  requestTimeoutMs: number
   logLevel: LogLevel
 }
 
@@ -81,5 +103,14 @@ export const defaultConfig: ServerConfig = {
   agentTitleTimeoutMs: 10_000,
   eventsKeepAliveMs: 15_000,
   eventsRetentionMs: 60_000,
+  apiKeysFile: undefined,
+  allowAnonymous: false,
+  // Generous for people and scripts alike; a runaway loop still hits it within seconds.
+  rateLimitPerSecond: 50,
+  rateLimitBurst: 100,
+  corsOrigins: [],
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
   logLevel: 'info',
 }

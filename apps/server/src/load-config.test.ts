@@ -28,6 +28,14 @@ describe('loadConfig', () => {
       AGENT_TITLE_TIMEOUT_MS: '500',
       EVENTS_KEEPALIVE_MS: '250',
       EVENTS_RETENTION_MS: '0',
+      API_KEYS_FILE: '/etc/uxmate/keys.yaml',
+      ALLOW_ANONYMOUS: 'false',
+      RATE_LIMIT_PER_SECOND: '0',
+      RATE_LIMIT_BURST: '7',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      MAX_HEADER_BYTES: '8192',
+      HEADERS_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '3000',
       LOG_LEVEL: 'warn',
     })
     expect(config).toEqual({
@@ -47,8 +55,47 @@ describe('loadConfig', () => {
       agentTitleTimeoutMs: 500,
       eventsKeepAliveMs: 250,
       eventsRetentionMs: 0,
+      apiKeysFile: '/etc/uxmate/keys.yaml',
+      allowAnonymous: false,
+      rateLimitPerSecond: 0,
+      rateLimitBurst: 7,
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      maxHeaderBytes: 8192,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 3000,
       logLevel: 'warn',
     })
+  })
+
+  it('runs open (no API keys) only on a loopback address, unless ALLOW_ANONYMOUS says so', () => {
+    for (const HOST of ['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])
+      expect(loadConfig({ HOST }).host).toBe(HOST)
+    for (const HOST of ['0.0.0.0', '::', '192.168.1.20', 'example.com', '::ffff:10.0.0.1']) {
+      expect(() => loadConfig({ HOST }), HOST).toThrow(/no API_KEYS_FILE is set.*ALLOW_ANONYMOUS/)
+      expect(loadConfig({ HOST, ALLOW_ANONYMOUS: 'true' }).allowAnonymous).toBe(true)
+      expect(loadConfig({ HOST, API_KEYS_FILE: 'keys.yaml' }).apiKeysFile).toBe('keys.yaml')
+    }
+  })
+
+  it('refuses CORS origins a browser never sends, and headers allowed longer than requests', () => {
+    const attempt = () =>
+      loadConfig({
+        CORS_ORIGINS: 'https://ok.example.com,https://app.example.com/,app.example.com',
+        HEADERS_TIMEOUT_MS: '5000',
+        REQUEST_TIMEOUT_MS: '1000',
+        ALLOW_ANONYMOUS: 'maybe',
+      })
+    expect(attempt).toThrow(ConfigError)
+    try {
+      attempt()
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        "ALLOW_ANONYMOUS must be true or false, got 'maybe'",
+        "CORS_ORIGINS must list origins like https://app.example.com or *, got 'https://app.example.com/'",
+        "CORS_ORIGINS must list origins like https://app.example.com or *, got 'app.example.com'",
+        'HEADERS_TIMEOUT_MS (5000) must not be more than REQUEST_TIMEOUT_MS (1000)',
+      ])
+    }
   })
 
   it('names every bad value at once', () => {

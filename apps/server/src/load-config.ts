@@ -1,4 +1,5 @@
 import { defaultConfig, type LogLevel, type ServerConfig } from './config.ts'
+import { isLoopbackHost } from './http/security/loopback.ts'
 
 /** Thrown when the environment holds values the server cannot start with; lists every one. */
 export class ConfigError extends Error {
@@ -33,6 +34,31 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
   }
 
   const text = (name: string, fallback: string): string => env[name]?.trim() || fallback
+
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase()
+    if (raw === undefined || raw === '') return fallback
+    if (['true', '1', 'yes'].includes(raw)) return true
+    if (['false', '0', 'no'].includes(raw)) return false
+    problems.push(`${name} must be true or false, got '${env[name]}'`)
+    return fallback
+  }
+
+  const origins = (name: string): string[] => {
+    const list = (env[name] ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== '')
+    for (const origin of list) {
+      // An origin is scheme://host[:port], nothing more: a path or a trailing slash never
+      // matches what a browser sends, and would silently allow nobody.
+      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin))
+        problems.push(
+          `${name} must list origins like https://app.example.com or *, got '${origin}'`,
+        )
+    }
+    return list
+  }
 
   const logLevel = text('LOG_LEVEL', defaultConfig.logLevel) as LogLevel
   if (!logLevels.includes(logLevel))
@@ -92,8 +118,33 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       0,
       3_600_000,
     ),
+    apiKeysFile: env.API_KEYS_FILE?.trim() || undefined,
+    allowAnonymous: flag('ALLOW_ANONYMOUS', defaultConfig.allowAnonymous),
+    rateLimitPerSecond: integer(
+      'RATE_LIMIT_PER_SECOND',
+      defaultConfig.rateLimitPerSecond,
+      0,
+      1_000_000,
+    ),
+    rateLimitBurst: integer('RATE_LIMIT_BURST', defaultConfig.rateLimitBurst, 1, 1_000_000),
+    corsOrigins: origins('CORS_ORIGINS'),
+    maxHeaderBytes: integer('MAX_HEADER_BYTES', defaultConfig.maxHeaderBytes, 1024, 1024 * 1024),
+    headersTimeoutMs: integer('HEADERS_TIMEOUT_MS', defaultConfig.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', defaultConfig.requestTimeoutMs, 100, 3_600_000),
     logLevel,
   }
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    problems.push(
+      `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not be more than REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    )
+  if (!config.apiKeysFile && !config.allowAnonymous && !isLoopbackHost(config.host))
+    problems.push(
+      `HOST is '${config.host}', which other machines may reach, and no API_KEYS_FILE is set: ` +
+        'anyone could read and change every session. Set API_KEYS_FILE (mint a key with ' +
+        '`pnpm --filter @uxmate/server api-key <owner>`), listen on 127.0.0.1, or set ' +
+        'ALLOW_ANONYMOUS=true to run open anyway',
+    )
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }

@@ -1,5 +1,5 @@
-import { serve } from '@hono/node-server'
 import { bootServer } from './boot.ts'
+import { listen } from './http/node-server.ts'
 import { ConfigError, loadConfig } from './load-config.ts'
 import { createJsonLogger } from './logger.ts'
 
@@ -24,10 +24,8 @@ async function main(): Promise<void> {
     process.exit(2)
   }
 
-  const http = serve(
-    { fetch: server.app.fetch, hostname: config.host, port: config.port },
-    (info) =>
-      logger.info('listening', { url: `http://${config.host}:${info.port}`, port: info.port }),
+  const http = listen(server.app.fetch, config, (info) =>
+    logger.info('listening', { url: `http://${config.host}:${info.port}`, port: info.port }),
   )
 
   let stopping = false

@@ -114,7 +114,7 @@ describe('restarts', () => {
     const server = await boot({ echoDelayMs: 60_000 })
     const session = await createSession(server.app, 'slow', { Prefer: 'respond-async' })
     await server.shutdown(0)
-    const after = await server.store.getSession(session.id)
+    const after = await server.store.getSession('anonymous', session.id)
     expect(after?.status).toBe('Flushed')
     expect(after?.error?.code).toBe('interrupted')
     await server.close()

@@ -36,6 +36,9 @@ export interface ResponseObject {
   content?: Record<string, MediaTypeObject>
 }
 
+/** Scheme name -> scopes; an empty object means "no credentials needed". */
+export type SecurityRequirementObject = Record<string, string[]>
+
 export interface OperationObject {
   operationId?: string
   tags?: string[]
@@ -44,6 +47,8 @@ export interface OperationObject {
   parameters?: Array<ParameterObject | ReferenceObject>
   requestBody?: { required?: boolean; content: Record<string, MediaTypeObject> } | ReferenceObject
   responses: Record<string, ResponseObject | ReferenceObject>
+  /** Overrides the document's `security`; `[]` means the operation needs no credentials. */
+  security?: SecurityRequirementObject[]
 }
 
 export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
@@ -57,6 +62,8 @@ export interface OpenApiDocument {
   jsonSchemaDialect?: string
   info: { title: string; version: string; [key: string]: unknown }
   paths: Record<string, PathItemObject>
+  /** What every operation needs unless it says otherwise: any one of the requirements. */
+  security?: SecurityRequirementObject[]
   components?: {
     schemas?: Record<string, JsonSchema>
     parameters?: Record<string, ParameterObject>

@@ -25,8 +25,15 @@ export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_f
 export type SessionResult = SessionRecord | 'not_found'
 
 /**
+ * How many times a delete cancels a run and tries again when a new run slipped in between
+ * (a PUT right after the cancel) before deleting regardless.
+ */
+const DELETE_ATTEMPTS = 5
+
+/**
  * What users do with sessions: open one, continue it. Each turn stores the user's message, then
- * starts the agent's run in the background; the caller either waits for it or not.
+ * starts the agent's run in the background; the caller either waits for it or not. Every
+ * method acts for an `owner`: another owner's sessions are not found.
  */
 export class SessionService {
   readonly #options: SessionServiceOptions
@@ -36,7 +43,7 @@ export class SessionService {
   }
 
   async create(
-    input: { agentId: string; text: string; files: Omit<NewFile, 'id'>[] },
+    input: { owner: string; agentId: string; text: string; files: Omit<NewFile, 'id'>[] },
     options: TurnOptions,
   ): Promise<CreateResult> {
     const { store, agents, clock, runs } = this.#options
@@ -44,6 +51,7 @@ export class SessionService {
     if (!agent) return 'agent_not_found'
     const session = await store.createSession({
       id: randomUUID(),
+      owner: input.owner,
       agentId: agent.profile.id,
       name: titleFromPrompt(input.text),
       now: clock.now(),
@@ -57,13 +65,19 @@ export class SessionService {
     return this.#settle(session, options)
   }
 
-  async continue(sessionId: string, text: string, options: TurnOptions): Promise<ContinueResult> {
+  async continue(
+    owner: string,
+    sessionId: string,
+    text: string,
+    options: TurnOptions,
+  ): Promise<ContinueResult> {
     const { store, agents, clock, runs } = this.#options
-    const existing = await store.getSession(sessionId)
+    const existing = await store.getSessionHeader(owner, sessionId)
     if (!existing) return 'not_found'
     const agent = agents.get(existing.agentId)
     if (!agent) return 'agent_not_found'
     const session = await store.startTurn({
+      owner,
       sessionId,
       now: clock.now(),
       message: { id: randomUUID(), text },
@@ -77,24 +91,43 @@ export class SessionService {
    * Renames a session; white space around the name is dropped. The agent's title never
    * replaces a name given this way.
    */
-  async rename(sessionId: string, name: string): Promise<SessionResult> {
-    return (await this.#options.store.renameSession(sessionId, name.trim())) ?? 'not_found'
+  async rename(owner: string, sessionId: string, name: string): Promise<SessionResult> {
+    return (await this.#options.store.renameSession(owner, sessionId, name.trim())) ?? 'not_found'
   }
 
   /**
    * Cancels the session's run, if one is going on, and answers with the session once the run
    * has ended. Cancelling a session without a run changes nothing.
    */
-  async cancel(sessionId: string): Promise<SessionResult> {
+  async cancel(owner: string, sessionId: string): Promise<SessionResult> {
     const { store, runs } = this.#options
-    if (!(await store.getSessionHeader(sessionId))) return 'not_found'
+    if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
     await runs.cancel(sessionId)
-    return (await store.getSession(sessionId)) ?? 'not_found'
+    return (await store.getSession(owner, sessionId)) ?? 'not_found'
+  }
+
+  /**
+   * Deletes the session, its messages and files. A run in progress is cancelled first, so that
+   * nothing writes to the session once it is gone.
+   */
+  async delete(owner: string, sessionId: string): Promise<'deleted' | 'not_found'> {
+    const { store, runs } = this.#options
+    for (let attempt = 1; ; attempt++) {
+      if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
+      await runs.cancel(sessionId)
+      // A new turn may start between the cancel and the delete; then cancel that run too. A
+      // session still `Running` with no run here (its run is about to start) goes regardless.
+      const outcome = await store.deleteSession(owner, sessionId, {
+        force: attempt >= DELETE_ATTEMPTS,
+      })
+      if (outcome !== 'busy') return outcome
+      await new Promise((resolve) => setImmediate(resolve))
+    }
   }
 
   async #settle(session: SessionRecord, options: TurnOptions): Promise<SessionRecord> {
     if (options.respondAsync) return session
     await this.#options.runs.wait(session.id, this.#options.runWaitMs)
-    return (await this.#options.store.getSession(session.id)) ?? session
+    return (await this.#options.store.getSession(session.owner, session.id)) ?? session
   }
 }

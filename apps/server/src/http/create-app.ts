@@ -9,12 +9,18 @@ import { createInMemoryRunEvents, type RunEvents } from '../domain/run-events.ts
 import { SessionService } from '../domain/session-service.ts'
 import type { Logger } from '../logger.ts'
 import type { SessionStore } from '../storage/session-store.ts'
+import type { AppEnv } from './app-env.ts'
+import { createIdempotency } from './idempotency/idempotency.ts'
 import { requestLog } from './request-log.ts'
 import { agentRoutes } from './routes/agent-routes.ts'
 import { docsRoutes } from './routes/docs-routes.ts'
 import { serviceRoutes } from './routes/service-routes.ts'
 import { sessionEventsRoute } from './routes/session-events-route.ts'
 import { sessionRoutes } from './routes/session-routes.ts'
+import type { ApiKeyLookup } from './security/api-keys.ts'
+import { corsPolicy } from './security/cors-policy.ts'
+import { createGuard } from './security/guard.ts'
+import { securityHeaders } from './security/secure-headers.ts'
 import { createOpenApiValidator } from './validation/index.ts'
 
 export interface AppDependencies {
@@ -25,11 +31,16 @@ export interface AppDependencies {
   clock?: Clock
   /** Where run events are published and followed; default: in this process's memory. */
   events?: RunEvents
+  /**
+   * Who owns each API key (see `loadApiKeys`); without it the server runs open, every request
+   * the anonymous owner's.
+   */
+  apiKeys?: ApiKeyLookup
 }
 
 export interface SessionsApp {
   /** The HTTP application: serve it, or call `app.request()` in tests. */
-  app: Hono
+  app: Hono<AppEnv>
   /** Marks the app as stopping (readiness fails), lets runs end for `graceMs`, stops the rest. */
   shutdown(graceMs: number): Promise<void>
 }
@@ -64,18 +75,45 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
   })
   let shuttingDown = false
 
-  const app = new Hono()
+  const app = new Hono<AppEnv>()
   app.use(requestId({ limitLength: 128 }))
   app.use(requestLog(logger))
-  app.route('/', serviceRoutes({ store, isShuttingDown: () => shuttingDown }))
+  app.use(securityHeaders())
+  // Before any route: a browser's preflight carries no key and must not meet the guard.
+  const cors = corsPolicy(config.corsOrigins)
+  if (cors) app.use(cors)
+  app.route('/', serviceRoutes({ store, isShuttingDown: () => shuttingDown, logger }))
   app.route('/', docsRoutes())
   // Compiled once: every route validates against the same openapi.yaml.
   const validator = createOpenApiValidator(openapiDocument, config.limits)
-  app.route('/', agentRoutes({ agents, validator }))
-  app.route('/', sessionRoutes({ sessions, store, agents, clock, validator }))
+  const guard = createGuard({
+    document: openapiDocument,
+    apiKeys: deps.apiKeys,
+    rateLimit:
+      config.rateLimitPerSecond > 0
+        ? { ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }
+        : undefined,
+    clock,
+  })
+  const idempotency = createIdempotency({
+    store: store.idempotency,
+    clock,
+    // A request is read within requestTimeoutMs and answered within runWaitMs (it waits for the
+    // run at most that long): one still unanswered after both was cut off.
+    abandonAfterMs: config.requestTimeoutMs + config.runWaitMs,
+  })
+  app.route('/', agentRoutes({ agents, guard, validator }))
+  app.route('/', sessionRoutes({ sessions, store, agents, clock, guard, validator, idempotency }))
   app.route(
     '/',
-    sessionEventsRoute({ store, events, validator, logger, keepAliveMs: config.eventsKeepAliveMs }),
+    sessionEventsRoute({
+      store,
+      events,
+      guard,
+      validator,
+      logger,
+      keepAliveMs: config.eventsKeepAliveMs,
+    }),
   )
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404))
   app.onError((error, c) => {

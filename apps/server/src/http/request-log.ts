@@ -1,16 +1,17 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from '../logger.ts'
+import type { AppEnv } from './app-env.ts'
 
-/** One structured log line per request, with its id, outcome and duration. */
-export function requestLog(
-  logger: Logger,
-): MiddlewareHandler<{ Variables: { requestId: string } }> {
+/** One structured log line per request, with its id, owner, outcome and duration. */
+export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now()
     await next()
     const status = c.res.status
     const fields = {
       request_id: c.get('requestId'),
+      // Set once the request's API key was checked; absent for probes and refused keys.
+      ...(c.var.owner !== undefined && { owner: c.var.owner }),
       method: c.req.method,
       path: c.req.path,
       status,

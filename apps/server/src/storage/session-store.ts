@@ -1,4 +1,8 @@
 import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
+import type { IdempotencyStore } from './idempotency-store.ts'
+
+/** Who owns the sessions made without an API key (open mode, and sessions from before keys). */
+export const ANONYMOUS_OWNER = 'anonymous'
 
 /** A file's metadata as stored with the message it came with. */
 export interface StoredFile {
@@ -24,6 +28,8 @@ export interface MessageRecord {
 
 export interface SessionRecord {
   id: string
+  /** Who created it (an API key's owner): only they see it. */
+  owner: string
   agentId: string
   name: string
   routineId: string | null
@@ -44,6 +50,7 @@ export type SessionHeader = Omit<SessionRecord, 'messages'>
 
 export interface NewSession {
   id: string
+  owner: string
   agentId: string
   name: string
   now: Date
@@ -51,6 +58,7 @@ export interface NewSession {
 }
 
 export interface NewUserMessage {
+  owner: string
   sessionId: string
   now: Date
   message: { id: string; text: string }
@@ -85,13 +93,16 @@ export interface SessionPage {
  * Where sessions live. Every method that writes more than one row does so in one transaction, so
  * a crash leaves either all of it or none. Async, so that a networked database can stand behind
  * the same interface as SQLite.
+ *
+ * Methods that find a session for a caller take its `owner` first: another owner's session is
+ * not found. The ones that take only an id serve runs already under way.
  */
 export interface SessionStore {
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>
   /** Stores a new session, `Running`, with its first user message and files. */
   createSession(input: NewSession): Promise<SessionRecord>
-  getSession(id: string): Promise<SessionRecord | undefined>
+  getSession(owner: string, id: string): Promise<SessionRecord | undefined>
   /**
    * Appends a user message and marks the session `Running`, unless a run is in progress.
    * Check and write are atomic, so two concurrent callers cannot both start a run.
@@ -105,21 +116,37 @@ export interface SessionStore {
    */
   reserveEventIds(sessionId: string, count: number): Promise<number>
   /** Sets the session's name; `updated_at` is left alone. `undefined` when there is no session. */
-  renameSession(sessionId: string, name: string): Promise<SessionRecord | undefined>
+  renameSession(owner: string, sessionId: string, name: string): Promise<SessionRecord | undefined>
   /** The session without its messages. */
-  getSessionHeader(id: string): Promise<SessionHeader | undefined>
-  /** A page of an agent's sessions, most recently updated first. */
+  getSessionHeader(owner: string, id: string): Promise<SessionHeader | undefined>
+  /** A page of an owner's sessions with an agent, most recently updated first. */
   listSessions(query: {
+    owner: string
     agentId: string
     limit: number
     after?: SessionCursor
   }): Promise<SessionPage>
-  /** The most recently updated sessions, newest first, optionally of one agent. */
-  recentSessions(query: { agentId?: string; limit: number }): Promise<SessionHeader[]>
+  /** An owner's most recently updated sessions, newest first, optionally of one agent. */
+  recentSessions(query: {
+    owner: string
+    agentId?: string
+    limit: number
+  }): Promise<SessionHeader[]>
   getFile(
+    owner: string,
     sessionId: string,
     fileId: string,
   ): Promise<{ file: StoredFile; data: Uint8Array<ArrayBuffer> } | undefined>
+  /**
+   * Deletes the session with its messages, files and stored idempotent answers, leaving no
+   * trace of their content in the database file. Refuses (`busy`) while the session is
+   * `Running`, unless `force` (its run must be stopped first).
+   */
+  deleteSession(
+    owner: string,
+    sessionId: string,
+    options?: { force?: boolean },
+  ): Promise<'deleted' | 'not_found' | 'busy'>
   /** A file's bytes, only the first `maxBytes` when given, so big files are not read whole. */
   readFileBytes(
     sessionId: string,
@@ -130,5 +157,7 @@ export interface SessionStore {
   flushInterruptedRuns(now: Date, message: string): Promise<number>
   /** Throws unless the store answers and its schema is up to date. */
   checkReady(): Promise<void>
+  /** The `Idempotency-Key`s, in the same database. */
+  readonly idempotency: IdempotencyStore
   close(): Promise<void>
 }

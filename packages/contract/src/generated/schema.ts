@@ -21,6 +21,9 @@ export interface paths {
          *
          *     Files are sent as repeated `files` parts. Limits (defaults): 10 MiB a file, 10 files and
          *     25 MiB a request; a request over a limit is refused with `413` and nothing is stored.
+         *
+         *     With an `Idempotency-Key`, the same request sent again (a retry after a lost answer)
+         *     gets the first answer back and opens no second session.
          */
         post: operations["create_session_from_text"];
         delete?: never;
@@ -76,18 +79,29 @@ export interface paths {
          *     run is still going answers `409`; a `Flushed` session accepts a new prompt.
          *
          *     Waits for the run like `create_session_from_text`, and honours `Prefer: respond-async` the
-         *     same way.
+         *     same way. With an `Idempotency-Key`, the same request sent again gets the first answer
+         *     back and adds no second message.
          */
         put: operations["update_session"];
         post?: never;
-        delete?: never;
+        /**
+         * Delete Session
+         * @description Deletes the session with its messages and files, for good: they are removed from the
+         *     store, not hidden. A run in progress is cancelled first. Answers `204` once done; the
+         *     session then answers `404` everywhere.
+         *
+         *     With an `Idempotency-Key`, a retry of a delete whose answer was lost gets the same `204`
+         *     back instead of a `404`.
+         */
+        delete: operations["delete_session"];
         options?: never;
         head?: never;
         /**
          * Rename Session
          * @description Sets the session's title (`name`), replacing the one the agent or the first prompt gave it.
          *     White space around the name is removed. Allowed while a run is in progress; it does not
-         *     change `updated_at`, so the session keeps its place in the sidebar.
+         *     change `updated_at`, so the session keeps its place in the sidebar. Takes an
+         *     `Idempotency-Key` like the other operations that change a session.
          */
         patch: operations["rename_session"];
         trace?: never;
@@ -115,7 +129,8 @@ export interface paths {
          *     is.
          *
          *     Idempotent: a session without a run in progress is answered `200` as it is. Closing a
-         *     `get_session_events` stream does not cancel the run; this does.
+         *     `get_session_events` stream does not cancel the run; this does. With an
+         *     `Idempotency-Key`, a retry gets the first answer back.
          */
         post: operations["cancel_session"];
         delete?: never;
@@ -274,7 +289,8 @@ export interface paths {
         };
         /**
          * Liveness
-         * @description Answers while the process is up and serving HTTP; checks nothing else.
+         * @description Answers while the process is up and serving HTTP; checks nothing else. Needs no API key
+         *     and has no rate limit.
          */
         get: operations["get_health"];
         put?: never;
@@ -295,7 +311,8 @@ export interface paths {
         /**
          * Readiness
          * @description Answers `200` when the store is reachable and its migrations are applied, so the instance
-         *     can take traffic; `503` otherwise (or while it shuts down).
+         *     can take traffic; `503` otherwise (or while it shuts down). Needs no API key and has no
+         *     rate limit.
          */
         get: operations["get_readiness"];
         put?: never;
@@ -627,16 +644,80 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The session's agent is still answering; retry once the session leaves `Running`. */
+        /**
+         * @description The session's agent is still answering: retry once the session leaves `Running`. Or a
+         *     request with the same `Idempotency-Key` is still being answered: retry after
+         *     `Retry-After` seconds.
+         */
         SessionBusy: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description A request with the same `Idempotency-Key` is still being answered; retry after
+         *     `Retry-After` seconds to get its answer.
+         */
+        IdempotencyInProgress: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
                 /**
                  * @example {
-                 *       "detail": "A run is in progress for this session; wait until it leaves Running"
+                 *       "detail": "A request with this Idempotency-Key is still in progress; retry after Retry-After seconds"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description The server has API keys configured and the request has no `Authorization: Bearer` key,
+         *     or one it does not know.
+         */
+        Unauthorized: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                /**
+                 * @description `Bearer`, with `error="invalid_token"` when a key was sent (RFC 6750).
+                 * @example Bearer
+                 */
+                "WWW-Authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Not authenticated"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description The owner sent more requests than its rate limit allows; nothing was done. */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                /**
+                 * @description How many seconds to wait until a request is allowed again.
+                 * @example 1
+                 */
+                "Retry-After": string;
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Too many requests; retry in 1 s"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorResponse"];
@@ -691,6 +772,24 @@ export interface components {
          * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
          */
         RequestId: string;
+        /**
+         * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+         *     with every retry of it. Kept for 24 hours, per owner:
+         *
+         *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+         *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+         *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+         *       nothing again;
+         *     - the same key with another request is refused with `422` (`loc`
+         *       `["header", "Idempotency-Key"]`);
+         *     - while the first request is still being answered, `409` with `Retry-After`.
+         *
+         *     Only successful answers are kept: after an error nothing was done, and the key may be
+         *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+         *     key once the server is back.
+         * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
@@ -698,6 +797,30 @@ export interface components {
         "X-Request-Id": components["schemas"]["RequestId"];
         /** @description `respond-async` when the answer did not wait for the run (RFC 7240). */
         "Preference-Applied": "respond-async";
+        /**
+         * @description `true` when this is the stored answer to an earlier request with the same
+         *     `Idempotency-Key`; absent on a first answer.
+         */
+        "Idempotent-Replayed": "true";
+        /**
+         * @description How many seconds to wait before sending the request again (RFC 9110).
+         * @example 1
+         */
+        "Retry-After": string;
+        /**
+         * @description The owner's quota (draft-ietf-httpapi-ratelimit-headers): `q` requests every `w`
+         *     seconds, which is also the largest burst. Sent with every answer of an operation that
+         *     needs a key, when the server limits rates.
+         * @example "default";q=100;w=1
+         */
+        "RateLimit-Policy": string;
+        /**
+         * @description Where the owner stands (draft-ietf-httpapi-ratelimit-headers): `r` requests left right
+         *     now, and the quota is whole again in `t` seconds. Sent with every answer of an
+         *     operation that needs a key, when the server limits rates.
+         * @example "default";r=42;t=1
+         */
+        RateLimit: string;
     };
     pathItems: never;
 }
@@ -713,6 +836,24 @@ export interface operations {
                  * @example respond-async
                  */
                 Prefer?: components["parameters"]["Prefer"];
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+                 *       nothing again;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`);
+                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *
+                 *     Only successful answers are kept: after an error nothing was done, and the key may be
+                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+                 *     key once the server is back.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
@@ -734,6 +875,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -745,16 +887,20 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["AgentNotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_grouped_sessions: {
@@ -799,7 +945,9 @@ export interface operations {
                     "application/json": components["schemas"]["GroupedSessionsResponse"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_session: {
@@ -834,8 +982,10 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     update_session: {
@@ -848,6 +998,24 @@ export interface operations {
                  * @example respond-async
                  */
                 Prefer?: components["parameters"]["Prefer"];
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+                 *       nothing again;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`);
+                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *
+                 *     Only successful answers are kept: after an error nothing was done, and the key may be
+                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+                 *     key once the server is back.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
@@ -875,6 +1043,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -886,23 +1055,100 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             409: components["responses"]["SessionBusy"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    delete_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+                 *       nothing again;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`);
+                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *
+                 *     Only successful answers are kept: after an error nothing was done, and the key may be
+                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+                 *     key once the server is back.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session and everything in it are deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["SessionNotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     rename_session: {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+                 *       nothing again;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`);
+                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *
+                 *     Only successful answers are kept: after an error nothing was done, and the key may be
+                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+                 *     key once the server is back.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
@@ -929,22 +1175,44 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     cancel_session: {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+                 *       nothing again;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`);
+                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *
+                 *     Only successful answers are kept: after an error nothing was done, and the key may be
+                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+                 *     key once the server is back.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
@@ -967,14 +1235,18 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_session_events: {
@@ -1016,8 +1288,10 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_sessions: {
@@ -1062,8 +1336,10 @@ export interface operations {
                     "application/json": components["schemas"]["GetSessionsResponse"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["AgentNotFound"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_session_file: {
@@ -1111,8 +1387,10 @@ export interface operations {
                     "*/*": Blob;
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_agents: {
@@ -1167,6 +1445,8 @@ export interface operations {
                     "application/json": components["schemas"]["GetAgentsResponse"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_agent: {
@@ -1201,8 +1481,10 @@ export interface operations {
                     "application/json": components["schemas"]["Agent"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["AgentNotFound"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_health: {

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import type { Logger } from '../../logger.ts'
 import type { SessionStore } from '../../storage/session-store.ts'
 import { typedJson } from '../typed-json.ts'
 
@@ -6,10 +7,11 @@ export interface ServiceRoutesOptions {
   store: SessionStore
   /** True once shutdown has begun: the load balancer should stop sending traffic. */
   isShuttingDown: () => boolean
+  logger: Logger
 }
 
-/** Liveness and readiness probes. */
-export function serviceRoutes({ store, isShuttingDown }: ServiceRoutesOptions): Hono {
+/** Liveness and readiness probes: no API key, no rate limit. */
+export function serviceRoutes({ store, isShuttingDown, logger }: ServiceRoutesOptions): Hono {
   return new Hono()
     .get('/health', (c) => typedJson(c, 'get_health', 200, { status: 'ok' }))
     .get('/ready', async (c) => {
@@ -19,7 +21,9 @@ export function serviceRoutes({ store, isShuttingDown }: ServiceRoutesOptions): 
         checks.store = 'ok'
         checks.migrations = 'ok'
       } catch (error) {
-        checks.store = error instanceof Error ? error.message : 'unreachable'
+        // The reason goes to the log: a store's message can name files and paths.
+        logger.error('readiness check failed', { error: String(error) })
+        checks.store = 'unavailable'
       }
       if (isShuttingDown()) checks.shutdown = 'in progress'
       const ready = Object.values(checks).every((value) => value === 'ok')

@@ -6,13 +6,16 @@ import { type SSEStreamingApi, streamSSE } from 'hono/streaming'
 import { isFinalEvent, type RunEvent, type RunEvents } from '../../domain/run-events.ts'
 import type { Logger } from '../../logger.ts'
 import type { SessionStore } from '../../storage/session-store.ts'
+import type { AppEnv } from '../app-env.ts'
 import { toSessionEvent } from '../presenters.ts'
+import type { Guard } from '../security/guard.ts'
 import { typedJson } from '../typed-json.ts'
 import type { OpenApiValidator } from '../validation/index.ts'
 
 export interface SessionEventsRouteOptions {
   store: SessionStore
   events: RunEvents
+  guard: Guard
   validator: OpenApiValidator
   logger: Logger
   /** The pause between keep-alive comments while nothing happens. */
@@ -67,16 +70,18 @@ async function writeEvent(stream: SSEStreamingApi, sessionId: string, event: Run
 }
 
 /** The route of `get_session_events`. */
-export function sessionEventsRoute(options: SessionEventsRouteOptions): Hono {
-  const { store, events, validator, logger, keepAliveMs } = options
+export function sessionEventsRoute(options: SessionEventsRouteOptions): Hono<AppEnv> {
+  const { store, events, guard, validator, logger, keepAliveMs } = options
 
-  return new Hono().get(
+  return new Hono<AppEnv>().get(
     '/sessions/:session_id/events',
+    guard.for('get_session_events'),
     validator.for('get_session_events'),
     async (c) => {
       const { session_id } = c.req.valid('param')
       const lastEventId = c.req.valid('header')['Last-Event-ID']
-      if (!(await store.getSessionHeader(session_id)))
+      const owner = c.var.owner
+      if (!(await store.getSessionHeader(owner, session_id)))
         return typedJson(c, 'get_session_events', 404, { detail: 'Session not found' })
 
       return streamSSE(c, async (stream) => {
@@ -94,7 +99,7 @@ export function sessionEventsRoute(options: SessionEventsRouteOptions): Hono {
         try {
           inbox.queue.unshift(...subscription.replay)
           if (!subscription.running && subscription.replay.length === 0) {
-            const session = await store.getSessionHeader(session_id)
+            const session = await store.getSessionHeader(owner, session_id)
             if (!session) return
             // Idle: its status, and done. (`Running` without a run here: its run is about to
             // start, and its events will come.)

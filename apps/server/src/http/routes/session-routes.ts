@@ -5,8 +5,11 @@ import { decodeCursor, encodeCursor } from '../../domain/page-cursor.ts'
 import { groupByRecency, isKnownTimeZone } from '../../domain/recency-buckets.ts'
 import type { SessionService, TurnOptions } from '../../domain/session-service.ts'
 import type { SessionStore } from '../../storage/session-store.ts'
+import type { AppEnv } from '../app-env.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
+import type { Idempotency } from '../idempotency/idempotency.ts'
 import { toSession, toSummary } from '../presenters.ts'
+import type { Guard } from '../security/guard.ts'
 import { typedJson } from '../typed-json.ts'
 import { type OpenApiValidator, validationError } from '../validation/index.ts'
 
@@ -15,7 +18,9 @@ export interface SessionRoutesOptions {
   store: SessionStore
   agents: AgentRegistry
   clock: Clock
+  guard: Guard
   validator: OpenApiValidator
+  idempotency: Idempotency
 }
 
 /** RFC 7240: does the request prefer not to wait? */
@@ -28,93 +33,146 @@ function turnHeaders(options: TurnOptions): Record<string, string> {
   return options.respondAsync ? { 'Preference-Applied': 'respond-async' } : {}
 }
 
-/** The Sessions operations of openapi.yaml. */
-export function sessionRoutes(options: SessionRoutesOptions): Hono {
-  const { sessions, store, agents, clock, validator } = options
+/**
+ * The Sessions operations of openapi.yaml. Each route runs, in order: the guard (API key and
+ * rate limit), validation, idempotency where the operation takes a key, then the handler, which
+ * acts for `c.var.owner` only.
+ */
+export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
+  const { sessions, store, agents, clock, guard, validator, idempotency } = options
 
-  return new Hono()
-    .post('/sessions/text', validator.for('create_session_from_text'), async (c) => {
-      const form = c.req.valid('form')
-      const turn = turnOptions(c.req.header('Prefer'))
-      const session = await sessions.create(
-        {
-          agentId: form.agent_id,
-          text: form.text_prompt,
-          files: form.files.map(({ name, contentType, data, size, sha256 }) => ({
-            name,
-            contentType,
-            data,
-            size,
-            sha256,
-          })),
-        },
-        turn,
-      )
-      if (session === 'agent_not_found')
-        return typedJson(c, 'create_session_from_text', 404, { detail: 'Agent not found' })
-      return turn.respondAsync
-        ? typedJson(c, 'create_session_from_text', 202, toSession(session), turnHeaders(turn))
-        : typedJson(c, 'create_session_from_text', 200, toSession(session))
-    })
-
-    .get('/sessions/grouped', validator.for('get_grouped_sessions'), async (c) => {
-      const { tz = 'UTC', agent_id, limit = 100 } = c.req.valid('query')
-      if (!isKnownTimeZone(tz))
-        return typedJson(
-          c,
-          'get_grouped_sessions',
-          422,
-          validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz),
+  return new Hono<AppEnv>()
+    .post(
+      '/sessions/text',
+      guard.for('create_session_from_text'),
+      validator.for('create_session_from_text'),
+      idempotency.for('create_session_from_text', 'created'),
+      async (c) => {
+        const form = c.req.valid('form')
+        const turn = turnOptions(c.req.header('Prefer'))
+        const session = await sessions.create(
+          {
+            owner: c.var.owner,
+            agentId: form.agent_id,
+            text: form.text_prompt,
+            files: form.files.map(({ name, contentType, data, size, sha256 }) => ({
+              name,
+              contentType,
+              data,
+              size,
+              sha256,
+            })),
+          },
+          turn,
         )
-      const recent = await store.recentSessions({ agentId: agent_id, limit })
-      const groups = groupByRecency(recent, clock.now(), tz)
-      const time_to_sessions = Object.fromEntries(
-        [...groups].map(([bucket, list]) => [bucket, list.map((s) => toSummary(s, agents))]),
-      )
-      return typedJson(c, 'get_grouped_sessions', 200, { time_to_sessions })
-    })
+        if (session === 'agent_not_found')
+          return typedJson(c, 'create_session_from_text', 404, { detail: 'Agent not found' })
+        return turn.respondAsync
+          ? typedJson(c, 'create_session_from_text', 202, toSession(session), turnHeaders(turn))
+          : typedJson(c, 'create_session_from_text', 200, toSession(session))
+      },
+    )
 
-    .get('/sessions/:session_id', validator.for('get_session'), async (c) => {
-      const { session_id } = c.req.valid('param')
-      const session = await store.getSession(session_id)
-      if (!session) return typedJson(c, 'get_session', 404, { detail: 'Session not found' })
-      return typedJson(c, 'get_session', 200, toSession(session))
-    })
+    .get(
+      '/sessions/grouped',
+      guard.for('get_grouped_sessions'),
+      validator.for('get_grouped_sessions'),
+      async (c) => {
+        const { tz = 'UTC', agent_id, limit = 100 } = c.req.valid('query')
+        if (!isKnownTimeZone(tz))
+          return typedJson(
+            c,
+            'get_grouped_sessions',
+            422,
+            validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz),
+          )
+        const recent = await store.recentSessions({ owner: c.var.owner, agentId: agent_id, limit })
+        const groups = groupByRecency(recent, clock.now(), tz)
+        const time_to_sessions = Object.fromEntries(
+          [...groups].map(([bucket, list]) => [bucket, list.map((s) => toSummary(s, agents))]),
+        )
+        return typedJson(c, 'get_grouped_sessions', 200, { time_to_sessions })
+      },
+    )
 
-    .put('/sessions/:session_id', validator.for('update_session'), async (c) => {
-      const { session_id } = c.req.valid('param')
-      const { text_prompt } = c.req.valid('json')
-      const turn = turnOptions(c.req.header('Prefer'))
-      const session = await sessions.continue(session_id, text_prompt, turn)
-      if (session === 'not_found')
-        return typedJson(c, 'update_session', 404, { detail: 'Session not found' })
-      if (session === 'agent_not_found')
-        return typedJson(c, 'update_session', 404, { detail: 'Agent not found' })
-      if (session === 'busy')
-        return typedJson(c, 'update_session', 409, {
-          detail: 'A run is in progress for this session; wait until it leaves Running',
-        })
-      return turn.respondAsync
-        ? typedJson(c, 'update_session', 202, toSession(session), turnHeaders(turn))
-        : typedJson(c, 'update_session', 200, toSession(session))
-    })
+    .get(
+      '/sessions/:session_id',
+      guard.for('get_session'),
+      validator.for('get_session'),
+      async (c) => {
+        const { session_id } = c.req.valid('param')
+        const session = await store.getSession(c.var.owner, session_id)
+        if (!session) return typedJson(c, 'get_session', 404, { detail: 'Session not found' })
+        return typedJson(c, 'get_session', 200, toSession(session))
+      },
+    )
 
-    .patch('/sessions/:session_id', validator.for('rename_session'), async (c) => {
-      const { session_id } = c.req.valid('param')
-      const session = await sessions.rename(session_id, c.req.valid('json').name)
-      if (session === 'not_found')
-        return typedJson(c, 'rename_session', 404, { detail: 'Session not found' })
-      return typedJson(c, 'rename_session', 200, toSession(session))
-    })
+    .put(
+      '/sessions/:session_id',
+      guard.for('update_session'),
+      validator.for('update_session'),
+      idempotency.for('update_session', 'path'),
+      async (c) => {
+        const { session_id } = c.req.valid('param')
+        const { text_prompt } = c.req.valid('json')
+        const turn = turnOptions(c.req.header('Prefer'))
+        const session = await sessions.continue(c.var.owner, session_id, text_prompt, turn)
+        if (session === 'not_found')
+          return typedJson(c, 'update_session', 404, { detail: 'Session not found' })
+        if (session === 'agent_not_found')
+          return typedJson(c, 'update_session', 404, { detail: 'Agent not found' })
+        if (session === 'busy')
+          return typedJson(c, 'update_session', 409, {
+            detail: 'A run is in progress for this session; wait until it leaves Running',
+          })
+        return turn.respondAsync
+          ? typedJson(c, 'update_session', 202, toSession(session), turnHeaders(turn))
+          : typedJson(c, 'update_session', 200, toSession(session))
+      },
+    )
 
-    .post('/sessions/:session_id/cancel', validator.for('cancel_session'), async (c) => {
-      const session = await sessions.cancel(c.req.valid('param').session_id)
-      if (session === 'not_found')
-        return typedJson(c, 'cancel_session', 404, { detail: 'Session not found' })
-      return typedJson(c, 'cancel_session', 200, toSession(session))
-    })
+    .patch(
+      '/sessions/:session_id',
+      guard.for('rename_session'),
+      validator.for('rename_session'),
+      idempotency.for('rename_session', 'path'),
+      async (c) => {
+        const { session_id } = c.req.valid('param')
+        const session = await sessions.rename(c.var.owner, session_id, c.req.valid('json').name)
+        if (session === 'not_found')
+          return typedJson(c, 'rename_session', 404, { detail: 'Session not found' })
+        return typedJson(c, 'rename_session', 200, toSession(session))
+      },
+    )
 
-    .get('/sessions', validator.for('get_sessions'), async (c) => {
+    .delete(
+      '/sessions/:session_id',
+      guard.for('delete_session'),
+      validator.for('delete_session'),
+      // The answer is empty: nothing of the session lives on in it.
+      idempotency.for('delete_session', 'nothing'),
+      async (c) => {
+        const { session_id } = c.req.valid('param')
+        if ((await sessions.delete(c.var.owner, session_id)) === 'not_found')
+          return typedJson(c, 'delete_session', 404, { detail: 'Session not found' })
+        return c.body(null, 204)
+      },
+    )
+
+    .post(
+      '/sessions/:session_id/cancel',
+      guard.for('cancel_session'),
+      validator.for('cancel_session'),
+      idempotency.for('cancel_session', 'path'),
+      async (c) => {
+        const session = await sessions.cancel(c.var.owner, c.req.valid('param').session_id)
+        if (session === 'not_found')
+          return typedJson(c, 'cancel_session', 404, { detail: 'Session not found' })
+        return typedJson(c, 'cancel_session', 200, toSession(session))
+      },
+    )
+
+    .get('/sessions', guard.for('get_sessions'), validator.for('get_sessions'), async (c) => {
       const { agent_id, limit = 50, cursor } = c.req.valid('query')
       const after = cursor === undefined ? undefined : decodeCursor(cursor)
       if (cursor !== undefined && !after)
@@ -126,21 +184,26 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono {
         )
       if (!agents.get(agent_id))
         return typedJson(c, 'get_sessions', 404, { detail: 'Agent not found' })
-      const page = await store.listSessions({ agentId: agent_id, limit, after })
+      const page = await store.listSessions({ owner: c.var.owner, agentId: agent_id, limit, after })
       return typedJson(c, 'get_sessions', 200, {
         sessions: page.sessions.map(toSession),
         ...(page.next && { next_cursor: encodeCursor(page.next) }),
       })
     })
 
-    .get('/sessions/:session_id/files/:file_id', validator.for('get_session_file'), async (c) => {
-      const { session_id, file_id } = c.req.valid('param')
-      const found = await store.getFile(session_id, file_id)
-      if (!found) return typedJson(c, 'get_session_file', 404, { detail: 'File not found' })
-      return c.body(found.data, 200, {
-        'Content-Type': safeContentType(found.file.contentType),
-        'Content-Disposition': contentDisposition(found.file.name),
-        'X-Content-Type-Options': 'nosniff',
-      })
-    })
+    .get(
+      '/sessions/:session_id/files/:file_id',
+      guard.for('get_session_file'),
+      validator.for('get_session_file'),
+      async (c) => {
+        const { session_id, file_id } = c.req.valid('param')
+        const found = await store.getFile(c.var.owner, session_id, file_id)
+        if (!found) return typedJson(c, 'get_session_file', 404, { detail: 'File not found' })
+        return c.body(found.data, 200, {
+          'Content-Type': safeContentType(found.file.contentType),
+          'Content-Disposition': contentDisposition(found.file.name),
+          'X-Content-Type-Options': 'nosniff',
+        })
+      },
+    )
 }

@@ -22,6 +22,9 @@ export function newApiKey(owner: string): { key: string; entry: ApiKeyEntry } {
   return { key, entry: { owner, sha256: hashApiKey(key) } }
 }
 
+/** What an owner's name may be: it is written to logs and the database as is. */
+export const OWNER_PATTERN = /^[\w.@-]{1,128}$/
+
 /** Who a key belongs to, or undefined for an unknown key. */
 export type ApiKeyLookup = (key: string) => string | undefined
 
@@ -42,7 +45,7 @@ export function loadApiKeys(path: string): ApiKeyLookup {
   const owners = new Map<string, string>()
   entries.forEach((entry: Partial<ApiKeyEntry>, index) => {
     const where = `${path}: entry ${index + 1}`
-    if (typeof entry?.owner !== 'string' || !/^[\w.@-]{1,128}$/.test(entry.owner))
+    if (typeof entry?.owner !== 'string' || !OWNER_PATTERN.test(entry.owner))
       throw new Error(`${where}: owner must be 1-128 letters, digits, '_', '.', '@' or '-'`)
     if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256))
       throw new Error(`${where} (${entry.owner}): sha256 must be 64 lowercase hex digits`)

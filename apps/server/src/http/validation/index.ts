@@ -11,6 +11,7 @@
 export {
   type Loc,
   missingIssue,
+  toContractBody,
   type ValidationErrorBody,
   type ValidationIssue,
   validationError,

@@ -8,6 +8,41 @@ import type { ValidationIssue } from './fastapi-errors.ts'
 import { describeJsonError, describeUtf8Error, type JsonDecodeError } from './json-decode-error.ts'
 import { invalidBody } from './request-rejection.ts'
 
+/**
+ * How deep arrays and objects may nest in a JSON body: pydantic's JSON parser stops at the same
+ * depth. Deeper documents are refused before parsing, so nothing later (validation, the 422's
+ * echo of the input, idempotency fingerprints) can run out of stack on one.
+ */
+export const MAX_JSON_DEPTH = 200
+
+/**
+ * Where `text` first nests deeper than `maxDepth`, or `undefined`. Brackets inside strings do
+ * not count. One pass, no recursion, whatever the input.
+ *
+ * @example
+ * ```ts
+ * tooDeepAt('[[1]]', 1) // 1
+ * tooDeepAt('{"a":"[[["}', 1) // undefined
+ * ```
+ */
+export function tooDeepAt(text: string, maxDepth: number): number | undefined {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i)
+    if (inString) {
+      if (char === 0x5c)
+        i++ // a backslash escapes the next character
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) inString = true
+    else if (char === 0x5b || char === 0x7b) {
+      depth++
+      if (depth > maxDepth) return i
+    } else if (char === 0x5d || char === 0x7d) depth--
+  }
+  return undefined
+}
+
 /** A body that was sent (and parsed), or none at all: FastAPI treats an empty body as missing. */
 export type JsonBody = { present: false } | { present: true; value: unknown }
 
@@ -44,6 +79,15 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     const error = describeUtf8Error(bytes) ?? { message: 'invalid UTF-8', position: 0 }
     throw invalidBody(jsonInvalidIssue(error))
   }
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH)
+  if (deep !== undefined)
+    throw invalidBody(
+      // Positions count code points, as Python does.
+      jsonInvalidIssue({
+        message: 'recursion limit exceeded',
+        position: [...text.slice(0, deep)].length,
+      }),
+    )
   try {
     return { present: true, value: JSON.parse(text) }
   } catch {

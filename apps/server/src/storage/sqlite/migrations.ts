@@ -61,4 +61,42 @@ export const migrations: Migration[] = [
       ALTER TABLE sessions ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 3,
+    name: 'owners of sessions',
+    sql: `
+      -- Sessions from before API keys were open to all: they belong to the anonymous owner.
+      ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT 'anonymous';
+      -- Every list is one owner's: the recency indexes lead with the owner.
+      DROP INDEX sessions_by_agent_recency;
+      DROP INDEX sessions_by_recency;
+      CREATE INDEX sessions_by_owner_agent_recency
+        ON sessions (owner, agent_id, updated_at DESC, id DESC);
+      CREATE INDEX sessions_by_owner_recency ON sessions (owner, updated_at DESC, id DESC);
+    `,
+  },
+  {
+    version: 4,
+    name: 'idempotency keys',
+    sql: `
+      -- One row per (owner, Idempotency-Key): the request it was first used for (as a hash),
+      -- and once answered, the answer to replay.
+      CREATE TABLE idempotency_keys (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')),
+        -- The session the request was about, so that deleting it deletes its stored answers.
+        session_id TEXT,
+        status INTEGER,
+        headers TEXT,
+        body BLOB,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (owner, key)
+      ) STRICT;
+      CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+      CREATE INDEX idempotency_keys_by_session ON idempotency_keys (session_id)
+        WHERE session_id IS NOT NULL;
+    `,
+  },
 ]

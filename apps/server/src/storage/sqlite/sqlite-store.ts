@@ -13,9 +13,11 @@ import type {
   StoredFile,
 } from '../session-store.ts'
 import { migrations } from './migrations.ts'
+import { sqliteIdempotency } from './sqlite-idempotency.ts'
 
 interface SessionRow {
   id: string
+  owner: string
   agent_id: string
   name: string
   routine_id: string | null
@@ -49,6 +51,7 @@ const FILE_COLUMNS = 'id, message_id, name, content_type, size, sha256'
 function toHeader(row: SessionRow): SessionHeader {
   return {
     id: row.id,
+    owner: row.owner,
     agentId: row.agent_id,
     name: row.name,
     routineId: row.routine_id,
@@ -93,13 +96,18 @@ export function openSqliteStore(path: string): SessionStore {
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
+  // A deleted session's text and files are overwritten, not just unlinked: "delete" means gone
+  // from the file too (see deleteSession for the write-ahead log).
+  db.pragma('secure_delete = ON')
 
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`)
 
   // Statements are prepared on first use: the tables they name exist only after migrate().
   const prepareStatements = () => ({
-    session: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+    ownSession: db.prepare<[string, string], SessionRow>(
+      'SELECT * FROM sessions WHERE id = ? AND owner = ?',
+    ),
     messages: db.prepare<[string], MessageRow>(
       'SELECT id, session_id, role, text, created_at FROM messages WHERE session_id = ? ORDER BY position',
     ),
@@ -115,8 +123,8 @@ export function openSqliteStore(path: string): SessionStore {
        WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position`,
     ),
     insertSession: db.prepare(
-      `INSERT INTO sessions (id, agent_id, name, status, created_at, updated_at)
-       VALUES (@id, @agentId, @name, 'Running', @now, @now)`,
+      `INSERT INTO sessions (id, owner, agent_id, name, status, created_at, updated_at)
+       VALUES (@id, @owner, @agentId, @name, 'Running', @now, @now)`,
     ),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, session_id, position, role, text, created_at)
@@ -130,7 +138,7 @@ export function openSqliteStore(path: string): SessionStore {
     ),
     markRunning: db.prepare(
       `UPDATE sessions SET status = 'Running', error_code = NULL, error_message = NULL,
-         updated_at = @now WHERE id = @sessionId AND status != 'Running'`,
+         updated_at = @now WHERE id = @sessionId AND owner = @owner AND status != 'Running'`,
     ),
     finish: db.prepare(
       `UPDATE sessions SET status = @status, error_code = @errorCode, error_message = @errorMessage,
@@ -139,7 +147,14 @@ export function openSqliteStore(path: string): SessionStore {
     retitle: db.prepare(
       'UPDATE sessions SET name = @name WHERE id = @sessionId AND name = @replaces',
     ),
-    rename: db.prepare('UPDATE sessions SET name = @name WHERE id = @sessionId'),
+    rename: db.prepare('UPDATE sessions SET name = @name WHERE id = @sessionId AND owner = @owner'),
+    deleteSession: db.prepare<{ sessionId: string; owner: string; force: number }>(
+      `DELETE FROM sessions WHERE id = @sessionId AND owner = @owner
+         AND (@force = 1 OR status != 'Running')`,
+    ),
+    deleteAnswers: db.prepare<{ sessionId: string; owner: string }>(
+      'DELETE FROM idempotency_keys WHERE session_id = @sessionId AND owner = @owner',
+    ),
     reserveEvents: db.prepare<{ sessionId: string; count: number }, { event_seq: number }>(
       `UPDATE sessions SET event_seq = event_seq + @count WHERE id = @sessionId
        RETURNING event_seq`,
@@ -147,21 +162,24 @@ export function openSqliteStore(path: string): SessionStore {
     fileBytes: db.prepare<[number, string, string], { data: Buffer }>(
       'SELECT substr(data, 1, ?) AS data FROM files WHERE session_id = ? AND id = ?',
     ),
-    byAgent: db.prepare<[string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
-    ),
-    byAgentAfter: db.prepare<[string, number, string, number], SessionRow>(
-      `SELECT * FROM sessions WHERE agent_id = ? AND (updated_at, id) < (?, ?)
+    byAgent: db.prepare<[string, string, number], SessionRow>(
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ?
        ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
-    recent: db.prepare<[number], SessionRow>(
-      'SELECT * FROM sessions ORDER BY updated_at DESC, id DESC LIMIT ?',
+    byAgentAfter: db.prepare<[string, string, number, string, number], SessionRow>(
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ? AND (updated_at, id) < (?, ?)
+       ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
-    recentOfAgent: db.prepare<[string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+    recent: db.prepare<[string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE owner = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
     ),
-    file: db.prepare<[string, string], FileRow & { data: Buffer<ArrayBuffer> }>(
-      `SELECT ${FILE_COLUMNS}, data FROM files WHERE session_id = ? AND id = ?`,
+    recentOfAgent: db.prepare<[string, string, number], SessionRow>(
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ?
+       ORDER BY updated_at DESC, id DESC LIMIT ?`,
+    ),
+    file: db.prepare<[string, string, string], FileRow & { data: Buffer<ArrayBuffer> }>(
+      `SELECT ${FILE_COLUMNS}, data FROM files WHERE session_id = ? AND id = ?
+         AND EXISTS (SELECT 1 FROM sessions WHERE sessions.id = files.session_id AND owner = ?)`,
     ),
     flushRunning: db.prepare(
       `UPDATE sessions SET status = 'Flushed', error_code = 'interrupted', error_message = @message,
@@ -199,14 +217,20 @@ export function openSqliteStore(path: string): SessionStore {
     return rows.map((row) => ({ ...toHeader(row), messages: messages.get(row.id) ?? [] }))
   }
 
-  function readSession(id: string): SessionRecord | undefined {
-    const row = sql().session.get(id)
+  function readSession(owner: string, id: string): SessionRecord | undefined {
+    const row = sql().ownSession.get(id, owner)
     return row && withMessages([row])[0]
   }
 
   const createSession = db.transaction((input: NewSession) => {
     const now = input.now.getTime()
-    sql().insertSession.run({ id: input.id, agentId: input.agentId, name: input.name, now })
+    sql().insertSession.run({
+      id: input.id,
+      owner: input.owner,
+      agentId: input.agentId,
+      name: input.name,
+      now,
+    })
     sql().insertMessage.run({
       id: input.message.id,
       sessionId: input.id,
@@ -231,8 +255,13 @@ export function openSqliteStore(path: string): SessionStore {
 
   const startTurn = db.transaction((input: NewUserMessage): 'not_found' | 'busy' | undefined => {
     const now = input.now.getTime()
-    const changed = sql().markRunning.run({ sessionId: input.sessionId, now }).changes
-    if (changed === 0) return sql().session.get(input.sessionId) ? 'busy' : 'not_found'
+    const changed = sql().markRunning.run({
+      sessionId: input.sessionId,
+      owner: input.owner,
+      now,
+    }).changes
+    if (changed === 0)
+      return sql().ownSession.get(input.sessionId, input.owner) ? 'busy' : 'not_found'
     sql().insertMessage.run({
       id: input.message.id,
       sessionId: input.sessionId,
@@ -268,7 +297,19 @@ export function openSqliteStore(path: string): SessionStore {
       : null
   })
 
+  const deleteSession = db.transaction(
+    (owner: string, sessionId: string, force: boolean): 'deleted' | 'not_found' | 'busy' => {
+      const deleted = sql().deleteSession.run({ sessionId, owner, force: force ? 1 : 0 }).changes
+      if (deleted === 0) return sql().ownSession.get(sessionId, owner) ? 'busy' : 'not_found'
+      // Stored answers hold the session's messages too.
+      sql().deleteAnswers.run({ sessionId, owner })
+      return 'deleted'
+    },
+  )
+
   return {
+    idempotency: sqliteIdempotency(db),
+
     async migrate() {
       const applied = new Set(
         db
@@ -290,15 +331,15 @@ export function openSqliteStore(path: string): SessionStore {
 
     async createSession(input) {
       createSession(input)
-      return readSession(input.id) as SessionRecord
+      return readSession(input.owner, input.id) as SessionRecord
     },
 
-    async getSession(id) {
-      return readSession(id)
+    async getSession(owner, id) {
+      return readSession(owner, id)
     },
 
     async startTurn(input) {
-      return startTurn(input) ?? (readSession(input.sessionId) as SessionRecord)
+      return startTurn(input) ?? (readSession(input.owner, input.sessionId) as SessionRecord)
     },
 
     async finishRun(outcome) {
@@ -311,33 +352,43 @@ export function openSqliteStore(path: string): SessionStore {
       return row.event_seq - count + 1
     },
 
-    async renameSession(sessionId, name) {
-      if (sql().rename.run({ sessionId, name }).changes === 0) return undefined
-      return readSession(sessionId)
+    async renameSession(owner, sessionId, name) {
+      if (sql().rename.run({ sessionId, owner, name }).changes === 0) return undefined
+      return readSession(owner, sessionId)
     },
 
-    async getSessionHeader(id) {
-      const row = sql().session.get(id)
+    async deleteSession(owner, sessionId, options = {}) {
+      const outcome = deleteSession(owner, sessionId, options.force === true)
+      // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
+      // until a checkpoint: fold it into the database and empty it. Deletes are rare.
+      if (outcome === 'deleted') db.pragma('wal_checkpoint(TRUNCATE)')
+      return outcome
+    },
+
+    async getSessionHeader(owner, id) {
+      const row = sql().ownSession.get(id, owner)
       return row && toHeader(row)
     },
 
-    async listSessions({ agentId, limit, after }) {
+    async listSessions({ owner, agentId, limit, after }) {
       const rows = after
-        ? sql().byAgentAfter.all(agentId, after.updatedAt.getTime(), after.id, limit + 1)
-        : sql().byAgent.all(agentId, limit + 1)
+        ? sql().byAgentAfter.all(owner, agentId, after.updatedAt.getTime(), after.id, limit + 1)
+        : sql().byAgent.all(owner, agentId, limit + 1)
       const page: SessionPage = { sessions: withMessages(rows.slice(0, limit)) }
       const last = page.sessions.at(-1)
       if (rows.length > limit && last) page.next = { updatedAt: last.updatedAt, id: last.id }
       return page
     },
 
-    async recentSessions({ agentId, limit }) {
-      const rows = agentId ? sql().recentOfAgent.all(agentId, limit) : sql().recent.all(limit)
+    async recentSessions({ owner, agentId, limit }) {
+      const rows = agentId
+        ? sql().recentOfAgent.all(owner, agentId, limit)
+        : sql().recent.all(owner, limit)
       return rows.map(toHeader)
     },
 
-    async getFile(sessionId, fileId) {
-      const row = sql().file.get(sessionId, fileId)
+    async getFile(owner, sessionId, fileId) {
+      const row = sql().file.get(sessionId, fileId, owner)
       return row && { file: toFile(row), data: row.data }
     },
 
