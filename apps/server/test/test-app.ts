@@ -7,6 +7,7 @@ import { defaultConfig, type ServerConfig } from '../src/config.ts'
 import type { Clock } from '../src/domain/clock.ts'
 import type { RunEvents } from '../src/domain/run-events.ts'
 import { type AppDependencies, createSessionsApp } from '../src/http/create-app.ts'
+import type { ApiKeyLookup } from '../src/http/security/api-keys.ts'
 import { createJsonLogger } from '../src/logger.ts'
 import type { SessionStore } from '../src/storage/session-store.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
@@ -18,14 +19,26 @@ export interface TestAppOptions {
   /** Wraps the store, e.g. to count calls. */
   wrapStore?: (store: SessionStore) => SessionStore
   events?: RunEvents
+  /** API keys (`{ key: owner }`); without them the app runs open. */
+  apiKeys?: Record<string, string>
 }
 
-/** The app on an in-memory SQLite store, the echo agent and silent logs. */
+/**
+ * The app on an in-memory SQLite store, the echo agent and silent logs; no rate limit unless
+ * `config` sets one, so that tests may send as fast as they like.
+ */
 export async function createTestApp(options: TestAppOptions = {}) {
   const opened = openSqliteStore(':memory:')
   await opened.migrate()
   const store = options.wrapStore?.(opened) ?? opened
-  const config: ServerConfig = { ...defaultConfig, logLevel: 'silent', ...options.config }
+  const config: ServerConfig = {
+    ...defaultConfig,
+    logLevel: 'silent',
+    rateLimitPerSecond: 0,
+    ...options.config,
+  }
+  const keys = options.apiKeys
+  const apiKeys: ApiKeyLookup | undefined = keys && ((key) => keys[key])
   const deps: AppDependencies = {
     store,
     agents: createAgentRegistry(options.agents ?? [createEchoAgent({ delayMs: 0 })]),
@@ -33,9 +46,21 @@ export async function createTestApp(options: TestAppOptions = {}) {
     logger: createJsonLogger('silent'),
     clock: options.clock,
     events: options.events,
+    apiKeys,
   }
   const sessionsApp = createSessionsApp(deps)
   return { ...sessionsApp, store }
+}
+
+/** A clock the test moves by hand. */
+export function createManualClock(start = new Date('2026-11-26T09:00:00.000Z')) {
+  let now = start.getTime()
+  return {
+    now: () => new Date(now),
+    advance(ms: number) {
+      now += ms
+    },
+  }
 }
 
 /** A multipart form for POST /sessions/text. */
