@@ -29,18 +29,26 @@ export interface RequestOptions {
   retry?: Partial<RetryOptions> | false
 }
 
+/**
+ * Options of the methods that change a session (create, update, rename, cancel, delete): they
+ * send an `Idempotency-Key`, so the server does the work once however often a call is retried.
+ */
+export interface IdempotentOptions extends RequestOptions {
+  /**
+   * Sent as `Idempotency-Key` on every attempt of this call. Default: a fresh UUID per call;
+   * pass your own to make a call safe to repeat across restarts of your program (the server
+   * keeps keys for 24 hours).
+   */
+  idempotencyKey?: string
+}
+
 /** Options of the methods that start an agent's run (`createSessionFromText`, `updateSession`). */
-export interface RunOptions extends RequestOptions {
+export interface RunOptions extends IdempotentOptions {
   /**
    * Sends `Prefer: respond-async`: the server answers `202` at once with the session `Running`
    * instead of waiting for the run. Follow up with `waitForSession`.
    */
   respondAsync?: boolean
-  /**
-   * Sent as `Idempotency-Key` on every attempt of this call. Default: a fresh UUID per call;
-   * pass your own to make a call safe to repeat across restarts of your program.
-   */
-  idempotencyKey?: string
 }
 
 /** What the methods share: the openapi-fetch client and how to send with per-call options. */
@@ -53,7 +61,7 @@ export interface CallContext {
 }
 
 /** The openapi-fetch init (minus params and body) for a call. */
-export function initFor(context: CallContext, options: RunOptions, idempotent = false) {
+export function initFor(context: CallContext, options: IdempotentOptions, idempotent = false) {
   const headers = new Headers(options.headers)
   if (idempotent) {
     headers.set('Idempotency-Key', options.idempotencyKey ?? mintIdempotencyKey())

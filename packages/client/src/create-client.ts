@@ -28,9 +28,10 @@ export interface UxmateClientOptions {
    */
   timeoutMs?: number | false
   /**
-   * Retries of network errors, `429` and `503`: of `GET`s, and of the requests that carry an
-   * `Idempotency-Key` (every `createSessionFromText` and `updateSession`). Missing fields take
-   * the defaults (`{ retries: 2, minDelayMs: 250, maxDelayMs: 5000 }`); `false` turns it off.
+   * Retries of network errors, `429`, `503`, and `409` with `Retry-After` (an earlier attempt
+   * still being answered): of `GET`s, and of the requests that carry an `Idempotency-Key`
+   * (every call that changes a session). Missing fields take the defaults
+   * (`{ retries: 2, minDelayMs: 250, maxDelayMs: 5000 }`); `false` turns it off.
    */
   retry?: Partial<RetryOptions> | false
 }

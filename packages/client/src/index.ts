@@ -35,7 +35,7 @@ export type {
 } from '@uxmate/contract'
 export type { Middleware } from 'openapi-fetch'
 export type { AgentsApi } from './agents.ts'
-export type { HeadersOption, RequestOptions, RunOptions } from './call.ts'
+export type { HeadersOption, IdempotentOptions, RequestOptions, RunOptions } from './call.ts'
 export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
 export {
   type ApiProblem,

@@ -2,7 +2,10 @@
  * When and how long to wait before sending a request again.
  *
  * Retried: network errors, `429 Too Many Requests` and `503 Service Unavailable`, since those
- * say nothing was done and trying later may work. Everything else is the answer.
+ * say nothing was done and trying later may work; and a `409` with `Retry-After`, which says an
+ * earlier attempt with the same `Idempotency-Key` is still being answered (a lost connection's
+ * retry), so its answer will come. Everything else is the answer (a `409` without
+ * `Retry-After` is a session busy with its run: waiting is the caller's decision).
  * Only requests that are safe to send twice are retried: `GET`/`HEAD` always, other methods
  * only when they carry an `Idempotency-Key`, which the `sessions` methods always mint.
  */
@@ -41,6 +44,14 @@ const retryableStatuses = new Set([429, 503])
 
 /** Whether an answer with this status may be worth trying again. */
 export const isRetryableStatus = (status: number): boolean => retryableStatuses.has(status)
+
+/** Whether this answer may be worth trying again (see the rules at the top). */
+export function isRetryableAnswer(response: Response): boolean {
+  return (
+    isRetryableStatus(response.status) ||
+    (response.status === 409 && response.headers.has('Retry-After'))
+  )
+}
 
 /** Whether sending `request` twice cannot do the work twice. */
 export function isReplayable(request: Request): boolean {

@@ -8,6 +8,7 @@ import type { SessionEvent } from '@uxmate/contract'
 import {
   type CallContext,
   headerParams,
+  type IdempotentOptions,
   initFor,
   type RequestOptions,
   type RunOptions,
@@ -114,8 +115,21 @@ export interface SessionsApi {
   renameSession(
     session_id: SessionId,
     body: RequestBody<'rename_session', 'application/json'>,
-    options?: RequestOptions,
+    options?: IdempotentOptions,
   ): Promise<ResponseData<'rename_session'>>
+
+  /**
+   * `DELETE /sessions/{session_id}` (`delete_session`): deletes the session, its messages and
+   * its files for good, cancelling its run first if one is going on. Resolves once it is gone;
+   * a session that does not exist (or is another owner's) throws a `404`. Retried safely: a
+   * retry of a delete whose answer was lost resolves too (`Idempotency-Key`).
+   *
+   * @example
+   * ```ts
+   * await client.sessions.deleteSession(id)
+   * ```
+   */
+  deleteSession(session_id: SessionId, options?: IdempotentOptions): Promise<void>
 
   /**
    * `POST /sessions/{session_id}/cancel` (`cancel_session`): stops the session's run and
@@ -129,7 +143,7 @@ export interface SessionsApi {
    */
   cancelSession(
     session_id: SessionId,
-    options?: RequestOptions,
+    options?: IdempotentOptions,
   ): Promise<ResponseData<'cancel_session'>>
 
   /**
@@ -284,6 +298,17 @@ export function createSessionsApi(context: CallContext): SessionsApi {
           params: { path: { session_id }, header: headerParams(options) },
           body,
           // Setting a name twice sets the same name: safe to retry.
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    async deleteSession(session_id, options = {}) {
+      await unwrap(
+        'delete_session',
+        raw.DELETE('/sessions/{session_id}', {
+          params: { path: { session_id }, header: headerParams(options) },
+          // The key makes a retry answer 204 again instead of 404 (already deleted).
           ...initFor(context, options, true),
         }),
       )

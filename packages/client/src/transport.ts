@@ -11,7 +11,7 @@ import { UxmateNetworkError } from './errors.ts'
 import {
   backoffDelay,
   isReplayable,
-  isRetryableStatus,
+  isRetryableAnswer,
   type RetryOptions,
   retryDelay,
 } from './retry.ts'
@@ -57,7 +57,7 @@ export function createTransport(options: TransportOptions): FetchLike {
         await sleep(backoffDelay(attempt, retry), signal)
         continue
       }
-      if (retry !== false && attempt < retries && isRetryableStatus(response.status)) {
+      if (retry !== false && attempt < retries && isRetryableAnswer(response)) {
         const delay = retryDelay(attempt, response, retry)
         if (delay !== undefined) {
           // Cancel the body we drop, which frees the connection without reading it. Not awaited:

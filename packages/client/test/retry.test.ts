@@ -51,6 +51,32 @@ describe('retry policy', () => {
 })
 
 describe('retries on the wire', () => {
+  it('waits out a 409 with Retry-After (the same request still being answered), not a busy 409', async () => {
+    const inProgress = json(
+      { detail: 'A request with this Idempotency-Key is still in progress' },
+      409,
+      {
+        'Retry-After': '0',
+      },
+    )
+    const fetch = fakeFetch(inProgress, json(readySession))
+    const client = createUxmateClient({ baseUrl, fetch, retry: fast })
+    await expect(client.sessions.updateSession(sessionId, { text_prompt: 'x' })).resolves.toEqual(
+      readySession,
+    )
+    expect(fetch.requests).toHaveLength(2)
+    expect(fetch.requests[1]?.headers.get('Idempotency-Key')).toBe(
+      fetch.requests[0]?.headers.get('Idempotency-Key'),
+    )
+
+    const busy = fakeFetch(json({ detail: 'A run is in progress for this session' }, 409))
+    const busyClient = createUxmateClient({ baseUrl, fetch: busy, retry: fast })
+    await expect(
+      busyClient.sessions.updateSession(sessionId, { text_prompt: 'x' }),
+    ).rejects.toMatchObject({ status: 409 })
+    expect(busy.requests).toHaveLength(1)
+  })
+
   it('retries a GET after 503, 429 (Retry-After) and network errors, then answers', async () => {
     const fetch = fakeFetch(
       json({ detail: 'unavailable' }, 503),

@@ -71,3 +71,40 @@ describe('sessions.cancelSession', () => {
     })
   })
 })
+
+describe('sessions.deleteSession', () => {
+  it('DELETEs the session with an Idempotency-Key and resolves once it is gone (204)', async () => {
+    const fetch = fakeFetch(new Response(null, { status: 204, headers: { 'X-Request-Id': 'r' } }))
+    const client = createUxmateClient({ baseUrl, fetch })
+    await expect(client.sessions.deleteSession(sessionId)).resolves.toBeUndefined()
+    const [request] = fetch.requests
+    expect(request?.method).toBe('DELETE')
+    expect(request?.url).toBe(`${baseUrl}/sessions/${sessionId}`)
+    expect(request?.headers.get('Idempotency-Key')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await request?.text()).toBe('')
+  })
+
+  it('retries a 503 with the same key, so a retried delete is not a 404', async () => {
+    const fetch = fakeFetch(
+      json({ detail: 'busy' }, 503),
+      new Response(null, { status: 204, headers: { 'Idempotent-Replayed': 'true' } }),
+    )
+    const client = createUxmateClient({ baseUrl, fetch, retry: fast })
+    await client.sessions.deleteSession(sessionId, { idempotencyKey: 'delete-once' })
+    expect(fetch.requests.map((r) => r.headers.get('Idempotency-Key'))).toEqual([
+      'delete-once',
+      'delete-once',
+    ])
+  })
+
+  it('throws a 404 as UxmateApiError', async () => {
+    const client = createUxmateClient({
+      baseUrl,
+      fetch: fakeFetch(json({ detail: 'Session not found' }, 404)),
+    })
+    await expect(client.sessions.deleteSession(sessionId)).rejects.toMatchObject({
+      status: 404,
+      operationId: 'delete_session',
+    })
+  })
+})

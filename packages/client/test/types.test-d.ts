@@ -69,6 +69,7 @@ describe('responses are the contract types', () => {
     expectTypeOf(sessions.waitForSession(id)).resolves.toEqualTypeOf<Session>()
     expectTypeOf(sessions.renameSession(id, { name: 'x' })).resolves.toEqualTypeOf<Session>()
     expectTypeOf(sessions.cancelSession(id)).resolves.toEqualTypeOf<Session>()
+    expectTypeOf(sessions.deleteSession(id)).resolves.toEqualTypeOf<void>()
     expectTypeOf(client.agents.getAgents()).resolves.toEqualTypeOf<GetAgentsResponse>()
     expectTypeOf(client.agents.getAgent('echo')).resolves.toEqualTypeOf<Agent>()
     expectTypeOf(sessions.streamSession(id)).toEqualTypeOf<
