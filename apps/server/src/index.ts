@@ -26,7 +26,21 @@ export {
   type RunSubscription,
 } from './domain/run-events.ts'
 export { type AppDependencies, createSessionsApp, type SessionsApp } from './http/create-app.ts'
+export { listen } from './http/node-server.ts'
+export {
+  type ApiKeyEntry,
+  type ApiKeyLookup,
+  hashApiKey,
+  loadApiKeys,
+  newApiKey,
+} from './http/security/api-keys.ts'
 export { ConfigError, loadConfig } from './load-config.ts'
 export { createJsonLogger, type Logger } from './logger.ts'
-export type { SessionStore } from './storage/session-store.ts'
+export type {
+  ClaimOutcome,
+  IdempotencyClaim,
+  IdempotencyStore,
+  StoredAnswer,
+} from './storage/idempotency-store.ts'
+export { ANONYMOUS_OWNER, type SessionStore } from './storage/session-store.ts'
 export { openSqliteStore } from './storage/sqlite/sqlite-store.ts'

@@ -11,6 +11,7 @@ import {
   type Agent,
   type BodyLimits,
   bootServer,
+  type Clock,
   createAgentRegistry,
   createEchoAgent,
   createJsonLogger,
@@ -18,6 +19,7 @@ import {
   defaultConfig,
   openSqliteStore,
   type ServerConfig,
+  type SessionStore,
   type SessionsApp,
 } from '@uxmate/server'
 
@@ -93,33 +95,102 @@ export function createFailingAgent(id = 'failing'): Agent {
   }
 }
 
+/**
+ * Holds the answers of requests with an `Idempotency-Key` before they are stored, so that a
+ * second request with the same key meets the first one still in progress (409). `hold()`
+ * resolves `reached` once a request is held; `release()` lets every held one go on.
+ */
+export function createAnswerGate() {
+  let held: { open: Promise<void>; release: () => void; reached: () => void } | undefined
+  const gate = {
+    /** Holds the next answers; `reached` resolves when the first of them is held. */
+    hold(): { reached: Promise<void> } {
+      let release!: () => void
+      let reached!: () => void
+      const open = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const arrived = new Promise<void>((resolve) => {
+        reached = resolve
+      })
+      held = { open, release, reached }
+      return { reached: arrived }
+    },
+    release() {
+      held?.release()
+      held = undefined
+    },
+    /** Wraps a store so that storing an idempotent answer waits at the gate. */
+    wrap(store: SessionStore): SessionStore {
+      const { idempotency } = store
+      return {
+        ...store,
+        idempotency: {
+          ...idempotency,
+          async complete(...args) {
+            const current = held
+            if (current) {
+              current.reached()
+              await current.open
+            }
+            return idempotency.complete(...args)
+          },
+        },
+      }
+    },
+  }
+  return gate
+}
+
 export interface InProcessServer extends SessionsApp {
   held: ReturnType<typeof createHeldAgent>
+  /** Holds idempotent answers in progress (for `409`). */
+  answers: ReturnType<typeof createAnswerGate>
   /** `app.request` with the path relative to the server. */
   request(path: string, init?: RequestInit): Promise<Response>
 }
 
+export interface InProcessOptions {
+  /** API keys, `{ key: owner }`; without them the server runs open. */
+  apiKeys?: Record<string, string>
+  clock?: Clock
+}
+
 /**
- * The app on an in-memory SQLite store with agents `echo`, `held` and `failing`, silent logs
- * and small body limits.
+ * The app on an in-memory SQLite store with agents `echo`, `held` and `failing`, silent logs,
+ * small body limits and no rate limit (unless `config` sets one).
  */
-export async function startInProcess(config: Partial<ServerConfig> = {}): Promise<InProcessServer> {
-  const store = openSqliteStore(':memory:')
-  await store.migrate()
+export async function startInProcess(
+  config: Partial<ServerConfig> = {},
+  options: InProcessOptions = {},
+): Promise<InProcessServer> {
+  const opened = openSqliteStore(':memory:')
+  await opened.migrate()
+  const answers = createAnswerGate()
   const held = createHeldAgent()
+  const keys = options.apiKeys
   const sessionsApp = createSessionsApp({
-    store,
+    store: answers.wrap(opened),
     agents: createAgentRegistry([
       createEchoAgent({ delayMs: 0 }),
       held.agent,
       createFailingAgent(),
     ]),
-    config: { ...defaultConfig, logLevel: 'silent', limits: smallLimits, ...config },
+    config: {
+      ...defaultConfig,
+      logLevel: 'silent',
+      limits: smallLimits,
+      rateLimitPerSecond: 0,
+      ...config,
+    },
     logger: createJsonLogger('silent'),
+    ...(keys && { apiKeys: (key: string) => keys[key] }),
+    ...(options.clock && { clock: options.clock }),
   })
   return {
     ...sessionsApp,
     held,
+    answers,
     request: async (path, init) => sessionsApp.app.request(path, init),
   }
 }
@@ -148,6 +219,7 @@ export async function startOnSocket(config: Partial<ServerConfig> = {}): Promise
       logLevel: 'silent',
       limits: smallLimits,
       shutdownTimeoutMs: 0,
+      rateLimitPerSecond: 0,
       ...config,
     },
     createJsonLogger('silent'),

@@ -35,6 +35,12 @@ export interface ScenarioTarget {
   sendWithFiles?: (path: string, init?: RequestInit) => Promise<Response>
   /** The server's limits, to cross them (413). */
   limits: { maxFileBytes: number; maxJsonBytes: number }
+  /**
+   * Holds the answers of requests with an `Idempotency-Key` before they are stored, so that the
+   * same request sent again meets the first still in progress (`409`); `reached` resolves once
+   * a request is held. Targets that cannot reach into the server leave it out.
+   */
+  holdAnswers?: () => { reached: Promise<void>; release(): void }
 }
 
 /**
@@ -49,6 +55,137 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
   body: JSON.stringify(body),
   headers: { 'Content-Type': 'application/json', ...headers },
 })
+
+const del = (target: ScenarioTarget, sessionId: string, headers: Record<string, string> = {}) =>
+  target.send(`/sessions/${sessionId}`, { method: 'DELETE', headers })
+
+/** A request, as many times as needed: a fresh body every time (bodies are read once). */
+type Replayable = () => [path: string, init: RequestInit]
+
+interface KeyedStep {
+  operationId: string
+  status: number
+  request: Replayable
+}
+
+/**
+ * `Idempotency-Key` on every operation that takes one: the same request again gets the first
+ * answer, marked `Idempotent-Replayed`; the key with another request is a 422; and, where the
+ * target can hold an answer, the same request while the first is in progress is a 409.
+ */
+async function idempotencySteps(target: ScenarioTarget, sessionId: string): Promise<void> {
+  const { via } = target
+  const keyed = (key: string, init: RequestInit = {}): RequestInit => ({
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), 'Idempotency-Key': key },
+  })
+  const disposable = async () =>
+    (
+      await expectConformant<Session>(
+        'create_session_from_text',
+        await target.send('/sessions/text', {
+          method: 'POST',
+          body: sessionForm({ agent_id: 'echo', text_prompt: 'A session to spend' }),
+        }),
+        { status: 200, via },
+      )
+    ).body.id
+  const toDelete = await disposable()
+  const steps: KeyedStep[] = [
+    {
+      operationId: 'create_session_from_text',
+      status: 200,
+      request: () => [
+        '/sessions/text',
+        {
+          method: 'POST',
+          body: sessionForm({ agent_id: 'echo', text_prompt: 'Once, however often sent' }),
+        },
+      ],
+    },
+    {
+      operationId: 'update_session',
+      status: 200,
+      request: () => [`/sessions/${sessionId}`, json({ text_prompt: 'Only once, please' })],
+    },
+    {
+      operationId: 'rename_session',
+      status: 200,
+      request: () => [
+        `/sessions/${sessionId}`,
+        { ...json({ name: 'Named once' }), method: 'PATCH' },
+      ],
+    },
+    {
+      operationId: 'cancel_session',
+      status: 200,
+      request: () => [`/sessions/${sessionId}/cancel`, { method: 'POST' }],
+    },
+    {
+      operationId: 'delete_session',
+      status: 204,
+      request: () => [`/sessions/${toDelete}`, { method: 'DELETE' }],
+    },
+  ]
+  const requests = steps.filter((step) => documents(step.operationId))
+
+  for (const { operationId, status, request } of requests) {
+    const key = randomUUID()
+    const [path, init] = request()
+    const first = await expectConformant(operationId, await target.send(path, keyed(key, init)), {
+      status,
+      via,
+    })
+    expect(first.headers.get('idempotent-replayed'), `${operationId}: a first answer`).toBeNull()
+    const [againPath, againInit] = request()
+    const again = await expectConformant(
+      operationId,
+      await target.send(againPath, keyed(key, againInit)),
+      { status, via, headers: { 'Idempotent-Replayed': 'true' } },
+    )
+    expect(again.body, `${operationId}: the replay is the first answer`).toEqual(first.body)
+    // The same key with another request (a rename to another name): refused, naming the header.
+    const other = await expectConformant<{ detail: Array<{ loc: string[] }> }>(
+      'rename_session',
+      await target.send(
+        `/sessions/${sessionId}`,
+        keyed(key, { ...json({ name: `Not ${operationId}` }), method: 'PATCH' }),
+      ),
+      { status: 422, via },
+    )
+    expect(other.body.detail[0]?.loc).toEqual(['header', 'Idempotency-Key'])
+  }
+
+  const hold = target.holdAnswers
+  if (!hold) return
+  // 409 while the same request is still being answered (update_session's 409 is covered by a
+  // busy session above, and the SessionBusy response documents this case too).
+  const spare = await disposable()
+  const inFlight: KeyedStep[] = [
+    ...requests.filter((step) => step.operationId !== 'delete_session'),
+    {
+      operationId: 'delete_session',
+      status: 204,
+      request: () => [`/sessions/${spare}`, { method: 'DELETE' }],
+    },
+  ]
+  for (const { operationId, status, request } of inFlight) {
+    const key = randomUUID()
+    const gate = hold()
+    const [path, init] = request()
+    const first = target.send(path, keyed(key, init))
+    await gate.reached
+    const [againPath, againInit] = request()
+    const concurrent = await expectConformant(
+      operationId,
+      await target.send(againPath, keyed(key, againInit)),
+      { status: 409, via },
+    )
+    expect(concurrent.headers.get('retry-after'), `${operationId} 409`).toMatch(/^\d+$/)
+    gate.release()
+    await expectConformant(operationId, await first, { status, via })
+  }
+}
 
 /** Polls `get_session` until the session leaves `Running`. */
 export async function settle(target: ScenarioTarget, sessionId: string): Promise<Session> {
@@ -355,6 +492,25 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     await check('get_agent', 404, await target.send('/agents/no-such-agent'))
     if (invalid) await check('get_agent', 422, await target.send(`/agents/${'a'.repeat(129)}`))
   }
+
+  if (documents('delete_session')) {
+    // delete_session: 204, then 404 everywhere; 404 for an unknown session; 422.
+    const doomed = await check<Session>(
+      'create_session_from_text',
+      200,
+      await target.send('/sessions/text', {
+        method: 'POST',
+        body: sessionForm({ agent_id: 'echo', text_prompt: 'Delete me afterwards' }),
+      }),
+    )
+    const deleted = await check('delete_session', 204, await del(target, doomed.body.id))
+    expect(deleted.body, 'a 204 has no body').toEqual(new Uint8Array(0))
+    await check('get_session', 404, await target.send(`/sessions/${doomed.body.id}`))
+    await check('delete_session', 404, await del(target, doomed.body.id))
+    if (invalid) await check('delete_session', 422, await del(target, 'not-a-uuid'))
+  }
+
+  await idempotencySteps(target, session.id)
 
   // get_readiness 503 once shutdown has begun.
   await target.shutdown()

@@ -110,8 +110,12 @@ export class SpecValidator {
 
     const content = response.content ?? {}
     if (Object.keys(content).length === 0) {
-      if (body !== undefined && body !== null && body !== '')
-        problems.push(`${where}: the response documents no body, but one was sent`)
+      const empty =
+        body === undefined ||
+        body === null ||
+        body === '' ||
+        (body instanceof Uint8Array && body.byteLength === 0)
+      if (!empty) problems.push(`${where}: the response documents no body, but one was sent`)
       return problems
     }
     if (!contentType) {

@@ -26,6 +26,7 @@ export interface MediaType {
 export interface HeaderObject {
   required?: boolean
   schema?: JsonSchema
+  example?: unknown
 }
 
 export interface ResponseObject {
@@ -171,6 +172,19 @@ export function listOperations(document: OpenApiDocument): Operation[] {
     }
   }
   return operations
+}
+
+/**
+ * A response's documented headers as its examples show them (the header's `example`, else its
+ * schema's `const` or `example`), for building a documented response without a server.
+ */
+export function exampleHeaders(response: ResponseObject): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, header] of Object.entries(response.headers ?? {})) {
+    const value = header.example ?? header.schema?.const ?? header.schema?.example
+    if (value !== undefined) headers[name] = String(value)
+  }
+  return headers
 }
 
 /** Every documented (operationId, status) pair, e.g. `get_session 404`. */

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { expectConformant } from '../src/conformance.ts'
 import { type InProcessServer, startInProcess } from '../src/fixtures.ts'
 import { validateRequest } from '../src/request-validator.ts'
-import { loadSpec } from '../src/spec.ts'
+import { exampleHeaders, loadSpec } from '../src/spec.ts'
 import { parseServerSentEvents } from '../src/spec-validator.ts'
 
 const baseUrl = 'http://uxmate.test'
@@ -49,6 +49,8 @@ function expectValidRequests(sent: Sent[], operationId?: string) {
 interface Ids {
   sessionId: string
   fileId: string
+  /** A session `delete_session` may delete: the others' calls still need theirs. */
+  spareSessionId: string
 }
 
 type Call = (client: UxmateClient, ids: Ids) => Promise<unknown>
@@ -85,7 +87,13 @@ const calls: { [Id in OperationId]?: Call } = {
       { name: 'Onboarding interview plan' },
       { requestId: 'client-rename' },
     ),
-  cancel_session: (client, ids) => client.sessions.cancelSession(ids.sessionId),
+  cancel_session: (client, ids) =>
+    client.sessions.cancelSession(ids.sessionId, { idempotencyKey: 'cancel-1' }),
+  // Resolves with nothing (204); the marker tells the caller it did resolve.
+  delete_session: (client, ids) =>
+    client.sessions
+      .deleteSession(ids.spareSessionId, { requestId: 'client-delete' })
+      .then(() => 'deleted'),
   get_session_events: async (client, ids) => {
     const events = []
     for await (const event of client.sessions.streamSession(ids.sessionId, { retry: false }))
@@ -135,13 +143,16 @@ describe('client requests, answered by the real server', () => {
         return response
       }),
     })
-    const created = (await callOf('create_session_from_text')(client, {
-      sessionId: '',
-      fileId: '',
-    })) as Session
+    const none = { sessionId: '', fileId: '', spareSessionId: '' }
+    const created = (await callOf('create_session_from_text')(client, none)) as Session
+    // Not the same call again: its Idempotency-Key would answer with the same session.
+    const spare = await client.sessions.createSessionFromText({
+      agent_id: 'echo',
+      text_prompt: 'Spare, for delete_session',
+    })
     const fileId = created.messages[0]?.files?.[0]?.id
     if (!fileId) throw new Error('the created session lists no file')
-    ids = { sessionId: created.id, fileId }
+    ids = { sessionId: created.id, fileId, spareSessionId: spare.id }
   })
 
   it.each(Object.keys(calls))('%s: valid request, typed data back', async (id) => {
@@ -220,23 +231,38 @@ describe('client requests, answered by the real server', () => {
   })
 })
 
-/** The documented responses of every operation, one per example, as a `fetch` would get them. */
+/**
+ * The documented responses of every operation, one per example (one without a body for a
+ * response that documents none, like a 204), as a `fetch` would get them.
+ */
 function cannedResponses() {
   return loadSpec().operations.flatMap((op) =>
-    Object.entries(op.responses).flatMap(([status, response]) =>
-      Object.entries(response.content ?? {}).flatMap(([type, media]) => {
+    Object.entries(op.responses).flatMap(([status, response]) => {
+      if (Object.keys(response.content ?? {}).length === 0)
+        return [
+          {
+            operationId: op.operationId as OperationId,
+            status: Number(status),
+            type: undefined,
+            name: 'no content',
+            value: undefined,
+            headers: exampleHeaders(response),
+          },
+        ]
+      return Object.entries(response.content ?? {}).flatMap(([type, media]) => {
         const named = Object.entries(media.examples ?? {}).map(([name, e]) => [name, e.value])
         const examples =
           media.example !== undefined ? [['example', media.example], ...named] : named
         return examples.map(([name, value]) => ({
           operationId: op.operationId as OperationId,
           status: Number(status),
-          type: type === '*/*' ? 'text/plain' : type,
+          type: type === '*/*' ? 'text/plain' : (type as string | undefined),
           name: String(name),
           value,
+          headers: exampleHeaders(response),
         }))
-      }),
-    ),
+      })
+    }),
   )
 }
 
@@ -244,6 +270,7 @@ describe('client answers to every documented response (from the examples)', () =
   const ids: Ids = {
     sessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
     fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
+    spareSessionId: '5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa',
   }
   // Operations without a client call are reported by 'has a method for every operation'.
   const cases = cannedResponses().filter((c) => callable(c.operationId))
@@ -262,9 +289,11 @@ describe('client answers to every documented response (from the examples)', () =
     async (_name, canned) => {
       const sent: Sent[] = []
       const body =
-        typeof canned.value === 'string' && !canned.type.includes('json')
-          ? canned.value
-          : JSON.stringify(canned.value)
+        canned.type === undefined
+          ? null
+          : typeof canned.value === 'string' && !canned.type.includes('json')
+            ? canned.value
+            : JSON.stringify(canned.value)
       const client = createUxmateClient({
         baseUrl,
         retry: false,
@@ -272,7 +301,8 @@ describe('client answers to every documented response (from the examples)', () =
           return new Response(body, {
             status: canned.status,
             headers: {
-              'Content-Type': canned.type,
+              ...canned.headers,
+              ...(canned.type === undefined ? {} : { 'Content-Type': canned.type }),
               'X-Request-Id': 'canned-response',
               ...(canned.status === 202 ? { 'Preference-Applied': 'respond-async' } : {}),
             },
@@ -289,7 +319,8 @@ describe('client answers to every documented response (from the examples)', () =
       const resolves = canned.status < 300 || canned.operationId === 'get_readiness'
       if (resolves) {
         if (!outcome.ok) throw outcome.error
-        if (outcome.data instanceof Blob) expect(await outcome.data.text()).toBe(canned.value)
+        if (canned.type === undefined) expect(outcome.data).toBe('deleted')
+        else if (outcome.data instanceof Blob) expect(await outcome.data.text()).toBe(canned.value)
         else if (canned.type === 'text/event-stream')
           // A stream comes back as its events, parsed.
           expect(outcome.data).toEqual(parseServerSentEvents(String(canned.value)))
@@ -307,4 +338,48 @@ describe('client answers to every documented response (from the examples)', () =
       expect(apiError.problem.kind).toBe(canned.status === 422 ? 'validation' : 'detail')
     },
   )
+})
+
+describe('client headers', () => {
+  /**
+   * What any request may carry besides the operation's header parameters. `Authorization` is a
+   * client-wide header: harmless where no key is asked for (the probes), required where one is.
+   */
+  const alwaysAllowed = ['accept', 'content-type', 'content-length', 'authorization']
+  const ids: Ids = {
+    sessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
+    fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
+    spareSessionId: '5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa',
+  }
+  type Security = Array<Record<string, unknown>>
+
+  // Once a known discrepancy: the client sent `Idempotency-Key` (and retried on it) before
+  // openapi.yaml documented it. Now every header it sends is a documented parameter of the
+  // operation, and it sends the `bearerAuth` key wherever the operation takes one.
+  it.each(Object.keys(calls))('%s sends only headers openapi.yaml documents', async (id) => {
+    const { document, operations } = loadSpec()
+    const op = operations.find((o) => o.operationId === id)
+    const documented = new Set([
+      ...alwaysAllowed,
+      ...(op?.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
+    ])
+    const raw = document.paths[op?.path ?? '']?.[op?.method ?? ''] as { security?: Security }
+    const security = (raw?.security ?? document.security ?? []) as Security
+
+    const names: string[] = []
+    const client = createUxmateClient({
+      baseUrl,
+      apiKey: 'uxm_a-key',
+      retry: false,
+      fetch: async (request) => {
+        names.push(...request.headers.keys())
+        return Response.json({ detail: 'Not authenticated' }, { status: 401 })
+      },
+    })
+    await callOf(id)(client, ids).catch(() => undefined)
+    expect(names.length).toBeGreaterThan(0)
+    expect(names.filter((name) => !documented.has(name))).toEqual([])
+    if (security.some((requirement) => 'bearerAuth' in requirement))
+      expect(names).toContain('authorization')
+  })
 })

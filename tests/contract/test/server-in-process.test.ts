@@ -36,6 +36,10 @@ function targetFor(server: InProcessServer): ScenarioTarget {
       }
     },
     shutdown: () => server.shutdown(0),
+    holdAnswers() {
+      const { reached } = server.answers.hold()
+      return { reached, release: () => server.answers.release() }
+    },
   }
   return target
 }

@@ -3,7 +3,7 @@
  * here proves nothing.
  */
 import { describe, expect, it } from 'vitest'
-import { loadSpec } from '../src/spec.ts'
+import { exampleHeaders, loadSpec } from '../src/spec.ts'
 import { validateResponse } from '../src/spec-validator.ts'
 
 const session = {
@@ -117,6 +117,29 @@ describe('validateResponse', () => {
     ).toBeGreaterThan(0)
   })
 
+  it('accepts an empty 204 and flags one with a body', () => {
+    const empty = validateResponse('delete_session', 204, null, new Uint8Array(0), headers)
+    expect(empty).toEqual([])
+    const full = validateResponse('delete_session', 204, 'text/plain', 'deleted', headers)
+    expect(full).toEqual(['delete_session 204: the response documents no body, but one was sent'])
+  })
+
+  it('requires the headers a 401 and a 429 document', () => {
+    const body = { detail: 'Not authenticated' }
+    expect(validateResponse('get_session', 401, json, body, headers)).toEqual([
+      'get_session 401: header WWW-Authenticate is missing',
+    ])
+    const limited = { ...headers, 'Retry-After': '1', 'RateLimit-Policy': '"default";q=5;w=1' }
+    expect(validateResponse('get_session', 429, json, body, limited)).toEqual([
+      'get_session 429: header RateLimit is missing',
+    ])
+    expect(
+      validateResponse('get_session', 429, json, body, { ...limited, RateLimit: 'r=0' }),
+    ).toEqual([
+      'get_session 429 header RateLimit: (root) must match pattern "^"[A-Za-z0-9_-]+";r=[0-9]+;t=[0-9]+$"',
+    ])
+  })
+
   it('validates every example of openapi.yaml against its own schema', () => {
     const problems: string[] = []
     for (const op of loadSpec().operations) {
@@ -130,10 +153,12 @@ describe('validateResponse', () => {
             examples.length,
             `${op.operationId} ${status} ${type} has an example`,
           ).toBeGreaterThan(0)
+          // Headers the response requires (WWW-Authenticate, Retry-After, ...) need examples too.
+          const documented = { ...headers, ...exampleHeaders(response) }
           for (const example of examples) {
             const contentType = type === '*/*' ? 'text/plain' : type
             problems.push(
-              ...validateResponse(op.operationId, Number(status), contentType, example, headers),
+              ...validateResponse(op.operationId, Number(status), contentType, example, documented),
             )
           }
         }

@@ -1,0 +1,115 @@
+/**
+ * Server conformance of what openapi.yaml's `security` promises: on a server with API keys,
+ * every operation that takes a key answers a documented `401` without one, and a documented
+ * `429` (with `Retry-After` and the RateLimit headers) past the owner's rate; the operations
+ * that take none (`security: []`) answer regardless.
+ */
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { expectConformant } from '../src/conformance.ts'
+import { startInProcess } from '../src/fixtures.ts'
+import { loadSpec, type Operation } from '../src/spec.ts'
+
+const via = 'security'
+const keys = { 'uxm_contract-a': 'owner-a', 'uxm_contract-b': 'owner-b' }
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` })
+
+/** Whether the document asks this operation for a key (its own `security`, else the root's). */
+function takesKey(op: Operation): boolean {
+  const { document } = loadSpec()
+  const raw = document.paths[op.path]?.[op.method] as { security?: unknown[] } | undefined
+  const security = (raw?.security ?? document.security ?? []) as Array<Record<string, unknown>>
+  return security.some((requirement) => 'bearerAuth' in requirement)
+}
+
+/** A request to the operation with every path and required query parameter filled in. */
+function requestTo(op: Operation, headers: Record<string, string>): [string, RequestInit] {
+  const path = op.path
+    .replace('{session_id}', randomUUID())
+    .replace('{file_id}', randomUUID())
+    .replace('{agent_id}', 'echo')
+  const query = op.parameters
+    .filter((p) => p.in === 'query' && p.required)
+    .map((p) => `${p.name}=echo`)
+    .join('&')
+  return [query ? `${path}?${query}` : path, { method: op.method.toUpperCase(), headers }]
+}
+
+const operations = loadSpec().operations
+const secured = operations.filter(takesKey)
+const open = operations.filter((op) => !takesKey(op))
+
+describe('the server with API keys, against openapi.yaml', () => {
+  it('documents a key for every operation but the probes', () => {
+    expect(open.map((op) => op.operationId).sort()).toEqual(['get_health', 'get_readiness'])
+  })
+
+  it.each(secured.map((op) => [op.operationId, op] as const))(
+    '%s answers a documented 401 without a key or with a wrong one',
+    async (operationId, op) => {
+      const server = await startInProcess({}, { apiKeys: keys })
+      const missing = await expectConformant(
+        operationId,
+        await server.request(...requestTo(op, {})),
+        { status: 401, via, headers: { 'WWW-Authenticate': 'Bearer' } },
+      )
+      expect(missing.body).toEqual({ detail: 'Not authenticated' })
+      await expectConformant(
+        operationId,
+        await server.request(...requestTo(op, bearer('uxm_not-issued'))),
+        { status: 401, via, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
+      )
+    },
+  )
+
+  it.each(secured.map((op) => [op.operationId, op] as const))(
+    "%s answers a documented 429 past the owner's rate",
+    async (operationId, op) => {
+      // Time stands still: one request per owner, then no token ever comes back.
+      const clock = { now: () => new Date('2026-11-26T09:00:00.000Z') }
+      const server = await startInProcess(
+        { rateLimitPerSecond: 1, rateLimitBurst: 1 },
+        { apiKeys: keys, clock },
+      )
+      const first = await server.request('/agents', { headers: bearer('uxm_contract-a') })
+      expect(first.status).toBe(200)
+      expect(first.headers.get('RateLimit')).toBe('"default";r=0;t=1')
+      const limited = await expectConformant(
+        operationId,
+        await server.request(...requestTo(op, bearer('uxm_contract-a'))),
+        {
+          status: 429,
+          via,
+          headers: {
+            'Retry-After': '1',
+            'RateLimit-Policy': '"default";q=1;w=1',
+            RateLimit: '"default";r=0;t=1',
+          },
+        },
+      )
+      expect(limited.body).toEqual({ detail: 'Too many requests; retry in 1 s' })
+      // Another owner is not held back by this one.
+      const other = await server.request('/agents', { headers: bearer('uxm_contract-b') })
+      expect(other.status).toBe(200)
+    },
+  )
+
+  it.each(open.map((op) => [op.operationId, op] as const))(
+    '%s needs no key and has no rate limit',
+    async (operationId, op) => {
+      const clock = { now: () => new Date('2026-11-26T09:00:00.000Z') }
+      const server = await startInProcess(
+        { rateLimitPerSecond: 1, rateLimitBurst: 1 },
+        { apiKeys: keys, clock },
+      )
+      for (let i = 0; i < 3; i++) {
+        const answer = await expectConformant(
+          operationId,
+          await server.request(...requestTo(op, {})),
+          { status: 200, via },
+        )
+        expect(answer.headers.get('RateLimit')).toBeNull()
+      }
+    },
+  )
+})
