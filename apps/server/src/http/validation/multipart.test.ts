@@ -112,6 +112,46 @@ describe('multipart form fields', () => {
     expect(body.form.text_prompt).toBe('Résumé ✓')
   })
 
+  it('refuses a text field whose bytes are not UTF-8 (422 string_unicode), not storing U+FFFD', async () => {
+    const invalid = new Uint8Array([0x48, 0x69, 0xff, 0xfe, 0x21]) // "Hi", two bad bytes, "!"
+    const { status, body } = await answer(
+      postForm(app, [prompt[0] as Part, { name: 'text_prompt', value: invalid }]),
+    )
+    expect(status).toBe(422)
+    expect(body).toEqual({
+      detail: [
+        {
+          type: 'string_unicode',
+          loc: ['body', 'text_prompt'],
+          msg: 'Input should be a valid string, unable to parse raw data as a unicode string',
+          input: null,
+        },
+      ],
+    })
+  })
+
+  it('decodes a text field in the charset its part declares', async () => {
+    const latin1 = new Uint8Array([0x52, 0xe9, 0x73, 0x75, 0x6d, 0xe9]) // "Résumé" in ISO-8859-1
+    const { status, body } = await answer(
+      postForm(app, [
+        // An unknown field first, undeclared and not UTF-8: ignored, and it must not shift
+        // which declared charset goes with which part.
+        { name: 'junk', value: new Uint8Array([0xff]) },
+        { name: 'text_prompt', value: latin1, contentType: 'text/plain; charset=ISO-8859-1' },
+        { name: 'agent_id', value: 'echo', contentType: 'text/plain; charset=utf-8' },
+      ]),
+    )
+    expect(status).toBe(200)
+    expect(body.form).toMatchObject({ agent_id: 'echo', text_prompt: 'Résumé' })
+    const utf8 = await answer(
+      postForm(app, [
+        prompt[0] as Part,
+        { name: 'text_prompt', value: 'Résumé ✓', contentType: 'text/plain; charset="UTF-8"' },
+      ]),
+    )
+    expect(utf8.body.form.text_prompt).toBe('Résumé ✓')
+  })
+
   it('validates headers along with the form', async () => {
     const { body } = await answer(postForm(app, prompt, { Prefer: 'respond-async' }))
     expect(body.header).toEqual({ Prefer: 'respond-async' })

@@ -26,6 +26,32 @@ export type FormEntries = Map<string, FormEntry[]>
 
 type MultipartLimits = Pick<BodyLimits, 'maxFileBytes' | 'maxFiles' | 'maxRequestBytes'>
 
+/** pydantic's words for bytes that are not text in the encoding they should be in. */
+function notUnicode(name: string): RequestRejection {
+  return invalidBody({
+    type: 'string_unicode',
+    loc: ['body', name],
+    msg: 'Input should be a valid string, unable to parse raw data as a unicode string',
+    input: null,
+  })
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * A text field's value as UTF-8, or `undefined` when its bytes are not UTF-8. Fields arrive
+ * from busboy decoded as Latin-1, one character a byte (see `defCharset` below), so that the
+ * bytes can be read back and decoded strictly: busboy's own UTF-8 decoding would replace
+ * invalid bytes with U+FFFD and store a prompt the user never wrote.
+ */
+function utf8Field(latin1: string): string | undefined {
+  try {
+    return strictUtf8.decode(Buffer.from(latin1, 'latin1'))
+  } catch {
+    return undefined
+  }
+}
+
 function malformed(reason: string): RequestRejection {
   return invalidBody(
     valueErrorIssue(['body'], `Malformed multipart/form-data body: ${reason}`, null),
@@ -88,6 +114,9 @@ export async function readMultipartBody(
       preservePath: true,
       // Browsers send file names as raw UTF-8; busboy's default would read them as Latin-1.
       defParamCharset: 'utf8',
+      // Text fields without a charset (all that browsers and curl send) arrive byte for byte,
+      // to be decoded strictly as UTF-8 (utf8Field); a part naming its charset is decoded in it.
+      defCharset: 'latin1',
       limits: {
         // A text field may be as large as the request; busboy would silently cut it at 1 MiB.
         fieldSize: limits.maxRequestBytes,
@@ -115,7 +144,13 @@ export async function readMultipartBody(
   let fileCount = 0
 
   parser.on('field', (name, value) => {
-    if (!failure && fieldNames.has(name)) add(name, { kind: 'text', value })
+    // Taken for every text part, kept or not, so that the next part gets its own.
+    const charset = sniffer?.takeFieldCharset()
+    if (failure || !fieldNames.has(name)) return
+    // A part that names its charset was decoded in it by busboy; the others came as Latin-1.
+    const text = charset === undefined ? utf8Field(value) : value
+    if (text === undefined) fail(notUnicode(name))
+    else add(name, { kind: 'text', value: text })
   })
   parser.on('file', (name, stream, info) => {
     // A broken file stream is reported through busboy's own 'error'.

@@ -1,9 +1,10 @@
 /**
- * The raw `Content-Type` header of each file part. busboy 1.6 reports only `type/subtype` and
- * says `text/plain` when a part has no Content-Type at all (python-requests sends file parts
- * without one), which would mislabel every such upload. This reads the part headers from the
- * same bytes busboy is fed, just before busboy sees them, and queues the file parts' values in
- * order, so busboy's `file` events can take them one by one.
+ * The raw `Content-Type` header of each file part, and the declared charset of each text part.
+ * busboy 1.6 reports only `type/subtype` and says `text/plain` when a part has no Content-Type
+ * at all (python-requests sends file parts without one), which would mislabel every such
+ * upload; and it does not say which charset it decoded a text part with. This reads the part
+ * headers from the same bytes busboy is fed, just before busboy sees them, and queues what it
+ * finds in order, so busboy's `file` and `field` events can take them one by one.
  */
 
 const MAX_HEADER_BLOCK = 32 * 1024
@@ -19,7 +20,11 @@ export function multipartBoundary(contentType: string): string | undefined {
 }
 
 /** What busboy makes of a part header block: skipped, a field, or a file. */
-function fileContentType(block: string): { isFile: boolean; contentType: string | undefined } {
+function fileContentType(block: string): {
+  isFile: boolean
+  isField: boolean
+  contentType: string | undefined
+} {
   const headers = new Map<string, string>()
   for (const line of block.split('\r\n')) {
     const colon = line.indexOf(':')
@@ -34,7 +39,15 @@ function fileContentType(block: string): { isFile: boolean; contentType: string 
   const hasFileName = /;\s*filename\*?\s*=\s*(?!""|;|$)/i.test(disposition)
   const octets =
     (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/octet-stream'
-  return { isFile: formData && (hasFileName || octets), contentType }
+  const isFile = formData && (hasFileName || octets)
+  return { isFile, isField: formData && !isFile, contentType }
+}
+
+/** The `charset` parameter of a part's Content-Type, as busboy reads it (lowercase). */
+function charsetOf(contentType: string | undefined): string | undefined {
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(contentType ?? '')
+  const charset = match?.[1] ?? match?.[2]
+  return charset ? charset.toLowerCase() : undefined
 }
 
 /**
@@ -52,6 +65,7 @@ export class PartHeaderSniffer {
   #buffer: Buffer
   #state: State = 'boundary'
   readonly #fileTypes: Array<string | undefined> = []
+  readonly #fieldCharsets: Array<string | undefined> = []
 
   constructor(boundary: string) {
     this.#delimiter = Buffer.from(`\r\n--${boundary}`)
@@ -105,6 +119,7 @@ export class PartHeaderSniffer {
         const block = this.#buffer.subarray(LINE_END.length, end).toString('utf8')
         const part = fileContentType(block)
         if (part.isFile) this.#fileTypes.push(part.contentType)
+        else if (part.isField) this.#fieldCharsets.push(charsetOf(part.contentType))
         // The part's body starts after the blank line, as busboy's search for the next delimiter.
         this.#buffer = this.#buffer.subarray(end + HEADER_END.length)
         this.#state = 'boundary'
@@ -126,6 +141,14 @@ export class PartHeaderSniffer {
     if (raw === undefined) return busboyType === 'text/plain' ? undefined : busboyType
     const essence = raw.split(';')[0]?.trim().toLowerCase()
     return essence === busboyType.toLowerCase() ? raw : busboyType
+  }
+
+  /**
+   * The charset the next text part declared, or `undefined` when it declared none (busboy then
+   * decodes it with its `defCharset`).
+   */
+  takeFieldCharset(): string | undefined {
+    return this.#fieldCharsets.shift()
   }
 
   #finish(): void {
