@@ -7,7 +7,7 @@
  * All traffic stays on 127.0.0.1, every load run is bounded in time or count, and every child
  * process is ended when the run ends, fails or is interrupted.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { loadBenchConfig } from './config.ts'
@@ -80,6 +80,19 @@ async function main(): Promise<void> {
         logDir,
       })),
     )
+    if (scale === config.scales[0] && config.scales.length > 1) {
+      // Writes at the smallest scale too, on a copy: they add and change sessions, and the
+      // larger scales must read the same newest sessions as this one did.
+      const copyDir = join(workDir, 'data-writes')
+      cpSync(dataDir, copyDir, { recursive: true })
+      const ours = await startOurServer({ main, dataDir: copyDir, logDir })
+      try {
+        rows.push(...(await runWrites({ config, ours, seededSessions: scale })))
+      } finally {
+        await ours.stop()
+        rmSync(copyDir, { recursive: true, force: true })
+      }
+    }
   }
   for (const scale of config.scales) {
     for (const scenario of readScenarios) {

@@ -142,7 +142,7 @@ export function renderSse(results: BenchResults): string {
     `a delta every ${sse.eventEveryMs} ms (${formatMs(sse.paceMs)} ms seen alone), ${formatCount(sse.events)} deltas × subscribers = ${formatCount(sse.deliveries)} deliveries measured. ` +
     `Lag behind the run: p50 ${formatMs(lag?.p50)} ms, p99 ${formatMs(lag?.p99)} ms, max ${formatMs(lag?.max)} ms; ` +
     `fan-out spread: p50 ${formatMs(spread?.p50)} ms, p99 ${formatMs(spread?.p99)} ms. ` +
-    `CPU: server ${sse.serverCpuSeconds?.toFixed(1)} s, subscribers' process ${sse.clientCpuSeconds?.toFixed(1)} s` +
+    `CPU over the ${sse.wallSeconds?.toFixed(0)} s: server ${sse.serverCpuSeconds?.toFixed(1)} s, subscribers' process ${sse.clientCpuSeconds?.toFixed(1)} s` +
     (sse.note ? ` (${sse.note})` : '')
   )
 }

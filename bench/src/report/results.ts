@@ -92,6 +92,8 @@ export interface SseResult {
   /** CPU seconds of our server and of the subscribing (load) process during the scenario. */
   serverCpuSeconds?: number
   clientCpuSeconds?: number
+  /** Wall-clock seconds of the scenario: with `serverCpuSeconds`, how busy the server was. */
+  wallSeconds?: number
   /** Per delta and subscriber: arrival behind the run's schedule (see sse-worker.ts). */
   lagMs?: LatencySummary
   /** Per delta and subscriber: arrival after the delta's first arrival anywhere. */

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, symlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { repoRoot, serverMain } from '../paths.ts'
 
@@ -17,13 +17,11 @@ import { repoRoot, serverMain } from '../paths.ts'
 export function snapshotServerBuild(workDir: string): string {
   const serverDir = join(repoRoot, 'apps/server')
   const copy = join(workDir, 'server')
-  const main = join(copy, 'dist/main.js')
-  mkdirSync(dirname(main), { recursive: true })
-  copyFileSync(serverMain, main)
-  if (existsSync(`${serverMain}.map`)) copyFileSync(`${serverMain}.map`, `${main}.map`)
+  // The whole folder: the build may be split into chunks that main.js imports.
+  cpSync(dirname(serverMain), join(copy, 'dist'), { recursive: true })
   if (existsSync(join(serverDir, 'agents.yaml'))) {
     copyFileSync(join(serverDir, 'agents.yaml'), join(copy, 'agents.yaml'))
   }
   symlinkSync(join(serverDir, 'node_modules'), join(copy, 'node_modules'), 'dir')
-  return main
+  return join(copy, 'dist/main.js')
 }

@@ -82,8 +82,10 @@ export async function runSseFanout(options: {
       timeoutS: 120,
     }
     sampler.start()
+    const startedAt = performance.now()
     const reply = await ask(child, spec, 150_000)
     const server = sampler.stop()
+    const wallSeconds = (performance.now() - startedAt) / 1000
     if (!reply.ok) return { status: 'failed', note: reply.error, subscribers: spec.subscribers }
     const { outcome } = reply
     progress(
@@ -109,6 +111,7 @@ export async function runSseFanout(options: {
       paceMs: outcome.paceMs,
       serverCpuSeconds: server.cpuSeconds,
       clientCpuSeconds: outcome.clientCpuSeconds,
+      wallSeconds,
       lagMs: outcome.lagMs,
       spreadMs: outcome.spreadMs,
     }

@@ -60,7 +60,7 @@ export async function measureUploadMemory(options: {
   )
 
   const burstBaseline = await settledRss(ours.pid)
-  const concurrency = 4
+  const concurrency = Math.min(4, Math.max(1, config.uploadBurst))
   const burst =
     config.uploadBurst > 0
       ? await measureRound(ours, uploadSpec(ours.baseUrl, config.uploadBurst, concurrency), 10)

@@ -38,6 +38,12 @@ export interface SessionWithMessages {
 const FILE_COLUMNS = 'id, message_id, name, content_type, size, sha256'
 
 /**
+ * Whose sessions the peer reads: the owner of every request to a server without API keys, as
+ * the bench runs ours (and the default of the `owner` column the seed leaves alone).
+ */
+const OWNER = 'anonymous'
+
+/**
  * The peer's store: the tables our server made, read with the same queries in the same shape
  * (one query for the sessions, one for all their messages, one for all their files), so the
  * comparison is between the HTTP stacks and not between two data access designs.
@@ -54,7 +60,9 @@ export function openPeerStore(path: string) {
   db.pragma('busy_timeout = 5000')
 
   const sql = {
-    session: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+    session: db.prepare<[string, string], SessionRow>(
+      'SELECT * FROM sessions WHERE id = ? AND owner = ?',
+    ),
     messagesOf: db.prepare<[string], MessageRow>(
       `SELECT id, session_id, role, text, created_at FROM messages
        WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY session_id, position`,
@@ -63,18 +71,20 @@ export function openPeerStore(path: string) {
       `SELECT ${FILE_COLUMNS} FROM files
        WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position`,
     ),
-    byAgent: db.prepare<[string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
-    ),
-    byAgentAfter: db.prepare<[string, number, string, number], SessionRow>(
-      `SELECT * FROM sessions WHERE agent_id = ? AND (updated_at, id) < (?, ?)
+    byAgent: db.prepare<[string, string, number], SessionRow>(
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ?
        ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
-    recent: db.prepare<[number], SessionRow>(
-      'SELECT * FROM sessions ORDER BY updated_at DESC, id DESC LIMIT ?',
+    byAgentAfter: db.prepare<[string, string, number, string, number], SessionRow>(
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ? AND (updated_at, id) < (?, ?)
+       ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
-    recentOfAgent: db.prepare<[string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+    recent: db.prepare<[string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE owner = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+    ),
+    recentOfAgent: db.prepare<[string, string, number], SessionRow>(
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ?
+       ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
   }
 
@@ -99,14 +109,14 @@ export function openPeerStore(path: string) {
 
   return {
     getSession(id: string): SessionWithMessages | undefined {
-      const row = sql.session.get(id)
+      const row = sql.session.get(id, OWNER)
       return row && withMessages([row])[0]
     },
 
     listSessions(agentId: string, limit: number, after?: { updatedAt: number; id: string }) {
       const rows = after
-        ? sql.byAgentAfter.all(agentId, after.updatedAt, after.id, limit + 1)
-        : sql.byAgent.all(agentId, limit + 1)
+        ? sql.byAgentAfter.all(OWNER, agentId, after.updatedAt, after.id, limit + 1)
+        : sql.byAgent.all(OWNER, agentId, limit + 1)
       const sessions = withMessages(rows.slice(0, limit))
       const last = sessions.at(-1)?.row
       const next =
@@ -115,7 +125,7 @@ export function openPeerStore(path: string) {
     },
 
     recentSessions(agentId: string | undefined, limit: number): SessionRow[] {
-      return agentId ? sql.recentOfAgent.all(agentId, limit) : sql.recent.all(limit)
+      return agentId ? sql.recentOfAgent.all(OWNER, agentId, limit) : sql.recent.all(OWNER, limit)
     },
   }
 }
