@@ -47,6 +47,12 @@ afterAll(async () => {
 it('shows every operation of openapi.yaml at /docs, loading nothing from outside the server', async () => {
   const page = await browser.newPage()
   const outside: string[] = []
+  // The page runs under the server's Content-Security-Policy: anything it blocks shows here.
+  const blocked: string[] = []
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) blocked.push(message.text())
+  })
+  page.on('pageerror', (error) => blocked.push(`page error: ${error.message}`))
   // The network is the server and nothing else: any other request is refused and recorded.
   await page.route('**/*', (route) => {
     const url = route.request().url()
@@ -68,5 +74,11 @@ it('shows every operation of openapi.yaml at /docs, loading nothing from outside
   )
   expect(listed.sort()).toEqual([...operations].sort())
   expect(outside).toEqual([])
+  // Opening an operation renders its parameters and responses (more of Swagger UI's code).
+  await page.click('.opblock-summary')
+  await page.waitForSelector('.opblock-body', { timeout: 30_000 })
+  expect(blocked).toEqual([])
+  const response = await page.goto(`${base}/docs`)
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'")
   await page.close()
 })
