@@ -33,16 +33,22 @@ afterAll(async () => {
  */
 function send(body: Uint8Array, headers: Record<string, string>, chunked = false) {
   return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-    const req = httpRequest(`${base}/sessions/text`, { method: 'POST', headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-        }),
-      )
-    })
+    // A connection of its own: after an early 413 the server drains, then may close, the old
+    // one, and a request sent on it (keep-alive reuse) would be reset before any answer.
+    const req = httpRequest(
+      `${base}/sessions/text`,
+      { method: 'POST', headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          }),
+        )
+      },
+    )
     // The server may answer and stop reading before the upload ends.
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error)
