@@ -96,6 +96,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     clock,
   })
   const idempotency = createIdempotency({
+    document: openapiDocument,
     store: store.idempotency,
     clock,
     // A request is read within requestTimeoutMs and answered within runWaitMs (it waits for the
