@@ -70,15 +70,16 @@ function flatP50(results: BenchResults, scenario: ReadScenarioKey): BudgetCheck 
 
 /**
  * Lag (behind the run's unloaded pace) is an upper bound of delivery latency: it also counts
- * the echo agent's own timer drift. Spread (after the first subscriber) is a lower bound. A
- * pass needs the upper bound under 100 ms; a miss, the lower bound over it or a saturated
- * server (more than 90% of a core); otherwise the run cannot tell.
+ * the echo agent's own timer drift, about 1% of the run (0.3 s over 30 s). Spread (after the
+ * first subscriber) is a lower bound. A pass needs the upper bound under 100 ms; a miss, the
+ * lower bound over it or a lag past 1 s, which drift cannot explain; otherwise the run cannot
+ * tell.
  */
 function sseVerdict(sse: BenchResults['sse']): Verdict {
   if (sse.status !== 'measured') return 'n/a'
-  if ((sse.lagMs?.p99 ?? Number.NaN) < 100) return 'pass'
-  const busy = (sse.serverCpuSeconds ?? 0) / (sse.wallSeconds ?? Number.POSITIVE_INFINITY)
-  return (sse.spreadMs?.p99 ?? 0) >= 100 || busy > 0.9 ? 'miss' : 'n/a'
+  const lag = sse.lagMs?.p99 ?? Number.NaN
+  if (lag < 100) return 'pass'
+  return (sse.spreadMs?.p99 ?? 0) >= 100 || lag >= 1_000 ? 'miss' : 'n/a'
 }
 
 /**

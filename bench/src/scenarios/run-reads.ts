@@ -3,23 +3,27 @@ import { join } from 'node:path'
 import type { BenchConfig } from '../config.ts'
 import type { ReadRow } from '../report/results.ts'
 import type { ServiceProcess } from '../runtime/service-process.ts'
-import type { CapturedBodies } from '../targets/captured-bodies.ts'
+import {
+  type CapturedBodies,
+  type CapturedResponse,
+  replayedHeaders,
+} from '../targets/captured-bodies.ts'
 import { startLimitServer, startOurServer, startPeerServer } from '../targets/start-targets.ts'
 import { describe, getSpec, measureInterleaved, progress } from './measure.ts'
 import { readScenarios } from './read-scenarios.ts'
 
-async function fetchBody(baseUrl: string, path: string): Promise<string> {
+async function fetchResponse(baseUrl: string, path: string): Promise<CapturedResponse> {
   const response = await fetch(`${baseUrl}${path}`)
-  const text = await response.text()
+  const body = await response.text()
   if (response.status !== 200) {
-    throw new Error(`GET ${path} answered ${response.status}: ${text.slice(0, 200)}`)
+    throw new Error(`GET ${path} answered ${response.status}: ${body.slice(0, 200)}`)
   }
-  return text
+  return { body, headers: replayedHeaders(response.headers) }
 }
 
 /**
  * The read scenarios at one scale, each against our server, the limit and the peer in turn.
- * The limit replays the bodies our server answered just before; the peer must answer the same
+ * The limit replays the answers our server gave just before; the peer must answer the same
  * bytes (checked, and flagged in the table when it does not).
  */
 export async function runReadsAtScale(options: {
@@ -41,12 +45,12 @@ export async function runReadsAtScale(options: {
     })
     started.push(ours)
 
-    const bodies: Record<string, string> = {}
+    const bodies: Record<string, CapturedResponse> = {}
     for (const scenario of readScenarios) {
-      const body = await fetchBody(ours.baseUrl, scenario.path)
-      const problem = scenario.check(JSON.parse(body))
+      const response = await fetchResponse(ours.baseUrl, scenario.path)
+      const problem = scenario.check(JSON.parse(response.body))
       if (problem) throw new Error(`${scenario.label} at ${sessions} sessions: ${problem}`)
-      bodies[scenario.key] = body
+      bodies[scenario.key] = response
     }
     const bodiesFile = join(options.workDir, `bodies-${sessions}.json`)
     writeFileSync(bodiesFile, JSON.stringify(bodies as unknown as CapturedBodies))
@@ -58,8 +62,8 @@ export async function runReadsAtScale(options: {
 
     const rows: ReadRow[] = []
     for (const scenario of readScenarios) {
-      const ourBody = bodies[scenario.key] ?? ''
-      const peerSameJson = (await fetchBody(peer.baseUrl, scenario.path)) === ourBody
+      const ourBody = bodies[scenario.key]?.body ?? ''
+      const peerSameJson = (await fetchResponse(peer.baseUrl, scenario.path)).body === ourBody
       if (!peerSameJson) progress(`WARNING: the peer's ${scenario.key} body differs from ours`)
       const measured = await measureInterleaved(
         {
