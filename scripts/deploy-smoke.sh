@@ -10,6 +10,13 @@ trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 pnpm --filter @uxmate/server build
 pnpm --filter @uxmate/server deploy --legacy --prod "$work/app"
 
+# The PostgreSQL store's modules are production dependencies, and the migrations run on their own.
+for module in pg kysely better-sqlite3; do
+  (cd "$work/app" && node -e "import('$module').catch((e) => { console.error(e.message); process.exit(1) })") \
+    || { echo "deployed folder lacks $module" >&2; exit 1; }
+done
+(cd "$work" && DATA_DIR="$work/data" LOG_LEVEL=warn node app/dist/migrate.js)
+
 port=$((20000 + RANDOM % 20000))
 (cd "$work" && NODE_ENV=production PORT=$port DATA_DIR="$work/data" LOG_LEVEL=warn \
   node app/dist/main.js) &

@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { createAgentRegistry } from './agents/agent-registry.ts'
 import { loadAgentsFile } from './agents/agents-file.ts'
 import { createAgents } from './agents/create-agents.ts'
@@ -8,18 +7,15 @@ import { createSessionsApp, type SessionsApp } from './http/create-app.ts'
 import { type ApiKeyLookup, loadApiKeys } from './http/security/api-keys.ts'
 import { ConfigError } from './load-config.ts'
 import type { Logger } from './logger.ts'
+import { openStorage, sqlitePath } from './storage/open-store.ts'
 import type { SessionStore } from './storage/session-store.ts'
-import { openSqliteStore } from './storage/sqlite/sqlite-store.ts'
+
+export { sqlitePath }
 
 export interface BootedServer extends SessionsApp {
   store: SessionStore
   /** Stops runs (after `config.shutdownTimeoutMs`) and closes the store. */
   close(): Promise<void>
-}
-
-/** Where the SQLite file is: `DATABASE_URL=sqlite:<path>`, or `<DATA_DIR>/uxmate.sqlite`. */
-export function sqlitePath(config: ServerConfig): string {
-  return config.databaseUrl?.slice('sqlite:'.length) || join(config.dataDir, 'uxmate.sqlite')
 }
 
 /** The API keys of `API_KEYS_FILE`, if set; a bad file is a `ConfigError`, like a bad variable. */
@@ -56,15 +52,43 @@ export async function bootServer(
     createAgents(loadAgentsFile(config.agentsFile, env), config, logger),
   )
   const apiKeys = apiKeysOf(config)
-  const store = openSqliteStore(sqlitePath(config))
-  await store.migrate()
-  const flushed = await store.flushInterruptedRuns(clock.now(), 'The server stopped during the run')
-  if (flushed > 0) logger.warn('flushed runs interrupted by a restart', { sessions: flushed })
-  // One process serves a database: the requests that held these keys died with the last one.
-  const freed = await store.idempotency.releaseInterrupted()
-  if (freed > 0) logger.warn('freed idempotency keys of interrupted requests', { keys: freed })
+  const storage = openStorage(config, logger, clock)
+  const { store } = storage
+  try {
+    await store.migrate()
+    if (storage.kind === 'postgres') await storage.events.start()
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  if (storage.kind === 'sqlite') {
+    // One process owns a SQLite store: whatever is still `Running` was cut off by its last
+    // stop, and the requests that held idempotency keys died with it.
+    const flushed = await store.flushInterruptedRuns(
+      clock.now(),
+      'The server stopped during the run',
+    )
+    if (flushed > 0) logger.warn('flushed runs interrupted by a restart', { sessions: flushed })
+    const freed = await store.idempotency.releaseInterrupted()
+    if (freed > 0) logger.warn('freed idempotency keys of interrupted requests', { keys: freed })
+  }
+  // On PostgreSQL, other instances may be running those runs and requests: only runs whose
+  // lease expired are flushed (below, then periodically), and keys held longer than a request
+  // can take count as abandoned.
   if (!apiKeys) logger.warn('no API_KEYS_FILE: running open, every request is anonymous')
-  const sessionsApp = createSessionsApp({ store, agents, config, logger, clock, apiKeys })
+  const sessionsApp = createSessionsApp({
+    store,
+    agents,
+    config,
+    logger,
+    clock,
+    apiKeys,
+    ...(storage.kind === 'postgres' && {
+      events: storage.events,
+      control: storage.events.control,
+    }),
+  })
+  if (storage.kind === 'postgres') await sessionsApp.flushExpiredRuns()
   return {
     ...sessionsApp,
     store,

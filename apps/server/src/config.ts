@@ -26,8 +26,19 @@ export interface ServerConfig {
   host: string
   /** Where the SQLite database lives when DATABASE_URL does not say otherwise. */
   dataDir: string
-  /** `sqlite:<path>`; unset means `<dataDir>/uxmate.sqlite`. */
+  /**
+   * `sqlite:<path>`, or `postgres://` (`postgresql://`) for a PostgreSQL store that several
+   * instances can share; unset means `<dataDir>/uxmate.sqlite`.
+   */
   databaseUrl: string | undefined
+  /** Most connections to PostgreSQL open at once, per instance. */
+  databasePoolSize: number
+  /**
+   * How long a run's claim holds without being renewed (PostgreSQL): the instance running it
+   * renews it a few times per period, and once it has run out (the instance died) the other
+   * instances flush the run.
+   */
+  runLeaseMs: number
   limits: BodyLimits
   /** How long POST and PUT wait for a run before answering with the session still `Running`. */
   runWaitMs: number
@@ -86,6 +97,8 @@ export const defaultConfig: ServerConfig = {
   host: '127.0.0.1',
   dataDir: './data',
   databaseUrl: undefined,
+  databasePoolSize: 10,
+  runLeaseMs: 15_000,
   limits: {
     maxFileBytes: 10 * MiB,
     maxFiles: 10,

@@ -42,5 +42,11 @@ export type {
   IdempotencyStore,
   StoredAnswer,
 } from './storage/idempotency-store.ts'
-export { ANONYMOUS_OWNER, type SessionStore } from './storage/session-store.ts'
+export { type OpenedStorage, openStorage } from './storage/open-store.ts'
+export {
+  createPostgresRunEvents,
+  type PostgresRunEvents,
+} from './storage/postgres/pg-run-events.ts'
+export { openPostgresStore, type PostgresStore } from './storage/postgres/postgres-store.ts'
+export { ANONYMOUS_OWNER, type RunClaim, type SessionStore } from './storage/session-store.ts'
 export { openSqliteStore } from './storage/sqlite/sqlite-store.ts'

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       DATA_DIR: '/var/lib/uxmate',
       DATABASE_URL: 'sqlite:/tmp/x.sqlite',
+      DATABASE_POOL_SIZE: '4',
+      RUN_LEASE_MS: '2000',
       MAX_FILE_BYTES: '100',
       MAX_FILES: '2',
       MAX_REQUEST_BYTES: '300',
@@ -43,6 +45,8 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       dataDir: '/var/lib/uxmate',
       databaseUrl: 'sqlite:/tmp/x.sqlite',
+      databasePoolSize: 4,
+      runLeaseMs: 2000,
       limits: { maxFileBytes: 100, maxFiles: 2, maxRequestBytes: 300, maxJsonBytes: 50 },
       runWaitMs: 10,
       runTimeoutMs: 20,
@@ -107,10 +111,18 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
         "LOG_LEVEL must be one of debug, info, warn, error, silent, got 'loud'",
-        "DATABASE_URL must be a sqlite: URL (e.g. sqlite:./data/uxmate.sqlite), got 'mysql://x'",
+        "DATABASE_URL must be a sqlite: URL (e.g. sqlite:./data/uxmate.sqlite) or a postgres:// URL, got 'mysql://x'",
         "PORT must be a whole number from 0 to 65535, got 'eighty'",
         "MAX_FILES must be a whole number from 0 to 1000, got '-1'",
       ])
     }
+  })
+
+  it('takes a postgres:// URL, and never shows its password', () => {
+    for (const url of ['postgres://u:p@db:5432/uxmate', 'postgresql://db/uxmate?sslmode=require'])
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url)
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@db/x' })).toThrow(
+      "got 'mysql://u:***@db/x'",
+    )
   })
 })

@@ -11,6 +11,18 @@ export class ConfigError extends Error {
 
 const logLevels: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
 
+/** Which store a DATABASE_URL names, or `undefined` when it names none. */
+export function databaseKind(url: string): 'sqlite' | 'postgres' | undefined {
+  if (url.startsWith('sqlite:')) return 'sqlite'
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres'
+  return undefined
+}
+
+/** The URL without its password, to show in messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@')
+}
+
 /**
  * Reads the server's configuration from environment variables, with defaults for what is unset.
  *
@@ -65,9 +77,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got '${logLevel}'`)
 
   const databaseUrl = env.DATABASE_URL?.trim() || undefined
-  if (databaseUrl && !databaseUrl.startsWith('sqlite:'))
+  if (databaseUrl && databaseKind(databaseUrl) === undefined)
     problems.push(
-      `DATABASE_URL must be a sqlite: URL (e.g. sqlite:./data/uxmate.sqlite), got '${databaseUrl}'`,
+      `DATABASE_URL must be a sqlite: URL (e.g. sqlite:./data/uxmate.sqlite) or a postgres:// URL, got '${redactUrl(databaseUrl)}'`,
     )
 
   const limits = defaultConfig.limits
@@ -76,6 +88,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     host: text('HOST', defaultConfig.host),
     dataDir: text('DATA_DIR', defaultConfig.dataDir),
     databaseUrl,
+    databasePoolSize: integer('DATABASE_POOL_SIZE', defaultConfig.databasePoolSize, 1, 1000),
+    runLeaseMs: integer('RUN_LEASE_MS', defaultConfig.runLeaseMs, 100, 3_600_000),
     limits: {
       maxFileBytes: integer('MAX_FILE_BYTES', limits.maxFileBytes, 1, 2 ** 31),
       maxFiles: integer('MAX_FILES', limits.maxFiles, 0, 1000),

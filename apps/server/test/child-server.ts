@@ -4,7 +4,9 @@
  * its memory, which an in-process app cannot show.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The server package's directory (apps/server). */
@@ -27,8 +29,12 @@ export interface ChildServer {
 export interface ChildServerOptions {
   /** Environment on top of the test's own: DATA_DIR, limits, timeouts, ... */
   env: Record<string, string>
-  /** `source` runs src/main.ts through tsx; `dist` runs the build. Default `source`. */
-  entry?: 'source' | 'dist'
+  /**
+   * `source` runs src/main.ts through tsx; `dist` runs the build; `fresh` the build when it is
+   * newer than every source file (as in `pnpm test`, whose test task builds first: quicker to
+   * start), else the source. Default `source`.
+   */
+  entry?: 'source' | 'dist' | 'fresh'
   /** How long it may take to listen (tsx compiles on start). Default 60 s. */
   startTimeoutMs?: number
 }
@@ -45,7 +51,8 @@ export interface ChildServerOptions {
  * ```
  */
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
-  const args = options.entry === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts']
+  const entry = options.entry === 'fresh' ? freshEntry() : options.entry
+  const args = entry === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts']
   const child = spawn(process.execPath, args, {
     cwd: serverDir,
     env: {
@@ -100,6 +107,20 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       return exited
     },
+  }
+}
+
+/** `dist` when the build is newer than every file under src/, else `source`. */
+function freshEntry(): 'source' | 'dist' {
+  try {
+    const built = statSync(join(serverDir, 'dist/main.js')).mtimeMs
+    const sources = readdirSync(join(serverDir, 'src'), { withFileTypes: true, recursive: true })
+    const stale = sources.some(
+      (entry) => entry.isFile() && statSync(join(entry.parentPath, entry.name)).mtimeMs > built,
+    )
+    return stale ? 'source' : 'dist'
+  } catch {
+    return 'source'
   }
 }
 

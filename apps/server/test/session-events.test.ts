@@ -222,6 +222,7 @@ describe('GET /sessions/{session_id}/events', () => {
     })
     const events: RunEvents = {
       begin: (sessionId) => inner.begin(sessionId),
+      endAbandoned: (sessionId, closing) => inner.endAbandoned(sessionId, closing),
       subscribe(sessionId, lastEventId, subscriber) {
         const subscription = inner.subscribe(sessionId, lastEventId, subscriber)
         return {

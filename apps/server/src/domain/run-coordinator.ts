@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto'
 import type { SessionError } from '@uxmate/contract'
 import type { Agent, ReplyContext } from '../agents/agent.ts'
 import type { Logger } from '../logger.ts'
-import type { SessionRecord, SessionStore } from '../storage/session-store.ts'
+import type { RunClaim, SessionRecord, SessionStore } from '../storage/session-store.ts'
 import type { Clock } from './clock.ts'
 import { EventIds } from './event-ids.ts'
-import type { RunEvent, RunEvents, RunLog } from './run-events.ts'
+import type { RunControl } from './run-control.ts'
+import { isFinalEvent, type RunEvent, type RunEvents, type RunLog } from './run-events.ts'
 import { titleFromModel } from './session-title.ts'
 
 interface ActiveRun {
   controller: AbortController
   done: Promise<void>
+  /** Increases with each run started here: tells runs started before a lease renewal. */
+  seq: number
 }
 
 export interface RunCoordinatorOptions {
@@ -22,6 +25,19 @@ export interface RunCoordinatorOptions {
   runTimeoutMs: number
   /** How long the agent may take to title a new session. */
   titleTimeoutMs: number
+  /** This server instance, recorded with each run it starts. */
+  instance: string
+  /** How long a run's lease holds without being renewed. */
+  leaseMs: number
+  /**
+   * Whether other instances share the store: then this one renews its runs' leases, flushes
+   * the runs of instances whose leases ran out, and passes cancels on through `control`.
+   */
+  shared?: boolean
+  /** Where cancels for runs of other instances go; default: nowhere (one instance). */
+  control?: RunControl
+  /** How long a cancel of another instance's run waits for the run to end. */
+  cancelWaitMs?: number
 }
 
 /** Why a run was stopped from outside, as the abort reason. */
@@ -37,6 +53,11 @@ const INTERRUPTED: SessionError = {
   code: 'interrupted',
   message: 'The server stopped during the run',
 }
+/** Why a run whose instance stopped renewing its lease was flushed by another instance. */
+export const LEASE_EXPIRED: SessionError = {
+  code: 'interrupted',
+  message: 'The server running it stopped during the run',
+}
 
 /** An event before it gets its id (one `Omit` per member of the union). */
 type NewEvent<E = RunEvent> = E extends RunEvent ? Omit<E, 'id'> : never
@@ -49,16 +70,30 @@ type NewEvent<E = RunEvent> = E extends RunEvent ? Omit<E, 'id'> : never
 export class RunCoordinator {
   readonly #runs = new Map<string, ActiveRun>()
   readonly #options: RunCoordinatorOptions
+  #seq = 0
+  #heartbeat: NodeJS.Timeout | undefined
+  #reaper: NodeJS.Timeout | undefined
 
   constructor(options: RunCoordinatorOptions) {
     this.#options = options
+    options.control?.onCancel((sessionId) => this.#stop(sessionId, CANCELLED))
+    if (options.shared) this.#startLeaseKeeping()
   }
 
-  /** Starts the agent on a session the store has just marked `Running`. */
+  /** The claim of a new run here, to store with the turn that starts it. */
+  claim(now: Date): RunClaim {
+    return {
+      runId: randomUUID(),
+      instance: this.#options.instance,
+      leaseExpiresAt: new Date(now.getTime() + this.#options.leaseMs),
+    }
+  }
+
+  /** Starts the agent on a session the store has just marked `Running` (with a claim from here). */
   start(session: SessionRecord, agent: Agent): Promise<void> {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id)
-    const run: ActiveRun = { controller, done: Promise.resolve() }
+    const run: ActiveRun = { controller, done: Promise.resolve(), seq: ++this.#seq }
     run.done = this.#execute(session, agent, controller.signal, log).finally(() => {
       // A new run of the session may have started already: leave that one alone.
       if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
@@ -83,15 +118,122 @@ export class RunCoordinator {
   }
 
   /**
-   * Stops the session's run, if one is going on here, and resolves once its end is recorded:
-   * `Flushed` with code `cancelled`, keeping the partial reply. Returns whether there was one.
+   * Stops the session's run and resolves once its end is recorded: `Flushed` with code
+   * `cancelled`, keeping the partial reply. A run of another instance is asked to stop through
+   * `control`, and waited for up to `cancelWaitMs`. Returns whether there was a run.
    */
-  async cancel(sessionId: string): Promise<boolean> {
+  async cancel(sessionId: string, owner: string): Promise<boolean> {
     const run = this.#runs.get(sessionId)
-    if (!run) return false
-    if (!run.controller.signal.aborted) run.controller.abort(new StopRequest(CANCELLED))
-    await run.done
+    if (run) {
+      this.#stop(sessionId, CANCELLED)
+      await run.done
+      return true
+    }
+    const { control, store } = this.#options
+    if (!control || (await store.getSessionHeader(owner, sessionId))?.status !== 'Running')
+      return false
+    await this.#awaitRemoteEnd(sessionId, owner, () => control.requestCancel(sessionId))
     return true
+  }
+
+  #stop(sessionId: string, error: SessionError): void {
+    const run = this.#runs.get(sessionId)
+    if (run && !run.controller.signal.aborted) run.controller.abort(new StopRequest(error))
+  }
+
+  /**
+   * Does `request`, then waits until the session's run (on another instance) has ended: its
+   * final event arrives, or the store shows it out of `Running`; at most `cancelWaitMs`.
+   */
+  async #awaitRemoteEnd(
+    sessionId: string,
+    owner: string,
+    request: () => Promise<void>,
+  ): Promise<void> {
+    const { events, store } = this.#options
+    const deadline = Date.now() + (this.#options.cancelWaitMs ?? 30_000)
+    let wake: (() => void) | undefined
+    let ended = false
+    const end = () => {
+      ended = true
+      wake?.()
+    }
+    const subscription = await events.subscribe(sessionId, undefined, {
+      onEvent: (event) => isFinalEvent(event) && end(),
+      onRunEnd: end,
+    })
+    try {
+      await request()
+      while (!ended && Date.now() < deadline) {
+        // The store has the last word: a final event may have gone by before the subscription.
+        if ((await store.getSessionHeader(owner, sessionId))?.status !== 'Running') return
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now())))
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      }
+    } finally {
+      subscription.close()
+    }
+  }
+
+  /**
+   * With other instances on the store: renews the leases of the runs here a few times per
+   * lease, stops those another instance flushed meanwhile, and flushes runs whose lease ran
+   * out (their instance died), publishing their closing events.
+   */
+  #startLeaseKeeping(): void {
+    const { leaseMs } = this.#options
+    this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(1, leaseMs / 3))
+    this.#heartbeat.unref()
+    // A little later than the heartbeat, and never in step with the other instances.
+    const reapEvery = Math.max(1, Math.round(leaseMs / 2 + Math.random() * (leaseMs / 4)))
+    this.#reaper = setInterval(() => void this.flushExpiredRuns(), reapEvery)
+    this.#reaper.unref()
+  }
+
+  async #renewLeases(): Promise<void> {
+    const { store, clock, logger, instance, leaseMs } = this.#options
+    if (this.#runs.size === 0) return
+    const before = this.#seq
+    try {
+      const held = new Set(
+        await store.renewLeases(instance, new Date(clock.now().getTime() + leaseMs)),
+      )
+      for (const [sessionId, run] of this.#runs) {
+        if (run.seq > before || held.has(sessionId)) continue
+        logger.warn('a run here was flushed by another instance; stopping it', {
+          session_id: sessionId,
+        })
+        this.#stop(sessionId, LEASE_EXPIRED)
+      }
+    } catch (cause) {
+      logger.warn('could not renew the leases of runs', { error: String(cause) })
+    }
+  }
+
+  /** Flushes the runs whose lease ran out, and tells their followers; returns how many. */
+  async flushExpiredRuns(): Promise<number> {
+    const { store, clock, logger, events } = this.#options
+    try {
+      const flushed = await store.flushExpiredRuns(clock.now(), LEASE_EXPIRED.message)
+      for (const run of flushed) {
+        logger.warn('flushed a run whose server stopped renewing its lease', {
+          session_id: run.sessionId,
+        })
+        events.endAbandoned(run.sessionId, [
+          { id: run.errorEventId, type: 'error', error: LEASE_EXPIRED },
+          { id: run.statusEventId, type: 'status', status: 'Flushed' },
+        ])
+      }
+      return flushed.length
+    } catch (cause) {
+      logger.warn('could not flush expired runs', { error: String(cause) })
+      return 0
+    }
   }
 
   get activeCount(): number {
@@ -103,6 +245,16 @@ export class RunCoordinator {
    * `Flushed` with code `interrupted`. Resolves once every run has recorded its end.
    */
   async drain(graceMs: number): Promise<void> {
+    // Runs of other instances are theirs to end, or the remaining instances'.
+    clearInterval(this.#reaper)
+    try {
+      await this.#drainRuns(graceMs)
+    } finally {
+      clearInterval(this.#heartbeat)
+    }
+  }
+
+  async #drainRuns(graceMs: number): Promise<void> {
     const all = () => Promise.all([...this.#runs.values()].map((run) => run.done))
     let timer: NodeJS.Timeout | undefined
     const graceOver = new Promise<'timeout'>((resolve) => {
@@ -189,6 +341,7 @@ export class RunCoordinator {
       const statusId = await ids.next()
       const finished = await store.finishRun({
         sessionId: session.id,
+        runId: session.run?.runId ?? '',
         now: clock.now(),
         reply: keepReply ? { id: randomUUID(), text: reply } : null,
         status,
@@ -196,6 +349,8 @@ export class RunCoordinator {
         lastEventId: statusId,
         ...(name !== undefined && { title: { name, replaces: session.name } }),
       })
+      // Flushed by another instance meanwhile, which told the followers.
+      if (!finished.recorded) return
       // Published once stored, so a client that hears of the end finds it in the session.
       if (finished.reply && completedId !== undefined)
         log.publish({ id: completedId, type: 'message.completed', message: finished.reply })

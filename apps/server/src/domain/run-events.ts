@@ -56,6 +56,20 @@ export interface RunEvents {
     sessionId: string,
     lastEventId: number | undefined,
     subscriber: RunSubscriber,
+  ): RunSubscription | Promise<RunSubscription>
+  /**
+   * Ends a run whose instance is gone, from another instance: publishes its closing `events`
+   * (the `error`, then the final `status`) to the session's followers, and ends the run.
+   */
+  endAbandoned(sessionId: string, events: RunEvent[]): void
+}
+
+/** In one process, a subscription is answered at once. */
+export interface InMemoryRunEvents extends RunEvents {
+  subscribe(
+    sessionId: string,
+    lastEventId: number | undefined,
+    subscriber: RunSubscriber,
   ): RunSubscription
 }
 
@@ -79,7 +93,7 @@ interface Channel {
  * log.publish({ id: 1, type: 'status', status: 'Running' })
  * ```
  */
-export function createInMemoryRunEvents(options: { retentionMs: number }): RunEvents {
+export function createInMemoryRunEvents(options: { retentionMs: number }): InMemoryRunEvents {
   const channels = new Map<string, Channel>()
 
   const channelOf = (sessionId: string): Channel => {
@@ -102,7 +116,7 @@ export function createInMemoryRunEvents(options: { retentionMs: number }): RunEv
       channels.delete(sessionId)
   }
 
-  return {
+  const runEvents: InMemoryRunEvents = {
     begin(sessionId) {
       const channel = channelOf(sessionId)
       const run = {}
@@ -133,6 +147,12 @@ export function createInMemoryRunEvents(options: { retentionMs: number }): RunEv
       }
     },
 
+    endAbandoned(sessionId, events) {
+      const log = runEvents.begin(sessionId)
+      for (const event of events) log.publish(event)
+      log.end()
+    },
+
     subscribe(sessionId, lastEventId, subscriber) {
       const channel = channelOf(sessionId)
       const after = lastEventId ?? -1
@@ -152,4 +172,5 @@ export function createInMemoryRunEvents(options: { retentionMs: number }): RunEv
       }
     },
   }
+  return runEvents
 }

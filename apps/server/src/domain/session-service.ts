@@ -49,12 +49,14 @@ export class SessionService {
     const { store, agents, clock, runs } = this.#options
     const agent = agents.get(input.agentId)
     if (!agent) return 'agent_not_found'
+    const now = clock.now()
     const session = await store.createSession({
       id: randomUUID(),
       owner: input.owner,
       agentId: agent.profile.id,
       name: titleFromPrompt(input.text),
-      now: clock.now(),
+      now,
+      run: runs.claim(now),
       message: {
         id: randomUUID(),
         text: input.text,
@@ -76,11 +78,13 @@ export class SessionService {
     if (!existing) return 'not_found'
     const agent = agents.get(existing.agentId)
     if (!agent) return 'agent_not_found'
+    const now = clock.now()
     const session = await store.startTurn({
       owner,
       sessionId,
-      now: clock.now(),
+      now,
       message: { id: randomUUID(), text },
+      run: runs.claim(now),
     })
     if (typeof session === 'string') return session
     void runs.start(session, agent)
@@ -102,7 +106,7 @@ export class SessionService {
   async cancel(owner: string, sessionId: string): Promise<SessionResult> {
     const { store, runs } = this.#options
     if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
-    await runs.cancel(sessionId)
+    await runs.cancel(sessionId, owner)
     return (await store.getSession(owner, sessionId)) ?? 'not_found'
   }
 
@@ -114,7 +118,7 @@ export class SessionService {
     const { store, runs } = this.#options
     for (let attempt = 1; ; attempt++) {
       if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
-      await runs.cancel(sessionId)
+      await runs.cancel(sessionId, owner)
       // A new turn may start between the cancel and the delete; then cancel that run too. A
       // session still `Running` with no run here (its run is about to start) goes regardless.
       const outcome = await store.deleteSession(owner, sessionId, {

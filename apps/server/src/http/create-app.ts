@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { AgentRegistry } from '../agents/agent-registry.ts'
 import type { ServerConfig } from '../config.ts'
 import { type Clock, systemClock } from '../domain/clock.ts'
+import type { RunControl } from '../domain/run-control.ts'
 import { RunCoordinator } from '../domain/run-coordinator.ts'
 import { createInMemoryRunEvents, type RunEvents } from '../domain/run-events.ts'
 import { SessionService } from '../domain/session-service.ts'
@@ -36,6 +39,13 @@ export interface AppDependencies {
    * the anonymous owner's.
    */
   apiKeys?: ApiKeyLookup
+  /**
+   * Set when other instances share the store: cancels reach their runs through it, and this
+   * instance keeps its runs' leases and flushes those of dead instances.
+   */
+  control?: RunControl
+  /** This instance's name in the runs it starts; default: host, process id and a random tag. */
+  instance?: string
 }
 
 export interface SessionsApp {
@@ -43,6 +53,8 @@ export interface SessionsApp {
   app: Hono<AppEnv>
   /** Marks the app as stopping (readiness fails), lets runs end for `graceMs`, stops the rest. */
   shutdown(graceMs: number): Promise<void>
+  /** Flushes the runs whose lease expired (their instance died); returns how many. */
+  flushExpiredRuns(): Promise<number>
 }
 
 /**
@@ -65,6 +77,11 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     events,
     runTimeoutMs: config.runTimeoutMs,
     titleTimeoutMs: config.agentTitleTimeoutMs,
+    instance: deps.instance ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`,
+    leaseMs: config.runLeaseMs,
+    shared: deps.control !== undefined,
+    control: deps.control,
+    cancelWaitMs: config.runWaitMs,
   })
   const sessions = new SessionService({
     store,
@@ -132,5 +149,6 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
       shuttingDown = true
       await runs.drain(graceMs)
     },
+    flushExpiredRuns: () => runs.flushExpiredRuns(),
   }
 }

@@ -26,6 +26,18 @@ export interface MessageRecord {
   files: StoredFile[]
 }
 
+/**
+ * Who runs a session's run, and until when: the instance renews the lease while the run goes on;
+ * once it has run out (the instance died), any instance may flush the run.
+ */
+export interface RunClaim {
+  /** The run: only it can record its end, even if the session was flushed and continued since. */
+  runId: string
+  /** The server instance that runs it. */
+  instance: string
+  leaseExpiresAt: Date
+}
+
 export interface SessionRecord {
   id: string
   /** Who created it (an API key's owner): only they see it. */
@@ -42,6 +54,8 @@ export interface SessionRecord {
    * of the ids reserved for it. Ids never go backwards, across runs and restarts.
    */
   lastEventId: number
+  /** The run going on, while the session is `Running`; `null` otherwise. */
+  run: RunClaim | null
   messages: MessageRecord[]
 }
 
@@ -55,6 +69,8 @@ export interface NewSession {
   name: string
   now: Date
   message: { id: string; text: string; files: NewFile[] }
+  /** The run the new session starts with. */
+  run: RunClaim
 }
 
 export interface NewUserMessage {
@@ -62,10 +78,14 @@ export interface NewUserMessage {
   sessionId: string
   now: Date
   message: { id: string; text: string }
+  /** The run the turn starts. */
+  run: RunClaim
 }
 
 export interface RunOutcome {
   sessionId: string
+  /** The run that ended: nothing is recorded unless the session is still `Running` it. */
+  runId: string
   now: Date
   /** The agent's reply (or a cancelled run's partial one); null when there is none. */
   reply: { id: string; text: string } | null
@@ -75,6 +95,14 @@ export interface RunOutcome {
   lastEventId: number
   /** The agent's title, set only if the session's name is still `replaces` (not renamed since). */
   title?: { name: string; replaces: string }
+}
+
+/** A run ended by another instance than its own, whose lease ran out. */
+export interface FlushedRun {
+  sessionId: string
+  /** The ids of the run's closing events (`error`, then `status`), reserved by the flush. */
+  errorEventId: number
+  statusEventId: number
 }
 
 /** A position in the most-recently-updated-first order, for keyset pagination. */
@@ -108,8 +136,12 @@ export interface SessionStore {
    * Check and write are atomic, so two concurrent callers cannot both start a run.
    */
   startTurn(input: NewUserMessage): Promise<SessionRecord | 'not_found' | 'busy'>
-  /** Ends the session's run: stores the reply, if any, and the final status; returns the reply. */
-  finishRun(outcome: RunOutcome): Promise<{ reply: MessageRecord | null }>
+  /**
+   * Ends the session's run: stores the reply, if any, and the final status; returns the reply.
+   * Only while the session is still `Running` that run: otherwise (flushed by another instance
+   * after its lease ran out) nothing is stored and `recorded` is false.
+   */
+  finishRun(outcome: RunOutcome): Promise<{ reply: MessageRecord | null; recorded: boolean }>
   /**
    * Reserves `count` event ids for the session's run, after every id given out before; returns
    * the first. Persisted, so ids keep increasing even after a crash mid-run.
@@ -155,6 +187,17 @@ export interface SessionStore {
   ): Promise<Uint8Array | undefined>
   /** Marks every `Running` session `Flushed` (code `interrupted`); returns how many. */
   flushInterruptedRuns(now: Date, message: string): Promise<number>
+  /**
+   * Extends the lease of every run of `instance` still going to `until`; returns the sessions
+   * of those runs (a run missing from them was flushed by another instance).
+   */
+  renewLeases(instance: string, until: Date): Promise<string[]>
+  /**
+   * Marks `Flushed` (code `interrupted`) every `Running` session whose lease expired before
+   * `now`, reserving the ids of the closing events each run never sent. Each such run is
+   * flushed once, whichever instances ask at the same time.
+   */
+  flushExpiredRuns(now: Date, message: string): Promise<FlushedRun[]>
   /** Throws unless the store answers and its schema is up to date. */
   checkReady(): Promise<void>
   /** The `Idempotency-Key`s, in the same database. */

@@ -87,10 +87,16 @@ export function sessionEventsRoute(options: SessionEventsRouteOptions): Hono<App
       return streamSSE(c, async (stream) => {
         const inbox = createInbox()
         // Subscribed before the store is read again below, so no event falls in between.
-        const subscription = events.subscribe(session_id, lastEventId, {
-          onEvent: (event) => inbox.push(event),
-          onRunEnd: () => inbox.endRun(),
-        })
+        let subscription: Awaited<ReturnType<RunEvents['subscribe']>>
+        try {
+          subscription = await events.subscribe(session_id, lastEventId, {
+            onEvent: (event) => inbox.push(event),
+            onRunEnd: () => inbox.endRun(),
+          })
+        } catch (error) {
+          logger.error('could not follow the session', { session_id, error: String(error) })
+          return
+        }
         let closed = false
         stream.onAbort(() => {
           closed = true

@@ -1,0 +1,31 @@
+/**
+ * Applies the store's pending migrations and exits: `pnpm --filter @uxmate/server migrate`, or
+ * `node dist/migrate.js` in a deployed build. The server also applies them when it starts.
+ */
+import { systemClock } from './domain/clock.ts'
+import { ConfigError, loadConfig, redactUrl } from './load-config.ts'
+import { createJsonLogger } from './logger.ts'
+import { openStorage, sqlitePath } from './storage/open-store.ts'
+
+let config: ReturnType<typeof loadConfig>
+try {
+  config = loadConfig(process.env)
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  process.stderr.write(`${error.message}\n`)
+  process.exit(2)
+}
+const logger = createJsonLogger(config.logLevel)
+const storage = openStorage(config, logger, systemClock)
+const database =
+  storage.kind === 'postgres' ? redactUrl(config.databaseUrl ?? '') : sqlitePath(config)
+try {
+  await storage.store.migrate()
+  await storage.store.checkReady()
+  logger.info('migrations applied', { store: storage.kind, database })
+} catch (error) {
+  logger.error('migrations failed', { store: storage.kind, database, error: String(error) })
+  process.exitCode = 1
+} finally {
+  await storage.store.close()
+}

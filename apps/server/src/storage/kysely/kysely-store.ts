@@ -1,0 +1,534 @@
+/**
+ * The store over Kysely: one set of queries for SQLite and PostgreSQL. Every write of more than
+ * one row runs in one transaction; a run starts with a conditional UPDATE, so two callers (on
+ * one instance or on several) cannot both start a run of the same session.
+ */
+import { type Kysely, Migrator, type Selectable, sql, type Transaction } from 'kysely'
+import type {
+  FlushedRun,
+  MessageRecord,
+  RunClaim,
+  SessionHeader,
+  SessionPage,
+  SessionRecord,
+  SessionStore,
+  StoredFile,
+} from '../session-store.ts'
+import { createKyselyIdempotency } from './kysely-idempotency.ts'
+import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
+import type { Database, Dialect, FilesTable, SessionsTable } from './schema.ts'
+
+type SessionRow = Selectable<SessionsTable>
+type FileRow = Omit<Selectable<FilesTable>, 'data' | 'session_id' | 'position'>
+
+const FILE_COLUMNS = ['id', 'message_id', 'name', 'content_type', 'size', 'sha256'] as const
+
+/** PostgreSQL's substr() takes a 32-bit length. */
+const MAX_SUBSTR = 2 ** 31 - 1
+
+function toHeader(row: SessionRow): SessionHeader {
+  return {
+    id: row.id,
+    owner: row.owner,
+    agentId: row.agent_id,
+    name: row.name,
+    routineId: row.routine_id,
+    status: row.status,
+    error:
+      row.error_code === null
+        ? null
+        : {
+            code: row.error_code as NonNullable<SessionRecord['error']>['code'],
+            message: row.error_message ?? '',
+          },
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+    lastEventId: Number(row.event_seq),
+    run:
+      row.status === 'Running' && row.run_id !== null
+        ? {
+            runId: row.run_id,
+            instance: row.run_instance ?? '',
+            leaseExpiresAt: new Date(Number(row.run_lease_expires_at ?? 0)),
+          }
+        : null,
+  }
+}
+
+function toFile(row: FileRow): StoredFile {
+  return {
+    id: row.id,
+    name: row.name,
+    contentType: row.content_type,
+    size: Number(row.size),
+    sha256: row.sha256,
+  }
+}
+
+const claimColumns = (run: RunClaim) => ({
+  run_id: run.runId,
+  run_instance: run.instance,
+  run_lease_expires_at: run.leaseExpiresAt.getTime(),
+})
+
+/** The bytes as the driver wants them: a Buffer over the same memory. */
+const toBuffer = (data: Uint8Array) =>
+  Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+
+export interface KyselyStoreOptions {
+  dialect: Dialect
+  /** After a session is deleted: e.g. make sure no copy of its rows is left in a log file. */
+  afterDelete?: () => Promise<void>
+  /** Closes what the store was opened on (the SQLite file, the pool). */
+  close(): Promise<void>
+}
+
+/**
+ * The session store on a Kysely instance of either dialect.
+ *
+ * @example
+ * ```ts
+ * const store = createKyselyStore(db, { dialect: 'postgres', close: () => db.destroy() })
+ * await store.migrate()
+ * ```
+ */
+export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOptions): SessionStore {
+  const { dialect } = options
+  let closed = false
+
+  async function withMessages(
+    executor: Kysely<Database>,
+    rows: SessionRow[],
+  ): Promise<SessionRecord[]> {
+    if (rows.length === 0) return []
+    const ids = rows.map((row) => row.id)
+    const [fileRows, messageRows] = await Promise.all([
+      executor
+        .selectFrom('files')
+        .select(FILE_COLUMNS)
+        .where('session_id', 'in', ids)
+        .orderBy('message_id')
+        .orderBy('position')
+        .execute(),
+      executor
+        .selectFrom('messages')
+        .select(['id', 'session_id', 'role', 'text', 'created_at'])
+        .where('session_id', 'in', ids)
+        .orderBy('session_id')
+        .orderBy('position')
+        .execute(),
+    ])
+    const files = new Map<string, StoredFile[]>()
+    for (const row of fileRows) {
+      const list = files.get(row.message_id) ?? []
+      list.push(toFile(row))
+      files.set(row.message_id, list)
+    }
+    const messages = new Map<string, MessageRecord[]>()
+    for (const row of messageRows) {
+      const list = messages.get(row.session_id) ?? []
+      list.push({
+        id: row.id,
+        role: row.role,
+        text: row.text,
+        createdAt: new Date(Number(row.created_at)),
+        files: files.get(row.id) ?? [],
+      })
+      messages.set(row.session_id, list)
+    }
+    return rows.map((row) => ({ ...toHeader(row), messages: messages.get(row.id) ?? [] }))
+  }
+
+  /** The owner's session: another owner's is not found. */
+  const sessionRow = (executor: Kysely<Database>, owner: string, id: string) =>
+    executor
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .executeTakeFirst()
+
+  async function readSession(owner: string, id: string): Promise<SessionRecord | undefined> {
+    const row = await sessionRow(db, owner, id)
+    return row && (await withMessages(db, [row]))[0]
+  }
+
+  /** Appends a message after the session's last one. */
+  const insertMessage = (
+    trx: Transaction<Database>,
+    message: { id: string; sessionId: string; role: MessageRecord['role']; text: string },
+    now: number,
+  ) =>
+    trx
+      .insertInto('messages')
+      .values({
+        id: message.id,
+        session_id: message.sessionId,
+        position: sql<number>`(SELECT COALESCE(MAX(position), -1) + 1 FROM messages WHERE session_id = ${message.sessionId})`,
+        role: message.role,
+        text: message.text,
+        created_at: now,
+      })
+      .execute()
+
+  return {
+    idempotency: createKyselyIdempotency(db, dialect),
+
+    async migrate() {
+      if (dialect === 'sqlite') await adoptLegacySqliteSchema(db)
+      const migrator = new Migrator({ db, provider: migrationProvider(dialect) })
+      const { error, results } = await migrator.migrateToLatest()
+      if (error) {
+        const failed = results?.find((result) => result.status === 'Error')
+        const reason = error instanceof Error ? error.message : String(error)
+        throw new Error(
+          failed
+            ? `migration ${failed.migrationName} failed: ${reason}`
+            : `could not migrate: ${reason}`,
+          { cause: error },
+        )
+      }
+    },
+
+    async createSession(input) {
+      const now = input.now.getTime()
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('sessions')
+          .values({
+            id: input.id,
+            owner: input.owner,
+            agent_id: input.agentId,
+            name: input.name,
+            status: 'Running',
+            created_at: now,
+            updated_at: now,
+            ...claimColumns(input.run),
+          })
+          .execute()
+        await insertMessage(
+          trx,
+          { id: input.message.id, sessionId: input.id, role: 'user', text: input.message.text },
+          now,
+        )
+        if (input.message.files.length > 0)
+          await trx
+            .insertInto('files')
+            .values(
+              input.message.files.map((file, position) => ({
+                id: file.id,
+                session_id: input.id,
+                message_id: input.message.id,
+                position,
+                name: file.name,
+                content_type: file.contentType,
+                size: file.size,
+                sha256: file.sha256,
+                data: toBuffer(file.data),
+              })),
+            )
+            .execute()
+      })
+      return (await readSession(input.owner, input.id)) as SessionRecord
+    },
+
+    getSession: readSession,
+
+    async startTurn(input) {
+      const now = input.now.getTime()
+      const outcome = await db.transaction().execute(async (trx) => {
+        // The check and the write are one statement: of two callers, on any instance, one
+        // changes the row and the other (waiting for its lock in PostgreSQL) finds it Running.
+        const { numUpdatedRows } = await trx
+          .updateTable('sessions')
+          .set({
+            status: 'Running',
+            error_code: null,
+            error_message: null,
+            updated_at: now,
+            ...claimColumns(input.run),
+          })
+          .where('id', '=', input.sessionId)
+          .where('owner', '=', input.owner)
+          .where('status', '!=', 'Running')
+          .executeTakeFirst()
+        if (numUpdatedRows === 0n) {
+          const exists = await trx
+            .selectFrom('sessions')
+            .select('id')
+            .where('id', '=', input.sessionId)
+            .where('owner', '=', input.owner)
+            .executeTakeFirst()
+          return exists ? 'busy' : 'not_found'
+        }
+        await insertMessage(
+          trx,
+          {
+            id: input.message.id,
+            sessionId: input.sessionId,
+            role: 'user',
+            text: input.message.text,
+          },
+          now,
+        )
+        return undefined
+      })
+      return outcome ?? ((await readSession(input.owner, input.sessionId)) as SessionRecord)
+    },
+
+    async finishRun(outcome) {
+      const now = outcome.now.getTime()
+      return db.transaction().execute(async (trx) => {
+        const { numUpdatedRows } = await trx
+          .updateTable('sessions')
+          .set({
+            status: outcome.status,
+            error_code: outcome.error?.code ?? null,
+            error_message: outcome.error?.message ?? null,
+            updated_at: now,
+            event_seq: outcome.lastEventId,
+            run_instance: null,
+            run_lease_expires_at: null,
+          })
+          .where('id', '=', outcome.sessionId)
+          .where('run_id', '=', outcome.runId)
+          .where('status', '=', 'Running')
+          .executeTakeFirst()
+        if (numUpdatedRows === 0n) return { reply: null, recorded: false }
+        if (outcome.reply)
+          await insertMessage(
+            trx,
+            {
+              id: outcome.reply.id,
+              sessionId: outcome.sessionId,
+              role: 'assistant',
+              text: outcome.reply.text,
+            },
+            now,
+          )
+        if (outcome.title)
+          await trx
+            .updateTable('sessions')
+            .set({ name: outcome.title.name })
+            .where('id', '=', outcome.sessionId)
+            .where('name', '=', outcome.title.replaces)
+            .execute()
+        const reply: MessageRecord | null = outcome.reply
+          ? { ...outcome.reply, role: 'assistant', createdAt: outcome.now, files: [] }
+          : null
+        return { reply, recorded: true }
+      })
+    },
+
+    async reserveEventIds(sessionId, count) {
+      const row = await db
+        .updateTable('sessions')
+        .set((eb) => ({ event_seq: eb('event_seq', '+', count) }))
+        .where('id', '=', sessionId)
+        .returning('event_seq')
+        .executeTakeFirst()
+      if (!row) throw new Error(`No session ${sessionId} to reserve event ids for`)
+      return Number(row.event_seq) - count + 1
+    },
+
+    async renameSession(owner, sessionId, name) {
+      const { numUpdatedRows } = await db
+        .updateTable('sessions')
+        .set({ name })
+        .where('id', '=', sessionId)
+        .where('owner', '=', owner)
+        .executeTakeFirst()
+      return numUpdatedRows === 0n ? undefined : readSession(owner, sessionId)
+    },
+
+    async deleteSession(owner, sessionId, { force = false } = {}) {
+      const outcome = await db.transaction().execute(async (trx) => {
+        // Messages, files and run events go with the session (ON DELETE CASCADE).
+        const { numDeletedRows } = await trx
+          .deleteFrom('sessions')
+          .where('id', '=', sessionId)
+          .where('owner', '=', owner)
+          .$if(!force, (query) => query.where('status', '!=', 'Running'))
+          .executeTakeFirst()
+        if (numDeletedRows === 0n)
+          return (await sessionRow(trx, owner, sessionId)) ? 'busy' : 'not_found'
+        // Stored answers hold the session's messages too.
+        await trx
+          .deleteFrom('idempotency_keys')
+          .where('session_id', '=', sessionId)
+          .where('owner', '=', owner)
+          .execute()
+        return 'deleted'
+      })
+      if (outcome === 'deleted') await options.afterDelete?.()
+      return outcome
+    },
+
+    async getSessionHeader(owner, id) {
+      const row = await sessionRow(db, owner, id)
+      return row && toHeader(row)
+    },
+
+    async listSessions({ owner, agentId, limit, after }) {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('owner', '=', owner)
+        .where('agent_id', '=', agentId)
+        .$if(after !== undefined, (query) =>
+          query.where((eb) =>
+            eb(
+              eb.refTuple('updated_at', 'id'),
+              '<',
+              eb.tuple(after?.updatedAt.getTime() ?? 0, after?.id ?? ''),
+            ),
+          ),
+        )
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute()
+      const page: SessionPage = { sessions: await withMessages(db, rows.slice(0, limit)) }
+      const last = page.sessions.at(-1)
+      if (rows.length > limit && last) page.next = { updatedAt: last.updatedAt, id: last.id }
+      return page
+    },
+
+    async recentSessions({ owner, agentId, limit }) {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('owner', '=', owner)
+        .$if(agentId !== undefined, (query) => query.where('agent_id', '=', agentId as string))
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute()
+      return rows.map(toHeader)
+    },
+
+    async getFile(owner, sessionId, fileId) {
+      const row = await db
+        .selectFrom('files')
+        .select([...FILE_COLUMNS, 'data'])
+        .where('session_id', '=', sessionId)
+        .where('id', '=', fileId)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('sessions')
+              .select('sessions.id')
+              .whereRef('sessions.id', '=', 'files.session_id')
+              .where('sessions.owner', '=', owner),
+          ),
+        )
+        .executeTakeFirst()
+      return row && { file: toFile(row), data: row.data as Uint8Array<ArrayBuffer> }
+    },
+
+    async readFileBytes(sessionId, fileId, maxBytes) {
+      // substr() counts bytes of a BLOB or bytea: only what is asked for leaves the database.
+      const row = await db
+        .selectFrom('files')
+        .select(
+          maxBytes === undefined
+            ? sql<Uint8Array>`data`.as('data')
+            : sql<Uint8Array>`substr(data, 1, ${Math.min(maxBytes, MAX_SUBSTR)})`.as('data'),
+        )
+        .where('session_id', '=', sessionId)
+        .where('id', '=', fileId)
+        .executeTakeFirst()
+      return row?.data
+    },
+
+    async flushInterruptedRuns(now, message) {
+      const { numUpdatedRows } = await db
+        .updateTable('sessions')
+        .set({
+          status: 'Flushed',
+          error_code: 'interrupted',
+          error_message: message,
+          updated_at: now.getTime(),
+          run_instance: null,
+          run_lease_expires_at: null,
+        })
+        .where('status', '=', 'Running')
+        .executeTakeFirst()
+      return Number(numUpdatedRows)
+    },
+
+    async renewLeases(instance, until) {
+      const rows = await db
+        .updateTable('sessions')
+        .set({ run_lease_expires_at: until.getTime() })
+        .where('run_instance', '=', instance)
+        .where('status', '=', 'Running')
+        .returning('id')
+        .execute()
+      return rows.map((row) => row.id)
+    },
+
+    async flushExpiredRuns(now, message): Promise<FlushedRun[]> {
+      // One statement: of instances flushing at the same time, each run goes to one of them.
+      const rows = await db
+        .updateTable('sessions')
+        .set((eb) => ({
+          status: 'Flushed',
+          error_code: 'interrupted',
+          error_message: message,
+          updated_at: now.getTime(),
+          event_seq: eb('event_seq', '+', 2),
+          run_instance: null,
+          run_lease_expires_at: null,
+        }))
+        .where('status', '=', 'Running')
+        .where('run_lease_expires_at', '<', now.getTime())
+        .returning(['id', 'event_seq'])
+        .execute()
+      return rows.map((row) => ({
+        sessionId: row.id,
+        errorEventId: Number(row.event_seq) - 1,
+        statusEventId: Number(row.event_seq),
+      }))
+    },
+
+    async checkReady() {
+      const { rows } = await sql<{ name: string | null }>`
+        SELECT MAX(name) AS name FROM kysely_migration`.execute(db)
+      if ((rows[0]?.name ?? '') < latestMigration(dialect))
+        throw new Error('migrations are not applied')
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      await options.close()
+    },
+  }
+}
+
+/**
+ * A SQLite database made before the store moved to Kysely keeps its own record of applied
+ * migrations: carry it over to Kysely's, so that the same tables are not made twice.
+ */
+async function adoptLegacySqliteSchema(db: Kysely<Database>): Promise<void> {
+  const tables = await db.introspection.getTables()
+  const names = new Set(tables.map((table) => table.name))
+  if (!names.has('schema_migrations') || names.has('kysely_migration')) return
+  const { rows } = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(db)
+  await db.transaction().execute(async (trx) => {
+    await trx.schema
+      .createTable('kysely_migration')
+      .ifNotExists()
+      .addColumn('name', 'varchar(255)', (col) => col.notNull().primaryKey())
+      .addColumn('timestamp', 'varchar(255)', (col) => col.notNull())
+      .execute()
+    for (const { version } of rows) {
+      const name = legacySqliteVersions[version]
+      if (!name) throw new Error(`unknown legacy schema version ${version}`)
+      await sql`INSERT INTO kysely_migration (name, timestamp) VALUES (${name}, ${new Date().toISOString()})`.execute(
+        trx,
+      )
+    }
+  })
+}

@@ -1,0 +1,236 @@
+/**
+ * The schema, one Kysely migration per step, for SQLite and PostgreSQL alike: the same tables,
+ * with each dialect's types where they differ (BLOB or bytea; INTEGER or BIGINT for times).
+ * Applied in name order, at start and by `pnpm --filter @uxmate/server migrate`; never edit an
+ * applied one, add a new one.
+ */
+import {
+  type ColumnDataType,
+  type CreateTableBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  sql,
+} from 'kysely'
+import type { Dialect } from './schema.ts'
+
+/** Column types that differ between the dialects. */
+function typesOf(dialect: Dialect) {
+  return {
+    /** Whole milliseconds since the epoch, counters, sizes: 64 bits. */
+    int64: (dialect === 'postgres' ? 'bigint' : 'integer') as ColumnDataType,
+    bytes: (dialect === 'postgres' ? 'bytea' : 'blob') as ColumnDataType,
+  }
+}
+
+/** SQLite tables are STRICT: a value of the wrong type is an error, not silently kept. */
+function strictIn<T extends string, C extends string>(
+  dialect: Dialect,
+): (table: CreateTableBuilder<T, C>) => CreateTableBuilder<T, C> {
+  return (table) => (dialect === 'sqlite' ? table.modifyEnd(sql` strict`) : table)
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then, untyped.
+type AnyDb = Kysely<any>
+
+/** The migrations of one dialect, by name. */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  const { int64, bytes } = typesOf(dialect)
+  const strict = strictIn(dialect)
+  return {
+    '0001_sessions_messages_files': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('agent_id', 'text', (col) => col.notNull())
+          .addColumn('name', 'text', (col) => col.notNull())
+          .addColumn('routine_id', 'text')
+          .addColumn('status', 'text', (col) =>
+            col.notNull().check(sql`status IN ('Ready', 'Running', 'Flushed')`),
+          )
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .addColumn('updated_at', int64, (col) => col.notNull())
+          .$call(strict)
+          .execute()
+        // Keyset pagination of an agent's sessions and of everyone's, newest first.
+        await db.schema
+          .createIndex('sessions_by_agent_recency')
+          .on('sessions')
+          .columns(['agent_id', 'updated_at desc', 'id desc'])
+          .execute()
+        await db.schema
+          .createIndex('sessions_by_recency')
+          .on('sessions')
+          .columns(['updated_at desc', 'id desc'])
+          .execute()
+        await db.schema
+          .createIndex('sessions_running')
+          .on('sessions')
+          .column('status')
+          .where(sql.ref('status'), '=', 'Running')
+          .execute()
+
+        await db.schema
+          .createTable('messages')
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('session_id', 'text', (col) =>
+            col.notNull().references('sessions.id').onDelete('cascade'),
+          )
+          .addColumn('position', 'integer', (col) => col.notNull())
+          .addColumn('role', 'text', (col) =>
+            col.notNull().check(sql`role IN ('user', 'assistant')`),
+          )
+          .addColumn('text', 'text', (col) => col.notNull())
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .addUniqueConstraint('messages_session_position', ['session_id', 'position'])
+          .$call(strict)
+          .execute()
+
+        await db.schema
+          .createTable('files')
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('session_id', 'text', (col) =>
+            col.notNull().references('sessions.id').onDelete('cascade'),
+          )
+          .addColumn('message_id', 'text', (col) =>
+            col.notNull().references('messages.id').onDelete('cascade'),
+          )
+          .addColumn('position', 'integer', (col) => col.notNull())
+          .addColumn('name', 'text', (col) => col.notNull())
+          .addColumn('content_type', 'text', (col) => col.notNull())
+          .addColumn('size', int64, (col) => col.notNull())
+          .addColumn('sha256', 'text', (col) => col.notNull())
+          .addColumn('data', bytes, (col) => col.notNull())
+          .$call(strict)
+          .execute()
+        await db.schema
+          .createIndex('files_by_session')
+          .on('files')
+          .columns(['session_id', 'message_id', 'position'])
+          .execute()
+      },
+    },
+
+    '0002_event_ids': {
+      async up(db: AnyDb) {
+        // The last id given to an event of the session's runs (or reserved for the run going on).
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('event_seq', int64, (col) => col.notNull().defaultTo(0))
+          .execute()
+      },
+    },
+
+    '0003_owners': {
+      async up(db: AnyDb) {
+        // Sessions from before API keys were open to all: they belong to the anonymous owner.
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('owner', 'text', (col) => col.notNull().defaultTo('anonymous'))
+          .execute()
+        // Every list is one owner's: the recency indexes lead with the owner.
+        await db.schema.dropIndex('sessions_by_agent_recency').execute()
+        await db.schema.dropIndex('sessions_by_recency').execute()
+        await db.schema
+          .createIndex('sessions_by_owner_agent_recency')
+          .on('sessions')
+          .columns(['owner', 'agent_id', 'updated_at desc', 'id desc'])
+          .execute()
+        await db.schema
+          .createIndex('sessions_by_owner_recency')
+          .on('sessions')
+          .columns(['owner', 'updated_at desc', 'id desc'])
+          .execute()
+      },
+    },
+
+    '0004_idempotency_keys': {
+      async up(db: AnyDb) {
+        // One row per (owner, Idempotency-Key): the request it was first used for (as a hash),
+        // and once answered, the answer to replay.
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('owner', 'text', (col) => col.notNull())
+          .addColumn('key', 'text', (col) => col.notNull())
+          .addColumn('fingerprint', 'text', (col) => col.notNull())
+          .addColumn('state', 'text', (col) =>
+            col.notNull().check(sql`state IN ('in_flight', 'done')`),
+          )
+          // The session the request was about, so that deleting it deletes its stored answers.
+          .addColumn('session_id', 'text')
+          .addColumn('status', 'integer')
+          .addColumn('headers', 'text')
+          .addColumn('body', bytes)
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .addPrimaryKeyConstraint('idempotency_keys_pk', ['owner', 'key'])
+          .$call(strict)
+          .execute()
+        await db.schema
+          .createIndex('idempotency_keys_by_age')
+          .on('idempotency_keys')
+          .column('created_at')
+          .execute()
+        await db.schema
+          .createIndex('idempotency_keys_by_session')
+          .on('idempotency_keys')
+          .column('session_id')
+          .where(sql.ref('session_id'), 'is not', null)
+          .execute()
+      },
+    },
+
+    '0005_run_leases_and_events': {
+      async up(db: AnyDb) {
+        // Who runs the session's run, and until when: another instance flushes a run whose
+        // lease ran out (its instance died). The id lets only that run record its end.
+        for (const [column, type] of [
+          ['run_id', 'text'],
+          ['run_instance', 'text'],
+          ['run_lease_expires_at', int64],
+        ] as const) {
+          await db.schema.alterTable('sessions').addColumn(column, type).execute()
+        }
+        // The events of each session's latest run, for the event streams of other instances.
+        await db.schema
+          .createTable('run_events')
+          .addColumn('session_id', 'text', (col) =>
+            col.notNull().references('sessions.id').onDelete('cascade'),
+          )
+          .addColumn('id', int64, (col) => col.notNull())
+          .addColumn('event', 'text', (col) => col.notNull())
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .addPrimaryKeyConstraint('run_events_pk', ['session_id', 'id'])
+          .$call(strict)
+          .execute()
+        await db.schema
+          .createIndex('run_events_by_age')
+          .on('run_events')
+          .column('created_at')
+          .execute()
+      },
+    },
+  }
+}
+
+/**
+ * The version each migration had in the schema_migrations table of the SQLite store before it
+ * moved to Kysely: a database made then is taken over without being rebuilt.
+ */
+export const legacySqliteVersions: Record<number, string> = {
+  1: '0001_sessions_messages_files',
+  2: '0002_event_ids',
+  3: '0003_owners',
+  4: '0004_idempotency_keys',
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrationsFor(dialect) }
+}
+
+/** The name of the last migration: a store whose last applied one differs is not ready. */
+export function latestMigration(dialect: Dialect): string {
+  return Object.keys(migrationsFor(dialect)).sort().at(-1) ?? ''
+}

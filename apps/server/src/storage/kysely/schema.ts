@@ -1,0 +1,82 @@
+/**
+ * The tables as Kysely sees them, the same in SQLite and PostgreSQL. Times are whole
+ * milliseconds since the epoch (INTEGER in SQLite, BIGINT in PostgreSQL, read back as numbers).
+ */
+import type { Generated } from 'kysely'
+
+export interface SessionsTable {
+  id: string
+  /** Who created it (an API key's owner, or `anonymous`). */
+  owner: Generated<string>
+  agent_id: string
+  name: string
+  routine_id: string | null
+  status: 'Ready' | 'Running' | 'Flushed'
+  error_code: string | null
+  error_message: string | null
+  created_at: number
+  updated_at: number
+  /** The last id given to an event of the session's runs (or reserved for the run going on). */
+  event_seq: Generated<number>
+  /** The run going on (or that went on last): recorded only while the session is on it. */
+  run_id: string | null
+  /** The server instance that runs it. */
+  run_instance: string | null
+  /** Past this, with the session still `Running`, any instance may flush the run. */
+  run_lease_expires_at: number | null
+}
+
+export interface MessagesTable {
+  id: string
+  session_id: string
+  position: number
+  role: 'user' | 'assistant'
+  text: string
+  created_at: number
+}
+
+export interface FilesTable {
+  id: string
+  session_id: string
+  message_id: string
+  position: number
+  name: string
+  content_type: string
+  size: number
+  sha256: string
+  data: Uint8Array
+}
+
+/** The events of each session's latest run, for streams on other instances (PostgreSQL). */
+export interface RunEventsTable {
+  session_id: string
+  id: number
+  /** The event as JSON. */
+  event: string
+  created_at: number
+}
+
+/** Per owner and `Idempotency-Key`: the request it was first used for, and its answer. */
+export interface IdempotencyKeysTable {
+  owner: string
+  key: string
+  fingerprint: string
+  state: 'in_flight' | 'done'
+  /** The session the request was about: deleting it deletes its stored answers. */
+  session_id: string | null
+  status: number | null
+  /** JSON. */
+  headers: string | null
+  body: Uint8Array | null
+  created_at: number
+}
+
+export interface Database {
+  sessions: SessionsTable
+  messages: MessagesTable
+  files: FilesTable
+  run_events: RunEventsTable
+  idempotency_keys: IdempotencyKeysTable
+}
+
+export type Dialect = 'sqlite' | 'postgres'

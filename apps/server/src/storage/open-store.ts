@@ -1,0 +1,57 @@
+import { join } from 'node:path'
+import type { ServerConfig } from '../config.ts'
+import type { Clock } from '../domain/clock.ts'
+import { databaseKind } from '../load-config.ts'
+import type { Logger } from '../logger.ts'
+import { createPostgresRunEvents, type PostgresRunEvents } from './postgres/pg-run-events.ts'
+import { openPostgresStore } from './postgres/postgres-store.ts'
+import type { SessionStore } from './session-store.ts'
+import { openSqliteStore } from './sqlite/sqlite-store.ts'
+
+/** Where the SQLite file is: `DATABASE_URL=sqlite:<path>`, or `<DATA_DIR>/uxmate.sqlite`. */
+export function sqlitePath(config: ServerConfig): string {
+  return config.databaseUrl?.slice('sqlite:'.length) || join(config.dataDir, 'uxmate.sqlite')
+}
+
+export type OpenedStorage =
+  | { kind: 'sqlite'; store: SessionStore }
+  | {
+      kind: 'postgres'
+      store: SessionStore
+      /** Run events and cancels shared with the other instances on the database. */
+      events: PostgresRunEvents
+    }
+
+/**
+ * The store `DATABASE_URL` names: PostgreSQL for `postgres://` (with the run events shared
+ * through it), else SQLite. Nothing is connected or migrated yet.
+ */
+export function openStorage(config: ServerConfig, logger: Logger, clock: Clock): OpenedStorage {
+  const url = config.databaseUrl
+  if (url === undefined || databaseKind(url) !== 'postgres')
+    return { kind: 'sqlite', store: openSqliteStore(sqlitePath(config)) }
+  const { store, db } = openPostgresStore({ connectionString: url, max: config.databasePoolSize })
+  const events = createPostgresRunEvents({
+    connectionString: url,
+    db,
+    logger,
+    clock,
+    retentionMs: config.eventsRetentionMs,
+  })
+  return {
+    kind: 'postgres',
+    events,
+    store: {
+      ...store,
+      async checkReady() {
+        await store.checkReady()
+        // Without it, event streams here would hear nothing of runs elsewhere.
+        if (!events.listening) throw new Error('not listening for run events (reconnecting)')
+      },
+      async close() {
+        await events.close()
+        await store.close()
+      },
+    },
+  }
+}

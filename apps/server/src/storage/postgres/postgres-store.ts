@@ -1,0 +1,33 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import type pg from 'pg'
+import { createKyselyStore } from '../kysely/kysely-store.ts'
+import type { Database } from '../kysely/schema.ts'
+import type { SessionStore } from '../session-store.ts'
+import { createPgPool, type PgPoolOptions } from './pg-pool.ts'
+
+export interface PostgresStore {
+  store: SessionStore
+  /** The same database, for what else lives there (run events). */
+  db: Kysely<Database>
+  pool: pg.Pool
+}
+
+/**
+ * The shared store: PostgreSQL, for one or several server instances. Uploaded files are kept in
+ * the database too (bytea), so every instance serves them.
+ *
+ * @example
+ * ```ts
+ * const { store } = openPostgresStore({ connectionString: 'postgres://localhost/uxmate' })
+ * await store.migrate()
+ * ```
+ */
+export function openPostgresStore(options: PgPoolOptions): PostgresStore {
+  const pool = createPgPool(options)
+  // An idle connection that breaks (the server restarted) must not crash the process: the pool
+  // drops it and opens another on the next query.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const store = createKyselyStore(db, { dialect: 'postgres', close: () => db.destroy() })
+  return { store, db, pool }
+}

@@ -1,0 +1,588 @@
+/**
+ * The store's contract, run unchanged against SQLite and PostgreSQL (a throwaway embedded
+ * server, or TEST_DATABASE_URL's): each test gets an empty database of its own.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts'
+import type { NewFile, RunClaim, SessionStore } from '../src/storage/session-store.ts'
+import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
+import { startTestPostgres, type TestPostgres } from './support/postgres.ts'
+
+/** Opens stores on one new, empty database: each call is another connection (instance). */
+interface StoreFactory {
+  name: string
+  /**
+   * Whether several instances may share the database. SQLite is one process's: its store is
+   * one connection, and "two instances" are that one store.
+   */
+  shared: boolean
+  setUp(): Promise<void>
+  tearDown(): Promise<void>
+  /** A new database; `open()` gives stores on it. */
+  newDatabase(): Promise<{ open(): SessionStore }>
+}
+
+let postgres: TestPostgres | undefined
+const sqliteDirs: string[] = []
+
+const factories: StoreFactory[] = [
+  {
+    name: 'SQLite',
+    shared: false,
+    async setUp() {},
+    async tearDown() {
+      for (const dir of sqliteDirs.splice(0)) await rm(dir, { recursive: true, force: true })
+    },
+    async newDatabase() {
+      const dir = await mkdtemp(join(tmpdir(), 'uxmate-store-'))
+      sqliteDirs.push(dir)
+      return { open: () => openSqliteStore(join(dir, 'uxmate.sqlite')) }
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    shared: true,
+    async setUp() {
+      postgres = await startTestPostgres()
+    },
+    async tearDown() {
+      await postgres?.stop()
+    },
+    async newDatabase() {
+      if (!postgres) throw new Error('PostgreSQL is not started')
+      const url = await postgres.newDatabase()
+      return { open: () => openPostgresStore({ connectionString: url, max: 4 }).store }
+    },
+  },
+]
+
+const at = (iso: string) => new Date(iso)
+const OWNER = 'alice'
+const T0 = at('2031-05-01T10:00:00.000Z')
+const later = (ms: number) => new Date(T0.getTime() + ms)
+
+const claim = (instance = 'instance-a', runId: string = crypto.randomUUID(), leaseMs = 15_000) =>
+  ({ runId, instance, leaseExpiresAt: later(leaseMs) }) satisfies RunClaim
+
+const bytes = (...values: number[]) => new Uint8Array(values)
+
+function file(id: string, data: Uint8Array, name = `${id}.bin`): NewFile {
+  return {
+    id,
+    name,
+    contentType: 'application/octet-stream',
+    size: data.byteLength,
+    sha256: 'x',
+    data,
+  }
+}
+
+describe.each(factories)('$name store', (factory) => {
+  const opened: SessionStore[] = []
+  let open: () => SessionStore
+
+  /** A migrated store on this test's database. */
+  const store = async () => {
+    const next = open()
+    opened.push(next)
+    await next.migrate()
+    return next
+  }
+
+  /** Two instances on the database: two connections (pools) where the store can be shared. */
+  const twoInstances = async (): Promise<[SessionStore, SessionStore]> => {
+    const a = await store()
+    return [a, factory.shared ? await store() : a]
+  }
+
+  const newSession = (
+    target: SessionStore,
+    id: string,
+    options: { now?: Date; run?: RunClaim } = {},
+  ) =>
+    target.createSession({
+      owner: OWNER,
+      id,
+      agentId: 'echo',
+      name: `session ${id}`,
+      now: options.now ?? T0,
+      message: { id: `${id}-m1`, text: `hello from ${id}`, files: [] },
+      run: options.run ?? claim(),
+    })
+
+  /** Ends the session's current run as `Ready` with a reply. */
+  const finish = async (target: SessionStore, id: string, now = later(1_000)) => {
+    const session = await target.getSessionHeader(OWNER, id)
+    return target.finishRun({
+      sessionId: id,
+      runId: session?.run?.runId ?? '',
+      now,
+      reply: { id: `${id}-reply-${now.getTime()}`, text: 'the reply' },
+      status: 'Ready',
+      error: null,
+      lastEventId: session?.lastEventId ?? 0,
+    })
+  }
+
+  beforeAll(() => factory.setUp(), 60_000)
+  afterAll(() => factory.tearDown(), 60_000)
+  beforeEach(async () => {
+    open = (await factory.newDatabase()).open
+  })
+  afterEach(async () => {
+    for (const each of opened.splice(0)) await each.close()
+  })
+
+  it('migrates an empty database, once, and is then ready', async () => {
+    const fresh = open()
+    opened.push(fresh)
+    await expect(fresh.checkReady()).rejects.toThrow()
+    await fresh.migrate()
+    await fresh.migrate()
+    await expect(fresh.checkReady()).resolves.toBeUndefined()
+    // Several instances starting at once migrate the same database without a clash.
+    const others = [open(), open()]
+    opened.push(...others)
+    await Promise.all(others.map((other) => other.migrate()))
+  })
+
+  it('stores a session with its first message, files and run, and reads it back', async () => {
+    const s = await store()
+    const data = bytes(0, 1, 2, 255, 0, 128)
+    const run = claim('instance-a')
+    const created = await s.createSession({
+      owner: OWNER,
+      id: 's1',
+      agentId: 'echo',
+      name: 'Notes',
+      now: T0,
+      message: {
+        id: 'm1',
+        text: 'Summarise',
+        files: [file('f1', data, 'notes.bin'), file('f2', bytes(), 'empty.txt')],
+      },
+      run,
+    })
+    expect(created).toEqual({
+      id: 's1',
+      owner: OWNER,
+      agentId: 'echo',
+      name: 'Notes',
+      routineId: null,
+      status: 'Running',
+      error: null,
+      createdAt: T0,
+      updatedAt: T0,
+      lastEventId: 0,
+      run,
+      messages: [
+        {
+          id: 'm1',
+          role: 'user',
+          text: 'Summarise',
+          createdAt: T0,
+          files: [
+            {
+              id: 'f1',
+              name: 'notes.bin',
+              contentType: 'application/octet-stream',
+              size: 6,
+              sha256: 'x',
+            },
+            {
+              id: 'f2',
+              name: 'empty.txt',
+              contentType: 'application/octet-stream',
+              size: 0,
+              sha256: 'x',
+            },
+          ],
+        },
+      ],
+    })
+    expect(await s.getSession(OWNER, 's1')).toEqual(created)
+    expect(await s.getSession(OWNER, 'nope')).toBeUndefined()
+    const found = await s.getFile(OWNER, 's1', 'f1')
+    expect(found?.file.name).toBe('notes.bin')
+    expect([...(found?.data ?? [])]).toEqual([...data])
+    expect([...((await s.readFileBytes('s1', 'f1', 3)) ?? [])]).toEqual([0, 1, 2])
+    expect([...((await s.readFileBytes('s1', 'f1')) ?? [])]).toEqual([...data])
+    expect((await s.readFileBytes('s1', 'f2'))?.byteLength).toBe(0)
+    expect(await s.getFile(OWNER, 'other-session', 'f1')).toBeUndefined()
+  })
+
+  it('writes a session whole or not at all', async () => {
+    const s = await store()
+    await newSession(s, 'first')
+    // The second file's id is taken: the session, its message and first file go too.
+    await expect(
+      s.createSession({
+        owner: OWNER,
+        id: 'second',
+        agentId: 'echo',
+        name: 'x',
+        now: T0,
+        message: { id: 'm', text: 'x', files: [file('new', bytes(1)), file('new', bytes(2))] },
+        run: claim(),
+      }),
+    ).rejects.toThrow()
+    expect(await s.getSession(OWNER, 'second')).toBeUndefined()
+    expect(await s.getFile(OWNER, 'second', 'new')).toBeUndefined()
+  })
+
+  it('starts a turn only when no run is in progress', async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    const turn = (text: string, run = claim()) =>
+      s.startTurn({
+        owner: OWNER,
+        sessionId: 's1',
+        now: later(2_000),
+        message: { id: `m-${text}`, text },
+        run,
+      })
+    expect(await turn('while running')).toBe('busy')
+    expect(
+      await s.startTurn({
+        owner: OWNER,
+        sessionId: 'nope',
+        now: T0,
+        message: { id: 'x', text: 'x' },
+        run: claim(),
+      }),
+    ).toBe('not_found')
+    expect((await finish(s, 's1')).recorded).toBe(true)
+    const run = claim('instance-b')
+    const next = await turn('again', run)
+    expect(next).toMatchObject({ status: 'Running', run, updatedAt: later(2_000) })
+    expect(typeof next === 'object' && next.messages.map((m) => [m.role, m.text])).toEqual([
+      ['user', 'hello from s1'],
+      ['assistant', 'the reply'],
+      ['user', 'again'],
+    ])
+  })
+
+  it('lets exactly one of many concurrent turns start, across connections', async () => {
+    const [a, b] = await twoInstances()
+    await newSession(a, 's1')
+    await finish(a, 's1')
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? a : b).startTurn({
+          owner: OWNER,
+          sessionId: 's1',
+          now: later(5_000),
+          message: { id: `turn-${i}`, text: `turn ${i}` },
+          run: claim(i % 2 ? 'instance-a' : 'instance-b'),
+        }),
+      ),
+    )
+    const started = results.filter((result) => typeof result === 'object')
+    expect(started).toHaveLength(1)
+    expect(results.filter((result) => result === 'busy')).toHaveLength(7)
+    const session = await b.getSession(OWNER, 's1')
+    // The winner's message is there, and only it.
+    expect(session?.messages).toHaveLength(3)
+    expect(session?.messages.at(-1)?.id).toBe(
+      typeof started[0] === 'object' ? started[0].messages.at(-1)?.id : undefined,
+    )
+  })
+
+  it('records the end of a run: reply, status, event id, title unless renamed', async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    const header = await s.getSessionHeader(OWNER, 's1')
+    const runId = header?.run?.runId ?? ''
+    const outcome = await s.finishRun({
+      sessionId: 's1',
+      runId,
+      now: later(3_000),
+      reply: { id: 'r1', text: 'Answer' },
+      status: 'Ready',
+      error: null,
+      lastEventId: 17,
+      title: { name: 'A title', replaces: 'session s1' },
+    })
+    expect(outcome).toEqual({
+      recorded: true,
+      reply: { id: 'r1', role: 'assistant', text: 'Answer', createdAt: later(3_000), files: [] },
+    })
+    expect(await s.getSessionHeader(OWNER, 's1')).toMatchObject({
+      name: 'A title',
+      status: 'Ready',
+      lastEventId: 17,
+      updatedAt: later(3_000),
+      run: null,
+    })
+
+    await newSession(s, 's2')
+    await s.renameSession(OWNER, 's2', 'Mine')
+    const s2 = await s.getSessionHeader(OWNER, 's2')
+    await s.finishRun({
+      sessionId: 's2',
+      runId: s2?.run?.runId ?? '',
+      now: later(3_000),
+      reply: null,
+      status: 'Flushed',
+      error: { code: 'agent_error', message: 'boom' },
+      lastEventId: 3,
+      title: { name: 'Agent title', replaces: 'session s2' },
+    })
+    expect(await s.getSession(OWNER, 's2')).toMatchObject({
+      name: 'Mine',
+      status: 'Flushed',
+      error: { code: 'agent_error', message: 'boom' },
+    })
+    expect((await s.getSession(OWNER, 's2'))?.messages).toHaveLength(1)
+  })
+
+  it('records nothing for a run the session is no longer on', async () => {
+    const s = await store()
+    await newSession(s, 's1', { run: claim('a', 'run-1') })
+    const stale = {
+      sessionId: 's1',
+      runId: 'run-0',
+      now: later(1),
+      reply: { id: 'late', text: 'late' },
+      status: 'Ready' as const,
+      error: null,
+      lastEventId: 5,
+    }
+    expect(await s.finishRun(stale)).toEqual({ reply: null, recorded: false })
+    expect(await s.getSession(OWNER, 's1')).toMatchObject({ status: 'Running', lastEventId: 0 })
+    expect((await s.getSession(OWNER, 's1'))?.messages).toHaveLength(1)
+  })
+
+  it('reserves event ids that only increase', async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    expect(await s.reserveEventIds('s1', 1000)).toBe(1)
+    expect(await s.reserveEventIds('s1', 1000)).toBe(1001)
+    await expect(s.reserveEventIds('nope', 10)).rejects.toThrow()
+  })
+
+  it('renames, and says when there is no session', async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    expect((await s.renameSession(OWNER, 's1', 'New name'))?.name).toBe('New name')
+    expect((await s.getSessionHeader(OWNER, 's1'))?.updatedAt).toEqual(T0)
+    expect(await s.renameSession(OWNER, 'nope', 'x')).toBeUndefined()
+  })
+
+  it('pages an agent sessions newest first, ties broken by id, and lists recent ones', async () => {
+    const s = await store()
+    for (const [id, ms] of [
+      ['a', 0],
+      ['b', 1_000],
+      ['c', 1_000],
+      ['d', 2_000],
+      ['e', 3_000],
+    ] as const)
+      await newSession(s, id, { now: later(ms) })
+    await s.createSession({
+      owner: OWNER,
+      id: 'other',
+      agentId: 'helper',
+      name: 'x',
+      now: later(10_000),
+      message: { id: 'om', text: 'x', files: [] },
+      run: claim(),
+    })
+    const first = await s.listSessions({ owner: OWNER, agentId: 'echo', limit: 2 })
+    expect(first.sessions.map((x) => x.id)).toEqual(['e', 'd'])
+    expect(first.sessions[0]?.messages).toHaveLength(1)
+    const second = await s.listSessions({
+      owner: OWNER,
+      agentId: 'echo',
+      limit: 2,
+      after: first.next,
+    })
+    expect(second.sessions.map((x) => x.id)).toEqual(['c', 'b'])
+    const last = await s.listSessions({
+      owner: OWNER,
+      agentId: 'echo',
+      limit: 2,
+      after: second.next,
+    })
+    expect(last.sessions.map((x) => x.id)).toEqual(['a'])
+    expect(last.next).toBeUndefined()
+    expect((await s.recentSessions({ owner: OWNER, limit: 3 })).map((x) => x.id)).toEqual([
+      'other',
+      'e',
+      'd',
+    ])
+    expect(
+      (await s.recentSessions({ owner: OWNER, agentId: 'echo', limit: 10 })).map((x) => x.id),
+    ).toEqual(['e', 'd', 'c', 'b', 'a'])
+  })
+
+  it('flushes every Running session after a restart of the only instance', async () => {
+    const s = await store()
+    await newSession(s, 'running')
+    await newSession(s, 'done')
+    await finish(s, 'done')
+    expect(await s.flushInterruptedRuns(later(9_000), 'stopped')).toBe(1)
+    expect(await s.getSessionHeader(OWNER, 'running')).toMatchObject({
+      status: 'Flushed',
+      error: { code: 'interrupted', message: 'stopped' },
+      updatedAt: later(9_000),
+      run: null,
+    })
+    expect((await s.getSessionHeader(OWNER, 'done'))?.status).toBe('Ready')
+  })
+
+  it('renews the leases of an instance and flushes expired runs once', async () => {
+    const [a, b] = await twoInstances()
+    await newSession(a, 'kept', { run: claim('instance-a', 'run-k', 1_000) })
+    await newSession(a, 'dead', { run: claim('instance-dead', 'run-d', 1_000) })
+    await newSession(a, 'other', { run: claim('instance-b', 'run-o', 60_000) })
+    await a.reserveEventIds('dead', 1000)
+
+    expect(await a.renewLeases('instance-a', later(20_000))).toEqual(['kept'])
+    expect((await a.getSessionHeader(OWNER, 'kept'))?.run?.leaseExpiresAt).toEqual(later(20_000))
+
+    // Two instances reap at the same moment: each expired run is flushed by one of them.
+    const [fromA, fromB] = await Promise.all([
+      a.flushExpiredRuns(later(5_000), 'gone'),
+      b.flushExpiredRuns(later(5_000), 'gone'),
+    ])
+    expect([...fromA, ...fromB]).toEqual([
+      { sessionId: 'dead', errorEventId: 1001, statusEventId: 1002 },
+    ])
+    expect(await a.getSessionHeader(OWNER, 'dead')).toMatchObject({
+      status: 'Flushed',
+      error: { code: 'interrupted', message: 'gone' },
+      lastEventId: 1002,
+      run: null,
+    })
+    expect((await a.getSessionHeader(OWNER, 'kept'))?.status).toBe('Running')
+    expect((await a.getSessionHeader(OWNER, 'other'))?.status).toBe('Running')
+    // The dead instance's run can no longer record its end, nor renew its lease.
+    expect((await finish(a, 'dead')).recorded).toBe(false)
+    expect(await a.renewLeases('instance-dead', later(30_000))).toEqual([])
+    // And the session takes a new turn.
+    const next = await b.startTurn({
+      owner: OWNER,
+      sessionId: 'dead',
+      now: later(6_000),
+      message: { id: 'again', text: 'again' },
+      run: claim('instance-b'),
+    })
+    expect(next).toMatchObject({ status: 'Running' })
+  })
+
+  it('keeps times to the millisecond, far from the epoch', async () => {
+    const s = await store()
+    const when = new Date('2199-12-31T23:59:59.999Z')
+    await newSession(s, 's1', { now: when })
+    expect((await s.getSession(OWNER, 's1'))?.createdAt).toEqual(when)
+    expect((await s.getSession(OWNER, 's1'))?.messages[0]?.createdAt).toEqual(when)
+  })
+  it("keeps each owner's sessions to that owner", async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    expect(await s.getSession('bob', 's1')).toBeUndefined()
+    expect(await s.getSessionHeader('bob', 's1')).toBeUndefined()
+    expect(await s.renameSession('bob', 's1', 'x')).toBeUndefined()
+    expect(await s.recentSessions({ owner: 'bob', limit: 10 })).toEqual([])
+    expect((await s.listSessions({ owner: 'bob', agentId: 'echo', limit: 10 })).sessions).toEqual(
+      [],
+    )
+    await finish(s, 's1')
+    expect(
+      await s.startTurn({
+        owner: 'bob',
+        sessionId: 's1',
+        now: T0,
+        message: { id: 'x', text: 'x' },
+        run: claim(),
+      }),
+    ).toBe('not_found')
+    expect(await s.deleteSession('bob', 's1')).toBe('not_found')
+    expect((await s.getSession(OWNER, 's1'))?.messages).toHaveLength(2)
+  })
+
+  it('deletes a session with its messages, files and stored answers, unless it is running', async () => {
+    const s = await store()
+    await s.createSession({
+      owner: OWNER,
+      id: 's1',
+      agentId: 'echo',
+      name: 'x',
+      now: T0,
+      message: { id: 'm1', text: 'x', files: [file('f1', bytes(1, 2, 3))] },
+      run: claim(),
+    })
+    await s.idempotency.claim(
+      { owner: OWNER, key: 'k1', fingerprint: 'put s1', sessionId: 's1' },
+      { now: T0, expiredBefore: later(-86_400_000), abandonedBefore: later(-60_000) },
+    )
+    await s.idempotency.complete(OWNER, 'k1', { status: 200, headers: {}, body: bytes(7) })
+    expect(await s.deleteSession(OWNER, 's1')).toBe('busy')
+    expect(await s.deleteSession(OWNER, 's1', { force: true })).toBe('deleted')
+    expect(await s.getSession(OWNER, 's1')).toBeUndefined()
+    expect(await s.getFile(OWNER, 's1', 'f1')).toBeUndefined()
+    expect(await s.readFileBytes('s1', 'f1')).toBeUndefined()
+    expect(await s.deleteSession(OWNER, 's1')).toBe('not_found')
+    // Its answer went with it: the key is free again.
+    expect(
+      await s.idempotency.claim(
+        { owner: OWNER, key: 'k1', fingerprint: 'put s1' },
+        { now: T0, expiredBefore: later(-86_400_000), abandonedBefore: later(-60_000) },
+      ),
+    ).toEqual({ kind: 'claimed' })
+  })
+
+  it('claims an idempotency key once, replays its answer, and frees abandoned ones', async () => {
+    const [a, b] = await twoInstances()
+    const times = (now: Date) => ({
+      now,
+      expiredBefore: new Date(now.getTime() - 86_400_000),
+      abandonedBefore: new Date(now.getTime() - 60_000),
+    })
+    const request = { owner: OWNER, key: 'k', fingerprint: 'post /sessions/text' }
+    // Many requests with one key at once, on two instances: one claims it.
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).idempotency.claim(request, times(T0))),
+    )
+    expect(outcomes.filter((outcome) => outcome.kind === 'claimed')).toHaveLength(1)
+    expect(outcomes.filter((outcome) => outcome.kind === 'in_progress')).toHaveLength(5)
+    expect(await a.idempotency.claim({ ...request, fingerprint: 'other' }, times(T0))).toEqual({
+      kind: 'mismatch',
+    })
+    // The session the request made: its answer is kept while it exists.
+    await newSession(a, 's1')
+    const answer = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: bytes(1, 2),
+    }
+    await a.idempotency.complete(OWNER, 'k', answer, 's1')
+    expect(await b.idempotency.claim(request, times(later(1_000)))).toEqual({
+      kind: 'replay',
+      answer,
+    })
+    // A request that never answered (its instance died) frees its key after a while.
+    await a.idempotency.claim({ ...request, key: 'hung' }, times(T0))
+    expect(await b.idempotency.claim({ ...request, key: 'hung' }, times(later(1_000)))).toEqual({
+      kind: 'in_progress',
+    })
+    expect(await b.idempotency.claim({ ...request, key: 'hung' }, times(later(61_000)))).toEqual({
+      kind: 'claimed',
+    })
+    await b.idempotency.release(OWNER, 'hung')
+    expect(await a.idempotency.claim({ ...request, key: 'hung' }, times(later(62_000)))).toEqual({
+      kind: 'claimed',
+    })
+    expect(await a.idempotency.releaseInterrupted()).toBe(1)
+    // An answer about a session deleted meanwhile is not kept.
+    await a.idempotency.claim({ ...request, key: 'gone' }, times(T0))
+    await a.idempotency.complete(OWNER, 'gone', answer, 'no-such-session')
+    expect(await a.idempotency.claim({ ...request, key: 'gone' }, times(later(1_000)))).toEqual({
+      kind: 'in_progress',
+    })
+  })
+})
