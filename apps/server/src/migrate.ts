@@ -21,7 +21,6 @@ const database =
   storage.kind === 'postgres' ? redactUrl(config.databaseUrl ?? '') : sqlitePath(config)
 try {
   await storage.store.migrate()
-  await storage.store.checkReady()
   logger.info('migrations applied', { store: storage.kind, database })
 } catch (error) {
   logger.error('migrations failed', { store: storage.kind, database, error: String(error) })

@@ -3,13 +3,14 @@
  * instance does, the others see; a turn starts once, whichever instances are asked; events and
  * cancels reach every instance; the runs of an instance that dies are flushed by the others.
  */
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Session } from '@uxmate/contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newApiKey } from '../src/http/security/api-keys.ts'
-import { type ChildServer, startChildServer } from './child-server.ts'
+import { type ChildServer, serverDir, startChildServer } from './child-server.ts'
 import { readSse } from './sse-reader.ts'
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts'
 import { sessionForm } from './test-app.ts'
@@ -110,6 +111,28 @@ async function diagnostics(): Promise<string> {
 }
 
 describe('several instances on one PostgreSQL', { timeout: 30_000 }, () => {
+  it('migrates a database from the command line (pnpm migrate)', async () => {
+    const url = await postgres.newDatabase()
+    const run = (databaseUrl: string) =>
+      new Promise<{ code: number; output: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'src/migrate.ts'],
+          { cwd: serverDir, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+        )
+      })
+    const first = await run(url)
+    expect(first, first.output).toMatchObject({ code: 0 })
+    expect(first.output).toContain('migrations applied')
+    expect(first.output).not.toContain(':postgres@')
+    const unreachable = await run('postgres://nobody:secret@127.0.0.1:1/none')
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.output).toContain('nobody:***@')
+    expect(unreachable.output).not.toContain('secret')
+  })
+
   it('reports every instance ready on the migrated database', async () => {
     for (const server of [a, b, slow]) {
       const ready = await fetch(`${server.baseUrl}/ready`)
