@@ -29,13 +29,22 @@ interface Instance {
 const instances: Instance[] = []
 let url: string
 
+/** What the instances logged as errors. */
+let errors: string[] = []
+const logger = {
+  ...createJsonLogger('silent'),
+  error: (message: string) => {
+    errors.push(message)
+  },
+}
+
 async function instance(): Promise<Instance> {
   const opened = openPostgresStore({ connectionString: url, max: 4 })
   await opened.store.migrate()
   const events = createPostgresRunEvents({
     connectionString: url,
     db: opened.db,
-    logger: createJsonLogger('silent'),
+    logger,
     clock,
     retentionMs: 60_000,
   })
@@ -46,6 +55,7 @@ async function instance(): Promise<Instance> {
 }
 
 beforeEach(async () => {
+  errors = []
   url = await postgres.newDatabase()
   now = new Date('2031-01-01T00:00:00Z')
 })
@@ -281,6 +291,27 @@ describe('PostgreSQL run events', () => {
       follower.events[0]?.id === 1 ? [1, 1001, 1002] : [1001, 1002],
     )
     subscription.close()
+  })
+
+  it('drops, quietly, the events of a session deleted during its run', async () => {
+    const one = await instance()
+    await newSession(one, 's1')
+    const log = one.events.begin('s1')
+    log.publish(status(1, 'Running'))
+    expect(await one.opened.store.deleteSession('alice', 's1', { force: true })).toBe('deleted')
+    log.publish(delta(2, 'late'))
+    log.publish(status(3, 'Flushed'))
+    log.end()
+    // The writer is done once it has announced the end.
+    const heard = collector()
+    const after = await one.events.subscribe('s1', undefined, heard.subscriber)
+    expect(after).toMatchObject({ replay: [], running: false })
+    after.close()
+    await one.events.close()
+    expect(errors).toEqual([])
+    expect(
+      Number((await one.opened.pool.query('SELECT COUNT(*) AS n FROM run_events')).rows[0].n),
+    ).toBe(0)
   })
 
   it('passes cancels to every instance', async () => {

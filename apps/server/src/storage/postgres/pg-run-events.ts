@@ -23,6 +23,9 @@ import type { PgPoolOptions } from './pg-pool.ts'
 export const EVENTS_CHANNEL = 'uxmate_run_events'
 export const CONTROL_CHANNEL = 'uxmate_run_control'
 
+/** PostgreSQL's SQLSTATE for a row whose referenced row is gone. */
+const FOREIGN_KEY_VIOLATION = '23503'
+
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; room is left for the envelope. */
 const MAX_PAYLOAD_BYTES = 7_900
 
@@ -228,6 +231,8 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
             await storeAndAnnounce(operation.sessionId, batch)
           }
         } catch (error) {
+          // The session was deleted during its run (its events went with it): nobody follows it.
+          if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) continue
           logger.error('could not publish run events', {
             session_id: operation.sessionId,
             error: String(error),
