@@ -314,7 +314,7 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
         const latest = latestRun(stored, running)
         // Without Last-Event-ID, a finished run's events are history: the caller sends the status.
         const replay = running || lastEventId !== undefined ? latest : []
-        follower.lastId = Math.max(follower.lastId, ...stored.map((event) => event.id))
+        follower.lastId = stored.reduce((top, event) => Math.max(top, event.id), follower.lastId)
         // What arrived while reading comes after the replay, each event once.
         const pending = follower.pending ?? []
         follower.pending = undefined
