@@ -111,7 +111,7 @@ export function progress(message: string): void {
 }
 
 /** `12,345 req/s, p50 1.20 ms, p99 4.50 ms, …` for a progress line. */
-export function describe(round: Round): string {
+export function describeRound(round: Round): string {
   const { load, proc } = round
   const failed = responses(load) - load.ok + load.errors + load.timeouts
   const cpuUs = (proc.cpuSeconds * 1e6) / Math.max(1, responses(load))

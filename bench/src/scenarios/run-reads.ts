@@ -9,7 +9,7 @@ import {
   replayedHeaders,
 } from '../targets/captured-bodies.ts'
 import { startLimitServer, startOurServer, startPeerServer } from '../targets/start-targets.ts'
-import { describe, getSpec, measureInterleaved, progress } from './measure.ts'
+import { describeRound, getSpec, measureInterleaved, progress } from './measure.ts'
 import { readScenarios } from './read-scenarios.ts'
 
 async function fetchResponse(baseUrl: string, path: string): Promise<CapturedResponse> {
@@ -74,7 +74,7 @@ export async function runReadsAtScale(options: {
         config,
         (name, round, result) =>
           progress(
-            `${sessions} sessions, ${scenario.key}, ${name} #${round + 1}: ${describe(result)}`,
+            `${sessions} sessions, ${scenario.key}, ${name} #${round + 1}: ${describeRound(result)}`,
           ),
       )
       rows.push({

@@ -2,7 +2,7 @@ import type { BenchConfig } from '../config.ts'
 import type { BodySpec, LoadSpec } from '../load/load-spec.ts'
 import type { WriteRow } from '../report/results.ts'
 import type { ServiceProcess } from '../runtime/service-process.ts'
-import { describe, measureInterleaved, progress } from './measure.ts'
+import { describeRound, measureInterleaved, progress } from './measure.ts'
 
 const MiB = 1024 * 1024
 
@@ -101,7 +101,7 @@ export async function runWrites(options: {
       { ours: [ours, spec] },
       config,
       (_, round, result) =>
-        progress(`writes, ${write.scenario} #${round + 1}: ${describe(result)}`),
+        progress(`writes, ${write.scenario} #${round + 1}: ${describeRound(result)}`),
     )
     rows.push({
       kind: 'write',
