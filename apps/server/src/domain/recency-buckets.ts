@@ -1,9 +1,30 @@
 import type { SessionHeader } from '../storage/session-store.ts'
 
+// Building a formatter costs ~80 µs, formatting a date ~1 µs: keep one per zone as spelled
+// (IANA has a few hundred zones; the bound stops case variants from growing it without end) and
+// take `format`'s stable en-US "MM/DD/YYYY" string rather than the slower formatToParts.
+const formatters = new Map<string, Intl.DateTimeFormat>()
+const MAX_CACHED_ZONES = 1000
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let format = formatters.get(zone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    })
+    if (formatters.size >= MAX_CACHED_ZONES) formatters.clear()
+    formatters.set(zone, format)
+  }
+  return format
+}
+
 /** Is `zone` an IANA time zone this runtime knows? */
 export function isKnownTimeZone(zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    formatterFor(zone)
     return true
   } catch {
     return false
@@ -12,15 +33,10 @@ export function isKnownTimeZone(zone: string): boolean {
 
 /** The calendar date of `instant` in `zone`, as days since the epoch, plus its month label. */
 function localDay(instant: Date, format: Intl.DateTimeFormat): { day: number; month: string } {
-  const parts = Object.fromEntries(
-    format.formatToParts(instant).map((part) => [part.type, part.value]),
-  )
-  const year = Number(parts.year)
-  const month = Number(parts.month)
-  const day = Number(parts.day)
+  const [month = '', day = '', year = ''] = format.format(instant).split('/')
   return {
-    day: Date.UTC(year, month - 1, day) / 86_400_000,
-    month: `${parts.year}-${parts.month}`,
+    day: Date.UTC(Number(year), Number(month) - 1, Number(day)) / 86_400_000,
+    month: `${year}-${month}`,
   }
 }
 
@@ -47,12 +63,7 @@ export function groupByRecency<T extends Pick<SessionHeader, 'updatedAt'>>(
   now: Date,
   zone: string,
 ): Map<string, T[]> {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
+  const format = formatterFor(zone)
   const today = localDay(now, format).day
   const groups = new Map<string, T[]>()
   for (const session of sessions) {
