@@ -364,6 +364,53 @@ describe.each(factories)('$name store', (factory) => {
     await expect(s.reserveEventIds('nope', 10)).rejects.toThrow()
   })
 
+  it('reserves the first event ids in the transaction of the create and of the turn', async () => {
+    const s = await store()
+    const created = await s.createSession({
+      owner: OWNER,
+      id: 's1',
+      agentId: 'echo',
+      name: 'session s1',
+      now: T0,
+      message: { id: 's1-m1', text: 'hello', files: [] },
+      run: claim(),
+      reserveEventIds: 1000,
+    })
+    expect(created.lastEventId).toBe(1000)
+    // Further blocks follow the reserved one.
+    expect(await s.reserveEventIds('s1', 1000)).toBe(1001)
+    await s.finishRun({
+      sessionId: 's1',
+      runId: created.run?.runId ?? '',
+      now: later(1),
+      reply: null,
+      status: 'Ready',
+      error: null,
+      lastEventId: 1005,
+    })
+    const turn = await s.startTurn({
+      owner: OWNER,
+      sessionId: 's1',
+      now: later(2),
+      message: { id: 'm2', text: 'again' },
+      run: claim(),
+      reserveEventIds: 1000,
+    })
+    expect(turn).toMatchObject({ lastEventId: 2005 })
+    // A busy session reserves nothing.
+    expect(
+      await s.startTurn({
+        owner: OWNER,
+        sessionId: 's1',
+        now: later(3),
+        message: { id: 'm3', text: 'busy' },
+        run: claim(),
+        reserveEventIds: 1000,
+      }),
+    ).toBe('busy')
+    expect((await s.getSessionHeader(OWNER, 's1'))?.lastEventId).toBe(2005)
+  })
+
   it('renames, and says when there is no session', async () => {
     const s = await store()
     await newSession(s, 's1')

@@ -4,7 +4,7 @@ import type { Agent, ReplyContext } from '../agents/agent.ts'
 import type { Logger } from '../logger.ts'
 import type { RunClaim, SessionRecord, SessionStore } from '../storage/session-store.ts'
 import type { Clock } from './clock.ts'
-import { EventIds } from './event-ids.ts'
+import { EVENT_ID_BLOCK, EventIds } from './event-ids.ts'
 import type { RunControl } from './run-control.ts'
 import { isFinalEvent, type RunEvent, type RunEvents, type RunLog } from './run-events.ts'
 import { titleFromModel } from './session-title.ts'
@@ -89,16 +89,22 @@ export class RunCoordinator {
     }
   }
 
-  /** Starts the agent on a session the store has just marked `Running` (with a claim from here). */
-  start(session: SessionRecord, agent: Agent): Promise<void> {
+  /**
+   * Starts the agent on a session the store has just marked `Running` (with a claim from here).
+   * `reservedEventIds`: the session was stored with `reserveEventIds: EVENT_ID_BLOCK`, so its
+   * `lastEventId` is the top of the run's first block; otherwise the run reserves one itself.
+   */
+  start(session: SessionRecord, agent: Agent, reservedEventIds = false): Promise<void> {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id)
     const run: ActiveRun = { controller, done: Promise.resolve(), seq: ++this.#seq }
-    run.done = this.#execute(session, agent, controller.signal, log).finally(() => {
-      // A new run of the session may have started already: leave that one alone.
-      if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
-      log.end()
-    })
+    run.done = this.#execute(session, agent, controller.signal, log, reservedEventIds).finally(
+      () => {
+        // A new run of the session may have started already: leave that one alone.
+        if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
+        log.end()
+      },
+    )
     this.#runs.set(session.id, run)
     return run.done
   }
@@ -274,11 +280,14 @@ export class RunCoordinator {
     agent: Agent,
     stop: AbortSignal,
     log: RunLog,
+    reservedEventIds: boolean,
   ): Promise<void> {
     const { store, clock, logger, runTimeoutMs } = this.#options
     let ids: EventIds
     try {
-      ids = await EventIds.reserve(store, session.id)
+      ids = reservedEventIds
+        ? EventIds.reserved(store, session.id, session.lastEventId - EVENT_ID_BLOCK + 1)
+        : await EventIds.reserve(store, session.id)
     } catch (cause) {
       // The store is gone (shutting down or broken); start-up flushes the session next time.
       logger.error('could not start a run', { session_id: session.id, error: String(cause) })

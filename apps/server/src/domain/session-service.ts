@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AgentRegistry } from '../agents/agent-registry.ts'
 import type { NewFile, SessionRecord, SessionStore } from '../storage/session-store.ts'
 import type { Clock } from './clock.ts'
+import { EVENT_ID_BLOCK } from './event-ids.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
 import { titleFromPrompt } from './session-title.ts'
 
@@ -57,13 +58,14 @@ export class SessionService {
       name: titleFromPrompt(input.text),
       now,
       run: runs.claim(now),
+      reserveEventIds: EVENT_ID_BLOCK,
       message: {
         id: randomUUID(),
         text: input.text,
         files: input.files.map((file) => ({ ...file, id: randomUUID() })),
       },
     })
-    void runs.start(session, agent)
+    void runs.start(session, agent, true)
     return this.#settle(session, options)
   }
 
@@ -85,9 +87,10 @@ export class SessionService {
       now,
       message: { id: randomUUID(), text },
       run: runs.claim(now),
+      reserveEventIds: EVENT_ID_BLOCK,
     })
     if (typeof session === 'string') return session
-    void runs.start(session, agent)
+    void runs.start(session, agent, true)
     return this.#settle(session, options)
   }
 

@@ -71,6 +71,11 @@ export interface NewSession {
   message: { id: string; text: string; files: NewFile[] }
   /** The run the new session starts with. */
   run: RunClaim
+  /**
+   * Event ids to reserve for the run in the same transaction (`reserveEventIds` without a
+   * commit of its own); the returned record's `lastEventId` is then the top of them.
+   */
+  reserveEventIds?: number
 }
 
 export interface NewUserMessage {
@@ -80,6 +85,8 @@ export interface NewUserMessage {
   message: { id: string; text: string }
   /** The run the turn starts. */
   run: RunClaim
+  /** As in {@link NewSession}: ids reserved for the run in the turn's transaction. */
+  reserveEventIds?: number
 }
 
 export interface RunOutcome {

@@ -203,6 +203,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             status: 'Running',
             created_at: now,
             updated_at: now,
+            event_seq: input.reserveEventIds ?? 0,
             ...claimColumns(input.run),
           })
           .execute()
@@ -241,13 +242,14 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         // changes the row and the other (waiting for its lock in PostgreSQL) finds it Running.
         const { numUpdatedRows } = await trx
           .updateTable('sessions')
-          .set({
+          .set((eb) => ({
             status: 'Running',
             error_code: null,
             error_message: null,
             updated_at: now,
+            event_seq: eb('event_seq', '+', input.reserveEventIds ?? 0),
             ...claimColumns(input.run),
-          })
+          }))
           .where('id', '=', input.sessionId)
           .where('owner', '=', input.owner)
           .where('status', '!=', 'Running')
