@@ -63,6 +63,23 @@ describe('GET /sessions/{session_id}/events', () => {
     expect(increasing(events.map((event) => event.id))).toBe(true)
   })
 
+  it('sends every follower the same bytes, in the SSE framing of hono writeSSE', async () => {
+    const scripted = createScriptedAgent()
+    const { app } = await createTestApp({ agents: [scripted.agent] })
+    const session = await startAsync(app, 'scripted')
+    const [a, b] = await Promise.all([follow(app, session.id), follow(app, session.id)])
+    scripted.send('one "two"\n')
+    scripted.finish()
+    const [textA, textB] = await Promise.all([a.text(), b.text()])
+    expect(textA).toBe(textB)
+    const blocks = textA.split('\n\n').filter((block) => block !== '')
+    expect(blocks[0]).toMatch(/^event: status\ndata: \{"status":"Running"\}\nid: \d+$/)
+    expect(blocks[1]).toMatch(
+      /^event: message\.delta\ndata: \{"text":"one \\"two\\"\\n"\}\nid: \d+$/,
+    )
+    expect(blocks.at(-1)).toMatch(/^event: status\ndata: \{"status":"Ready"\}\nid: \d+$/)
+  })
+
   it('resumes after a dropped connection with Last-Event-ID: every delta once, in order', async () => {
     const scripted = createScriptedAgent()
     const { app } = await createTestApp({ agents: [scripted.agent] })

@@ -64,9 +64,29 @@ function createInbox() {
   }
 }
 
+/**
+ * Each event's bytes on the wire, made once for all the streams that follow its session: the
+ * same event object reaches every subscriber, so with N subscribers it is serialized once, not
+ * N times. Dropped with the event.
+ */
+const encoded = new WeakMap<RunEvent, Uint8Array>()
+const encoder = new TextEncoder()
+
+/** The event as SSE, byte for byte what `writeSSE` writes (its JSON has no line breaks). */
+function encodeEvent(sessionId: string, event: RunEvent): Uint8Array {
+  let bytes = encoded.get(event)
+  if (!bytes) {
+    const wire = toSessionEvent(sessionId, event)
+    bytes = encoder.encode(
+      `event: ${wire.event}\ndata: ${JSON.stringify(wire.data)}\nid: ${wire.id}\n\n`,
+    )
+    encoded.set(event, bytes)
+  }
+  return bytes
+}
+
 async function writeEvent(stream: SSEStreamingApi, sessionId: string, event: RunEvent) {
-  const wire = toSessionEvent(sessionId, event)
-  await stream.writeSSE({ id: String(wire.id), event: wire.event, data: JSON.stringify(wire.data) })
+  await stream.write(encodeEvent(sessionId, event))
 }
 
 /** The route of `get_session_events`. */
