@@ -7,7 +7,11 @@ import type {
 } from '@uxmate/contract'
 import type { AgentRegistry } from '../agents/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
-import type { MessageRecord, SessionHeader, SessionRecord } from '../storage/session-store.ts'
+import type {
+  MessageRecord,
+  SessionRecord,
+  SessionSummaryRecord,
+} from '../storage/session-store.ts'
 
 /** The wire form of a stored message. Typed by the contract: a renamed field does not compile. */
 export function toMessage(sessionId: string, message: MessageRecord): Message {
@@ -59,7 +63,7 @@ function unknownAgent(id: string): AgentProfile {
   }
 }
 
-export function toSummary(session: SessionHeader, agents: AgentRegistry): SessionSummary {
+export function toSummary(session: SessionSummaryRecord, agents: AgentRegistry): SessionSummary {
   return {
     id: session.id,
     agent: agents.get(session.agentId)?.profile ?? unknownAgent(session.agentId),

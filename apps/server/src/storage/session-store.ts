@@ -62,6 +62,9 @@ export interface SessionRecord {
 /** What a sidebar needs of a session: no messages. */
 export type SessionHeader = Omit<SessionRecord, 'messages'>
 
+/** What a grouped sidebar lists of a session: its id, agent, name and last update. */
+export type SessionSummaryRecord = Pick<SessionHeader, 'id' | 'agentId' | 'name' | 'updatedAt'>
+
 export interface NewSession {
   id: string
   owner: string
@@ -165,12 +168,15 @@ export interface SessionStore {
     limit: number
     after?: SessionCursor
   }): Promise<SessionPage>
-  /** An owner's most recently updated sessions, newest first, optionally of one agent. */
+  /**
+   * An owner's most recently updated sessions, newest first, optionally of one agent: only
+   * what a summary shows is read.
+   */
   recentSessions(query: {
     owner: string
     agentId?: string
     limit: number
-  }): Promise<SessionHeader[]>
+  }): Promise<SessionSummaryRecord[]>
   getFile(
     owner: string,
     sessionId: string,

@@ -399,14 +399,19 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async recentSessions({ owner, agentId, limit }) {
       const rows = await db
         .selectFrom('sessions')
-        .selectAll()
+        .select(['id', 'agent_id', 'name', 'updated_at'])
         .where('owner', '=', owner)
         .$if(agentId !== undefined, (query) => query.where('agent_id', '=', agentId as string))
         .orderBy('updated_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit)
         .execute()
-      return rows.map(toHeader)
+      return rows.map((row) => ({
+        id: row.id,
+        agentId: row.agent_id,
+        name: row.name,
+        updatedAt: new Date(Number(row.updated_at)),
+      }))
     },
 
     async getFile(owner, sessionId, fileId) {
