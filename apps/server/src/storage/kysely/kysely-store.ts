@@ -106,14 +106,16 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       executor
         .selectFrom('files')
         .select(FILE_COLUMNS)
-        .where('session_id', 'in', ids)
+        .$if(ids.length === 1, (query) => query.where('session_id', '=', ids[0] as string))
+        .$if(ids.length > 1, (query) => query.where('session_id', 'in', ids))
         .orderBy('message_id')
         .orderBy('position')
         .execute(),
       executor
         .selectFrom('messages')
         .select(['id', 'session_id', 'role', 'text', 'created_at'])
-        .where('session_id', 'in', ids)
+        .$if(ids.length === 1, (query) => query.where('session_id', '=', ids[0] as string))
+        .$if(ids.length > 1, (query) => query.where('session_id', 'in', ids))
         .orderBy('session_id')
         .orderBy('position')
         .execute(),
