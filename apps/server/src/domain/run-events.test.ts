@@ -63,6 +63,38 @@ describe('createInMemoryRunEvents', () => {
     late.close()
   })
 
+  it('keeps at most maxUnfollowedEvents of runs nobody followed, oldest dropped first', () => {
+    const events = createInMemoryRunEvents({ retentionMs: 60_000, maxUnfollowedEvents: 4 })
+    const run = (sessionId: string, first: number) => {
+      const log = events.begin(sessionId)
+      log.publish(status(first, 'Running'))
+      log.publish(status(first + 1, 'Ready'))
+      log.end()
+    }
+    // Followed while it ran: kept for retentionMs whatever the cap.
+    const follower = events.subscribe('followed', undefined, collector().subscriber)
+    run('followed', 1)
+    follower.close()
+    run('a', 1)
+    run('b', 1)
+    run('c', 1)
+    const replayOf = (sessionId: string) => {
+      const subscription = events.subscribe(sessionId, 0, collector().subscriber)
+      subscription.close()
+      return subscription.replay.map((event) => event.id)
+    }
+    expect(replayOf('a')).toEqual([])
+    expect(replayOf('b')).toEqual([1, 2])
+    expect(replayOf('c')).toEqual([1, 2])
+    expect(replayOf('followed')).toEqual([1, 2])
+    // A new run of a kept session replaces its old one, and its count with it.
+    run('b', 3)
+    run('d', 1)
+    expect(replayOf('b')).toEqual([3, 4])
+    expect(replayOf('c')).toEqual([])
+    expect(replayOf('d')).toEqual([1, 2])
+  })
+
   it('ignores an older run once a newer one has begun', () => {
     const events = createInMemoryRunEvents({ retentionMs: 1_000 })
     const older = events.begin('s')

@@ -80,11 +80,21 @@ interface Channel {
   run: object | undefined
   subscribers: Set<RunSubscriber>
   expiry: NodeJS.Timeout | undefined
+  /** Whether the current run had a subscriber at any time while it went on. */
+  followed: boolean
 }
 
 /**
+ * At most this many events of finished runs that nobody followed while they went on are kept
+ * (oldest runs dropped first): a burst of creates nobody streams must not hold `retentionMs` of
+ * events. Runs that had a subscriber are kept for `retentionMs` regardless.
+ */
+export const MAX_UNFOLLOWED_EVENTS = 10_000
+
+/**
  * Run events in this process's memory: each run's events are kept while it goes on and for
- * `retentionMs` after it ended, then dropped.
+ * `retentionMs` after it ended, then dropped; of runs that had no subscriber while they went
+ * on, only the newest `maxUnfollowedEvents` events in all are kept.
  *
  * @example
  * ```ts
@@ -93,8 +103,22 @@ interface Channel {
  * log.publish({ id: 1, type: 'status', status: 'Running' })
  * ```
  */
-export function createInMemoryRunEvents(options: { retentionMs: number }): InMemoryRunEvents {
+export function createInMemoryRunEvents(options: {
+  retentionMs: number
+  maxUnfollowedEvents?: number
+}): InMemoryRunEvents {
   const channels = new Map<string, Channel>()
+  const maxUnfollowed = options.maxUnfollowedEvents ?? MAX_UNFOLLOWED_EVENTS
+  /** Finished, unfollowed runs whose events are kept, oldest first, with their event counts. */
+  const unfollowed = new Map<object, { sessionId: string; channel: Channel; size: number }>()
+  let unfollowedEvents = 0
+
+  const untrack = (run: object | undefined) => {
+    const entry = run && unfollowed.get(run)
+    if (!entry || !run) return
+    unfollowed.delete(run)
+    unfollowedEvents -= entry.size
+  }
 
   const channelOf = (sessionId: string): Channel => {
     let channel = channels.get(sessionId)
@@ -105,6 +129,7 @@ export function createInMemoryRunEvents(options: { retentionMs: number }): InMem
         run: undefined,
         subscribers: new Set(),
         expiry: undefined,
+        followed: false,
       }
       channels.set(sessionId, channel)
     }
@@ -116,15 +141,28 @@ export function createInMemoryRunEvents(options: { retentionMs: number }): InMem
       channels.delete(sessionId)
   }
 
+  /** Forgets a finished run's events (unless a newer run of the session has begun since). */
+  const drop = (sessionId: string, channel: Channel, run: object) => {
+    untrack(run)
+    if (channel.run !== run) return
+    clearTimeout(channel.expiry)
+    channel.expiry = undefined
+    channel.log = []
+    channel.run = undefined
+    forgetIfUnused(sessionId, channel)
+  }
+
   const runEvents: InMemoryRunEvents = {
     begin(sessionId) {
       const channel = channelOf(sessionId)
       const run = {}
       clearTimeout(channel.expiry)
+      untrack(channel.run)
       channel.expiry = undefined
       channel.log = []
       channel.running = true
       channel.run = run
+      channel.followed = channel.subscribers.size > 0
       return {
         publish(event) {
           if (channel.run !== run) return
@@ -135,14 +173,17 @@ export function createInMemoryRunEvents(options: { retentionMs: number }): InMem
           if (channel.run !== run || !channel.running) return
           channel.running = false
           for (const subscriber of channel.subscribers) subscriber.onRunEnd()
-          channel.expiry = setTimeout(() => {
-            if (channel.run !== run) return
-            channel.log = []
-            channel.run = undefined
-            forgetIfUnused(sessionId, channel)
-          }, options.retentionMs)
+          channel.expiry = setTimeout(() => drop(sessionId, channel, run), options.retentionMs)
           // Kept events must not hold the process open at shutdown.
           channel.expiry.unref()
+          if (!channel.followed) {
+            unfollowed.set(run, { sessionId, channel, size: channel.log.length })
+            unfollowedEvents += channel.log.length
+            for (const [oldest, entry] of unfollowed) {
+              if (unfollowedEvents <= maxUnfollowed) break
+              drop(entry.sessionId, entry.channel, oldest)
+            }
+          }
         },
       }
     },
@@ -162,6 +203,7 @@ export function createInMemoryRunEvents(options: { retentionMs: number }): InMem
           ? channel.log.filter((event) => event.id > after)
           : []
       channel.subscribers.add(subscriber)
+      if (channel.running) channel.followed = true
       return {
         replay,
         running: channel.running,
