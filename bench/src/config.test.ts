@@ -15,6 +15,14 @@ describe('loadBenchConfig', () => {
     expect(config.durationS).toBe(3)
   })
 
+  it('reads the PostgreSQL scales, none, and the reads-only flag', () => {
+    expect(loadBenchConfig({ BENCH_PG_SCALES: '100000,10000' }).pgScales).toEqual([10_000, 100_000])
+    expect(loadBenchConfig({ BENCH_PG_SCALES: 'none' }).pgScales).toEqual([])
+    expect(loadBenchConfig({ BENCH_READS_ONLY: '1' }).readsOnly).toBe(true)
+    expect(() => loadBenchConfig({ BENCH_PG_SCALES: '10' })).toThrow(BenchConfigError)
+    expect(() => loadBenchConfig({ BENCH_READS_ONLY: 'yes' })).toThrow(BenchConfigError)
+  })
+
   it('lists every bad value', () => {
     expect(() => loadBenchConfig({ BENCH_SCALES: 'ten', BENCH_CONNECTIONS: '0' })).toThrow(
       BenchConfigError,

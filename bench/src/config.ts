@@ -2,6 +2,13 @@
 export interface BenchConfig {
   /** Session counts the read scenarios are repeated at, ascending (`BENCH_SCALES`). */
   scales: number[]
+  /**
+   * Session counts the read scenarios are repeated at on PostgreSQL, ascending
+   * (`BENCH_PG_SCALES`; `none` for no PostgreSQL rows).
+   */
+  pgScales: number[]
+  /** Only the read scenarios: no writes, upload memory or SSE (`BENCH_READS_ONLY=1`). */
+  readsOnly: boolean
   /** Seconds each measured load run lasts (`BENCH_DURATION_S`). */
   durationS: number
   /** Seconds of unmeasured load before each target's rounds, so the JIT has compiled the path. */
@@ -31,6 +38,8 @@ export class BenchConfigError extends Error {
 
 export const defaultBenchConfig: BenchConfig = {
   scales: [10_000, 100_000, 1_000_000],
+  pgScales: [10_000, 100_000],
+  readsOnly: false,
   durationS: 8,
   warmupS: 2,
   rounds: 2,
@@ -62,21 +71,30 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     return value
   }
 
-  let scales = defaultBenchConfig.scales
-  const rawScales = env.BENCH_SCALES?.trim()
-  if (rawScales) {
-    const parsed = rawScales.split(',').map((item) => Number(item.trim().replaceAll('_', '')))
+  const scaleList = (name: string, fallback: number[], allowNone: boolean): number[] => {
+    const raw = env[name]?.trim()
+    if (!raw) return fallback
+    if (allowNone && raw.toLowerCase() === 'none') return []
+    const parsed = raw.split(',').map((item) => Number(item.trim().replaceAll('_', '')))
     if (parsed.some((n) => !Number.isInteger(n) || n < 200 || n > 10_000_000)) {
       problems.push(
-        `BENCH_SCALES must be comma-separated session counts from 200 to 10000000, got '${rawScales}'`,
+        `${name} must be comma-separated session counts from 200 to 10000000${allowNone ? " (or 'none')" : ''}, got '${raw}'`,
       )
-    } else {
-      scales = [...new Set(parsed)].sort((a, b) => a - b)
+      return fallback
     }
+    return [...new Set(parsed)].sort((a, b) => a - b)
+  }
+  const scales = scaleList('BENCH_SCALES', defaultBenchConfig.scales, false)
+  const pgScales = scaleList('BENCH_PG_SCALES', defaultBenchConfig.pgScales, true)
+  const readsOnlyRaw = env.BENCH_READS_ONLY?.trim().toLowerCase()
+  if (readsOnlyRaw && !['0', '1', 'true', 'false'].includes(readsOnlyRaw)) {
+    problems.push(`BENCH_READS_ONLY must be 1 or 0, got '${env.BENCH_READS_ONLY}'`)
   }
 
   const config: BenchConfig = {
     scales,
+    pgScales,
+    readsOnly: readsOnlyRaw === '1' || readsOnlyRaw === 'true',
     durationS: whole('BENCH_DURATION_S', defaultBenchConfig.durationS, 1, 600),
     warmupS: whole('BENCH_WARMUP_S', defaultBenchConfig.warmupS, 0, 60),
     rounds: whole('BENCH_ROUNDS', defaultBenchConfig.rounds, 1, 10),

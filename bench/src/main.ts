@@ -12,6 +12,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { loadBenchConfig } from './config.ts'
 import { resultsDir, serverMain } from './paths.ts'
+import { runPostgresReads } from './pg/run-pg-reads.ts'
 import { checkBudgets } from './report/budgets.ts'
 import {
   renderBudgets,
@@ -20,11 +21,10 @@ import {
   renderSse,
   renderUploadMemory,
 } from './report/render.ts'
-import type { BenchResults, ResultRow, UploadMemory } from './report/results.ts'
+import type { BenchResults, ReadRow, ResultRow, SseResult, UploadMemory } from './report/results.ts'
 import { installCleanup, onExit } from './runtime/child-processes.ts'
 import { snapshotServerBuild } from './runtime/server-snapshot.ts'
 import { progress } from './scenarios/measure.ts'
-import { readScenarios } from './scenarios/read-scenarios.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
 import { runSseFanout } from './scenarios/sse-fanout.ts'
 import { measureUploadMemory } from './scenarios/upload-memory.ts'
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
         logDir,
       })),
     )
-    if (scale === config.scales[0] && config.scales.length > 1) {
+    if (scale === config.scales[0] && config.scales.length > 1 && !config.readsOnly) {
       // Writes at the smallest scale too, on a copy: they add and change sessions, and the
       // larger scales must read the same newest sessions as this one did.
       const copyDir = join(workDir, 'data-writes')
@@ -94,30 +94,34 @@ async function main(): Promise<void> {
       }
     }
   }
-  for (const scale of config.scales) {
-    for (const scenario of readScenarios) {
-      rows.push({
-        kind: 'unavailable',
-        scenario: scenario.key,
-        label: scenario.label,
-        store: 'PostgreSQL',
-        sessions: scale,
-        note: 'not available: no PostgreSQL store yet',
-      })
-    }
+  if (config.pgScales.length > 0) {
+    rows.push(
+      ...(await runPostgresReads({
+        config,
+        main,
+        newest,
+        workDir,
+        logDir,
+        sqliteRows: rows.filter((row): row is ReadRow => row.kind === 'read'),
+        seeding,
+      })),
+    )
   }
 
   let uploadMemory: UploadMemory | undefined
-  const ours = await startOurServer({ main, dataDir, logDir })
-  try {
-    rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
-    uploadMemory = await measureUploadMemory({ config, ours })
-  } finally {
-    await ours.stop()
-  }
+  let sse: SseResult = { status: 'skipped', note: 'BENCH_READS_ONLY' }
+  if (!config.readsOnly) {
+    const ours = await startOurServer({ main, dataDir, logDir })
+    try {
+      rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
+      uploadMemory = await measureUploadMemory({ config, ours })
+    } finally {
+      await ours.stop()
+    }
 
-  const sse = await runSseFanout({ config, main, dataDir, logDir })
-  if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
+    sse = await runSseFanout({ config, main, dataDir, logDir })
+    if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
+  }
 
   const cpuList = cpus()
   const results: BenchResults = {

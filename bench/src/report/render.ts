@@ -54,15 +54,19 @@ function cells(row: ResultRow): string[] {
   }
   const notes = [
     `${formatCount(row.bodyBytes)} B body`,
-    row.peerSameJson ? '' : 'peer JSON differs!',
+    row.peerSameJson === false
+      ? row.store === 'SQLite'
+        ? 'peer JSON differs!'
+        : 'JSON differs from SQLite!'
+      : '',
     failures(row.ours),
   ]
   return [
     ...base,
     formatCount(row.limit.load.rps),
     formatPercent(load.rps / row.limit.load.rps),
-    formatCount(row.peer.load.rps),
-    formatTimes(load.rps / row.peer.load.rps),
+    row.peer ? formatCount(row.peer.load.rps) : '–',
+    row.peer ? formatTimes(load.rps / row.peer.load.rps) : '–',
     formatMiB(proc.peak),
     notes.filter(Boolean).join('; '),
   ]
@@ -82,6 +86,7 @@ export function renderCpuTable(results: BenchResults): string {
   return formatTable(
     [
       { header: 'Read scenario' },
+      { header: 'Store' },
       { header: 'Sessions', align: 'right' },
       { header: 'Ours µs/req', align: 'right' },
       { header: 'Limit µs/req', align: 'right' },
@@ -91,12 +96,13 @@ export function renderCpuTable(results: BenchResults): string {
     ],
     rows.map((row) => [
       row.label,
+      row.store,
       formatScale(row.sessions),
       formatCount(row.ours.cpuUsPerRequest),
       formatCount(row.limit.cpuUsPerRequest),
-      formatCount(row.peer.cpuUsPerRequest),
+      row.peer ? formatCount(row.peer.cpuUsPerRequest) : '–',
       formatPercent(row.limit.cpuUsPerRequest / row.ours.cpuUsPerRequest),
-      formatTimes(row.peer.cpuUsPerRequest / row.ours.cpuUsPerRequest),
+      row.peer ? formatTimes(row.peer.cpuUsPerRequest / row.ours.cpuUsPerRequest) : '–',
     ]),
   )
 }

@@ -19,20 +19,27 @@ export interface Measured {
 
 export type ReadScenarioKey = 'get' | 'list' | 'grouped'
 
-/** A read scenario at one scale: our server, the bare-Hono limit and the Express peer. */
+/**
+ * A read scenario at one scale: our server, the bare-Hono limit and the Express peer. On
+ * PostgreSQL, `peer` is the SQLite peer's measurement at the same scale (it has no PostgreSQL
+ * version), absent when SQLite was not run at that scale.
+ */
 export interface ReadRow {
   kind: 'read'
   scenario: ReadScenarioKey
   label: string
-  store: 'SQLite'
+  store: 'SQLite' | 'PostgreSQL'
   sessions: number
   /** Size of the response body, in bytes. */
   bodyBytes: number
   ours: Measured
   limit: Measured
-  peer: Measured
-  /** Did the peer answer exactly the JSON our server answered? */
-  peerSameJson: boolean
+  peer?: Measured
+  /**
+   * Did the peer answer exactly the JSON our server answered? (On PostgreSQL: did our server
+   * answer what it answered on SQLite at the same scale? Undefined when SQLite did not run it.)
+   */
+  peerSameJson?: boolean
 }
 
 /** A write scenario: our server only. */
@@ -105,7 +112,8 @@ export interface BenchResults {
   finishedAt: string
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string }
   config: BenchConfig
-  seeding: (SeedReport & { scale: number })[]
+  /** Seeding of each scale; `store` is absent for SQLite (results from before PostgreSQL). */
+  seeding: (SeedReport & { scale: number; store?: 'PostgreSQL' })[]
   rows: ResultRow[]
   uploadMemory?: UploadMemory
   sse: SseResult
