@@ -9,6 +9,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Runs a start-up step; a `ConfigError` ends the process with its message and exit code 2 (a
+ * configuration mistake, not a crash: no stack trace). Other errors pass through.
+ *
+ * @example
+ * ```ts
+ * const config = await exitOnConfigError(() => loadConfig(process.env))
+ * ```
+ */
+export async function exitOnConfigError<T>(step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exit(2)
+  }
+}
+
 const logLevels: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
 
 /** Which store a DATABASE_URL names, or `undefined` when it names none. */

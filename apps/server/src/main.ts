@@ -1,28 +1,14 @@
 import { bootServer } from './boot.ts'
 import { listen } from './http/node-server.ts'
-import { ConfigError, loadConfig } from './load-config.ts'
+import { exitOnConfigError, loadConfig } from './load-config.ts'
 import { createJsonLogger } from './logger.ts'
 
 /** The process entry: reads the environment, listens, and shuts down cleanly on a signal. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig(process.env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    process.stderr.write(`${error.message}\n`)
-    process.exit(2)
-  }
+  const config = await exitOnConfigError(() => loadConfig(process.env))
   const logger = createJsonLogger(config.logLevel)
-  let server: Awaited<ReturnType<typeof bootServer>>
-  try {
-    server = await bootServer(config, logger)
-  } catch (error) {
-    // A bad agents file: say which entry and why, like a bad variable.
-    if (!(error instanceof ConfigError)) throw error
-    process.stderr.write(`${error.message}\n`)
-    process.exit(2)
-  }
+  // A bad agents or keys file is reported like a bad variable.
+  const server = await exitOnConfigError(() => bootServer(config, logger))
 
   const http = listen(server.app.fetch, config, (info) =>
     logger.info('listening', { url: `http://${config.host}:${info.port}`, port: info.port }),

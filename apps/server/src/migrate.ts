@@ -3,18 +3,11 @@
  * `node dist/migrate.js` in a deployed build. The server also applies them when it starts.
  */
 import { systemClock } from './domain/clock.ts'
-import { ConfigError, loadConfig, redactUrl } from './load-config.ts'
+import { exitOnConfigError, loadConfig, redactUrl } from './load-config.ts'
 import { createJsonLogger } from './logger.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'
 
-let config: ReturnType<typeof loadConfig>
-try {
-  config = loadConfig(process.env)
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  process.stderr.write(`${error.message}\n`)
-  process.exit(2)
-}
+const config = await exitOnConfigError(() => loadConfig(process.env))
 const logger = createJsonLogger(config.logLevel)
 const storage = openStorage(config, logger, systemClock)
 const database =
