@@ -15,12 +15,12 @@ describe('loadBenchConfig', () => {
     expect(config.durationS).toBe(3)
   })
 
-  it('reads the PostgreSQL scales, none, and the reads-only flag', () => {
+  it('reads the PostgreSQL scales, none, and the parts to run', () => {
     expect(loadBenchConfig({ BENCH_PG_SCALES: '100000,10000' }).pgScales).toEqual([10_000, 100_000])
     expect(loadBenchConfig({ BENCH_PG_SCALES: 'none' }).pgScales).toEqual([])
-    expect(loadBenchConfig({ BENCH_READS_ONLY: '1' }).readsOnly).toBe(true)
+    expect(loadBenchConfig({ BENCH_ONLY: 'sse, Reads' }).only).toEqual(['reads', 'sse'])
     expect(() => loadBenchConfig({ BENCH_PG_SCALES: '10' })).toThrow(BenchConfigError)
-    expect(() => loadBenchConfig({ BENCH_READS_ONLY: 'yes' })).toThrow(BenchConfigError)
+    expect(() => loadBenchConfig({ BENCH_ONLY: 'reads,memory' })).toThrow(BenchConfigError)
   })
 
   it('lists every bad value', () => {

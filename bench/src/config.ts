@@ -7,8 +7,8 @@ export interface BenchConfig {
    * (`BENCH_PG_SCALES`; `none` for no PostgreSQL rows).
    */
   pgScales: number[]
-  /** Only the read scenarios: no writes, upload memory or SSE (`BENCH_READS_ONLY=1`). */
-  readsOnly: boolean
+  /** The parts of the run to measure (`BENCH_ONLY`, comma-separated; all by default). */
+  only: readonly BenchPart[]
   /** Seconds each measured load run lasts (`BENCH_DURATION_S`). */
   durationS: number
   /** Seconds of unmeasured load before each target's rounds, so the JIT has compiled the path. */
@@ -29,6 +29,10 @@ export interface BenchConfig {
   uploadBurst: number
 }
 
+/** The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE. */
+export const benchParts = ['reads', 'writes', 'upload', 'sse'] as const
+export type BenchPart = (typeof benchParts)[number]
+
 export class BenchConfigError extends Error {
   constructor(problems: string[]) {
     super(`Invalid bench configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
@@ -39,7 +43,7 @@ export class BenchConfigError extends Error {
 export const defaultBenchConfig: BenchConfig = {
   scales: [10_000, 100_000, 1_000_000],
   pgScales: [10_000, 100_000],
-  readsOnly: false,
+  only: benchParts,
   durationS: 8,
   warmupS: 2,
   rounds: 2,
@@ -86,15 +90,22 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
   }
   const scales = scaleList('BENCH_SCALES', defaultBenchConfig.scales, false)
   const pgScales = scaleList('BENCH_PG_SCALES', defaultBenchConfig.pgScales, true)
-  const readsOnlyRaw = env.BENCH_READS_ONLY?.trim().toLowerCase()
-  if (readsOnlyRaw && !['0', '1', 'true', 'false'].includes(readsOnlyRaw)) {
-    problems.push(`BENCH_READS_ONLY must be 1 or 0, got '${env.BENCH_READS_ONLY}'`)
+  const partList = (): readonly BenchPart[] => {
+    const raw = env.BENCH_ONLY?.trim()
+    if (!raw) return defaultBenchConfig.only
+    const parts = raw.split(',').map((item) => item.trim().toLowerCase())
+    const unknown = parts.filter((part) => !(benchParts as readonly string[]).includes(part))
+    if (unknown.length > 0) {
+      problems.push(`BENCH_ONLY takes ${benchParts.join(', ')} (comma-separated), got '${raw}'`)
+      return defaultBenchConfig.only
+    }
+    return benchParts.filter((part) => parts.includes(part))
   }
 
   const config: BenchConfig = {
     scales,
     pgScales,
-    readsOnly: readsOnlyRaw === '1' || readsOnlyRaw === 'true',
+    only: partList(),
     durationS: whole('BENCH_DURATION_S', defaultBenchConfig.durationS, 1, 600),
     warmupS: whole('BENCH_WARMUP_S', defaultBenchConfig.warmupS, 0, 60),
     rounds: whole('BENCH_ROUNDS', defaultBenchConfig.rounds, 1, 10),

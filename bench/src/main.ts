@@ -10,7 +10,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { loadBenchConfig } from './config.ts'
+import { type BenchPart, loadBenchConfig } from './config.ts'
 import { resultsDir, serverMain } from './paths.ts'
 import { runPostgresReads } from './pg/run-pg-reads.ts'
 import { checkBudgets } from './report/budgets.ts'
@@ -35,6 +35,7 @@ import { startOurServer } from './targets/start-targets.ts'
 async function main(): Promise<void> {
   installCleanup()
   const config = loadBenchConfig(process.env)
+  const runs = (part: BenchPart) => config.only.includes(part)
   if (!existsSync(serverMain)) {
     throw new Error(`No production build at ${serverMain}: run pnpm --filter @uxmate/server build`)
   }
@@ -69,18 +70,20 @@ async function main(): Promise<void> {
       `seeded ${report.sessions.toLocaleString('en-US')} sessions, ${report.messages.toLocaleString('en-US')} messages in ${(report.ms / 1000).toFixed(1)} s (store: ${scale.toLocaleString('en-US')})`,
     )
     seeded = scale
-    rows.push(
-      ...(await runReadsAtScale({
-        config,
-        sessions: scale,
-        main,
-        dataDir,
-        dbPath,
-        workDir,
-        logDir,
-      })),
-    )
-    if (scale === config.scales[0] && config.scales.length > 1 && !config.readsOnly) {
+    if (runs('reads')) {
+      rows.push(
+        ...(await runReadsAtScale({
+          config,
+          sessions: scale,
+          main,
+          dataDir,
+          dbPath,
+          workDir,
+          logDir,
+        })),
+      )
+    }
+    if (scale === config.scales[0] && config.scales.length > 1 && runs('writes')) {
       // Writes at the smallest scale too, on a copy: they add and change sessions, and the
       // larger scales must read the same newest sessions as this one did.
       const copyDir = join(workDir, 'data-writes')
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (config.pgScales.length > 0) {
+  if (config.pgScales.length > 0 && runs('reads')) {
     rows.push(
       ...(await runPostgresReads({
         config,
@@ -109,16 +112,17 @@ async function main(): Promise<void> {
   }
 
   let uploadMemory: UploadMemory | undefined
-  let sse: SseResult = { status: 'skipped', note: 'BENCH_READS_ONLY' }
-  if (!config.readsOnly) {
+  let sse: SseResult = { status: 'skipped', note: 'not in BENCH_ONLY' }
+  if (runs('writes') || runs('upload')) {
     const ours = await startOurServer({ main, dataDir, logDir })
     try {
-      rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
-      uploadMemory = await measureUploadMemory({ config, ours })
+      if (runs('writes')) rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
+      if (runs('upload')) uploadMemory = await measureUploadMemory({ config, ours })
     } finally {
       await ours.stop()
     }
-
+  }
+  if (runs('sse')) {
     sse = await runSseFanout({ config, main, dataDir, logDir })
     if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
   }
