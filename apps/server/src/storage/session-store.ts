@@ -1,4 +1,5 @@
 import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
+import type { ChangeVersions } from './change-tracking.ts'
 import type { IdempotencyStore } from './idempotency-store.ts'
 
 /** Who owns the sessions made without an API key (open mode, and sessions from before keys). */
@@ -136,6 +137,12 @@ export interface SessionPage {
  * not found. The ones that take only an id serve runs already under way.
  */
 export interface SessionStore {
+  /**
+   * Versions of each owner's sessions, when this store sees every write to them (one process
+   * owns it): answers to reads may then be kept until their owner's version moves. Absent on a
+   * store that several instances share.
+   */
+  readonly changes?: ChangeVersions
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>
   /** Stores a new session, `Running`, with its first user message and files. */

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteAdapter, type SqliteDatabase, SqliteDialect } from 'kysely'
+import { trackChanges } from '../change-tracking.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
 import type { SessionStore } from '../session-store.ts'
@@ -70,14 +71,17 @@ export function openSqliteStore(path: string): SessionStore {
   const db = new Kysely<Schema>({
     dialect: new StoreSqliteDialect({ database: withStatementCache(sqlite) }),
   })
-  return createKyselyStore(db, {
-    dialect: 'sqlite',
-    // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
-    // until a checkpoint: fold it into the database and empty it. Deletes are rare.
-    afterDelete: async () => {
-      sqlite.pragma('wal_checkpoint(TRUNCATE)')
-    },
-    // Kysely closes the database once its queries are done.
-    close: () => db.destroy(),
-  })
+  // The process that opened the file is its only writer (see bootServer): it sees every change.
+  return trackChanges(
+    createKyselyStore(db, {
+      dialect: 'sqlite',
+      // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
+      // until a checkpoint: fold it into the database and empty it. Deletes are rare.
+      afterDelete: async () => {
+        sqlite.pragma('wal_checkpoint(TRUNCATE)')
+      },
+      // Kysely closes the database once its queries are done.
+      close: () => db.destroy(),
+    }),
+  )
 }

@@ -1,0 +1,96 @@
+/**
+ * Which owners' sessions changed, as a number per owner that moves on every write: what lets
+ * the server keep answers to reads (see `http/read-cache.ts`) until they would differ. Only a
+ * store that sees every write can tell, i.e. one that a single process owns (SQLite); a store
+ * shared by several instances has no `changes`.
+ */
+import type { SessionStore } from './session-store.ts'
+
+/** Versions of owners' sessions: equal versions, equal data (as far as any answer shows). */
+export interface ChangeVersions {
+  /**
+   * The current version of `owner`'s sessions. It moves, and never comes back to an earlier
+   * value, once a write to them has committed; take it before reading, so that a read racing
+   * a write is tagged with the version the write leaves behind.
+   */
+  of(owner: string): number
+}
+
+/**
+ * The store, and the versions of its owners' sessions: each write moves its owner's version
+ * once it has settled (committed or failed). Writes that only move what no answer shows (event
+ * id reservations, run leases) move nothing; writes that do not name an owner (the end of a run
+ * started by another store object, the flushes at start and of expired leases) move everyone's.
+ *
+ * @example
+ * ```ts
+ * const store = trackChanges(createKyselyStore(db, options))
+ * const before = store.changes.of('alice')
+ * await store.renameSession('alice', id, 'Trip')
+ * store.changes.of('alice') !== before // true
+ * ```
+ */
+export function trackChanges(
+  store: SessionStore,
+): SessionStore & { readonly changes: ChangeVersions } {
+  let counter = 0
+  // Owners written since the last change of everyone's: the others are at `floor`.
+  let floor = 0
+  const versions = new Map<string, number>()
+  // The owner of each run under way, to move the right one when it ends (finishRun names the
+  // session only). Entries live as long as the run.
+  const ownerOfRun = new Map<string, string>()
+
+  const moveOwner = (owner: string) => {
+    versions.set(owner, ++counter)
+  }
+  const moveEveryone = () => {
+    versions.clear()
+    floor = ++counter
+  }
+  const settled = async <T>(write: Promise<T>, move: () => void): Promise<T> => {
+    try {
+      return await write
+    } finally {
+      move()
+    }
+  }
+  const remember = <T>(sessionId: string, owner: string, result: T): T => {
+    if (typeof result === 'object') ownerOfRun.set(sessionId, owner)
+    return result
+  }
+
+  return {
+    ...store,
+    changes: { of: (owner) => versions.get(owner) ?? floor },
+
+    createSession: (input) =>
+      settled(
+        store.createSession(input).then((session) => remember(input.id, input.owner, session)),
+        () => moveOwner(input.owner),
+      ),
+    // 'busy' and 'not_found' start no run.
+    startTurn: (input) =>
+      settled(
+        store.startTurn(input).then((turn) => remember(input.sessionId, input.owner, turn)),
+        () => moveOwner(input.owner),
+      ),
+    finishRun: (outcome) =>
+      settled(store.finishRun(outcome), () => {
+        const owner = ownerOfRun.get(outcome.sessionId)
+        ownerOfRun.delete(outcome.sessionId)
+        if (owner === undefined) moveEveryone()
+        else moveOwner(owner)
+      }),
+    renameSession: (owner, sessionId, name) =>
+      settled(store.renameSession(owner, sessionId, name), () => moveOwner(owner)),
+    deleteSession: (owner, sessionId, options) =>
+      settled(store.deleteSession(owner, sessionId, options), () => moveOwner(owner)),
+    flushInterruptedRuns: (now, message) =>
+      settled(store.flushInterruptedRuns(now, message), () => {
+        ownerOfRun.clear()
+        moveEveryone()
+      }),
+    flushExpiredRuns: (now, message) => settled(store.flushExpiredRuns(now, message), moveEveryone),
+  }
+}
