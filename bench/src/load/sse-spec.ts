@@ -28,8 +28,8 @@ export interface SseOutcome {
   /** Deltas first seen after every subscriber was connected: those measured. */
   events: number
   /**
-   * Arrival of each delta at each subscriber, behind the time the agent should have written
-   * it: the run's pace (one word every `eventEveryMs`) from its least-late delta on.
+   * Arrival of each delta at each subscriber, behind the time the agent's schedule (one word
+   * every `eventEveryMs`, on an absolute schedule) made it due, the least-late delta being 0.
    */
   lagMs: LatencySummary
   /** Arrival of each delta at each subscriber, after its first arrival at any subscriber. */

@@ -3,13 +3,20 @@
  * records when each client receives each event.
  *
  * Two latencies per delta and subscriber, as the wire carries no emit time:
- * - lag: arrival behind the run's schedule. For its first 3 s the run has one subscriber: the
- *   pace it sees then (a little over `eventEveryMs` a word: timers and per-word work) and the
- *   least-late delta set when each later delta is due. What a user sees: how far the text on
- *   screen is behind the agent. It includes the agent's own slip when the server's event loop
- *   is too busy to wake it on time, as a real agent's reply would wait to be read.
+ * - lag: arrival behind the run's schedule. The echo agent writes word `i` at
+ *   `start + (i + 1) × eventEveryMs` on the server's monotonic clock, however late the previous
+ *   one went out (an LLM's tokens arrive at the provider's pace, not ours), so the deltas are due
+ *   exactly `eventEveryMs` apart; the least-late delta of the run fixes where the schedule
+ *   starts (its lag is 0). Lag is then everything between a token being due and the subscriber
+ *   reading it: the server's event loop waking the agent late, storing and publishing the event,
+ *   writing it to every stream, and the subscriber process reading its socket. What a user sees:
+ *   how far the text on screen is behind the agent. The least-late delta's own path (a few
+ *   milliseconds of timer, publish and loopback on a quiet server) is the zero, not counted.
  * - spread: arrival after the delta's first arrival at any subscriber: what fan-out alone adds.
  * Only deltas first seen after the last subscriber connected count.
+ *
+ * For its first 3 s the run has one subscriber: the pace it sees then is reported as a check
+ * (it should be `eventEveryMs`), not used.
  *
  * The first subscriber follows the run from its start; the others join as clients resuming a
  * stream do, with the last event id seen so far as `Last-Event-ID`. Otherwise each of the 999
@@ -28,7 +35,7 @@ interface Arrivals {
   times: number[]
 }
 
-/** How long the first subscriber follows the run alone, to learn its pace. */
+/** How long the first subscriber follows the run alone: its pace then is the unloaded one. */
 const CALIBRATION_MS = 3_000
 
 /** Milliseconds per delta, from the first and last of the deltas seen alone; needs 10. */
@@ -136,9 +143,8 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
     times,
     first: Math.min(...times),
   }))
-  const pace = paceOf(calibration) ?? spec.eventEveryMs
   const firstId = Math.min(...all.map((delta) => delta.id))
-  const due = (id: number) => (id - firstId) * pace
+  const due = (id: number) => (id - firstId) * spec.eventEveryMs
   const t0 = Math.min(...all.map((delta) => delta.first - due(delta.id)))
   const lag = new Samples()
   const spread = new Samples()
@@ -155,7 +161,7 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
   return {
     connected,
     connectMs: allConnectedAt - runStartedAt,
-    paceMs: pace,
+    paceMs: paceOf(calibration) ?? spec.eventEveryMs,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
     deliveries: lag.length,
     events,
