@@ -40,6 +40,18 @@ function localDay(instant: Date, format: Intl.DateTimeFormat): { day: number; mo
   }
 }
 
+/**
+ * The calendar day of `instant` in `zone` (a known zone), as days since the epoch.
+ *
+ * @example
+ * ```ts
+ * dayIn(new Date('2026-11-26T23:30:00Z'), 'Europe/Paris') // 20784: 27 November there
+ * ```
+ */
+export function dayIn(instant: Date, zone: string): number {
+  return localDay(instant, formatterFor(zone)).day
+}
+
 function bucketOf(daysAgo: number, month: string): string {
   if (daysAgo <= 0) return 'Today'
   if (daysAgo === 1) return 'Yesterday'

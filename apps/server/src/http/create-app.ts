@@ -14,6 +14,7 @@ import type { Logger } from '../logger.ts'
 import type { SessionStore } from '../storage/session-store.ts'
 import type { AppEnv } from './app-env.ts'
 import { createIdempotency } from './idempotency/idempotency.ts'
+import { createReadCache } from './read-cache.ts'
 import { requestLog } from './request-log.ts'
 import { agentRoutes } from './routes/agent-routes.ts'
 import { docsRoutes } from './routes/docs-routes.ts'
@@ -25,6 +26,12 @@ import { corsPolicy } from './security/cors-policy.ts'
 import { createGuard } from './security/guard.ts'
 import { securityHeaders } from './security/secure-headers.ts'
 import { createOpenApiValidator } from './validation/index.ts'
+
+/**
+ * Room for the answers of ~500 pages of 50 sessions: the sidebars and reloads of the owners
+ * active at one time, in a bounded share of the process's memory.
+ */
+const READ_CACHE_BYTES = 16 * 2 ** 20
 
 export interface AppDependencies {
   store: SessionStore
@@ -121,7 +128,11 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     abandonAfterMs: config.requestTimeoutMs + config.runWaitMs,
   })
   app.route('/', agentRoutes({ agents, guard, validator }))
-  app.route('/', sessionRoutes({ sessions, store, agents, clock, guard, validator, idempotency }))
+  const reads = createReadCache({ changes: store.changes, maxBytes: READ_CACHE_BYTES })
+  app.route(
+    '/',
+    sessionRoutes({ sessions, store, agents, clock, guard, validator, idempotency, reads }),
+  )
   app.route(
     '/',
     sessionEventsRoute({

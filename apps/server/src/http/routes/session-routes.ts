@@ -2,13 +2,14 @@ import { Hono } from 'hono'
 import type { AgentRegistry } from '../../agents/agent-registry.ts'
 import type { Clock } from '../../domain/clock.ts'
 import { decodeCursor, encodeCursor } from '../../domain/page-cursor.ts'
-import { groupByRecency, isKnownTimeZone } from '../../domain/recency-buckets.ts'
+import { dayIn, groupByRecency, isKnownTimeZone } from '../../domain/recency-buckets.ts'
 import type { SessionService, TurnOptions } from '../../domain/session-service.ts'
 import type { SessionStore } from '../../storage/session-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
 import type { Idempotency } from '../idempotency/idempotency.ts'
 import { toSession, toSummary } from '../presenters.ts'
+import type { ReadCache } from '../read-cache.ts'
 import type { Guard } from '../security/guard.ts'
 import { typedJson } from '../typed-json.ts'
 import { type OpenApiValidator, validationError } from '../validation/index.ts'
@@ -21,6 +22,8 @@ export interface SessionRoutesOptions {
   guard: Guard
   validator: OpenApiValidator
   idempotency: Idempotency
+  /** Where answers to reads are kept until the owner's sessions change. */
+  reads: ReadCache
 }
 
 /** RFC 7240: does the request prefer not to wait? */
@@ -39,7 +42,7 @@ function turnHeaders(options: TurnOptions): Record<string, string> {
  * acts for `c.var.owner` only.
  */
 export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
-  const { sessions, store, agents, clock, guard, validator, idempotency } = options
+  const { sessions, store, agents, clock, guard, validator, idempotency, reads } = options
 
   return new Hono<AppEnv>()
     .post(
@@ -86,12 +89,21 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
             422,
             validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz),
           )
-        const recent = await store.recentSessions({ owner: c.var.owner, agentId: agent_id, limit })
-        const groups = groupByRecency(recent, clock.now(), tz)
-        const time_to_sessions = Object.fromEntries(
-          [...groups].map(([bucket, list]) => [bucket, list.map((s) => toSummary(s, agents))]),
-        )
-        return typedJson(c, 'get_grouped_sessions', 200, { time_to_sessions })
+        const now = clock.now()
+        // Buckets are calendar days in `tz`: the same request answers differently tomorrow.
+        const key = JSON.stringify(['grouped', agent_id, limit, tz, dayIn(now, tz)])
+        return reads.answer(c, 'get_grouped_sessions', c.var.owner, key, async () => {
+          const recent = await store.recentSessions({
+            owner: c.var.owner,
+            agentId: agent_id,
+            limit,
+          })
+          const groups = groupByRecency(recent, now, tz)
+          const time_to_sessions = Object.fromEntries(
+            [...groups].map(([bucket, list]) => [bucket, list.map((s) => toSummary(s, agents))]),
+          )
+          return { time_to_sessions }
+        })
       },
     )
 
@@ -101,9 +113,12 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       validator.for('get_session'),
       async (c) => {
         const { session_id } = c.req.valid('param')
-        const session = await store.getSession(c.var.owner, session_id)
-        if (!session) return typedJson(c, 'get_session', 404, { detail: 'Session not found' })
-        return typedJson(c, 'get_session', 200, toSession(session))
+        return reads.answer(c, 'get_session', c.var.owner, `session ${session_id}`, async () => {
+          const session = await store.getSession(c.var.owner, session_id)
+          return session
+            ? toSession(session)
+            : typedJson(c, 'get_session', 404, { detail: 'Session not found' })
+        })
       },
     )
 
@@ -184,10 +199,18 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
         )
       if (!agents.get(agent_id))
         return typedJson(c, 'get_sessions', 404, { detail: 'Agent not found' })
-      const page = await store.listSessions({ owner: c.var.owner, agentId: agent_id, limit, after })
-      return typedJson(c, 'get_sessions', 200, {
-        sessions: page.sessions.map(toSession),
-        ...(page.next && { next_cursor: encodeCursor(page.next) }),
+      const key = JSON.stringify(['list', agent_id, limit, cursor])
+      return reads.answer(c, 'get_sessions', c.var.owner, key, async () => {
+        const page = await store.listSessions({
+          owner: c.var.owner,
+          agentId: agent_id,
+          limit,
+          after,
+        })
+        return {
+          sessions: page.sessions.map(toSession),
+          ...(page.next && { next_cursor: encodeCursor(page.next) }),
+        }
       })
     })
 

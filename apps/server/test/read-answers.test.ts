@@ -1,0 +1,100 @@
+/**
+ * Reads answered from the read cache never show an earlier state than the store holds: each
+ * kind of write, the end of a run and the turn of the calendar change what a read answers.
+ */
+import type { GetSessionsResponse, Session } from '@uxmate/contract'
+import { describe, expect, it } from 'vitest'
+import { createControlledAgent, createManualClock, createTestApp, sessionForm } from './test-app.ts'
+
+type App = Awaited<ReturnType<typeof createTestApp>>['app']
+
+const json = async <T>(app: App, path: string, init?: RequestInit) =>
+  (await (await app.request(path, init)).json()) as T
+
+const create = (app: App, agent: string, text: string, headers: Record<string, string> = {}) =>
+  json<Session>(app, '/sessions/text', {
+    method: 'POST',
+    body: sessionForm({ agent_id: agent, text_prompt: text }),
+    headers,
+  })
+
+const bucketsOf = async (app: App, query = '') =>
+  Object.keys(
+    (await json<{ time_to_sessions: Record<string, unknown> }>(app, `/sessions/grouped${query}`))
+      .time_to_sessions,
+  )
+
+describe('reads after writes', () => {
+  it("show a run's end, reply included, after reads during the run", async () => {
+    const slow = createControlledAgent()
+    const { app } = await createTestApp({ agents: [slow.agent] })
+    const session = await create(app, 'slow', 'Hi', { Prefer: 'respond-async' })
+    const list = `/sessions?agent_id=slow`
+    expect((await json<Session>(app, `/sessions/${session.id}`)).status).toBe('Running')
+    expect((await json<GetSessionsResponse>(app, list)).sessions[0]?.status).toBe('Running')
+
+    slow.answer('Hello there')
+    // The event stream ends with the run.
+    await (await app.request(`/sessions/${session.id}/events`)).text()
+    const done = await json<Session>(app, `/sessions/${session.id}`)
+    expect(done.status).toBe('Ready')
+    expect(done.messages.map((m) => m.text)).toEqual(['Hi', 'Hello there'])
+    expect((await json<GetSessionsResponse>(app, list)).sessions[0]).toEqual(done)
+  })
+
+  it('show a rename, a new turn and a delete in every read', async () => {
+    const { app } = await createTestApp()
+    const session = await create(app, 'echo', 'First')
+    const path = `/sessions/${session.id}`
+    await app.request(path)
+    await app.request('/sessions?agent_id=echo')
+    await app.request('/sessions/grouped')
+
+    await app.request(path, {
+      method: 'PATCH',
+      body: JSON.stringify({ name: 'Renamed' }),
+      headers: { 'Content-Type': 'application/json' },
+    })
+    expect((await json<Session>(app, path)).name).toBe('Renamed')
+    expect(
+      (await json<GetSessionsResponse>(app, '/sessions?agent_id=echo')).sessions[0]?.name,
+    ).toBe('Renamed')
+
+    await app.request(path, {
+      method: 'PUT',
+      body: JSON.stringify({ text_prompt: 'Second' }),
+      headers: { 'Content-Type': 'application/json' },
+    })
+    expect((await json<Session>(app, path)).messages).toHaveLength(4)
+
+    expect((await app.request(path, { method: 'DELETE' })).status).toBe(204)
+    expect((await app.request(path)).status).toBe(404)
+    expect((await json<GetSessionsResponse>(app, '/sessions?agent_id=echo')).sessions).toEqual([])
+    expect(await bucketsOf(app)).toEqual([])
+  })
+
+  it("never give one owner's answer to another", async () => {
+    const { app } = await createTestApp({ apiKeys: { 'uxm_key-a': 'alice', 'uxm_key-b': 'bob' } })
+    const alice = { Authorization: 'Bearer uxm_key-a' }
+    const bob = { Authorization: 'Bearer uxm_key-b' }
+    const session = await create(app, 'echo', 'Mine', alice)
+    expect((await app.request(`/sessions/${session.id}`, { headers: alice })).status).toBe(200)
+    expect((await app.request(`/sessions/${session.id}`, { headers: bob })).status).toBe(404)
+    await app.request('/sessions?agent_id=echo', { headers: alice })
+    expect(
+      (await json<GetSessionsResponse>(app, '/sessions?agent_id=echo', { headers: bob })).sessions,
+    ).toEqual([])
+  })
+
+  it('move a session from Today to Yesterday when the day turns in the asked zone', async () => {
+    // 09:00 UTC is 18:00 in Tokyo: six hours later it is the next day there, the same in UTC.
+    const clock = createManualClock(new Date('2026-11-26T09:00:00.000Z'))
+    const { app } = await createTestApp({ clock })
+    await create(app, 'echo', 'Hello')
+    expect(await bucketsOf(app, '?tz=Asia/Tokyo')).toEqual(['Today'])
+    expect(await bucketsOf(app)).toEqual(['Today'])
+    clock.advance(6 * 3_600_000)
+    expect(await bucketsOf(app, '?tz=Asia/Tokyo')).toEqual(['Yesterday'])
+    expect(await bucketsOf(app)).toEqual(['Today'])
+  })
+})
