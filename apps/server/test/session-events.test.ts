@@ -229,6 +229,50 @@ describe('GET /sessions/{session_id}/events', () => {
     })
   })
 
+  it('streams over a real socket: headers, the same bytes to every follower, replay, the end', async () => {
+    const scripted = createScriptedAgent()
+    const { app } = await createTestApp({ agents: [scripted.agent] })
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    const { port } = server.address() as AddressInfo
+    try {
+      const url = `http://127.0.0.1:${port}/sessions/${(await startAsync(app, 'scripted')).id}/events`
+      const early = await fetch(url)
+      expect(early.status).toBe(200)
+      expect(early.headers.get('Content-Type')).toMatch(/^text\/event-stream/)
+      expect(early.headers.get('Cache-Control')).toBe('no-cache')
+      expect(early.headers.get('X-Request-Id')).toBeTruthy()
+      // Set by the security middleware after the route answered.
+      expect(early.headers.get('Content-Security-Policy')).toContain("default-src 'none'")
+      const earlyEvents = readSse(early)
+      expect(await earlyEvents.nextEvent()).toMatchObject({ data: { status: 'Running' } })
+      scripted.send('one ')
+      expect(await earlyEvents.nextEvent()).toMatchObject({ data: { text: 'one ' } })
+      // Joins late: the run so far first, then live, as the early one gets it.
+      const late = await fetch(url)
+      scripted.send('two ')
+      scripted.send('three')
+      scripted.finish()
+      const [earlyRest, lateText] = await Promise.all([earlyEvents.rest(), late.text()])
+      const lateBlocks = lateText.split('\n\n').filter((block) => block !== '')
+      expect(lateBlocks.map((block) => block.split('\n')[0])).toEqual([
+        'event: status',
+        ...Array(3).fill('event: message.delta'),
+        'event: message.completed',
+        'event: status',
+      ])
+      expect(deltas(earlyRest)).toEqual(['two ', 'three'])
+      const lateEvents = await readSse(new Response(lateText)).rest()
+      expect(lateEvents.slice(2)).toEqual(earlyRest)
+      expect(earlyRest.at(-1)).toMatchObject({ event: 'status', data: { status: 'Ready' } })
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+    }
+  })
+
   it('keeps the run going when the client disconnects (over a real socket)', async () => {
     const scripted = createScriptedAgent()
     // Tells when the server lets go of a stream's subscription.

@@ -2,8 +2,13 @@
  * `get_session_events`: a session's run as Server-Sent Events.
  */
 import { Hono } from 'hono'
-import { type SSEStreamingApi, streamSSE } from 'hono/streaming'
-import { isFinalEvent, type RunEvent, type RunEvents } from '../../domain/run-events.ts'
+import {
+  isFinalEvent,
+  type RunEvent,
+  type RunEvents,
+  type RunSubscriber,
+  type RunSubscription,
+} from '../../domain/run-events.ts'
 import type { Logger } from '../../logger.ts'
 import type { SessionStore } from '../../storage/session-store.ts'
 import type { AppEnv } from '../app-env.ts'
@@ -11,6 +16,7 @@ import { toSessionEvent } from '../presenters.ts'
 import type { Guard } from '../security/guard.ts'
 import { typedJson } from '../typed-json.ts'
 import type { OpenApiValidator } from '../validation/index.ts'
+import { createEventStream } from './event-stream.ts'
 
 export interface SessionEventsRouteOptions {
   store: SessionStore
@@ -23,48 +29,6 @@ export interface SessionEventsRouteOptions {
 }
 
 /**
- * Events waiting to be written, and a way to sleep until there are some (or the stream closes,
- * or the run ends, or `ms` pass).
- */
-function createInbox() {
-  const queue: RunEvent[] = []
-  let runEnded = false
-  let wake: (() => void) | undefined
-  const notify = () => {
-    wake?.()
-    wake = undefined
-  }
-  return {
-    queue,
-    get runEnded() {
-      return runEnded
-    },
-    push(event: RunEvent) {
-      queue.push(event)
-      notify()
-    },
-    endRun() {
-      runEnded = true
-      notify()
-    },
-    notify,
-    /** Resolves `true` when woken, `false` when `ms` passed first. */
-    sleep(ms: number): Promise<boolean> {
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          wake = undefined
-          resolve(false)
-        }, ms)
-        wake = () => {
-          clearTimeout(timer)
-          resolve(true)
-        }
-      })
-    },
-  }
-}
-
-/**
  * Each event's bytes on the wire, made once for all the streams that follow its session: the
  * same event object reaches every subscriber, so with N subscribers it is serialized once, not
  * N times. Dropped with the event.
@@ -72,7 +36,7 @@ function createInbox() {
 const encoded = new WeakMap<RunEvent, Uint8Array>()
 const encoder = new TextEncoder()
 
-/** The event as SSE, byte for byte what `writeSSE` writes (its JSON has no line breaks). */
+/** The event as SSE, byte for byte what Hono's `writeSSE` writes (its JSON has no line breaks). */
 function encodeEvent(sessionId: string, event: RunEvent): Uint8Array {
   let bytes = encoded.get(event)
   if (!bytes) {
@@ -85,9 +49,9 @@ function encodeEvent(sessionId: string, event: RunEvent): Uint8Array {
   return bytes
 }
 
-async function writeEvent(stream: SSEStreamingApi, sessionId: string, event: RunEvent) {
-  await stream.write(encodeEvent(sessionId, event))
-}
+/** What the answer's body goes to: Node's response when `@hono/node-server` serves it. */
+const outgoingOf = (env: unknown): unknown =>
+  typeof env === 'object' && env !== null && 'outgoing' in env ? env.outgoing : undefined
 
 /** The route of `get_session_events`. */
 export function sessionEventsRoute(options: SessionEventsRouteOptions): Hono<AppEnv> {
@@ -104,59 +68,77 @@ export function sessionEventsRoute(options: SessionEventsRouteOptions): Hono<App
       if (!(await store.getSessionHeader(owner, session_id)))
         return typedJson(c, 'get_session_events', 404, { detail: 'Session not found' })
 
-      return streamSSE(c, async (stream) => {
-        const inbox = createInbox()
-        // Subscribed before the store is read again below, so no event falls in between.
-        let subscription: Awaited<ReturnType<RunEvents['subscribe']>>
-        try {
-          subscription = await events.subscribe(session_id, lastEventId, {
-            onEvent: (event) => inbox.push(event),
-            onRunEnd: () => inbox.endRun(),
-          })
-        } catch (error) {
-          logger.error('could not follow the session', { session_id, error: String(error) })
-          return
-        }
-        let closed = false
-        stream.onAbort(() => {
-          closed = true
-          inbox.notify()
-        })
-        try {
-          inbox.queue.unshift(...subscription.replay)
-          if (!subscription.running && subscription.replay.length === 0) {
-            const session = await store.getSessionHeader(owner, session_id)
-            if (!session) return
-            // Idle: its status, and done. (`Running` without a run here: its run is about to
-            // start, and its events will come.)
-            if (session.status !== 'Running') {
-              const status: RunEvent = {
-                id: session.lastEventId,
-                type: 'status',
-                status: session.status,
-              }
-              await writeEvent(stream, session_id, status)
-              return
+      let subscription: RunSubscription | undefined
+      const stream = createEventStream({
+        outgoing: outgoingOf(c.env),
+        keepAliveMs,
+        onOver: () => subscription?.close(),
+      })
+      /** Writes `batch` in order, up to the run's final status, which ends the stream. */
+      const send = (batch: RunEvent[]) => {
+        const last = batch.findIndex(isFinalEvent)
+        const sent = last < 0 ? batch : batch.slice(0, last + 1)
+        stream.writeAll(sent.map((event) => encodeEvent(session_id, event)))
+        if (last >= 0) stream.end()
+      }
+      const failed = (error: unknown) => {
+        logger.error('event stream failed', { session_id, error: String(error) })
+        stream.end()
+      }
+      // Until the missed events are written, what comes live waits behind them.
+      let waiting: RunEvent[] | undefined = []
+      let runEnded = false
+      const subscriber: RunSubscriber = {
+        // Called by the run as it publishes: a stream's failure must not reach the run.
+        onEvent(event) {
+          if (waiting) waiting.push(event)
+          else if (!stream.over) {
+            try {
+              stream.write(encodeEvent(session_id, event))
+              if (isFinalEvent(event)) stream.end()
+            } catch (error) {
+              failed(error)
             }
           }
-          while (!closed) {
-            const event = inbox.queue.shift()
-            if (event) {
-              await writeEvent(stream, session_id, event)
-              if (isFinalEvent(event)) return
-            } else if (inbox.runEnded) {
-              // The run ended without its final status: its end could not be stored.
-              return
-            } else if (!(await inbox.sleep(keepAliveMs))) {
-              // Comments are ignored by clients but keep proxies from closing a quiet stream.
-              await stream.write(': keep-alive\n\n')
-            }
-          }
-        } catch (error) {
-          logger.error('event stream failed', { session_id, error: String(error) })
-        } finally {
-          subscription.close()
+        },
+        onRunEnd() {
+          // After the run's last event. Without its final status (its end could not be
+          // stored), this ends the stream.
+          if (waiting) runEnded = true
+          else stream.end()
+        },
+      }
+
+      try {
+        subscription = await events.subscribe(session_id, lastEventId, subscriber)
+      } catch (error) {
+        logger.error('could not follow the session', { session_id, error: String(error) })
+        stream.end()
+      }
+      try {
+        if (subscription && !subscription.running && subscription.replay.length === 0) {
+          const session = await store.getSessionHeader(owner, session_id)
+          // Idle: its status, and done. (`Running` without a run here: its run is about to
+          // start, and its events will come.)
+          if (!session) stream.end()
+          else if (session.status !== 'Running')
+            send([{ id: session.lastEventId, type: 'status', status: session.status }])
         }
+        if (subscription && !stream.over) {
+          const live = waiting
+          waiting = undefined
+          send([...subscription.replay, ...live])
+          if (runEnded) stream.end()
+        }
+      } catch (error) {
+        failed(error)
+      }
+      return c.body(stream.body, 200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Connection: 'keep-alive',
+        // Also tells @hono/node-server to send the head at once, without reading ahead.
+        'Transfer-Encoding': 'chunked',
       })
     },
   )
