@@ -1,6 +1,7 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Selectable } from 'kysely'
 import type { ClaimOutcome, IdempotencyStore, StoredAnswer } from '../idempotency-store.ts'
-import type { Database, Dialect, IdempotencyKeysTable } from './schema.ts'
+import type { Dialect, IdempotencyKeysTable } from './schema.ts'
+import type { WriteTransaction } from './write-transaction.ts'
 
 /** Expired keys are deleted at most this often, by whichever claim comes along. */
 const SWEEP_EVERY_MS = 60_000
@@ -18,14 +19,18 @@ function toAnswer(row: Pick<Selectable<IdempotencyKeysTable>, 'status' | 'header
  * durable as the session it is about. A claim is one transaction that first tries to insert
  * the key: of two requests with one key, on one instance or two, one claims it and the other
  * finds it in progress (PostgreSQL makes the second insert wait for the first to commit).
+ * Every write goes through `write`, as the sessions' do.
  *
  * @example
  * ```ts
- * const keys = createKyselyIdempotency(db, 'postgres')
+ * const keys = createKyselyIdempotency(transactionPerWrite(db), 'postgres')
  * const outcome = await keys.claim({ owner, key, fingerprint }, times)
  * ```
  */
-export function createKyselyIdempotency(db: Kysely<Database>, dialect: Dialect): IdempotencyStore {
+export function createKyselyIdempotency(
+  write: WriteTransaction,
+  dialect: Dialect,
+): IdempotencyStore {
   let lastSweep = Number.NEGATIVE_INFINITY
 
   return {
@@ -33,7 +38,7 @@ export function createKyselyIdempotency(db: Kysely<Database>, dialect: Dialect):
       const now = times.now.getTime()
       const expiredBefore = times.expiredBefore.getTime()
       const abandonedBefore = times.abandonedBefore.getTime()
-      return db.transaction().execute(async (trx): Promise<ClaimOutcome> => {
+      return write(async (trx): Promise<ClaimOutcome> => {
         if (now - lastSweep >= SWEEP_EVERY_MS) {
           lastSweep = now
           await trx.deleteFrom('idempotency_keys').where('created_at', '<', expiredBefore).execute()
@@ -80,53 +85,56 @@ export function createKyselyIdempotency(db: Kysely<Database>, dialect: Dialect):
     async complete(owner, key, answer, sessionId) {
       // Stored only while the session it is about still exists: a session deleted meanwhile
       // must not live on in its answers.
-      await db
-        .updateTable('idempotency_keys')
-        .set({
-          state: 'done',
-          status: answer.status,
-          headers: JSON.stringify(answer.headers),
-          body: Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
-          ...(sessionId !== undefined && { session_id: sessionId }),
-        })
-        .where('owner', '=', owner)
-        .where('key', '=', key)
-        .where('state', '=', 'in_flight')
-        .where((eb) =>
-          sessionId !== undefined
-            ? eb.exists(
-                eb
-                  .selectFrom('sessions')
-                  .select('sessions.id')
-                  .where('sessions.id', '=', sessionId),
-              )
-            : eb.or([
-                eb('idempotency_keys.session_id', 'is', null),
-                eb.exists(
+      await write((trx) =>
+        trx
+          .updateTable('idempotency_keys')
+          .set({
+            state: 'done',
+            status: answer.status,
+            headers: JSON.stringify(answer.headers),
+            body: Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
+            ...(sessionId !== undefined && { session_id: sessionId }),
+          })
+          .where('owner', '=', owner)
+          .where('key', '=', key)
+          .where('state', '=', 'in_flight')
+          .where((eb) =>
+            sessionId !== undefined
+              ? eb.exists(
                   eb
                     .selectFrom('sessions')
                     .select('sessions.id')
-                    .whereRef('sessions.id', '=', 'idempotency_keys.session_id'),
-                ),
-              ]),
-        )
-        .execute()
+                    .where('sessions.id', '=', sessionId),
+                )
+              : eb.or([
+                  eb('idempotency_keys.session_id', 'is', null),
+                  eb.exists(
+                    eb
+                      .selectFrom('sessions')
+                      .select('sessions.id')
+                      .whereRef('sessions.id', '=', 'idempotency_keys.session_id'),
+                  ),
+                ]),
+          )
+          .execute(),
+      )
     },
 
     async release(owner, key) {
-      await db
-        .deleteFrom('idempotency_keys')
-        .where('owner', '=', owner)
-        .where('key', '=', key)
-        .where('state', '=', 'in_flight')
-        .execute()
+      await write((trx) =>
+        trx
+          .deleteFrom('idempotency_keys')
+          .where('owner', '=', owner)
+          .where('key', '=', key)
+          .where('state', '=', 'in_flight')
+          .execute(),
+      )
     },
 
     async releaseInterrupted() {
-      const { numDeletedRows } = await db
-        .deleteFrom('idempotency_keys')
-        .where('state', '=', 'in_flight')
-        .executeTakeFirst()
+      const { numDeletedRows } = await write((trx) =>
+        trx.deleteFrom('idempotency_keys').where('state', '=', 'in_flight').executeTakeFirst(),
+      )
       return Number(numDeletedRows)
     },
   }

@@ -3,10 +3,11 @@
  * one row runs in one transaction; a run starts with a conditional UPDATE, so two callers (on
  * one instance or on several) cannot both start a run of the same session.
  */
-import { type Kysely, Migrator, type Selectable, sql, type Transaction } from 'kysely'
+import { type Kysely, Migrator, type Selectable, sql } from 'kysely'
 import type {
   FlushedRun,
   MessageRecord,
+  NewSession,
   RunClaim,
   SessionHeader,
   SessionPage,
@@ -17,6 +18,7 @@ import type {
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
 import type { Database, Dialect, FilesTable, SessionsTable } from './schema.ts'
+import { transactionPerWrite, type WriteTransaction } from './write-transaction.ts'
 
 type SessionRow = Selectable<SessionsTable>
 type FileRow = Omit<Selectable<FilesTable>, 'data' | 'session_id' | 'position'>
@@ -71,12 +73,50 @@ const claimColumns = (run: RunClaim) => ({
   run_lease_expires_at: run.leaseExpiresAt.getTime(),
 })
 
+/** The session as `createSession` stores it, without reading it back. */
+function newSessionRecord(input: NewSession): SessionRecord {
+  const { message } = input
+  return {
+    id: input.id,
+    owner: input.owner,
+    agentId: input.agentId,
+    name: input.name,
+    routineId: null,
+    status: 'Running',
+    error: null,
+    createdAt: new Date(input.now),
+    updatedAt: new Date(input.now),
+    lastEventId: input.reserveEventIds ?? 0,
+    run: { ...input.run, leaseExpiresAt: new Date(input.run.leaseExpiresAt) },
+    messages: [
+      {
+        id: message.id,
+        role: 'user',
+        text: message.text,
+        createdAt: new Date(input.now),
+        files: message.files.map(({ id, name, contentType, size, sha256 }) => ({
+          id,
+          name,
+          contentType,
+          size,
+          sha256,
+        })),
+      },
+    ],
+  }
+}
+
 /** The bytes as the driver wants them: a Buffer over the same memory. */
 const toBuffer = (data: Uint8Array) =>
   Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 
 export interface KyselyStoreOptions {
   dialect: Dialect
+  /**
+   * How writes are committed; default: a transaction of their own each. SQLite groups them
+   * (see `groupCommit`).
+   */
+  write?: WriteTransaction
   /** After a session is deleted: e.g. make sure no copy of its rows is left in a log file. */
   afterDelete?: () => Promise<void>
   /** Closes what the store was opened on (the SQLite file, the pool). */
@@ -94,6 +134,7 @@ export interface KyselyStoreOptions {
  */
 export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOptions): SessionStore {
   const { dialect } = options
+  const write = options.write ?? transactionPerWrite(db)
   let closed = false
 
   async function withMessages(
@@ -157,7 +198,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
   /** Appends a message after the session's last one. */
   const insertMessage = (
-    trx: Transaction<Database>,
+    trx: Kysely<Database>,
     message: { id: string; sessionId: string; role: MessageRecord['role']; text: string },
     now: number,
   ) =>
@@ -174,7 +215,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       .execute()
 
   return {
-    idempotency: createKyselyIdempotency(db, dialect),
+    idempotency: createKyselyIdempotency(write, dialect),
 
     async migrate() {
       if (dialect === 'sqlite') await adoptLegacySqliteSchema(db)
@@ -194,7 +235,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async createSession(input) {
       const now = input.now.getTime()
-      await db.transaction().execute(async (trx) => {
+      await write(async (trx) => {
         await trx
           .insertInto('sessions')
           .values({
@@ -209,11 +250,17 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             ...claimColumns(input.run),
           })
           .execute()
-        await insertMessage(
-          trx,
-          { id: input.message.id, sessionId: input.id, role: 'user', text: input.message.text },
-          now,
-        )
+        await trx
+          .insertInto('messages')
+          .values({
+            id: input.message.id,
+            session_id: input.id,
+            position: 0,
+            role: 'user',
+            text: input.message.text,
+            created_at: now,
+          })
+          .execute()
         if (input.message.files.length > 0)
           await trx
             .insertInto('files')
@@ -232,17 +279,17 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             )
             .execute()
       })
-      return (await readSession(input.owner, input.id)) as SessionRecord
+      return newSessionRecord(input)
     },
 
     getSession: readSession,
 
     async startTurn(input) {
       const now = input.now.getTime()
-      const outcome = await db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         // The check and the write are one statement: of two callers, on any instance, one
         // changes the row and the other (waiting for its lock in PostgreSQL) finds it Running.
-        const { numUpdatedRows } = await trx
+        const row = await trx
           .updateTable('sessions')
           .set((eb) => ({
             status: 'Running',
@@ -255,8 +302,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .where('id', '=', input.sessionId)
           .where('owner', '=', input.owner)
           .where('status', '!=', 'Running')
+          .returningAll()
           .executeTakeFirst()
-        if (numUpdatedRows === 0n) {
+        if (!row) {
           const exists = await trx
             .selectFrom('sessions')
             .select('id')
@@ -275,14 +323,13 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           },
           now,
         )
-        return undefined
+        return (await withMessages(trx, [row]))[0] as SessionRecord
       })
-      return outcome ?? ((await readSession(input.owner, input.sessionId)) as SessionRecord)
     },
 
     async finishRun(outcome) {
       const now = outcome.now.getTime()
-      return db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         const { numUpdatedRows } = await trx
           .updateTable('sessions')
           .set({
@@ -325,28 +372,33 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async reserveEventIds(sessionId, count) {
-      const row = await db
-        .updateTable('sessions')
-        .set((eb) => ({ event_seq: eb('event_seq', '+', count) }))
-        .where('id', '=', sessionId)
-        .returning('event_seq')
-        .executeTakeFirst()
+      const row = await write((trx) =>
+        trx
+          .updateTable('sessions')
+          .set((eb) => ({ event_seq: eb('event_seq', '+', count) }))
+          .where('id', '=', sessionId)
+          .returning('event_seq')
+          .executeTakeFirst(),
+      )
       if (!row) throw new Error(`No session ${sessionId} to reserve event ids for`)
       return Number(row.event_seq) - count + 1
     },
 
     async renameSession(owner, sessionId, name) {
-      const { numUpdatedRows } = await db
-        .updateTable('sessions')
-        .set({ name })
-        .where('id', '=', sessionId)
-        .where('owner', '=', owner)
-        .executeTakeFirst()
-      return numUpdatedRows === 0n ? undefined : readSession(owner, sessionId)
+      return write(async (trx) => {
+        const row = await trx
+          .updateTable('sessions')
+          .set({ name })
+          .where('id', '=', sessionId)
+          .where('owner', '=', owner)
+          .returningAll()
+          .executeTakeFirst()
+        return row && (await withMessages(trx, [row]))[0]
+      })
     },
 
     async deleteSession(owner, sessionId, { force = false } = {}) {
-      const outcome = await db.transaction().execute(async (trx) => {
+      const outcome = await write(async (trx) => {
         // Messages, files and run events go with the session (ON DELETE CASCADE).
         const { numDeletedRows } = await trx
           .deleteFrom('sessions')
@@ -451,49 +503,55 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async flushInterruptedRuns(now, message) {
-      const { numUpdatedRows } = await db
-        .updateTable('sessions')
-        .set({
-          status: 'Flushed',
-          error_code: 'interrupted',
-          error_message: message,
-          updated_at: now.getTime(),
-          run_instance: null,
-          run_lease_expires_at: null,
-        })
-        .where('status', '=', 'Running')
-        .executeTakeFirst()
+      const { numUpdatedRows } = await write((trx) =>
+        trx
+          .updateTable('sessions')
+          .set({
+            status: 'Flushed',
+            error_code: 'interrupted',
+            error_message: message,
+            updated_at: now.getTime(),
+            run_instance: null,
+            run_lease_expires_at: null,
+          })
+          .where('status', '=', 'Running')
+          .executeTakeFirst(),
+      )
       return Number(numUpdatedRows)
     },
 
     async renewLeases(instance, until) {
-      const rows = await db
-        .updateTable('sessions')
-        .set({ run_lease_expires_at: until.getTime() })
-        .where('run_instance', '=', instance)
-        .where('status', '=', 'Running')
-        .returning('id')
-        .execute()
+      const rows = await write((trx) =>
+        trx
+          .updateTable('sessions')
+          .set({ run_lease_expires_at: until.getTime() })
+          .where('run_instance', '=', instance)
+          .where('status', '=', 'Running')
+          .returning('id')
+          .execute(),
+      )
       return rows.map((row) => row.id)
     },
 
     async flushExpiredRuns(now, message): Promise<FlushedRun[]> {
       // One statement: of instances flushing at the same time, each run goes to one of them.
-      const rows = await db
-        .updateTable('sessions')
-        .set((eb) => ({
-          status: 'Flushed',
-          error_code: 'interrupted',
-          error_message: message,
-          updated_at: now.getTime(),
-          event_seq: eb('event_seq', '+', 2),
-          run_instance: null,
-          run_lease_expires_at: null,
-        }))
-        .where('status', '=', 'Running')
-        .where('run_lease_expires_at', '<', now.getTime())
-        .returning(['id', 'event_seq'])
-        .execute()
+      const rows = await write((trx) =>
+        trx
+          .updateTable('sessions')
+          .set((eb) => ({
+            status: 'Flushed',
+            error_code: 'interrupted',
+            error_message: message,
+            updated_at: now.getTime(),
+            event_seq: eb('event_seq', '+', 2),
+            run_instance: null,
+            run_lease_expires_at: null,
+          }))
+          .where('status', '=', 'Running')
+          .where('run_lease_expires_at', '<', now.getTime())
+          .returning(['id', 'event_seq'])
+          .execute(),
+      )
       return rows.map((row) => ({
         sessionId: row.id,
         errorEventId: Number(row.event_seq) - 1,

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { Kysely, SqliteAdapter, type SqliteDatabase, SqliteDialect } from 'kysely'
+import { Kysely, SqliteAdapter, type SqliteDatabase, SqliteDialect, sql } from 'kysely'
 import { trackChanges } from '../change-tracking.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
 import type { SessionStore } from '../session-store.ts'
+import { groupCommit } from './group-commit.ts'
 
 /** SQLite runs DDL in transactions too: each migration is applied whole or not at all. */
 class SqliteAdapterWithTransactionalDdl extends SqliteAdapter {
@@ -48,8 +49,8 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
 }
 
 /**
- * The embedded store: one SQLite file in WAL mode, so readers never wait for the writer. For one
- * server process; several instances share a PostgreSQL store instead.
+ * The embedded store: one SQLite file in WAL mode, its writes grouped into shared commits (see
+ * `groupCommit`). For one server process; several instances share a PostgreSQL store instead.
  *
  * @example
  * ```ts
@@ -75,10 +76,12 @@ export function openSqliteStore(path: string): SessionStore {
   return trackChanges(
     createKyselyStore(db, {
       dialect: 'sqlite',
+      write: groupCommit(db),
       // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
-      // until a checkpoint: fold it into the database and empty it. Deletes are rare.
+      // until a checkpoint: fold it into the database and empty it. Deletes are rare. Through
+      // Kysely, so that it waits for the connection instead of running inside a batch of writes.
       afterDelete: async () => {
-        sqlite.pragma('wal_checkpoint(TRUNCATE)')
+        await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db)
       },
       // Kysely closes the database once its queries are done.
       close: () => db.destroy(),
