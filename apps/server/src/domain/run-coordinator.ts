@@ -8,6 +8,7 @@ import { EVENT_ID_BLOCK, EventIds } from './event-ids.ts'
 import type { RunControl } from './run-control.ts'
 import { isFinalEvent, type RunEvent, type RunEvents, type RunLog } from './run-events.ts'
 import { titleFromModel } from './session-title.ts'
+import { timeOrderedId } from './time-ordered-id.ts'
 
 interface ActiveRun {
   controller: AbortController
@@ -40,7 +41,7 @@ export interface RunCoordinatorOptions {
   cancelWaitMs?: number
 }
 
-/** Why a run was stopped from outside, as the abort reason. */
+/** Why a run was stopped (from outside, or by its timeout), as the abort reason. */
 class StopRequest extends Error {
   constructor(readonly error: SessionError) {
     super(error.message)
@@ -49,6 +50,7 @@ class StopRequest extends Error {
 }
 
 const CANCELLED: SessionError = { code: 'cancelled', message: 'The run was cancelled' }
+const TIMED_OUT: SessionError = { code: 'timeout', message: 'The agent took too long to answer' }
 const INTERRUPTED: SessionError = {
   code: 'interrupted',
   message: 'The server stopped during the run',
@@ -98,13 +100,11 @@ export class RunCoordinator {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id)
     const run: ActiveRun = { controller, done: Promise.resolve(), seq: ++this.#seq }
-    run.done = this.#execute(session, agent, controller.signal, log, reservedEventIds).finally(
-      () => {
-        // A new run of the session may have started already: leave that one alone.
-        if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
-        log.end()
-      },
-    )
+    run.done = this.#execute(session, agent, controller, log, reservedEventIds).finally(() => {
+      // A new run of the session may have started already: leave that one alone.
+      if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
+      log.end()
+    })
     this.#runs.set(session.id, run)
     return run.done
   }
@@ -278,7 +278,7 @@ export class RunCoordinator {
   async #execute(
     session: SessionRecord,
     agent: Agent,
-    stop: AbortSignal,
+    controller: AbortController,
     log: RunLog,
     reservedEventIds: boolean,
   ): Promise<void> {
@@ -296,8 +296,13 @@ export class RunCoordinator {
     const publish = async (event: NewEvent) =>
       log.publish({ ...event, id: await ids.next() } as RunEvent)
 
-    const timeout = AbortSignal.timeout(runTimeoutMs)
-    const signal = AbortSignal.any([stop, timeout])
+    // One signal for every way the run can stop: its controller, which a timer aborts too, is
+    // cheaper per run than AbortSignal.timeout and AbortSignal.any over it.
+    const { signal } = controller
+    const timer = setTimeout(() => {
+      if (!signal.aborted) controller.abort(new StopRequest(TIMED_OUT))
+    }, runTimeoutMs)
+    timer.unref()
     const conversation = session.messages.map(({ role, text, files }) => ({ role, text, files }))
     const context: ReplyContext = {
       loadFile: async (file, maxBytes) => {
@@ -310,8 +315,6 @@ export class RunCoordinator {
     const wantsTitle =
       agent.title !== undefined && !session.messages.some((m) => m.role === 'assistant')
     let title: Promise<string | undefined> | undefined
-    // Stops the title request when the run fails, so it does not outlive the run.
-    const titleStop = new AbortController()
     let reply = ''
     let error: SessionError | null = null
     try {
@@ -322,12 +325,12 @@ export class RunCoordinator {
         await publish({ type: 'message.delta', text: chunk })
         // Asked once the reply is under way, so that a provider serving one request at a time
         // (a local model) writes the reply first, and the title is usually ready at its end.
-        title ??= wantsTitle
-          ? this.#title(agent, session, AbortSignal.any([signal, titleStop.signal]))
-          : undefined
+        title ??= wantsTitle ? this.#title(agent, session, signal) : undefined
       }
     } catch (cause) {
-      error = describeFailure(cause, stop, timeout)
+      error = describeFailure(cause, signal)
+      // The run is over: stop what it started and may still be waiting for (a title request).
+      if (!signal.aborted) controller.abort(cause)
       // A cancel is the user's choice, not a problem to look into.
       if (error.code === 'cancelled') logger.info('run cancelled', { session_id: session.id })
       else
@@ -339,7 +342,7 @@ export class RunCoordinator {
     }
     // A title cut short by a stop is simply not used: the reply itself is complete.
     const name = error ? undefined : await title
-    titleStop.abort()
+    clearTimeout(timer)
 
     // A cancelled run keeps what was written: the user saw it appear and chose to stop there.
     const keepReply = error === null || (error.code === 'cancelled' && reply !== '')
@@ -352,7 +355,7 @@ export class RunCoordinator {
         sessionId: session.id,
         runId: session.run?.runId ?? '',
         now: clock.now(),
-        reply: keepReply ? { id: randomUUID(), text: reply } : null,
+        reply: keepReply ? { id: timeOrderedId(), text: reply } : null,
         status,
         error,
         lastEventId: statusId,
@@ -396,9 +399,8 @@ export class RunCoordinator {
   }
 }
 
-function describeFailure(cause: unknown, stop: AbortSignal, timeout: AbortSignal): SessionError {
-  if (stop.aborted && stop.reason instanceof StopRequest) return stop.reason.error
-  if (timeout.aborted) return { code: 'timeout', message: 'The agent took too long to answer' }
+function describeFailure(cause: unknown, signal: AbortSignal): SessionError {
+  if (signal.aborted && signal.reason instanceof StopRequest) return signal.reason.error
   const detail = cause instanceof Error ? cause.message : String(cause)
   return { code: 'agent_error', message: `The agent failed: ${detail}` }
 }
@@ -421,10 +423,19 @@ function untilAbortedPromise<T>(promise: Promise<T>, signal: AbortSignal): Promi
  */
 async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]()
+  // One listener for the whole run, not one per chunk: it fails the chunk being waited for.
+  let failWaiting: ((reason: unknown) => void) | undefined
+  const onAbort = () => failWaiting?.(signal.reason)
+  signal.addEventListener('abort', onAbort, { once: true })
   let finished = false
   try {
     while (true) {
-      const next = await untilAbortedPromise(iterator.next(), signal)
+      signal.throwIfAborted()
+      const next = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        failWaiting = reject
+        // Once abandoned, its late rejection lands on a settled promise: never unhandled.
+        iterator.next().then(resolve, reject)
+      })
       if (next.done) {
         finished = true
         return
@@ -432,6 +443,7 @@ async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): 
       yield next.value
     }
   } finally {
+    signal.removeEventListener('abort', onAbort)
     // Let the agent clean up (close its connection) without waiting for it.
     if (!finished) Promise.resolve(iterator.return?.()).catch(() => {})
   }

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import type { AgentRegistry } from '../agents/agent-registry.ts'
 import type { NewFile, SessionRecord, SessionStore } from '../storage/session-store.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
 import { titleFromPrompt } from './session-title.ts'
+import { timeOrderedId } from './time-ordered-id.ts'
 
 export interface SessionServiceOptions {
   store: SessionStore
@@ -52,7 +52,7 @@ export class SessionService {
     if (!agent) return 'agent_not_found'
     const now = clock.now()
     const session = await store.createSession({
-      id: randomUUID(),
+      id: timeOrderedId(),
       owner: input.owner,
       agentId: agent.profile.id,
       name: titleFromPrompt(input.text),
@@ -60,9 +60,9 @@ export class SessionService {
       run: runs.claim(now),
       reserveEventIds: EVENT_ID_BLOCK,
       message: {
-        id: randomUUID(),
+        id: timeOrderedId(),
         text: input.text,
-        files: input.files.map((file) => ({ ...file, id: randomUUID() })),
+        files: input.files.map((file) => ({ ...file, id: timeOrderedId() })),
       },
     })
     void runs.start(session, agent, true)
@@ -85,7 +85,7 @@ export class SessionService {
       owner,
       sessionId,
       now,
-      message: { id: randomUUID(), text },
+      message: { id: timeOrderedId(), text },
       run: runs.claim(now),
       reserveEventIds: EVENT_ID_BLOCK,
     })
