@@ -72,19 +72,25 @@ export function openSqliteStore(path: string): SessionStore {
   const db = new Kysely<Schema>({
     dialect: new StoreSqliteDialect({ database: withStatementCache(sqlite) }),
   })
+  const write = groupCommit(db)
   // The process that opened the file is its only writer (see bootServer): it sees every change.
   return trackChanges(
     createKyselyStore(db, {
       dialect: 'sqlite',
-      write: groupCommit(db),
+      write,
       // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
       // until a checkpoint: fold it into the database and empty it. Deletes are rare. Through
       // Kysely, so that it waits for the connection instead of running inside a batch of writes.
       afterDelete: async () => {
         await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db)
       },
-      // Kysely closes the database once its queries are done.
-      close: () => db.destroy(),
+      // Writes are committed in the order they came: once an empty one has settled, so have
+      // those still queued (a request that came in as the server stopped). Kysely then closes
+      // the database once its queries are done.
+      close: async () => {
+        await write(async () => {}).catch(() => {})
+        await db.destroy()
+      },
     }),
   )
 }
