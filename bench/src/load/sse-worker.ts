@@ -23,9 +23,10 @@
  * would first be sent the whole run so far, and the bench would measure that replay storm
  * instead of the fan-out of live events.
  */
-import { type ClientRequest, request } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Samples, summarize } from '../report/percentiles.ts'
+import { ChunkedDecoder } from './chunked-decoder.ts'
 import type { LatencySummary } from './load-spec.ts'
 import { SseParser } from './sse-parser.ts'
 import type { SseOutcome, SseReply, SseSpec } from './sse-spec.ts'
@@ -71,7 +72,7 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
   const fail = (reason: string) => {
     failures[reason] = (failures[reason] ?? 0) + 1
   }
-  const requests: ClientRequest[] = []
+  const sockets: Socket[] = []
   let connected = 0
   let open = 0
   let latestId: number | undefined
@@ -84,44 +85,80 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
     if (open === 0) resolveEnded()
   }
 
-  const subscribe = () =>
-    new Promise<void>((resolveConnected) => {
-      open += 1
-      const headers: Record<string, string> = { accept: 'text/event-stream' }
-      if (latestId !== undefined) headers['last-event-id'] = String(latestId)
-      const req = request(url, { headers, agent: false }, (res) => {
-        resolveConnected()
-        const type = res.headers['content-type'] ?? ''
-        if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
-          fail(`status ${res.statusCode} ${type}`)
-          res.resume()
-          res.once('close', closeOne)
+  /** What one subscriber received, from its first byte; handles the head, then the body. */
+  const receive = (socket: Socket, connectedNow: () => void) => {
+    let head: Buffer | undefined = Buffer.alloc(0)
+    const body = new ChunkedDecoder()
+    const parser = new SseParser()
+    return (chunk: Buffer) => {
+      const now = performance.now()
+      let rest = chunk
+      if (head) {
+        head = Buffer.concat([head, chunk])
+        const end = head.indexOf('\r\n\r\n')
+        if (end < 0) return
+        const [statusLine = '', ...fields] = head.toString('latin1', 0, end).split('\r\n')
+        rest = head.subarray(end + 4)
+        head = undefined
+        connectedNow()
+        const status = statusLine.split(' ')[1]
+        const field = (name: string) =>
+          fields.find((line) => line.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1)
+        const type = field('content-type')?.trim() ?? ''
+        if (status !== '200' || !type.startsWith('text/event-stream')) {
+          fail(`status ${status} ${type}`)
+          socket.destroy()
+          return
+        }
+        if (field('transfer-encoding')?.trim().toLowerCase() !== 'chunked') {
+          fail('not chunked')
+          socket.destroy()
           return
         }
         connected += 1
-        const parser = new SseParser()
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          const now = performance.now()
-          for (const event of parser.push(chunk)) {
-            if (event.id === undefined) continue
-            const id = Number(event.id)
-            if (latestId === undefined || id > latestId) latestId = id
-            if (event.event !== 'message.delta') continue
-            const arrivals = deltas.get(id)
-            if (arrivals) arrivals.times.push(now)
-            else deltas.set(id, { id, times: [now] })
-          }
-        })
-        res.once('close', closeOne)
+      }
+      // Ids and event names are ASCII: latin1 reads them whatever the bytes around them.
+      for (const piece of body.push(rest)) {
+        for (const event of parser.push(piece.toString('latin1'))) {
+          if (event.id === undefined) continue
+          const id = Number(event.id)
+          if (latestId === undefined || id > latestId) latestId = id
+          if (event.event !== 'message.delta') continue
+          const arrivals = deltas.get(id)
+          if (arrivals) arrivals.times.push(now)
+          else deltas.set(id, { id, times: [now] })
+        }
+      }
+      if (body.done) socket.end()
+    }
+  }
+
+  // Raw sockets rather than Node's HTTP client: this one process reads every subscriber's
+  // stream, and its own cost per event delays the arrivals it measures.
+  const subscribe = () =>
+    new Promise<void>((resolveConnected) => {
+      open += 1
+      const lastEventId = latestId === undefined ? '' : `Last-Event-ID: ${latestId}\r\n`
+      const socket = connect({ host: url.hostname, port: Number(url.port) })
+      socket.setNoDelay(true)
+      socket.write(
+        `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\n${lastEventId}\r\n`,
+      )
+      const onData = receive(socket, resolveConnected)
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          onData(chunk)
+        } catch (error) {
+          fail(error instanceof Error ? error.message : String(error))
+          socket.destroy()
+        }
       })
-      req.on('error', (error) => {
+      socket.on('error', (error) => fail(error.message))
+      socket.once('close', () => {
         resolveConnected()
-        fail(error.message)
         closeOne()
       })
-      req.end()
-      requests.push(req)
+      sockets.push(socket)
     })
 
   await subscribe()
@@ -136,7 +173,7 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
   const allConnectedAt = performance.now()
 
   await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, deadline - Date.now()))])
-  for (const req of requests) req.destroy()
+  for (const socket of sockets) socket.destroy()
 
   const all = [...deltas.values()].map(({ id, times }) => ({
     id,
