@@ -17,6 +17,11 @@ export interface BodyLimits {
   maxRequestBytes: number
   /** Largest JSON request body. */
   maxJsonBytes: number
+  /**
+   * Most bytes of multipart bodies being read at once, all requests together; past it, a
+   * request's body is read on once earlier ones have been parsed. Unset: no such limit.
+   */
+  uploadBufferBytes?: number
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -104,6 +109,8 @@ export const defaultConfig: ServerConfig = {
     maxFiles: 10,
     maxRequestBytes: 25 * MiB,
     maxJsonBytes: 1 * MiB,
+    // Room for one upload of the largest size and a few small ones at the same time.
+    uploadBufferBytes: 32 * MiB,
   },
   runWaitMs: 30_000,
   runTimeoutMs: 120_000,

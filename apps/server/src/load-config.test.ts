@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       MAX_FILES: '2',
       MAX_REQUEST_BYTES: '300',
       MAX_JSON_BYTES: '50',
+      UPLOAD_BUFFER_BYTES: '4096',
       RUN_WAIT_MS: '10',
       RUN_TIMEOUT_MS: '20',
       SHUTDOWN_TIMEOUT_MS: '30',
@@ -47,7 +48,13 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:/tmp/x.sqlite',
       databasePoolSize: 4,
       runLeaseMs: 2000,
-      limits: { maxFileBytes: 100, maxFiles: 2, maxRequestBytes: 300, maxJsonBytes: 50 },
+      limits: {
+        maxFileBytes: 100,
+        maxFiles: 2,
+        maxRequestBytes: 300,
+        maxJsonBytes: 50,
+        uploadBufferBytes: 4096,
+      },
       runWaitMs: 10,
       runTimeoutMs: 20,
       shutdownTimeoutMs: 30,
@@ -100,6 +107,14 @@ describe('loadConfig', () => {
         'HEADERS_TIMEOUT_MS (5000) must not be more than REQUEST_TIMEOUT_MS (1000)',
       ])
     }
+  })
+
+  it('buffers 32 MiB of uploads at once unless told otherwise, and at least a byte', () => {
+    expect(loadConfig({}).limits.uploadBufferBytes).toBe(32 * 1024 * 1024)
+    expect(() => loadConfig({ UPLOAD_BUFFER_BYTES: '0' })).toThrow(
+      "UPLOAD_BUFFER_BYTES must be a whole number from 1 to 1099511627776, got '0'",
+    )
+    expect(() => loadConfig({ UPLOAD_BUFFER_BYTES: '32MiB' })).toThrow(ConfigError)
   })
 
   it('names every bad value at once', () => {

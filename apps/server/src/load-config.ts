@@ -114,6 +114,12 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       maxFiles: integer('MAX_FILES', limits.maxFiles, 0, 1000),
       maxRequestBytes: integer('MAX_REQUEST_BYTES', limits.maxRequestBytes, 1, 2 ** 31),
       maxJsonBytes: integer('MAX_JSON_BYTES', limits.maxJsonBytes, 1, 2 ** 31),
+      uploadBufferBytes: integer(
+        'UPLOAD_BUFFER_BYTES',
+        limits.uploadBufferBytes ?? 2 ** 40,
+        1,
+        2 ** 40,
+      ),
     },
     runWaitMs: integer('RUN_WAIT_MS', defaultConfig.runWaitMs, 0, 600_000),
     runTimeoutMs: integer('RUN_TIMEOUT_MS', defaultConfig.runTimeoutMs, 1, 3_600_000),

@@ -385,6 +385,69 @@ describe('multipart limits', () => {
   })
 })
 
+describe('the upload buffer', () => {
+  const gated = createTestApp({ ...testLimits, uploadBufferBytes: 1024 })
+  const form = (fill: string) =>
+    multipartBody([...prompt, { name: 'files', filename: `${fill}.bin`, value: fill.repeat(900) }])
+  const post = (body: ReadableStream<Uint8Array>) =>
+    gated.request(streamRequest('/sessions/text', 'POST', body, { 'Content-Type': FORM_TYPE }))
+  const ticks = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
+  }
+
+  it('leaves a body unread while others fill the buffer, then answers it as if alone', async () => {
+    const first = form('a')
+    let release = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let firstPulls = 0
+    // The first upload sends most of its body, then stalls until released.
+    const stalled = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        firstPulls += 1
+        if (firstPulls === 1) controller.enqueue(first.slice(0, 1000))
+        else if (firstPulls === 2) {
+          await released
+          controller.enqueue(first.slice(1000))
+        } else controller.close()
+      },
+    })
+    let secondPulls = 0
+    const second = form('b')
+    const counted = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const offset = secondPulls * 200
+        secondPulls += 1
+        if (offset >= second.byteLength) controller.close()
+        else controller.enqueue(second.slice(offset, offset + 200))
+      },
+    })
+    const firstAnswer = post(stalled)
+    await ticks(5)
+    const secondAnswer = post(counted)
+    await ticks(20)
+    // One chunk read and waiting for room, one more queued by the stream: no further.
+    expect(secondPulls).toBeLessThanOrEqual(2)
+    release()
+    const answers = await Promise.all([answer(firstAnswer), answer(secondAnswer)])
+    expect(answers.map((a) => a.status)).toEqual([200, 200])
+    expect(answers.map((a) => a.body.form.files[0].text)).toEqual([
+      'a'.repeat(900),
+      'b'.repeat(900),
+    ])
+  })
+
+  it('refuses nothing: many uploads at once over a small buffer all get through', async () => {
+    const fills = ['c', 'd', 'e', 'f', 'g', 'h']
+    const answers = await Promise.all(fills.map((fill) => answer(post(chunked(form(fill), 300)))))
+    expect(answers.map((a) => a.status)).toEqual(fills.map(() => 200))
+    expect(answers.map((a) => a.body.form.files[0].sha256)).toEqual(
+      fills.map((fill) => sha256(fill.repeat(900))),
+    )
+  })
+})
+
 describe('malformed multipart', () => {
   it('answers 422 for a truncated body', async () => {
     const whole = multipartBody([...prompt, { name: 'files', filename: 'a.txt', value: 'alpha' }])

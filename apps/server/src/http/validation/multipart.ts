@@ -9,6 +9,7 @@ import busboy from 'busboy'
 import type { BodyLimits } from '../../config.ts'
 import { declaredLength, discard, unreadableBody } from './body-stream.ts'
 import { valueErrorIssue } from './fastapi-errors.ts'
+import { FileBytes } from './file-bytes.ts'
 import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
 import {
   bodyTooLarge,
@@ -16,6 +17,7 @@ import {
   payloadTooLarge,
   type RequestRejection,
 } from './request-rejection.ts'
+import { uploadGateFor } from './upload-gate.ts'
 import { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'
 
 /** One part, in the order received: a text field or a whole file. */
@@ -24,7 +26,10 @@ export type FormEntry = { kind: 'text'; value: string } | { kind: 'file'; file: 
 /** Field name to its parts, in the order received. */
 export type FormEntries = Map<string, FormEntry[]>
 
-type MultipartLimits = Pick<BodyLimits, 'maxFileBytes' | 'maxFiles' | 'maxRequestBytes'>
+type MultipartLimits = Pick<
+  BodyLimits,
+  'maxFileBytes' | 'maxFiles' | 'maxRequestBytes' | 'uploadBufferBytes'
+>
 
 /** pydantic's words for bytes that are not text in the encoding they should be in. */
 function notUnicode(name: string): RequestRejection {
@@ -73,23 +78,12 @@ function writable(parser: busboy.Busboy): Promise<void> {
   })
 }
 
-function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  // A fresh buffer: Buffer.concat may hand out a slice of Node's shared pool, whose other
-  // bytes would travel with `data.buffer`.
-  const data = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    data.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return data
-}
-
 /**
  * Reads a multipart body: the text values and files of the fields in `fieldNames` (other parts
  * are read, counted against the limits and dropped). Throws a {@link RequestRejection}: 413
  * past `maxFileBytes` (one file), `maxFiles` or `maxRequestBytes` (the whole body, whatever
- * `Content-Length` says), 422 for a malformed or truncated body.
+ * `Content-Length` says), 422 for a malformed or truncated body. With `uploadBufferBytes`, the
+ * body is read only while the bytes of all the bodies being read fit in it (see upload-gate.ts).
  *
  * @example
  * ```ts
@@ -103,7 +97,8 @@ export async function readMultipartBody(
   fieldNames: ReadonlySet<string>,
 ): Promise<FormEntries> {
   const contentType = request.headers.get('content-type') ?? ''
-  if ((declaredLength(request.headers) ?? 0) > limits.maxRequestBytes) {
+  const declared = declaredLength(request.headers)
+  if ((declared ?? 0) > limits.maxRequestBytes) {
     throw bodyTooLarge(limits.maxRequestBytes)
   }
   let parser: busboy.Busboy
@@ -142,6 +137,9 @@ export async function readMultipartBody(
     failure ??= rejection
   }
   let fileCount = 0
+  // Bytes of the body before the chunk being parsed: what a file starting in it may take at
+  // most is what Content-Length leaves after them.
+  let parsedBefore = 0
 
   parser.on('field', (name, value) => {
     // Taken for every text part, kept or not, so that the next part gets its own.
@@ -163,9 +161,13 @@ export async function readMultipartBody(
       return
     }
     const fileName = sanitizeFileName(info.filename)
-    const keep = fieldNames.has(name)
-    const hash = createHash('sha256')
-    const chunks: Uint8Array[] = []
+    const hash = fieldNames.has(name) ? createHash('sha256') : undefined
+    const bytes = hash
+      ? new FileBytes(
+          declared === undefined ? undefined : declared - parsedBefore,
+          limits.maxFileBytes,
+        )
+      : undefined
     let size = 0
     // busboy counts a file's bytes as it parses them and says 'limit' at once; counting in our
     // 'data' handler instead would lag behind (stream events wait for the next tick).
@@ -179,17 +181,17 @@ export async function readMultipartBody(
     stream.on('data', (chunk: Buffer) => {
       if (failure) return
       size += chunk.byteLength
-      hash.update(chunk)
-      if (keep) chunks.push(chunk)
+      hash?.update(chunk)
+      bytes?.append(chunk)
     })
     stream.on('end', () => {
-      if (failure || !keep) return
+      if (failure || !hash || !bytes) return
       // What a browser sends for a file input left empty: no name, no bytes. Not a file.
       if (size === 0 && !info.filename) return
       const file: UploadedFile = {
         name: fileName,
         contentType: sanitizeContentType(partType),
-        data: joinChunks(chunks, size),
+        data: bytes.take(),
         size,
         sha256: hash.digest('hex'),
       }
@@ -204,38 +206,47 @@ export async function readMultipartBody(
     parser.on('close', resolve)
   })
 
-  const reader = request.body?.getReader()
-  let total = 0
-  while (reader && !failure) {
-    let chunk: ReadableStreamReadResult<Uint8Array>
-    try {
-      chunk = await reader.read()
-    } catch {
-      fail(unreadableBody())
-      break
+  const lease = limits.uploadBufferBytes === undefined ? undefined : uploadGateFor(limits).lease()
+  try {
+    const reader = request.body?.getReader()
+    let total = 0
+    while (reader && !failure) {
+      let chunk: ReadableStreamReadResult<Uint8Array>
+      try {
+        chunk = await reader.read()
+      } catch {
+        fail(unreadableBody())
+        break
+      }
+      if (chunk.done) break
+      total += chunk.value.byteLength
+      if (total > limits.maxRequestBytes) {
+        fail(bodyTooLarge(limits.maxRequestBytes))
+        break
+      }
+      // Waiting here, before the next read, leaves the rest of the body in the network.
+      const room = lease?.take(chunk.value.byteLength)
+      if (room) await room
+      sniffer?.push(chunk.value)
+      parsedBefore = total - chunk.value.byteLength
+      if (!parser.write(chunk.value)) await writable(parser)
     }
-    if (chunk.done) break
-    total += chunk.value.byteLength
-    if (total > limits.maxRequestBytes) {
-      fail(bodyTooLarge(limits.maxRequestBytes))
-      break
+    if (failure) {
+      if (reader) discard(reader)
+      parser.destroy()
+      throw failure
     }
-    sniffer?.push(chunk.value)
-    if (!parser.write(chunk.value)) await writable(parser)
-  }
-  if (failure) {
-    if (reader) discard(reader)
-    parser.destroy()
-    throw failure
-  }
-  if (total === 0) {
-    // No bytes at all: Starlette reads that as an empty form, so fields are then "missing".
-    parser.on('error', () => undefined)
-    parser.destroy()
+    if (total === 0) {
+      // No bytes at all: Starlette reads that as an empty form, so fields are then "missing".
+      parser.on('error', () => undefined)
+      parser.destroy()
+      return entries
+    }
+    parser.end()
+    await finished
+    if (failure) throw failure
     return entries
+  } finally {
+    lease?.close()
   }
-  parser.end()
-  await finished
-  if (failure) throw failure
-  return entries
 }

@@ -36,6 +36,24 @@ describe('PartHeaderSniffer', () => {
     expect(sniffer.takeFileContentType('application/octet-stream')).toBe('application/octet-stream')
   })
 
+  it('finds the parts after a large file in any chunking, delimiters split or almost there', () => {
+    // Near misses of the delimiter all through the file, some across chunk edges.
+    const nearMiss = `\r\n--${BOUNDARY.slice(0, -1)}`
+    const large = `${'z'.repeat(1000)}${nearMiss}`.repeat(100)
+    const withLarge = multipartBody([
+      { name: 'files', filename: 'big.bin', contentType: 'application/x-big', value: large },
+      { name: 'agent_id', contentType: 'text/plain; charset=latin1', value: 'echo' },
+      { name: 'files', filename: 'after.txt', contentType: 'text/markdown', value: 'x' },
+    ])
+    const delimiter = `\r\n--${BOUNDARY}`.length
+    for (const size of [delimiter - 1, delimiter, delimiter + 1, 4096, 65536]) {
+      const sniffer = sniff(withLarge, size)
+      expect(sniffer.takeFileContentType('application/x-big'), `${size}`).toBe('application/x-big')
+      expect(sniffer.takeFieldCharset(), `${size}`).toBe('latin1')
+      expect(sniffer.takeFileContentType('text/markdown'), `${size}`).toBe('text/markdown')
+    }
+  })
+
   it('trusts busboy when the pairing disagrees', () => {
     const sniffer = sniff(body, 64)
     expect(sniffer.takeFileContentType('image/gif')).toBe('image/gif')

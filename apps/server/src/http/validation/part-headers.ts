@@ -76,10 +76,29 @@ export class PartHeaderSniffer {
   /** Feeds the next bytes of the body. */
   push(chunk: Uint8Array): void {
     if (this.#state === 'done') return
-    this.#buffer = Buffer.concat([this.#buffer, chunk])
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    this.#buffer = this.#joined(bytes)
     while (this.#step()) {
       // Each step consumes one delimiter, boundary line or header block.
     }
+  }
+
+  /**
+   * What is left over, followed by `chunk`. Inside a part's body (most of an upload's bytes)
+   * only the last few bytes are left over, and they matter only if a delimiter starts in them:
+   * otherwise the search goes on in the chunk itself, which is then not copied.
+   */
+  #joined(chunk: Buffer): Buffer {
+    if (this.#buffer.length === 0) return chunk
+    if (this.#state !== 'boundary') return Buffer.concat([this.#buffer, chunk])
+    const head = Buffer.concat([this.#buffer, chunk.subarray(0, this.#delimiter.length - 1)])
+    // A short chunk may still leave a delimiter's start in `head`: keep it all.
+    if (
+      head.includes(this.#delimiter) ||
+      head.length < this.#buffer.length + this.#delimiter.length - 1
+    )
+      return Buffer.concat([this.#buffer, chunk])
+    return chunk
   }
 
   /** Moves past the next framing element if it is all there; says whether it did. */
@@ -88,9 +107,10 @@ export class PartHeaderSniffer {
       case 'boundary': {
         const at = this.#buffer.indexOf(this.#delimiter)
         if (at < 0) {
-          // Keep just enough to find a delimiter split across chunks.
+          // Keep just enough to find a delimiter split across chunks, copied so that the
+          // chunk it came from is not kept alive with it.
           const keep = Math.max(0, this.#buffer.length - this.#delimiter.length + 1)
-          this.#buffer = this.#buffer.subarray(keep)
+          this.#buffer = Buffer.from(this.#buffer.subarray(keep))
           return false
         }
         this.#buffer = this.#buffer.subarray(at + this.#delimiter.length)

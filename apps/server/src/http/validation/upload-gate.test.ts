@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { UploadGate, uploadGateFor } from './upload-gate.ts'
+
+/** Whether `promise` has settled once pending callbacks have run. */
+async function settled(promise: Promise<void> | undefined): Promise<boolean> {
+  if (!promise) return true
+  let done = false
+  void promise.then(() => {
+    done = true
+  })
+  await new Promise((resolve) => setImmediate(resolve))
+  return done
+}
+
+describe('UploadGate', () => {
+  it('lets bytes in at once while they fit, and gives them back on close', () => {
+    const gate = new UploadGate(100)
+    const a = gate.lease()
+    const b = gate.lease()
+    expect(a.take(60)).toBeUndefined()
+    expect(b.take(40)).toBeUndefined()
+    expect(gate.usedBytes).toBe(100)
+    a.close()
+    b.close()
+    expect(gate.usedBytes).toBe(0)
+  })
+
+  it('holds a request back until another one is done, first come first served', async () => {
+    const gate = new UploadGate(100)
+    const a = gate.lease()
+    const b = gate.lease()
+    const c = gate.lease()
+    expect(a.take(80)).toBeUndefined()
+    const bWaits = b.take(30)
+    const cWaits = c.take(10)
+    // c would fit, but b came first.
+    expect(await settled(bWaits)).toBe(false)
+    expect(await settled(cWaits)).toBe(false)
+    a.close()
+    expect(await settled(bWaits)).toBe(true)
+    expect(await settled(cWaits)).toBe(true)
+    expect(gate.usedBytes).toBe(40)
+  })
+
+  it('lets one request alone through whatever its size', async () => {
+    const gate = new UploadGate(10)
+    const lease = gate.lease()
+    expect(await settled(lease.take(50))).toBe(true)
+    expect(await settled(lease.take(50))).toBe(true)
+    expect(gate.usedBytes).toBe(100)
+  })
+
+  it('lets the first in line go over the budget when every holder waits (no deadlock)', async () => {
+    const gate = new UploadGate(100)
+    const a = gate.lease()
+    const b = gate.lease()
+    expect(a.take(50)).toBeUndefined()
+    expect(b.take(50)).toBeUndefined()
+    const aWaits = a.take(10)
+    expect(await settled(aWaits)).toBe(false)
+    // b is still reading: it will give its bytes back.
+    const bWaits = b.take(10)
+    // Now both wait and only they hold bytes: a, first in line, goes on.
+    expect(await settled(aWaits)).toBe(true)
+    expect(await settled(bWaits)).toBe(false)
+    a.close()
+    expect(await settled(bWaits)).toBe(true)
+    expect(gate.usedBytes).toBe(60)
+  })
+
+  it('is one gate per limits object', () => {
+    const limits = { uploadBufferBytes: 1000 }
+    expect(uploadGateFor(limits)).toBe(uploadGateFor(limits))
+    expect(uploadGateFor(limits)).not.toBe(uploadGateFor({ uploadBufferBytes: 1000 }))
+    expect(uploadGateFor(limits).budgetBytes).toBe(1000)
+  })
+})

@@ -1,0 +1,158 @@
+/**
+ * A budget for the bytes of multipart bodies being read at once, all requests together. A
+ * request whose next chunk does not fit waits before reading any further, so that its client
+ * is slowed down by TCP's own flow control rather than refused: the answer and its status are
+ * what they would have been, only later.
+ *
+ * The bytes a request has read stay counted until its body is parsed. If every request holding
+ * bytes is itself waiting, none of them could ever free any: the first in line then goes ahead
+ * over the budget (one request alone is never held back, whatever its size).
+ */
+
+interface Waiter {
+  lease: UploadLease
+  bytes: number
+  resolve: () => void
+}
+
+/**
+ * One request's share of an {@link UploadGate}: the bytes it has read so far.
+ *
+ * @example
+ * ```ts
+ * const lease = gate.lease()
+ * try {
+ *   // for each chunk read:
+ *   const wait = lease.take(chunk.byteLength)
+ *   if (wait) await wait
+ * } finally {
+ *   lease.close()
+ * }
+ * ```
+ */
+export class UploadLease {
+  readonly #gate: UploadGate
+  /** Bytes counted for this request. */
+  held = 0
+  /** Whether it is waiting for room. */
+  waiting = false
+
+  constructor(gate: UploadGate) {
+    this.#gate = gate
+  }
+
+  /**
+   * Counts `bytes` more for this request; returns `undefined` when they fit at once, else a
+   * promise to await before reading on.
+   */
+  take(bytes: number): Promise<void> | undefined {
+    return this.#gate.take(this, bytes)
+  }
+
+  /** Gives back everything this request held; call once, when its body has been parsed. */
+  close(): void {
+    this.#gate.close(this)
+  }
+}
+
+/**
+ * Shares `budgetBytes` among the multipart bodies being read.
+ *
+ * @example
+ * ```ts
+ * const gate = new UploadGate(32 * 1024 * 1024)
+ * const lease = gate.lease()
+ * ```
+ */
+export class UploadGate {
+  readonly budgetBytes: number
+  #used = 0
+  /** Leases holding bytes, and how many of them are waiting. */
+  #holders = 0
+  #waitingHolders = 0
+  readonly #queue: Waiter[] = []
+
+  constructor(budgetBytes: number) {
+    this.budgetBytes = budgetBytes
+  }
+
+  /** Bytes counted now, all requests together. */
+  get usedBytes(): number {
+    return this.#used
+  }
+
+  /** A new request's share, holding nothing yet. */
+  lease(): UploadLease {
+    return new UploadLease(this)
+  }
+
+  /** @see UploadLease.take */
+  take(lease: UploadLease, bytes: number): Promise<void> | undefined {
+    if (this.#queue.length === 0 && this.#fits(bytes)) {
+      this.#count(lease, bytes)
+      return undefined
+    }
+    return new Promise<void>((resolve) => {
+      lease.waiting = true
+      if (lease.held > 0) this.#waitingHolders += 1
+      this.#queue.push({ lease, bytes, resolve })
+      this.#admit()
+    })
+  }
+
+  /** @see UploadLease.close */
+  close(lease: UploadLease): void {
+    if (lease.held > 0) {
+      this.#used -= lease.held
+      this.#holders -= 1
+      lease.held = 0
+    }
+    this.#admit()
+  }
+
+  #fits(bytes: number): boolean {
+    return this.#used + bytes <= this.budgetBytes
+  }
+
+  #count(lease: UploadLease, bytes: number): void {
+    if (lease.held === 0 && bytes > 0) this.#holders += 1
+    lease.held += bytes
+    this.#used += bytes
+  }
+
+  /** Lets waiters in, first come first served, while they fit or nobody else could free room. */
+  #admit(): void {
+    for (;;) {
+      const next = this.#queue[0]
+      if (!next) return
+      const stuck = this.#waitingHolders === this.#holders
+      if (!this.#fits(next.bytes) && !stuck) return
+      this.#queue.shift()
+      next.lease.waiting = false
+      if (next.lease.held > 0) this.#waitingHolders -= 1
+      this.#count(next.lease, next.bytes)
+      next.resolve()
+    }
+  }
+}
+
+const gates = new WeakMap<object, UploadGate>()
+
+/**
+ * The gate of every request read with the same limits object, i.e. of one app: its validator
+ * is made once, with the server's configured limits.
+ *
+ * @example
+ * ```ts
+ * const lease = uploadGateFor(config.limits).lease()
+ * ```
+ */
+export function uploadGateFor(limits: { uploadBufferBytes?: number }): UploadGate {
+  const budgetBytes = limits.uploadBufferBytes ?? Number.POSITIVE_INFINITY
+  let gate = gates.get(limits)
+  if (gate?.budgetBytes !== budgetBytes) {
+    gate = new UploadGate(budgetBytes)
+    gates.set(limits, gate)
+  }
+  return gate
+}
