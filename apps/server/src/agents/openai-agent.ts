@@ -2,11 +2,27 @@
  * The `openai` provider: agents on any server that speaks OpenAI's Chat Completions API
  * (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, ...), through the official SDK.
  */
+import { createRequire } from 'node:module'
 import type { Agent as AgentProfile } from '@uxmate/contract'
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
+import type OpenAI from 'openai'
 import type { Logger } from '../logger.ts'
 import type { Agent } from './agent.ts'
 import { toChatMessages } from './openai-messages.ts'
+
+type OpenAiSdk = typeof import('openai')
+
+let sdk: OpenAiSdk | undefined
+
+/**
+ * The SDK, loaded when the first openai agent is made: it costs ~12 MiB of memory, which a
+ * server without such an agent (the default agents file) need not pay. Loaded synchronously
+ * so that making agents stays synchronous; every client and error class comes from this one
+ * copy, so `instanceof` holds between them.
+ */
+function openAiSdk(): OpenAiSdk {
+  sdk ??= createRequire(import.meta.url)('openai') as OpenAiSdk
+  return sdk
+}
 
 export interface OpenAiClientOptions {
   /** The API's URL, e.g. `http://localhost:11434/v1`; `undefined` is api.openai.com. */
@@ -34,7 +50,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): OpenAI {
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, ...details: unknown[]) =>
       options.logger[level](message, { component: 'openai', details: details.map(String) })
-  return new OpenAI({
+  return new (openAiSdk().OpenAI)({
     apiKey: options.apiKey,
     baseURL: options.baseUrl ?? 'https://api.openai.com/v1',
     timeout: options.timeoutMs,
@@ -70,6 +86,7 @@ const TITLE_INSTRUCTIONS =
 
 /** The SDK's errors as one line a user can act on; never the key or the request. */
 function providerFailure(error: unknown): Error {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openAiSdk()
   if (error instanceof APIConnectionTimeoutError)
     return new Error('the model provider did not answer in time')
   if (error instanceof APIConnectionError) {
