@@ -62,7 +62,11 @@ export function coerceScalar(
   return { value: text, issues: issue ? [issue] : [] }
 }
 
-function parsingIssue(types: Set<string>, input: string, loc: Loc): ValidationIssue | undefined {
+function parsingIssue(
+  types: ReadonlySet<string>,
+  input: string,
+  loc: Loc,
+): ValidationIssue | undefined {
   if (types.has('integer')) {
     const msg = 'Input should be a valid integer, unable to parse string as an integer'
     return { type: 'int_parsing', loc, msg, input }

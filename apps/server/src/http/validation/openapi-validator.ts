@@ -85,7 +85,13 @@ export function createOpenApiValidator(
         if (error instanceof RequestRejection) return c.json(error.body, error.status)
         throw error
       }
-      const raw = { path: c.req.param(), query: c.req.queries(), headers: c.req.raw.headers }
+      // Hono decodes every parameter and splits the query anew on each call: only when asked.
+      const { path, query } = operation.parameters
+      const raw = {
+        path: path ? c.req.param() : {},
+        query: query ? c.req.queries() : {},
+        headers: c.req.raw.headers,
+      }
       const { values, issues } = validateRequest(document, operation, raw, body)
       if (issues.length > 0) return c.json(toContractBody(issues), 422)
       for (const [target, value] of Object.entries(values)) {

@@ -35,6 +35,34 @@ export function resolvePointer(document: OpenApiDocument, ref: string): unknown 
  * ```
  */
 export function derefObject<T = JsonSchema>(document: OpenApiDocument, value: unknown): T {
+  return memoized(derefs, document, value, () => resolveObject(document, value)) as T
+}
+
+// The document never changes once loaded, and requests ask about the same few schemas again
+// and again: each answer is worked out once per (document, schema) object. Callers only read
+// what they get.
+const derefs = new WeakMap<object, WeakMap<object, unknown>>()
+const typeSets = new WeakMap<object, WeakMap<object, unknown>>()
+
+function memoized(
+  cache: WeakMap<object, WeakMap<object, unknown>>,
+  document: OpenApiDocument,
+  schema: unknown,
+  work: () => unknown,
+): unknown {
+  if (typeof schema !== 'object' || schema === null) return work()
+  let byDocument = cache.get(document)
+  if (!byDocument) {
+    byDocument = new WeakMap()
+    cache.set(document, byDocument)
+  }
+  if (byDocument.has(schema)) return byDocument.get(schema)
+  const result = work()
+  byDocument.set(schema, result)
+  return result
+}
+
+function resolveObject(document: OpenApiDocument, value: unknown): JsonSchema {
   let current: unknown = value
   const seen = new Set<string>()
   let siblings: Record<string, unknown> = {}
@@ -47,7 +75,7 @@ export function derefObject<T = JsonSchema>(document: OpenApiDocument, value: un
     current = resolvePointer(document, ref)
   }
   if (!isRecord(current)) throw new Error('Expected an object in the OpenAPI document')
-  return { ...current, ...siblings } as T
+  return { ...current, ...siblings } as JsonSchema
 }
 
 /**
@@ -77,7 +105,13 @@ export function toDocumentRefs(schema: unknown): unknown {
  * The JSON types a schema allows, looking through `$ref`, `const`, `enum` and unions. Empty
  * means "anything".
  */
-export function schemaTypes(document: OpenApiDocument, schema: unknown): Set<string> {
+export function schemaTypes(document: OpenApiDocument, schema: unknown): ReadonlySet<string> {
+  return memoized(typeSets, document, schema, () =>
+    typesOf(document, schema),
+  ) as ReadonlySet<string>
+}
+
+function typesOf(document: OpenApiDocument, schema: unknown): Set<string> {
   const types = new Set<string>()
   if (!isRecord(schema)) return types
   const resolved = derefObject(document, schema)

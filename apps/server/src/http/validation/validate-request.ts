@@ -82,6 +82,7 @@ function checkLocation(
     early.push(...coerced.issues)
   }
   const issues = withAjvIssues(spec.validate, data, raw, [location], early)
+  if (issues.length === 0) return { value: data, issues }
   return {
     value: data,
     issues: inFieldOrder(
