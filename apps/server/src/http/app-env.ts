@@ -1,15 +1,18 @@
 /**
  * What the middleware of the app leaves on the context for the routes: the request's id
- * (`hono/request-id`) and, on operations that take an API key, its owner (`security/guard.ts`).
+ * (`answer-headers.ts`) and, on operations that take an API key, its owner (`security/guard.ts`).
+ * Read them with `c.get()`: `c.var` builds a new object on every use.
  *
  * @example
  * ```ts
- * new Hono<AppEnv>().get('/sessions/:id', guard.for('get_session'), (c) => c.text(c.var.owner))
+ * new Hono<AppEnv>().get('/sessions/:id', guard.for('get_session'), (c) => c.text(c.get('owner')))
  * ```
  */
 export interface AppEnv {
   Variables: {
     requestId: string
+    /** Headers for the answer, whatever it is (see `answer-headers.ts`). */
+    answerHeaders: Record<string, string>
     /** Whose request this is: an API key's owner, or the anonymous owner of an open server. */
     owner: string
   }

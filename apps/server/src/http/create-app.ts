@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
-import { requestId } from 'hono/request-id'
 import type { AgentRegistry } from '../agents/agent-registry.ts'
 import type { ServerConfig } from '../config.ts'
 import { type Clock, systemClock } from '../domain/clock.ts'
@@ -12,6 +11,7 @@ import { createInMemoryRunEvents, type RunEvents } from '../domain/run-events.ts
 import { SessionService } from '../domain/session-service.ts'
 import type { Logger } from '../logger.ts'
 import type { SessionStore } from '../storage/session-store.ts'
+import { answerHeaders } from './answer-headers.ts'
 import type { AppEnv } from './app-env.ts'
 import { createIdempotency } from './idempotency/idempotency.ts'
 import { createReadCache } from './read-cache.ts'
@@ -24,7 +24,6 @@ import { sessionRoutes } from './routes/session-routes.ts'
 import type { ApiKeyLookup } from './security/api-keys.ts'
 import { corsPolicy } from './security/cors-policy.ts'
 import { createGuard } from './security/guard.ts'
-import { securityHeaders } from './security/secure-headers.ts'
 import { createOpenApiValidator } from './validation/index.ts'
 
 /**
@@ -100,9 +99,8 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
   let shuttingDown = false
 
   const app = new Hono<AppEnv>()
-  app.use(requestId({ limitLength: 128 }))
+  app.use(answerHeaders())
   app.use(requestLog(logger))
-  app.use(securityHeaders())
   // Before any route: a browser's preflight carries no key and must not meet the guard.
   const cors = corsPolicy(config.corsOrigins)
   if (cors) app.use(cors)

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { ChangeVersions } from '../storage/change-tracking.ts'
+import type { AppEnv } from './app-env.ts'
 import { createReadCache } from './read-cache.ts'
 
 /** An app whose GET /sessions/:id reads `names[id]` through the cache, counting reads. */
@@ -8,7 +9,7 @@ function setup(changes: ChangeVersions | undefined, maxBytes = 1 << 20) {
   const cache = createReadCache({ changes, maxBytes })
   const names: Record<string, string> = { a: 'first', b: 'second' }
   let reads = 0
-  const app = new Hono().get('/sessions/:id', (c) => {
+  const app = new Hono<AppEnv>().get('/sessions/:id', (c) => {
     const id = c.req.param('id')
     const owner = c.req.header('X-Owner') ?? 'alice'
     return cache.answer(c, 'get_grouped_sessions', owner, id, async () => {

@@ -6,6 +6,8 @@
 import type { operations } from '@uxmate/contract'
 import type { Context } from 'hono'
 import type { ChangeVersions } from '../storage/change-tracking.ts'
+import { completeAnswer } from './answer-headers.ts'
+import type { AppEnv } from './app-env.ts'
 
 interface Kept {
   version: number
@@ -28,14 +30,14 @@ export interface ReadCache {
    *
    * @example
    * ```ts
-   * return cache.answer(c, 'get_session', c.var.owner, `session ${id}`, async () => {
-   *   const session = await store.getSession(c.var.owner, id)
+   * return cache.answer(c, 'get_session', c.get('owner'), `session ${id}`, async () => {
+   *   const session = await store.getSession(c.get('owner'), id)
    *   return session ? toSession(session) : typedJson(c, 'get_session', 404, notFound)
    * })
    * ```
    */
   answer<Op extends CachedOperation>(
-    c: Context,
+    c: Context<AppEnv>,
     operation: Op,
     owner: string,
     key: string,
@@ -89,7 +91,7 @@ export function createReadCache({ changes, maxBytes }: ReadCacheOptions): ReadCa
       if (hit?.version === version) {
         kept.delete(id)
         kept.set(id, hit)
-        return c.body(hit.json, 200, JSON_HEADERS)
+        return completeAnswer(c, hit.json, 200, JSON_HEADERS)
       }
       // Taken before reading: a write that lands meanwhile moves it, and what was read is
       // never served for the version after that write.
@@ -97,11 +99,13 @@ export function createReadCache({ changes, maxBytes }: ReadCacheOptions): ReadCa
       if (result instanceof Response) return result
       const json = Buffer.from(JSON.stringify(result))
       keep(id, { version, json })
-      return c.body(json, 200, JSON_HEADERS)
+      return completeAnswer(c, json, 200, JSON_HEADERS)
     },
   }
 }
 
-function answerWith(c: Context, result: object | Response): Response {
-  return result instanceof Response ? result : c.body(JSON.stringify(result), 200, JSON_HEADERS)
+function answerWith(c: Context<AppEnv>, result: object | Response): Response {
+  return result instanceof Response
+    ? result
+    : completeAnswer(c, JSON.stringify(result), 200, JSON_HEADERS)
 }

@@ -11,7 +11,7 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     const fields = {
       request_id: c.get('requestId'),
       // Set once the request's API key was checked; absent for probes and refused keys.
-      ...(c.var.owner !== undefined && { owner: c.var.owner }),
+      ...(c.get('owner') !== undefined && { owner: c.get('owner') }),
       method: c.req.method,
       path: c.req.path,
       status,

@@ -124,7 +124,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       return async (c, next) => {
         const key = c.req.header('Idempotency-Key')
         if (key === undefined) return next()
-        const owner = c.var.owner
+        const owner = c.get('owner')
         const now = clock.now()
         const pathSession = about === 'path' ? c.req.param('session_id') : undefined
         const outcome = await store.claim(

@@ -39,7 +39,7 @@ function turnHeaders(options: TurnOptions): Record<string, string> {
 /**
  * The Sessions operations of openapi.yaml. Each route runs, in order: the guard (API key and
  * rate limit), validation, idempotency where the operation takes a key, then the handler, which
- * acts for `c.var.owner` only.
+ * acts for `c.get('owner')` only.
  */
 export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
   const { sessions, store, agents, clock, guard, validator, idempotency, reads } = options
@@ -55,7 +55,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
         const turn = turnOptions(c.req.header('Prefer'))
         const session = await sessions.create(
           {
-            owner: c.var.owner,
+            owner: c.get('owner'),
             agentId: form.agent_id,
             text: form.text_prompt,
             files: form.files.map(({ name, contentType, data, size, sha256 }) => ({
@@ -92,9 +92,9 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
         const now = clock.now()
         // Buckets are calendar days in `tz`: the same request answers differently tomorrow.
         const key = JSON.stringify(['grouped', agent_id, limit, tz, dayIn(now, tz)])
-        return reads.answer(c, 'get_grouped_sessions', c.var.owner, key, async () => {
+        return reads.answer(c, 'get_grouped_sessions', c.get('owner'), key, async () => {
           const recent = await store.recentSessions({
-            owner: c.var.owner,
+            owner: c.get('owner'),
             agentId: agent_id,
             limit,
           })
@@ -113,8 +113,8 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       validator.for('get_session'),
       async (c) => {
         const { session_id } = c.req.valid('param')
-        return reads.answer(c, 'get_session', c.var.owner, `session ${session_id}`, async () => {
-          const session = await store.getSession(c.var.owner, session_id)
+        return reads.answer(c, 'get_session', c.get('owner'), `session ${session_id}`, async () => {
+          const session = await store.getSession(c.get('owner'), session_id)
           return session
             ? toSession(session)
             : typedJson(c, 'get_session', 404, { detail: 'Session not found' })
@@ -131,7 +131,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
         const { session_id } = c.req.valid('param')
         const { text_prompt } = c.req.valid('json')
         const turn = turnOptions(c.req.header('Prefer'))
-        const session = await sessions.continue(c.var.owner, session_id, text_prompt, turn)
+        const session = await sessions.continue(c.get('owner'), session_id, text_prompt, turn)
         if (session === 'not_found')
           return typedJson(c, 'update_session', 404, { detail: 'Session not found' })
         if (session === 'agent_not_found')
@@ -153,7 +153,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       idempotency.for('rename_session', 'path'),
       async (c) => {
         const { session_id } = c.req.valid('param')
-        const session = await sessions.rename(c.var.owner, session_id, c.req.valid('json').name)
+        const session = await sessions.rename(c.get('owner'), session_id, c.req.valid('json').name)
         if (session === 'not_found')
           return typedJson(c, 'rename_session', 404, { detail: 'Session not found' })
         return typedJson(c, 'rename_session', 200, toSession(session))
@@ -168,7 +168,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       idempotency.for('delete_session', 'nothing'),
       async (c) => {
         const { session_id } = c.req.valid('param')
-        if ((await sessions.delete(c.var.owner, session_id)) === 'not_found')
+        if ((await sessions.delete(c.get('owner'), session_id)) === 'not_found')
           return typedJson(c, 'delete_session', 404, { detail: 'Session not found' })
         return c.body(null, 204)
       },
@@ -180,7 +180,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       validator.for('cancel_session'),
       idempotency.for('cancel_session', 'path'),
       async (c) => {
-        const session = await sessions.cancel(c.var.owner, c.req.valid('param').session_id)
+        const session = await sessions.cancel(c.get('owner'), c.req.valid('param').session_id)
         if (session === 'not_found')
           return typedJson(c, 'cancel_session', 404, { detail: 'Session not found' })
         return typedJson(c, 'cancel_session', 200, toSession(session))
@@ -200,9 +200,9 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       if (!agents.get(agent_id))
         return typedJson(c, 'get_sessions', 404, { detail: 'Agent not found' })
       const key = JSON.stringify(['list', agent_id, limit, cursor])
-      return reads.answer(c, 'get_sessions', c.var.owner, key, async () => {
+      return reads.answer(c, 'get_sessions', c.get('owner'), key, async () => {
         const page = await store.listSessions({
-          owner: c.var.owner,
+          owner: c.get('owner'),
           agentId: agent_id,
           limit,
           after,
@@ -220,7 +220,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       validator.for('get_session_file'),
       async (c) => {
         const { session_id, file_id } = c.req.valid('param')
-        const found = await store.getFile(c.var.owner, session_id, file_id)
+        const found = await store.getFile(c.get('owner'), session_id, file_id)
         if (!found) return typedJson(c, 'get_session_file', 404, { detail: 'File not found' })
         return c.body(found.data, 200, {
           'Content-Type': safeContentType(found.file.contentType),

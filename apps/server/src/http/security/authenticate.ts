@@ -10,7 +10,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 /**
- * Finds whose request `c` is and records it as `c.var.owner`; answers `401` (FastAPI's
+ * Finds whose request `c` is and records it as `c.get('owner')`; answers `401` (FastAPI's
  * `Not authenticated`, with `WWW-Authenticate: Bearer`) when keys are configured and the
  * request has none, or one nobody owns. Without keys (open mode) every request is the
  * anonymous owner's and `Authorization` is not looked at, so old clients keep working.

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { addAnswerHeaders } from '../answer-headers.ts'
 import type { AppEnv } from '../app-env.ts'
 import { type RateLimit, type TakeResult, TokenBuckets } from './token-bucket.ts'
 
@@ -34,7 +35,7 @@ export class OwnerRateLimiter {
   }
 
   /**
-   * Takes a token for `c.var.owner`: puts the RateLimit headers on the answer to come, and
+   * Takes a token for `c.get('owner')`: puts the RateLimit headers on the answer to come, and
    * answers `429` with `Retry-After` when the owner has none left.
    *
    * @example
@@ -45,9 +46,8 @@ export class OwnerRateLimiter {
    * ```
    */
   check(c: Context<AppEnv>, nowMs: number): Response | undefined {
-    const taken = this.#buckets.take(c.var.owner, nowMs)
-    for (const [name, value] of Object.entries(rateLimitHeaders(this.#limit, taken)))
-      c.header(name, value)
+    const taken = this.#buckets.take(c.get('owner'), nowMs)
+    addAnswerHeaders(c, rateLimitHeaders(this.#limit, taken))
     if (taken.allowed) return undefined
     const seconds = Math.max(1, taken.retryAfterSeconds)
     return c.json({ detail: `Too many requests; retry in ${seconds} s` }, 429, {

@@ -1,0 +1,80 @@
+/**
+ * The headers every answer carries: the security headers, the request's id and whatever the
+ * middleware on the way added (the RateLimit headers). They are gathered per request in a plain
+ * record and put on the answer once, at the end; an answer made with {@link completeAnswer}
+ * carries them from the start, so that it never needs a `Headers` object at all (setting ~15
+ * headers one by one on a `Headers` costs more than the rest of a cached read).
+ */
+import { randomUUID } from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AppEnv } from './app-env.ts'
+import { securityHeadersFor } from './security/secure-headers.ts'
+
+/** A caller's own X-Request-Id is kept when it is this short and made of these characters. */
+const MAX_REQUEST_ID = 128
+const REQUEST_ID_CHARS = /^[\w\-=]+$/
+
+// Answers that already carry every header: the middleware leaves them alone.
+const complete = new WeakSet<Response>()
+
+/**
+ * Middleware, first in the app: gives the request its id (the caller's `X-Request-Id` if it is
+ * a sensible one) and puts the headers every answer carries on the answer.
+ *
+ * @example
+ * ```ts
+ * app.use(answerHeaders())
+ * ```
+ */
+export function answerHeaders(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const sent = c.req.header('X-Request-Id')
+    const id =
+      sent && sent.length <= MAX_REQUEST_ID && REQUEST_ID_CHARS.test(sent) ? sent : randomUUID()
+    c.set('requestId', id)
+    c.set('answerHeaders', { 'X-Request-Id': id })
+    await next()
+    if (complete.has(c.res)) return
+    const headers = c.res.headers
+    for (const [name, value] of Object.entries(everyAnswersHeaders(c))) headers.set(name, value)
+  }
+}
+
+function everyAnswersHeaders(c: Context<AppEnv>): Record<string, string> {
+  return { ...securityHeadersFor(c.req.path), ...c.get('answerHeaders') }
+}
+
+/**
+ * Adds headers for the answer to come, whatever it turns out to be (a 429 included).
+ *
+ * @example
+ * ```ts
+ * addAnswerHeaders(c, { 'RateLimit-Policy': '"default";q=100;w=2' })
+ * ```
+ */
+export function addAnswerHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
+  Object.assign(c.get('answerHeaders'), headers)
+}
+
+/**
+ * An answer with every header it must carry already on it, as a plain record: the fast way to
+ * answer with bytes at hand.
+ *
+ * @example
+ * ```ts
+ * return completeAnswer(c, bytes, 200, { 'Content-Type': 'application/json' })
+ * ```
+ */
+export function completeAnswer(
+  c: Context<AppEnv>,
+  body: Uint8Array<ArrayBuffer> | string,
+  status: number,
+  headers: Record<string, string>,
+): Response {
+  const response = new Response(body, {
+    status,
+    headers: { ...everyAnswersHeaders(c), ...headers },
+  })
+  complete.add(response)
+  return response
+}
