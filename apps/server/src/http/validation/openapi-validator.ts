@@ -15,10 +15,12 @@ import { readRequestBody } from './request-body.ts'
 import { RequestRejection } from './request-rejection.ts'
 import { DOCUMENT_ID } from './schema-refs.ts'
 import type { ValidatedInput } from './types.ts'
-import { validateRequest } from './validate-request.ts'
+import { type ReadBody, validateRequest } from './validate-request.ts'
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule.default
+
+const NO_BODY: ReadBody = { kind: 'none' }
 
 /** The compiled validators of a document. */
 export interface OpenApiValidator {
@@ -78,12 +80,14 @@ export function createOpenApiValidator(
     const operation = operations.get(operationId)
     if (!operation) throw new Error(`openapi.yaml has no operation '${operationId}'`)
     return async (c, next) => {
-      let body: Awaited<ReturnType<typeof readRequestBody>>
-      try {
-        body = await readRequestBody(operation.body, c.req.raw, limits)
-      } catch (error) {
-        if (error instanceof RequestRejection) return c.json(error.body, error.status)
-        throw error
+      let body: ReadBody = NO_BODY
+      if (operation.body) {
+        try {
+          body = await readRequestBody(operation.body, c.req.raw, limits)
+        } catch (error) {
+          if (error instanceof RequestRejection) return c.json(error.body, error.status)
+          throw error
+        }
       }
       // Hono decodes every parameter and splits the query anew on each call: only when asked.
       const { path, query } = operation.parameters

@@ -11,7 +11,7 @@ import { unsupportedMediaType } from './request-rejection.ts'
 import type { ReadBody } from './validate-request.ts'
 
 /**
- * Reads the body `spec` describes, or throws a {@link RequestRejection}: 415 for a Content-Type
+ * Reads the body `spec` describes (of an operation that takes one), or throws a {@link RequestRejection}: 415 for a Content-Type
  * the operation does not take, 413 over a limit, 422 when the body cannot be decoded.
  *
  * @example
@@ -20,11 +20,10 @@ import type { ReadBody } from './validate-request.ts'
  * ```
  */
 export async function readRequestBody(
-  spec: BodySpec | undefined,
+  spec: BodySpec,
   request: Request,
   limits: BodyLimits,
 ): Promise<ReadBody> {
-  if (!spec) return { kind: 'none' }
   const mediaType = mediaTypeOf(request.headers.get('content-type'))
   // Exactly the media types openapi.yaml declares: anything else is a 415, as documented.
   if (spec.json && mediaType === 'application/json') {
