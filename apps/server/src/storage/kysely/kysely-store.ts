@@ -1,7 +1,8 @@
 /**
  * The store over Kysely: one set of queries for SQLite and PostgreSQL. Every write of more than
  * one row runs in one transaction; a run starts with a conditional UPDATE, so two callers (on
- * one instance or on several) cannot both start a run of the same session.
+ * one instance or on several) cannot both start a run of the same session. Every write goes
+ * through the store's `WriteTransaction`, which decides how writes share commits.
  */
 import { type Kysely, Migrator, type Selectable, sql } from 'kysely'
 import type {
@@ -250,6 +251,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             ...claimColumns(input.run),
           })
           .execute()
+        // The session's first message: no need to look for the last one's position.
         await trx
           .insertInto('messages')
           .values({
