@@ -127,7 +127,7 @@ describe('createEventStream served by @hono/node-server', () => {
       response.resume()
     })
 
-  it('writes straight to the Node response once its head is out, behind what came before', async () => {
+  it('writes straight to the Node response once its head is out, a tick at a time, behind what came before', async () => {
     const { response, stream, outgoing } = await start((stream) => {
       stream.writeAll([bytes('one\n\n'), bytes('two\n\n')])
     })
@@ -135,11 +135,14 @@ describe('createEventStream served by @hono/node-server', () => {
     expect(await readUntil(response, 'two\n\n')).toBe('one\n\ntwo\n\n')
     const write = vi.spyOn(outgoing, 'write')
     stream.write(bytes('three\n\n'))
-    // Synchronously: no Web stream in between any more.
-    expect(write).toHaveBeenCalledTimes(1)
     stream.write(bytes('four\n\n'))
+    // At the end of the tick, no Web stream in between any more: the tick's writes as one.
+    await new Promise((resolve) => process.nextTick(resolve))
+    expect(write).toHaveBeenCalledTimes(1)
+    expect(Buffer.from(write.mock.calls[0]?.[0] as Uint8Array).toString()).toBe('three\n\nfour\n\n')
+    stream.write(bytes('five\n\n'))
     stream.end()
-    expect(await readUntil(response)).toBe('three\n\nfour\n\n')
+    expect(await readUntil(response)).toBe('three\n\nfour\n\nfive\n\n')
   })
 
   it('holds writes while the socket is full and sends them all, in order, once it drains', async () => {
@@ -148,7 +151,11 @@ describe('createEventStream served by @hono/node-server', () => {
     response.pause()
     await new Promise((resolve) => setTimeout(resolve, 20))
     const write = vi.spyOn(outgoing, 'write')
-    for (let i = 0; i < 200; i++) stream.write(piece(i))
+    for (let i = 0; i < 200; i++) {
+      stream.write(piece(i))
+      // One write a tick, as a run publishes.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
     stream.end()
     // The socket filled up: later pieces were held back and go out together.
     expect(write.mock.calls.length).toBeLessThan(200)

@@ -32,8 +32,10 @@ const keepAliveComment = new TextEncoder().encode(': keep-alive\n\n')
  * 40% of one). So once the head is out and the body has been read to its end, bytes go
  * straight to `outgoing` (a write returning at once) and the body only ends the answer. The
  * reader asks for more (`pull`, with no queue in between) only after it wrote what it was
- * given, so nothing written directly overtakes what went through the body. While the socket
- * is full (a slow client), what follows is kept and written in one piece when it drains.
+ * given, so nothing written directly overtakes what went through the body. Writes of one tick
+ * go out as one, at its end: a run that fell behind catches up with one write per stream, not
+ * one per event. While the socket is full (a slow client), what follows is kept and written in
+ * one piece when it drains.
  *
  * Without a Node response (`app.request()`, other runtimes) every write goes through the body,
  * one event a chunk as a Web client reads it.
@@ -58,8 +60,12 @@ export function createEventStream(options: {
   let controller!: ReadableStreamDefaultController<Uint8Array>
   /** Set once the head is out and the body drained: writes go to Node's response. */
   let direct: ServerResponse | undefined
-  /** Bytes waiting for the socket to drain, in direct mode. */
-  let backlog: Uint8Array[] | undefined
+  /**
+   * Direct mode: bytes not yet handed to `outgoing`, written together at the end of the tick
+   * (a run that fell behind publishes several events in one go) or when a full socket drains.
+   */
+  let held: Uint8Array[] | undefined
+  let draining = false
   let over = false
   let bodyClosed = false
   let lastWriteAt = performance.now()
@@ -77,21 +83,31 @@ export function createEventStream(options: {
     options.onOver()
   }
 
-  const flush = () => {
-    const pieces = backlog ?? []
-    backlog = undefined
-    if (pieces.length > 0) send(Buffer.concat(pieces))
-    if (over && !backlog) closeBody()
+  const release = () => {
+    if (held && direct && !draining && !bodyClosed) {
+      const pieces = held
+      held = undefined
+      const bytes = pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces)
+      if (!direct.write(bytes)) {
+        // Taken, but the socket is full (a slow client): hold what follows until it drains.
+        draining = true
+        direct.once('drain', drained)
+      }
+    }
+    if (over && !held && !draining) closeBody()
+  }
+  const drained = () => {
+    draining = false
+    release()
   }
 
   const send = (bytes: Uint8Array) => {
     lastWriteAt = performance.now()
     if (!direct) controller.enqueue(bytes)
-    else if (backlog) backlog.push(bytes)
-    else if (!direct.write(bytes)) {
-      // Taken, but the socket is full: hold what follows until it drains.
-      backlog = []
-      direct.once('drain', flush)
+    else if (held) held.push(bytes)
+    else {
+      held = [bytes]
+      if (!draining) process.nextTick(release)
     }
   }
 
@@ -118,8 +134,8 @@ export function createEventStream(options: {
       },
       cancel() {
         // The client went away (or the reader gave up): nothing more to write.
-        backlog = undefined
-        direct?.off('drain', flush)
+        held = undefined
+        direct?.off('drain', drained)
         bodyClosed = true
         stop()
       },
@@ -145,7 +161,7 @@ export function createEventStream(options: {
     end() {
       if (over) return
       stop()
-      if (!backlog) closeBody()
+      if (!held && !draining) closeBody()
     },
   }
 }
