@@ -1,18 +1,20 @@
 /**
- * The bytes of one uploaded file, copied into a single buffer as they arrive. Keeping the
- * arriving chunks and joining them at the end would hold every byte twice at the end of each
- * file, and keep the chunks (a socket read each) alive long enough to outlive the young
- * generation, so that they wait for a full garbage collection; copied at once, they die young.
+ * The bytes of one uploaded file, copied into one buffer as they arrive. Keeping the arriving
+ * chunks and joining them at the end would hold every byte twice when the file ends. The buffer
+ * grows with what has arrived (never with what a client merely announces, which would let a
+ * few bytes sent reserve megabytes), up to what the file can still take at most, so that a file
+ * whose size is bounded closely (one file in a request with a Content-Length) ends in a buffer
+ * of its own size, with no final copy.
  */
 
 /** Spare room at the end of a file's buffer that is kept rather than copied away. */
 const SLACK_BYTES = 64 * 1024
-const MIN_CAPACITY = 16 * 1024
+const MIN_CAPACITY = 64 * 1024
 
 /**
  * Collects a file's bytes. `expectedBytes` is what the file may take at most, as far as is
- * known (e.g. what is left of a declared Content-Length): the buffer starts that large, so a
- * file whose size it bounds closely is copied exactly once; it grows when more arrive.
+ * known (e.g. what is left of a declared Content-Length): the buffer doubles as bytes arrive,
+ * but not past it unless more than it actually arrive.
  *
  * @example
  * ```ts
@@ -25,6 +27,7 @@ export class FileBytes {
   #buffer: Uint8Array<ArrayBuffer>
   #size = 0
   readonly #maxBytes: number
+  readonly #expectedBytes: number
 
   /**
    * @param expectedBytes an upper bound of the file's size if one is known, else `undefined`
@@ -32,8 +35,8 @@ export class FileBytes {
    */
   constructor(expectedBytes: number | undefined, maxBytes: number) {
     this.#maxBytes = maxBytes
-    const start = expectedBytes ?? MIN_CAPACITY
-    this.#buffer = new Uint8Array(Math.max(0, Math.min(start, maxBytes)))
+    this.#expectedBytes = Math.max(0, Math.min(expectedBytes ?? maxBytes, maxBytes))
+    this.#buffer = new Uint8Array(0)
   }
 
   /** Bytes collected so far. */
@@ -62,10 +65,10 @@ export class FileBytes {
   }
 
   #grow(needed: number): void {
-    const capacity = Math.min(
-      this.#maxBytes,
-      Math.max(this.#size + needed, this.#buffer.byteLength * 2, MIN_CAPACITY),
-    )
+    const wanted = this.#size + needed
+    const doubled = Math.max(this.#buffer.byteLength * 2, MIN_CAPACITY)
+    const bound = wanted <= this.#expectedBytes ? this.#expectedBytes : this.#maxBytes
+    const capacity = Math.max(wanted, Math.min(doubled, bound))
     const grown = new Uint8Array(capacity)
     grown.set(this.#buffer.subarray(0, this.#size))
     this.#buffer = grown

@@ -68,6 +68,27 @@ describe('UploadGate', () => {
     expect(gate.usedBytes).toBe(60)
   })
 
+  it('lets requests already being read go before new ones, and no newcomer in when stuck', async () => {
+    const gate = new UploadGate(100)
+    const a = gate.lease()
+    const b = gate.lease()
+    const newcomer = gate.lease()
+    expect(a.take(50)).toBeUndefined()
+    expect(b.take(40)).toBeUndefined()
+    const newcomerWaits = newcomer.take(20)
+    const aWaits = a.take(20)
+    const bWaits = b.take(5)
+    // b's 5 bytes would fit, but a holds bytes too and came first.
+    expect(await settled(bWaits)).toBe(false)
+    // Every holder waits: a, the first of them, goes on over the budget; not the newcomer.
+    expect(await settled(aWaits)).toBe(true)
+    expect(await settled(newcomerWaits)).toBe(false)
+    a.close()
+    expect(await settled(bWaits)).toBe(true)
+    expect(await settled(newcomerWaits)).toBe(true)
+    expect(gate.usedBytes).toBe(65)
+  })
+
   it('is one gate per limits object', () => {
     const limits = { uploadBufferBytes: 1000 }
     expect(uploadGateFor(limits)).toBe(uploadGateFor(limits))

@@ -4,9 +4,10 @@
  * is slowed down by TCP's own flow control rather than refused: the answer and its status are
  * what they would have been, only later.
  *
- * The bytes a request has read stay counted until its body is parsed. If every request holding
- * bytes is itself waiting, none of them could ever free any: the first in line then goes ahead
- * over the budget (one request alone is never held back, whatever its size).
+ * The bytes a request has read stay counted until its body is parsed, so requests already
+ * being read go first (finishing them frees room), then new ones, each in order of arrival. If
+ * every request holding bytes is itself waiting, none of them could ever free any: the first of
+ * them then goes on over the budget (one request alone is never held back, whatever its size).
  */
 
 interface Waiter {
@@ -34,8 +35,6 @@ export class UploadLease {
   readonly #gate: UploadGate
   /** Bytes counted for this request. */
   held = 0
-  /** Whether it is waiting for room. */
-  waiting = false
 
   constructor(gate: UploadGate) {
     this.#gate = gate
@@ -93,7 +92,6 @@ export class UploadGate {
       return undefined
     }
     return new Promise<void>((resolve) => {
-      lease.waiting = true
       if (lease.held > 0) this.#waitingHolders += 1
       this.#queue.push({ lease, bytes, resolve })
       this.#admit()
@@ -120,19 +118,28 @@ export class UploadGate {
     this.#used += bytes
   }
 
-  /** Lets waiters in, first come first served, while they fit or nobody else could free room. */
+  /**
+   * Lets waiters in while they fit, or when nobody else could free room: requests already
+   * being read first, then new ones; each kind in order of arrival.
+   */
   #admit(): void {
     for (;;) {
-      const next = this.#queue[0]
+      const holder = this.#waitingHolders > 0 ? this.#queue.findIndex((w) => w.lease.held > 0) : -1
+      const index = Math.max(holder, 0)
+      const next = this.#queue[index]
       if (!next) return
       const stuck = this.#waitingHolders === this.#holders
       if (!this.#fits(next.bytes) && !stuck) return
-      this.#queue.shift()
-      next.lease.waiting = false
-      if (next.lease.held > 0) this.#waitingHolders -= 1
-      this.#count(next.lease, next.bytes)
-      next.resolve()
+      this.#let(index)
     }
+  }
+
+  #let(index: number): void {
+    const [waiter] = this.#queue.splice(index, 1)
+    if (!waiter) return
+    if (waiter.lease.held > 0) this.#waitingHolders -= 1
+    this.#count(waiter.lease, waiter.bytes)
+    waiter.resolve()
   }
 }
 
