@@ -12,6 +12,10 @@ async function settled(promise: Promise<void> | undefined): Promise<boolean> {
   return done
 }
 
+async function ticksOf(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe('UploadGate', () => {
   it('lets bytes in at once while they fit, and gives them back on close', () => {
     const gate = new UploadGate(100)
@@ -87,6 +91,50 @@ describe('UploadGate', () => {
     expect(await settled(bWaits)).toBe(true)
     expect(await settled(newcomerWaits)).toBe(true)
     expect(gate.usedBytes).toBe(65)
+  })
+
+  it('lets one request at a time over the budget, to its end, not every holder in turn', async () => {
+    const gate = new UploadGate(100)
+    const a = gate.lease()
+    const b = gate.lease()
+    expect(a.take(40)).toBeUndefined()
+    expect(b.take(40)).toBeUndefined()
+    const aWaits = a.take(30)
+    const bWaits = b.take(30)
+    expect(await settled(aWaits)).toBe(true)
+    // a goes on alone: its next bytes come at once, b's keep waiting.
+    expect(a.take(30)).toBeUndefined()
+    expect(a.take(30)).toBeUndefined()
+    expect(await settled(bWaits)).toBe(false)
+    a.close()
+    expect(await settled(bWaits)).toBe(true)
+    expect(gate.usedBytes).toBe(70)
+  })
+
+  it('stays within the budget plus one request under a busy, shuffled load', async () => {
+    const budget = 64 * 100
+    const gate = new UploadGate(budget)
+    let seed = 42
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    let most = 0
+    const request = async () => {
+      await ticksOf(Math.floor(random() * 20))
+      const lease = gate.lease()
+      for (let chunk = 0; chunk < 16; chunk++) {
+        await ticksOf(Math.floor(random() * 3))
+        const wait = lease.take(64)
+        if (wait) await wait
+        most = Math.max(most, gate.usedBytes)
+      }
+      lease.close()
+    }
+    await Promise.all(Array.from({ length: 60 }, request))
+    expect(most).toBeGreaterThan(budget / 2)
+    expect(most).toBeLessThanOrEqual(budget + 16 * 64)
+    expect(gate.usedBytes).toBe(0)
   })
 
   it('is one gate per limits object', () => {

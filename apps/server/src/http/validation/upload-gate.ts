@@ -7,7 +7,8 @@
  * The bytes a request has read stay counted until its body is parsed, so requests already
  * being read go first (finishing them frees room), then new ones, each in order of arrival. If
  * every request holding bytes is itself waiting, none of them could ever free any: the first of
- * them then goes on over the budget (one request alone is never held back, whatever its size).
+ * them then goes on over the budget, alone, to its end (so one request alone is never held
+ * back, whatever its size).
  */
 
 interface Waiter {
@@ -70,6 +71,8 @@ export class UploadGate {
   #holders = 0
   #waitingHolders = 0
   readonly #queue: Waiter[] = []
+  /** The one request let over the budget, until it is done. */
+  #overdraft: UploadLease | undefined
 
   constructor(budgetBytes: number) {
     this.budgetBytes = budgetBytes
@@ -87,7 +90,7 @@ export class UploadGate {
 
   /** @see UploadLease.take */
   take(lease: UploadLease, bytes: number): Promise<void> | undefined {
-    if (this.#queue.length === 0 && this.#fits(bytes)) {
+    if (lease === this.#overdraft || (this.#queue.length === 0 && this.#fits(bytes))) {
       this.#count(lease, bytes)
       return undefined
     }
@@ -105,6 +108,7 @@ export class UploadGate {
       this.#holders -= 1
       lease.held = 0
     }
+    if (lease === this.#overdraft) this.#overdraft = undefined
     this.#admit()
   }
 
@@ -128,8 +132,12 @@ export class UploadGate {
       const index = Math.max(holder, 0)
       const next = this.#queue[index]
       if (!next) return
-      const stuck = this.#waitingHolders === this.#holders
-      if (!this.#fits(next.bytes) && !stuck) return
+      if (this.#fits(next.bytes)) {
+        this.#let(index)
+        continue
+      }
+      if (this.#overdraft || this.#waitingHolders < this.#holders) return
+      this.#overdraft = next.lease
       this.#let(index)
     }
   }
