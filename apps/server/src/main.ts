@@ -24,10 +24,12 @@ async function main(): Promise<void> {
       process.exit(1)
     }, config.shutdownTimeoutMs + 5_000)
     deadline.unref()
-    // Stop accepting connections; in-flight requests finish while runs drain.
+    // Stop accepting connections; in-flight requests finish while runs drain, and the store
+    // closes only once the last of them is answered (one still reading its body may yet write).
     const closed = new Promise<void>((resolve) => http.close(() => resolve()))
-    await server.close()
+    await server.shutdown(config.shutdownTimeoutMs)
     await closed
+    await server.close()
     logger.info('stopped')
     process.exit(0)
   }
