@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { type AddressInfo, connect, type Socket } from 'node:net'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -73,7 +73,7 @@ describe('createEventStream served by @hono/node-server', () => {
   })
 
   /** A server whose one route opens an event stream and hands it to the test. */
-  async function start(write: (stream: EventStream, outgoing: ServerResponse) => void) {
+  async function serveEvents(write: (stream: EventStream) => void, chunked = true) {
     let opened!: (value: { stream: EventStream; outgoing: ServerResponse }) => void
     const streams = new Promise<{ stream: EventStream; outgoing: ServerResponse }>((resolve) => {
       opened = resolve
@@ -87,12 +87,12 @@ describe('createEventStream served by @hono/node-server', () => {
     })
     app.get('/events', (c) => {
       const stream = createEventStream({ outgoing: c.env.outgoing, keepAliveMs: 60_000, onOver })
-      write(stream, c.env.outgoing)
+      write(stream)
       opened({ stream, outgoing: c.env.outgoing })
-      return c.body(stream.body, 200, {
-        'Content-Type': 'text/event-stream',
-        'Transfer-Encoding': 'chunked',
-      })
+      // As the events route answers; without it, Node chooses (not chunked for HTTP/1.0).
+      const headers: Record<string, string> = { 'Content-Type': 'text/event-stream' }
+      if (chunked) headers['Transfer-Encoding'] = 'chunked'
+      return c.body(stream.body, 200, headers)
     })
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
     await new Promise<void>((resolve) => server.once('listening', () => resolve()))
@@ -102,6 +102,12 @@ describe('createEventStream served by @hono/node-server', () => {
         if ('closeAllConnections' in server) server.closeAllConnections()
       })
     const { port } = server.address() as AddressInfo
+    return { port, streams, onOver }
+  }
+
+  /** Opens the stream with Node's HTTP/1.1 client (a chunked answer). */
+  async function start(write: (stream: EventStream) => void = () => {}) {
+    const { port, streams, onOver } = await serveEvents(write)
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: '/events' }, resolve)
       req.on('error', reject)
@@ -127,30 +133,80 @@ describe('createEventStream served by @hono/node-server', () => {
       response.resume()
     })
 
-  it('writes straight to the Node response once its head is out, a tick at a time, behind what came before', async () => {
+  it('writes straight to the socket once the head is out, a tick at a time, behind what came before', async () => {
     const { response, stream, outgoing } = await start((stream) => {
       stream.writeAll([bytes('one\n\n'), bytes('two\n\n')])
     })
     expect(response.headers['x-after']).toBe('yes')
+    expect(response.headers['transfer-encoding']).toBe('chunked')
     expect(await readUntil(response, 'two\n\n')).toBe('one\n\ntwo\n\n')
-    const write = vi.spyOn(outgoing, 'write')
+    const socketWrite = vi.spyOn(outgoing.socket as Socket, 'write')
     stream.write(bytes('three\n\n'))
     stream.write(bytes('four\n\n'))
-    // At the end of the tick, no Web stream in between any more: the tick's writes as one.
+    // At the end of the tick, as one HTTP chunk: no Web stream in between any more.
     await new Promise((resolve) => process.nextTick(resolve))
-    expect(write).toHaveBeenCalledTimes(1)
-    expect(Buffer.from(write.mock.calls[0]?.[0] as Uint8Array).toString()).toBe('three\n\nfour\n\n')
+    expect(socketWrite).toHaveBeenCalledTimes(1)
+    expect(Buffer.from(socketWrite.mock.calls[0]?.[0] as Uint8Array).toString()).toBe(
+      'd\r\nthree\n\nfour\n\n\r\n',
+    )
     stream.write(bytes('five\n\n'))
     stream.end()
     expect(await readUntil(response)).toBe('three\n\nfour\n\nfive\n\n')
   })
 
+  it('leaves the connection reusable: the next request on it is answered', async () => {
+    const { port } = await serveEvents((stream) => {
+      // Once the head is out and the body read: the chunks go to the socket.
+      setTimeout(() => {
+        stream.write(bytes('late\n\n'))
+        stream.end()
+      }, 20)
+    })
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const get = () =>
+      new Promise<{ body: string; reused: boolean }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/events', agent }, (res) => {
+          let body = ''
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString()
+          })
+          res.once('end', () => resolve({ body, reused: req.reusedSocket }))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    try {
+      expect(await get()).toEqual({ body: 'late\n\n', reused: false })
+      expect(await get()).toEqual({ body: 'late\n\n', reused: true })
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('writes through the response when it is not chunked (an HTTP/1.0 client)', async () => {
+    const { port, streams } = await serveEvents((stream) => stream.write(bytes('one\n\n')), false)
+    const socket = connect(port, '127.0.0.1')
+    socket.write('GET /events HTTP/1.0\r\n\r\n')
+    let received = ''
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1')
+    })
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    const { stream } = await streams
+    await vi.waitFor(() => expect(received).toContain('one\n\n'))
+    stream.write(bytes('two\n\n'))
+    stream.end()
+    await closed
+    // No chunk sizes in the body: the connection's end ends it.
+    expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toBe('one\n\ntwo\n\n')
+  })
+
   it('holds writes while the socket is full and sends them all, in order, once it drains', async () => {
     const piece = (i: number) => bytes(`${String(i).padStart(6, '0')}${'x'.repeat(64 * 1024)}\n`)
-    const { response, stream, outgoing } = await start(() => {})
+    const { response, stream, outgoing } = await start()
     response.pause()
     await new Promise((resolve) => setTimeout(resolve, 20))
-    const write = vi.spyOn(outgoing, 'write')
+    const write = vi.spyOn(outgoing.socket as Socket, 'write')
     for (let i = 0; i < 200; i++) {
       stream.write(piece(i))
       // One write a tick, as a run publishes.

@@ -3,6 +3,7 @@
  * stream that follows it, so a write must cost next to nothing and never wait.
  */
 import { ServerResponse } from 'node:http'
+import type { Writable } from 'node:stream'
 
 /** One open event stream: write bytes to it, end it; it tells when it is over. */
 export interface EventStream {
@@ -19,6 +20,48 @@ export interface EventStream {
 }
 
 const keepAliveComment = new TextEncoder().encode(': keep-alive\n\n')
+
+const crlf = Buffer.from('\r\n')
+
+/** Pieces as one HTTP/1.1 chunk; a lone piece's chunk is kept, as every stream sends it. */
+const chunks = new WeakMap<Uint8Array, Buffer>()
+function asChunk(pieces: Uint8Array[]): Buffer {
+  const frame = (size: number) => Buffer.from(`${size.toString(16)}\r\n`, 'latin1')
+  const [only] = pieces
+  if (pieces.length === 1 && only) {
+    let chunk = chunks.get(only)
+    if (!chunk) {
+      chunk = Buffer.concat([frame(only.byteLength), only, crlf])
+      chunks.set(only, chunk)
+    }
+    return chunk
+  }
+  const size = pieces.reduce((sum, piece) => sum + piece.byteLength, 0)
+  return Buffer.concat([frame(size), ...pieces, crlf])
+}
+
+/** Where direct writes go, and what tells when a full socket drained. */
+interface DirectSink {
+  /** False when the socket is full: wait for `drain` on `emitter`. */
+  write(pieces: Uint8Array[]): boolean
+  emitter: Writable
+}
+
+/**
+ * The socket itself, when the response is chunked and holds nothing of its own (so a chunk
+ * written to the socket lands where the response's next one would), each write framed here:
+ * `response.write` frames and corks per call, ~30% more CPU a write. Otherwise the response.
+ */
+function directSink(response: ServerResponse): DirectSink {
+  const socket = response.socket
+  if (socket && response.chunkedEncoding && response.writableLength === socket.writableLength)
+    return { emitter: socket, write: (pieces) => socket.write(asChunk(pieces)) }
+  return {
+    emitter: response,
+    write: (pieces) =>
+      response.write(pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces)),
+  }
+}
 
 /**
  * An event stream whose body is a Web `ReadableStream`, as Hono answers, and which writes
@@ -59,7 +102,7 @@ export function createEventStream(options: {
   const response = options.outgoing instanceof ServerResponse ? options.outgoing : undefined
   let controller!: ReadableStreamDefaultController<Uint8Array>
   /** Set once the head is out and the body drained: writes go to Node's response. */
-  let direct: ServerResponse | undefined
+  let direct: DirectSink | undefined
   /**
    * Direct mode: bytes not yet handed to `outgoing`, written together at the end of the tick
    * (a run that fell behind publishes several events in one go) or when a full socket drains.
@@ -87,11 +130,10 @@ export function createEventStream(options: {
     if (held && direct && !draining && !bodyClosed) {
       const pieces = held
       held = undefined
-      const bytes = pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces)
-      if (!direct.write(bytes)) {
+      if (!direct.write(pieces)) {
         // Taken, but the socket is full (a slow client): hold what follows until it drains.
         draining = true
-        direct.once('drain', drained)
+        direct.emitter.once('drain', drained)
       }
     }
     if (over && !held && !draining) closeBody()
@@ -130,12 +172,12 @@ export function createEventStream(options: {
       },
       pull() {
         // The reader wants more and the queue is empty: it wrote all it was given.
-        if (response?.headersSent && !direct && !over) direct = response
+        if (response?.headersSent && !direct && !over) direct = directSink(response)
       },
       cancel() {
         // The client went away (or the reader gave up): nothing more to write.
         held = undefined
-        direct?.off('drain', drained)
+        direct?.emitter.off('drain', drained)
         bodyClosed = true
         stop()
       },
