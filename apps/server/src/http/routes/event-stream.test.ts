@@ -63,6 +63,23 @@ describe('createEventStream without a Node response', () => {
     stream.end()
     await reader.cancel()
   })
+  it('leaves no timer behind once over, ended or cancelled', async () => {
+    vi.useFakeTimers()
+    try {
+      const ended = createEventStream({ outgoing: undefined, keepAliveMs: 1_000, onOver: () => {} })
+      const cancelled = createEventStream({
+        outgoing: undefined,
+        keepAliveMs: 1_000,
+        onOver: () => {},
+      })
+      expect(vi.getTimerCount()).toBe(2)
+      ended.end()
+      await cancelled.body.cancel()
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })
 
 describe('createEventStream served by @hono/node-server', () => {
@@ -73,7 +90,10 @@ describe('createEventStream served by @hono/node-server', () => {
   })
 
   /** A server whose one route opens an event stream and hands it to the test. */
-  async function serveEvents(write: (stream: EventStream) => void, chunked = true) {
+  async function serveEvents(
+    write: (stream: EventStream) => void,
+    { chunked = true, keepAliveMs = 60_000 } = {},
+  ) {
     let opened!: (value: { stream: EventStream; outgoing: ServerResponse }) => void
     const streams = new Promise<{ stream: EventStream; outgoing: ServerResponse }>((resolve) => {
       opened = resolve
@@ -86,7 +106,7 @@ describe('createEventStream served by @hono/node-server', () => {
       c.header('X-After', 'yes')
     })
     app.get('/events', (c) => {
-      const stream = createEventStream({ outgoing: c.env.outgoing, keepAliveMs: 60_000, onOver })
+      const stream = createEventStream({ outgoing: c.env.outgoing, keepAliveMs, onOver })
       write(stream)
       opened({ stream, outgoing: c.env.outgoing })
       // As the events route answers; without it, Node chooses (not chunked for HTTP/1.0).
@@ -183,8 +203,21 @@ describe('createEventStream served by @hono/node-server', () => {
     }
   })
 
+  it('sends keep-alive comments on the socket while nothing is written', async () => {
+    const { port, streams } = await serveEvents(() => {}, { keepAliveMs: 20 })
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      httpRequest({ host: '127.0.0.1', port, path: '/events' }, resolve).on('error', reject).end()
+    })
+    const received = await readUntil(response, ': keep-alive\n\n: keep-alive\n\n')
+    // Comments only, each a whole SSE block.
+    expect(received.replaceAll(': keep-alive\n\n', '')).toBe('')
+    ;(await streams).stream.end()
+  })
+
   it('writes through the response when it is not chunked (an HTTP/1.0 client)', async () => {
-    const { port, streams } = await serveEvents((stream) => stream.write(bytes('one\n\n')), false)
+    const { port, streams } = await serveEvents((stream) => stream.write(bytes('one\n\n')), {
+      chunked: false,
+    })
     const socket = connect(port, '127.0.0.1')
     socket.write('GET /events HTTP/1.0\r\n\r\n')
     let received = ''
