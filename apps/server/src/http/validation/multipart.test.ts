@@ -385,6 +385,42 @@ describe('multipart limits', () => {
   })
 })
 
+describe('a small body with a Content-Length (read whole)', () => {
+  const declared = (bytes: Uint8Array) => ({ 'Content-Length': String(bytes.byteLength) })
+
+  it('answers as a streamed body does', async () => {
+    const body = multipartBody([
+      {
+        name: 'files',
+        filename: 'a.txt',
+        contentType: 'Text/Plain; Charset=UTF-8',
+        value: 'alpha',
+      },
+      { name: 'agent_id', value: 'echo' },
+      { name: 'text_prompt', contentType: 'text/plain; charset=latin1', value: 'caf\xe9' },
+      { name: 'files', filename: 'b.bin', value: new Uint8Array([0, 255, 13, 10]) },
+    ])
+    const streamed = await answer(sendStream(chunked(body, 7)))
+    const whole = await answer(sendStream(chunked(body, 7), declared(body)))
+    expect(streamed.status).toBe(200)
+    expect(whole).toEqual(streamed)
+  })
+
+  it('still answers 422 for a truncated body and 413 past the limits', async () => {
+    const full = multipartBody([...prompt, { name: 'files', filename: 'a.txt', value: 'alpha' }])
+    const cut = full.slice(0, full.byteLength - 30)
+    expect((await answer(sendStream(chunked(cut, 16), declared(cut)))).status).toBe(422)
+    const tooMany = multipartBody([
+      ...prompt,
+      ...['a', 'b', 'c', 'd'].map((name) => ({ name: 'files', filename: name, value: name })),
+    ])
+    expect(await answer(sendStream(chunked(tooMany, 64), declared(tooMany)))).toEqual({
+      status: 413,
+      body: { detail: `At most ${testLimits.maxFiles} files per request` },
+    })
+  })
+})
+
 describe('the upload buffer', () => {
   const gated = createTestApp({ ...testLimits, uploadBufferBytes: 1024 })
   const form = (fill: string) =>
