@@ -8,10 +8,11 @@
  *   one went out (an LLM's tokens arrive at the provider's pace, not ours), so the deltas are due
  *   exactly `eventEveryMs` apart; the least-late delta of the run fixes where the schedule
  *   starts (its lag is 0). Lag is then everything between a token being due and the subscriber
- *   reading it: the server's event loop waking the agent late, storing and publishing the event,
- *   writing it to every stream, and the subscriber process reading its socket. What a user sees:
- *   how far the text on screen is behind the agent. The least-late delta's own path (a few
- *   milliseconds of timer, publish and loopback on a quiet server) is the zero, not counted.
+ *   reading it: the server's event loop waking the agent late, numbering and publishing the
+ *   event, writing it to the streams before this one, and this process (one for all the
+ *   subscribers) getting to the socket. What a user sees: how far the text on screen is behind
+ *   the agent. The least-late delta's own path (a millisecond or so of timer, publish and
+ *   loopback on a quiet server) is the zero, not counted.
  * - spread: arrival after the delta's first arrival at any subscriber: what fan-out alone adds.
  * Only deltas first seen after the last subscriber connected count.
  *
