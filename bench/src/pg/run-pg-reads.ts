@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { startEmbeddedPostgres } from '@uxmate/test-postgres'
 import type { BenchConfig } from '../config.ts'
 import type { BenchResults, ReadRow } from '../report/results.ts'
 import type { ServiceProcess } from '../runtime/service-process.ts'
@@ -8,7 +9,6 @@ import { readScenarios } from '../scenarios/read-scenarios.ts'
 import type { CapturedBodies, CapturedResponse } from '../targets/captured-bodies.ts'
 import { replayedHeaders } from '../targets/captured-bodies.ts'
 import { startLimitServer, startOurServer } from '../targets/start-targets.ts'
-import { startBenchPostgres } from './embedded-postgres.ts'
 import { seedPostgres } from './seed-postgres.ts'
 
 /**
@@ -29,23 +29,25 @@ export async function runPostgresReads(options: {
 }): Promise<ReadRow[]> {
   const { config } = options
   progress(`PostgreSQL: starting an embedded server for scales ${config.pgScales.join(', ')}`)
-  const postgres = await startBenchPostgres()
+  // Twice PostgreSQL's default cache, for the seeded tables and their indexes.
+  const postgres = await startEmbeddedPostgres({ settings: { shared_buffers: '256MB' } })
   const dataDir = join(options.workDir, 'data-pg')
   mkdirSync(dataDir, { recursive: true })
   try {
+    const databaseUrl = await postgres.createDatabase('uxmate')
     // The server migrates the database at start; the seed then fills the tables it made.
     await (
       await startOurServer({
         main: options.main,
         dataDir,
         logDir: options.logDir,
-        env: { DATABASE_URL: postgres.url },
+        env: { DATABASE_URL: databaseUrl },
       })
     ).stop()
     const rows: ReadRow[] = []
     let seeded = 0
     for (const scale of config.pgScales) {
-      const report = await seedPostgres(postgres.url, {
+      const report = await seedPostgres(databaseUrl, {
         from: seeded,
         to: scale,
         newest: options.newest,
@@ -61,7 +63,7 @@ export async function runPostgresReads(options: {
           config,
           sessions: scale,
           main: options.main,
-          databaseUrl: postgres.url,
+          databaseUrl,
           dataDir,
           workDir: options.workDir,
           logDir: options.logDir,
