@@ -21,6 +21,7 @@ import { type ReadBody, validateRequest } from './validate-request.ts'
 const addFormats = addFormatsModule.default
 
 const NO_BODY: ReadBody = { kind: 'none' }
+const NO_HEADERS = new Headers()
 
 /** The compiled validators of a document. */
 export interface OpenApiValidator {
@@ -89,12 +90,13 @@ export function createOpenApiValidator(
           throw error
         }
       }
-      // Hono decodes every parameter and splits the query anew on each call: only when asked.
-      const { path, query } = operation.parameters
+      // Hono decodes every parameter and splits the query anew on each call, and the request's
+      // Headers are built on first use: each only when the operation has such parameters.
+      const { path, query, header } = operation.parameters
       const raw = {
         path: path ? c.req.param() : {},
         query: query ? c.req.queries() : {},
-        headers: c.req.raw.headers,
+        headers: header ? c.req.raw.headers : NO_HEADERS,
       }
       const { values, issues } = validateRequest(document, operation, raw, body)
       if (issues.length > 0) return c.json(toContractBody(issues), 422)
