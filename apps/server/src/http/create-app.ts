@@ -126,7 +126,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     abandonAfterMs: config.requestTimeoutMs + config.runWaitMs,
   })
   app.route('/', agentRoutes({ agents, guard, validator }))
-  const reads = createReadCache({ changes: store.changes, maxBytes: READ_CACHE_BYTES })
+  const reads = createReadCache({ changes: store.changes, maxBytes: READ_CACHE_BYTES, clock })
   app.route(
     '/',
     sessionRoutes({ sessions, store, agents, clock, guard, validator, idempotency, reads }),

@@ -1,33 +1,65 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { dayIn } from '../domain/recency-buckets.ts'
 import type { ChangeVersions } from '../storage/change-tracking.ts'
 import type { AppEnv } from './app-env.ts'
-import { createReadCache } from './read-cache.ts'
+import { type CalendarDay, createReadCache } from './read-cache.ts'
 
-/** An app whose GET /sessions/:id reads `names[id]` through the cache, counting reads. */
+const start = new Date('2026-11-26T09:00:00.000Z')
+
+/**
+ * An app whose GET /sessions/:id reads `names[id]` through the cache, counting reads; the
+ * answer of `?tz=` is kept for that zone's day.
+ */
 function setup(changes: ChangeVersions | undefined, maxBytes = 1 << 20) {
-  const cache = createReadCache({ changes, maxBytes })
+  let now = start.getTime()
+  const cache = createReadCache({ changes, maxBytes, clock: { now: () => new Date(now) } })
   const names: Record<string, string> = { a: 'first', b: 'second' }
   let reads = 0
-  const app = new Hono<AppEnv>().get('/sessions/:id', (c) => {
-    const id = c.req.param('id')
-    const owner = c.req.header('X-Owner') ?? 'alice'
-    return cache.answer(c, 'get_grouped_sessions', owner, id, async () => {
-      reads++
-      const name = names[id]
-      if (name === undefined) return c.json({ detail: 'Session not found' }, 404)
-      return { time_to_sessions: { Today: [{ id, name, updated_at: '', agent: {} as never }] } }
-    })
-  })
-  const get = async (id: string, owner = 'alice') => {
-    const response = await app.request(`/sessions/${id}`, { headers: { 'X-Owner': owner } })
+  const app = new Hono<AppEnv>().get(
+    '/sessions/:id',
+    (c, next) => {
+      c.set('owner', c.req.header('X-Owner') ?? 'alice')
+      return next()
+    },
+    cache.kept(),
+    (c) => {
+      const id = c.req.param('id')
+      const zone = c.req.query('tz')
+      const day: CalendarDay | undefined = zone
+        ? { zone, day: dayIn(new Date(now), zone) }
+        : undefined
+      return cache.answer(
+        c,
+        'get_grouped_sessions',
+        async () => {
+          reads++
+          const name = names[id]
+          if (name === undefined) return c.json({ detail: 'Session not found' }, 404)
+          return {
+            time_to_sessions: { Today: [{ id, name, updated_at: '', agent: {} as never }] },
+          }
+        },
+        day,
+      )
+    },
+  )
+  const get = async (target: string, owner = 'alice') => {
+    const response = await app.request(target, { headers: { 'X-Owner': owner } })
     return {
       status: response.status,
       type: response.headers.get('Content-Type'),
       body: await response.json(),
     }
   }
-  return { get, names, reads: () => reads }
+  return {
+    get,
+    names,
+    reads: () => reads,
+    advance: (ms: number) => {
+      now += ms
+    },
+  }
 }
 
 /** Versions moved by hand. */
@@ -46,51 +78,67 @@ describe('createReadCache', () => {
   it('answers again from what it kept, as JSON, until the owner moves', async () => {
     const changes = versions()
     const { get, names, reads } = setup(changes)
-    const first = await get('a')
+    const first = await get('/sessions/a')
     expect(first).toMatchObject({ status: 200, type: 'application/json' })
     names.a = 'renamed'
-    expect(await get('a')).toEqual(first)
+    expect(await get('/sessions/a')).toEqual(first)
     expect(reads()).toBe(1)
 
     changes.move('bob')
-    expect(nameIn((await get('a')).body)).toBe('first')
+    expect(nameIn((await get('/sessions/a')).body)).toBe('first')
     changes.move('alice')
-    expect(nameIn((await get('a')).body)).toBe('renamed')
+    expect(nameIn((await get('/sessions/a')).body)).toBe('renamed')
     expect(reads()).toBe(2)
   })
 
-  it("keeps each owner's answers apart", async () => {
+  it("keeps each owner's answers, and each request target's, apart", async () => {
     const { get, names, reads } = setup(versions())
-    await get('a', 'alice')
+    await get('/sessions/a', 'alice')
     names.a = 'for bob'
-    expect(nameIn((await get('a', 'bob')).body)).toBe('for bob')
-    expect(reads()).toBe(2)
+    expect(nameIn((await get('/sessions/a', 'bob')).body)).toBe('for bob')
+    expect(nameIn((await get('/sessions/a?x=1', 'alice')).body)).toBe('for bob')
+    expect(nameIn((await get('/sessions/a', 'alice')).body)).toBe('first')
+    expect(reads()).toBe(3)
   })
 
   it('never keeps an answer the read made itself (a 404)', async () => {
     const { get, names, reads } = setup(versions())
-    expect((await get('z')).status).toBe(404)
+    expect((await get('/sessions/z')).status).toBe(404)
     names.z = 'created'
-    expect(nameIn((await get('z')).body)).toBe('created')
+    expect(nameIn((await get('/sessions/z')).body)).toBe('created')
     expect(reads()).toBe(2)
+  })
+
+  it('keeps an answer for a day only until that day ends in its zone', async () => {
+    const { get, names, reads, advance } = setup(versions())
+    // 09:00 UTC is 18:00 in Tokyo.
+    await get('/sessions/a?tz=Asia/Tokyo')
+    await get('/sessions/a?tz=UTC')
+    names.a = 'next day'
+    advance(5 * 3_600_000)
+    expect(nameIn((await get('/sessions/a?tz=Asia/Tokyo')).body)).toBe('first')
+    advance(3_600_000)
+    expect(nameIn((await get('/sessions/a?tz=Asia/Tokyo')).body)).toBe('next day')
+    expect(nameIn((await get('/sessions/a?tz=UTC')).body)).toBe('first')
+    expect(reads()).toBe(3)
   })
 
   it('drops the least recently used answers beyond its bytes', async () => {
     // One answer is ~90 bytes: room for one, not two.
     const { get, reads } = setup(versions(), 150)
-    await get('a')
-    await get('b')
-    await get('b')
+    await get('/sessions/a')
+    await get('/sessions/b')
+    await get('/sessions/b')
     expect(reads()).toBe(2)
-    await get('a')
+    await get('/sessions/a')
     expect(reads()).toBe(3)
   })
 
   it('keeps nothing without versions (a store shared with other instances)', async () => {
     const { get, names, reads } = setup(undefined)
-    await get('a')
+    await get('/sessions/a')
     names.a = 'renamed'
-    expect(nameIn((await get('a')).body)).toBe('renamed')
+    expect(nameIn((await get('/sessions/a')).body)).toBe('renamed')
     expect(reads()).toBe(2)
   })
 })

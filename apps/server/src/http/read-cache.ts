@@ -2,16 +2,30 @@
  * Answers to reads kept as the bytes sent, until the owner's sessions change: a sidebar that
  * polls, or a page that reloads, gets them without a query or a `JSON.stringify`. Turning 50
  * sessions into JSON costs ~30 times what HTTP itself does; a kept answer costs a `Map` lookup.
+ *
+ * Answers are kept by owner and request target (path and query as sent): the same target
+ * validates the same way every time, so a kept answer is served before validation, which would
+ * cost more than the rest of the hit.
  */
 import type { operations } from '@uxmate/contract'
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import type { Clock } from '../domain/clock.ts'
+import { dayIn } from '../domain/recency-buckets.ts'
 import type { ChangeVersions } from '../storage/change-tracking.ts'
 import { completeAnswer } from './answer-headers.ts'
 import type { AppEnv } from './app-env.ts'
 
+/** A day in a time zone that an answer is only good for (grouped sessions' buckets). */
+export interface CalendarDay {
+  zone: string
+  /** As {@link dayIn} gives it. */
+  day: number
+}
+
 interface Kept {
   version: number
   json: Uint8Array<ArrayBuffer>
+  day?: CalendarDay
 }
 
 export interface ReadCacheOptions {
@@ -19,29 +33,36 @@ export interface ReadCacheOptions {
   changes: ChangeVersions | undefined
   /** The most bytes of answers kept at once; the least recently used go first. */
   maxBytes: number
+  clock: Clock
 }
 
 export interface ReadCache {
   /**
-   * Answers `operation` with its 200 JSON: the kept bytes of `key` if `owner`'s sessions have
-   * not changed since they were kept, else what `read` gives. `read` may answer otherwise (a
-   * 404) with a `Response` of its own, which is never kept. `key` must name everything the
-   * answer depends on, besides the owner and their sessions.
+   * Middleware between the guard and validation: answers with the kept bytes of this owner and
+   * request target, if the owner's sessions have not changed since (nor the day, for an answer
+   * kept with one); otherwise lets the route answer.
+   */
+  kept(): MiddlewareHandler<AppEnv>
+  /**
+   * Answers `operation` with its 200 JSON from `read`, and keeps it for the same owner and
+   * request target. `read` may answer otherwise (a 404) with a `Response` of its own, which is
+   * never kept. An answer that depends on the date in a zone names that `day`.
    *
    * @example
    * ```ts
-   * return cache.answer(c, 'get_session', c.get('owner'), `session ${id}`, async () => {
-   *   const session = await store.getSession(c.get('owner'), id)
-   *   return session ? toSession(session) : typedJson(c, 'get_session', 404, notFound)
-   * })
+   * app.get('/sessions/:session_id', guard, cache.kept(), validator, (c) =>
+   *   cache.answer(c, 'get_session', async () => {
+   *     const session = await store.getSession(c.get('owner'), id)
+   *     return session ? toSession(session) : typedJson(c, 'get_session', 404, notFound)
+   *   }),
+   * )
    * ```
    */
   answer<Op extends CachedOperation>(
     c: Context<AppEnv>,
     operation: Op,
-    owner: string,
-    key: string,
     read: () => Promise<OkBody[Op] | Response>,
+    day?: CalendarDay,
   ): Promise<Response>
 }
 
@@ -53,59 +74,65 @@ type OkBody = {
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' }
 
+/** The owner and the request target (path and query, without scheme and host). */
+function keyOf(c: Context<AppEnv>): string {
+  const url = c.req.url
+  return `${c.get('owner')}\n${url.slice(url.indexOf('/', url.indexOf('//') + 2))}`
+}
+
 /**
  * A cache of read answers, bounded in bytes, checked against the store's versions on each hit.
  *
  * @example
  * ```ts
- * const cache = createReadCache({ changes: store.changes, maxBytes: 16 * 2 ** 20 })
+ * const cache = createReadCache({ changes: store.changes, maxBytes: 16 * 2 ** 20, clock })
  * ```
  */
-export function createReadCache({ changes, maxBytes }: ReadCacheOptions): ReadCache {
+export function createReadCache({ changes, maxBytes, clock }: ReadCacheOptions): ReadCache {
   // Insertion order is recency order: a hit moves its entry to the end.
   const kept = new Map<string, Kept>()
   let bytes = 0
 
-  const drop = (id: string, entry: Kept) => {
-    kept.delete(id)
+  const drop = (key: string, entry: Kept) => {
+    kept.delete(key)
     bytes -= entry.json.byteLength
   }
-  const keep = (id: string, entry: Kept) => {
-    const previous = kept.get(id)
-    if (previous) drop(id, previous)
+  const keep = (key: string, entry: Kept) => {
+    const previous = kept.get(key)
+    if (previous) drop(key, previous)
     if (entry.json.byteLength > maxBytes) return
-    kept.set(id, entry)
+    kept.set(key, entry)
     bytes += entry.json.byteLength
-    for (const [oldId, old] of kept) {
+    for (const [oldKey, old] of kept) {
       if (bytes <= maxBytes) break
-      drop(oldId, old)
+      drop(oldKey, old)
     }
   }
+  const current = (entry: Kept, owner: string) =>
+    entry.version === changes?.of(owner) &&
+    (!entry.day || dayIn(clock.now(), entry.day.zone) === entry.day.day)
 
   return {
-    async answer(c, _operation, owner, key, read) {
-      if (!changes) return answerWith(c, await read())
-      const id = `${owner}\n${key}`
-      const version = changes.of(owner)
-      const hit = kept.get(id)
-      if (hit?.version === version) {
-        kept.delete(id)
-        kept.set(id, hit)
+    kept() {
+      return async (c, next) => {
+        const key = changes && keyOf(c)
+        const hit = key && kept.get(key)
+        if (!key || !hit || !current(hit, c.get('owner'))) return next()
+        kept.delete(key)
+        kept.set(key, hit)
         return completeAnswer(c, hit.json, 200, JSON_HEADERS)
       }
+    },
+
+    async answer(c, _operation, read, day) {
       // Taken before reading: a write that lands meanwhile moves it, and what was read is
       // never served for the version after that write.
+      const version = changes?.of(c.get('owner'))
       const result = await read()
       if (result instanceof Response) return result
       const json = Buffer.from(JSON.stringify(result))
-      keep(id, { version, json })
+      if (version !== undefined) keep(keyOf(c), { version, json, ...(day && { day }) })
       return completeAnswer(c, json, 200, JSON_HEADERS)
     },
   }
-}
-
-function answerWith(c: Context<AppEnv>, result: object | Response): Response {
-  return result instanceof Response
-    ? result
-    : completeAnswer(c, JSON.stringify(result), 200, JSON_HEADERS)
 }

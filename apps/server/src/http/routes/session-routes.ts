@@ -79,6 +79,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
     .get(
       '/sessions/grouped',
       guard.for('get_grouped_sessions'),
+      reads.kept(),
       validator.for('get_grouped_sessions'),
       async (c) => {
         const { tz = 'UTC', agent_id, limit = 100 } = c.req.valid('query')
@@ -91,29 +92,35 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
           )
         const now = clock.now()
         // Buckets are calendar days in `tz`: the same request answers differently tomorrow.
-        const key = JSON.stringify(['grouped', agent_id, limit, tz, dayIn(now, tz)])
-        return reads.answer(c, 'get_grouped_sessions', c.get('owner'), key, async () => {
-          const recent = await store.recentSessions({
-            owner: c.get('owner'),
-            agentId: agent_id,
-            limit,
-          })
-          const groups = groupByRecency(recent, now, tz)
-          const time_to_sessions = Object.fromEntries(
-            [...groups].map(([bucket, list]) => [bucket, list.map((s) => toSummary(s, agents))]),
-          )
-          return { time_to_sessions }
-        })
+        const today = { zone: tz, day: dayIn(now, tz) }
+        return reads.answer(
+          c,
+          'get_grouped_sessions',
+          async () => {
+            const recent = await store.recentSessions({
+              owner: c.get('owner'),
+              agentId: agent_id,
+              limit,
+            })
+            const groups = groupByRecency(recent, now, tz)
+            const time_to_sessions = Object.fromEntries(
+              [...groups].map(([bucket, list]) => [bucket, list.map((s) => toSummary(s, agents))]),
+            )
+            return { time_to_sessions }
+          },
+          today,
+        )
       },
     )
 
     .get(
       '/sessions/:session_id',
       guard.for('get_session'),
+      reads.kept(),
       validator.for('get_session'),
       async (c) => {
         const { session_id } = c.req.valid('param')
-        return reads.answer(c, 'get_session', c.get('owner'), `session ${session_id}`, async () => {
+        return reads.answer(c, 'get_session', async () => {
           const session = await store.getSession(c.get('owner'), session_id)
           return session
             ? toSession(session)
@@ -187,32 +194,37 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
       },
     )
 
-    .get('/sessions', guard.for('get_sessions'), validator.for('get_sessions'), async (c) => {
-      const { agent_id, limit = 50, cursor } = c.req.valid('query')
-      const after = cursor === undefined ? undefined : decodeCursor(cursor)
-      if (cursor !== undefined && !after)
-        return typedJson(
-          c,
-          'get_sessions',
-          422,
-          validationError(['query', 'cursor'], 'Invalid cursor', cursor),
-        )
-      if (!agents.get(agent_id))
-        return typedJson(c, 'get_sessions', 404, { detail: 'Agent not found' })
-      const key = JSON.stringify(['list', agent_id, limit, cursor])
-      return reads.answer(c, 'get_sessions', c.get('owner'), key, async () => {
-        const page = await store.listSessions({
-          owner: c.get('owner'),
-          agentId: agent_id,
-          limit,
-          after,
+    .get(
+      '/sessions',
+      guard.for('get_sessions'),
+      reads.kept(),
+      validator.for('get_sessions'),
+      async (c) => {
+        const { agent_id, limit = 50, cursor } = c.req.valid('query')
+        const after = cursor === undefined ? undefined : decodeCursor(cursor)
+        if (cursor !== undefined && !after)
+          return typedJson(
+            c,
+            'get_sessions',
+            422,
+            validationError(['query', 'cursor'], 'Invalid cursor', cursor),
+          )
+        if (!agents.get(agent_id))
+          return typedJson(c, 'get_sessions', 404, { detail: 'Agent not found' })
+        return reads.answer(c, 'get_sessions', async () => {
+          const page = await store.listSessions({
+            owner: c.get('owner'),
+            agentId: agent_id,
+            limit,
+            after,
+          })
+          return {
+            sessions: page.sessions.map(toSession),
+            ...(page.next && { next_cursor: encodeCursor(page.next) }),
+          }
         })
-        return {
-          sessions: page.sessions.map(toSession),
-          ...(page.next && { next_cursor: encodeCursor(page.next) }),
-        }
-      })
-    })
+      },
+    )
 
     .get(
       '/sessions/:session_id/files/:file_id',
