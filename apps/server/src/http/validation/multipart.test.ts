@@ -474,6 +474,39 @@ describe('the upload buffer', () => {
     ])
   })
 
+  it('does not hold a small prompt read whole behind uploads', async () => {
+    const upload = form('s')
+    let release = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let pulls = 0
+    const stalled = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        pulls += 1
+        if (pulls === 1) controller.enqueue(upload.slice(0, 1000))
+        else if (pulls === 2) {
+          await released
+          controller.enqueue(upload.slice(1000))
+        } else controller.close()
+      },
+    })
+    const uploadAnswer = post(stalled)
+    await ticks(5)
+    const small = multipartBody(prompt)
+    const promptAnswer = await answer(
+      gated.request(
+        streamRequest('/sessions/text', 'POST', chunked(small, 50), {
+          'Content-Type': FORM_TYPE,
+          'Content-Length': String(small.byteLength),
+        }),
+      ),
+    )
+    expect(promptAnswer.status).toBe(200)
+    release()
+    expect((await answer(uploadAnswer)).status).toBe(200)
+  })
+
   it('refuses nothing: many uploads at once over a small buffer all get through', async () => {
     const fills = ['c', 'd', 'e', 'f', 'g', 'h']
     const answers = await Promise.all(fills.map((fill) => answer(post(chunked(form(fill), 300)))))

@@ -1,8 +1,9 @@
 /**
  * `multipart/form-data` bodies, parsed with busboy as they stream in. Every limit is enforced on
  * the bytes as they arrive: a request over a limit stops being read at once and nothing of it
- * is kept. Works on any `Request` (`app.request()` in tests, real sockets in production) since
- * it reads `request.body` and never touches Node's `IncomingMessage`.
+ * is kept (a body of at most 64 KiB is read whole first). Works on any `Request`
+ * (`app.request()` in tests, real sockets in production) since it reads the body through the
+ * `Request` and never touches Node's `IncomingMessage`.
  */
 import { createHash } from 'node:crypto'
 import busboy from 'busboy'
@@ -17,7 +18,7 @@ import {
   payloadTooLarge,
   type RequestRejection,
 } from './request-rejection.ts'
-import { uploadGateFor } from './upload-gate.ts'
+import { type UploadLease, uploadGateFor } from './upload-gate.ts'
 import { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'
 
 /** One part, in the order received: a text field or a whole file. */
@@ -213,7 +214,9 @@ export async function readMultipartBody(
     parser.on('close', resolve)
   })
 
-  const lease = limits.uploadBufferBytes === undefined ? undefined : uploadGateFor(limits).lease()
+  // Only streamed bodies take part in the upload buffer: a small one read whole is already in
+  // memory, and holding it back would only delay a prompt behind uploads.
+  let lease: UploadLease | undefined
   let total = 0
   /** Hands the next bytes of the body to the parser; `false` once the body is refused. */
   const feed = async (bytes: Uint8Array): Promise<boolean> => {
@@ -244,6 +247,7 @@ export async function readMultipartBody(
       }
       if (body && body.byteLength > 0) await feed(new Uint8Array(body))
     } else {
+      if (limits.uploadBufferBytes !== undefined) lease = uploadGateFor(limits).lease()
       reader = request.body?.getReader()
       while (reader && !failure) {
         let chunk: ReadableStreamReadResult<Uint8Array>
