@@ -36,7 +36,7 @@ const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   synchronous_commit: 'off',
   full_page_writes: 'off',
   listen_addresses: '127.0.0.1',
-  // No socket file: several servers share /tmp, and the TCP port is what tells them apart.
+  // TCP only: clients connect by URL, and no socket file is left in a shared folder.
   unix_socket_directories: '',
   max_connections: '200',
 }
