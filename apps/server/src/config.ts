@@ -71,6 +71,11 @@ export interface ServerConfig {
   /** How long a finished run's events stay in memory for streams that reconnect. */
   eventsRetentionMs: number
   /**
+   * The most bytes of read answers kept until their owner's sessions change (SQLite only; see
+   * `http/read-cache.ts`); 0 keeps none.
+   */
+  readCacheBytes: number
+  /**
    * The API keys file (`{ owner, sha256 }` entries); unset runs the server open, every request
    * the anonymous owner's, which is allowed only on a loopback address or with `allowAnonymous`.
    */
@@ -123,6 +128,8 @@ export const defaultConfig: ServerConfig = {
   agentTitleTimeoutMs: 10_000,
   eventsKeepAliveMs: 15_000,
   eventsRetentionMs: 60_000,
+  // ~500 pages of 50 sessions: the sidebars and reloads of the owners active at one time.
+  readCacheBytes: 16 * MiB,
   apiKeysFile: undefined,
   allowAnonymous: false,
   // Generous for people and scripts alike; a runaway loop still hits it within seconds.

@@ -157,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       0,
       3_600_000,
     ),
+    readCacheBytes: integer('READ_CACHE_BYTES', defaultConfig.readCacheBytes, 0, 2 ** 31),
     apiKeysFile: env.API_KEYS_FILE?.trim() || undefined,
     allowAnonymous: flag('ALLOW_ANONYMOUS', defaultConfig.allowAnonymous),
     rateLimitPerSecond: integer(

@@ -97,4 +97,26 @@ describe('reads after writes', () => {
     expect(await bucketsOf(app, '?tz=Asia/Tokyo')).toEqual(['Yesterday'])
     expect(await bucketsOf(app)).toEqual(['Today'])
   })
+
+  it('query the store for every read with READ_CACHE_BYTES=0, and once while nothing changes by default', async () => {
+    const readsWith = async (config: { readCacheBytes?: number }) => {
+      let reads = 0
+      const { app } = await createTestApp({
+        config,
+        wrapStore: (store) => ({
+          ...store,
+          getSession: (owner, id) => {
+            reads++
+            return store.getSession(owner, id)
+          },
+        }),
+      })
+      const session = await create(app, 'echo', 'Hello')
+      reads = 0
+      for (let i = 0; i < 3; i++) await app.request(`/sessions/${session.id}`)
+      return reads
+    }
+    expect(await readsWith({})).toBe(1)
+    expect(await readsWith({ readCacheBytes: 0 })).toBe(3)
+  })
 })

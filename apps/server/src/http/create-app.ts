@@ -26,12 +26,6 @@ import { corsPolicy } from './security/cors-policy.ts'
 import { createGuard } from './security/guard.ts'
 import { createOpenApiValidator } from './validation/index.ts'
 
-/**
- * Room for the answers of ~500 pages of 50 sessions: the sidebars and reloads of the owners
- * active at one time, in a bounded share of the process's memory.
- */
-const READ_CACHE_BYTES = 16 * 2 ** 20
-
 export interface AppDependencies {
   store: SessionStore
   agents: AgentRegistry
@@ -126,7 +120,11 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     abandonAfterMs: config.requestTimeoutMs + config.runWaitMs,
   })
   app.route('/', agentRoutes({ agents, guard, validator }))
-  const reads = createReadCache({ changes: store.changes, maxBytes: READ_CACHE_BYTES, clock })
+  const reads = createReadCache({
+    changes: config.readCacheBytes > 0 ? store.changes : undefined,
+    maxBytes: config.readCacheBytes,
+    clock,
+  })
   app.route(
     '/',
     sessionRoutes({ sessions, store, agents, clock, guard, validator, idempotency, reads }),
