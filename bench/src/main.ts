@@ -19,6 +19,7 @@ import {
   renderCpuTable,
   renderResultsTable,
   renderSse,
+  renderUncachedTable,
   renderUploadMemory,
 } from './report/render.ts'
 import type { BenchResults, ReadRow, ResultRow, SseResult, UploadMemory } from './report/results.ts'
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
     renderResultsTable(results),
     '',
     renderCpuTable(results),
+    '',
+    renderUncachedTable(results),
     '',
     renderUploadMemory(results),
     '',

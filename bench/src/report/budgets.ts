@@ -6,7 +6,7 @@ import {
   formatScale,
   formatTimes,
 } from './format-table.ts'
-import type { BenchResults, ReadRow, ReadScenarioKey, WriteRow } from './results.ts'
+import type { BenchResults, Measured, ReadRow, ReadScenarioKey, WriteRow } from './results.ts'
 
 export type Verdict = 'pass' | 'miss' | 'n/a'
 
@@ -50,6 +50,10 @@ function shareOfLimit(
   }
 }
 
+/**
+ * Flat with the store's size: judged on our server as deployed and, where measured, without
+ * its read cache too (a kept answer never reaches the store, so only then do the indexes show).
+ */
 function flatP50(results: BenchResults, scenario: ReadScenarioKey): BudgetCheck {
   const rows = reads(results, scenario)
   const small = rows.find((row) => row.sessions === 10_000) ?? rows[0]
@@ -62,11 +66,19 @@ function flatP50(results: BenchResults, scenario: ReadScenarioKey): BudgetCheck 
       verdict: 'n/a',
     }
   }
-  const ratio = large.ours.load.latencyMs.p50 / small.ours.load.latencyMs.p50
+  const compared: [string, Measured, Measured][] = [['', small.ours, large.ours]]
+  if (small.uncached && large.uncached)
+    compared.push(['no read cache ', small.uncached, large.uncached])
+  const ratios = compared.map(([, a, b]) => b.load.latencyMs.p50 / a.load.latencyMs.p50)
   return {
     budget: `${label}: p50 at ${formatScale(large.sessions)} ≤ 1.5× p50 at ${formatScale(small.sessions)}`,
-    measured: `${formatMs(small.ours.load.latencyMs.p50)} → ${formatMs(large.ours.load.latencyMs.p50)} ms (${formatTimes(ratio)})`,
-    verdict: ratio <= 1.5 ? 'pass' : 'miss',
+    measured: compared
+      .map(
+        ([name, a, b], i) =>
+          `${name}${formatMs(a.load.latencyMs.p50)} → ${formatMs(b.load.latencyMs.p50)} ms (${formatTimes(ratios[i])})`,
+      )
+      .join('; '),
+    verdict: allOf(ratios.map((ratio) => ratio <= 1.5)),
   }
 }
 

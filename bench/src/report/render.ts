@@ -107,6 +107,47 @@ export function renderCpuTable(results: BenchResults): string {
   )
 }
 
+/**
+ * Our server without its read cache: every read queries the store and builds its JSON, as the
+ * first read after a write does. Shows what the store costs, and that it stays flat with scale.
+ */
+export function renderUncachedTable(results: BenchResults): string {
+  const rows = results.rows.filter((row) => row.kind === 'read' && row.uncached !== undefined)
+  if (rows.length === 0) return 'Without the read cache: not measured.'
+  return formatTable(
+    [
+      { header: 'Read scenario, no read cache' },
+      { header: 'Store' },
+      { header: 'Sessions', align: 'right' },
+      { header: 'req/s', align: 'right' },
+      { header: 'p50 ms', align: 'right' },
+      { header: 'p99 ms', align: 'right' },
+      { header: 'CPU µs/req', align: 'right' },
+      { header: 'of limit', align: 'right' },
+      { header: 'vs peer', align: 'right' },
+      { header: 'Peak RSS MiB', align: 'right' },
+    ],
+    rows.flatMap((row) => {
+      if (row.kind !== 'read' || !row.uncached) return []
+      const { load, proc, cpuUsPerRequest } = row.uncached
+      return [
+        [
+          row.label,
+          row.store,
+          formatScale(row.sessions),
+          formatCount(load.rps),
+          formatMs(load.latencyMs.p50),
+          formatMs(load.latencyMs.p99),
+          formatCount(cpuUsPerRequest),
+          formatPercent(load.rps / row.limit.load.rps),
+          row.peer ? formatTimes(load.rps / row.peer.load.rps) : '–',
+          formatMiB(proc.peak),
+        ],
+      ]
+    }),
+  )
+}
+
 /** RSS around the largest uploads the server accepts. */
 export function renderUploadMemory(results: BenchResults): string {
   const upload = results.uploadMemory

@@ -33,6 +33,11 @@ export interface ReadRow {
   /** Size of the response body, in bytes. */
   bodyBytes: number
   ours: Measured
+  /**
+   * Our server without its read cache (`READ_CACHE_BYTES=0`): every read queries the store and
+   * builds its JSON, as the first read after a write does. SQLite only (PostgreSQL keeps none).
+   */
+  uncached?: Measured
   limit: Measured
   peer?: Measured
   /**

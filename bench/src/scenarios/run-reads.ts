@@ -22,7 +22,8 @@ async function fetchResponse(baseUrl: string, path: string): Promise<CapturedRes
 }
 
 /**
- * The read scenarios at one scale, each against our server, the limit and the peer in turn.
+ * The read scenarios at one scale, each against our server (with and without its read cache),
+ * the limit and the peer in turn.
  * The limit replays the answers our server gave just before; the peer must answer the same
  * bytes (checked, and flagged in the table when it does not).
  */
@@ -44,6 +45,16 @@ export async function runReadsAtScale(options: {
       logDir: options.logDir,
     })
     started.push(ours)
+    // Side by side over the same file (both only read it): what a read costs without its
+    // answer kept, i.e. the store, the indexes and the JSON, at each scale.
+    const uncached = await startOurServer({
+      main: options.main,
+      dataDir: options.dataDir,
+      logDir: options.logDir,
+      env: { READ_CACHE_BYTES: '0' },
+      role: 'server without read cache',
+    })
+    started.push(uncached)
 
     const bodies: Record<string, CapturedResponse> = {}
     for (const scenario of readScenarios) {
@@ -65,9 +76,12 @@ export async function runReadsAtScale(options: {
       const ourBody = bodies[scenario.key]?.body ?? ''
       const peerSameJson = (await fetchResponse(peer.baseUrl, scenario.path)).body === ourBody
       if (!peerSameJson) progress(`WARNING: the peer's ${scenario.key} body differs from ours`)
+      if ((await fetchResponse(uncached.baseUrl, scenario.path)).body !== ourBody)
+        throw new Error(`${scenario.key}: the answer kept by the read cache differs from a read`)
       const measured = await measureInterleaved(
         {
           ours: [ours, getSpec(ours.baseUrl, scenario.path, config)],
+          uncached: [uncached, getSpec(uncached.baseUrl, scenario.path, config)],
           limit: [limit, getSpec(limit.baseUrl, scenario.path, config)],
           peer: [peer, getSpec(peer.baseUrl, scenario.path, config)],
         },

@@ -17,9 +17,12 @@ export function startOurServer(options: {
   dataDir: string
   logDir: string
   env?: Record<string, string>
+  /** Which of our servers this is, when two run at once (and its log file's name). */
+  role?: string
 }): Promise<ServiceProcess> {
+  const role = options.role ?? 'server'
   return startService({
-    name: 'our server',
+    name: `our ${role}`,
     args: [options.main],
     env: {
       NODE_ENV: 'production',
@@ -33,7 +36,7 @@ export function startOurServer(options: {
       ...options.env,
     },
     readyPath: '/ready',
-    logPath: join(options.logDir, 'server.log'),
+    logPath: join(options.logDir, `${role.replaceAll(' ', '-')}.log`),
   })
 }
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { defaultBenchConfig } from '../config.ts'
+import { checkBudgets } from './budgets.ts'
+import type { BenchResults, Measured, ReadRow } from './results.ts'
+
+/** A measurement with throughput `rps` and median latency `p50` (ms); the rest plausible. */
+function measured(rps: number, p50: number): Measured {
+  return {
+    load: {
+      ok: rps * 8,
+      rejected: {},
+      errors: 0,
+      timeouts: 0,
+      durationS: 8,
+      rps,
+      latencyMs: { mean: p50, p50, p90: p50 * 2, p99: p50 * 3, max: p50 * 4 },
+      bytesPerSecond: rps * 1000,
+    },
+    proc: { start: 1, peak: 1, end: 1, hwm: 1, cpuSeconds: 1 },
+    cpuUsPerRequest: 1e6 / rps,
+    roundsRps: [rps],
+  }
+}
+
+function listRow(sessions: number, oursP50: number, uncachedP50: number): ReadRow {
+  return {
+    kind: 'read',
+    scenario: 'list',
+    label: 'GET /sessions?agent_id=echo (50)',
+    store: 'SQLite',
+    sessions,
+    bodyBytes: 28_953,
+    ours: measured(10_000, oursP50),
+    uncached: measured(1_000, uncachedP50),
+    limit: measured(12_000, 1),
+    peer: measured(900, 50),
+    peerSameJson: true,
+  }
+}
+
+const results = (rows: ReadRow[]): BenchResults => ({
+  startedAt: '',
+  finishedAt: '',
+  machine: { cpus: 2, cpuModel: '', memoryGiB: 24, node: '', platform: '' },
+  config: defaultBenchConfig,
+  seeding: [],
+  rows,
+  sse: { status: 'skipped', note: '' },
+})
+
+const flatness = (rows: ReadRow[]) =>
+  checkBudgets(results(rows)).find(
+    (check) => check.budget.startsWith('GET /sessions?agent_id') && check.budget.includes('p50'),
+  )
+
+describe('the 1M flatness budget', () => {
+  it('passes when the server is flat with and without its read cache', () => {
+    const check = flatness([listRow(10_000, 3, 40), listRow(1_000_000, 3.3, 44)])
+    expect(check?.verdict).toBe('pass')
+    expect(check?.measured).toContain('no read cache 40.00 → 44.00 ms')
+  })
+
+  it('misses when only the read cache keeps it flat', () => {
+    expect(flatness([listRow(10_000, 3, 40), listRow(1_000_000, 3, 90)])?.verdict).toBe('miss')
+  })
+})
