@@ -263,22 +263,23 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             created_at: now,
           })
           .execute()
-        if (input.message.files.length > 0)
+        // One statement per file: better-sqlite3 binds a blob as SQLITE_TRANSIENT, so SQLite
+        // copies every blob bound to a statement; a statement of its own per file keeps only
+        // one file's copy alive at a time instead of all of them together.
+        for (const [position, file] of input.message.files.entries())
           await trx
             .insertInto('files')
-            .values(
-              input.message.files.map((file, position) => ({
-                id: file.id,
-                session_id: input.id,
-                message_id: input.message.id,
-                position,
-                name: file.name,
-                content_type: file.contentType,
-                size: file.size,
-                sha256: file.sha256,
-                data: toBuffer(file.data),
-              })),
-            )
+            .values({
+              id: file.id,
+              session_id: input.id,
+              message_id: input.message.id,
+              position,
+              name: file.name,
+              content_type: file.contentType,
+              size: file.size,
+              sha256: file.sha256,
+              data: toBuffer(file.data),
+            })
             .execute()
       })
       return newSessionRecord(input)
