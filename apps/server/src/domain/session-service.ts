@@ -43,29 +43,21 @@ export class SessionService {
     this.#options = options
   }
 
+  /**
+   * Opens a session with the user's first message and its files, and starts the agent's run.
+   * Takes the files over: `input.files` is emptied once they are stored, so that while the
+   * caller waits for the run (as long as the run wait) nothing here keeps their bytes alive;
+   * the caller must hand over a list it keeps no other reference to.
+   */
   async create(
     input: { owner: string; agentId: string; text: string; files: Omit<NewFile, 'id'>[] },
     options: TurnOptions,
   ): Promise<CreateResult> {
-    const { store, agents, clock, runs } = this.#options
-    const agent = agents.get(input.agentId)
+    const agent = this.#options.agents.get(input.agentId)
     if (!agent) return 'agent_not_found'
-    const now = clock.now()
-    const session = await store.createSession({
-      id: timeOrderedId(),
-      owner: input.owner,
-      agentId: agent.profile.id,
-      name: titleFromPrompt(input.text),
-      now,
-      run: runs.claim(now),
-      reserveEventIds: EVENT_ID_BLOCK,
-      message: {
-        id: timeOrderedId(),
-        text: input.text,
-        files: input.files.map((file) => ({ ...file, id: timeOrderedId() })),
-      },
-    })
-    void runs.start(session, agent, true)
+    const session = await this.#open(input, agent.profile.id)
+    input.files.length = 0
+    void this.#options.runs.start(session, agent, true)
     return this.#settle(session, options)
   }
 
@@ -130,6 +122,32 @@ export class SessionService {
       if (outcome !== 'busy') return outcome
       await new Promise((resolve) => setImmediate(resolve))
     }
+  }
+
+  /**
+   * Stores the new session. A method of its own so that the record built for the store, which
+   * holds the files, is garbage once it returns: `create` goes on to wait for the run.
+   */
+  async #open(
+    input: { owner: string; text: string; files: Omit<NewFile, 'id'>[] },
+    agentId: string,
+  ): Promise<SessionRecord> {
+    const { store, clock, runs } = this.#options
+    const now = clock.now()
+    return store.createSession({
+      id: timeOrderedId(),
+      owner: input.owner,
+      agentId,
+      name: titleFromPrompt(input.text),
+      now,
+      run: runs.claim(now),
+      reserveEventIds: EVENT_ID_BLOCK,
+      message: {
+        id: timeOrderedId(),
+        text: input.text,
+        files: input.files.map((file) => ({ ...file, id: timeOrderedId() })),
+      },
+    })
   }
 
   async #settle(session: SessionRecord, options: TurnOptions): Promise<SessionRecord> {
