@@ -114,11 +114,20 @@ async function main(): Promise<void> {
 
   let uploadMemory: UploadMemory | undefined
   let sse: SseResult = { status: 'skipped', note: 'not in BENCH_ONLY' }
-  if (runs('writes') || runs('upload')) {
+  if (runs('writes')) {
     const ours = await startOurServer({ main, dataDir, logDir })
     try {
-      if (runs('writes')) rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
-      if (runs('upload')) uploadMemory = await measureUploadMemory({ config, ours })
+      rows.push(...(await runWrites({ config, ours, seededSessions: seeded })))
+    } finally {
+      await ours.stop()
+    }
+  }
+  if (runs('upload')) {
+    // A server of its own, fresh: one that ran the write scenarios has grown its heap and
+    // caches already, so its "RSS before" would be high and an upload's growth look smaller.
+    const ours = await startOurServer({ main, dataDir, logDir, role: 'upload server' })
+    try {
+      uploadMemory = await measureUploadMemory({ config, ours })
     } finally {
       await ours.stop()
     }

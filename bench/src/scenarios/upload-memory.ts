@@ -42,7 +42,8 @@ async function settledRss(pid: number, ms = 2_000): Promise<number> {
 /**
  * How much our server's RSS rises for the largest request it accepts: one 24 MiB upload
  * alone, then a burst of them four at a time. Sampled every 10 ms: an upload's buffers live
- * for well under a second.
+ * for well under a second. `ours` should be freshly started, with nothing run on it before: the
+ * growth is measured from its RSS at rest.
  */
 export async function measureUploadMemory(options: {
   config: BenchConfig
