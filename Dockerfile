@@ -26,4 +26,6 @@ VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# A young generation of 8 MiB semi-spaces (Node 20: 16): ~10-20 MiB less RSS under load, for
+# no measurable CPU (docs/performance.md).
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

@@ -3,7 +3,8 @@ import { benchEntry, openapiPath } from '../paths.ts'
 import { type ServiceProcess, startService } from '../runtime/service-process.ts'
 
 /**
- * Our server, from its production build, as it runs in production: `node dist/main.js`,
+ * Our server, from its production build, as it runs in production:
+ * `node --max-semi-space-size=8 dist/main.js`,
  * configured by the environment, logging warnings only.
  *
  * @example
@@ -23,7 +24,8 @@ export function startOurServer(options: {
   const role = options.role ?? 'server'
   return startService({
     name: `our ${role}`,
-    args: [options.main],
+    // As the Dockerfile and the server's start script run it.
+    args: ['--max-semi-space-size=8', options.main],
     env: {
       NODE_ENV: 'production',
       DATA_DIR: options.dataDir,
