@@ -6,7 +6,7 @@ import type { OperationId } from '@uxmate/contract'
 import type { OpenApiDocument } from '@uxmate/contract/document'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import type { Env, MiddlewareHandler } from 'hono'
+import type { Context, Env, MiddlewareHandler } from 'hono'
 import type { BodyLimits } from '../../config.ts'
 import { toContractBody } from './fastapi-errors.ts'
 import { canonicalUuid } from './format-errors.ts'
@@ -15,7 +15,7 @@ import { readRequestBody } from './request-body.ts'
 import { RequestRejection } from './request-rejection.ts'
 import { DOCUMENT_ID } from './schema-refs.ts'
 import type { ValidatedInput } from './types.ts'
-import { type ReadBody, validateRequest } from './validate-request.ts'
+import { type ReadBody, type ValidatedValues, validateRequest } from './validate-request.ts'
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule.default
@@ -81,30 +81,41 @@ export function createOpenApiValidator(
     const operation = operations.get(operationId)
     if (!operation) throw new Error(`openapi.yaml has no operation '${operationId}'`)
     return async (c, next) => {
-      let body: ReadBody = NO_BODY
-      if (operation.body) {
-        try {
-          body = await readRequestBody(operation.body, c.req.raw, limits)
-        } catch (error) {
-          if (error instanceof RequestRejection) return c.json(error.body, error.status)
-          throw error
-        }
-      }
-      // Hono decodes every parameter and splits the query anew on each call, and the request's
-      // Headers are built on first use: each only when the operation has such parameters.
-      const { path, query, header } = operation.parameters
-      const raw = {
-        path: path ? c.req.param() : {},
-        query: query ? c.req.queries() : {},
-        headers: header ? c.req.raw.headers : NO_HEADERS,
-      }
-      const { values, issues } = validateRequest(document, operation, raw, body)
-      if (issues.length > 0) return c.json(toContractBody(issues), 422)
-      for (const [target, value] of Object.entries(values)) {
-        c.req.addValidatedData(target as keyof typeof values, value as object)
+      const validated = await validate(c, operation)
+      if (validated instanceof Response) return validated
+      for (const [target, value] of Object.entries(validated)) {
+        c.req.addValidatedData(target as keyof typeof validated, value as object)
       }
       await next()
     }
+  }
+
+  // A function of its own so that the body as read (every part, every file's bytes) is
+  // unreachable once validated: the route may hand the files on and let them go while the
+  // request still waits, e.g. for a run.
+  async function validate(
+    c: Context,
+    operation: OperationSpec,
+  ): Promise<Response | ValidatedValues> {
+    let body: ReadBody = NO_BODY
+    if (operation.body) {
+      try {
+        body = await readRequestBody(operation.body, c.req.raw, limits)
+      } catch (error) {
+        if (error instanceof RequestRejection) return c.json(error.body, error.status)
+        throw error
+      }
+    }
+    // Hono decodes every parameter and splits the query anew on each call, and the request's
+    // Headers are built on first use: each only when the operation has such parameters.
+    const { path, query, header } = operation.parameters
+    const raw = {
+      path: path ? c.req.param() : {},
+      query: query ? c.req.queries() : {},
+      headers: header ? c.req.raw.headers : NO_HEADERS,
+    }
+    const { values, issues } = validateRequest(document, operation, raw, body)
+    return issues.length > 0 ? c.json(toContractBody(issues), 422) : values
   }
 
   return {
