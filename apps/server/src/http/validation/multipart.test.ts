@@ -112,6 +112,17 @@ describe('multipart form fields', () => {
     expect(body.form.text_prompt).toBe('Résumé ✓')
   })
 
+  it('keeps a leading byte order mark as part of a text field', async () => {
+    const { status, body } = await answer(
+      postForm(app, [
+        { name: 'agent_id', value: '\uFEFF' },
+        { name: 'text_prompt', value: '\uFEFFHello' },
+      ]),
+    )
+    expect(status).toBe(200)
+    expect(body.form).toMatchObject({ agent_id: '\uFEFF', text_prompt: '\uFEFFHello' })
+  })
+
   it('refuses a text field whose bytes are not UTF-8 (422 string_unicode), not storing U+FFFD', async () => {
     const invalid = new Uint8Array([0x48, 0x69, 0xff, 0xfe, 0x21]) // "Hi", two bad bytes, "!"
     const { status, body } = await answer(

@@ -49,7 +49,9 @@ function notUnicode(name: string): RequestRejection {
   })
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+// A leading U+FEFF is part of the value, as Python's bytes.decode keeps it: stripping it would
+// turn a field of only that character into an empty, i.e. missing, one.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * A text field's value as UTF-8, or `undefined` when its bytes are not UTF-8. Fields arrive
