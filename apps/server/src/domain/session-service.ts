@@ -45,9 +45,9 @@ export class SessionService {
 
   /**
    * Opens a session with the user's first message and its files, and starts the agent's run.
-   * Takes the files over: `input.files` is emptied once they are stored, so that while the
-   * caller waits for the run (as long as the run wait) nothing here keeps their bytes alive;
-   * the caller must hand over a list it keeps no other reference to.
+   * Takes the files over: the list `input.files` is emptied once they are stored, so that while
+   * the caller waits for the run (as long as the run wait) no holder of that list keeps their
+   * bytes alive.
    */
   async create(
     input: { owner: string; agentId: string; text: string; files: Omit<NewFile, 'id'>[] },

@@ -58,10 +58,9 @@ export function sessionRoutes(options: SessionRoutesOptions): Hono<AppEnv> {
             owner: c.get('owner'),
             agentId: form.agent_id,
             text: form.text_prompt,
-            // Handed over, not copied: taken out of the validated form so that the request
-            // keeps no reference to their bytes, which the service drops once they are stored
-            // (a create that waits for its run would hold them for as long as the run lasts).
-            files: form.files.splice(0),
+            // The validated form's own list, handed over: the service empties it once the files
+            // are stored, so the request keeps no reference to their bytes while it waits.
+            files: form.files,
           },
           turn,
         )
