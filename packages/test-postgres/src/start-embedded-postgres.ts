@@ -12,6 +12,32 @@ import { cleanUpOnExit } from './exit-cleanup.ts'
 import { freePort } from './free-port.ts'
 import { ensurePostgresUser, isRoot } from './postgres-user.ts'
 
+/** How long an exiting process waits for a postmaster it sent SIGQUIT to end. */
+const POSTMASTER_EXIT_MS = 5_000
+
+/** Whether process `pid` has ended: gone, or a zombie (our child, never reaped while we exit). */
+function hasEnded(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return true
+  }
+  try {
+    // /proc/<pid>/stat: `pid (name) state ...`; elsewhere only kill() can tell.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
+  } catch {
+    return false
+  }
+}
+
+/** Blocks until process `pid` has ended, for at most `timeoutMs`. */
+function waitUntilEnded(pid: number, timeoutMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  const deadline = Date.now() + timeoutMs
+  while (!hasEnded(pid) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10)
+}
+
 export interface EmbeddedPostgresOptions {
   /**
    * Server settings (`-c name=value`) on top of, or instead of, the defaults: no fsync,
@@ -88,7 +114,12 @@ async function startOnce(
   const removeNow = () => {
     try {
       const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-      if (pid > 0) process.kill(pid, 'SIGQUIT')
+      if (pid > 0) {
+        process.kill(pid, 'SIGQUIT')
+        // A postmaster still ending writes into the folder while it is deleted (on Node 24 that
+        // leaves it behind): wait, synchronously, for it to end.
+        waitUntilEnded(pid, POSTMASTER_EXIT_MS)
+      }
     } catch {
       // Not running.
     }
