@@ -1,5 +1,6 @@
 import type { GroupedSessionsResponse } from '@uxmate/contract'
 import { describe, expect, it } from 'vitest'
+import { cancelSafe } from './cancel-safe-body.ts'
 import { createTestApp, sessionForm } from './test-app.ts'
 
 const limits = { maxFileBytes: 1000, maxFiles: 2, maxRequestBytes: 4000, maxJsonBytes: 200 }
@@ -10,8 +11,8 @@ async function expectNothingStored(app: Awaited<ReturnType<typeof createTestApp>
 }
 
 describe('body limits', () => {
-  const post = (app: Awaited<ReturnType<typeof createTestApp>>['app'], form: FormData) =>
-    app.request('/sessions/text', { method: 'POST', body: form })
+  const post = async (app: Awaited<ReturnType<typeof createTestApp>>['app'], form: FormData) =>
+    app.request('/sessions/text', await cancelSafe({ method: 'POST', body: form }))
   const fields = { agent_id: 'echo', text_prompt: 'Hello' }
 
   it('accepts files right at the limits', async () => {
