@@ -96,8 +96,10 @@ afterAll(async () => {
 
 it('installs from the tarballs, compiles under strict and works against a live server', async () => {
   run(tsc, ['-p', 'tsconfig.json'], project)
-  // Asynchronously: the server answering the consumer runs in this very process.
-  const { stdout } = await promisify(execFile)('node', ['out/consumer.js'], {
+  // Asynchronously: the server answering the consumer runs in this very process. The consumer
+  // runs on this process's Node, or on the one CI names (the oldest the client's engines admit).
+  const consumerNode = process.env.UXMATE_CONSUMER_NODE ?? process.execPath
+  const { stdout } = await promisify(execFile)(consumerNode, ['out/consumer.js'], {
     cwd: project,
     env: { ...process.env, UXMATE_URL: baseUrl },
   })

@@ -4,7 +4,8 @@
  * one instance or on several) cannot both start a run of the same session. Every write goes
  * through the store's `WriteTransaction`, which decides how writes share commits.
  */
-import { type Kysely, Migrator, type Selectable, sql } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
+import { Migrator } from 'kysely/migration'
 import type {
   FlushedRun,
   MessageRecord,

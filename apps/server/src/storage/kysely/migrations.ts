@@ -4,14 +4,8 @@
  * Applied in name order, at start and by `pnpm --filter @uxmate/server migrate`; never edit an
  * applied one, add a new one.
  */
-import {
-  type ColumnDataType,
-  type CreateTableBuilder,
-  type Kysely,
-  type Migration,
-  type MigrationProvider,
-  sql,
-} from 'kysely'
+import { type ColumnDataType, type CreateTableBuilder, type Kysely, sql } from 'kysely'
+import type { Migration, MigrationProvider } from 'kysely/migration'
 import type { Dialect } from './schema.ts'
 
 /** Column types that differ between the dialects. */
