@@ -56,7 +56,13 @@ export async function startPrismProxy(upstream: string, timeoutMs = 30_000): Pro
       '--verboseLevel',
       'warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      // A group of its own, ended as a whole: the pinned runtime's `node` is a shell shim that
+      // starts Node as its child, which a signal to the shim alone would leave running.
+      detached: true,
+    },
   )
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -69,9 +75,10 @@ export async function startPrismProxy(upstream: string, timeoutMs = 30_000): Pro
   const baseUrl = `http://127.0.0.1:${port}`
 
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGTERM')
-    const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const group = -child.pid
+    process.kill(group, 'SIGTERM')
+    const killer = setTimeout(() => process.kill(group, 'SIGKILL'), 3000)
     await exited
     clearTimeout(killer)
   }
