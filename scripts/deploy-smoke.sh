@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The Node binary itself: the pinned runtime's `node` is a shell shim that starts it as a child,
+# which `kill` on the shim's pid would leave running.
+node_bin=$(node -p process.execPath)
 work=$(mktemp -d)
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -19,7 +22,7 @@ done
 
 port=$((20000 + RANDOM % 20000))
 (cd "$work" && NODE_ENV=production PORT=$port DATA_DIR="$work/data" LOG_LEVEL=warn \
-  node app/dist/main.js) &
+  exec "$node_bin" app/dist/main.js) &
 pid=$!
 
 for _ in $(seq 1 50); do
