@@ -2,10 +2,14 @@ import { bootServer } from './boot.ts'
 import { listen } from './http/node-server.ts'
 import { exitOnConfigError, loadConfig } from './load-config.ts'
 import { createJsonLogger } from './logger.ts'
+import { checkRuntime } from './runtime-check.ts'
 
 /** The process entry: reads the environment, listens, and shuts down cleanly on a signal. */
 async function main(): Promise<void> {
-  const config = await exitOnConfigError(() => loadConfig(process.env))
+  const config = await exitOnConfigError(() => {
+    checkRuntime()
+    return loadConfig(process.env)
+  })
   const logger = createJsonLogger(config.logLevel)
   // A bad agents or keys file is reported like a bad variable.
   const server = await exitOnConfigError(() => bootServer(config, logger))

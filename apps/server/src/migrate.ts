@@ -5,9 +5,13 @@
 import { systemClock } from './domain/clock.ts'
 import { exitOnConfigError, loadConfig, redactUrl } from './load-config.ts'
 import { createJsonLogger } from './logger.ts'
+import { checkRuntime } from './runtime-check.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'
 
-const config = await exitOnConfigError(() => loadConfig(process.env))
+const config = await exitOnConfigError(() => {
+  checkRuntime()
+  return loadConfig(process.env)
+})
 const logger = createJsonLogger(config.logLevel)
 const storage = openStorage(config, logger, systemClock)
 const database =
