@@ -8,7 +8,7 @@ export default defineConfig({
   entry: { main: 'src/main.ts', 'api-key': 'src/api-key.ts', migrate: 'src/migrate.ts' },
   format: ['esm'],
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   clean: true,
   sourcemap: true,
   noExternal: [/^@uxmate\//],

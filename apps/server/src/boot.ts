@@ -1,14 +1,14 @@
-import { createAgentRegistry } from './agents/agent-registry.ts'
 import { loadAgentsFile } from './agents/agents-file.ts'
 import { createAgents } from './agents/create-agents.ts'
-import type { ServerConfig } from './config.ts'
+import type { ServerConfig } from './config/config.ts'
+import { ConfigError } from './config/load-config.ts'
+import { createAgentRegistry } from './domain/agent-registry.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
+import type { Logger } from './domain/logger.ts'
+import type { SessionStore } from './domain/session-store.ts'
 import { createSessionsApp, type SessionsApp } from './http/create-app.ts'
 import { type ApiKeyLookup, loadApiKeys } from './http/security/api-keys.ts'
-import { ConfigError } from './load-config.ts'
-import type { Logger } from './logger.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'
-import type { SessionStore } from './storage/session-store.ts'
 
 export { sqlitePath }
 

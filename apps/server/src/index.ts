@@ -1,5 +1,3 @@
-export type { Agent, ConversationTurn, ReplyContext, TitleInput } from './agents/agent.ts'
-export { type AgentRegistry, createAgentRegistry } from './agents/agent-registry.ts'
 export {
   type AgentDefinition,
   AgentsFileError,
@@ -15,8 +13,18 @@ export {
   defaultAgentsFile,
   defaultConfig,
   type ServerConfig,
-} from './config.ts'
+} from './config/config.ts'
+export { ConfigError, loadConfig } from './config/load-config.ts'
+export type { Agent, ConversationTurn, ReplyContext, TitleInput } from './domain/agent.ts'
+export { type AgentRegistry, createAgentRegistry } from './domain/agent-registry.ts'
 export type { Clock } from './domain/clock.ts'
+export type {
+  ClaimOutcome,
+  IdempotencyClaim,
+  IdempotencyStore,
+  StoredAnswer,
+} from './domain/idempotency-store.ts'
+export type { Logger } from './domain/logger.ts'
 export {
   createInMemoryRunEvents,
   type RunEvent,
@@ -25,6 +33,7 @@ export {
   type RunSubscriber,
   type RunSubscription,
 } from './domain/run-events.ts'
+export { ANONYMOUS_OWNER, type RunClaim, type SessionStore } from './domain/session-store.ts'
 export { type AppDependencies, createSessionsApp, type SessionsApp } from './http/create-app.ts'
 export { listen } from './http/node-server.ts'
 export {
@@ -34,19 +43,11 @@ export {
   loadApiKeys,
   newApiKey,
 } from './http/security/api-keys.ts'
-export { ConfigError, loadConfig } from './load-config.ts'
-export { createJsonLogger, type Logger } from './logger.ts'
-export type {
-  ClaimOutcome,
-  IdempotencyClaim,
-  IdempotencyStore,
-  StoredAnswer,
-} from './storage/idempotency-store.ts'
+export { createJsonLogger } from './logger.ts'
 export { type OpenedStorage, openStorage } from './storage/open-store.ts'
 export {
   createPostgresRunEvents,
   type PostgresRunEvents,
 } from './storage/postgres/pg-run-events.ts'
 export { openPostgresStore, type PostgresStore } from './storage/postgres/postgres-store.ts'
-export { ANONYMOUS_OWNER, type RunClaim, type SessionStore } from './storage/session-store.ts'
 export { openSqliteStore } from './storage/sqlite/sqlite-store.ts'

@@ -1,4 +1,4 @@
-import type { LogLevel } from './config.ts'
+import type { LogLevel } from './config/config.ts'
 
 export type LogFields = Record<string, unknown>
 

@@ -1,6 +1,6 @@
 import { bootServer } from './boot.ts'
+import { exitOnConfigError, loadConfig } from './config/load-config.ts'
 import { listen } from './http/node-server.ts'
-import { exitOnConfigError, loadConfig } from './load-config.ts'
 import { createJsonLogger } from './logger.ts'
 import { checkRuntime } from './runtime-check.ts'
 

@@ -2,8 +2,9 @@
  * Applies the store's pending migrations and exits: `pnpm --filter @uxmate/server migrate`, or
  * `node dist/migrate.js` in a deployed build. The server also applies them when it starts.
  */
+
+import { exitOnConfigError, loadConfig, redactUrl } from './config/load-config.ts'
 import { systemClock } from './domain/clock.ts'
-import { exitOnConfigError, loadConfig, redactUrl } from './load-config.ts'
 import { createJsonLogger } from './logger.ts'
 import { checkRuntime } from './runtime-check.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from './load-config.ts'
+import { ConfigError } from './config/load-config.ts'
 import { checkRuntime } from './runtime-check.ts'
 
 describe('checkRuntime', () => {

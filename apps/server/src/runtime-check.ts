@@ -1,4 +1,4 @@
-import { ConfigError } from './load-config.ts'
+import { ConfigError } from './config/load-config.ts'
 
 /** better-sqlite3 13 is built on Node-API 10: older runtimes load it, then crash opening a file. */
 const NODE_API_NEEDED = 10

@@ -5,8 +5,8 @@
 import type { AddressInfo } from 'node:net'
 import type { Session } from '@uxmate/contract'
 import { describe, expect, it } from 'vitest'
+import type { SessionStore } from '../src/domain/session-store.ts'
 import { listen } from '../src/http/node-server.ts'
-import type { SessionStore } from '../src/storage/session-store.ts'
 import { readSse } from './sse-reader.ts'
 import { createScriptedAgent, createTestApp, sessionForm } from './test-app.ts'
 

@@ -5,7 +5,7 @@
 import type { Session } from '@uxmate/contract'
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { SessionStore } from '../src/storage/session-store.ts'
+import type { SessionStore } from '../src/domain/session-store.ts'
 import { type FakeOpenAiServer, startFakeOpenAiServer } from './fake-openai-server.ts'
 import { readSse } from './sse-reader.ts'
 import { createLlmAgent, createTestApp, sessionForm } from './test-app.ts'

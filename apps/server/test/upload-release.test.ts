@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import type { SessionStore } from '../src/storage/session-store.ts'
+import type { SessionStore } from '../src/domain/session-store.ts'
 import { createControlledAgent, createTestApp, sessionForm } from './test-app.ts'
 
 /** V8's full collection, without starting the test run with `--expose-gc`. */

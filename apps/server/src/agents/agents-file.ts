@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { ConfigError } from '../load-config.ts'
+import { ConfigError } from '../config/load-config.ts'
 
 export type ProviderName = 'echo' | 'openai'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ConversationTurn, ReplyContext } from './agent.ts'
+import type { ConversationTurn, ReplyContext } from '../domain/agent.ts'
 import { createEchoAgent, type EchoTimer } from './echo-agent.ts'
 
 /** A clock that moves only when the agent sleeps or the test says so; it records the sleeps. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Agent as AgentProfile } from '@uxmate/contract'
-import type { Agent, ConversationTurn } from './agent.ts'
+import type { Agent, ConversationTurn } from '../domain/agent.ts'
 
 /** The echo agent's profile when the agents file does not give one. */
 export const echoProfile: AgentProfile = {

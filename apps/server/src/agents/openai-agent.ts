@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module'
 import type { Agent as AgentProfile } from '@uxmate/contract'
 import type OpenAI from 'openai'
-import type { Logger } from '../logger.ts'
-import type { Agent } from './agent.ts'
+import type { Agent } from '../domain/agent.ts'
+import type { Logger } from '../domain/logger.ts'
 import { toChatMessages } from './openai-messages.ts'
 
 type OpenAiSdk = typeof import('openai')

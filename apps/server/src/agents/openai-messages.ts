@@ -7,8 +7,8 @@ import type {
   ChatCompletionContentPart,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions'
-import type { StoredFile } from '../storage/session-store.ts'
-import type { ConversationTurn, ReplyContext } from './agent.ts'
+import type { ConversationTurn, ReplyContext } from '../domain/agent.ts'
+import type { StoredFile } from '../domain/session-store.ts'
 
 export interface ChatMessagesOptions {
   /** The system prompt; left out when blank. */

@@ -1,4 +1,4 @@
-import type { SessionStore } from '../storage/session-store.ts'
+import type { SessionStore } from './session-store.ts'
 
 /** Ids reserved in the store at a time: one write per this many events. */
 export const EVENT_ID_BLOCK = 1_000

@@ -1,4 +1,4 @@
-import type { SessionCursor } from '../storage/session-store.ts'
+import type { SessionCursor } from './session-store.ts'
 
 /**
  * Cursors are opaque to clients: base64url of the last row's sort key. Decoding returns

@@ -1,4 +1,4 @@
-import type { SessionHeader } from '../storage/session-store.ts'
+import type { SessionHeader } from './session-store.ts'
 
 // Building a formatter costs ~80 µs, formatting a date ~1 µs: keep one per zone as spelled
 // (IANA has a few hundred zones; the bound stops case variants from growing it without end) and

@@ -4,7 +4,7 @@
  * move out of this process (e.g. to PostgreSQL LISTEN/NOTIFY) without touching runs or routes.
  */
 import type { SessionError, SessionStatus } from '@uxmate/contract'
-import type { MessageRecord } from '../storage/session-store.ts'
+import type { MessageRecord } from './session-store.ts'
 
 /** One event of a run. `id` increases with every event of the session, across its runs. */
 export type RunEvent =

@@ -1,8 +1,8 @@
-import type { AgentRegistry } from '../agents/agent-registry.ts'
-import type { NewFile, SessionRecord, SessionStore } from '../storage/session-store.ts'
+import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
+import type { NewFile, SessionRecord, SessionStore } from './session-store.ts'
 import { titleFromPrompt } from './session-title.ts'
 import { timeOrderedId } from './time-ordered-id.ts'
 

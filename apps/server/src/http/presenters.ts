@@ -5,13 +5,9 @@ import type {
   SessionEvent,
   SessionSummary,
 } from '@uxmate/contract'
-import type { AgentRegistry } from '../agents/agent-registry.ts'
+import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
-import type {
-  MessageRecord,
-  SessionRecord,
-  SessionSummaryRecord,
-} from '../storage/session-store.ts'
+import type { MessageRecord, SessionRecord, SessionSummaryRecord } from '../domain/session-store.ts'
 
 /** The wire form of a stored message. Typed by the contract: a renamed field does not compile. */
 export function toMessage(sessionId: string, message: MessageRecord): Message {

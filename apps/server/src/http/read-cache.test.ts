@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import type { ChangeVersions } from '../domain/change-versions.ts'
 import { dayIn } from '../domain/recency-buckets.ts'
-import type { ChangeVersions } from '../storage/change-tracking.ts'
 import type { AppEnv } from './app-env.ts'
 import { type CalendarDay, createReadCache } from './read-cache.ts'
 

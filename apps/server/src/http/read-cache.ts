@@ -9,9 +9,9 @@
  */
 import type { operations } from '@uxmate/contract'
 import type { Context, MiddlewareHandler } from 'hono'
+import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
 import { dayIn } from '../domain/recency-buckets.ts'
-import type { ChangeVersions } from '../storage/change-tracking.ts'
 import { completeAnswer } from './answer-headers.ts'
 import type { AppEnv } from './app-env.ts'
 

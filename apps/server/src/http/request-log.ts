@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../domain/logger.ts'
 import type { AppEnv } from './app-env.ts'
 
 /** One structured log line per request, with its id, owner, outcome and duration. */

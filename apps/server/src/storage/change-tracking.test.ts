@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import type {
+  NewSession,
+  NewUserMessage,
+  RunOutcome,
+  SessionStore,
+} from '../domain/session-store.ts'
 import { trackChanges } from './change-tracking.ts'
-import type { NewSession, NewUserMessage, RunOutcome, SessionStore } from './session-store.ts'
 
 const now = new Date('2026-11-26T09:00:00.000Z')
 const run = { runId: 'r', instance: 'i', leaseExpiresAt: now }

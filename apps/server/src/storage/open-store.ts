@@ -1,11 +1,11 @@
 import { join } from 'node:path'
-import type { ServerConfig } from '../config.ts'
+import type { ServerConfig } from '../config/config.ts'
+import { databaseKind } from '../config/load-config.ts'
 import type { Clock } from '../domain/clock.ts'
-import { databaseKind } from '../load-config.ts'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../domain/logger.ts'
+import type { SessionStore } from '../domain/session-store.ts'
 import { createPostgresRunEvents, type PostgresRunEvents } from './postgres/pg-run-events.ts'
 import { openPostgresStore } from './postgres/postgres-store.ts'
-import type { SessionStore } from './session-store.ts'
 import { openSqliteStore } from './sqlite/sqlite-store.ts'
 
 /** Where the SQLite file is: `DATABASE_URL=sqlite:<path>`, or `<DATA_DIR>/uxmate.sqlite`. */

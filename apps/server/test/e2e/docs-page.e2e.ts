@@ -6,7 +6,7 @@ import { openapiDocument } from '@uxmate/contract/document'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type BootedServer, bootServer } from '../../src/boot.ts'
-import { defaultConfig } from '../../src/config.ts'
+import { defaultConfig } from '../../src/config/config.ts'
 import { createJsonLogger } from '../../src/logger.ts'
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'

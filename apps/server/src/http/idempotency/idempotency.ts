@@ -8,7 +8,7 @@ import type { OpenApiDocument, ParameterObject, ReferenceObject } from '@uxmate/
 import type { Context, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status'
 import type { Clock } from '../../domain/clock.ts'
-import type { IdempotencyStore, StoredAnswer } from '../../storage/idempotency-store.ts'
+import type { IdempotencyStore, StoredAnswer } from '../../domain/idempotency-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { toContractBody } from '../validation/index.ts'
 import { requestFingerprint } from './fingerprint.ts'

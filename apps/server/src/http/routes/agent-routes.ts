@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { AgentRegistry } from '../../agents/agent-registry.ts'
+import type { AgentRegistry } from '../../domain/agent-registry.ts'
 import type { AppEnv } from '../app-env.ts'
 import type { Guard } from '../security/guard.ts'
 import { typedJson } from '../typed-json.ts'

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
-import type { Logger } from '../../logger.ts'
-import type { SessionStore } from '../../storage/session-store.ts'
+import type { Logger } from '../../domain/logger.ts'
+import type { SessionStore } from '../../domain/session-store.ts'
 import { typedJson } from '../typed-json.ts'
 
 export interface ServiceRoutesOptions {

@@ -2,6 +2,7 @@
  * `get_session_events`: a session's run as Server-Sent Events.
  */
 import { Hono } from 'hono'
+import type { Logger } from '../../domain/logger.ts'
 import {
   isFinalEvent,
   type RunEvent,
@@ -9,8 +10,7 @@ import {
   type RunSubscriber,
   type RunSubscription,
 } from '../../domain/run-events.ts'
-import type { Logger } from '../../logger.ts'
-import type { SessionStore } from '../../storage/session-store.ts'
+import type { SessionStore } from '../../domain/session-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { toSessionEvent } from '../presenters.ts'
 import type { Guard } from '../security/guard.ts'

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { ANONYMOUS_OWNER } from '../../storage/session-store.ts'
+import { ANONYMOUS_OWNER } from '../../domain/session-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import type { ApiKeyLookup } from './api-keys.ts'
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import busboy from 'busboy'
-import type { BodyLimits } from '../../config.ts'
+import type { BodyLimits } from '../../config/config.ts'
 import { declaredLength, discard, unreadableBody } from './body-stream.ts'
 import { valueErrorIssue } from './fastapi-errors.ts'
 import { FileBytes } from './file-bytes.ts'

@@ -1,7 +1,7 @@
 /**
  * Picks the body reader by the request's Content-Type, among those the operation declares.
  */
-import type { BodyLimits } from '../../config.ts'
+import type { BodyLimits } from '../../config/config.ts'
 import { readBody } from './body-stream.ts'
 import { readJsonBody } from './json-body.ts'
 import { mediaTypeOf } from './media-type.ts'

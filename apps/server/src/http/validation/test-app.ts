@@ -4,7 +4,7 @@
  */
 import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
-import type { BodyLimits } from '../../config.ts'
+import type { BodyLimits } from '../../config/config.ts'
 import { createOpenApiValidator } from './openapi-validator.ts'
 
 export const testLimits: BodyLimits = {

@@ -1,5 +1,9 @@
 import type { Selectable } from 'kysely'
-import type { ClaimOutcome, IdempotencyStore, StoredAnswer } from '../idempotency-store.ts'
+import type {
+  ClaimOutcome,
+  IdempotencyStore,
+  StoredAnswer,
+} from '../../domain/idempotency-store.ts'
 import type { Dialect, IdempotencyKeysTable } from './schema.ts'
 import type { WriteTransaction } from './write-transaction.ts'
 

@@ -16,7 +16,7 @@ import type {
   SessionRecord,
   SessionStore,
   StoredFile,
-} from '../session-store.ts'
+} from '../../domain/session-store.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
 import type { Database, Dialect, FilesTable, SessionsTable } from './schema.ts'

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Logger } from '../../logger.ts'
+import type { Logger } from '../../domain/logger.ts'
 import { createPgClient, type PgPoolOptions } from './pg-pool.ts'
 
 export interface PgListenerOptions extends PgPoolOptions {

@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { Clock } from '../../domain/clock.ts'
+import type { Logger } from '../../domain/logger.ts'
 import type { RunControl } from '../../domain/run-control.ts'
 import {
   isFinalEvent,
@@ -15,7 +16,6 @@ import {
   type RunSubscriber,
   type RunSubscription,
 } from '../../domain/run-events.ts'
-import type { Logger } from '../../logger.ts'
 import type { Database } from '../kysely/schema.ts'
 import { PgListener } from './pg-listener.ts'
 import type { PgPoolOptions } from './pg-pool.ts'

@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
+import type { SessionStore } from '../../domain/session-store.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database } from '../kysely/schema.ts'
-import type { SessionStore } from '../session-store.ts'
 import { createPgPool, type PgPoolOptions } from './pg-pool.ts'
 
 export interface PostgresStore {

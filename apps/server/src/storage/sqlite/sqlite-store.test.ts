@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { NewSession } from '../session-store.ts'
+import type { NewSession } from '../../domain/session-store.ts'
 import { openSqliteStore } from './sqlite-store.ts'
 
 let dir: string

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteAdapter, type SqliteDatabase, SqliteDialect, sql } from 'kysely'
+import type { SessionStore } from '../../domain/session-store.ts'
 import { trackChanges } from '../change-tracking.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
-import type { SessionStore } from '../session-store.ts'
 import { groupCommit } from './group-commit.ts'
 
 /** SQLite runs DDL in transactions too: each migration is applied whole or not at all. */

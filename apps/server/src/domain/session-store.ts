@@ -1,5 +1,5 @@
 import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
-import type { ChangeVersions } from './change-tracking.ts'
+import type { ChangeVersions } from './change-versions.ts'
 import type { IdempotencyStore } from './idempotency-store.ts'
 
 /** Who owns the sessions made without an API key (open mode, and sessions from before keys). */

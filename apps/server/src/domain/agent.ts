@@ -1,5 +1,5 @@
 import type { Agent as AgentProfile, MessageRole } from '@uxmate/contract'
-import type { StoredFile } from '../storage/session-store.ts'
+import type { StoredFile } from './session-store.ts'
 
 /** One message of the conversation an agent answers, oldest first. */
 export interface ConversationTurn {

@@ -1,5 +1,5 @@
 import { defaultConfig, type LogLevel, type ServerConfig } from './config.ts'
-import { isLoopbackHost } from './http/security/loopback.ts'
+import { isLoopbackHost } from './loopback.ts'
 
 /** Thrown when the environment holds values the server cannot start with; lists every one. */
 export class ConfigError extends Error {

@@ -1,11 +1,23 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+/** The server's package folder: the nearest one up from this module that has a package.json. */
+function packageFolder(): string {
+  let folder = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(folder, 'package.json'))) {
+    const parent = dirname(folder)
+    if (parent === folder) throw new Error('the server is not inside its package')
+    folder = parent
+  }
+  return folder
+}
+
 /**
- * The agents file shipped with the server, `apps/server/agents.yaml`. Resolved from this module,
- * which sits directly in `src/` and is bundled into `dist/main.js`: one level up is the package in
- * both cases, so the default is found in development and in a deployed build alike.
+ * The agents file shipped with the server, `apps/server/agents.yaml`: found from this module,
+ * which is in `src/config/` in development and bundled into `dist/main.js` in a deployed build.
  */
-export const defaultAgentsFile = fileURLToPath(new URL('../agents.yaml', import.meta.url))
+export const defaultAgentsFile = join(packageFolder(), 'agents.yaml')
 
 /** Size limits on request bodies, enforced while the body is read. */
 export interface BodyLimits {
