@@ -8,6 +8,8 @@
  * app.get('/sessions', validator.for('get_sessions'), (c) => c.json(c.req.valid('query')))
  * ```
  */
+
+export { sanitizeContentType, sanitizeFileName, type UploadedFile } from './body/uploaded-file.ts'
 export {
   type Loc,
   missingIssue,
@@ -16,7 +18,6 @@ export {
   type ValidationIssue,
   validationError,
   valueErrorIssue,
-} from './fastapi-errors.ts'
-export { createOpenApiValidator, type OpenApiValidator } from './openapi-validator.ts'
-export type { FormOutput, ValidatedInput, ValidatedOutput } from './types.ts'
-export { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'
+} from './errors/fastapi-errors.ts'
+export { createOpenApiValidator, type OpenApiValidator } from './openapi/openapi-validator.ts'
+export type { FormOutput, ValidatedInput, ValidatedOutput } from './openapi/types.ts'

@@ -4,12 +4,12 @@
  * the fields are declared.
  */
 import type { OpenApiDocument } from '@uxmate/contract/document'
-import { ajvIssues } from './ajv-errors.ts'
+import type { JsonBody } from '../body/json-body.ts'
+import type { FormEntries } from '../body/multipart.ts'
+import { missingIssue, type ValidationIssue } from '../errors/fastapi-errors.ts'
+import { ajvIssues } from '../errors/pydantic-issues.ts'
 import { coerceValues, type Pick } from './coerce.ts'
-import { missingIssue, type ValidationIssue } from './fastapi-errors.ts'
 import { type Checked, inFieldOrder, withAjvIssues } from './issue-collection.ts'
-import type { JsonBody } from './json-body.ts'
-import type { FormEntries } from './multipart.ts'
 import type { BodySpec, LocationSpec, OperationSpec, ParameterLocation } from './operation-spec.ts'
 import { schemaTypes } from './schema-refs.ts'
 import { checkForm } from './validate-form.ts'

@@ -3,8 +3,8 @@
  * them: conversion problems first claim a value, Ajv's follow, all in field declaration order.
  */
 import type { ValidateFunction } from 'ajv'
-import { ajvIssues, startsWith } from './ajv-errors.ts'
-import type { Loc, ValidationIssue } from './fastapi-errors.ts'
+import type { Loc, ValidationIssue } from '../errors/fastapi-errors.ts'
+import { ajvIssues, startsWith } from '../errors/pydantic-issues.ts'
 
 /** A validated value and the problems found in it. */
 export interface Checked {

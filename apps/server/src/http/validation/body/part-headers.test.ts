@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { BOUNDARY, multipartBody } from '../../../../test/support/validation-app.ts'
 import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
-import { BOUNDARY, multipartBody } from './test-app.ts'
 
 function sniff(body: Uint8Array, chunkSize: number): PartHeaderSniffer {
   const sniffer = new PartHeaderSniffer(BOUNDARY)

@@ -150,24 +150,3 @@ export class UploadGate {
     waiter.resolve()
   }
 }
-
-const gates = new WeakMap<object, UploadGate>()
-
-/**
- * The gate of every request read with the same limits object, i.e. of one app: its validator
- * is made once, with the server's configured limits.
- *
- * @example
- * ```ts
- * const lease = uploadGateFor(config.limits).lease()
- * ```
- */
-export function uploadGateFor(limits: { uploadBufferBytes?: number }): UploadGate {
-  const budgetBytes = limits.uploadBufferBytes ?? Number.POSITIVE_INFINITY
-  let gate = gates.get(limits)
-  if (gate?.budgetBytes !== budgetBytes) {
-    gate = new UploadGate(budgetBytes)
-    gates.set(limits, gate)
-  }
-  return gate
-}

@@ -5,8 +5,8 @@
  * `*_parsing` error instead of a crash or a vague type error.
  */
 import type { OpenApiDocument } from '@uxmate/contract/document'
-import type { Loc, ValidationIssue } from './fastapi-errors.ts'
-import { canonicalUuid } from './format-errors.ts'
+import type { Loc, ValidationIssue } from '../errors/fastapi-errors.ts'
+import { canonicalUuid } from '../errors/format-errors.ts'
 import { derefObject, isRecord, schemaTypes } from './schema-refs.ts'
 
 /** A converted value, and the problems met converting it (then `value` is left as it came). */

@@ -4,8 +4,8 @@
  */
 import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
-import type { BodyLimits } from '../../config/config.ts'
-import { createOpenApiValidator } from './openapi-validator.ts'
+import type { BodyLimits } from '../../src/config/config.ts'
+import { createOpenApiValidator } from '../../src/http/validation/openapi/openapi-validator.ts'
 
 export const testLimits: BodyLimits = {
   maxFileBytes: 1024,

@@ -1,12 +1,12 @@
 /** Multipart form values, validated against the operation's form schema. */
 import type { OpenApiDocument } from '@uxmate/contract/document'
+import type { FormEntries } from '../body/multipart.ts'
+import type { UploadedFile } from '../body/uploaded-file.ts'
+import { type ValidationIssue, valueErrorIssue } from '../errors/fastapi-errors.ts'
 import { coerceValues } from './coerce.ts'
-import { type ValidationIssue, valueErrorIssue } from './fastapi-errors.ts'
 import { type Checked, inFieldOrder, withAjvIssues } from './issue-collection.ts'
-import type { FormEntries } from './multipart.ts'
 import type { BodySpec } from './operation-spec.ts'
 import { schemaTypes } from './schema-refs.ts'
-import type { UploadedFile } from './uploaded-file.ts'
 
 const NOT_A_FILE = "Expected UploadFile, received: <class 'str'>"
 

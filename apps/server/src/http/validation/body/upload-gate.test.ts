@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UploadGate, uploadGateFor } from './upload-gate.ts'
+import { UploadGate } from './upload-gate.ts'
 
 /** Whether `promise` has settled once pending callbacks have run. */
 async function settled(promise: Promise<void> | undefined): Promise<boolean> {
@@ -135,12 +135,5 @@ describe('UploadGate', () => {
     expect(most).toBeGreaterThan(budget / 2)
     expect(most).toBeLessThanOrEqual(budget + 16 * 64)
     expect(gate.usedBytes).toBe(0)
-  })
-
-  it('is one gate per limits object', () => {
-    const limits = { uploadBufferBytes: 1000 }
-    expect(uploadGateFor(limits)).toBe(uploadGateFor(limits))
-    expect(uploadGateFor(limits)).not.toBe(uploadGateFor({ uploadBufferBytes: 1000 }))
-    expect(uploadGateFor(limits).budgetBytes).toBe(1000)
   })
 })

@@ -2,9 +2,14 @@ import type { operations, UpdateSessionFromTextRequest } from '@uxmate/contract'
 import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
 import { describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  chunked,
+  createTestApp,
+  streamRequest,
+  testLimits,
+} from '../../../../test/support/validation-app.ts'
+import type { UploadedFile } from '../body/uploaded-file.ts'
 import { createOpenApiValidator } from './openapi-validator.ts'
-import { chunked, createTestApp, streamRequest, testLimits } from './test-app.ts'
-import type { UploadedFile } from './uploaded-file.ts'
 
 const app = createTestApp()
 const SESSION = '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d'

@@ -7,8 +7,8 @@ import type { OperationId } from '@uxmate/contract'
 import type { OpenApiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { testLimits } from '../../../../test/support/validation-app.ts'
 import { createOpenApiValidator } from './openapi-validator.ts'
-import { testLimits } from './test-app.ts'
 
 const document: OpenApiDocument = {
   openapi: '3.1.0',

@@ -13,9 +13,11 @@ import {
   valueErrorIssue,
 } from './fastapi-errors.ts'
 import { dateError, dateTimeError, timeError, uuidError } from './format-errors.ts'
-import { isRecord } from './schema-refs.ts'
 
 type Params = Record<string, unknown>
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** A pydantic-shaped problem, and how early pydantic would have checked it (lower first). */
 interface Ranked {

@@ -7,18 +7,18 @@
  */
 import { createHash } from 'node:crypto'
 import busboy from 'busboy'
-import type { BodyLimits } from '../../config/config.ts'
-import { declaredLength, discard, unreadableBody } from './body-stream.ts'
-import { valueErrorIssue } from './fastapi-errors.ts'
-import { FileBytes } from './file-bytes.ts'
-import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
+import type { BodyLimits } from '../../../config/config.ts'
+import { valueErrorIssue } from '../errors/fastapi-errors.ts'
 import {
   bodyTooLarge,
   invalidBody,
   payloadTooLarge,
   type RequestRejection,
-} from './request-rejection.ts'
-import { type UploadLease, uploadGateFor } from './upload-gate.ts'
+} from '../errors/request-rejection.ts'
+import { declaredLength, discard, unreadableBody } from './body-stream.ts'
+import { FileBytes } from './file-bytes.ts'
+import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
+import type { UploadGate, UploadLease } from './upload-gate.ts'
 import { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'
 
 /** One part, in the order received: a text field or a whole file. */
@@ -34,10 +34,7 @@ export type FormEntries = Map<string, FormEntry[]>
  */
 const WHOLE_BODY_BYTES = 64 * 1024
 
-type MultipartLimits = Pick<
-  BodyLimits,
-  'maxFileBytes' | 'maxFiles' | 'maxRequestBytes' | 'uploadBufferBytes'
->
+type MultipartLimits = Pick<BodyLimits, 'maxFileBytes' | 'maxFiles' | 'maxRequestBytes'>
 
 /** pydantic's words for bytes that are not text in the encoding they should be in. */
 function notUnicode(name: string): RequestRejection {
@@ -92,8 +89,8 @@ function writable(parser: busboy.Busboy): Promise<void> {
  * Reads a multipart body: the text values and files of the fields in `fieldNames` (other parts
  * are read, counted against the limits and dropped). Throws a {@link RequestRejection}: 413
  * past `maxFileBytes` (one file), `maxFiles` or `maxRequestBytes` (the whole body, whatever
- * `Content-Length` says), 422 for a malformed or truncated body. With `uploadBufferBytes`, the
- * body is read only while the bytes of all the bodies being read fit in it (see upload-gate.ts).
+ * `Content-Length` says), 422 for a malformed or truncated body. With a `gate`, the body is read
+ * only while the bytes of all the bodies being read through it fit in its budget.
  *
  * @example
  * ```ts
@@ -105,6 +102,7 @@ export async function readMultipartBody(
   request: Request,
   limits: MultipartLimits,
   fieldNames: ReadonlySet<string>,
+  gate?: UploadGate,
 ): Promise<FormEntries> {
   const contentType = request.headers.get('content-type') ?? ''
   const declared = declaredLength(request.headers)
@@ -249,7 +247,7 @@ export async function readMultipartBody(
       }
       if (body && body.byteLength > 0) await feed(new Uint8Array(body))
     } else {
-      if (limits.uploadBufferBytes !== undefined) lease = uploadGateFor(limits).lease()
+      lease = gate?.lease()
       reader = request.body?.getReader()
       while (reader && !failure) {
         let chunk: ReadableStreamReadResult<Uint8Array>

@@ -3,8 +3,8 @@
  * arrive, not on `Content-Length` (which may be absent or lie), and reading stops as soon as it
  * is exceeded, so an oversized body is never buffered whole.
  */
-import { valueErrorIssue } from './fastapi-errors.ts'
-import { bodyTooLarge, invalidBody, type RequestRejection } from './request-rejection.ts'
+import { valueErrorIssue } from '../errors/fastapi-errors.ts'
+import { bodyTooLarge, invalidBody, type RequestRejection } from '../errors/request-rejection.ts'
 
 /**
  * The declared `Content-Length`, when it is a plain decimal number.

@@ -1,17 +1,18 @@
 /**
  * Picks the body reader by the request's Content-Type, among those the operation declares.
  */
-import type { BodyLimits } from '../../config/config.ts'
-import { readBody } from './body-stream.ts'
-import { readJsonBody } from './json-body.ts'
-import { mediaTypeOf } from './media-type.ts'
-import { readMultipartBody } from './multipart.ts'
+import type { BodyLimits } from '../../../config/config.ts'
+import { readBody } from '../body/body-stream.ts'
+import { readJsonBody } from '../body/json-body.ts'
+import { mediaTypeOf } from '../body/media-type.ts'
+import { readMultipartBody } from '../body/multipart.ts'
+import type { UploadGate } from '../body/upload-gate.ts'
+import { unsupportedMediaType } from '../errors/request-rejection.ts'
 import type { BodySpec } from './operation-spec.ts'
-import { unsupportedMediaType } from './request-rejection.ts'
 import type { ReadBody } from './validate-request.ts'
 
 /**
- * Reads the body `spec` describes (of an operation that takes one), or throws a {@link RequestRejection}: 415 for a Content-Type
+ * Reads the body `spec` describes (of an operation that takes one), uploads through `gate`, or throws a {@link RequestRejection}: 415 for a Content-Type
  * the operation does not take, 413 over a limit, 422 when the body cannot be decoded.
  *
  * @example
@@ -23,6 +24,7 @@ export async function readRequestBody(
   spec: BodySpec,
   request: Request,
   limits: BodyLimits,
+  gate?: UploadGate,
 ): Promise<ReadBody> {
   const mediaType = mediaTypeOf(request.headers.get('content-type'))
   // Exactly the media types openapi.yaml declares: anything else is a 415, as documented.
@@ -39,7 +41,7 @@ export async function readRequestBody(
   }
   if (spec.multipart && mediaType === 'multipart/form-data') {
     const names = new Set(spec.multipart.fields.map((f) => f.name))
-    return { kind: 'form', entries: await readMultipartBody(request, limits, names) }
+    return { kind: 'form', entries: await readMultipartBody(request, limits, names, gate) }
   }
   throw unsupportedMediaType(spec.mediaTypes)
 }

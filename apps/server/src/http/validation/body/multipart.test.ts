@@ -9,7 +9,7 @@ import {
   postForm,
   streamRequest,
   testLimits,
-} from './test-app.ts'
+} from '../../../../test/support/validation-app.ts'
 
 const app = createTestApp()
 const FORM_TYPE = `multipart/form-data; boundary=${BOUNDARY}`

@@ -4,7 +4,7 @@
  * values without anything written per route.
  */
 import type { OperationId, operations } from '@uxmate/contract'
-import type { UploadedFile } from './uploaded-file.ts'
+import type { UploadedFile } from '../body/uploaded-file.ts'
 
 type Operation<Op extends OperationId> = operations[Op]
 type OperationParameters<Op extends OperationId> = Operation<Op>['parameters']

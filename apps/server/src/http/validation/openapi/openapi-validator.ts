@@ -7,12 +7,13 @@ import type { OpenApiDocument } from '@uxmate/contract/document'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import type { Context, Env, MiddlewareHandler } from 'hono'
-import type { BodyLimits } from '../../config/config.ts'
-import { toContractBody } from './fastapi-errors.ts'
-import { canonicalUuid } from './format-errors.ts'
+import type { BodyLimits } from '../../../config/config.ts'
+import { UploadGate } from '../body/upload-gate.ts'
+import { toContractBody } from '../errors/fastapi-errors.ts'
+import { canonicalUuid } from '../errors/format-errors.ts'
+import { RequestRejection } from '../errors/request-rejection.ts'
 import { compileOperations, type OperationSpec } from './operation-spec.ts'
 import { readRequestBody } from './request-body.ts'
-import { RequestRejection } from './request-rejection.ts'
 import { DOCUMENT_ID } from './schema-refs.ts'
 import type { ValidatedInput } from './types.ts'
 import { type ReadBody, type ValidatedValues, validateRequest } from './validate-request.ts'
@@ -76,6 +77,9 @@ export function createOpenApiValidator(
   limits: BodyLimits,
 ): OpenApiValidator {
   const operations = compileOperations(document, createAjv(document))
+  // One budget for the uploads of every request this validator reads (see upload-gate.ts).
+  const gate =
+    limits.uploadBufferBytes === undefined ? undefined : new UploadGate(limits.uploadBufferBytes)
 
   function middlewareFor(operationId: string): MiddlewareHandler {
     const operation = operations.get(operationId)
@@ -100,7 +104,7 @@ export function createOpenApiValidator(
     let body: ReadBody = NO_BODY
     if (operation.body) {
       try {
-        body = await readRequestBody(operation.body, c.req.raw, limits)
+        body = await readRequestBody(operation.body, c.req.raw, limits, gate)
       } catch (error) {
         if (error instanceof RequestRejection) return c.json(error.body, error.status)
         throw error

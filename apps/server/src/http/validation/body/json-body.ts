@@ -3,10 +3,14 @@
  * failure reported as FastAPI's `json_invalid`.
  */
 
+import type { ValidationIssue } from '../errors/fastapi-errors.ts'
+import {
+  describeJsonError,
+  describeUtf8Error,
+  type JsonDecodeError,
+} from '../errors/json-decode-error.ts'
+import { invalidBody } from '../errors/request-rejection.ts'
 import { readBody } from './body-stream.ts'
-import type { ValidationIssue } from './fastapi-errors.ts'
-import { describeJsonError, describeUtf8Error, type JsonDecodeError } from './json-decode-error.ts'
-import { invalidBody } from './request-rejection.ts'
 
 /**
  * How deep arrays and objects may nest in a JSON body: pydantic's JSON parser stops at the same

@@ -7,7 +7,12 @@ import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BOUNDARY, createTestApp, multipartBody, testLimits } from './test-app.ts'
+import {
+  BOUNDARY,
+  createTestApp,
+  multipartBody,
+  testLimits,
+} from '../../../../test/support/validation-app.ts'
 
 // A request limit far above the file limit, so which one trips depends only on what is sent.
 const limits = { ...testLimits, maxRequestBytes: 1024 * 1024 }
