@@ -1,16 +1,108 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Hono } from 'hono'
 import { loadAgentsFile } from './agents/agents-file.ts'
 import { createAgents } from './agents/create-agents.ts'
 import type { ServerConfig } from './config/config.ts'
 import { ConfigError } from './config/load-config.ts'
-import { createAgentRegistry } from './domain/agent-registry.ts'
+import { type AgentRegistry, createAgentRegistry } from './domain/agent-registry.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
 import type { Logger } from './domain/logger.ts'
+import type { RunControl } from './domain/run-control.ts'
+import { RunCoordinator } from './domain/run-coordinator.ts'
+import { createInMemoryRunEvents, type RunEvents } from './domain/run-events.ts'
+import { SessionService } from './domain/session-service.ts'
 import type { SessionStore } from './domain/session-store.ts'
-import { createSessionsApp, type SessionsApp } from './http/create-app.ts'
+import type { AppEnv } from './http/app-env.ts'
+import { createHttpApp } from './http/create-app.ts'
 import { type ApiKeyLookup, loadApiKeys } from './http/security/api-keys.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'
 
 export { sqlitePath }
+
+export interface AppDependencies {
+  store: SessionStore
+  agents: AgentRegistry
+  config: ServerConfig
+  logger: Logger
+  clock?: Clock
+  /** Where run events are published and followed; default: in this process's memory. */
+  events?: RunEvents
+  /**
+   * Who owns each API key (see `loadApiKeys`); without it the server runs open, every request
+   * the anonymous owner's.
+   */
+  apiKeys?: ApiKeyLookup
+  /**
+   * Set when other instances share the store: cancels reach their runs through it, and this
+   * instance keeps its runs' leases and flushes those of dead instances.
+   */
+  control?: RunControl
+  /** This instance's name in the runs it starts; default: host, process id and a random tag. */
+  instance?: string
+}
+
+export interface SessionsApp {
+  /** The HTTP application: serve it, or call `app.request()` in tests. */
+  app: Hono<AppEnv>
+  /** Marks the app as stopping (readiness fails), lets runs end for `graceMs`, stops the rest. */
+  shutdown(graceMs: number): Promise<void>
+  /** Flushes the runs whose lease expired (their instance died); returns how many. */
+  flushExpiredRuns(): Promise<number>
+}
+
+/**
+ * The composition root: the domain's services over an opened store, and the HTTP app over
+ * them; opens nothing and listens nowhere itself. `bootServer` calls it, and so do tests with a
+ * store and agents of their own.
+ *
+ * @example
+ * ```ts
+ * const { app } = createSessionsApp({ store, agents, config, logger })
+ * const response = await app.request('/health')
+ * ```
+ */
+export function createSessionsApp(deps: AppDependencies): SessionsApp {
+  const { store, agents, config, logger } = deps
+  const clock = deps.clock ?? systemClock
+  const events = deps.events ?? createInMemoryRunEvents({ retentionMs: config.eventsRetentionMs })
+  const runs = new RunCoordinator({
+    store,
+    clock,
+    logger,
+    events,
+    runTimeoutMs: config.runTimeoutMs,
+    titleTimeoutMs: config.agentTitleTimeoutMs,
+    instance: deps.instance ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`,
+    leaseMs: config.runLeaseMs,
+    shared: deps.control !== undefined,
+    control: deps.control,
+    cancelWaitMs: config.runWaitMs,
+  })
+  const sessions = new SessionService({ store, agents, clock, runs, runWaitMs: config.runWaitMs })
+  let shuttingDown = false
+  const app = createHttpApp({
+    sessions,
+    agents,
+    events,
+    idempotency: store.idempotency,
+    changes: store.changes,
+    checkStore: () => store.checkReady(),
+    isShuttingDown: () => shuttingDown,
+    config,
+    logger,
+    clock,
+    apiKeys: deps.apiKeys,
+  })
+  return {
+    app,
+    async shutdown(graceMs) {
+      shuttingDown = true
+      await runs.drain(graceMs)
+    },
+    flushExpiredRuns: () => runs.flushExpiredRuns(),
+  }
+}
 
 export interface BootedServer extends SessionsApp {
   store: SessionStore

@@ -7,7 +7,14 @@ export {
 export { createAgents, toProfile } from './agents/create-agents.ts'
 export { createEchoAgent } from './agents/echo-agent.ts'
 export { createOpenAiAgent, createOpenAiClient } from './agents/openai-agent.ts'
-export { type BootedServer, bootServer, sqlitePath } from './boot.ts'
+export {
+  type AppDependencies,
+  type BootedServer,
+  bootServer,
+  createSessionsApp,
+  type SessionsApp,
+  sqlitePath,
+} from './boot.ts'
 export {
   type BodyLimits,
   defaultAgentsFile,
@@ -34,7 +41,6 @@ export {
   type RunSubscription,
 } from './domain/run-events.ts'
 export { ANONYMOUS_OWNER, type RunClaim, type SessionStore } from './domain/session-store.ts'
-export { type AppDependencies, createSessionsApp, type SessionsApp } from './http/create-app.ts'
 export { listen } from './http/node-server.ts'
 export {
   type ApiKeyEntry,

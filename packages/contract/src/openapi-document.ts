@@ -49,6 +49,8 @@ export interface OperationObject {
   responses: Record<string, ResponseObject | ReferenceObject>
   /** Overrides the document's `security`; `[]` means the operation needs no credentials. */
   security?: SecurityRequirementObject[]
+  /** Specification extensions, such as `x-uxmate-read-cache`. */
+  [extension: `x-${string}`]: unknown
 }
 
 export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'

@@ -60,6 +60,12 @@ function bucketOf(daysAgo: number, month: string): string {
   return month
 }
 
+/** A day in a time zone, as {@link dayIn} gives it: what grouped sessions are good for. */
+export interface CalendarDay {
+  zone: string
+  day: number
+}
+
 /**
  * Groups sessions (newest first) into the sidebar's buckets, by calendar days in `zone`:
  * `Today`, `Yesterday`, `Previous 7 Days`, `Previous 30 Days`, then `YYYY-MM` months. Because

@@ -1,8 +1,17 @@
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
+import { decodeCursor, encodeCursor } from './page-cursor.ts'
+import { type CalendarDay, dayIn, groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
-import type { NewFile, SessionRecord, SessionStore } from './session-store.ts'
+import type {
+  NewFile,
+  SessionHeader,
+  SessionRecord,
+  SessionStore,
+  SessionSummaryRecord,
+  StoredFile,
+} from './session-store.ts'
 import { titleFromPrompt } from './session-title.ts'
 import { timeOrderedId } from './time-ordered-id.ts'
 
@@ -24,6 +33,18 @@ export interface TurnOptions {
 export type CreateResult = SessionRecord | 'agent_not_found'
 export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_found'
 export type SessionResult = SessionRecord | 'not_found'
+
+/** A page of an owner's sessions with an agent; `nextCursor` is where the next page starts. */
+export interface SessionList {
+  sessions: SessionRecord[]
+  nextCursor?: string
+}
+
+/** An owner's recent sessions by recency bucket, as of `day` (they move on the next day). */
+export interface GroupedSessions {
+  groups: Map<string, SessionSummaryRecord[]>
+  day: CalendarDay
+}
 
 /**
  * How many times a delete cancels a run and tries again when a new run slipped in between
@@ -84,6 +105,63 @@ export class SessionService {
     if (typeof session === 'string') return session
     void runs.start(session, agent, true)
     return this.#settle(session, options)
+  }
+
+  async get(owner: string, sessionId: string): Promise<SessionResult> {
+    return (await this.#options.store.getSession(owner, sessionId)) ?? 'not_found'
+  }
+
+  /** The session without its messages, or `undefined`. */
+  header(owner: string, sessionId: string): Promise<SessionHeader | undefined> {
+    return this.#options.store.getSessionHeader(owner, sessionId)
+  }
+
+  /**
+   * A page of the owner's sessions with an agent, most recently updated first, after `cursor`
+   * (the `nextCursor` of the page before).
+   */
+  async list(query: {
+    owner: string
+    agentId: string
+    limit: number
+    cursor?: string
+  }): Promise<SessionList | 'invalid_cursor' | 'agent_not_found'> {
+    const { store, agents } = this.#options
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+    if (query.cursor !== undefined && !after) return 'invalid_cursor'
+    if (!agents.get(query.agentId)) return 'agent_not_found'
+    const page = await store.listSessions({ ...query, after })
+    return {
+      sessions: page.sessions,
+      ...(page.next && { nextCursor: encodeCursor(page.next) }),
+    }
+  }
+
+  /**
+   * The owner's `limit` most recently updated sessions (of one agent, if given) by recency
+   * bucket: calendar days in `timeZone`, so the same sessions group otherwise tomorrow.
+   */
+  async grouped(query: {
+    owner: string
+    agentId?: string
+    limit: number
+    timeZone: string
+  }): Promise<GroupedSessions | 'unknown_time_zone'> {
+    const { store, clock } = this.#options
+    const { timeZone: zone, ...recent } = query
+    if (!isKnownTimeZone(zone)) return 'unknown_time_zone'
+    const now = clock.now()
+    const sessions = await store.recentSessions(recent)
+    return { groups: groupByRecency(sessions, now, zone), day: { zone, day: dayIn(now, zone) } }
+  }
+
+  /** One of a session's files, with its bytes. */
+  async file(
+    owner: string,
+    sessionId: string,
+    fileId: string,
+  ): Promise<{ file: StoredFile; data: Uint8Array<ArrayBuffer> } | 'not_found'> {
+    return (await this.#options.store.getFile(owner, sessionId, fileId)) ?? 'not_found'
   }
 
   /**

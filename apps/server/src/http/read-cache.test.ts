@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { ChangeVersions } from '../domain/change-versions.ts'
-import { dayIn } from '../domain/recency-buckets.ts'
+import { type CalendarDay, dayIn } from '../domain/recency-buckets.ts'
 import type { AppEnv } from './app-env.ts'
-import { type CalendarDay, createReadCache } from './read-cache.ts'
+import { createReadCache } from './read-cache.ts'
 
 const start = new Date('2026-11-26T09:00:00.000Z')
 
@@ -29,19 +29,15 @@ function setup(changes: ChangeVersions | undefined, maxBytes = 1 << 20) {
       const day: CalendarDay | undefined = zone
         ? { zone, day: dayIn(new Date(now), zone) }
         : undefined
-      return cache.answer(
-        c,
-        'get_grouped_sessions',
-        async () => {
-          reads++
-          const name = names[id]
-          if (name === undefined) return c.json({ detail: 'Session not found' }, 404)
-          return {
-            time_to_sessions: { Today: [{ id, name, updated_at: '', agent: {} as never }] },
-          }
-        },
-        day,
-      )
+      return cache.answer(c, 'get_grouped_sessions', async () => {
+        reads++
+        const name = names[id]
+        if (name === undefined) return c.json({ detail: 'Session not found' }, 404)
+        const body = {
+          time_to_sessions: { Today: [{ id, name, updated_at: '', agent: {} as never }] },
+        }
+        return { body, ...(day && { day }) }
+      })
     },
   )
   const get = async (target: string, owner = 'alice') => {

@@ -11,16 +11,9 @@ import type { operations } from '@uxmate/contract'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
-import { dayIn } from '../domain/recency-buckets.ts'
+import { type CalendarDay, dayIn } from '../domain/recency-buckets.ts'
 import { completeAnswer } from './answer-headers.ts'
 import type { AppEnv } from './app-env.ts'
-
-/** A day in a time zone that an answer is only good for (grouped sessions' buckets). */
-export interface CalendarDay {
-  zone: string
-  /** As {@link dayIn} gives it. */
-  day: number
-}
 
 interface Kept {
   version: number
@@ -44,16 +37,18 @@ export interface ReadCache {
    */
   kept(): MiddlewareHandler<AppEnv>
   /**
-   * Answers `operation` with its 200 JSON from `read`, and keeps it for the same owner and
-   * request target. `read` may answer otherwise (a 404) with a `Response` of its own, which is
-   * never kept. An answer that depends on the date in a zone names that `day`.
+   * Answers `operation` with the 200 JSON `read` gives, and keeps it for the same owner and
+   * request target. `read` may answer otherwise (a 404, a 422) with a `Response` of its own,
+   * which is never kept. An answer that depends on the date in a zone names that `day`.
    *
    * @example
    * ```ts
    * app.get('/sessions/:session_id', guard, cache.kept(), validator, (c) =>
    *   cache.answer(c, 'get_session', async () => {
-   *     const session = await store.getSession(c.get('owner'), id)
-   *     return session ? toSession(session) : typedJson(c, 'get_session', 404, notFound)
+   *     const session = await sessions.get(c.get('owner'), id)
+   *     return session === 'not_found'
+   *       ? typedJson(c, 'get_session', 404, notFound)
+   *       : { body: toSession(session) }
    *   }),
    * )
    * ```
@@ -61,9 +56,15 @@ export interface ReadCache {
   answer<Op extends CachedOperation>(
     c: Context<AppEnv>,
     operation: Op,
-    read: () => Promise<OkBody[Op] | Response>,
-    day?: CalendarDay,
+    read: () => Promise<Response | FreshAnswer<OkBody[Op]>>,
   ): Promise<Response>
+}
+
+/** A 200 answer as read, to send and keep. */
+export interface FreshAnswer<Body> {
+  body: Body
+  /** The day in a zone it is only good for (grouped sessions' buckets). */
+  day?: CalendarDay
 }
 
 /** The reads whose answers depend on nothing but their request, the owner and their sessions. */
@@ -124,14 +125,15 @@ export function createReadCache({ changes, maxBytes, clock }: ReadCacheOptions):
       }
     },
 
-    async answer(c, _operation, read, day) {
+    async answer(c, _operation, read) {
       // Taken before reading: a write that lands meanwhile moves it, and what was read is
       // never served for the version after that write.
       const version = changes?.of(c.get('owner'))
       const result = await read()
       if (result instanceof Response) return result
-      const json = Buffer.from(JSON.stringify(result))
-      if (version !== undefined) keep(keyOf(c), { version, json, ...(day && { day }) })
+      const json = Buffer.from(JSON.stringify(result.body))
+      if (version !== undefined)
+        keep(keyOf(c), { version, json, ...(result.day && { day: result.day }) })
       return completeAnswer(c, json, 200, JSON_HEADERS)
     },
   }

@@ -3,8 +3,6 @@
  * answered gets the same answer back and does nothing again (see openapi.yaml's
  * `IdempotencyKey` parameter for the rules a client relies on).
  */
-import type { OperationId } from '@uxmate/contract'
-import type { OpenApiDocument, ParameterObject, ReferenceObject } from '@uxmate/contract/document'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status'
 import type { Clock } from '../../domain/clock.ts'
@@ -32,8 +30,6 @@ export type AnswerAbout =
   | 'nothing'
 
 export interface IdempotencyOptions {
-  /** openapi.yaml: which operations take the header. */
-  document: OpenApiDocument
   store: IdempotencyStore
   clock: Clock
   /** A request still unanswered after this long was cut off, and its key is free again. */
@@ -42,34 +38,11 @@ export interface IdempotencyOptions {
 
 export interface Idempotency {
   /**
-   * The middleware for an operation, after its request is validated (the key's form, and the
-   * body the fingerprint is made of) and before its handler. Throws at start for an operation
-   * whose parameters in openapi.yaml do not include `Idempotency-Key`.
+   * The middleware for an operation that takes the header (see `operations/operation-table.ts`),
+   * after its request is validated (the key's form, and the body the fingerprint is made of)
+   * and before its handler; `about` says which session its answers show.
    */
-  for(operationId: OperationId, about: AnswerAbout): MiddlewareHandler<AppEnv>
-}
-
-/** Whether openapi.yaml gives the operation an `Idempotency-Key` header parameter. */
-function takesKey(document: OpenApiDocument, operationId: string): boolean {
-  const resolve = (parameter: ParameterObject | ReferenceObject): ParameterObject | undefined => {
-    const ref = (parameter as Partial<ReferenceObject>).$ref
-    return typeof ref === 'string'
-      ? document.components?.parameters?.[ref.split('/').at(-1) ?? '']
-      : (parameter as ParameterObject)
-  }
-  return Object.values(document.paths).some((item) =>
-    Object.values(item).some(
-      (operation) =>
-        typeof operation === 'object' &&
-        operation !== null &&
-        'operationId' in operation &&
-        operation.operationId === operationId &&
-        (operation.parameters ?? []).some((p) => {
-          const parameter = resolve(p)
-          return parameter?.in === 'header' && parameter.name === 'Idempotency-Key'
-        }),
-    ),
-  )
+  for(about: AnswerAbout): MiddlewareHandler<AppEnv>
 }
 
 /** The body a validator left on the request, JSON or form, for the fingerprint. */
@@ -105,22 +78,18 @@ function createdSessionId(answer: StoredAnswer): string | undefined {
  * @example
  * ```ts
  * const idempotency = createIdempotency({
- *   document: openapiDocument,
  *   store: store.idempotency,
  *   clock,
  *   abandonAfterMs,
  * })
- * app.put('/sessions/:session_id', guard.for('update_session'), validator.for('update_session'),
- *   idempotency.for('update_session', 'path'), handler)
+ * app.put('/sessions/:session_id', guard, validate, idempotency.for('path'), handler)
  * ```
  */
 export function createIdempotency(options: IdempotencyOptions): Idempotency {
-  const { document, store, clock, abandonAfterMs } = options
+  const { store, clock, abandonAfterMs } = options
 
   return {
-    for(operationId, about) {
-      if (!takesKey(document, operationId))
-        throw new Error(`openapi.yaml gives ${operationId} no Idempotency-Key parameter`)
+    for(about) {
       return async (c, next) => {
         const key = c.req.header('Idempotency-Key')
         if (key === undefined) return next()

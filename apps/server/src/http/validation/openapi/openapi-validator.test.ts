@@ -476,7 +476,7 @@ describe('createOpenApiValidator', () => {
       ),
     )
     expect(ids.length).toBeGreaterThan(5)
-    for (const id of ids) expect(validator.operation(id)?.operationId).toBe(id)
+    for (const id of ids) expect(validator.operations.get(id)?.operationId).toBe(id)
   })
 
   it('types c.req.valid() from the contract', () => {

@@ -26,18 +26,19 @@ const NO_HEADERS = new Headers()
 
 /** The compiled validators of a document. */
 export interface OpenApiValidator {
+  /** Every operation of the document by operationId, compiled once: the operation table's source. */
+  readonly operations: ReadonlyMap<string, OperationSpec>
   /**
-   * Middleware validating a request against operation `operationId`: path parameters, query,
-   * headers and body together. On success `c.req.valid('param' | 'query' | 'header' | 'json' |
-   * 'form')` holds the typed, coerced values (schema defaults applied); otherwise it answers
-   * 422 with every problem (FastAPI's shape), or 413/415 for a body over a limit or of the
-   * wrong type. Throws at once for an operationId the document does not have.
+   * Middleware validating a request against `operation`: path parameters, query, headers and
+   * body together. On success `c.req.valid('param' | 'query' | 'header' | 'json' | 'form')`
+   * holds the typed, coerced values (schema defaults applied); otherwise it answers 422 with
+   * every problem (FastAPI's shape), or 413/415 for a body over a limit or of the wrong type.
    */
+  middleware(operation: OperationSpec): MiddlewareHandler
+  /** The middleware of operation `operationId`, typed; throws at once for one the document lacks. */
   for<Op extends OperationId, P extends string = string, E extends Env = Env>(
     operationId: Op,
   ): MiddlewareHandler<E, P, ValidatedInput<Op>>
-  /** The compiled operation, for tooling and tests. */
-  operation(operationId: string): OperationSpec | undefined
 }
 
 function createAjv(document: OpenApiDocument): Ajv2020 {
@@ -81,9 +82,7 @@ export function createOpenApiValidator(
   const gate =
     limits.uploadBufferBytes === undefined ? undefined : new UploadGate(limits.uploadBufferBytes)
 
-  function middlewareFor(operationId: string): MiddlewareHandler {
-    const operation = operations.get(operationId)
-    if (!operation) throw new Error(`openapi.yaml has no operation '${operationId}'`)
+  function middleware(operation: OperationSpec): MiddlewareHandler {
     return async (c, next) => {
       const validated = await validate(c, operation)
       if (validated instanceof Response) return validated
@@ -123,7 +122,12 @@ export function createOpenApiValidator(
   }
 
   return {
-    for: middlewareFor as OpenApiValidator['for'],
-    operation: (operationId) => operations.get(operationId),
+    operations,
+    middleware,
+    for: ((operationId: string) => {
+      const operation = operations.get(operationId)
+      if (!operation) throw new Error(`openapi.yaml has no operation '${operationId}'`)
+      return middleware(operation)
+    }) as OpenApiValidator['for'],
   }
 }

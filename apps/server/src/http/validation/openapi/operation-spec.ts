@@ -4,6 +4,7 @@
  * written per field; a change to openapi.yaml changes what is validated.
  */
 import type {
+  HttpMethod,
   JsonSchema,
   OpenApiDocument,
   OperationObject,
@@ -45,13 +46,14 @@ export interface BodySpec {
 
 export interface OperationSpec {
   operationId: string
-  method: string
+  method: HttpMethod
   path: string
+  /** The operation as the document has it, for what else is read from it (security, ...). */
+  source: OperationObject
   parameters: Partial<Record<ParameterLocation, LocationSpec>>
   body: BodySpec | undefined
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 const LOCATIONS: readonly ParameterLocation[] = ['path', 'query', 'header']
 
 /** Path-item parameters, overridden by the operation's own of the same name and location. */
@@ -157,9 +159,72 @@ function compileBody(
   return body
 }
 
+/** Where an operation sits in the document. */
+export interface OperationLocation {
+  operationId: string
+  path: string
+  method: HttpMethod
+  pathItem: PathItemObject
+  operation: OperationObject
+}
+
 /**
- * Every operation of `document` by operationId, compiled with `ajv` (which must already hold the
- * document under `DOCUMENT_ID`).
+ * What the operation at `location` accepts, compiled with `ajv` (which must already hold the
+ * document under `DOCUMENT_ID`). Throws for what the validator cannot check (cookie parameters,
+ * bodies other than JSON and multipart): better not to start than to let requests through.
+ *
+ * @example
+ * ```ts
+ * const spec = compileOperation(document, ajv, location)
+ * spec.parameters.query?.validate({ agent_id: 'echo' })
+ * ```
+ */
+export function compileOperation(
+  document: OpenApiDocument,
+  ajv: Ajv2020,
+  { operationId, path, method, pathItem, operation }: OperationLocation,
+): OperationSpec {
+  const where = `${method.toUpperCase()} ${path} (${operationId})`
+  const parameters = mergedParameters(document, pathItem, operation)
+  const unsupported = parameters.find((p) => !LOCATIONS.includes(p.in as ParameterLocation))
+  if (unsupported) throw new Error(`${where}: ${unsupported.in} parameters are not supported`)
+  const spec: OperationSpec = {
+    operationId,
+    method,
+    path,
+    source: operation,
+    parameters: {},
+    body: compileBody(document, ajv, operation, where),
+  }
+  for (const location of LOCATIONS) {
+    const located = parameters
+      .filter((p) => p.in === location)
+      .map((p) => ({
+        name: p.name,
+        // OpenAPI: a path parameter is always required.
+        required: location === 'path' || p.required === true,
+        schema: p.schema ?? {},
+      }))
+    const compiled = compileLocation(document, ajv, located)
+    if (compiled) spec.parameters[location] = compiled
+  }
+  return spec
+}
+
+const METHODS: readonly HttpMethod[] = [
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+]
+
+/**
+ * Every operation of `document` by operationId, compiled with `ajv` (see {@link compileOperation}):
+ * the one pass over the document's operations that the server makes.
  *
  * @example
  * ```ts
@@ -175,33 +240,10 @@ export function compileOperations(
   for (const [path, pathItem] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = pathItem[method]
-      if (!operation?.operationId) continue
-      const where = `${method.toUpperCase()} ${path} (${operation.operationId})`
-      const parameters = mergedParameters(document, pathItem, operation)
-      const unsupported = parameters.find((p) => !LOCATIONS.includes(p.in as ParameterLocation))
-      if (unsupported) {
-        throw new Error(`${where}: ${unsupported.in} parameters are not supported`)
-      }
-      const spec: OperationSpec = {
-        operationId: operation.operationId,
-        method,
-        path,
-        parameters: {},
-        body: compileBody(document, ajv, operation, where),
-      }
-      for (const location of LOCATIONS) {
-        const located = parameters
-          .filter((p) => p.in === location)
-          .map((p) => ({
-            name: p.name,
-            // OpenAPI: a path parameter is always required.
-            required: location === 'path' || p.required === true,
-            schema: p.schema ?? {},
-          }))
-        const compiled = compileLocation(document, ajv, located)
-        if (compiled) spec.parameters[location] = compiled
-      }
-      operations.set(operation.operationId, spec)
+      const operationId = operation?.operationId
+      if (!operation || !operationId) continue
+      const location = { operationId, path, method, pathItem, operation }
+      operations.set(operationId, compileOperation(document, ajv, location))
     }
   }
   return operations

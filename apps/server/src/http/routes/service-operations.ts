@@ -1,23 +1,24 @@
-import { Hono } from 'hono'
 import type { Logger } from '../../domain/logger.ts'
-import type { SessionStore } from '../../domain/session-store.ts'
+import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { typedJson } from '../typed-json.ts'
 
-export interface ServiceRoutesOptions {
-  store: SessionStore
+export interface ServiceOperationsOptions {
+  /** Throws unless the store answers and its schema is up to date. */
+  checkStore: () => Promise<void>
   /** True once shutdown has begun: the load balancer should stop sending traffic. */
   isShuttingDown: () => boolean
   logger: Logger
 }
 
-/** Liveness and readiness probes: no API key, no rate limit. */
-export function serviceRoutes({ store, isShuttingDown, logger }: ServiceRoutesOptions): Hono {
-  return new Hono()
-    .get('/health', (c) => typedJson(c, 'get_health', 200, { status: 'ok' }))
-    .get('/ready', async (c) => {
+/** The handlers of the liveness and readiness probes (no API key, no rate limit). */
+export function serviceOperations(options: ServiceOperationsOptions): OperationHandler[] {
+  const { checkStore, isShuttingDown, logger } = options
+  return [
+    operation('get_health', (c) => typedJson(c, 'get_health', 200, { status: 'ok' })),
+    operation('get_readiness', async (c) => {
       const checks: Record<string, string> = {}
       try {
-        await store.checkReady()
+        await checkStore()
         checks.store = 'ok'
         checks.migrations = 'ok'
       } catch (error) {
@@ -30,5 +31,6 @@ export function serviceRoutes({ store, isShuttingDown, logger }: ServiceRoutesOp
       return ready
         ? typedJson(c, 'get_readiness', 200, { status: 'ready', checks })
         : typedJson(c, 'get_readiness', 503, { status: 'not_ready', checks })
-    })
+    }),
+  ]
 }

@@ -1,0 +1,87 @@
+import type { OperationId } from '@uxmate/contract'
+import { Hono, type MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../app-env.ts'
+import type { AnswerAbout } from '../idempotency/idempotency.ts'
+import type { OperationSpec } from '../validation/openapi/operation-spec.ts'
+import type { OperationHandler } from './operation-handler.ts'
+import type { OperationEntry, OperationTable } from './operation-table.ts'
+
+/** The steps an operation's handler may be preceded by, in this order, as its entry says. */
+export interface OperationSteps {
+  /** Authentication and the owner's rate limit, before anything is read. */
+  guard: MiddlewareHandler<AppEnv>
+  /** Answers with a kept answer, before validation (the same request validates the same way). */
+  keptAnswers: MiddlewareHandler<AppEnv>
+  validate(request: OperationSpec): MiddlewareHandler
+  idempotency(about: AnswerAbout): MiddlewareHandler<AppEnv>
+}
+
+/** Literal segments before parameters, so `/sessions/grouped` is not taken for a session id. */
+function bySpecificity(a: OperationEntry, b: OperationEntry): number {
+  const left = a.routePath.split('/')
+  const right = b.routePath.split('/')
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const aParam = left[i]?.startsWith(':') ?? false
+    const bParam = right[i]?.startsWith(':') ?? false
+    if (aParam !== bParam) return aParam ? 1 : -1
+  }
+  return left.length - right.length
+}
+
+/** Every handler by operationId; refuses a missing one, an unknown one and a second one. */
+function handlersByOperation(
+  table: OperationTable,
+  handlers: readonly OperationHandler[],
+): Map<OperationId, OperationHandler> {
+  const byId = new Map<OperationId, OperationHandler>()
+  const problems: string[] = []
+  for (const handler of handlers) {
+    if (!table.has(handler.operationId))
+      problems.push(`a handler for '${handler.operationId}', which openapi.yaml does not have`)
+    else if (byId.has(handler.operationId))
+      problems.push(`two handlers for '${handler.operationId}'`)
+    byId.set(handler.operationId, handler)
+  }
+  for (const operationId of table.keys())
+    if (!byId.has(operationId)) problems.push(`no handler for '${operationId}' of openapi.yaml`)
+  if (problems.length > 0)
+    throw new Error(`The operations do not match openapi.yaml:\n  - ${problems.join('\n  - ')}`)
+  return byId
+}
+
+/**
+ * Routes every operation of `table` to its handler, each behind the steps its entry names, in
+ * one sub-app per first path segment mounted with `app.route()` under it. Throws at start
+ * unless every operation has exactly one handler and every handler an operation.
+ *
+ * @example
+ * ```ts
+ * mountOperations(app, table, [...sessionOperations(deps), ...agentOperations(deps)], steps)
+ * ```
+ */
+export function mountOperations(
+  app: Hono<AppEnv>,
+  table: OperationTable,
+  handlers: readonly OperationHandler[],
+  steps: OperationSteps,
+): void {
+  const byId = handlersByOperation(table, handlers)
+  const subApps = new Map<string, Hono<AppEnv>>()
+  for (const entry of [...table.values()].sort(bySpecificity)) {
+    let subApp = subApps.get(entry.prefix)
+    if (!subApp) {
+      subApp = new Hono<AppEnv>()
+      subApps.set(entry.prefix, subApp)
+    }
+    const chain: MiddlewareHandler[] = []
+    if (entry.takesApiKey) chain.push(steps.guard)
+    if (entry.keepsAnswers) chain.push(steps.keptAnswers)
+    chain.push(steps.validate(entry.request))
+    if (entry.takesIdempotencyKey) chain.push(steps.idempotency(entry.answerAbout))
+    const handler = byId.get(entry.operationId)
+    if (!handler) continue
+    const path = entry.routePath.slice(entry.prefix.length) || '/'
+    subApp.on([entry.request.method.toUpperCase()], [path], ...chain, handler.handle)
+  }
+  for (const [prefix, subApp] of subApps) app.route(prefix, subApp)
+}

@@ -1,0 +1,58 @@
+import type { OperationId } from '@uxmate/contract'
+import { openapiDocument } from '@uxmate/contract/document'
+import { describe, expect, it } from 'vitest'
+import { defaultConfig } from '../../config/config.ts'
+import { createOpenApiValidator } from '../validation/index.ts'
+import { compileOperationTable } from './operation-table.ts'
+
+const validator = createOpenApiValidator(openapiDocument, defaultConfig.limits)
+const table = compileOperationTable(openapiDocument, validator.operations)
+const where = (check: (entry: NonNullable<ReturnType<typeof table.get>>) => boolean) =>
+  [...table.values()].filter(check).map((entry) => entry.operationId)
+
+describe('the operation table', () => {
+  it('has every operation of openapi.yaml, routed on its path with Hono parameters', () => {
+    expect(table.size).toBe(validator.operations.size)
+    expect(table.get('get_session_file')?.routePath).toBe('/sessions/:session_id/files/:file_id')
+    expect(table.get('get_session_file')?.prefix).toBe('/sessions')
+    expect(table.get('get_readiness')?.routePath).toBe('/ready')
+    expect(table.get('get_readiness')?.prefix).toBe('/ready')
+  })
+
+  it('guards the operations whose security names the API key, not the probes', () => {
+    expect(where((entry) => !entry.takesApiKey).sort()).toEqual(['get_health', 'get_readiness'])
+  })
+
+  it('takes an Idempotency-Key exactly where openapi.yaml documents the header', () => {
+    const documented = where((entry) =>
+      (entry.request.parameters.header?.parameters ?? []).some(
+        (header) => header.name === 'Idempotency-Key',
+      ),
+    )
+    expect(where((entry) => entry.takesIdempotencyKey)).toEqual(documented)
+    expect(documented.sort()).toEqual([
+      'cancel_session',
+      'create_session_from_text',
+      'delete_session',
+      'rename_session',
+      'update_session',
+    ])
+  })
+
+  it('says which session an idempotent answer shows: the path one, the created one, or none', () => {
+    const about = (id: OperationId) => table.get(id)?.answerAbout
+    expect(about('create_session_from_text')).toBe('created')
+    expect(about('update_session')).toBe('path')
+    expect(about('rename_session')).toBe('path')
+    expect(about('cancel_session')).toBe('path')
+    expect(about('delete_session')).toBe('nothing')
+  })
+
+  it('keeps the answers of the reads marked x-uxmate-read-cache', () => {
+    expect(where((entry) => entry.keepsAnswers).sort()).toEqual([
+      'get_grouped_sessions',
+      'get_session',
+      'get_sessions',
+    ])
+  })
+})
