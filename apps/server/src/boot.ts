@@ -75,7 +75,6 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     titleTimeoutMs: config.agentTitleTimeoutMs,
     instance: deps.instance ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`,
     leaseMs: config.runLeaseMs,
-    shared: deps.control !== undefined,
     control: deps.control,
     cancelWaitMs: config.runWaitMs,
   })

@@ -5,7 +5,8 @@ import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK, EventIds } from './event-ids.ts'
 import type { Logger } from './logger.ts'
 import type { RunControl } from './run-control.ts'
-import { isFinalEvent, type RunEvent, type RunEvents, type RunLog } from './run-events.ts'
+import type { RunEvent, RunEvents, RunLog } from './run-events.ts'
+import { type LocalRuns, RunLeases } from './run-leases.ts'
 import type { RunClaim, SessionRecord, SessionStore } from './session-store.ts'
 import { titleFromModel } from './session-title.ts'
 import { timeOrderedId } from './time-ordered-id.ts'
@@ -31,13 +32,11 @@ export interface RunCoordinatorOptions {
   /** How long a run's lease holds without being renewed. */
   leaseMs: number
   /**
-   * Whether other instances share the store: then this one renews its runs' leases, flushes
-   * the runs of instances whose leases ran out, and passes cancels on through `control`.
+   * Set when other instances share the store: cancels for their runs go through it, and this
+   * instance renews its runs' leases and flushes those of instances whose leases ran out.
    */
-  shared?: boolean
-  /** Where cancels for runs of other instances go; default: nowhere (one instance). */
   control?: RunControl
-  /** How long a cancel of another instance's run waits for the run to end. */
+  /** How long a cancel of another instance's run waits for the run to end; default 30 s. */
   cancelWaitMs?: number
 }
 
@@ -55,12 +54,6 @@ const INTERRUPTED: SessionError = {
   code: 'interrupted',
   message: 'The server stopped during the run',
 }
-/** Why a run whose instance stopped renewing its lease was flushed by another instance. */
-export const LEASE_EXPIRED: SessionError = {
-  code: 'interrupted',
-  message: 'The server running it stopped during the run',
-}
-
 /** An event before it gets its id (one `Omit` per member of the union). */
 type NewEvent<E = RunEvent> = E extends RunEvent ? Omit<E, 'id'> : never
 
@@ -73,13 +66,25 @@ export class RunCoordinator {
   readonly #runs = new Map<string, ActiveRun>()
   readonly #options: RunCoordinatorOptions
   #seq = 0
-  #heartbeat: NodeJS.Timeout | undefined
-  #reaper: NodeJS.Timeout | undefined
+  /** With other instances on the store (`control`): the leases of the runs. */
+  readonly #leases: RunLeases | undefined
 
   constructor(options: RunCoordinatorOptions) {
     this.#options = options
-    options.control?.onCancel((sessionId) => this.#stop(sessionId, CANCELLED))
-    if (options.shared) this.#startLeaseKeeping()
+    const { control } = options
+    if (control) {
+      control.onCancel((sessionId) => this.#stop(sessionId, CANCELLED))
+      const runs: LocalRuns = {
+        started: () => this.#seq,
+        running: () => [...this.#runs].map(([sessionId, run]) => [sessionId, run.seq] as const),
+        stop: (sessionId, error) => this.#stop(sessionId, error),
+      }
+      this.#leases = new RunLeases(
+        { ...options, control, cancelWaitMs: options.cancelWaitMs ?? 30_000 },
+        runs,
+      )
+      this.#leases.start()
+    }
   }
 
   /** The claim of a new run here, to store with the turn that starts it. */
@@ -135,11 +140,7 @@ export class RunCoordinator {
       await run.done
       return true
     }
-    const { control, store } = this.#options
-    if (!control || (await store.getSessionHeader(owner, sessionId))?.status !== 'Running')
-      return false
-    await this.#awaitRemoteEnd(sessionId, owner, () => control.requestCancel(sessionId))
-    return true
+    return (await this.#leases?.cancelElsewhere(sessionId, owner)) ?? false
   }
 
   #stop(sessionId: string, error: SessionError): void {
@@ -147,99 +148,9 @@ export class RunCoordinator {
     if (run && !run.controller.signal.aborted) run.controller.abort(new StopRequest(error))
   }
 
-  /**
-   * Does `request`, then waits until the session's run (on another instance) has ended: its
-   * final event arrives, or the store shows it out of `Running`; at most `cancelWaitMs`.
-   */
-  async #awaitRemoteEnd(
-    sessionId: string,
-    owner: string,
-    request: () => Promise<void>,
-  ): Promise<void> {
-    const { events, store } = this.#options
-    const deadline = Date.now() + (this.#options.cancelWaitMs ?? 30_000)
-    let wake: (() => void) | undefined
-    let ended = false
-    const end = () => {
-      ended = true
-      wake?.()
-    }
-    const subscription = await events.subscribe(sessionId, undefined, {
-      onEvent: (event) => isFinalEvent(event) && end(),
-      onRunEnd: end,
-    })
-    try {
-      await request()
-      while (!ended && Date.now() < deadline) {
-        // The store has the last word: a final event may have gone by before the subscription.
-        if ((await store.getSessionHeader(owner, sessionId))?.status !== 'Running') return
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now())))
-          wake = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-      }
-    } finally {
-      subscription.close()
-    }
-  }
-
-  /**
-   * With other instances on the store: renews the leases of the runs here a few times per
-   * lease, stops those another instance flushed meanwhile, and flushes runs whose lease ran
-   * out (their instance died), publishing their closing events.
-   */
-  #startLeaseKeeping(): void {
-    const { leaseMs } = this.#options
-    this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(1, leaseMs / 3))
-    this.#heartbeat.unref()
-    // A little later than the heartbeat, and never in step with the other instances.
-    const reapEvery = Math.max(1, Math.round(leaseMs / 2 + Math.random() * (leaseMs / 4)))
-    this.#reaper = setInterval(() => void this.flushExpiredRuns(), reapEvery)
-    this.#reaper.unref()
-  }
-
-  async #renewLeases(): Promise<void> {
-    const { store, clock, logger, instance, leaseMs } = this.#options
-    if (this.#runs.size === 0) return
-    const before = this.#seq
-    try {
-      const held = new Set(
-        await store.renewLeases(instance, new Date(clock.now().getTime() + leaseMs)),
-      )
-      for (const [sessionId, run] of this.#runs) {
-        if (run.seq > before || held.has(sessionId)) continue
-        logger.warn('a run here was flushed by another instance; stopping it', {
-          session_id: sessionId,
-        })
-        this.#stop(sessionId, LEASE_EXPIRED)
-      }
-    } catch (cause) {
-      logger.warn('could not renew the leases of runs', { error: String(cause) })
-    }
-  }
-
-  /** Flushes the runs whose lease ran out, and tells their followers; returns how many. */
-  async flushExpiredRuns(): Promise<number> {
-    const { store, clock, logger, events } = this.#options
-    try {
-      const flushed = await store.flushExpiredRuns(clock.now(), LEASE_EXPIRED.message)
-      for (const run of flushed) {
-        logger.warn('flushed a run whose server stopped renewing its lease', {
-          session_id: run.sessionId,
-        })
-        events.endAbandoned(run.sessionId, [
-          { id: run.errorEventId, type: 'error', error: LEASE_EXPIRED },
-          { id: run.statusEventId, type: 'status', status: 'Flushed' },
-        ])
-      }
-      return flushed.length
-    } catch (cause) {
-      logger.warn('could not flush expired runs', { error: String(cause) })
-      return 0
-    }
+  /** Flushes the runs whose lease ran out (their instance died); returns how many. */
+  flushExpiredRuns(): Promise<number> {
+    return this.#leases?.flushExpiredRuns() ?? Promise.resolve(0)
   }
 
   get activeCount(): number {
@@ -252,11 +163,11 @@ export class RunCoordinator {
    */
   async drain(graceMs: number): Promise<void> {
     // Runs of other instances are theirs to end, or the remaining instances'.
-    clearInterval(this.#reaper)
+    this.#leases?.stopReaping()
     try {
       await this.#drainRuns(graceMs)
     } finally {
-      clearInterval(this.#heartbeat)
+      this.#leases?.stopRenewing()
     }
   }
 
