@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * new Hono<AppEnv>().get('/sessions/:id', guard.for('get_session'), (c) => c.text(c.get('owner')))
+ * operation('get_session', (c) => c.text(c.get('owner')))
  * ```
  */
 export interface AppEnv {
