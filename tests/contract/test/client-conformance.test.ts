@@ -78,6 +78,8 @@ const calls: { [Id in OperationId]?: Call } = {
       { requestId: 'client-grouped' },
     ),
   get_session: (client, ids) => client.sessions.getSession(ids.sessionId),
+  get_session_messages: (client, ids) =>
+    client.sessions.getSessionMessages(ids.sessionId, { order: 'asc', limit: 2 }),
   update_session: (client, ids) =>
     client.sessions.updateSession(ids.sessionId, { text_prompt: 'Now make it shorter.' }),
   get_sessions: (client) => client.sessions.getSessions({ agent_id: 'echo', limit: 2 }),

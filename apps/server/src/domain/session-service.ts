@@ -1,10 +1,17 @@
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
-import { decodeCursor, encodeCursor } from './page-cursor.ts'
+import {
+  decodeCursor,
+  decodeMessageCursor,
+  encodeCursor,
+  encodeMessageCursor,
+} from './page-cursor.ts'
 import { type CalendarDay, dayIn, groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
 import type {
+  MessageCursor,
+  MessageRecord,
   NewFile,
   SessionHeader,
   SessionRecord,
@@ -37,6 +44,12 @@ export type SessionResult = SessionRecord | 'not_found'
 /** A page of an owner's sessions with an agent; `nextCursor` is where the next page starts. */
 export interface SessionList {
   sessions: SessionRecord[]
+  nextCursor?: string
+}
+
+/** A page of a session's messages; `nextCursor` is where the next page starts. */
+export interface MessageList {
+  messages: MessageRecord[]
   nextCursor?: string
 }
 
@@ -134,6 +147,28 @@ export class SessionService {
     return {
       sessions: page.sessions,
       ...(page.next && { nextCursor: encodeCursor(page.next) }),
+    }
+  }
+
+  /**
+   * A page of the session's messages in `order`, after `cursor` (the `nextCursor` of the page
+   * before, of the same order).
+   */
+  async messages(query: {
+    owner: string
+    sessionId: string
+    order: MessageCursor['order']
+    limit: number
+    cursor?: string
+  }): Promise<MessageList | 'not_found' | 'invalid_cursor'> {
+    const { cursor, ...page } = query
+    const after = cursor === undefined ? undefined : decodeMessageCursor(cursor)
+    if (cursor !== undefined && after?.order !== query.order) return 'invalid_cursor'
+    const found = await this.#options.store.listMessages({ ...page, after })
+    if (!found) return 'not_found'
+    return {
+      messages: found.messages,
+      ...(found.next && { nextCursor: encodeMessageCursor(found.next) }),
     }
   }
 

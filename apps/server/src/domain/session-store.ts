@@ -122,6 +122,19 @@ export interface SessionCursor {
   id: string
 }
 
+/** Where a page of a session's messages ends, in its order. */
+export interface MessageCursor {
+  order: 'asc' | 'desc'
+  /** The position of the page's last message (0 for the first message of the session). */
+  position: number
+}
+
+export interface MessagePage {
+  messages: MessageRecord[]
+  /** Where the next page starts; absent on the last page. */
+  next?: MessageCursor
+}
+
 export interface SessionPage {
   sessions: SessionRecord[]
   /** Where the next page starts; absent on the last page. */
@@ -184,6 +197,17 @@ export interface SessionStore {
     agentId?: string
     limit: number
   }): Promise<SessionSummaryRecord[]>
+  /**
+   * A page of the session's messages in `order`, after `after` (the `next` of the page before),
+   * with their files; `undefined` when there is no such session of the owner's.
+   */
+  listMessages(query: {
+    owner: string
+    sessionId: string
+    order: MessageCursor['order']
+    limit: number
+    after?: MessageCursor
+  }): Promise<MessagePage | undefined>
   getFile(
     owner: string,
     sessionId: string,

@@ -68,7 +68,11 @@ export interface FreshAnswer<Body> {
 }
 
 /** The reads whose answers depend on nothing but their request, the owner and their sessions. */
-type CachedOperation = 'get_session' | 'get_sessions' | 'get_grouped_sessions'
+type CachedOperation =
+  | 'get_session'
+  | 'get_session_messages'
+  | 'get_sessions'
+  | 'get_grouped_sessions'
 type OkBody = {
   [Op in CachedOperation]: operations[Op]['responses'][200]['content']['application/json']
 }

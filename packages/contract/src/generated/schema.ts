@@ -206,6 +206,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/{session_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get Session Messages
+         * @description A session's messages, a page at a time: newest first (`order=desc`, the default: the
+         *     latest messages of a long session, then older ones as the user scrolls back) or oldest
+         *     first (`order=asc`). When more messages follow, the response carries `next_cursor`: pass
+         *     it back as `cursor`, with the same `order`, for the next page. A walk through the pages
+         *     shows each message once, none skipped, also while new messages are added (newest first,
+         *     the ones added after the walk began are not in it). `get_session` still returns every
+         *     message at once, which grows with the session; clients that show long sessions page here.
+         */
+        get: operations["get_session_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/{session_id}/files/{file_id}": {
         parameters: {
             query?: never;
@@ -445,6 +477,13 @@ export interface components {
         GetSessionsResponse: {
             /** @description The sessions, most recently updated first. */
             sessions: components["schemas"]["Session"][];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        /** @description A page of a session's messages. */
+        GetSessionMessagesResponse: {
+            /** @description The messages, in the order asked for. */
+            messages: components["schemas"]["Message"][];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string;
         };
@@ -1338,6 +1377,60 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["AgentNotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_session_messages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `desc`: newest first; `asc`: oldest first.
+                 * @example desc
+                 */
+                order?: "desc" | "asc";
+                /**
+                 * @description The page size.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page (of the same `order`); opaque.
+                 * @example ZGVzYzo0OA
+                 */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the session's messages. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSessionMessagesResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["SessionNotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -2,7 +2,7 @@ import type { AgentRegistry } from '../../domain/agent-registry.ts'
 import type { SessionService, TurnOptions } from '../../domain/session-service.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
-import { toSession, toSummary } from '../presenters.ts'
+import { toMessage, toSession, toSummary } from '../presenters.ts'
 import type { ReadCache } from '../read-cache.ts'
 import { typedJson } from '../typed-json.ts'
 import { validationError } from '../validation/index.ts'
@@ -85,6 +85,34 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
         return session === 'not_found'
           ? typedJson(c, 'get_session', 404, { detail: 'Session not found' })
           : { body: toSession(session) }
+      }),
+    ),
+
+    operation('get_session_messages', (c) =>
+      reads.answer(c, 'get_session_messages', async () => {
+        const { session_id } = c.req.valid('param')
+        const { order = 'desc', limit = 50, cursor } = c.req.valid('query')
+        const page = await sessions.messages({
+          owner: c.get('owner'),
+          sessionId: session_id,
+          order,
+          limit,
+          cursor,
+        })
+        if (page === 'not_found')
+          return typedJson(c, 'get_session_messages', 404, { detail: 'Session not found' })
+        if (page === 'invalid_cursor')
+          return typedJson(
+            c,
+            'get_session_messages',
+            422,
+            validationError(['query', 'cursor'], 'Invalid cursor', cursor),
+          )
+        const body = {
+          messages: page.messages.map((message) => toMessage(session_id, message)),
+          ...(page.nextCursor && { next_cursor: page.nextCursor }),
+        }
+        return { body }
       }),
     ),
 

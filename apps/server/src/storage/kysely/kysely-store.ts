@@ -69,6 +69,17 @@ function toFile(row: FileRow): StoredFile {
   }
 }
 
+/** Files by the message they came with, in their order. */
+function filesByMessage(rows: FileRow[]): Map<string, StoredFile[]> {
+  const files = new Map<string, StoredFile[]>()
+  for (const row of rows) {
+    const list = files.get(row.message_id) ?? []
+    list.push(toFile(row))
+    files.set(row.message_id, list)
+  }
+  return files
+}
+
 const claimColumns = (run: RunClaim) => ({
   run_id: run.runId,
   run_instance: run.instance,
@@ -163,12 +174,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .orderBy('position')
         .execute(),
     ])
-    const files = new Map<string, StoredFile[]>()
-    for (const row of fileRows) {
-      const list = files.get(row.message_id) ?? []
-      list.push(toFile(row))
-      files.set(row.message_id, list)
-    }
+    const files = filesByMessage(fileRows)
     const messages = new Map<string, MessageRecord[]>()
     for (const row of messageRows) {
       const list = messages.get(row.session_id) ?? []
@@ -470,6 +476,55 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         name: row.name,
         updatedAt: new Date(Number(row.updated_at)),
       }))
+    },
+
+    async listMessages({ owner, sessionId, order, limit, after }) {
+      const session = await db
+        .selectFrom('sessions')
+        .select('id')
+        .where('id', '=', sessionId)
+        .where('owner', '=', owner)
+        .executeTakeFirst()
+      if (!session) return undefined
+      // One more than asked for: whether a next page follows.
+      const rows = await db
+        .selectFrom('messages')
+        .select(['id', 'role', 'text', 'created_at', 'position'])
+        .where('session_id', '=', sessionId)
+        .$if(after !== undefined, (query) =>
+          query.where('position', order === 'asc' ? '>' : '<', after?.position ?? 0),
+        )
+        .orderBy('position', order)
+        .limit(limit + 1)
+        .execute()
+      const page = rows.slice(0, limit)
+      const fileRows =
+        page.length === 0
+          ? []
+          : await db
+              .selectFrom('files')
+              .select(FILE_COLUMNS)
+              .where('session_id', '=', sessionId)
+              .where(
+                'message_id',
+                'in',
+                page.map((row) => row.id),
+              )
+              .orderBy('message_id')
+              .orderBy('position')
+              .execute()
+      const files = filesByMessage(fileRows)
+      const last = page.at(-1)
+      return {
+        messages: page.map((row) => ({
+          id: row.id,
+          role: row.role,
+          text: row.text,
+          createdAt: new Date(Number(row.created_at)),
+          files: files.get(row.id) ?? [],
+        })),
+        ...(rows.length > limit && last && { next: { order, position: Number(last.position) } }),
+      }
     },
 
     async getFile(owner, sessionId, fileId) {
