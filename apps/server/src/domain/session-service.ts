@@ -21,6 +21,7 @@ import type {
 } from './session-store.ts'
 import { titleFromPrompt } from './session-title.ts'
 import { timeOrderedId } from './time-ordered-id.ts'
+import { type UsageReport, type UsageReportProblem, usageReport } from './usage-report.ts'
 
 export interface SessionServiceOptions {
   store: SessionStore
@@ -188,6 +189,16 @@ export class SessionService {
     const now = clock.now()
     const sessions = await store.recentSessions(recent)
     return { groups: groupByRecency(sessions, now, zone), day: { zone, day: dayIn(now, zone) } }
+  }
+
+  /** What the owner's agents' models used from `from` to `to`, by agent and by day in `timeZone`. */
+  usage(query: {
+    owner: string
+    from?: Date
+    to?: Date
+    timeZone: string
+  }): Promise<UsageReport | UsageReportProblem> {
+    return usageReport(this.#options.store, { ...query, now: this.#options.clock.now() })
   }
 
   /** One of a session's files, with its bytes. */

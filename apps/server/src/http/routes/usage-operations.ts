@@ -1,0 +1,28 @@
+import type { SessionService } from '../../domain/session-service.ts'
+import { MAX_USAGE_RANGE_DAYS } from '../../domain/usage-report.ts'
+import { type OperationHandler, operation } from '../operations/operation-handler.ts'
+import { toUsageReport } from '../presenters.ts'
+import { typedJson } from '../typed-json.ts'
+import { validationError } from '../validation/index.ts'
+
+/** The handler of the Usage operation of openapi.yaml: the owner's token usage report. */
+export function usageOperations(sessions: SessionService): OperationHandler[] {
+  return [
+    operation('get_usage', async (c) => {
+      const { from, to, tz = 'UTC' } = c.req.valid('query')
+      const report = await sessions.usage({
+        owner: c.get('owner'),
+        ...(from !== undefined && { from: new Date(from) }),
+        ...(to !== undefined && { to: new Date(to) }),
+        timeZone: tz,
+      })
+      const invalid = (loc: 'tz' | 'from', message: string, input: unknown) =>
+        typedJson(c, 'get_usage', 422, validationError(['query', loc], message, input))
+      if (report === 'unknown_time_zone') return invalid('tz', `Unknown time zone '${tz}'`, tz)
+      if (report === 'empty_range') return invalid('from', 'from must be before to', from)
+      if (report === 'range_too_long')
+        return invalid('from', `The range is longer than ${MAX_USAGE_RANGE_DAYS} days`, from)
+      return typedJson(c, 'get_usage', 200, toUsageReport(report))
+    }),
+  ]
+}
