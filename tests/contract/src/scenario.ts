@@ -528,6 +528,24 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     if (invalid) await check('get_agent', 422, await target.send(`/agents/${'a'.repeat(129)}`))
   }
 
+  if (documents('get_usage')) {
+    // get_usage: 200 (the default range, and one given), 422 (a range backwards, a zone unknown).
+    await check('get_usage', 200, await target.send('/usage'))
+    await check(
+      'get_usage',
+      200,
+      await target.send('/usage?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&tz=Europe/Paris'),
+    )
+    if (invalid) {
+      await check(
+        'get_usage',
+        422,
+        await target.send('/usage?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z'),
+      )
+      await check('get_usage', 422, await target.send('/usage?tz=Mars/Olympus'))
+    }
+  }
+
   if (documents('delete_session')) {
     // delete_session: 204, then 404 everywhere; 404 for an unknown session; 422.
     const doomed = await check<Session>(

@@ -104,6 +104,7 @@ const calls: { [Id in OperationId]?: Call } = {
   },
   get_session_file: (client, ids) => client.sessions.getSessionFile(ids.sessionId, ids.fileId),
   get_agents: (client) => client.agents.getAgents(),
+  get_usage: (client) => client.usage.getUsage({ tz: 'UTC' }),
   get_agent: (client) => client.agents.getAgent('echo', { requestId: 'client-agent' }),
   get_health: (client) => client.service.getHealth({ requestId: 'client-health' }),
   get_readiness: (client) => client.service.getReadiness(),

@@ -48,6 +48,11 @@ const refusedByMeaning: Record<string, Array<[string, string]>> = {
   get_grouped_sessions: [['query', 'tz']],
   get_sessions: [['query', 'cursor']],
   get_session_messages: [['query', 'cursor']],
+  get_usage: [
+    ['query', 'tz'],
+    ['query', 'from'],
+    ['query', 'to'],
+  ],
   cancel_session: [['header', 'Idempotency-Key']],
   delete_session: [['header', 'Idempotency-Key']],
 }

@@ -9,15 +9,23 @@ import { validationError } from '../validation/index.ts'
 export function usageOperations(sessions: SessionService): OperationHandler[] {
   return [
     operation('get_usage', async (c) => {
-      const { from, to, tz = 'UTC' } = c.req.valid('query')
+      const query = c.req.valid('query')
+      const { from, to, tz = 'UTC' } = query
+      const invalid = (loc: 'tz' | 'from' | 'to', message: string, input: unknown) =>
+        typedJson(c, 'get_usage', 422, validationError(['query', loc], message, input))
+      // RFC 3339 allows a leap second (`23:59:60`), which a JavaScript date cannot hold.
+      const range = {
+        from: from === undefined ? undefined : new Date(from),
+        to: to === undefined ? undefined : new Date(to),
+      }
+      for (const loc of ['from', 'to'] as const)
+        if (Number.isNaN(range[loc]?.getTime())) return invalid(loc, 'Invalid date', query[loc])
       const report = await sessions.usage({
         owner: c.get('owner'),
-        ...(from !== undefined && { from: new Date(from) }),
-        ...(to !== undefined && { to: new Date(to) }),
+        ...(range.from && { from: range.from }),
+        ...(range.to && { to: range.to }),
         timeZone: tz,
       })
-      const invalid = (loc: 'tz' | 'from', message: string, input: unknown) =>
-        typedJson(c, 'get_usage', 422, validationError(['query', loc], message, input))
       if (report === 'unknown_time_zone') return invalid('tz', `Unknown time zone '${tz}'`, tz)
       if (report === 'empty_range') return invalid('from', 'from must be before to', from)
       if (report === 'range_too_long')
