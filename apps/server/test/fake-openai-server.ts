@@ -21,15 +21,36 @@ export interface HeldRequest {
   startStream(): void
   /** Sends one chunk of a streamed answer with `text` as its delta. */
   send(text: string): void
-  /** Ends a streamed answer: a chunk with `finish_reason`, then `[DONE]`. */
-  finish(): void
+  /**
+   * Ends a streamed answer: a chunk with `finish_reason`, then, when given and asked for
+   * (`stream_options.include_usage`), a chunk with the usage, then `[DONE]`.
+   */
+  finish(usage?: FakeUsage): void
   /** Ends the HTTP body cleanly, without the final chunk and `[DONE]`. */
   end(): void
   /** Destroys the connection, as a crashing server or a broken network would. */
   cut(): void
-  /** Answers a non-streamed completion whose message is `content`. */
-  reply(content: string): void
+  /** Answers a non-streamed completion whose message is `content` (and `usage`, if given). */
+  reply(content: string, usage?: FakeUsage): void
 }
+
+/** Token counts as a provider reports them. */
+export interface FakeUsage {
+  prompt_tokens: number
+  completion_tokens: number
+  cached_tokens?: number
+}
+
+const usageBody = ({ cached_tokens, ...usage }: FakeUsage) => ({
+  ...usage,
+  total_tokens: usage.prompt_tokens + usage.completion_tokens,
+  ...(cached_tokens !== undefined && { prompt_tokens_details: { cached_tokens } }),
+})
+
+/** What the fake answers by itself to a request, in automatic mode. */
+export type AutomaticAnswer = (
+  body: ChatCompletionCreateParams,
+) => { text: string; usage?: FakeUsage } | { status: number }
 
 function deferred<T>() {
   let resolve!: (value: T) => void
@@ -89,8 +110,13 @@ function hold(
     send(text) {
       response.write(chunk({ content: text }, null))
     },
-    finish() {
+    finish(usage) {
       response.write(chunk({}, 'stop'))
+      const wanted = body.stream && body.stream_options?.include_usage
+      if (usage && wanted)
+        response.write(
+          `data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1, model: body.model, choices: [], usage: usageBody(usage) })}\n\n`,
+        )
       response.end('data: [DONE]\n\n')
     },
     end() {
@@ -99,7 +125,7 @@ function hold(
     cut() {
       response.socket?.destroy()
     },
-    reply(content) {
+    reply(content, usage) {
       response.writeHead(200, { 'Content-Type': 'application/json' })
       response.end(
         JSON.stringify({
@@ -108,6 +134,7 @@ function hold(
           created: 1,
           model: body.model,
           choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          ...(usage && { usage: usageBody(usage) }),
         }),
       )
     },
@@ -123,6 +150,8 @@ export interface FakeOpenAiServer {
   nextStream(): Promise<HeldRequest>
   /** The next request that does not stream (the session's title). */
   nextTitle(): Promise<HeldRequest>
+  /** From now on, answers every request at once with `answer`'s text, streamed or not. */
+  answerAutomatically(answer: AutomaticAnswer): void
   close(): Promise<void>
 }
 
@@ -140,6 +169,7 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   const streams = queue<HeldRequest>()
   const titles = queue<HeldRequest>()
   const received: ChatCompletionCreateParams[] = []
+  let automatic: AutomaticAnswer | undefined
   const server = createServer((request, response) => {
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
       response.writeHead(404).end()
@@ -153,7 +183,16 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     request.on('end', () => {
       const body = JSON.parse(text) as ChatCompletionCreateParams
       received.push(body)
-      ;(body.stream ? streams : titles).push(hold(body, request, response))
+      const held = hold(body, request, response)
+      if (automatic) {
+        const answer = automatic(body)
+        if ('status' in answer) return held.fail(answer.status)
+        if (!body.stream) return held.reply(answer.text, answer.usage)
+        held.startStream()
+        held.send(answer.text)
+        return held.finish(answer.usage)
+      }
+      ;(body.stream ? streams : titles).push(held)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -163,6 +202,9 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     received,
     nextStream: () => streams.take(),
     nextTitle: () => titles.take(),
+    answerAutomatically(answer) {
+      automatic = answer
+    },
     async close() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

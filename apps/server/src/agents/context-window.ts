@@ -74,11 +74,12 @@ export function planInput(input: PlanInput): InputPlan {
   const after = note ? note.through + 1 : 0
   if (note && note.tokens + sum(history.slice(after)) <= room)
     return { from: after, note: 'reuse', summarizeFrom: after }
-  // Half the room for recent messages as they are; a note (at most a quarter of the budget)
-  // and what comes before the next compaction share the rest.
-  const from = fittingSuffix(history, room / 2, after)
+  // A third of the room for recent messages as they are; a note (at most a quarter of the
+  // budget) and the turns until the next compaction share the rest: the more room left, the
+  // longer a note is reused, the fewer calls to the model compaction costs.
+  const from = fittingSuffix(history, room / 3, after)
   if (from > after) return { from, note: 'compact', summarizeFrom: after }
-  // Nothing to add to a note: the latest messages alone take over half the room. They go with
+  // Nothing to add to a note: the latest messages alone take over a third of the room. They go with
   // the stored note, if any, as far as they fit.
   const noteTokens = note?.tokens ?? 0
   const fitting = fittingSuffix(history, room - noteTokens, after)
