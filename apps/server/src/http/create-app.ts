@@ -99,7 +99,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
         logger,
       }),
       ...agentOperations(agents),
-      ...sessionOperations({ sessions, agents, reads }),
+      ...sessionOperations({ sessions, agents }),
       sessionEventsOperation({
         sessions,
         events: deps.events,
@@ -112,6 +112,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       keptAnswers: reads.kept(),
       validate: (request) => validator.middleware(request),
       idempotency: (about) => idempotency.for(about),
+      keep: (c, read) => reads.answer(c, read),
     },
   )
 

@@ -12,7 +12,6 @@ import {
 import type { SessionService } from '../../domain/session-service.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toSessionEvent } from '../presenters.ts'
-import { typedJson } from '../typed-json.ts'
 import { createEventStream } from './event-stream.ts'
 
 export interface SessionEventsOptions {
@@ -57,7 +56,7 @@ export function sessionEventsOperation(options: SessionEventsOptions): Operation
     const lastEventId = c.req.valid('header')['Last-Event-ID']
     const owner = c.var.owner
     if (!(await sessions.header(owner, session_id)))
-      return typedJson(c, 'get_session_events', 404, { detail: 'Session not found' })
+      return c.json({ detail: 'Session not found' }, 404)
 
     let subscription: RunSubscription | undefined
     const stream = createEventStream({
