@@ -54,7 +54,7 @@ export function sessionEventsOperation(options: SessionEventsOptions): Operation
   return operation('get_session_events', async (c) => {
     const { session_id } = c.req.valid('param')
     const lastEventId = c.req.valid('header')['Last-Event-ID']
-    const owner = c.var.owner
+    const owner = c.get('owner')
     if (!(await sessions.header(owner, session_id)))
       return c.json({ detail: 'Session not found' }, 404)
 
