@@ -105,7 +105,48 @@ describe('the agents file', () => {
       vision: true,
       baseUrl: 'https://llm.example/v1',
       apiKey: 'sk-test',
+      context: {
+        contextWindow: 8192,
+        maxOutputTokens: 1024,
+        strategy: 'compact',
+        attachmentTurns: 2,
+      },
     })
+  })
+
+  it('takes each context setting at its bounds and refuses one past them, naming it', () => {
+    const agent = (fields: Record<string, unknown>) =>
+      parseAgentsDocument({ agents: [{ ...researcher, ...fields }] }, env)
+    const at = agent({
+      context_window: 1024,
+      max_output_tokens: 512,
+      context_strategy: 'truncate',
+      attachment_turns: 0,
+    })
+    expect(at.problems).toEqual([])
+    expect(at.definitions[0]?.context).toEqual({
+      contextWindow: 1024,
+      maxOutputTokens: 512,
+      strategy: 'truncate',
+      attachmentTurns: 0,
+    })
+    expect(agent({ context_window: 10_000_000, max_output_tokens: 16 }).problems).toEqual([])
+    expect(
+      agent({
+        context_window: 1023,
+        max_output_tokens: 15,
+        context_strategy: 'forget',
+        attachment_turns: -1,
+      }).problems,
+    ).toEqual([
+      "agents[0] (id 'ux-researcher'): context_window must be a whole number from 1024 to 10000000, got 1023",
+      "agents[0] (id 'ux-researcher'): max_output_tokens must be a whole number from 16 to 1000000, got 15",
+      "agents[0] (id 'ux-researcher'): attachment_turns must be a whole number from 0 to 1000, got -1",
+      "agents[0] (id 'ux-researcher'): context_strategy must be compact or truncate, got 'forget'",
+    ])
+    expect(agent({ context_window: 2000, max_output_tokens: 1001 }).problems).toEqual([
+      "agents[0] (id 'ux-researcher'): max_output_tokens (1001) must be at most half of context_window (2000)",
+    ])
   })
 
   it('names every bad entry, by index and id', () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { NewFile, RunClaim, SessionStore } from '../src/domain/session-store.ts'
+import type { MessageCursor, NewFile, RunClaim, SessionStore } from '../src/domain/session-store.ts'
 import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts'
@@ -464,6 +464,58 @@ describe.each(factories)('$name store', (factory) => {
     expect(
       (await s.recentSessions({ owner: OWNER, agentId: 'echo', limit: 10 })).map((x) => x.id),
     ).toEqual(['e', 'd', 'c', 'b', 'a'])
+  })
+
+  it("pages a session's messages both ways, each once, with their files", async () => {
+    const s = await store()
+    await s.createSession({
+      owner: OWNER,
+      id: 'long',
+      agentId: 'echo',
+      name: 'long',
+      now: T0,
+      message: { id: 'long-m0', text: 'message 0', files: [file('f0', bytes(1, 2))] },
+      run: claim(),
+    })
+    await finish(s, 'long', later(1))
+    for (let turn = 1; turn < 12; turn++) {
+      await s.startTurn({
+        owner: OWNER,
+        sessionId: 'long',
+        now: later(turn * 10),
+        message: { id: `long-u${turn}`, text: `turn ${turn}` },
+        run: claim(),
+      })
+      await finish(s, 'long', later(turn * 10 + 1))
+    }
+    const all = (await s.getSession(OWNER, 'long'))?.messages.map((m) => m.id) ?? []
+    expect(all).toHaveLength(24)
+    for (const order of ['asc', 'desc'] as const) {
+      const seen: string[] = []
+      let after: MessageCursor | undefined
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await s.listMessages({
+          owner: OWNER,
+          sessionId: 'long',
+          order,
+          limit: 5,
+          after,
+        })
+        seen.push(...(page?.messages.map((m) => m.id) ?? []))
+        after = page?.next
+        if (!after) break
+      }
+      expect(seen).toEqual(order === 'asc' ? all : [...all].reverse())
+    }
+    const first = await s.listMessages({ owner: OWNER, sessionId: 'long', order: 'asc', limit: 1 })
+    expect(first?.messages[0]?.files.map((f) => f.id)).toEqual(['f0'])
+    expect(first?.next).toEqual({ order: 'asc', position: 0 })
+    expect(
+      await s.listMessages({ owner: 'mallory', sessionId: 'long', order: 'asc', limit: 5 }),
+    ).toBeUndefined()
+    expect(
+      await s.listMessages({ owner: OWNER, sessionId: 'nope', order: 'asc', limit: 5 }),
+    ).toBeUndefined()
   })
 
   it('flushes every Running session after a restart of the only instance', async () => {

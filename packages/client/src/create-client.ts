@@ -11,6 +11,7 @@ import { type RetryOptions, resolveRetry } from './retry.ts'
 import { createServiceApi, type ServiceApi } from './service.ts'
 import { createSessionsApi, type SessionsApi } from './sessions.ts'
 import { createTransport, type FetchLike } from './transport.ts'
+import { createUsageApi, type UsageApi } from './usage.ts'
 
 /** Options of `createUxmateClient`. */
 export interface UxmateClientOptions {
@@ -50,6 +51,8 @@ export interface UxmateClient {
   agents: AgentsApi
   /** The Service operations: liveness and readiness. */
   service: ServiceApi
+  /** The Usage operation: the tokens the owner's agents' models used. */
+  usage: UsageApi
   /**
    * Adds openapi-fetch middleware to every request, `raw` and methods alike. Middleware sees
    * each call once: retries happen beneath it.
@@ -123,6 +126,7 @@ export function createUxmateClient(options: UxmateClientOptions): UxmateClient {
     sessions: createSessionsApi(context),
     agents: createAgentsApi(context),
     service: createServiceApi(context),
+    usage: createUsageApi(context),
     use: (...middleware) => raw.use(...middleware),
     eject: (...middleware) => raw.eject(...middleware),
   }

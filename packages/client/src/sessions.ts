@@ -25,6 +25,8 @@ type SessionId = PathParams<'get_session'>['session_id']
 type FileId = PathParams<'get_session_file'>['file_id']
 type SessionsPage = ResponseData<'get_sessions'>
 type ListedSession = SessionsPage['sessions'][number]
+type MessagesPage = ResponseData<'get_session_messages'>
+type PagedMessage = MessagesPage['messages'][number]
 
 /** The methods of `client.sessions`. */
 export interface SessionsApi {
@@ -88,6 +90,23 @@ export interface SessionsApi {
     query?: QueryParams<'get_grouped_sessions'>,
     options?: RequestOptions,
   ): Promise<ResponseData<'get_grouped_sessions'>>
+
+  /**
+   * `GET /sessions/{session_id}/messages` (`get_session_messages`): one page of a session's
+   * messages, newest first unless `order: 'asc'`. Pass `next_cursor` back as `cursor` (with the
+   * same `order`) for the next page, or use `iterateMessages`.
+   *
+   * @example
+   * ```ts
+   * const { messages, next_cursor } = await client.sessions.getSessionMessages(id, { limit: 50 })
+   * render(messages.toReversed())
+   * ```
+   */
+  getSessionMessages(
+    session_id: SessionId,
+    query?: QueryParams<'get_session_messages'>,
+    options?: RequestOptions,
+  ): Promise<MessagesPage>
 
   /**
    * `PUT /sessions/{session_id}` (`update_session`): continues a session with a new prompt.
@@ -217,6 +236,25 @@ export interface SessionsApi {
   ): AsyncGenerator<ListedSession, void, undefined>
 
   /**
+   * Every message of a session, page after page of `getSessionMessages` (newest first unless
+   * `order: 'asc'`); a page is fetched only when the loop gets to it, so a chat view can show
+   * the latest messages and load older ones as the user scrolls back.
+   *
+   * @example
+   * ```ts
+   * for await (const message of client.sessions.iterateMessages(id, { limit: 50 })) {
+   *   prepend(message)
+   *   if (!userScrolledBack()) break
+   * }
+   * ```
+   */
+  iterateMessages(
+    session_id: SessionId,
+    query?: QueryParams<'get_session_messages'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<PagedMessage, void, undefined>
+
+  /**
    * Polls `getSession` until the session leaves `Running` and resolves with it; rejects with
    * `UxmateTimeoutError` after `timeoutMs` (default 60 s).
    *
@@ -265,6 +303,16 @@ export function createSessionsApi(context: CallContext): SessionsApi {
         'get_sessions',
         raw.GET('/sessions', {
           params: { query, header: headerParams(options) },
+          ...initFor(context, options),
+        }),
+      )
+    },
+
+    getSessionMessages(session_id, query = {}, options = {}) {
+      return unwrap(
+        'get_session_messages',
+        raw.GET('/sessions/{session_id}/messages', {
+          params: { path: { session_id }, query, header: headerParams(options) },
           ...initFor(context, options),
         }),
       )
@@ -346,6 +394,14 @@ export function createSessionsApi(context: CallContext): SessionsApi {
 
     async *iterateSessions(query, options = {}) {
       for await (const page of api.iterateSessionPages(query, options)) yield* page.sessions
+    },
+
+    async *iterateMessages(session_id, { cursor, ...query } = {}, options = {}) {
+      const pages = paginate(
+        (next) => api.getSessionMessages(session_id, { ...query, cursor: next }, options),
+        cursor,
+      )
+      for await (const page of pages) yield* page.messages
     },
 
     waitForSession(session_id, options = {}) {

@@ -74,6 +74,36 @@ describe('sessions.getSessions and getGroupedSessions', () => {
   })
 })
 
+describe('sessions.getSessionMessages and iterateMessages', () => {
+  const [first, second, third] = readySession.messages.concat(readySession.messages)
+
+  it('sends the page query with its wire names', async () => {
+    const { fetch, client } = setup(json({ messages: [first], next_cursor: 'c2' }))
+    const page = await client.sessions.getSessionMessages(sessionId, { order: 'asc', limit: 1 })
+    expect(page).toEqual({ messages: [first], next_cursor: 'c2' })
+    expect(fetch.requests[0]?.url).toBe(
+      `${baseUrl}/sessions/${sessionId}/messages?order=asc&limit=1`,
+    )
+  })
+
+  it('yields every message across pages, asking for a page only when the loop gets to it', async () => {
+    const { fetch, client } = setup(
+      json({ messages: [first, second], next_cursor: 'c2' }),
+      json({ messages: [third] }),
+    )
+    const seen: unknown[] = []
+    for await (const message of client.sessions.iterateMessages(sessionId, { limit: 2 })) {
+      seen.push(message)
+      if (seen.length === 1) expect(fetch.requests).toHaveLength(1)
+    }
+    expect(seen).toEqual([first, second, third])
+    expect(fetch.requests.map((request) => new URL(request.url).search)).toEqual([
+      '?limit=2',
+      '?limit=2&cursor=c2',
+    ])
+  })
+})
+
 describe('sessions.updateSession', () => {
   it('PUTs the prompt as JSON with a fresh Idempotency-Key per call', async () => {
     const { fetch, client } = setup(json(readySession))

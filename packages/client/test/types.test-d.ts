@@ -50,6 +50,7 @@ describe('method names', () => {
       | keyof UxmateClient['sessions']
       | keyof UxmateClient['service']
       | keyof UxmateClient['agents']
+      | keyof UxmateClient['usage']
     expectTypeOf<MethodName<OperationId>>().toExtend<Methods>()
   })
 })

@@ -304,6 +304,41 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
   await check('get_session', 404, await target.send(`/sessions/${randomUUID()}`))
   if (invalid) await check('get_session', 422, await target.send('/sessions/not-a-uuid'))
 
+  // get_session_messages: 200 (both orders, a page with a cursor), 404, 422.
+  if (documents('get_session_messages')) {
+    const newest = await check<{ messages: { id: string }[]; next_cursor?: string }>(
+      'get_session_messages',
+      200,
+      await target.send(`/sessions/${session.id}/messages?limit=1`),
+    )
+    expect(newest.body.messages[0]?.id).toBe(session.messages.at(-1)?.id)
+    expect(newest.body.next_cursor, 'older messages follow the newest').toBeDefined()
+    const older = await check<{ messages: { id: string }[] }>(
+      'get_session_messages',
+      200,
+      await target.send(
+        `/sessions/${session.id}/messages?limit=1&cursor=${encodeURIComponent(newest.body.next_cursor ?? '')}`,
+      ),
+    )
+    expect(older.body.messages[0]?.id).toBe(session.messages.at(-2)?.id)
+    await check(
+      'get_session_messages',
+      200,
+      await target.send(`/sessions/${session.id}/messages?order=asc&limit=200`),
+    )
+    await check(
+      'get_session_messages',
+      404,
+      await target.send(`/sessions/${randomUUID()}/messages`),
+    )
+    if (invalid)
+      await check(
+        'get_session_messages',
+        422,
+        await target.send(`/sessions/${session.id}/messages?order=sideways`),
+      )
+  }
+
   // update_session: 200, 202, 404, 409, 413, 415, 422.
   const updated = await check<Session>(
     'update_session',
@@ -491,6 +526,24 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     await check('get_agent', 200, await target.send('/agents/echo'))
     await check('get_agent', 404, await target.send('/agents/no-such-agent'))
     if (invalid) await check('get_agent', 422, await target.send(`/agents/${'a'.repeat(129)}`))
+  }
+
+  if (documents('get_usage')) {
+    // get_usage: 200 (the default range, and one given), 422 (a range backwards, a zone unknown).
+    await check('get_usage', 200, await target.send('/usage'))
+    await check(
+      'get_usage',
+      200,
+      await target.send('/usage?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&tz=Europe/Paris'),
+    )
+    if (invalid) {
+      await check(
+        'get_usage',
+        422,
+        await target.send('/usage?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z'),
+      )
+      await check('get_usage', 422, await target.send('/usage?tz=Mars/Olympus'))
+    }
   }
 
   if (documents('delete_session')) {

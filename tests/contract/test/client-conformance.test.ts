@@ -78,6 +78,8 @@ const calls: { [Id in OperationId]?: Call } = {
       { requestId: 'client-grouped' },
     ),
   get_session: (client, ids) => client.sessions.getSession(ids.sessionId),
+  get_session_messages: (client, ids) =>
+    client.sessions.getSessionMessages(ids.sessionId, { order: 'asc', limit: 2 }),
   update_session: (client, ids) =>
     client.sessions.updateSession(ids.sessionId, { text_prompt: 'Now make it shorter.' }),
   get_sessions: (client) => client.sessions.getSessions({ agent_id: 'echo', limit: 2 }),
@@ -102,6 +104,7 @@ const calls: { [Id in OperationId]?: Call } = {
   },
   get_session_file: (client, ids) => client.sessions.getSessionFile(ids.sessionId, ids.fileId),
   get_agents: (client) => client.agents.getAgents(),
+  get_usage: (client) => client.usage.getUsage({ tz: 'UTC' }),
   get_agent: (client) => client.agents.getAgent('echo', { requestId: 'client-agent' }),
   get_health: (client) => client.service.getHealth({ requestId: 'client-health' }),
   get_readiness: (client) => client.service.getReadiness(),

@@ -47,6 +47,12 @@ for (const name of ['a.txt', 'b.png']) {
 const refusedByMeaning: Record<string, Array<[string, string]>> = {
   get_grouped_sessions: [['query', 'tz']],
   get_sessions: [['query', 'cursor']],
+  get_session_messages: [['query', 'cursor']],
+  get_usage: [
+    ['query', 'tz'],
+    ['query', 'from'],
+    ['query', 'to'],
+  ],
   cancel_session: [['header', 'Idempotency-Key']],
   delete_session: [['header', 'Idempotency-Key']],
 }

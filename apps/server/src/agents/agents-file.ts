@@ -8,6 +8,28 @@ import { ConfigError } from '../config/load-config.ts'
 
 export type ProviderName = 'echo' | 'openai'
 
+/** What an agent on a model does with a conversation longer than its model's window. */
+export type ContextStrategy = 'compact' | 'truncate'
+
+/** How much of a conversation an agent on a model sends it (see `context-window.ts`). */
+export interface ContextSettings {
+  /** The model's context window, in tokens. */
+  contextWindow: number
+  /** The most tokens a reply may take; the input gets the rest of the window. */
+  maxOutputTokens: number
+  strategy: ContextStrategy
+  /** Files are sent (inlined, or as images) in the turn that attached them and this many after. */
+  attachmentTurns: number
+}
+
+/** The agents file's defaults: a window every current model has, small local ones included. */
+export const DEFAULT_CONTEXT: ContextSettings = {
+  contextWindow: 8192,
+  maxOutputTokens: 1024,
+  strategy: 'compact',
+  attachmentTurns: 2,
+}
+
 /** One agent of the agents file, checked, with its provider settings resolved. */
 export interface AgentDefinition {
   id: string
@@ -26,6 +48,8 @@ export interface AgentDefinition {
   baseUrl: string | undefined
   /** `openai` only: the key, read from `api_key_env` or `OPENAI_API_KEY`. */
   apiKey: string | undefined
+  /** `openai` only: how much of a long conversation goes to the model. */
+  context: ContextSettings
 }
 
 /** A bad agents file: `problems` lists each, e.g. `agents[2] (id 'helper'): ...`. */
@@ -53,7 +77,12 @@ const FIELDS = new Set([
   'vision',
   'base_url',
   'api_key_env',
+  'context_window',
+  'max_output_tokens',
+  'context_strategy',
+  'attachment_turns',
 ])
+const STRATEGIES: readonly ContextStrategy[] = ['compact', 'truncate']
 // Used in URLs (`/agents/{agent_id}`) and forms: plain characters only.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -178,6 +207,32 @@ export function parseAgentsDocument(
     if (typeof vision !== 'boolean')
       problem(`vision must be true or false, got ${JSON.stringify(vision)}`)
 
+    const integer = (key: string, fallback: number, min: number, max: number): number => {
+      const value = entry[key] ?? fallback
+      if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+        problem(`${key} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`)
+        return fallback
+      }
+      return value as number
+    }
+    const context: ContextSettings = {
+      contextWindow: integer('context_window', DEFAULT_CONTEXT.contextWindow, 1024, 10_000_000),
+      maxOutputTokens: integer('max_output_tokens', DEFAULT_CONTEXT.maxOutputTokens, 16, 1_000_000),
+      strategy: DEFAULT_CONTEXT.strategy,
+      attachmentTurns: integer('attachment_turns', DEFAULT_CONTEXT.attachmentTurns, 0, 1000),
+    }
+    const strategy = text('context_strategy', false)
+    if (strategy !== undefined) {
+      if (STRATEGIES.includes(strategy as ContextStrategy))
+        context.strategy = strategy as ContextStrategy
+      else problem(`context_strategy must be compact or truncate, got '${strategy}'`)
+    }
+    // At least half the window for the conversation: instructions, the latest message, history.
+    if (context.maxOutputTokens > context.contextWindow / 2)
+      problem(
+        `max_output_tokens (${context.maxOutputTokens}) must be at most half of context_window (${context.contextWindow})`,
+      )
+
     let baseUrl = text('base_url', false)
     if (baseUrl !== undefined && !isHttpUrl(baseUrl))
       problem(`base_url must be an http(s) URL, got '${baseUrl}'`)
@@ -216,6 +271,7 @@ export function parseAgentsDocument(
       vision: vision as boolean,
       baseUrl: provider === 'openai' ? baseUrl : undefined,
       apiKey,
+      context,
     })
   })
   return { definitions, problems }

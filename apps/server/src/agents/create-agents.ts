@@ -79,6 +79,8 @@ export function createAgents(
       vision: definition.vision,
       inlineFileBytes: settings.agentInlineFileBytes,
       idleTimeoutMs: settings.agentRequestTimeoutMs,
+      context: definition.context,
+      logger,
     })
   })
 }

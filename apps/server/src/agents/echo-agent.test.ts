@@ -16,8 +16,13 @@ function fakeTimer() {
   return { timer, sleeps, advance: (ms: number) => (now += ms) }
 }
 
-const conversation: ConversationTurn[] = [{ role: 'user', text: 'a b c d', files: [] }]
-const context: ReplyContext = { loadFile: async () => new Uint8Array() }
+const conversation: ConversationTurn[] = [{ id: 'm1', role: 'user', text: 'a b c d', files: [] }]
+const context: ReplyContext = {
+  loadFile: async () => new Uint8Array(),
+  loadCompaction: async () => undefined,
+  saveCompaction: async () => {},
+  recordCall: () => {},
+}
 
 describe('createEchoAgent', () => {
   it('answers word by word, one word every delayMs', async () => {

@@ -5,9 +5,15 @@
 import { createRequire } from 'node:module'
 import type { Agent as AgentProfile } from '@uxmate/contract'
 import type OpenAI from 'openai'
-import type { Agent } from '../domain/agent.ts'
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
+import type { Agent, ConversationTurn, ReplyContext } from '../domain/agent.ts'
 import type { Logger } from '../domain/logger.ts'
-import { toChatMessages } from './openai-messages.ts'
+import type { TokenUsage } from '../domain/session-store.ts'
+import type { ContextSettings } from './agents-file.ts'
+import { COMPACTION_INSTRUCTIONS, compact, NOTE_PREFIX } from './compaction.ts'
+import { type InputPlan, inputBudget, planInput, truncatedPlan } from './context-window.ts'
+import { type ChatMessagesOptions, toChatMessage } from './openai-messages.ts'
+import { countTokens, messageTokens } from './token-count.ts'
 
 type OpenAiSdk = typeof import('openai')
 
@@ -77,6 +83,9 @@ export interface OpenAiAgentOptions {
   inlineFileBytes: number
   /** The longest silence within a streamed reply before the reply is given up. */
   idleTimeoutMs: number
+  /** How much of a long conversation goes to the model. */
+  context: ContextSettings
+  logger: Logger
 }
 
 const TITLE_INSTRUCTIONS =
@@ -128,29 +137,152 @@ function idleTimer(ms: number) {
  * ```
  */
 export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
-  const { client, model } = options
+  const { client, model, context: settings, logger } = options
+
+  /** One non-streamed completion: what it wrote, with its usage recorded as `kind`. */
+  async function complete(
+    messages: ChatCompletionMessageParam[],
+    kind: 'title' | 'compaction',
+    signal: AbortSignal,
+    recordCall: ReplyContext['recordCall'],
+    maxTokens?: number,
+  ): Promise<string | undefined> {
+    const completion = await client.chat.completions.create(
+      { model, messages, ...(maxTokens !== undefined && { max_completion_tokens: maxTokens }) },
+      // A title or a summary is not worth a wait: one try, and the fallback if it fails.
+      { signal, maxRetries: 0 },
+    )
+    const text = completion.choices[0]?.message?.content ?? undefined
+    recordCall({ kind, usage: usageOf(completion.usage, messages, text ?? '') })
+    return text
+  }
+
+  /**
+   * The request's messages: the instructions, a compaction note or nothing, as much history as
+   * fits, and the latest message, within the input budget (see `context-window.ts`).
+   */
+  async function input(
+    conversation: ConversationTurn[],
+    context: ReplyContext,
+    signal: AbortSignal,
+  ): Promise<ChatCompletionMessageParam[]> {
+    const chat: ChatMessagesOptions = {
+      instructions: options.instructions,
+      vision: options.vision,
+      inlineFileBytes: options.inlineFileBytes,
+      loadFile: context.loadFile,
+    }
+    const latest = conversation.at(-1)
+    const history = conversation.slice(0, -1)
+    const contentsFrom = attachmentsFrom(conversation, settings.attachmentTurns)
+    const system: ChatCompletionMessageParam[] =
+      options.instructions.trim() === '' ? [] : [{ role: 'system', content: options.instructions }]
+    const last = latest ? [await toChatMessage(latest, chat, true)] : []
+    const budget = inputBudget(settings)
+    const fixed = [...system, ...last].reduce((sum, message) => sum + messageTokens(message), 0)
+    const note = settings.strategy === 'compact' ? await context.loadCompaction() : undefined
+    const through = note ? history.findIndex((turn) => turn.id === note.throughMessageId) : -1
+
+    // Messages are built and counted newest first, only as far as they could be sent.
+    const built: ChatCompletionMessageParam[] = []
+    const tokens: number[] = history.map(() => Number.POSITIVE_INFINITY)
+    let used = 0
+    for (let index = history.length - 1; index > through && used <= budget - fixed; index--) {
+      const turn = history[index] as ConversationTurn
+      built[index] = await toChatMessage(turn, chat, index >= contentsFrom)
+      tokens[index] = messageTokens(built[index] as ChatCompletionMessageParam)
+      used += tokens[index] as number
+    }
+    let plan: InputPlan = planInput({
+      history: tokens,
+      fixed,
+      budget,
+      strategy: settings.strategy,
+      ...(note && through >= 0 && { note: { through, tokens: note.summaryTokens } }),
+    })
+    let summary = plan.note === 'reuse' ? note?.summary : undefined
+    if (plan.note === 'compact') {
+      try {
+        const made = await compact({
+          previous: through >= 0 ? note?.summary : undefined,
+          messages: history.slice(plan.summarizeFrom, plan.from),
+          settings,
+          summarize: async (prompt, maxTokens) =>
+            (await complete(
+              [
+                { role: 'system', content: COMPACTION_INSTRUCTIONS },
+                { role: 'user', content: prompt },
+              ],
+              'compaction',
+              signal,
+              context.recordCall,
+              maxTokens,
+            )) ?? '',
+        })
+        const coveredId = history[plan.from - 1]?.id
+        if (coveredId === undefined) throw new Error('nothing to summarize')
+        await context.saveCompaction({
+          throughMessageId: coveredId,
+          summary: made.summary,
+          summaryTokens: made.tokens,
+        })
+        summary = made.summary
+      } catch (error) {
+        signal.throwIfAborted()
+        // A turn without a summary is better than no turn: the oldest messages are left out.
+        logger.warn('could not compact the conversation; leaving out its oldest messages', {
+          error: String(error),
+        })
+        plan = truncatedPlan(tokens, budget - fixed)
+        summary = undefined
+      }
+    }
+    const noteMessages: ChatCompletionMessageParam[] =
+      summary === undefined ? [] : [{ role: 'system', content: NOTE_PREFIX + summary }]
+    const kept: ChatCompletionMessageParam[] = []
+    for (let index = plan.from; index < history.length; index++) {
+      built[index] ??= await toChatMessage(
+        history[index] as ConversationTurn,
+        chat,
+        index >= contentsFrom,
+      )
+      kept.push(built[index] as ChatCompletionMessageParam)
+    }
+    return [...system, ...noteMessages, ...kept, ...last]
+  }
+
   return {
     profile: options.profile,
 
     async *reply(conversation, signal, context) {
-      const messages = await toChatMessages(conversation, {
-        instructions: options.instructions,
-        vision: options.vision,
-        inlineFileBytes: options.inlineFileBytes,
-        loadFile: context.loadFile,
-      })
+      const messages = await input(conversation, context, signal)
       const idle = idleTimer(options.idleTimeoutMs)
       let finished = false
+      let written = ''
+      let reported: OpenAI.CompletionUsage | undefined
+      let sent = false
       try {
         const stream = await client.chat.completions.create(
-          { model, messages, stream: true },
+          {
+            model,
+            messages,
+            stream: true,
+            // The provider's own counts, in a last chunk (OpenAI, vLLM, llama.cpp, Ollama, ...).
+            stream_options: { include_usage: true },
+            max_completion_tokens: settings.maxOutputTokens,
+          },
           { signal: AbortSignal.any([signal, idle.signal]) },
         )
+        sent = true
         idle.reset()
         for await (const chunk of stream) {
           idle.reset()
+          if (chunk.usage) reported = chunk.usage
           const choice = chunk.choices[0]
-          if (choice?.delta?.content) yield choice.delta.content
+          if (choice?.delta?.content) {
+            written += choice.delta.content
+            yield choice.delta.content
+          }
           if (choice?.finish_reason) finished = true
         }
       } catch (error) {
@@ -159,6 +291,8 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
         throw providerFailure(error)
       } finally {
         idle.stop()
+        // A reply cut short (a cancel, a failure) used tokens too.
+        if (sent) context.recordCall({ kind: 'reply', usage: usageOf(reported, messages, written) })
       }
       // The SDK ends a stream quietly when it is aborted: tell an abort from the end.
       signal.throwIfAborted()
@@ -166,23 +300,55 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       if (!finished) throw new Error('the model provider ended its reply before finishing it')
     },
 
-    async title({ prompt, files }, signal) {
+    async title({ prompt, files }, signal, recordCall) {
       const names = files.map((file) => file.name).join(', ')
-      const completion = await client.chat.completions.create(
-        {
-          model,
-          messages: [
-            { role: 'system', content: TITLE_INSTRUCTIONS },
-            {
-              role: 'user',
-              content: `${prompt.slice(0, 4_000)}${names && `\n\n(Attached: ${names})`}`,
-            },
-          ],
-        },
-        // A title is a nicety: one try, and the prompt's title if it fails.
-        { signal, maxRetries: 0 },
+      return complete(
+        [
+          { role: 'system', content: TITLE_INSTRUCTIONS },
+          {
+            role: 'user',
+            content: `${prompt.slice(0, 4_000)}${names && `\n\n(Attached: ${names})`}`,
+          },
+        ],
+        'title',
+        signal,
+        recordCall,
       )
-      return completion.choices[0]?.message?.content ?? undefined
     },
+  }
+}
+
+/**
+ * The index of the oldest message whose files are still sent with their contents: that of the
+ * user message `turns` before the latest one (the latest user message is turn 0).
+ */
+function attachmentsFrom(conversation: ConversationTurn[], turns: number): number {
+  let seen = 0
+  for (let index = conversation.length - 1; index >= 0; index--) {
+    if (conversation[index]?.role !== 'user') continue
+    if (seen === turns) return index
+    seen += 1
+  }
+  return 0
+}
+
+/** The provider's counts when it sent them; else the server's, marked as estimated. */
+function usageOf(
+  reported: OpenAI.CompletionUsage | undefined | null,
+  messages: ChatCompletionMessageParam[],
+  written: string,
+): TokenUsage {
+  if (reported)
+    return {
+      inputTokens: reported.prompt_tokens,
+      outputTokens: reported.completion_tokens,
+      cachedTokens: reported.prompt_tokens_details?.cached_tokens ?? 0,
+      estimated: false,
+    }
+  return {
+    inputTokens: messages.reduce((sum, message) => sum + messageTokens(message), 0),
+    outputTokens: countTokens(written),
+    cachedTokens: 0,
+    estimated: true,
   }
 }

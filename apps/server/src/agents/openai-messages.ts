@@ -18,6 +18,11 @@ export interface ChatMessagesOptions {
   /** Text files are inlined up to this many bytes. */
   inlineFileBytes: number
   loadFile: ReplyContext['loadFile']
+  /**
+   * Files of the messages before this index are only named, whatever their kind: old
+   * attachments stop costing tokens (see `attachment_turns`). Default: every message's are sent.
+   */
+  contentsFrom?: number
 }
 
 export type FileKind = 'text' | 'image' | 'other'
@@ -64,8 +69,9 @@ const describeFile = (file: StoredFile) =>
 async function filePart(
   file: StoredFile,
   options: ChatMessagesOptions,
+  withContents: boolean,
 ): Promise<ChatCompletionContentPart[]> {
-  const kind = fileKind(file)
+  const kind = withContents ? fileKind(file) : 'other'
   if (kind === 'text' && options.inlineFileBytes > 0) {
     const bytes = await options.loadFile(file, options.inlineFileBytes)
     // `stream: true` holds back a character cut in half at the limit instead of mangling it.
@@ -92,6 +98,19 @@ async function filePart(
   ]
 }
 
+/** One message of the conversation; its files' contents only `withContents`. */
+export async function toChatMessage(
+  turn: ConversationTurn,
+  options: ChatMessagesOptions,
+  withContents: boolean,
+): Promise<ChatCompletionMessageParam> {
+  if (turn.role === 'assistant') return { role: 'assistant', content: turn.text }
+  if (turn.files.length === 0) return { role: 'user', content: turn.text }
+  const parts: ChatCompletionContentPart[] = [{ type: 'text', text: turn.text }]
+  for (const file of turn.files) parts.push(...(await filePart(file, options, withContents)))
+  return { role: 'user', content: parts }
+}
+
 /**
  * Builds the messages of a Chat Completions request. Files are loaded only here, and only those
  * whose contents are sent.
@@ -113,16 +132,8 @@ export async function toChatMessages(
   const messages: ChatCompletionMessageParam[] = []
   if (options.instructions.trim() !== '')
     messages.push({ role: 'system', content: options.instructions })
-  for (const turn of conversation) {
-    if (turn.role === 'assistant') {
-      messages.push({ role: 'assistant', content: turn.text })
-    } else if (turn.files.length === 0) {
-      messages.push({ role: 'user', content: turn.text })
-    } else {
-      const parts: ChatCompletionContentPart[] = [{ type: 'text', text: turn.text }]
-      for (const file of turn.files) parts.push(...(await filePart(file, options)))
-      messages.push({ role: 'user', content: parts })
-    }
+  for (const [index, turn] of conversation.entries()) {
+    messages.push(await toChatMessage(turn, options, index >= (options.contentsFrom ?? 0)))
   }
   return messages
 }

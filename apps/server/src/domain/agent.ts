@@ -1,8 +1,10 @@
 import type { Agent as AgentProfile, MessageRole } from '@uxmate/contract'
-import type { StoredFile } from './session-store.ts'
+import type { CompactionNote, ModelCall, StoredFile } from './session-store.ts'
 
 /** One message of the conversation an agent answers, oldest first. */
 export interface ConversationTurn {
+  /** The message's id. */
+  id: string
   role: MessageRole
   text: string
   files: StoredFile[]
@@ -15,6 +17,12 @@ export interface ReplyContext {
    * read only when asked for, so agents that only name files never load them.
    */
   loadFile(file: StoredFile, maxBytes?: number): Promise<Uint8Array>
+  /** The session's compaction note, if its conversation was compacted: a summary of its start. */
+  loadCompaction(): Promise<CompactionNote | undefined>
+  /** Stores a new compaction note, which later turns load with `loadCompaction`. */
+  saveCompaction(note: CompactionNote): Promise<void>
+  /** Records one call to the model (the reply's, a compaction's) with what it used. */
+  recordCall(call: ModelCall): void
 }
 
 /** What an agent gets to title a session: its first user message. */
@@ -38,5 +46,9 @@ export interface Agent {
    * Optional: a short title for a new session, asked for while the first reply streams. Any
    * failure (or `undefined`) keeps the title made from the prompt.
    */
-  title?(input: TitleInput, signal: AbortSignal): Promise<string | undefined>
+  title?(
+    input: TitleInput,
+    signal: AbortSignal,
+    recordCall: ReplyContext['recordCall'],
+  ): Promise<string | undefined>
 }

@@ -1,4 +1,4 @@
-import type { SessionCursor } from './session-store.ts'
+import type { MessageCursor, SessionCursor } from './session-store.ts'
 
 /**
  * Cursors are opaque to clients: base64url of the last row's sort key. Decoding returns
@@ -23,4 +23,23 @@ export function decodeCursor(text: string): SessionCursor | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * A page of messages ends at a message's position; its order is part of the cursor, so that a
+ * cursor of one order is not taken for the other's.
+ *
+ * @example
+ * ```ts
+ * decodeMessageCursor(encodeMessageCursor({ order: 'desc', position: 48 })) // the same
+ * ```
+ */
+export function encodeMessageCursor(cursor: MessageCursor): string {
+  return Buffer.from(`${cursor.order}:${cursor.position}`).toString('base64url')
+}
+
+export function decodeMessageCursor(text: string): MessageCursor | undefined {
+  const match = /^(asc|desc):(0|[1-9]\d{0,14})$/.exec(Buffer.from(text, 'base64url').toString())
+  if (!match) return undefined
+  return { order: match[1] as MessageCursor['order'], position: Number(match[2]) }
 }

@@ -7,7 +7,7 @@ import type { Logger } from './logger.ts'
 import type { RunControl } from './run-control.ts'
 import type { RunEvent, RunEvents, RunLog } from './run-events.ts'
 import { type LocalRuns, RunLeases } from './run-leases.ts'
-import type { RunClaim, SessionRecord, SessionStore } from './session-store.ts'
+import type { ModelCall, RunClaim, SessionRecord, SessionStore } from './session-store.ts'
 import { titleFromModel } from './session-title.ts'
 import { timeOrderedId } from './time-ordered-id.ts'
 
@@ -214,13 +214,22 @@ export class RunCoordinator {
       if (!signal.aborted) controller.abort(new StopRequest(TIMED_OUT))
     }, runTimeoutMs)
     timer.unref()
-    const conversation = session.messages.map(({ role, text, files }) => ({ role, text, files }))
+    const conversation = session.messages.map(({ id, role, text, files }) => ({
+      id,
+      role,
+      text,
+      files,
+    }))
+    const modelCalls: ModelCall[] = []
     const context: ReplyContext = {
       loadFile: async (file, maxBytes) => {
         const bytes = await store.readFileBytes(session.id, file.id, maxBytes)
         if (!bytes) throw new Error(`The file '${file.name}' is no longer stored`)
         return bytes
       },
+      loadCompaction: () => store.getCompaction(session.id),
+      saveCompaction: (note) => store.saveCompaction(session.id, note, clock.now()),
+      recordCall: (call) => modelCalls.push(call),
     }
     // Titled with the first reply: the first run that answers, unless the agent cannot.
     const wantsTitle =
@@ -236,7 +245,7 @@ export class RunCoordinator {
         await publish({ type: 'message.delta', text: chunk })
         // Asked once the reply is under way, so that a provider serving one request at a time
         // (a local model) writes the reply first, and the title is usually ready at its end.
-        title ??= wantsTitle ? this.#title(agent, session, signal) : undefined
+        title ??= wantsTitle ? this.#title(agent, session, signal, context.recordCall) : undefined
       }
     } catch (cause) {
       error = describeFailure(cause, signal)
@@ -271,6 +280,7 @@ export class RunCoordinator {
         error,
         lastEventId: statusId,
         ...(name !== undefined && { title: { name, replaces: session.name } }),
+        modelCalls,
       })
       // Flushed by another instance meanwhile, which told the followers.
       if (!finished.recorded) return
@@ -289,14 +299,19 @@ export class RunCoordinator {
   }
 
   /** The agent's title for the session, or `undefined`: never rejects, never outlasts its time. */
-  async #title(agent: Agent, session: SessionRecord, runSignal: AbortSignal) {
+  async #title(
+    agent: Agent,
+    session: SessionRecord,
+    runSignal: AbortSignal,
+    recordCall: ReplyContext['recordCall'],
+  ) {
     const { titleTimeoutMs, logger } = this.#options
     const signal = AbortSignal.any([runSignal, AbortSignal.timeout(titleTimeoutMs)])
     const first = session.messages.find((message) => message.role === 'user')
     if (!agent.title || !first) return undefined
     try {
       const text = await untilAbortedPromise(
-        agent.title({ prompt: first.text, files: first.files }, signal),
+        agent.title({ prompt: first.text, files: first.files }, signal, recordCall),
         signal,
       )
       return text === undefined ? undefined : titleFromModel(text)

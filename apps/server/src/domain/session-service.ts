@@ -1,10 +1,17 @@
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
-import { decodeCursor, encodeCursor } from './page-cursor.ts'
+import {
+  decodeCursor,
+  decodeMessageCursor,
+  encodeCursor,
+  encodeMessageCursor,
+} from './page-cursor.ts'
 import { type CalendarDay, dayIn, groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
 import type {
+  MessageCursor,
+  MessageRecord,
   NewFile,
   SessionHeader,
   SessionRecord,
@@ -14,6 +21,7 @@ import type {
 } from './session-store.ts'
 import { titleFromPrompt } from './session-title.ts'
 import { timeOrderedId } from './time-ordered-id.ts'
+import { type UsageReport, type UsageReportProblem, usageReport } from './usage-report.ts'
 
 export interface SessionServiceOptions {
   store: SessionStore
@@ -37,6 +45,12 @@ export type SessionResult = SessionRecord | 'not_found'
 /** A page of an owner's sessions with an agent; `nextCursor` is where the next page starts. */
 export interface SessionList {
   sessions: SessionRecord[]
+  nextCursor?: string
+}
+
+/** A page of a session's messages; `nextCursor` is where the next page starts. */
+export interface MessageList {
+  messages: MessageRecord[]
   nextCursor?: string
 }
 
@@ -138,6 +152,28 @@ export class SessionService {
   }
 
   /**
+   * A page of the session's messages in `order`, after `cursor` (the `nextCursor` of the page
+   * before, of the same order).
+   */
+  async messages(query: {
+    owner: string
+    sessionId: string
+    order: MessageCursor['order']
+    limit: number
+    cursor?: string
+  }): Promise<MessageList | 'not_found' | 'invalid_cursor'> {
+    const { cursor, ...page } = query
+    const after = cursor === undefined ? undefined : decodeMessageCursor(cursor)
+    if (cursor !== undefined && after?.order !== query.order) return 'invalid_cursor'
+    const found = await this.#options.store.listMessages({ ...page, after })
+    if (!found) return 'not_found'
+    return {
+      messages: found.messages,
+      ...(found.next && { nextCursor: encodeMessageCursor(found.next) }),
+    }
+  }
+
+  /**
    * The owner's `limit` most recently updated sessions (of one agent, if given) by recency
    * bucket: calendar days in `timeZone`, so the same sessions group otherwise tomorrow.
    */
@@ -153,6 +189,16 @@ export class SessionService {
     const now = clock.now()
     const sessions = await store.recentSessions(recent)
     return { groups: groupByRecency(sessions, now, zone), day: { zone, day: dayIn(now, zone) } }
+  }
+
+  /** What the owner's agents' models used from `from` to `to`, by agent and by day in `timeZone`. */
+  usage(query: {
+    owner: string
+    from?: Date
+    to?: Date
+    timeZone: string
+  }): Promise<UsageReport | UsageReportProblem> {
+    return usageReport(this.#options.store, { ...query, now: this.#options.clock.now() })
   }
 
   /** One of a session's files, with its bytes. */

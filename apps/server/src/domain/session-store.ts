@@ -19,12 +19,46 @@ export interface NewFile extends StoredFile {
   data: Uint8Array
 }
 
+/** Tokens a model used: the provider's counts, or the server's estimate (`estimated`). */
+export interface TokenUsage {
+  inputTokens: number
+  outputTokens: number
+  cachedTokens: number
+  estimated: boolean
+}
+
+/** One call of a run to its agent's model, and what it used. */
+export interface ModelCall {
+  kind: 'reply' | 'title' | 'compaction'
+  usage: TokenUsage
+}
+
 export interface MessageRecord {
   id: string
   role: MessageRole
   text: string
   createdAt: Date
   files: StoredFile[]
+  /** An assistant message's: what the model used to write it; absent without a model. */
+  usage?: TokenUsage
+}
+
+/** The summary of a session's messages up to one, which a model gets instead of them. */
+export interface CompactionNote {
+  /** The last message the summary covers. */
+  throughMessageId: string
+  summary: string
+  /** The summary's length in tokens, as the agent counts them. */
+  summaryTokens: number
+}
+
+/** An owner's model usage over a range of time, by agent and by stretch of 15 minutes. */
+export interface UsageBucket {
+  agentId: string
+  /** The start of the 15 minutes (ms since the epoch). */
+  start: number
+  calls: number
+  usage: TokenUsage
 }
 
 /**
@@ -57,6 +91,8 @@ export interface SessionRecord {
   lastEventId: number
   /** The run going on, while the session is `Running`; `null` otherwise. */
   run: RunClaim | null
+  /** Totals over all the session's model calls; absent before the first. */
+  usage?: TokenUsage
   messages: MessageRecord[]
 }
 
@@ -106,6 +142,11 @@ export interface RunOutcome {
   lastEventId: number
   /** The agent's title, set only if the session's name is still `replaces` (not renamed since). */
   title?: { name: string; replaces: string }
+  /**
+   * The run's model calls, recorded with its end: in the session's totals and the usage
+   * ledger, and the reply's on the reply.
+   */
+  modelCalls?: ModelCall[]
 }
 
 /** A run ended by another instance than its own, whose lease ran out. */
@@ -120,6 +161,19 @@ export interface FlushedRun {
 export interface SessionCursor {
   updatedAt: Date
   id: string
+}
+
+/** Where a page of a session's messages ends, in its order. */
+export interface MessageCursor {
+  order: 'asc' | 'desc'
+  /** The position of the page's last message (0 for the first message of the session). */
+  position: number
+}
+
+export interface MessagePage {
+  messages: MessageRecord[]
+  /** Where the next page starts; absent on the last page. */
+  next?: MessageCursor
 }
 
 export interface SessionPage {
@@ -184,6 +238,17 @@ export interface SessionStore {
     agentId?: string
     limit: number
   }): Promise<SessionSummaryRecord[]>
+  /**
+   * A page of the session's messages in `order`, after `after` (the `next` of the page before),
+   * with their files; `undefined` when there is no such session of the owner's.
+   */
+  listMessages(query: {
+    owner: string
+    sessionId: string
+    order: MessageCursor['order']
+    limit: number
+    after?: MessageCursor
+  }): Promise<MessagePage | undefined>
   getFile(
     owner: string,
     sessionId: string,
@@ -218,6 +283,15 @@ export interface SessionStore {
    * flushed once, whichever instances ask at the same time.
    */
   flushExpiredRuns(now: Date, message: string): Promise<FlushedRun[]>
+  /** The session's compaction note, if its conversation was ever compacted. */
+  getCompaction(sessionId: string): Promise<CompactionNote | undefined>
+  /** Stores the session's compaction note in place of the one before. */
+  saveCompaction(sessionId: string, note: CompactionNote, now: Date): Promise<void>
+  /**
+   * The owner's recorded model calls from `from` (inclusive) to `to` (not included), summed by
+   * agent and 15 minutes: what a report by day in any time zone is made of.
+   */
+  usageBuckets(query: { owner: string; from: Date; to: Date }): Promise<UsageBucket[]>
   /** Throws unless the store answers and its schema is up to date. */
   checkReady(): Promise<void>
   /** The `Idempotency-Key`s, in the same database. */

@@ -4,10 +4,27 @@ import type {
   Session,
   SessionEvent,
   SessionSummary,
+  TokenUsage,
+  UsageReport,
 } from '@uxmate/contract'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
-import type { MessageRecord, SessionRecord, SessionSummaryRecord } from '../domain/session-store.ts'
+import type {
+  MessageRecord,
+  SessionRecord,
+  SessionSummaryRecord,
+  TokenUsage as UsageRecord,
+} from '../domain/session-store.ts'
+import type { UsageReport as UsageReportRecord, UsageTotals } from '../domain/usage-report.ts'
+
+function toUsage(usage: UsageRecord): TokenUsage {
+  return {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cached_tokens: usage.cachedTokens,
+    estimated: usage.estimated,
+  }
+}
 
 /** The wire form of a stored message. Typed by the contract: a renamed field does not compile. */
 export function toMessage(sessionId: string, message: MessageRecord): Message {
@@ -27,6 +44,7 @@ export function toMessage(sessionId: string, message: MessageRecord): Message {
       url: `/sessions/${sessionId}/files/${file.id}`,
     }))
   }
+  if (message.usage) wire.usage = toUsage(message.usage)
   return wire
 }
 
@@ -42,7 +60,24 @@ export function toSession(session: SessionRecord): Session {
     messages: session.messages.map((message) => toMessage(session.id, message)),
   }
   if (session.error) wire.error = session.error
+  if (session.usage) wire.usage = toUsage(session.usage)
   return wire
+}
+
+const toTotals = (totals: UsageTotals) => ({
+  agent_id: totals.agentId,
+  runs: totals.calls,
+  ...toUsage(totals.usage),
+})
+
+export function toUsageReport(report: UsageReportRecord): UsageReport {
+  return {
+    from: report.from.toISOString(),
+    to: report.to.toISOString(),
+    tz: report.timeZone,
+    agents: report.agents.map(toTotals),
+    days: report.days.map((daily) => ({ day: daily.day, ...toTotals(daily) })),
+  }
 }
 
 /** An agent that sessions still name but the configuration no longer has. */

@@ -206,6 +206,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/{session_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get Session Messages
+         * @description A session's messages, a page at a time: newest first (`order=desc`, the default: the
+         *     latest messages of a long session, then older ones as the user scrolls back) or oldest
+         *     first (`order=asc`). When more messages follow, the response carries `next_cursor`: pass
+         *     it back as `cursor`, with the same `order`, for the next page. A walk through the pages
+         *     shows each message once, none skipped, also while new messages are added (newest first,
+         *     the ones added after the walk began are not in it). `get_session` still returns every
+         *     message at once, which grows with the session; clients that show long sessions page here.
+         */
+        get: operations["get_session_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/{session_id}/files/{file_id}": {
         parameters: {
             query?: never;
@@ -231,6 +263,29 @@ export interface paths {
          *     `application/octet-stream`, and every download is sent as an attachment.
          */
         get: operations["get_session_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Usage
+         * @description The tokens the owner's sessions used from `from` (inclusive) to `to` (exclusive), in
+         *     total by agent and by calendar day (in `tz`) and agent: replies, titles and compactions
+         *     of long conversations alike. Usage stays recorded after its session is deleted. The
+         *     range is at most 366 days.
+         */
+        get: operations["get_usage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -379,6 +434,7 @@ export interface components {
             /** @description The routine that started this session, if any; kept for old clients. */
             routine_id?: string | null;
             error?: components["schemas"]["SessionError"];
+            usage?: components["schemas"]["TokenUsage"];
         };
         /**
          * @description `Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last
@@ -417,6 +473,23 @@ export interface components {
             created_at: string;
             /** @description Files the user attached to this message; absent when there are none. */
             files?: components["schemas"]["FileMetadata"][];
+            usage?: components["schemas"]["TokenUsage"];
+        };
+        /**
+         * @description Tokens a model used: on an assistant message, for writing it (absent for an agent without
+         *     a model, such as `echo`); on a session, for all its runs together (replies, titles and
+         *     compactions of the conversation). The provider's counts when it reports them; otherwise
+         *     the server's estimate, and `estimated` is true.
+         */
+        TokenUsage: {
+            /** @description Tokens sent to the model (the prompt), cached ones included. */
+            input_tokens: number;
+            /** @description Tokens the model wrote. */
+            output_tokens: number;
+            /** @description Of the input tokens, those the provider served from its prompt cache. */
+            cached_tokens: number;
+            /** @description Whether any of these counts is the server's estimate rather than the provider's. */
+            estimated: boolean;
         };
         /**
          * @description Who wrote the message. Old clients reject unknown values; never extend.
@@ -447,6 +520,67 @@ export interface components {
             sessions: components["schemas"]["Session"][];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string;
+        };
+        /** @description A page of a session's messages. */
+        GetSessionMessagesResponse: {
+            /** @description The messages, in the order asked for. */
+            messages: components["schemas"]["Message"][];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        /** @description An owner's token usage over a range of time. */
+        UsageReport: {
+            /**
+             * Format: date-time
+             * @description The start of the range (inclusive).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description The end of the range (not included).
+             */
+            to: string;
+            /** @description The time zone of `days`. */
+            tz: string;
+            /** @description The range's totals by agent, the agent using most input tokens first. */
+            agents: components["schemas"]["AgentUsage"][];
+            /** @description The totals by day and agent, oldest day first, only days with usage. */
+            days: components["schemas"]["DailyUsage"][];
+        };
+        /** @description The tokens one agent's model calls used. */
+        AgentUsage: {
+            /** @description The agent. */
+            agent_id: string;
+            /** @description How many model calls these are (replies, titles, compactions). */
+            runs: number;
+            /** @description Tokens sent to the model, cached ones included. */
+            input_tokens: number;
+            /** @description Tokens the model wrote. */
+            output_tokens: number;
+            /** @description Of the input tokens, those served from the provider's prompt cache. */
+            cached_tokens: number;
+            /** @description Whether any count here is the server's estimate rather than the provider's. */
+            estimated: boolean;
+        };
+        /** @description The tokens one agent's model calls used on one day. */
+        DailyUsage: {
+            /**
+             * Format: date
+             * @description The calendar day, in the report's `tz`.
+             */
+            day: string;
+            /** @description The agent. */
+            agent_id: string;
+            /** @description How many model calls these are (replies, titles, compactions). */
+            runs: number;
+            /** @description Tokens sent to the model, cached ones included. */
+            input_tokens: number;
+            /** @description Tokens the model wrote. */
+            output_tokens: number;
+            /** @description Of the input tokens, those served from the provider's prompt cache. */
+            cached_tokens: number;
+            /** @description Whether any count here is the server's estimate rather than the provider's. */
+            estimated: boolean;
         };
         /** @description Sessions grouped into recency buckets. */
         GroupedSessionsResponse: {
@@ -1342,6 +1476,60 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    get_session_messages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `desc`: newest first; `asc`: oldest first.
+                 * @example desc
+                 */
+                order?: "desc" | "asc";
+                /**
+                 * @description The page size.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page (of the same `order`); opaque.
+                 * @example ZGVzYzo0OA
+                 */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the session's messages. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSessionMessagesResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["SessionNotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     get_session_file: {
         parameters: {
             query?: never;
@@ -1389,6 +1577,53 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_usage: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The start of the range; default `to` minus 30 days.
+                 * @example 2026-11-01T00:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description The end of the range (not included); default now.
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                to?: string;
+                /**
+                 * @description The IANA time zone whose calendar days `days` are, e.g. `Europe/Paris`.
+                 * @example UTC
+                 */
+                tz?: string;
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The owner's usage in the range. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

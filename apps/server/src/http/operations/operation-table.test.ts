@@ -52,6 +52,7 @@ describe('the operation table', () => {
     expect(where((entry) => entry.keepsAnswers).sort()).toEqual([
       'get_grouped_sessions',
       'get_session',
+      'get_session_messages',
       'get_sessions',
     ])
   })

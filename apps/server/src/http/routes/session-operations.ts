@@ -2,7 +2,7 @@ import type { AgentRegistry } from '../../domain/agent-registry.ts'
 import type { SessionService, TurnOptions } from '../../domain/session-service.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
-import { toSession, toSummary } from '../presenters.ts'
+import { toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
 
 export interface SessionOperationsOptions {
@@ -73,6 +73,26 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
       return session === 'not_found'
         ? c.json({ detail: 'Session not found' }, 404)
         : { body: toSession(session) }
+    }),
+
+    keptRead('get_session_messages', async (c) => {
+      const { session_id } = c.req.valid('param')
+      const { order = 'desc', limit = 50, cursor } = c.req.valid('query')
+      const page = await sessions.messages({
+        owner: c.get('owner'),
+        sessionId: session_id,
+        order,
+        limit,
+        cursor,
+      })
+      if (page === 'not_found') return c.json({ detail: 'Session not found' }, 404)
+      if (page === 'invalid_cursor')
+        return c.json(validationError(['query', 'cursor'], 'Invalid cursor', cursor), 422)
+      const body = {
+        messages: page.messages.map((message) => toMessage(session_id, message)),
+        ...(page.nextCursor && { next_cursor: page.nextCursor }),
+      }
+      return { body }
     }),
 
     operation('update_session', async (c) => {

@@ -4,26 +4,40 @@
  * one instance or on several) cannot both start a run of the same session. Every write goes
  * through the store's `WriteTransaction`, which decides how writes share commits.
  */
+import { randomUUID } from 'node:crypto'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import type {
   FlushedRun,
   MessageRecord,
+  ModelCall,
   NewSession,
   RunClaim,
+  RunOutcome,
   SessionHeader,
   SessionPage,
   SessionRecord,
   SessionStore,
   StoredFile,
+  TokenUsage,
 } from '../../domain/session-store.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
-import type { Database, Dialect, FilesTable, SessionsTable } from './schema.ts'
+import type { Database, Dialect, FilesTable, MessagesTable, SessionsTable } from './schema.ts'
 import { transactionPerWrite, type WriteTransaction } from './write-transaction.ts'
 
 type SessionRow = Selectable<SessionsTable>
 type FileRow = Omit<Selectable<FilesTable>, 'data' | 'session_id' | 'position'>
+
+/** The stretch of time the usage ledger is summed by: a quarter hour fits every time zone. */
+const USAGE_BUCKET_MS = 15 * 60 * 1000
+
+const usageColumns = (usage: TokenUsage) => ({
+  input_tokens: usage.inputTokens,
+  output_tokens: usage.outputTokens,
+  cached_tokens: usage.cachedTokens,
+  usage_estimated: usage.estimated ? 1 : 0,
+})
 
 const FILE_COLUMNS = ['id', 'message_id', 'name', 'content_type', 'size', 'sha256'] as const
 
@@ -56,6 +70,44 @@ function toHeader(row: SessionRow): SessionHeader {
             leaseExpiresAt: new Date(Number(row.run_lease_expires_at ?? 0)),
           }
         : null,
+    ...(Number(row.model_calls) > 0 && {
+      usage: {
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        cachedTokens: Number(row.cached_tokens),
+        estimated: Number(row.usage_estimated) > 0,
+      },
+    }),
+  }
+}
+
+const MESSAGE_COLUMNS = [
+  'id',
+  'role',
+  'text',
+  'created_at',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'usage_estimated',
+] as const
+type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>
+
+function toMessage(row: MessageRow, files: StoredFile[]): MessageRecord {
+  return {
+    id: row.id,
+    role: row.role,
+    text: row.text,
+    createdAt: new Date(Number(row.created_at)),
+    files,
+    ...(row.input_tokens !== null && {
+      usage: {
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens ?? 0),
+        cachedTokens: Number(row.cached_tokens ?? 0),
+        estimated: row.usage_estimated === 1,
+      },
+    }),
   }
 }
 
@@ -67,6 +119,17 @@ function toFile(row: FileRow): StoredFile {
     size: Number(row.size),
     sha256: row.sha256,
   }
+}
+
+/** Files by the message they came with, in their order. */
+function filesByMessage(rows: FileRow[]): Map<string, StoredFile[]> {
+  const files = new Map<string, StoredFile[]>()
+  for (const row of rows) {
+    const list = files.get(row.message_id) ?? []
+    list.push(toFile(row))
+    files.set(row.message_id, list)
+  }
+  return files
 }
 
 const claimColumns = (run: RunClaim) => ({
@@ -156,29 +219,18 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .execute(),
       executor
         .selectFrom('messages')
-        .select(['id', 'session_id', 'role', 'text', 'created_at'])
+        .select([...MESSAGE_COLUMNS, 'session_id'])
         .$if(ids.length === 1, (query) => query.where('session_id', '=', ids[0] as string))
         .$if(ids.length > 1, (query) => query.where('session_id', 'in', ids))
         .orderBy('session_id')
         .orderBy('position')
         .execute(),
     ])
-    const files = new Map<string, StoredFile[]>()
-    for (const row of fileRows) {
-      const list = files.get(row.message_id) ?? []
-      list.push(toFile(row))
-      files.set(row.message_id, list)
-    }
+    const files = filesByMessage(fileRows)
     const messages = new Map<string, MessageRecord[]>()
     for (const row of messageRows) {
       const list = messages.get(row.session_id) ?? []
-      list.push({
-        id: row.id,
-        role: row.role,
-        text: row.text,
-        createdAt: new Date(Number(row.created_at)),
-        files: files.get(row.id) ?? [],
-      })
+      list.push(toMessage(row, files.get(row.id) ?? []))
       messages.set(row.session_id, list)
     }
     return rows.map((row) => ({ ...toHeader(row), messages: messages.get(row.id) ?? [] }))
@@ -215,6 +267,63 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         created_at: now,
       })
       .execute()
+
+  /** The run's model calls: one ledger row each, and the session's totals. */
+  async function recordCalls(
+    trx: Kysely<Database>,
+    outcome: RunOutcome,
+    calls: ModelCall[],
+    now: number,
+  ): Promise<void> {
+    const session = await trx
+      .selectFrom('sessions')
+      .select(['owner', 'agent_id'])
+      .where('id', '=', outcome.sessionId)
+      .executeTakeFirstOrThrow()
+    await trx
+      .insertInto('model_usage')
+      .values(
+        calls.map((call) => ({
+          id: randomUUID(),
+          owner: session.owner,
+          session_id: outcome.sessionId,
+          agent_id: session.agent_id,
+          run_id: outcome.runId,
+          kind: call.kind,
+          input_tokens: call.usage.inputTokens,
+          output_tokens: call.usage.outputTokens,
+          cached_tokens: call.usage.cachedTokens,
+          estimated: call.usage.estimated ? 1 : 0,
+          created_at: now,
+        })),
+      )
+      .execute()
+    const total = (pick: (usage: TokenUsage) => number) =>
+      calls.reduce((sum, call) => sum + pick(call.usage), 0)
+    await trx
+      .updateTable('sessions')
+      .set((eb) => ({
+        model_calls: eb('model_calls', '+', calls.length),
+        input_tokens: eb(
+          'input_tokens',
+          '+',
+          total((usage) => usage.inputTokens),
+        ),
+        output_tokens: eb(
+          'output_tokens',
+          '+',
+          total((usage) => usage.outputTokens),
+        ),
+        cached_tokens: eb(
+          'cached_tokens',
+          '+',
+          total((usage) => usage.cachedTokens),
+        ),
+        ...(calls.some((call) => call.usage.estimated) && { usage_estimated: 1 }),
+      }))
+      .where('id', '=', outcome.sessionId)
+      .execute()
+  }
 
   return {
     idempotency: createKyselyIdempotency(write, dialect),
@@ -368,8 +477,23 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             .where('id', '=', outcome.sessionId)
             .where('name', '=', outcome.title.replaces)
             .execute()
+        const calls = outcome.modelCalls ?? []
+        const replyUsage = calls.find((call) => call.kind === 'reply')?.usage
+        if (outcome.reply && replyUsage)
+          await trx
+            .updateTable('messages')
+            .set(usageColumns(replyUsage))
+            .where('id', '=', outcome.reply.id)
+            .execute()
+        if (calls.length > 0) await recordCalls(trx, outcome, calls, now)
         const reply: MessageRecord | null = outcome.reply
-          ? { ...outcome.reply, role: 'assistant', createdAt: outcome.now, files: [] }
+          ? {
+              ...outcome.reply,
+              role: 'assistant',
+              createdAt: outcome.now,
+              files: [],
+              ...(replyUsage && { usage: replyUsage }),
+            }
           : null
         return { reply, recorded: true }
       })
@@ -472,6 +596,49 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       }))
     },
 
+    async listMessages({ owner, sessionId, order, limit, after }) {
+      const session = await db
+        .selectFrom('sessions')
+        .select('id')
+        .where('id', '=', sessionId)
+        .where('owner', '=', owner)
+        .executeTakeFirst()
+      if (!session) return undefined
+      // One more than asked for: whether a next page follows.
+      const rows = await db
+        .selectFrom('messages')
+        .select([...MESSAGE_COLUMNS, 'position'])
+        .where('session_id', '=', sessionId)
+        .$if(after !== undefined, (query) =>
+          query.where('position', order === 'asc' ? '>' : '<', after?.position ?? 0),
+        )
+        .orderBy('position', order)
+        .limit(limit + 1)
+        .execute()
+      const page = rows.slice(0, limit)
+      const fileRows =
+        page.length === 0
+          ? []
+          : await db
+              .selectFrom('files')
+              .select(FILE_COLUMNS)
+              .where('session_id', '=', sessionId)
+              .where(
+                'message_id',
+                'in',
+                page.map((row) => row.id),
+              )
+              .orderBy('message_id')
+              .orderBy('position')
+              .execute()
+      const files = filesByMessage(fileRows)
+      const last = page.at(-1)
+      return {
+        messages: page.map((row) => toMessage(row, files.get(row.id) ?? [])),
+        ...(rows.length > limit && last && { next: { order, position: Number(last.position) } }),
+      }
+    },
+
     async getFile(owner, sessionId, fileId) {
       const row = await db
         .selectFrom('files')
@@ -560,6 +727,69 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         sessionId: row.id,
         errorEventId: Number(row.event_seq) - 1,
         statusEventId: Number(row.event_seq),
+      }))
+    },
+
+    async getCompaction(sessionId) {
+      const row = await db
+        .selectFrom('session_compactions')
+        .select(['through_message_id', 'summary', 'summary_tokens'])
+        .where('session_id', '=', sessionId)
+        .executeTakeFirst()
+      return (
+        row && {
+          throughMessageId: row.through_message_id,
+          summary: row.summary,
+          summaryTokens: Number(row.summary_tokens),
+        }
+      )
+    },
+
+    async saveCompaction(sessionId, note, at) {
+      const values = {
+        through_message_id: note.throughMessageId,
+        summary: note.summary,
+        summary_tokens: note.summaryTokens,
+        created_at: at.getTime(),
+      }
+      await write((trx) =>
+        trx
+          .insertInto('session_compactions')
+          .values({ session_id: sessionId, ...values })
+          .onConflict((conflict) => conflict.column('session_id').doUpdateSet(values))
+          .execute(),
+      )
+    },
+
+    async usageBuckets({ owner, from, to }) {
+      const start = sql<number>`created_at / ${USAGE_BUCKET_MS}`
+      const rows = await db
+        .selectFrom('model_usage')
+        .select((eb) => [
+          'agent_id',
+          start.as('bucket'),
+          eb.fn.countAll<number>().as('calls'),
+          eb.fn.sum<number>('input_tokens').as('input_tokens'),
+          eb.fn.sum<number>('output_tokens').as('output_tokens'),
+          eb.fn.sum<number>('cached_tokens').as('cached_tokens'),
+          eb.fn.max<number>('estimated').as('estimated'),
+        ])
+        .where('owner', '=', owner)
+        .where('created_at', '>=', from.getTime())
+        .where('created_at', '<', to.getTime())
+        .groupBy(['agent_id', start])
+        .orderBy('bucket')
+        .execute()
+      return rows.map((row) => ({
+        agentId: row.agent_id,
+        start: Number(row.bucket) * USAGE_BUCKET_MS,
+        calls: Number(row.calls),
+        usage: {
+          inputTokens: Number(row.input_tokens),
+          outputTokens: Number(row.output_tokens),
+          cachedTokens: Number(row.cached_tokens),
+          estimated: Number(row.estimated) > 0,
+        },
       }))
     },
 

@@ -206,6 +206,65 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+
+    '0010_token_usage': {
+      async up(db: AnyDb) {
+        // What the model used to write each assistant message (none for agents without one).
+        for (const column of ['input_tokens', 'output_tokens', 'cached_tokens']) {
+          await db.schema.alterTable('messages').addColumn(column, int64).execute()
+        }
+        await db.schema.alterTable('messages').addColumn('usage_estimated', 'integer').execute()
+        // Each session's totals over all its model calls, kept as the calls are recorded.
+        for (const column of [
+          'model_calls',
+          'input_tokens',
+          'output_tokens',
+          'cached_tokens',
+          'usage_estimated',
+        ]) {
+          await db.schema
+            .alterTable('sessions')
+            .addColumn(column, int64, (col) => col.notNull().defaultTo(0))
+            .execute()
+        }
+        // One row per model call, for the usage report: no foreign key, so that what was used
+        // stays on record when its session is deleted (counts only, nothing of the content).
+        await db.schema
+          .createTable('model_usage')
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('owner', 'text', (col) => col.notNull())
+          .addColumn('session_id', 'text', (col) => col.notNull())
+          .addColumn('agent_id', 'text', (col) => col.notNull())
+          .addColumn('run_id', 'text', (col) => col.notNull())
+          .addColumn('kind', 'text', (col) =>
+            col.notNull().check(sql`kind IN ('reply', 'title', 'compaction')`),
+          )
+          .addColumn('input_tokens', int64, (col) => col.notNull())
+          .addColumn('output_tokens', int64, (col) => col.notNull())
+          .addColumn('cached_tokens', int64, (col) => col.notNull())
+          .addColumn('estimated', 'integer', (col) => col.notNull())
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .$call(strict)
+          .execute()
+        await db.schema
+          .createIndex('model_usage_by_owner_time')
+          .on('model_usage')
+          .columns(['owner', 'created_at'])
+          .execute()
+        // The summary of a long conversation's older turns, sent to the model instead of them.
+        await db.schema
+          .createTable('session_compactions')
+          .addColumn('session_id', 'text', (col) =>
+            col.primaryKey().references('sessions.id').onDelete('cascade'),
+          )
+          .addColumn('through_message_id', 'text', (col) => col.notNull())
+          .addColumn('summary', 'text', (col) => col.notNull())
+          .addColumn('summary_tokens', int64, (col) => col.notNull())
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .$call(strict)
+          .execute()
+      },
+    },
   }
 }
 

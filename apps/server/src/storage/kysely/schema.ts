@@ -24,6 +24,12 @@ export interface SessionsTable {
   run_instance: string | null
   /** Past this, with the session still `Running`, any instance may flush the run. */
   run_lease_expires_at: number | null
+  /** Totals over the session's model calls (`model_usage`); `usage_estimated` is 0 or 1. */
+  model_calls: Generated<number>
+  input_tokens: Generated<number>
+  output_tokens: Generated<number>
+  cached_tokens: Generated<number>
+  usage_estimated: Generated<number>
 }
 
 export interface MessagesTable {
@@ -33,6 +39,12 @@ export interface MessagesTable {
   role: 'user' | 'assistant'
   text: string
   created_at: number
+  /** What the model used to write an assistant message; null otherwise. */
+  input_tokens: number | null
+  output_tokens: number | null
+  cached_tokens: number | null
+  /** 1 when a count is the server's estimate. */
+  usage_estimated: number | null
 }
 
 export interface FilesTable {
@@ -71,12 +83,38 @@ export interface IdempotencyKeysTable {
   created_at: number
 }
 
+/** One model call: a reply, a title or a compaction, and what it used. */
+export interface ModelUsageTable {
+  id: string
+  owner: string
+  session_id: string
+  agent_id: string
+  run_id: string
+  kind: 'reply' | 'title' | 'compaction'
+  input_tokens: number
+  output_tokens: number
+  cached_tokens: number
+  estimated: number
+  created_at: number
+}
+
+/** A session's compaction note: the summary of its messages up to `through_message_id`. */
+export interface SessionCompactionsTable {
+  session_id: string
+  through_message_id: string
+  summary: string
+  summary_tokens: number
+  created_at: number
+}
+
 export interface Database {
   sessions: SessionsTable
   messages: MessagesTable
   files: FilesTable
   run_events: RunEventsTable
   idempotency_keys: IdempotencyKeysTable
+  model_usage: ModelUsageTable
+  session_compactions: SessionCompactionsTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'
