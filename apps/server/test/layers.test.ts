@@ -47,5 +47,15 @@ describe('the layer check of pnpm lint', () => {
     expect(output).toMatch(
       /config-imports-nothing-of-ours: src\/config\/env\.ts → src\/domain\/rules\.ts/,
     )
+    expect(output).toMatch(
+      /agents-import-domain-and-config: src\/agents\/echo\.ts → src\/storage\/sqlite\.ts/,
+    )
+    // Nothing in a layer imports http.
+    expect(output).toMatch(
+      /storage-imports-domain-and-config: src\/storage\/pg\.ts → src\/http\/route\.ts/,
+    )
+    expect(output).toMatch(
+      /validation-errors-import-nothing-of-validation: src\/http\/validation\/errors\/words\.ts → src\/http\/validation\/body\/read-json\.ts/,
+    )
   })
 })

@@ -100,7 +100,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
         logger,
       }),
       ...agentOperations(agents),
-      ...sessionOperations({ sessions, agents, reads }),
+      ...sessionOperations({ sessions, agents }),
       ...usageOperations(sessions),
       sessionEventsOperation({
         sessions,
@@ -114,6 +114,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       keptAnswers: reads.kept(),
       validate: (request) => validator.middleware(request),
       idempotency: (about) => idempotency.for(about),
+      keep: (c, read) => reads.answer(c, read),
     },
   )
 

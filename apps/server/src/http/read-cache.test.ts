@@ -29,7 +29,7 @@ function setup(changes: ChangeVersions | undefined, maxBytes = 1 << 20) {
       const day: CalendarDay | undefined = zone
         ? { zone, day: dayIn(new Date(now), zone) }
         : undefined
-      return cache.answer(c, 'get_grouped_sessions', async () => {
+      return cache.answer(c, async () => {
         reads++
         const name = names[id]
         if (name === undefined) return c.json({ detail: 'Session not found' }, 404)

@@ -7,7 +7,6 @@
  * validates the same way every time, so a kept answer is served before validation, which would
  * cost more than the rest of the hit.
  */
-import type { operations } from '@uxmate/contract'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
@@ -37,26 +36,26 @@ export interface ReadCache {
    */
   kept(): MiddlewareHandler<AppEnv>
   /**
-   * Answers `operation` with the 200 JSON `read` gives, and keeps it for the same owner and
-   * request target. `read` may answer otherwise (a 404, a 422) with a `Response` of its own,
-   * which is never kept. An answer that depends on the date in a zone names that `day`.
+   * Answers with the 200 JSON `read` gives, and keeps it for the same owner and request target.
+   * `read` may answer otherwise (a 404, a 422) with a `Response` of its own, which is never
+   * kept. An answer that depends on the date in a zone names that `day`. Operations declared
+   * with `keptRead` are answered this way (see `operations/mount-operations.ts`).
    *
    * @example
    * ```ts
    * app.get('/sessions/:session_id', guard, cache.kept(), validator, (c) =>
-   *   cache.answer(c, 'get_session', async () => {
-   *     const session = await sessions.get(c.get('owner'), id)
+   *   cache.answer(c, async () => {
+   *     const session = await sessions.get(c.get('owner'), c.req.param('session_id'))
    *     return session === 'not_found'
-   *       ? typedJson(c, 'get_session', 404, notFound)
+   *       ? c.json({ detail: 'Session not found' }, 404)
    *       : { body: toSession(session) }
    *   }),
    * )
    * ```
    */
-  answer<Op extends CachedOperation>(
+  answer(
     c: Context<AppEnv>,
-    operation: Op,
-    read: () => Promise<Response | FreshAnswer<OkBody[Op]>>,
+    read: () => Promise<Response | FreshAnswer<unknown>>,
   ): Promise<Response>
 }
 
@@ -65,16 +64,6 @@ export interface FreshAnswer<Body> {
   body: Body
   /** The day in a zone it is only good for (grouped sessions' buckets). */
   day?: CalendarDay
-}
-
-/** The reads whose answers depend on nothing but their request, the owner and their sessions. */
-type CachedOperation =
-  | 'get_session'
-  | 'get_session_messages'
-  | 'get_sessions'
-  | 'get_grouped_sessions'
-type OkBody = {
-  [Op in CachedOperation]: operations[Op]['responses'][200]['content']['application/json']
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' }
@@ -129,7 +118,7 @@ export function createReadCache({ changes, maxBytes, clock }: ReadCacheOptions):
       }
     },
 
-    async answer(c, _operation, read) {
+    async answer(c, read) {
       // Taken before reading: a write that lands meanwhile moves it, and what was read is
       // never served for the version after that write.
       const version = changes?.of(c.get('owner'))

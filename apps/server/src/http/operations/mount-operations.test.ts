@@ -5,7 +5,7 @@ import { defaultConfig } from '../../config/config.ts'
 import type { AppEnv } from '../app-env.ts'
 import { createOpenApiValidator } from '../validation/index.ts'
 import { mountOperations, type OperationSteps } from './mount-operations.ts'
-import { type OperationHandler, operation } from './operation-handler.ts'
+import { keptRead, type OperationHandler, operation } from './operation-handler.ts'
 import { compileOperationTable } from './operation-table.ts'
 
 const validator = createOpenApiValidator(openapiDocument, defaultConfig.limits)
@@ -24,12 +24,21 @@ function tracingSteps(): OperationSteps {
     keptAnswers: step('kept'),
     validate: (request) => validator.middleware(request),
     idempotency: (about) => step(`idempotency:${about}`),
+    keep: async (c, read) => {
+      const answer = await read()
+      c.header('X-Steps', 'keep', { append: true })
+      return answer instanceof Response ? answer : c.text(String(answer.body))
+    },
   }
 }
 
-/** A handler for every operation, answering its operationId. */
+/** A handler for every operation, answering its operationId, declared as its entry says. */
 const everyHandler = (): OperationHandler[] =>
-  [...table.keys()].map((id) => operation(id, (c) => c.text(id)))
+  [...table.values()].map(({ operationId: id, keepsAnswers }) =>
+    keepsAnswers
+      ? keptRead(id, async () => ({ body: id as never }))
+      : operation(id, (c) => c.text(id)),
+  )
 
 describe('mountOperations', () => {
   it('routes each operation to its handler behind the steps its entry names', async () => {
@@ -37,7 +46,7 @@ describe('mountOperations', () => {
     mountOperations(app, table, everyHandler(), tracingSteps())
     const grouped = await app.request('/sessions/grouped')
     expect(await grouped.text()).toBe('get_grouped_sessions')
-    expect(grouped.headers.get('X-Steps')).toBe('guard, kept')
+    expect(grouped.headers.get('X-Steps')).toBe('guard, kept, keep')
     const session = await app.request('/sessions/0190c3a0-0000-7000-8000-000000000000')
     expect(await session.text()).toBe('get_session')
     const renamed = await app.request('/sessions/0190c3a0-0000-7000-8000-000000000000', {
@@ -64,13 +73,26 @@ describe('mountOperations', () => {
   it('refuses to start with a handler for an operation openapi.yaml does not have', () => {
     const handlers = [
       ...everyHandler(),
-      {
-        operationId: 'archive_session',
-        handle: () => new Response(),
-      } as unknown as OperationHandler,
+      operation('archive_session' as 'get_health', (c) => c.text('archived')),
     ]
     expect(() => mountOperations(new Hono(), table, handlers, tracingSteps())).toThrow(
       "a handler for 'archive_session', which openapi.yaml does not have",
+    )
+  })
+
+  it('refuses to start with a handler declared otherwise than x-uxmate-read-cache says', () => {
+    const handlers = everyHandler().map((handler) =>
+      handler.operationId === 'get_session'
+        ? operation('get_session', (c) => c.text('not kept'))
+        : handler.operationId === 'get_agents'
+          ? keptRead('get_agents', async (c) => c.json({ agents: [] }, 200))
+          : handler,
+    )
+    expect(() => mountOperations(new Hono(), table, handlers, tracingSteps())).toThrow(
+      "'get_session' keeps its answers (x-uxmate-read-cache): declare it with keptRead()",
+    )
+    expect(() => mountOperations(new Hono(), table, handlers, tracingSteps())).toThrow(
+      "'get_agents' keeps no answers (no x-uxmate-read-cache): declare it with operation()",
     )
   })
 

@@ -1,7 +1,8 @@
 import type { OperationId } from '@uxmate/contract'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import type { AnswerAbout } from '../idempotency/idempotency.ts'
+import type { FreshAnswer } from '../read-cache.ts'
 import type { OperationSpec } from '../validation/openapi/operation-spec.ts'
 import type { OperationHandler } from './operation-handler.ts'
 import type { OperationEntry, OperationTable } from './operation-table.ts'
@@ -14,6 +15,8 @@ export interface OperationSteps {
   keptAnswers: MiddlewareHandler<AppEnv>
   validate(request: OperationSpec): MiddlewareHandler
   idempotency(about: AnswerAbout): MiddlewareHandler<AppEnv>
+  /** Answers a `keptRead` handler's request with what it read, and keeps a 200. */
+  keep(c: Context<AppEnv>, read: () => Promise<Response | FreshAnswer<unknown>>): Promise<Response>
 }
 
 /** Literal segments before parameters, so `/sessions/grouped` is not taken for a session id. */
@@ -28,7 +31,10 @@ function bySpecificity(a: OperationEntry, b: OperationEntry): number {
   return left.length - right.length
 }
 
-/** Every handler by operationId; refuses a missing one, an unknown one and a second one. */
+/**
+ * Every handler by operationId; refuses a missing one, an unknown one, a second one, and one
+ * declared otherwise than its operation's `x-uxmate-read-cache` says.
+ */
 function handlersByOperation(
   table: OperationTable,
   handlers: readonly OperationHandler[],
@@ -36,10 +42,19 @@ function handlersByOperation(
   const byId = new Map<OperationId, OperationHandler>()
   const problems: string[] = []
   for (const handler of handlers) {
-    if (!table.has(handler.operationId))
+    const entry = table.get(handler.operationId)
+    if (!entry)
       problems.push(`a handler for '${handler.operationId}', which openapi.yaml does not have`)
     else if (byId.has(handler.operationId))
       problems.push(`two handlers for '${handler.operationId}'`)
+    else if (entry.keepsAnswers && handler.kind !== 'kept-read')
+      problems.push(
+        `'${handler.operationId}' keeps its answers (x-uxmate-read-cache): declare it with keptRead()`,
+      )
+    else if (!entry.keepsAnswers && handler.kind === 'kept-read')
+      problems.push(
+        `'${handler.operationId}' keeps no answers (no x-uxmate-read-cache): declare it with operation()`,
+      )
     byId.set(handler.operationId, handler)
   }
   for (const operationId of table.keys())
@@ -52,7 +67,8 @@ function handlersByOperation(
 /**
  * Routes every operation of `table` to its handler, each behind the steps its entry names, in
  * one sub-app per first path segment mounted with `app.route()` under it. Throws at start
- * unless every operation has exactly one handler and every handler an operation.
+ * unless every operation has exactly one handler, declared as its `x-uxmate-read-cache` says
+ * (`keptRead` or `operation`), and every handler an operation.
  *
  * @example
  * ```ts
@@ -80,8 +96,12 @@ export function mountOperations(
     if (entry.takesIdempotencyKey) chain.push(steps.idempotency(entry.answerAbout))
     const handler = byId.get(entry.operationId)
     if (!handler) continue
+    const handle =
+      handler.kind === 'kept-read'
+        ? (c: Context<AppEnv>) => steps.keep(c, () => handler.read(c))
+        : handler.handle
     const path = entry.routePath.slice(entry.prefix.length) || '/'
-    subApp.on([entry.request.method.toUpperCase()], [path], ...chain, handler.handle)
+    subApp.on([entry.request.method.toUpperCase()], [path], ...chain, handle)
   }
   for (const [prefix, subApp] of subApps) app.route(prefix, subApp)
 }

@@ -54,7 +54,7 @@ function answersEmpty(document: OpenApiDocument, spec: OperationSpec): boolean {
  *
  * @example
  * ```ts
- * const table = compileOperationTable(openapiDocument, validator.operations())
+ * const table = compileOperationTable(openapiDocument, validator.operations)
  * table.get('update_session')?.routePath // '/sessions/:session_id'
  * ```
  */

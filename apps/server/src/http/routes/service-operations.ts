@@ -1,6 +1,5 @@
 import type { Logger } from '../../domain/logger.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
-import { typedJson } from '../typed-json.ts'
 
 export interface ServiceOperationsOptions {
   /** Throws unless the store answers and its schema is up to date. */
@@ -14,7 +13,7 @@ export interface ServiceOperationsOptions {
 export function serviceOperations(options: ServiceOperationsOptions): OperationHandler[] {
   const { checkStore, isShuttingDown, logger } = options
   return [
-    operation('get_health', (c) => typedJson(c, 'get_health', 200, { status: 'ok' })),
+    operation('get_health', (c) => c.json({ status: 'ok' }, 200)),
     operation('get_readiness', async (c) => {
       const checks: Record<string, string> = {}
       try {
@@ -29,8 +28,8 @@ export function serviceOperations(options: ServiceOperationsOptions): OperationH
       if (isShuttingDown()) checks.shutdown = 'in progress'
       const ready = Object.values(checks).every((value) => value === 'ok')
       return ready
-        ? typedJson(c, 'get_readiness', 200, { status: 'ready', checks })
-        : typedJson(c, 'get_readiness', 503, { status: 'not_ready', checks })
+        ? c.json({ status: 'ready', checks }, 200)
+        : c.json({ status: 'not_ready', checks }, 503)
     }),
   ]
 }

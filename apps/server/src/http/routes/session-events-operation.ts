@@ -12,7 +12,6 @@ import {
 import type { SessionService } from '../../domain/session-service.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toSessionEvent } from '../presenters.ts'
-import { typedJson } from '../typed-json.ts'
 import { createEventStream } from './event-stream.ts'
 
 export interface SessionEventsOptions {
@@ -55,9 +54,9 @@ export function sessionEventsOperation(options: SessionEventsOptions): Operation
   return operation('get_session_events', async (c) => {
     const { session_id } = c.req.valid('param')
     const lastEventId = c.req.valid('header')['Last-Event-ID']
-    const owner = c.var.owner
+    const owner = c.get('owner')
     if (!(await sessions.header(owner, session_id)))
-      return typedJson(c, 'get_session_events', 404, { detail: 'Session not found' })
+      return c.json({ detail: 'Session not found' }, 404)
 
     let subscription: RunSubscription | undefined
     const stream = createEventStream({

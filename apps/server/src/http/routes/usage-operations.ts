@@ -2,7 +2,6 @@ import type { SessionService } from '../../domain/session-service.ts'
 import { MAX_USAGE_RANGE_DAYS } from '../../domain/usage-report.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toUsageReport } from '../presenters.ts'
-import { typedJson } from '../typed-json.ts'
 import { validationError } from '../validation/index.ts'
 
 /** The handler of the Usage operation of openapi.yaml: the owner's token usage report. */
@@ -12,7 +11,7 @@ export function usageOperations(sessions: SessionService): OperationHandler[] {
       const query = c.req.valid('query')
       const { from, to, tz = 'UTC' } = query
       const invalid = (loc: 'tz' | 'from' | 'to', message: string, input: unknown) =>
-        typedJson(c, 'get_usage', 422, validationError(['query', loc], message, input))
+        c.json(validationError(['query', loc], message, input), 422)
       // RFC 3339 allows a leap second (`23:59:60`), which a JavaScript date cannot hold.
       const range = {
         from: from === undefined ? undefined : new Date(from),
@@ -30,7 +29,7 @@ export function usageOperations(sessions: SessionService): OperationHandler[] {
       if (report === 'empty_range') return invalid('from', 'from must be before to', from)
       if (report === 'range_too_long')
         return invalid('from', `The range is longer than ${MAX_USAGE_RANGE_DAYS} days`, from)
-      return typedJson(c, 'get_usage', 200, toUsageReport(report))
+      return c.json(toUsageReport(report), 200)
     }),
   ]
 }

@@ -57,13 +57,12 @@ export function valueErrorIssue(loc: Loc, message: string, input: unknown): Vali
 /**
  * A whole 422 body with one `value_error`, for checks only a handler can make (an unknown time
  * zone, a cursor that does not decode). Typed as the contract's `HTTPValidationError` so it goes
- * straight into `typedJson(c, op, 422, ...)`.
+ * straight into an operation's typed `c.json(..., 422)`.
  *
  * @example
  * ```ts
  * if (!isKnownTimeZone(tz))
- *   return typedJson(c, 'get_grouped_sessions', 422,
- *     validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz))
+ *   return c.json(validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz), 422)
  * ```
  */
 export function validationError(loc: Loc, message: string, input: unknown): HTTPValidationError {
