@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { SessionError } from '@uxmate/contract'
+import { v7 as uuidv7 } from 'uuid'
 import type { Agent, ReplyContext } from './agent.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK, EventIds } from './event-ids.ts'
@@ -9,7 +10,6 @@ import type { RunEvent, RunEvents, RunLog } from './run-events.ts'
 import { type LocalRuns, RunLeases } from './run-leases.ts'
 import type { ModelCall, RunClaim, SessionRecord, SessionStore } from './session-store.ts'
 import { titleFromModel } from './session-title.ts'
-import { timeOrderedId } from './time-ordered-id.ts'
 
 interface ActiveRun {
   controller: AbortController
@@ -275,7 +275,7 @@ export class RunCoordinator {
         sessionId: session.id,
         runId: session.run?.runId ?? '',
         now: clock.now(),
-        reply: keepReply ? { id: timeOrderedId(), text: reply } : null,
+        reply: keepReply ? { id: uuidv7(), text: reply } : null,
         status,
         error,
         lastEventId: statusId,

@@ -1,3 +1,7 @@
+// Ids of sessions, messages and files are UUIDv7 (time, then a counter within the millisecond):
+// rows written together sort together, so a batch of writes lands in a few index pages at the
+// end instead of one random page each. The time in an id is no secret: the resource shows it.
+import { v7 as uuidv7 } from 'uuid'
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
@@ -20,7 +24,6 @@ import type {
   StoredFile,
 } from './session-store.ts'
 import { titleFromPrompt } from './session-title.ts'
-import { timeOrderedId } from './time-ordered-id.ts'
 import { type UsageReport, type UsageReportProblem, usageReport } from './usage-report.ts'
 
 export interface SessionServiceOptions {
@@ -112,7 +115,7 @@ export class SessionService {
       owner,
       sessionId,
       now,
-      message: { id: timeOrderedId(), text },
+      message: { id: uuidv7(), text },
       run: runs.claim(now),
       reserveEventIds: EVENT_ID_BLOCK,
     })
@@ -259,7 +262,7 @@ export class SessionService {
     const { store, clock, runs } = this.#options
     const now = clock.now()
     return store.createSession({
-      id: timeOrderedId(),
+      id: uuidv7(),
       owner: input.owner,
       agentId,
       name: titleFromPrompt(input.text),
@@ -267,9 +270,9 @@ export class SessionService {
       run: runs.claim(now),
       reserveEventIds: EVENT_ID_BLOCK,
       message: {
-        id: timeOrderedId(),
+        id: uuidv7(),
         text: input.text,
-        files: input.files.map((file) => ({ ...file, id: timeOrderedId() })),
+        files: input.files.map((file) => ({ ...file, id: uuidv7() })),
       },
     })
   }
