@@ -4,9 +4,12 @@
  */
 import type { AddressInfo } from 'node:net'
 import type { Session } from '@uxmate/contract'
+import { Hono } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
 import { describe, expect, it } from 'vitest'
 import type { SessionStore } from '../src/domain/session-store.ts'
 import { listen } from '../src/http/node-server.ts'
+import { apiSecurity, docsSecurity } from '../src/http/security/secure-headers.ts'
 import { readSse } from './sse-reader.ts'
 import { createScriptedAgent, createTestApp, sessionForm } from './test-app.ts'
 
@@ -22,6 +25,24 @@ describe('security headers', () => {
       expect(response.headers.get('X-Frame-Options')).toBe('DENY')
       expect(response.headers.get('Referrer-Policy')).toBe('no-referrer')
       expect(response.headers.get('Cross-Origin-Resource-Policy')).toBe('same-origin')
+    }
+  })
+
+  it("sends exactly hono/secure-headers' set, API and docs alike", async () => {
+    const { app } = await createTestApp()
+    for (const [path, options] of [
+      ['/sessions?agent_id=echo', apiSecurity],
+      ['/health', apiSecurity],
+      ['/docs', docsSecurity],
+    ] as const) {
+      const expected = await new Hono()
+        .use(secureHeaders(options))
+        .get('/', (c) => c.body(null, 204))
+        .request('/')
+      const served = (await app.request(path)).headers
+      expect([...expected.headers].length).toBeGreaterThan(10)
+      for (const [name, value] of expected.headers)
+        expect(served.get(name), `${path} ${name}`).toBe(value)
     }
   })
 
