@@ -141,8 +141,8 @@ describe('the agents file', () => {
     ).toEqual([
       "agents[0] (id 'ux-researcher'): context_window must be a whole number from 1024 to 10000000, got 1023",
       "agents[0] (id 'ux-researcher'): max_output_tokens must be a whole number from 16 to 1000000, got 15",
-      "agents[0] (id 'ux-researcher'): attachment_turns must be a whole number from 0 to 1000, got -1",
       "agents[0] (id 'ux-researcher'): context_strategy must be compact or truncate, got 'forget'",
+      "agents[0] (id 'ux-researcher'): attachment_turns must be a whole number from 0 to 1000, got -1",
     ])
     expect(agent({ context_window: 2000, max_output_tokens: 1001 }).problems).toEqual([
       "agents[0] (id 'ux-researcher'): max_output_tokens (1001) must be at most half of context_window (2000)",

@@ -3,8 +3,12 @@
  * is reported at once, each naming the entry it is about, so a typo is found without guessing.
  */
 import { readFileSync } from 'node:fs'
+import type { ErrorObject } from 'ajv'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
 import { parse } from 'yaml'
 import { ConfigError } from '../config/load-config.ts'
+import { agentSchema, agentsFileSchema, ENV_NAME_PATTERN } from './agents-file-schema.ts'
 
 export type ProviderName = 'echo' | 'openai'
 
@@ -64,41 +68,78 @@ export class AgentsFileError extends ConfigError {
   }
 }
 
-const PROVIDERS: readonly ProviderName[] = ['echo', 'openai']
-const FIELDS = new Set([
-  'id',
-  'name',
-  'provider',
-  'model',
-  'instructions',
-  'welcome_message',
-  'user_initial_message',
-  'icon',
-  'vision',
-  'base_url',
-  'api_key_env',
-  'context_window',
-  'max_output_tokens',
-  'context_strategy',
-  'attachment_turns',
-])
-const STRATEGIES: readonly ContextStrategy[] = ['compact', 'truncate']
-// Used in URLs (`/agents/{agent_id}`) and forms: plain characters only.
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
-const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
-
 type Env = Record<string, string | undefined>
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value)
-    return url.protocol === 'http:' || url.protocol === 'https:'
-  } catch {
-    return false
+// ajv-formats is CommonJS; under NodeNext its default import is the module object.
+const addFormats = addFormatsModule.default
+const validateFile = (() => {
+  const ajv = new Ajv2020({ allErrors: true })
+  addFormats(ajv)
+  return ajv.compile(agentsFileSchema)
+})()
+
+/** What a field's value must be, for its problem's message. */
+const EXPECTED: Record<string, string> = {
+  id: 'must be 1 to 128 letters, digits, `.`, `_` or `-`, starting with a letter or digit',
+  name: 'must not be empty',
+  model: 'must not be empty',
+  base_url: 'must be an http(s) URL',
+  api_key_env: 'must name an environment variable',
+}
+
+/** A field's problem in words, from Ajv's error about it. */
+function fieldProblem(field: string, error: ErrorObject, value: unknown): string {
+  const got = `, got ${typeof value === 'string' ? `'${value}'` : JSON.stringify(value)}`
+  const schema = agentSchema.properties[field as keyof typeof agentSchema.properties]
+  if ('enum' in schema) return `${field} must be ${schema.enum.join(' or ')}${got}`
+  if ('minimum' in schema)
+    return `${field} must be a whole number from ${schema.minimum} to ${schema.maximum}${got}`
+  if (error.keyword === 'type')
+    return `${field} must be ${schema.type === 'boolean' ? 'true or false' : 'text'}, got ${JSON.stringify(value)}`
+  const expected = EXPECTED[field] ?? 'is not valid'
+  return field === 'id' || field === 'name' || field === 'model'
+    ? `${field} ${expected}`
+    : `${field} ${expected}${got}`
+}
+
+/**
+ * The schema's problems in words, by the entry they are about (`undefined`: the file's own):
+ * unknown fields first, then the fields in the schema's order, each once.
+ */
+function schemaProblems(document: unknown): Map<number | undefined, string[]> {
+  const found = new Map<number | undefined, string[]>()
+  if (validateFile(document)) return found
+  const add = (index: number | undefined, problem: string, first = false) => {
+    const list = found.get(index) ?? []
+    if (!list.includes(problem)) first ? list.unshift(problem) : list.push(problem)
+    found.set(index, list)
   }
+  const entries = isRecord(document) && Array.isArray(document.agents) ? document.agents : []
+  for (const error of validateFile.errors ?? []) {
+    const [, agents, rawIndex, field] = error.instancePath.split('/')
+    if (agents === undefined || (agents === 'agents' && rawIndex === undefined)) {
+      if (error.keyword === 'additionalProperties')
+        add(
+          undefined,
+          `unknown top-level field '${error.params.additionalProperty}' (only 'agents')`,
+        )
+      else if (error.keyword === 'minItems') add(undefined, 'agents must list at least one agent')
+      else add(undefined, 'must be a mapping with a list `agents`')
+      continue
+    }
+    const index = Number(rawIndex)
+    const entry: unknown = entries[index]
+    if (error.keyword === 'if') continue
+    if (field !== undefined && isRecord(entry)) add(index, fieldProblem(field, error, entry[field]))
+    else if (error.keyword === 'required') add(index, `${error.params.missingProperty} is required`)
+    else if (error.keyword === 'additionalProperties')
+      add(index, `unknown field '${error.params.additionalProperty}'`, true)
+    else add(index, 'must be a mapping of fields')
+  }
+  return found
 }
 
 /**
@@ -145,134 +186,87 @@ export function parseAgentsDocument(
   document: unknown,
   env: Env,
 ): { definitions: AgentDefinition[]; problems: string[] } {
-  const problems: string[] = []
-  if (!isRecord(document) || !Array.isArray(document.agents)) {
-    return { definitions: [], problems: ['must be a mapping with a list `agents`'] }
-  }
-  for (const key of Object.keys(document)) {
-    if (key !== 'agents') problems.push(`unknown top-level field '${key}' (only 'agents')`)
-  }
-  if (document.agents.length === 0) problems.push('agents must list at least one agent')
+  const found = schemaProblems(document)
+  const problems = [...(found.get(undefined) ?? [])]
+  if (!isRecord(document) || !Array.isArray(document.agents)) return { definitions: [], problems }
 
   const firstIndexOf = new Map<string, number>()
   const definitions: AgentDefinition[] = []
-  document.agents.forEach((entry, index) => {
-    const label = (id: unknown) =>
-      typeof id === 'string' && id !== '' ? `agents[${index}] (id '${id}')` : `agents[${index}]`
-    if (!isRecord(entry)) {
-      problems.push(`${label(undefined)}: must be a mapping of fields`)
-      return
-    }
-    const where = label(entry.id)
-    const before = problems.length
+  document.agents.forEach((entry: unknown, index) => {
+    const id = isRecord(entry) && typeof entry.id === 'string' && entry.id !== '' ? entry.id : ''
+    const where = id ? `agents[${index}] (id '${id}')` : `agents[${index}]`
     const problem = (message: string) => problems.push(`${where}: ${message}`)
-
-    for (const key of Object.keys(entry)) {
-      if (!FIELDS.has(key)) problem(`unknown field '${key}'`)
-    }
-    const text = (key: string, required: boolean): string | undefined => {
-      const value = entry[key]
-      if (value === undefined || value === null) {
-        if (required) problem(`${key} is required`)
-        return undefined
-      }
-      if (typeof value !== 'string') {
-        problem(`${key} must be text, got ${JSON.stringify(value)}`)
-        return undefined
-      }
-      if (required && value.trim() === '') problem(`${key} must not be empty`)
-      return value
-    }
-
-    const id = text('id', true)
-    if (id !== undefined && id.trim() !== '') {
-      if (!ID_PATTERN.test(id))
-        problem(
-          'id must be 1 to 128 letters, digits, `.`, `_` or `-`, starting with a letter or digit',
-        )
-      const first = firstIndexOf.get(id)
-      if (first !== undefined) problem(`id is already used by agents[${first}]`)
-      else firstIndexOf.set(id, index)
-    }
-    const name = text('name', true)
-    const provider = text('provider', true)
-    if (provider !== undefined && !PROVIDERS.includes(provider as ProviderName))
-      problem(`provider must be echo or openai, got '${provider}'`)
-    const model = text('model', provider === 'openai')
-    const instructions = text('instructions', false) ?? ''
-    const welcomeMessage = text('welcome_message', false) ?? ''
-    const userInitialMessage = text('user_initial_message', false) ?? ''
-    const icon = text('icon', false) ?? ''
-    const vision = entry.vision ?? true
-    if (typeof vision !== 'boolean')
-      problem(`vision must be true or false, got ${JSON.stringify(vision)}`)
-
-    const integer = (key: string, fallback: number, min: number, max: number): number => {
-      const value = entry[key] ?? fallback
-      if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-        problem(`${key} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`)
-        return fallback
-      }
-      return value as number
-    }
+    for (const message of found.get(index) ?? []) problem(message)
+    if (!isRecord(entry)) return
+    // What the schema cannot see: ids used twice, the environment, the window's shares.
+    const first = id ? firstIndexOf.get(id) : undefined
+    if (first !== undefined) problem(`id is already used by agents[${first}]`)
+    else if (id) firstIndexOf.set(id, index)
+    const fields = entry as unknown as AgentsFileEntry
     const context: ContextSettings = {
-      contextWindow: integer('context_window', DEFAULT_CONTEXT.contextWindow, 1024, 10_000_000),
-      maxOutputTokens: integer('max_output_tokens', DEFAULT_CONTEXT.maxOutputTokens, 16, 1_000_000),
-      strategy: DEFAULT_CONTEXT.strategy,
-      attachmentTurns: integer('attachment_turns', DEFAULT_CONTEXT.attachmentTurns, 0, 1000),
-    }
-    const strategy = text('context_strategy', false)
-    if (strategy !== undefined) {
-      if (STRATEGIES.includes(strategy as ContextStrategy))
-        context.strategy = strategy as ContextStrategy
-      else problem(`context_strategy must be compact or truncate, got '${strategy}'`)
+      contextWindow: fields.context_window ?? DEFAULT_CONTEXT.contextWindow,
+      maxOutputTokens: fields.max_output_tokens ?? DEFAULT_CONTEXT.maxOutputTokens,
+      strategy: fields.context_strategy ?? DEFAULT_CONTEXT.strategy,
+      attachmentTurns: fields.attachment_turns ?? DEFAULT_CONTEXT.attachmentTurns,
     }
     // At least half the window for the conversation: instructions, the latest message, history.
     if (context.maxOutputTokens > context.contextWindow / 2)
       problem(
         `max_output_tokens (${context.maxOutputTokens}) must be at most half of context_window (${context.contextWindow})`,
       )
-
-    let baseUrl = text('base_url', false)
-    if (baseUrl !== undefined && !isHttpUrl(baseUrl))
-      problem(`base_url must be an http(s) URL, got '${baseUrl}'`)
-    const apiKeyEnv = text('api_key_env', false)
-    if (apiKeyEnv !== undefined && !ENV_NAME_PATTERN.test(apiKeyEnv))
-      problem(`api_key_env must name an environment variable, got '${apiKeyEnv}'`)
-
+    let baseUrl = fields.base_url
     let apiKey: string | undefined
-    if (provider === 'openai') {
+    if (fields.provider === 'openai') {
       if (baseUrl === undefined) {
         baseUrl = env.OPENAI_BASE_URL?.trim() || undefined
-        if (baseUrl !== undefined && !isHttpUrl(baseUrl))
+        if (baseUrl !== undefined && !/^https?:\/\/./.test(baseUrl))
           problem(`OPENAI_BASE_URL must be an http(s) URL, got '${baseUrl}'`)
       }
-      if (apiKeyEnv !== undefined) {
-        apiKey = env[apiKeyEnv]?.trim() || undefined
-        if (apiKey === undefined && ENV_NAME_PATTERN.test(apiKeyEnv))
-          problem(`api_key_env names ${apiKeyEnv}, which is not set`)
+      const keyEnv = fields.api_key_env
+      if (keyEnv !== undefined) {
+        apiKey = env[keyEnv]?.trim() || undefined
+        if (apiKey === undefined && new RegExp(ENV_NAME_PATTERN).test(keyEnv))
+          problem(`api_key_env names ${keyEnv}, which is not set`)
       } else {
         apiKey = env.OPENAI_API_KEY?.trim() || undefined
         if (apiKey === undefined)
           problem('OPENAI_API_KEY is not set (or name the variable holding the key in api_key_env)')
       }
     }
-
-    if (problems.length > before) return
+    if (problems.some((line) => line.startsWith(`${where}: `))) return
     definitions.push({
-      id: id as string,
-      name: name as string,
-      provider: provider as ProviderName,
-      model,
-      instructions,
-      welcomeMessage,
-      userInitialMessage,
-      icon,
-      vision: vision as boolean,
-      baseUrl: provider === 'openai' ? baseUrl : undefined,
+      id,
+      name: fields.name,
+      provider: fields.provider,
+      model: fields.model,
+      instructions: fields.instructions ?? '',
+      welcomeMessage: fields.welcome_message ?? '',
+      userInitialMessage: fields.user_initial_message ?? '',
+      icon: fields.icon ?? '',
+      vision: fields.vision ?? true,
+      baseUrl: fields.provider === 'openai' ? baseUrl : undefined,
       apiKey,
       context,
     })
   })
   return { definitions, problems }
+}
+
+/** An entry that the schema accepted. */
+interface AgentsFileEntry {
+  id: string
+  name: string
+  provider: ProviderName
+  model?: string
+  instructions?: string
+  welcome_message?: string
+  user_initial_message?: string
+  icon?: string
+  vision?: boolean
+  base_url?: string
+  api_key_env?: string
+  context_window?: number
+  max_output_tokens?: number
+  context_strategy?: ContextStrategy
+  attachment_turns?: number
 }
