@@ -36,6 +36,7 @@ export const agentSchema = {
   },
   // A model answers an `openai` agent.
   if: { properties: { provider: { const: 'openai' } }, required: ['provider'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited.
   then: { required: ['model'] },
 } as const
 
