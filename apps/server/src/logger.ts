@@ -1,15 +1,28 @@
+/**
+ * The server's log: one JSON object a line on stdout, written by pino, in the fields log
+ * collectors get from every line (`time` as ISO 8601, `level` by name, `msg`, then the line's
+ * own fields). Credentials and what users wrote never reach it: `Authorization` headers and
+ * prompt texts are redacted wherever they appear in a line's fields.
+ */
+import { type DestinationStream, pino } from 'pino'
 import type { LogLevel } from './config/config.ts'
+import type { LogFields, Logger } from './domain/logger.ts'
 
-export type LogFields = Record<string, unknown>
-
-export interface Logger {
-  debug(message: string, fields?: LogFields): void
-  info(message: string, fields?: LogFields): void
-  warn(message: string, fields?: LogFields): void
-  error(message: string, fields?: LogFields): void
-}
-
-const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
+/** Field paths censored in every line, at the top and one level down. */
+const REDACTED = [
+  'authorization',
+  'Authorization',
+  'headers.authorization',
+  'headers.Authorization',
+  'text_prompt',
+  'prompt',
+  'messages',
+  '*.authorization',
+  '*.Authorization',
+  '*.text_prompt',
+  '*.prompt',
+  '*.messages',
+]
 
 /**
  * Structured logs: one JSON object a line, for log collectors to parse.
@@ -17,17 +30,26 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
  * @example
  * ```ts
  * const logger = createJsonLogger('info')
- * logger.info('listening', { port: 8000 }) // {"time":"…","level":"info","msg":"listening","port":8000}
+ * logger.info('listening', { port: 8000 }) // {"level":"info","time":"…","port":8000,"msg":"listening"}
  * ```
  */
 export function createJsonLogger(
   level: LogLevel,
   write: (line: string) => void = (line) => process.stdout.write(line),
 ): Logger {
-  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: LogFields) => {
-    if (rank[at] < rank[level]) return
-    const entry = { time: new Date().toISOString(), level: at, msg: message, ...fields }
-    write(`${JSON.stringify(entry)}\n`)
-  }
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+  const destination: DestinationStream = { write }
+  const log = pino(
+    {
+      level,
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED, censor: '[redacted]' },
+    },
+    destination,
+  )
+  const at =
+    (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) =>
+      fields ? log[method](fields, message) : log[method](message)
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }

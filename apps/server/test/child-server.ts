@@ -75,10 +75,12 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     )
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /"msg":"listening"[^\n]*"port":(\d+)/.exec(output)
-      if (match?.[1]) {
+      // The log line saying where the server listens: {"…","port":1234,"msg":"listening"}.
+      const line = output.split('\n').find((text) => text.includes('"msg":"listening"'))
+      const port = line && /"port":(\d+)/.exec(line)?.[1]
+      if (port) {
         clearTimeout(timer)
-        resolve(Number(match[1]))
+        resolve(Number(port))
       }
     }
     child.stdout?.on('data', onData)
