@@ -7,27 +7,34 @@ import autocannon from 'autocannon'
 import { Samples, summarize } from '../report/percentiles.ts'
 import { seedSessionId } from '../seed/seed-ids.ts'
 import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
-import { buildMultipart } from './multipart-body.ts'
 
 type Options = autocannon.Options
 
-function bodyOf(spec: LoadSpec): { body?: Buffer; contentType?: string } {
+/**
+ * The request's body, made once so that a run resends the same bytes: JSON, or the platform's
+ * own multipart encoding of a `FormData` (text fields first, then files, as browsers send them).
+ */
+async function bodyOf(spec: LoadSpec): Promise<{ body?: Buffer; contentType?: string }> {
   if (!spec.body) return {}
   if (spec.body.kind === 'json') {
     return { body: Buffer.from(JSON.stringify(spec.body.value)), contentType: 'application/json' }
   }
+  const form = new FormData()
+  for (const [name, value] of Object.entries(spec.body.fields)) form.append(name, value)
   // Filler bytes: the server hashes and stores them whatever they are.
-  const files = spec.body.files.map((file) => ({
-    field: 'files',
-    name: file.name,
-    contentType: file.contentType,
-    data: new Uint8Array(file.bytes).fill(0x61),
-  }))
-  return buildMultipart(spec.body.fields, files)
+  for (const file of spec.body.files) {
+    const data = new Uint8Array(file.bytes).fill(0x61)
+    form.append('files', new Blob([data], { type: file.contentType }), file.name)
+  }
+  const encoded = new Response(form)
+  return {
+    body: Buffer.from(await encoded.arrayBuffer()),
+    contentType: encoded.headers.get('content-type') ?? undefined,
+  }
 }
 
-function optionsOf(spec: LoadSpec): Options {
-  const { body, contentType } = bodyOf(spec)
+async function optionsOf(spec: LoadSpec): Promise<Options> {
+  const { body, contentType } = await bodyOf(spec)
   const headers: Record<string, string> = { ...spec.headers }
   if (contentType) headers['content-type'] = contentType
   const options: Options = {
@@ -74,7 +81,7 @@ function run(options: Options, onResponse?: (status: number, bytes: number, ms: 
  * very differences the budgets are about.
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const options = optionsOf(spec)
+  const options = await optionsOf(spec)
   if (spec.warmupS > 0 && spec.amount === undefined) {
     await run({ ...options, duration: spec.warmupS })
   }

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import getPort from 'get-port'
 import { benchDir } from '../paths.ts'
 import { exited, stopChild, track } from './child-processes.ts'
-import { freePort } from './free-port.ts'
 
 /** A server this run started on 127.0.0.1, ready to take load. */
 export interface ServiceProcess {
@@ -37,7 +37,7 @@ export interface ServiceOptions {
  * ```
  */
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const log = createWriteStream(options.logPath, { flags: 'a' })
   const child = track(
     spawn(process.execPath, options.args, {

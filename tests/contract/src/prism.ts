@@ -4,26 +4,13 @@
  * request and response against the document and reports what does not match in the
  * `sl-violations` response header.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import getPort from 'get-port'
 import { specPath } from './spec.ts'
 
 const prismBin = fileURLToPath(new URL('../node_modules/.bin/prism', import.meta.url))
-
-/** A port nobody listens on right now (the OS's pick for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 export interface PrismProxy {
   /** `http://127.0.0.1:<port>`, Prism's own address. */
@@ -39,7 +26,7 @@ export interface PrismProxy {
  * (with Prism's output) or if it exits first.
  */
 export async function startPrismProxy(upstream: string, timeoutMs = 30_000): Promise<PrismProxy> {
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const child = spawn(
     prismBin,
     [
