@@ -158,6 +158,36 @@ describe('a conversation longer than the model window', () => {
   }, 60_000)
 })
 
+describe('attachments across turns', () => {
+  it('sends an image as an image for attachment_turns turns after its own, by name afterwards', async () => {
+    const model = await automaticModel()
+    const { app } = await createTestApp({
+      agents: [createLlmAgent(model.baseUrl, { attachment_turns: 1 })],
+    })
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+    const created = await app.request('/sessions/text', {
+      method: 'POST',
+      body: sessionForm({ agent_id: 'llm', text_prompt: 'What is in this picture?' }, [
+        { name: 'shot.png', content: png, type: 'image/png' },
+      ]),
+    })
+    const session = (await created.json()) as Session
+    await more(app, session, 2)
+    const firstUser = (body: (typeof model.received)[number]) =>
+      JSON.stringify((body.messages as ChatCompletionMessageParam[]).find((m) => m.role === 'user'))
+    const replies = model.received.filter((body) => body.stream)
+    expect(replies).toHaveLength(3)
+    // Its own turn and the next: as an image.
+    expect(firstUser(replies[0] as (typeof replies)[number])).toContain('data:image/png;base64,')
+    expect(firstUser(replies[1] as (typeof replies)[number])).toContain('data:image/png;base64,')
+    // Two turns later: by name only.
+    const later = firstUser(replies[2] as (typeof replies)[number])
+    expect(later).not.toContain('data:image/png')
+    expect(later).toContain('shot.png')
+    expect(later).toContain('its contents are not included')
+  })
+})
+
 describe('usage', () => {
   it("stores the provider's tokens on each reply, on the session and in the owner's report", async () => {
     const model = await automaticModel()
