@@ -29,8 +29,11 @@ export interface BenchConfig {
   uploadBurst: number
 }
 
-/** The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE. */
-export const benchParts = ['reads', 'writes', 'upload', 'sse'] as const
+/**
+ * The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE, and
+ * long conversations (turns on long sessions, a page of a very long one).
+ */
+export const benchParts = ['reads', 'writes', 'upload', 'sse', 'long'] as const
 export type BenchPart = (typeof benchParts)[number]
 
 export class BenchConfigError extends Error {

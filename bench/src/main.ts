@@ -25,6 +25,7 @@ import {
 import type { BenchResults, ReadRow, ResultRow, SseResult, UploadMemory } from './report/results.ts'
 import { installCleanup, onExit } from './runtime/child-processes.ts'
 import { snapshotServerBuild } from './runtime/server-snapshot.ts'
+import { runLongSessions } from './scenarios/long-sessions.ts'
 import { progress } from './scenarios/measure.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
 import { runSseFanout } from './scenarios/sse-fanout.ts'
@@ -131,6 +132,11 @@ async function main(): Promise<void> {
     } finally {
       await ours.stop()
     }
+  }
+  if (runs('long')) {
+    const longDir = join(workDir, 'data-long')
+    rows.push(...(await runLongSessions({ config, main, dataDir: longDir, logDir, workDir })))
+    rmSync(longDir, { recursive: true, force: true })
   }
   if (runs('sse')) {
     sse = await runSseFanout({ config, main, dataDir, logDir })

@@ -107,7 +107,9 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     shareOfLimit(results, 'grouped', 0.5),
   ]
 
-  const ours = [...reads(results), ...writes(results)]
+  // The turns on long sessions run at fewer connections (see long-sessions.ts): not this budget's.
+  const atFull = writes(results).filter((row) => !row.scenario.startsWith('turn-'))
+  const ours = [...reads(results), ...atFull]
   const p99s = ours.map((row) => ({ row, p99: row.ours.load.latencyMs.p99 }))
   const over = p99s.filter(({ p99 }) => !(p99 < 20))
   const worst = [...p99s].sort((a, b) => b.p99 - a.p99)[0]
@@ -176,6 +178,20 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
         ? `p99 lag ${formatMs(sse.lagMs?.p99)} ms (fan-out spread p99 ${formatMs(sse.spreadMs?.p99)} ms), ${sse.connected}/${sse.subscribers} subscribers, ${sse.events} deltas, server at ${formatPercent((sse.serverCpuSeconds ?? 0) / (sse.wallSeconds ?? 1))} of a core`
         : `${sse.status}: ${sse.note}`,
     verdict: sseVerdict(sse),
+  })
+  // Issue 16: a long conversation must not make each turn cost more, beyond a factor.
+  const turn = (scenario: string) => writes(results).find((row) => row.scenario === scenario)
+  const short = turn('turn-10-messages')
+  const long = turn('turn-1000-messages')
+  const turnRatio =
+    long && short ? long.ours.cpuUsPerRequest / short.ours.cpuUsPerRequest : undefined
+  checks.push({
+    budget: 'a turn on 1,000 messages: ≤ 2× the CPU of a turn on 10 (agent on a model)',
+    measured:
+      turnRatio === undefined
+        ? '–'
+        : `${formatTimes(turnRatio)} (${long?.ours.cpuUsPerRequest.toFixed(0)} against ${short?.ours.cpuUsPerRequest.toFixed(0)} µs)`,
+    verdict: turnRatio === undefined ? 'n/a' : turnRatio <= 2 ? 'pass' : 'miss',
   })
   return checks
 }

@@ -2,22 +2,23 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The server's package folder: the nearest one up from this module that has a package.json. */
-function packageFolder(): string {
+/**
+ * The agents file shipped with the server, `apps/server/agents.yaml`: the nearest `agents.yaml`
+ * up from this module, which is in `src/config/` in development and bundled into `dist/` in a
+ * build (deployed with `agents.yaml` beside `dist/`).
+ */
+function shippedAgentsFile(): string {
   let folder = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(folder, 'package.json'))) {
+  while (!existsSync(join(folder, 'agents.yaml'))) {
     const parent = dirname(folder)
-    if (parent === folder) throw new Error('the server is not inside its package')
+    // Not found: the path a build would have, for the error that names AGENTS_FILE.
+    if (parent === folder) return fileURLToPath(new URL('../agents.yaml', import.meta.url))
     folder = parent
   }
-  return folder
+  return join(folder, 'agents.yaml')
 }
 
-/**
- * The agents file shipped with the server, `apps/server/agents.yaml`: found from this module,
- * which is in `src/config/` in development and bundled into `dist/main.js` in a deployed build.
- */
-export const defaultAgentsFile = join(packageFolder(), 'agents.yaml')
+export const defaultAgentsFile = shippedAgentsFile()
 
 /** Size limits on request bodies, enforced while the body is read. */
 export interface BodyLimits {
