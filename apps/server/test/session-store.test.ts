@@ -376,6 +376,7 @@ describe.each(factories)('$name store', (factory) => {
       run: claim(),
       reserveEventIds: 1000,
     })
+    if (created === 'id_taken') throw new Error('s1 was taken')
     expect(created.lastEventId).toBe(1000)
     // Further blocks follow the reserved one.
     expect(await s.reserveEventIds('s1', 1000)).toBe(1001)
@@ -464,6 +465,37 @@ describe.each(factories)('$name store', (factory) => {
     expect(
       (await s.recentSessions({ owner: OWNER, agentId: 'echo', limit: 10 })).map((x) => x.id),
     ).toEqual(['e', 'd', 'c', 'b', 'a'])
+  })
+
+  it('refuses an id taken by any owner, writing nothing, and stores a turn with its files', async () => {
+    const s = await store()
+    await newSession(s, 'taken')
+    const again = await s.createSession({
+      owner: 'mallory',
+      id: 'taken',
+      agentId: 'echo',
+      name: 'mine now',
+      now: T0,
+      message: { id: 'other-m1', text: 'overwrite?', files: [file('mf', bytes(9))] },
+      run: claim(),
+    })
+    expect(again).toBe('id_taken')
+    expect(await s.getSession('mallory', 'taken')).toBeUndefined()
+    expect((await s.getSession(OWNER, 'taken'))?.name).toBe('session taken')
+    expect(await s.getFile('mallory', 'taken', 'mf')).toBeUndefined()
+
+    await finish(s, 'taken')
+    const turn = await s.startTurn({
+      owner: OWNER,
+      sessionId: 'taken',
+      now: later(2_000),
+      message: { id: 'taken-u2', text: 'and this', files: [file('tf', bytes(1, 2, 3))] },
+      run: claim(),
+    })
+    expect(turn).toMatchObject({ status: 'Running' })
+    const stored = await s.getSession(OWNER, 'taken')
+    expect(stored?.messages.at(-1)?.files.map((f) => [f.id, f.size])).toEqual([['tf', 3]])
+    expect([...((await s.getFile(OWNER, 'taken', 'tf'))?.data ?? [])]).toEqual([1, 2, 3])
   })
 
   it("pages a session's messages both ways, each once, with their files", async () => {

@@ -6,6 +6,7 @@ import type { paths } from '@uxmate/contract'
 import type { Client, Middleware } from 'openapi-fetch'
 import * as openapiFetch from 'openapi-fetch'
 import { type AgentsApi, createAgentsApi } from './agents.ts'
+import { type AiSdkApi, createAiSdkApi } from './ai-sdk.ts'
 import type { CallContext, HeadersOption, RequestOptions } from './call.ts'
 import { type RetryOptions, resolveRetry } from './retry.ts'
 import { createServiceApi, type ServiceApi } from './service.ts'
@@ -53,6 +54,8 @@ export interface UxmateClient {
   service: ServiceApi
   /** The Usage operation: the tokens the owner's agents' models used. */
   usage: UsageApi
+  /** The `ai-sdk` operations: the Vercel AI SDK's chat protocol. */
+  aiSdk: AiSdkApi
   /**
    * Adds openapi-fetch middleware to every request, `raw` and methods alike. Middleware sees
    * each call once: retries happen beneath it.
@@ -127,6 +130,7 @@ export function createUxmateClient(options: UxmateClientOptions): UxmateClient {
     agents: createAgentsApi(context),
     service: createServiceApi(context),
     usage: createUsageApi(context),
+    aiSdk: createAiSdkApi(context),
     use: (...middleware) => raw.use(...middleware),
     eject: (...middleware) => raw.eject(...middleware),
   }

@@ -35,6 +35,7 @@ export type {
 } from '@uxmate/contract'
 export type { Middleware } from 'openapi-fetch'
 export type { AgentsApi } from './agents.ts'
+export type { AiSdkApi, UiMessageChunk } from './ai-sdk.ts'
 export type { HeadersOption, IdempotentOptions, RequestOptions, RunOptions } from './call.ts'
 export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
 export {

@@ -515,6 +515,101 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     if (invalid) await check('get_session_events', 422, await target.send('/sessions/nope/events'))
   }
 
+  if (documents('ui_chat')) {
+    // ui_chat: 200 (a new chat, then its next turn), 404, 409, 413, 415, 422;
+    // ui_chat_resume: 200 (a run in progress), 204; ui_chat_messages: 200, 404, 422.
+    const chatId = randomUUID()
+    const say = (text: string, files: object[] = []) => ({
+      id: `m-${randomUUID()}`,
+      role: 'user',
+      parts: [{ type: 'text', text }, ...files],
+    })
+    const chat = (body: unknown): RequestInit => ({ ...json(body), method: 'POST' })
+    const first = await check<Uint8Array>(
+      'ui_chat',
+      200,
+      await target.send('/chat', chat({ id: chatId, agent_id: 'echo', messages: [say('Hello')] })),
+      { 'x-vercel-ai-ui-message-stream': 'v1' },
+    )
+    const stream = new TextDecoder().decode(first.body)
+    expect(stream).toMatch(/data: \{"type":"start","messageId":"[^"]+"\}/)
+    expect(stream).toMatch(/data: \{"type":"finish","finishReason":"stop"\}\n\ndata: \[DONE\]\n\n$/)
+    await check(
+      'ui_chat',
+      200,
+      await target.send('/chat', chat({ id: chatId, messages: [say('Hello'), say('Again')] })),
+    )
+    const stored = await check<{ messages: unknown[] }>(
+      'ui_chat_messages',
+      200,
+      await target.send(`/chat/${chatId}/messages`),
+    )
+    expect(stored.body.messages).toHaveLength(4)
+    await check('ui_chat_messages', 404, await target.send(`/chat/${randomUUID()}/messages`))
+    await check('ui_chat_resume', 204, await target.send(`/chat/${chatId}/stream`))
+    await check(
+      'ui_chat',
+      404,
+      await target.send(
+        '/chat',
+        chat({ id: randomUUID(), agent_id: 'no-such', messages: [say('Hi')] }),
+      ),
+    )
+    if (invalid) {
+      const big = `data:application/octet-stream;base64,${Buffer.alloc(target.limits.maxFileBytes + 1).toString('base64')}`
+      await check(
+        'ui_chat',
+        413,
+        await target.send(
+          '/chat',
+          chat({
+            id: randomUUID(),
+            agent_id: 'echo',
+            messages: [
+              say('Too big', [{ type: 'file', mediaType: 'application/octet-stream', url: big }]),
+            ],
+          }),
+        ),
+      )
+      await check(
+        'ui_chat',
+        415,
+        await target.send('/chat', {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/plain' },
+          body: 'Hi',
+        }),
+      )
+      await check(
+        'ui_chat',
+        422,
+        await target.send('/chat', chat({ id: randomUUID(), messages: [] })),
+      )
+      await check('ui_chat_messages', 422, await target.send('/chat/not%20an%20id/messages'))
+      await check('ui_chat_resume', 422, await target.send('/chat/not%20an%20id/stream'))
+    }
+    const busy = await target.startBusySession()
+    let resumed: Promise<unknown> | undefined
+    try {
+      await check(
+        'ui_chat',
+        409,
+        await target.send('/chat', chat({ id: busy.sessionId, messages: [say('While busy')] })),
+      )
+      // Read to its end once the busy run is let go, below. Through Prism, which answers once
+      // the whole stream is in, a busy session that only runs slowly may be over by then: 204.
+      const stream = await target.send(`/chat/${busy.sessionId}/stream`)
+      resumed = check(
+        'ui_chat_resume',
+        stream.status === 204 && via === 'prism' ? 204 : 200,
+        stream,
+      )
+    } finally {
+      await busy.finish()
+    }
+    await resumed
+  }
+
   if (documents('get_agents')) {
     // get_agents: 200; get_agent: 200, 404, 422.
     const agents = await check<{ agents: Array<{ id: string }> }>(

@@ -213,6 +213,11 @@ export function parseServerSentEvents(
       else if (field === 'data') data.push(value)
     }
     if (fields === 0 || data.length === 0) continue
+    // The AI SDK's UI message stream ends with this, its one data that is not JSON.
+    if (data.join('\n') === '[DONE]') {
+      events.push({ ...(id === undefined ? {} : { id }), event, data: '[DONE]' })
+      continue
+    }
     try {
       events.push({ ...(id === undefined ? {} : { id }), event, data: JSON.parse(data.join('\n')) })
     } catch {

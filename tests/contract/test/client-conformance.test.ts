@@ -105,6 +105,22 @@ const calls: { [Id in OperationId]?: Call } = {
   get_session_file: (client, ids) => client.sessions.getSessionFile(ids.sessionId, ids.fileId),
   get_agents: (client) => client.agents.getAgents(),
   get_usage: (client) => client.usage.getUsage({ tz: 'UTC' }),
+  ui_chat: async (client, ids) => {
+    const chunks = []
+    for await (const chunk of client.aiSdk.uiChat({
+      id: ids.sessionId,
+      trigger: 'submit-message',
+      messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'Hello again' }] }],
+    }))
+      chunks.push(chunk)
+    return chunks
+  },
+  ui_chat_resume: async (client, ids) => {
+    const chunks = []
+    for await (const chunk of client.aiSdk.uiChatResume(ids.sessionId)) chunks.push(chunk)
+    return chunks
+  },
+  ui_chat_messages: (client, ids) => client.aiSdk.uiChatMessages(ids.sessionId),
   get_agent: (client) => client.agents.getAgent('echo', { requestId: 'client-agent' }),
   get_health: (client) => client.service.getHealth({ requestId: 'client-health' }),
   get_readiness: (client) => client.service.getReadiness(),
@@ -322,8 +338,17 @@ describe('client answers to every documented response (from the examples)', () =
       const resolves = canned.status < 300 || canned.operationId === 'get_readiness'
       if (resolves) {
         if (!outcome.ok) throw outcome.error
-        if (canned.type === undefined) expect(outcome.data).toBe('deleted')
+        if (canned.type === undefined)
+          // A stream with nothing to resume is a stream of no chunks; a delete resolves.
+          expect(outcome.data).toEqual(canned.operationId === 'ui_chat_resume' ? [] : 'deleted')
         else if (outcome.data instanceof Blob) expect(await outcome.data.text()).toBe(canned.value)
+        else if (canned.type === 'text/event-stream' && canned.operationId.startsWith('ui_chat'))
+          // The AI SDK's stream comes back as its chunks, up to `[DONE]`.
+          expect(outcome.data).toEqual(
+            parseServerSentEvents(String(canned.value))
+              .map((event) => ('data' in event ? event.data : event))
+              .filter((data) => data !== '[DONE]'),
+          )
         else if (canned.type === 'text/event-stream')
           // A stream comes back as its events, parsed.
           expect(outcome.data).toEqual(parseServerSentEvents(String(canned.value)))

@@ -316,8 +316,12 @@ for (const op of jsonOperations) {
     test.prop([jsonCase], fuzzParameters(200))(
       'never a 5xx, always documented; 422/415 exactly when the spec says so',
       async (c) => {
-        // Sessions are the only resources with JSON bodies so far.
-        expect(pathNames, `${op.operationId}: only session_id is generated`).toEqual(['session_id'])
+        // A JSON body is a session's (its id in the path) or the AI SDK chat's (its id inside).
+        const sessionScoped = pathNames.length > 0
+        if (sessionScoped)
+          expect(pathNames, `${op.operationId}: only session_id is generated`).toEqual([
+            'session_id',
+          ])
         const text = JSON.stringify(c.body)
         let body: string | Uint8Array<ArrayBuffer> = text
         let contentType: string = c.contentType
@@ -332,6 +336,7 @@ for (const op of jsonOperations) {
         const segment = encodeURIComponent(c.sessionId).replaceAll('.', '%2E')
         const path = op.path.replace('{session_id}', segment)
         const idValid =
+          !sessionScoped ||
           validator.validate({ type: 'string', format: 'uuid' }, c.sessionId).length === 0
         const bodyValid = c.mode === 'json' && validator.validate(schema, c.body).length === 0
         const valid = idValid && bodyValid && isValidPrefer(preferSent)
@@ -344,7 +349,20 @@ for (const op of jsonOperations) {
           await expectSane(op, response, { valid: false, alsoAllowed: [415] }, described)
           if (idValid) expect(response.status, described).toBe(415)
         } else if (!valid) {
-          await expectSane(op, response, { valid: false }, described)
+          // A chat's body may carry files, so its limit is an upload's: a long one is a 413.
+          const alsoAllowed = sessionScoped ? [] : [413]
+          await expectSane(op, response, { valid: false, alsoAllowed }, described)
+        } else if (!sessionScoped) {
+          // A valid chat request may still be refused by what it says: the last message is not
+          // the user's, has no text, names a remote file or one over the limits, a new chat
+          // without an agent (422, 413), an unknown agent (404), an id taken (409).
+          const { status } = await expectSane(
+            op,
+            response,
+            { valid: true, alsoAllowed: [413, 422] },
+            described,
+          )
+          expect([200, 404, 409, 413, 422], described).toContain(status)
         } else {
           const { status } = await expectSane(op, response, { valid: true }, described)
           const async = prefer !== undefined && prefersAsync(preferSent) && '202' in op.responses

@@ -236,9 +236,11 @@ export class RunCoordinator {
       agent.title !== undefined && !session.messages.some((m) => m.role === 'assistant')
     let title: Promise<string | undefined> | undefined
     let reply = ''
+    // Known from the start, so that a client streaming the reply can name it before it is stored.
+    const replyId = uuidv7()
     let error: SessionError | null = null
     try {
-      await publish({ type: 'status', status: 'Running' })
+      await publish({ type: 'status', status: 'Running', replyId })
       for await (const chunk of untilAborted(agent.reply(conversation, signal, context), signal)) {
         if (chunk === '') continue
         reply += chunk
@@ -275,7 +277,7 @@ export class RunCoordinator {
         sessionId: session.id,
         runId: session.run?.runId ?? '',
         now: clock.now(),
-        reply: keepReply ? { id: uuidv7(), text: reply } : null,
+        reply: keepReply ? { id: replyId, text: reply } : null,
         status,
         error,
         lastEventId: statusId,

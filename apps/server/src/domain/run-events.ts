@@ -8,7 +8,13 @@ import type { MessageRecord } from './session-store.ts'
 
 /** One event of a run. `id` increases with every event of the session, across its runs. */
 export type RunEvent =
-  | { id: number; type: 'status'; status: SessionStatus }
+  | {
+      id: number
+      type: 'status'
+      status: SessionStatus
+      /** With `Running`: the id the run's reply will be stored with. */
+      replyId?: string
+    }
   | { id: number; type: 'message.delta'; text: string }
   | { id: number; type: 'message.completed'; message: MessageRecord }
   | { id: number; type: 'error'; error: SessionError }

@@ -44,6 +44,7 @@ export interface TurnOptions {
 export type CreateResult = SessionRecord | 'agent_not_found'
 export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_found'
 export type SessionResult = SessionRecord | 'not_found'
+export type ChatTurnResult = ContinueResult | 'agent_required' | 'id_taken'
 
 /** A page of an owner's sessions with an agent; `nextCursor` is where the next page starts. */
 export interface SessionList {
@@ -95,15 +96,45 @@ export class SessionService {
     if (!agent) return 'agent_not_found'
     const session = await this.#open(input, agent.profile.id)
     input.files.length = 0
+    // A new id: never taken.
+    if (session === 'id_taken') throw new Error('a new session id was taken')
     void this.#options.runs.start(session, agent, true)
     return this.#settle(session, options)
   }
 
+  /**
+   * A turn of a chat whose id the frontend chose (the AI SDK's `useChat`): continues the
+   * owner's session of that id, or opens it with the agent `agentId`. Answers at once, with
+   * the run started: the caller follows it. `id_taken`: another owner's session has the id.
+   */
+  async chatTurn(input: {
+    owner: string
+    chatId: string
+    agentId: string | undefined
+    text: string
+    files: Omit<NewFile, 'id'>[]
+  }): Promise<ChatTurnResult> {
+    const { owner, chatId, text, files } = input
+    const now = { respondAsync: true }
+    if (await this.#options.store.getSessionHeader(owner, chatId))
+      return this.continue(owner, chatId, text, now, files)
+    if (input.agentId === undefined) return 'agent_required'
+    const agent = this.#options.agents.get(input.agentId)
+    if (!agent) return 'agent_not_found'
+    const session = await this.#open({ owner, text, files, id: chatId }, agent.profile.id)
+    files.length = 0
+    if (session === 'id_taken') return session
+    void this.#options.runs.start(session, agent, true)
+    return session
+  }
+
+  /** A new user message, with `files` if any, and the agent's run on it. */
   async continue(
     owner: string,
     sessionId: string,
     text: string,
     options: TurnOptions,
+    files: Omit<NewFile, 'id'>[] = [],
   ): Promise<ContinueResult> {
     const { store, agents, clock, runs } = this.#options
     const existing = await store.getSessionHeader(owner, sessionId)
@@ -115,7 +146,7 @@ export class SessionService {
       owner,
       sessionId,
       now,
-      message: { id: uuidv7(), text },
+      message: { id: uuidv7(), text, files: files.map((file) => ({ ...file, id: uuidv7() })) },
       run: runs.claim(now),
       reserveEventIds: EVENT_ID_BLOCK,
     })
@@ -256,13 +287,13 @@ export class SessionService {
    * holds the files, is garbage once it returns: `create` goes on to wait for the run.
    */
   async #open(
-    input: { owner: string; text: string; files: Omit<NewFile, 'id'>[] },
+    input: { owner: string; text: string; files: Omit<NewFile, 'id'>[]; id?: string },
     agentId: string,
-  ): Promise<SessionRecord> {
+  ): Promise<SessionRecord | 'id_taken'> {
     const { store, clock, runs } = this.#options
     const now = clock.now()
     return store.createSession({
-      id: uuidv7(),
+      id: input.id ?? uuidv7(),
       owner: input.owner,
       agentId,
       name: titleFromPrompt(input.text),

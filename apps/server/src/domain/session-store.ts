@@ -122,7 +122,7 @@ export interface NewUserMessage {
   owner: string
   sessionId: string
   now: Date
-  message: { id: string; text: string }
+  message: { id: string; text: string; files?: NewFile[] }
   /** The run the turn starts. */
   run: RunClaim
   /** As in {@link NewSession}: ids reserved for the run in the turn's transaction. */
@@ -199,8 +199,11 @@ export interface SessionStore {
   readonly changes?: ChangeVersions
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>
-  /** Stores a new session, `Running`, with its first user message and files. */
-  createSession(input: NewSession): Promise<SessionRecord>
+  /**
+   * Stores a new session, `Running`, with its first user message and files; `id_taken` (and
+   * nothing stored) when a session of any owner has its id.
+   */
+  createSession(input: NewSession): Promise<SessionRecord | 'id_taken'>
   getSession(owner: string, id: string): Promise<SessionRecord | undefined>
   /**
    * Appends a user message and marks the session `Running`, unless a run is in progress.

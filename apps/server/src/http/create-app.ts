@@ -20,6 +20,7 @@ import { docsRoutes } from './routes/docs-routes.ts'
 import { serviceOperations } from './routes/service-operations.ts'
 import { sessionEventsOperation } from './routes/session-events-operation.ts'
 import { sessionOperations } from './routes/session-operations.ts'
+import { uiChatOperations } from './routes/ui-chat-operations.ts'
 import { usageOperations } from './routes/usage-operations.ts'
 import type { ApiKeyLookup } from './security/api-keys.ts'
 import { corsPolicy } from './security/cors-policy.ts'
@@ -102,6 +103,13 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       ...agentOperations(agents),
       ...sessionOperations({ sessions, agents }),
       ...usageOperations(sessions),
+      ...uiChatOperations({
+        sessions,
+        events: deps.events,
+        logger,
+        limits: config.limits,
+        keepAliveMs: config.eventsKeepAliveMs,
+      }),
       sessionEventsOperation({
         sessions,
         events: deps.events,

@@ -271,6 +271,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat (AI SDK)
+         * @description What `DefaultChatTransport` sends: the chat's `id` (the session's), its `messages`, the
+         *     `trigger` and, from the transport's `body`, `agent_id`. With `submit-message`, the last
+         *     message must be the user's new one (text parts, and file parts as `data:` URLs, within
+         *     the upload limits); it is added to the session (or opens it, with that id, for this
+         *     owner) and the agent's run starts. The answer streams the run as the AI SDK's UI message stream (SSE, `data:` lines
+         *     of JSON chunks ending with `data: [DONE]`, our event id in each `id:` line): `start` with
+         *     the reply's message id, `text-start`, `text-delta`s and `text-end`, `data-session` (the
+         *     session's name, transient), then `finish`, `abort` (the run was cancelled) or `error`.
+         *     Closing the stream does not stop the run.
+         */
+        post: operations["ui_chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The chat's id, which is its session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                id: components["parameters"]["ChatId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Resume Chat Stream (AI SDK)
+         * @description Where `DefaultChatTransport` reconnects (`resumeStream()`, or `useChat({ resume: true })`
+         *     on page load): the run in progress, from the start of its reply, as the same UI message
+         *     stream as `ui_chat`; `204` when nothing runs (also for a chat the owner does not have).
+         */
+        get: operations["ui_chat_resume"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The chat's id, which is its session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                id: components["parameters"]["ChatId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Chat Messages (AI SDK)
+         * @description The chat's messages as the AI SDK's `UIMessage` objects, oldest first, to start `useChat`
+         *     with a stored chat (`useChat({ id, messages })`): text parts, and file parts whose `url`
+         *     is the file's download path.
+         */
+        get: operations["ui_chat_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/usage": {
         parameters: {
             query?: never;
@@ -582,6 +666,193 @@ export interface components {
             /** @description Whether any count here is the server's estimate rather than the provider's. */
             estimated: boolean;
         };
+        /**
+         * @description A chat's id, chosen by the frontend (`useChat` makes one): 1 to 128 letters, digits, `_`
+         *     or `-`. It is the id of the chat's session.
+         */
+        ChatId: string;
+        /**
+         * @description One event of a UI message stream, as `{ id, event, data }`: `id` the run event it comes
+         *     from, `data` a chunk of the AI SDK's `UIMessageChunk` (only its documented fields: the
+         *     SDK checks each chunk's shape), or `[DONE]` last.
+         */
+        UiStreamEvent: {
+            /** @description The id of the run event the chunk comes from. */
+            id?: number;
+            /**
+             * @description Every event is a plain SSE message.
+             * @constant
+             */
+            event: "message";
+            data: components["schemas"]["UiChunkStart"] | components["schemas"]["UiChunkText"] | components["schemas"]["UiChunkTextDelta"] | components["schemas"]["UiChunkSession"] | components["schemas"]["UiChunkFinish"] | components["schemas"]["UiChunkAbort"] | components["schemas"]["UiChunkError"] | "[DONE]";
+        };
+        /** @description The reply starts; `messageId` is the id it is stored with. */
+        UiChunkStart: {
+            /**
+             * @description The chunk's kind.
+             * @constant
+             */
+            type: "start";
+            /** @description The reply's message id. */
+            messageId: string;
+        };
+        /** @description The reply's text part opens (`text-start`) or closes (`text-end`). */
+        UiChunkText: {
+            /**
+             * @description The chunk's kind.
+             * @enum {unknown}
+             */
+            type: "text-start" | "text-end";
+            /** @description The text part's id (the reply's message id). */
+            id: string;
+        };
+        /** @description The next piece of the reply's text. */
+        UiChunkTextDelta: {
+            /**
+             * @description The chunk's kind.
+             * @constant
+             */
+            type: "text-delta";
+            /** @description The text part's id. */
+            id: string;
+            /** @description The text that follows. */
+            delta: string;
+        };
+        /** @description The session's id and name (the agent's title after a first reply), not kept in the message. */
+        UiChunkSession: {
+            /**
+             * @description The chunk's kind.
+             * @constant
+             */
+            type: "data-session";
+            data: {
+                /** @description The session's id. */
+                id: string;
+                /** @description The session's name. */
+                name: string;
+            };
+            /**
+             * @description Not part of the message.
+             * @constant
+             */
+            transient: true;
+        };
+        /** @description The reply is complete. */
+        UiChunkFinish: {
+            /**
+             * @description The chunk's kind.
+             * @constant
+             */
+            type: "finish";
+            /**
+             * @description The reply ended as the agent meant it to.
+             * @constant
+             */
+            finishReason: "stop";
+        };
+        /** @description The run was cancelled; the reply so far is kept. */
+        UiChunkAbort: {
+            /**
+             * @description The chunk's kind.
+             * @constant
+             */
+            type: "abort";
+            /** @description Why it stopped. */
+            reason: string;
+        };
+        /** @description The run failed; what went wrong. */
+        UiChunkError: {
+            /**
+             * @description The chunk's kind.
+             * @constant
+             */
+            type: "error";
+            /** @description The failure, as `session.error.message` says it. */
+            errorText: string;
+        };
+        /** @description What the AI SDK's `DefaultChatTransport` posts, with `agent_id` from its `body`. */
+        UiChatRequest: {
+            id: components["schemas"]["ChatId"];
+            /** @description The agent of a new chat; a chat that exists keeps its own. */
+            agent_id?: components["schemas"]["AgentId"];
+            /**
+             * @description A new user message.
+             * @default submit-message
+             * @enum {string}
+             */
+            trigger: "submit-message";
+            /** @description The message the trigger is about, as the SDK sends it. */
+            messageId?: string;
+            /** @description The chat as the frontend has it; the server takes the last user message. */
+            messages: components["schemas"]["UiMessage"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A message of the AI SDK (`UIMessage`); parts other than text and file are kept out. */
+        UiMessage: {
+            /** @description The message's id. */
+            id: string;
+            /**
+             * @description Who wrote it.
+             * @enum {string}
+             */
+            role: "system" | "user" | "assistant";
+            /** @description Its content, in order. */
+            parts: components["schemas"]["UiMessagePart"][];
+            /** @description The frontend's metadata, ignored. */
+            metadata?: unknown;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description A part of a message: `{ "type": "text", "text": ... }`, `{ "type": "file", "mediaType":
+         *     ..., "url": ..., "filename": ... }`, or another kind, which the service ignores.
+         */
+        UiMessagePart: {
+            /** @description The part's kind. */
+            type: string;
+            /** @description A text part's text. */
+            text?: string;
+            /** @description A file part's media type. */
+            mediaType?: string;
+            /** @description A file part's name. */
+            filename?: string;
+            /** @description A file part's content as a `data:` URL (sent), or its download path (answered). */
+            url?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A chat's messages as the AI SDK's `UIMessage` objects. */
+        UiChatMessagesResponse: {
+            /** @description The messages, oldest first. */
+            messages: {
+                /** @description The message's id. */
+                id: string;
+                role: components["schemas"]["MessageRole"];
+                /** @description The text, then each attached file. */
+                parts: ({
+                    /**
+                     * @description A text part.
+                     * @constant
+                     */
+                    type: "text";
+                    /** @description The message's text. */
+                    text: string;
+                } | {
+                    /**
+                     * @description A file part.
+                     * @constant
+                     */
+                    type: "file";
+                    /** @description The file's content type. */
+                    mediaType: string;
+                    /** @description The file's name. */
+                    filename: string;
+                    /** @description The file's download path (`get_session_file`). */
+                    url: string;
+                })[];
+            }[];
+        };
         /** @description Sessions grouped into recency buckets. */
         GroupedSessionsResponse: {
             /**
@@ -890,6 +1161,11 @@ export interface components {
     };
     parameters: {
         /**
+         * @description The chat's id, which is its session's id.
+         * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+         */
+        ChatId: components["schemas"]["ChatId"];
+        /**
          * @description The session's id.
          * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
          */
@@ -927,6 +1203,8 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /** @description The AI SDK's UI message stream protocol, version 1. */
+        UiMessageStream: "v1";
         /** @description The request's id, the caller's own or one the server made. */
         "X-Request-Id": components["schemas"]["RequestId"];
         /** @description `respond-async` when the answer did not wait for the run (RFC 7240). */
@@ -1573,6 +1851,175 @@ export interface operations {
                 content: {
                     /** @example Meeting notes, 26 November. */
                     "*/*": Blob;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["SessionNotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    ui_chat: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UiChatRequest"];
+            };
+        };
+        responses: {
+            /** @description The run, as the AI SDK's UI message stream. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-vercel-ai-ui-message-stream": components["headers"]["UiMessageStream"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example id: 7
+                     *     data: {"type":"start","messageId":"0191a2b3-0000-7000-8000-000000000001"}
+                     *
+                     *     id: 7
+                     *     data: {"type":"text-start","id":"0191a2b3-0000-7000-8000-000000000001"}
+                     *
+                     *     id: 8
+                     *     data: {"type":"text-delta","id":"0191a2b3-0000-7000-8000-000000000001","delta":"You said: Plan a user interview about onboarding."}
+                     *
+                     *     id: 9
+                     *     data: {"type":"text-end","id":"0191a2b3-0000-7000-8000-000000000001"}
+                     *
+                     *     id: 11
+                     *     data: {"type":"data-session","data":{"id":"0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d","name":"Plan a user interview about onboarding."},"transient":true}
+                     *
+                     *     id: 11
+                     *     data: {"type":"finish","finishReason":"stop"}
+                     *
+                     *     data: [DONE]
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["AgentNotFound"];
+            409: components["responses"]["SessionBusy"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    ui_chat_resume: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The chat's id, which is its session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                id: components["parameters"]["ChatId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run in progress, from the start of its reply. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-vercel-ai-ui-message-stream": components["headers"]["UiMessageStream"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example id: 7
+                     *     data: {"type":"start","messageId":"0191a2b3-0000-7000-8000-000000000001"}
+                     *
+                     *     id: 7
+                     *     data: {"type":"text-start","id":"0191a2b3-0000-7000-8000-000000000001"}
+                     *
+                     *     id: 8
+                     *     data: {"type":"text-delta","id":"0191a2b3-0000-7000-8000-000000000001","delta":"You "}
+                     *
+                     *     id: 9
+                     *     data: {"type":"text-delta","id":"0191a2b3-0000-7000-8000-000000000001","delta":"said: Hello"}
+                     *
+                     *     id: 10
+                     *     data: {"type":"text-end","id":"0191a2b3-0000-7000-8000-000000000001"}
+                     *
+                     *     id: 12
+                     *     data: {"type":"data-session","data":{"id":"0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d","name":"Hello"},"transient":true}
+                     *
+                     *     id: 12
+                     *     data: {"type":"finish","finishReason":"stop"}
+                     *
+                     *     data: [DONE]
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No run is in progress. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    ui_chat_messages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The chat's id, which is its session's id.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                id: components["parameters"]["ChatId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chat's messages. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UiChatMessagesResponse"];
                 };
             };
             401: components["responses"]["Unauthorized"];

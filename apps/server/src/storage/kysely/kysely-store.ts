@@ -11,6 +11,7 @@ import type {
   FlushedRun,
   MessageRecord,
   ModelCall,
+  NewFile,
   NewSession,
   RunClaim,
   RunOutcome,
@@ -268,6 +269,34 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       })
       .execute()
 
+  /**
+   * A message's files, one statement each: better-sqlite3 binds a blob as SQLITE_TRANSIENT, so
+   * SQLite copies every blob bound to a statement; a statement of its own per file keeps only
+   * one file's copy alive at a time instead of all of them together.
+   */
+  async function insertFiles(
+    trx: Kysely<Database>,
+    sessionId: string,
+    messageId: string,
+    files: readonly NewFile[],
+  ): Promise<void> {
+    for (const [position, file] of files.entries())
+      await trx
+        .insertInto('files')
+        .values({
+          id: file.id,
+          session_id: sessionId,
+          message_id: messageId,
+          position,
+          name: file.name,
+          content_type: file.contentType,
+          size: file.size,
+          sha256: file.sha256,
+          data: toBuffer(file.data),
+        })
+        .execute()
+  }
+
   /** The run's model calls: one ledger row each, and the session's totals. */
   async function recordCalls(
     trx: Kysely<Database>,
@@ -346,8 +375,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async createSession(input) {
       const now = input.now.getTime()
-      await write(async (trx) => {
-        await trx
+      const created = await write(async (trx) => {
+        // An id chosen by the client (a chat's) may be taken, by another owner too: then
+        // nothing is written, and nothing is said of whose it is.
+        const { numInsertedOrUpdatedRows } = await trx
           .insertInto('sessions')
           .values({
             id: input.id,
@@ -360,7 +391,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             event_seq: input.reserveEventIds ?? 0,
             ...claimColumns(input.run),
           })
-          .execute()
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .executeTakeFirst()
+        if (numInsertedOrUpdatedRows === 0n) return 'id_taken' as const
         // The session's first message: no need to look for the last one's position.
         await trx
           .insertInto('messages')
@@ -373,26 +406,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             created_at: now,
           })
           .execute()
-        // One statement per file: better-sqlite3 binds a blob as SQLITE_TRANSIENT, so SQLite
-        // copies every blob bound to a statement; a statement of its own per file keeps only
-        // one file's copy alive at a time instead of all of them together.
-        for (const [position, file] of input.message.files.entries())
-          await trx
-            .insertInto('files')
-            .values({
-              id: file.id,
-              session_id: input.id,
-              message_id: input.message.id,
-              position,
-              name: file.name,
-              content_type: file.contentType,
-              size: file.size,
-              sha256: file.sha256,
-              data: toBuffer(file.data),
-            })
-            .execute()
+        await insertFiles(trx, input.id, input.message.id, input.message.files)
+        return 'created' as const
       })
-      return newSessionRecord(input)
+      return created === 'created' ? newSessionRecord(input) : 'id_taken'
     },
 
     getSession: readSession,
@@ -436,6 +453,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           },
           now,
         )
+        await insertFiles(trx, input.sessionId, input.message.id, input.message.files ?? [])
         return (await withMessages(trx, [row]))[0] as SessionRecord
       })
     },

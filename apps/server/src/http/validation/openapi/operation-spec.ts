@@ -40,7 +40,11 @@ export interface BodySpec {
   required: boolean
   /** The media types the operation declares, for the 415 message. */
   mediaTypes: string[]
-  json?: { validate: ValidateFunction; fieldOrder: string[] }
+  /**
+   * `carriesFiles` (`x-uxmate-json-carries-files`): the JSON holds files (as `data:` URLs), so
+   * it may be as large as a multipart upload rather than a plain JSON body.
+   */
+  json?: { validate: ValidateFunction; fieldOrder: string[]; carriesFiles: boolean }
   multipart?: { validate: ValidateFunction; fields: FormFieldSpec[] }
 }
 
@@ -145,6 +149,7 @@ function compileBody(
       body.json = {
         validate: ajv.compile(toDocumentRefs(schema) as JsonSchema),
         fieldOrder: isRecord(properties) ? Object.keys(properties) : [],
+        carriesFiles: operation['x-uxmate-json-carries-files'] === true,
       }
     } else if (mediaType === 'multipart/form-data') {
       body.multipart = {

@@ -29,7 +29,8 @@ export async function readRequestBody(
   const mediaType = mediaTypeOf(request.headers.get('content-type'))
   // Exactly the media types openapi.yaml declares: anything else is a 415, as documented.
   if (spec.json && mediaType === 'application/json') {
-    return { kind: 'json', body: await readJsonBody(request, limits.maxJsonBytes) }
+    const maxBytes = spec.json.carriesFiles ? limits.maxRequestBytes : limits.maxJsonBytes
+    return { kind: 'json', body: await readJsonBody(request, maxBytes) }
   }
   // No Content-Type and no body is a missing body (422), as FastAPI says; with a body, a 415.
   if (
