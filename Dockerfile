@@ -11,7 +11,9 @@ WORKDIR /src
 COPY . .
 RUN pnpm install --frozen-lockfile \
   && pnpm --filter @uxmate/server build \
-  && pnpm --filter @uxmate/server deploy --legacy --prod /app
+  && pnpm --filter @uxmate/web build \
+  && pnpm --filter @uxmate/server deploy --legacy --prod /app \
+  && cp -r apps/web/dist /app/web
 
 FROM node:24-slim
 ENV NODE_ENV=production \

@@ -11,7 +11,10 @@ work=$(mktemp -d)
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 pnpm --filter @uxmate/server build
+pnpm --filter @uxmate/web build
 pnpm --filter @uxmate/server deploy --legacy --prod "$work/app"
+# The reference web app, beside the server as the image has it (served at /).
+cp -r apps/web/dist "$work/app/web"
 
 # The PostgreSQL store's modules are production dependencies, and the migrations run on their own.
 for module in pg kysely better-sqlite3; do
@@ -29,6 +32,11 @@ for _ in $(seq 1 50); do
   if answer=$(node -e "fetch('http://127.0.0.1:$port/ready').then(async (r) => {
       if (!r.ok) process.exit(1); console.log(await r.text()) }, () => process.exit(1))"); then
     echo "deployed server is ready: $answer"
+    node -e "fetch('http://127.0.0.1:$port/').then(async (r) => {
+        const page = await r.text()
+        if (!r.ok || !page.includes('<div id=\"root\">')) process.exit(1) })" \
+      || { echo "deployed server does not serve the web app at /" >&2; exit 1; }
+    echo "deployed server serves the web app at /"
     exit 0
   fi
   sleep 0.2

@@ -20,6 +20,19 @@ function shippedAgentsFile(): string {
 
 export const defaultAgentsFile = shippedAgentsFile()
 
+/**
+ * The reference web app's build, when there is one: `web/` beside a deployed server (the
+ * image), or `apps/web/dist` of the workspace (`pnpm start`).
+ */
+function builtWebApp(): string | undefined {
+  const server = dirname(defaultAgentsFile)
+  return [join(server, 'web'), join(server, '../web/dist')].find((folder) =>
+    existsSync(join(folder, 'index.html')),
+  )
+}
+
+export const defaultWebAppDir = builtWebApp()
+
 /** Size limits on request bodies, enforced while the body is read. */
 export interface BodyLimits {
   /** Largest single uploaded file. */
@@ -68,6 +81,8 @@ export interface ServerConfig {
   echoDelayMs: number
   /** The agents file (YAML or JSON); see `agents.yaml`. */
   agentsFile: string
+  /** The reference web app's build, served at `/`; none: `/` is not served. */
+  webAppDir: string | undefined
   /**
    * How long a model provider may take to start answering one request, and may then stay
    * silent in the middle of a streamed reply.
@@ -135,6 +150,7 @@ export const defaultConfig: ServerConfig = {
   shutdownTimeoutMs: 10_000,
   echoDelayMs: 0,
   agentsFile: defaultAgentsFile,
+  webAppDir: defaultWebAppDir,
   agentRequestTimeoutMs: 60_000,
   agentMaxRetries: 2,
   agentInlineFileBytes: 64 * 1024,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { defaultConfig, type LogLevel, type ServerConfig } from './config.ts'
 import { isLoopbackHost } from './loopback.ts'
 
@@ -66,6 +68,14 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
 
   const text = (name: string, fallback: string): string => env[name]?.trim() || fallback
 
+  const webAppDir = (): string | undefined => {
+    const dir = env.WEB_APP_DIR?.trim()
+    if (!dir) return defaultConfig.webAppDir
+    if (!existsSync(join(dir, 'index.html')))
+      problems.push(`WEB_APP_DIR must name a built web app (with index.html), got '${dir}'`)
+    return dir
+  }
+
   const flag = (name: string, fallback: boolean): boolean => {
     const raw = env[name]?.trim().toLowerCase()
     if (raw === undefined || raw === '') return fallback
@@ -126,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', defaultConfig.shutdownTimeoutMs, 0, 600_000),
     echoDelayMs: integer('ECHO_DELAY_MS', defaultConfig.echoDelayMs, 0, 60_000),
     agentsFile: text('AGENTS_FILE', defaultConfig.agentsFile),
+    webAppDir: webAppDir(),
     agentRequestTimeoutMs: integer(
       'AGENT_REQUEST_TIMEOUT_MS',
       defaultConfig.agentRequestTimeoutMs,

@@ -22,6 +22,7 @@ import { sessionEventsOperation } from './routes/session-events-operation.ts'
 import { sessionOperations } from './routes/session-operations.ts'
 import { uiChatOperations } from './routes/ui-chat-operations.ts'
 import { usageOperations } from './routes/usage-operations.ts'
+import { webAppRoutes } from './routes/web-app-routes.ts'
 import type { ApiKeyLookup } from './security/api-keys.ts'
 import { corsPolicy } from './security/cors-policy.ts'
 import { createGuard } from './security/guard.ts'
@@ -67,6 +68,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   const cors = corsPolicy(config.corsOrigins)
   if (cors) app.use(cors)
   app.route('/', docsRoutes())
+  if (config.webAppDir) app.route('/', webAppRoutes(config.webAppDir))
 
   // Compiled once: every step of every operation comes from the same openapi.yaml.
   const validator = createOpenApiValidator(openapiDocument, config.limits)

@@ -40,6 +40,25 @@ export const docsSecurity: SecureHeadersOptions = {
 }
 
 /**
+ * `/` is the reference web app: its own scripts and styles, the API of its own origin, and
+ * files the user downloads (blob URLs) or attached (data URLs).
+ */
+export const appSecurity: SecureHeadersOptions = {
+  xFrameOptions: 'DENY',
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    connectSrc: ["'self'", 'data:'],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+}
+
+/**
  * The headers `secureHeaders(options)` puts on an answer.
  *
  * @example
@@ -56,6 +75,7 @@ export async function secureHeadersOf(
 
 const api = await secureHeadersOf(apiSecurity)
 const docs = await secureHeadersOf(docsSecurity)
+const app = await secureHeadersOf(appSecurity)
 
 /**
  * The security headers of the answer to a request for `path`.
@@ -66,5 +86,6 @@ const docs = await secureHeadersOf(docsSecurity)
  * ```
  */
 export function securityHeadersFor(path: string): Readonly<Record<string, string>> {
-  return path === '/docs' || path.startsWith('/docs/') ? docs : api
+  if (path === '/docs' || path.startsWith('/docs/')) return docs
+  return path === '/' || path.startsWith('/assets/') ? app : api
 }

@@ -50,12 +50,19 @@ describe('the SQLite store', () => {
         message: { id: 't1', text: 'again' },
         run: { runId: 'r2', instance: 'here', leaseExpiresAt: now },
       }),
-      store.createSession(newSession('s1')),
+      // A write that fails half-way: its session row is in, its message's id is taken.
+      store.createSession({
+        ...newSession('s4'),
+        message: { ...newSession('s4').message, id: 's1-m' },
+      }),
       store.createSession(newSession('s3')),
       store.reserveEventIds('s1', 10),
     ])
     expect(turn).toEqual({ status: 'fulfilled', value: 'busy' })
     expect(duplicate.status).toBe('rejected')
+    expect(await store.getSession('alice', 's4')).toBeUndefined()
+    // A session id already taken is an answer, not a failure.
+    expect(await store.createSession(newSession('s1'))).toBe('id_taken')
     expect(other).toMatchObject({ status: 'fulfilled', value: { id: 's3', status: 'Running' } })
     expect(ids).toEqual({ status: 'fulfilled', value: 1 })
     expect(await store.getSession('alice', 's3')).toEqual(
