@@ -85,6 +85,7 @@ describe('the AI SDK chat protocol', () => {
     expect(textOf(message)).toBe('You said: Plan a user interview about onboarding')
     expect(chunks.map((chunk) => chunk.type)).toEqual([
       'start',
+      'data-session',
       'text-start',
       ...chunks.filter((chunk) => chunk.type === 'text-delta').map(() => 'text-delta'),
       'text-end',

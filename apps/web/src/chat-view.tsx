@@ -1,6 +1,6 @@
 import { useChat } from '@ai-sdk/react'
 import { type Agent, UxmateApiError, type UxmateClient } from '@uxmate/client'
-import { DefaultChatTransport, type UIMessage } from 'ai'
+import { convertFileListToFileUIParts, DefaultChatTransport, type UIMessage } from 'ai'
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react'
 import { AgentIcon } from './agent-icon.tsx'
 import { authHeaders } from './api.ts'
@@ -94,10 +94,12 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
     event?.preventDefault()
     if (text.trim() === '' || busy) return
     const sent = text
+    // A copy: the input's own list empties when the input is cleared.
+    const attached = files && (await convertFileListToFileUIParts(files))
     setText('')
     setFiles(undefined)
     if (fileInput.current) fileInput.current.value = ''
-    await sendMessage({ text: sent, ...(files && { files }) })
+    await sendMessage({ text: sent, ...(attached && { files: attached }) })
   }
   // Stop: the SDK only closes the stream; cancelling the run keeps the reply written so far.
   const stopReply = async () => {

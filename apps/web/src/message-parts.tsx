@@ -50,6 +50,7 @@ export function MessageParts({ client, parts, onError }: PartsProps) {
             className="file"
             onClick={download}
             title={`Download ${name}`}
+            aria-label={`Download ${name}`}
           >
             <FileIcon /> {name}
           </button>

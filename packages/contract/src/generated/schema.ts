@@ -288,8 +288,9 @@ export interface paths {
          *     the upload limits); it is added to the session (or opens it, with that id, for this
          *     owner) and the agent's run starts. The answer streams the run as the AI SDK's UI message stream (SSE, `data:` lines
          *     of JSON chunks ending with `data: [DONE]`, our event id in each `id:` line): `start` with
-         *     the reply's message id, `text-start`, `text-delta`s and `text-end`, `data-session` (the
-         *     session's name, transient), then `finish`, `abort` (the run was cancelled) or `error`.
+         *     the reply's message id, `data-session` (the session's id and name, transient; again before
+         *     the end, with the agent's title), `text-start`, `text-delta`s and `text-end`, then
+         *     `finish`, `abort` (the run was cancelled) or `error`.
          *     Closing the stream does not stop the run.
          */
         post: operations["ui_chat"];
@@ -1892,6 +1893,9 @@ export interface operations {
                      *     data: {"type":"start","messageId":"0191a2b3-0000-7000-8000-000000000001"}
                      *
                      *     id: 7
+                     *     data: {"type":"data-session","data":{"id":"0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d","name":"Plan a user interview about onboarding."},"transient":true}
+                     *
+                     *     id: 7
                      *     data: {"type":"text-start","id":"0191a2b3-0000-7000-8000-000000000001"}
                      *
                      *     id: 8
@@ -1953,6 +1957,9 @@ export interface operations {
                     /**
                      * @example id: 7
                      *     data: {"type":"start","messageId":"0191a2b3-0000-7000-8000-000000000001"}
+                     *
+                     *     id: 7
+                     *     data: {"type":"data-session","data":{"id":"0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d","name":"Hello"},"transient":true}
                      *
                      *     id: 7
                      *     data: {"type":"text-start","id":"0191a2b3-0000-7000-8000-000000000001"}

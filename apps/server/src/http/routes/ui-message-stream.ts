@@ -40,7 +40,8 @@ export const UI_STREAM_HEADERS = {
 /**
  * Turns one run's events into chunks: `start` and `text-start` when it starts (the reply's id
  * is known then), a `text-delta` per delta, `text-end` before the end, and at the end `finish`,
- * `abort` (cancelled) or `error`. The session's name goes out as `data-session` before the end.
+ * `abort` (cancelled) or `error`. The session's id and name go out as `data-session` at the
+ * start and again before the end (the agent's title then).
  */
 export function createChunker() {
   let replyId: string | undefined
@@ -59,18 +60,20 @@ export function createChunker() {
     ): UiChunk[] {
       switch (event.type) {
         case 'status': {
+          const named = sessionName()
+          const session: UiChunk[] = named
+            ? [{ type: 'data-session', data: named, transient: true }]
+            : []
           if (event.status === 'Running') {
             replyId = event.replyId ?? `reply-${event.id}`
             textOpen = true
             return [
               { type: 'start', messageId: replyId },
+              // The session as it starts (a new chat's name is its prompt's): a sidebar shows it.
+              ...session,
               { type: 'text-start', id: replyId },
             ]
           }
-          const named = sessionName()
-          const session: UiChunk[] = named
-            ? [{ type: 'data-session', data: named, transient: true }]
-            : []
           if (!failure)
             return [...closeText(), ...session, { type: 'finish', finishReason: 'stop' }]
           const { error } = failure
@@ -127,7 +130,7 @@ export async function followAsUiStream(options: {
     onOver: () => subscription?.close(),
   })
   const chunker = createChunker()
-  // Read when the run has ended, before its final status is published: stored by then.
+  // Read as the run starts and when it has ended (stored before its final status is published).
   let name: { id: string; name: string } | undefined
   let pending: RunEvent[] | undefined = []
   const send = (event: RunEvent) => {
@@ -139,7 +142,7 @@ export async function followAsUiStream(options: {
     } else if (pieces.length > 0) stream.writeAll(pieces)
   }
   const deliver = async (event: RunEvent) => {
-    if (isFinalEvent(event)) {
+    if (event.type === 'status') {
       const header = await sessions.header(owner, sessionId).catch(() => undefined)
       name = header && { id: header.id, name: header.name }
     }

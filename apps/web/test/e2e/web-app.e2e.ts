@@ -1,0 +1,276 @@
+/**
+ * The reference web app in a real browser (Debian's Chromium, driven by playwright-core)
+ * against a real server: the echo agent, and an agent on an OpenAI-compatible fake that this
+ * test starts. Screenshots of the sidebar and a streaming chat go to docs/.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bootServer, createJsonLogger, defaultConfig, listen, newApiKey } from '@uxmate/server'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const webAppDir = join(import.meta.dirname, '../../dist')
+const docsDir = join(import.meta.dirname, '../../../../docs')
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+let browser: Browser
+const cleanups: Array<() => Promise<void>> = []
+
+/** A fake model: streams `reply` a word every 20 ms, or fails with a 500 when it says FAIL. */
+async function startFakeModel(): Promise<string> {
+  const server: Server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (part) => {
+      body += part
+    })
+    request.on('end', async () => {
+      const { stream, messages } = JSON.parse(body) as {
+        stream?: boolean
+        messages: Array<{ content: unknown }>
+      }
+      const last = JSON.stringify(messages.at(-1)?.content ?? '')
+      if (last.includes('FAIL')) {
+        response.writeHead(400, { 'Content-Type': 'application/json' })
+        return response.end(JSON.stringify({ error: { message: 'model refused', type: 'x' } }))
+      }
+      const chunk = (delta: object, finish: string | null = null) =>
+        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'fake', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+      if (!stream) {
+        response.writeHead(200, { 'Content-Type': 'application/json' })
+        const message = { role: 'assistant', content: 'Interview plan' }
+        return response.end(
+          JSON.stringify({
+            id: 'x',
+            object: 'chat.completion',
+            created: 1,
+            model: 'fake',
+            choices: [{ index: 0, message, finish_reason: 'stop' }],
+          }),
+        )
+      }
+      response.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      for (const word of 'Here are five questions for the first week of onboarding.'.split(' ')) {
+        response.write(chunk({ content: `${word} ` }))
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      response.end(`${chunk({}, 'stop')}data: [DONE]\n\n`)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(() => new Promise((resolve) => server.close(() => resolve())))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+}
+
+/** A server on a fresh data folder, serving the built app at /. */
+async function startServer(options: { echoDelayMs: number; withKey?: boolean }) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'uxmate-web-e2e-'))
+  const model = await startFakeModel()
+  const agentsFile = join(dataDir, 'agents.yaml')
+  await writeFile(
+    agentsFile,
+    [
+      'agents:',
+      '  - id: echo',
+      '    name: Echo',
+      '    provider: echo',
+      '    welcome_message: Hi! I repeat what you tell me.',
+      '  - id: researcher',
+      '    name: UX Researcher',
+      '    provider: openai',
+      '    model: fake',
+      `    base_url: ${model}`,
+      '    icon: R',
+      '    welcome_message: Tell me about the users you want to understand.',
+    ].join('\n'),
+  )
+  const key = newApiKey('team-a')
+  let apiKeysFile: string | undefined
+  if (options.withKey) {
+    apiKeysFile = join(dataDir, 'keys.yaml')
+    await writeFile(apiKeysFile, `- owner: team-a\n  sha256: ${key.entry.sha256}\n`)
+  }
+  const server = await bootServer(
+    {
+      ...defaultConfig,
+      dataDir,
+      webAppDir,
+      agentsFile,
+      apiKeysFile,
+      echoDelayMs: options.echoDelayMs,
+      agentMaxRetries: 0,
+    },
+    createJsonLogger('silent'),
+    undefined,
+    { OPENAI_API_KEY: 'sk-test' },
+  )
+  const http = listen(server.app.fetch, { ...defaultConfig, host: '127.0.0.1', port: 0 })
+  await new Promise((resolve) => http.once('listening', resolve))
+  cleanups.push(async () => {
+    await server.close()
+    http.close()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+  return { base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, key: key.key }
+}
+
+/** A page that fails the test on any script error or console error. */
+async function openApp(base: string): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 760 } })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+  })
+  await page.goto(base)
+  return { page, problems }
+}
+
+const lastReply = (page: Page) => page.getByTestId('message-assistant').last()
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  for (const cleanup of cleanups.reverse()) await cleanup()
+})
+
+describe('the reference web app', () => {
+  it('starts a chat from the agent picker, streams the reply and lists the session', async () => {
+    const { base } = await startServer({ echoDelayMs: 40 })
+    const { page, problems } = await openApp(base)
+    await expect.poll(() => page.getByText('Hi! I repeat what you tell me.').count()).toBe(1)
+    await page.getByRole('button', { name: /Echo/ }).click()
+    const prompt =
+      'Plan a user interview about onboarding for the banking app, with five questions on the first week'
+    await page.getByLabel('Message').fill(prompt)
+    await page.getByRole('button', { name: 'Send' }).click()
+    // Part of the reply shows before the whole of it.
+    await expect
+      .poll(async () => (await lastReply(page).textContent())?.length ?? 0)
+      .toBeGreaterThan(0)
+    expect(await lastReply(page).textContent()).not.toBe(`You said: ${prompt}`)
+    await page.screenshot({ path: join(docsDir, 'web-app-streaming.png') })
+    await expect
+      .poll(() => lastReply(page).textContent(), { timeout: 20_000 })
+      .toBe(`You said: ${prompt}`)
+    const sidebar = page.getByRole('navigation', { name: 'Sessions' })
+    await expect.poll(() => sidebar.getByText('Today').count()).toBe(1)
+    await expect
+      .poll(() => sidebar.getByRole('button', { name: /^Plan a user interview/ }).count())
+      .toBe(1)
+    await page.screenshot({ path: join(docsDir, 'web-app.png') })
+    expect(problems).toEqual([])
+  })
+
+  it('continues a reply after a reload, and Stop cancels one keeping what was written', async () => {
+    const { base } = await startServer({ echoDelayMs: 60 })
+    const { page, problems } = await openApp(base)
+    await page.getByRole('button', { name: /Echo/ }).click()
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')
+    await page.getByLabel('Message').fill(words)
+    await page.getByRole('button', { name: 'Send' }).click()
+    await expect
+      .poll(async () => (await lastReply(page).textContent())?.length ?? 0)
+      .toBeGreaterThan(10)
+    await page.reload()
+    // The same chat, its reply picked up again from the start of the reply, to its end.
+    await expect
+      .poll(() => lastReply(page).textContent(), { timeout: 20_000 })
+      .toBe(`You said: ${words}`)
+
+    await page.getByLabel('Message').fill(words)
+    await page.getByRole('button', { name: 'Send' }).click()
+    // The second reply under way (the first one is the last until it shows).
+    const second = page.getByTestId('message-assistant').nth(1)
+    await expect.poll(async () => (await second.textContent())?.length ?? 0).toBeGreaterThan(10)
+    await page.getByRole('button', { name: 'Stop' }).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Send' }).count()).toBe(1)
+    const partial = (await second.textContent()) ?? ''
+    expect(partial.length).toBeLessThan(`You said: ${words}`.length)
+    await page.reload()
+    await expect.poll(() => second.textContent()).toBe(partial)
+    expect(problems).toEqual([])
+  })
+
+  it('renames and deletes a session from the sidebar', async () => {
+    const { base } = await startServer({ echoDelayMs: 0 })
+    const { page, problems } = await openApp(base)
+    await page.getByRole('button', { name: /Echo/ }).click()
+    await page.getByLabel('Message').fill('Notes for Tuesday')
+    await page.getByRole('button', { name: 'Send' }).click()
+    const sidebar = page.getByRole('navigation', { name: 'Sessions' })
+    await expect
+      .poll(() => sidebar.getByRole('button', { name: 'Notes for Tuesday', exact: true }).count())
+      .toBe(1)
+    await sidebar.getByRole('button', { name: 'Rename Notes for Tuesday' }).click()
+    await page.getByLabel('Session name').fill('Tuesday interviews')
+    await page.getByLabel('Session name').press('Enter')
+    await expect
+      .poll(() => sidebar.getByRole('button', { name: 'Tuesday interviews', exact: true }).count())
+      .toBe(1)
+    page.once('dialog', (dialog) => void dialog.accept())
+    await sidebar.getByRole('button', { name: 'Delete Tuesday interviews' }).click()
+    await expect.poll(() => sidebar.getByText('No sessions yet.').count()).toBe(1)
+    expect(problems).toEqual([])
+  })
+
+  it('attaches a file, and downloads it from the stored chat', async () => {
+    const { base } = await startServer({ echoDelayMs: 0 })
+    const { page, problems } = await openApp(base)
+    await page.getByRole('button', { name: /Echo/ }).click()
+    await page.getByLabel('Attach files').setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Interview notes, Tuesday'),
+    })
+    await page.getByLabel('Message').fill('Summarise the notes')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => lastReply(page).textContent()).toMatch(/^You said: Summarise the notes/)
+    await page.reload()
+    const file = page.getByRole('button', { name: 'Download notes.txt' })
+    await expect.poll(() => file.count()).toBe(1)
+    const [download] = await Promise.all([page.waitForEvent('download'), file.click()])
+    expect(download.suggestedFilename()).toBe('notes.txt')
+    expect(await readFile((await download.path()) ?? '', 'utf8')).toBe('Interview notes, Tuesday')
+    expect(problems).toEqual([])
+  })
+
+  it('asks for the API key once and keeps it; talks to an agent on a model; shows its failures', async () => {
+    const { base, key } = await startServer({ echoDelayMs: 0, withKey: true })
+    const { page, problems } = await openApp(base)
+    await page.getByLabel('API key').fill(key)
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByRole('button', { name: /UX Researcher/ }).click()
+    await page.getByLabel('Message').fill('Who should we interview?')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await expect
+      .poll(() => lastReply(page).textContent(), { timeout: 20_000 })
+      .toBe('Here are five questions for the first week of onboarding. ')
+    await page.reload()
+    // Kept: no prompt after the reload.
+    await expect.poll(() => lastReply(page).count()).toBe(1)
+    expect(await page.getByLabel('API key').count()).toBe(0)
+    await page.getByLabel('Message').fill('FAIL now')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/model provider/)
+    // The 401 before the key was entered is the one console error.
+    expect(problems.filter((problem) => !problem.includes('401'))).toEqual([])
+  })
+})
