@@ -53,7 +53,7 @@ export function userTurn(request: UiChatRequest, limits: BodyLimits): UserTurn {
     if (part.type !== 'file') continue
     const url = typeof part.url === 'string' ? DATA_URL.exec(part.url) : null
     // A URL elsewhere is not fetched: the server loads nothing a client points it at.
-    if (!url || !url[2]?.includes(';base64'))
+    if (!url?.[2]?.includes(';base64'))
       return {
         kind: 'invalid',
         issue: valueErrorIssue(
