@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { defaultConfig } from './config.ts'
 import { ConfigError, loadConfig } from './load-config.ts'
@@ -8,7 +11,10 @@ describe('loadConfig', () => {
   })
 
   it('reads every setting', () => {
+    const webApp = mkdtempSync(join(tmpdir(), 'uxmate-web-'))
+    writeFileSync(join(webApp, 'index.html'), '<!doctype html>')
     const config = loadConfig({
+      WEB_APP_DIR: webApp,
       PORT: '9000',
       HOST: '0.0.0.0',
       DATA_DIR: '/var/lib/uxmate',
@@ -61,6 +67,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 30,
       echoDelayMs: 5,
       agentsFile: '/etc/uxmate/agents.json',
+      webAppDir: webApp,
       agentRequestTimeoutMs: 1000,
       agentMaxRetries: 0,
       agentInlineFileBytes: 4096,
@@ -133,6 +140,13 @@ describe('loadConfig', () => {
         "MAX_FILES must be a whole number from 0 to 1000, got '-1'",
       ])
     }
+  })
+
+  it('refuses a WEB_APP_DIR without a built app in it', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'uxmate-web-'))
+    expect(() => loadConfig({ WEB_APP_DIR: empty })).toThrow(
+      `WEB_APP_DIR must name a built web app (with index.html), got '${empty}'`,
+    )
   })
 
   it('takes a postgres:// URL, and never shows its password', () => {
