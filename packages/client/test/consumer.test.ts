@@ -28,9 +28,19 @@ let server: BootedServer
 let http: ReturnType<typeof listen>
 let baseUrl = ''
 
+/**
+ * npm started from a pnpm script runs on the workspace's Node, and looks for its global npmrc
+ * under that Node's folder, not the system's: a CA bundle set there (a company proxy's) is
+ * missed. The bundle Node itself is told to trust stands in for it.
+ */
+const npmEnv = {
+  ...process.env,
+  ...(process.env.NODE_EXTRA_CA_CERTS && { npm_config_cafile: process.env.NODE_EXTRA_CA_CERTS }),
+}
+
 function run(command: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: 'pipe' })
+    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: 'pipe', env: npmEnv })
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string }
     throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`)
