@@ -178,6 +178,10 @@ describe.each(factories)('$name store', (factory) => {
       updatedAt: T0,
       lastEventId: 0,
       run,
+      pinned: false,
+      archived: false,
+      tags: [],
+      metadata: {},
       messages: [
         {
           id: 'm1',
@@ -418,6 +422,63 @@ describe.each(factories)('$name store', (factory) => {
     expect((await s.renameSession(OWNER, 's1', 'New name'))?.name).toBe('New name')
     expect((await s.getSessionHeader(OWNER, 's1'))?.updatedAt).toEqual(T0)
     expect(await s.renameSession(OWNER, 'nope', 'x')).toBeUndefined()
+  })
+
+  it('pins, archives, tags and merges metadata in one write, leaving updated_at', async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    const max = { maxMetadataPairs: 3 }
+    const updated = await s.updateSession(OWNER, 's1', {
+      ...max,
+      name: 'Kept',
+      pinned: true,
+      archived: true,
+      tags: ['b', 'a'],
+      metadata: { project: 'alpha', team: 'ux' },
+    })
+    expect(updated).toMatchObject({
+      name: 'Kept',
+      pinned: true,
+      archived: true,
+      tags: ['b', 'a'],
+      metadata: { project: 'alpha', team: 'ux' },
+      updatedAt: T0,
+      messages: [{ id: 's1-m1' }],
+    })
+    // A merge: null removes, a new key is added, the rest stays; fields left out stay too.
+    expect(
+      await s.updateSession(OWNER, 's1', {
+        ...max,
+        archived: false,
+        metadata: { team: null, stage: 'draft' },
+      }),
+    ).toMatchObject({
+      name: 'Kept',
+      pinned: true,
+      archived: false,
+      tags: ['b', 'a'],
+      metadata: { project: 'alpha', stage: 'draft' },
+    })
+    // Past the limit after the merge: refused, nothing changed (the pin included).
+    expect(
+      await s.updateSession(OWNER, 's1', { ...max, pinned: false, metadata: { c: '1', d: '2' } }),
+    ).toBe('too_much_metadata')
+    expect(await s.getSessionHeader(OWNER, 's1')).toMatchObject({
+      pinned: true,
+      metadata: { project: 'alpha', stage: 'draft' },
+    })
+    // At the limit is fine; an empty set of tags clears them.
+    expect(
+      await s.updateSession(OWNER, 's1', { ...max, tags: [], metadata: { c: '1' } }),
+    ).toMatchObject({ tags: [], metadata: { project: 'alpha', stage: 'draft', c: '1' } })
+    expect(await s.updateSession(OWNER, 'nope', { ...max, pinned: true })).toBeUndefined()
+    expect(await s.updateSession('bob', 's1', { ...max, pinned: false })).toBeUndefined()
+    expect((await s.recentSessions({ owner: OWNER, limit: 1 }))[0]).toMatchObject({
+      pinned: true,
+      archived: false,
+      tags: [],
+      metadata: { project: 'alpha', stage: 'draft', c: '1' },
+    })
   })
 
   it('pages an agent sessions newest first, ties broken by id, and lists recent ones', async () => {

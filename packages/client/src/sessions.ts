@@ -124,11 +124,13 @@ export interface SessionsApi {
   ): Promise<ResponseData<'update_session'>>
 
   /**
-   * `PATCH /sessions/{session_id}` (`rename_session`): sets the session's title.
+   * `PATCH /sessions/{session_id}` (`rename_session`): sets the session's title, and any of
+   * `pinned`, `archived`, `tags` (the new set) and `metadata` (merged; `null` removes a key).
    *
    * @example
    * ```ts
    * const session = await client.sessions.renameSession(id, { name: 'Onboarding interview plan' })
+   * await client.sessions.renameSession(id, { pinned: true, metadata: { project: 'alpha' } })
    * ```
    */
   renameSession(

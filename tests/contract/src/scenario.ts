@@ -470,6 +470,22 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       await target.send(`/sessions/${session.id}`, patch({ name: '  Onboarding plan  ' })),
     )
     expect(renamed.body.name).toBe('Onboarding plan')
+    // Pin, archive, tags and metadata: optional fields of the same operation, merged metadata.
+    const organised = await check<Session>(
+      'rename_session',
+      200,
+      await target.send(
+        `/sessions/${session.id}`,
+        patch({ pinned: true, tags: ['research'], metadata: { project: 'alpha', gone: null } }),
+      ),
+    )
+    expect(organised.body).toMatchObject({
+      name: 'Onboarding plan',
+      pinned: true,
+      archived: false,
+      tags: ['research'],
+      metadata: { project: 'alpha' },
+    })
     await check(
       'rename_session',
       404,
@@ -497,6 +513,11 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
         'rename_session',
         422,
         await target.send(`/sessions/${session.id}`, patch({ name: ' ' })),
+      )
+      await check(
+        'rename_session',
+        422,
+        await target.send(`/sessions/${session.id}`, patch({ tags: ['same', 'same'] })),
       )
     }
   }

@@ -18,6 +18,7 @@ import type {
   MessageRecord,
   NewFile,
   SessionHeader,
+  SessionPatch,
   SessionRecord,
   SessionStore,
   SessionSummaryRecord,
@@ -63,6 +64,9 @@ export interface GroupedSessions {
   groups: Map<string, SessionSummaryRecord[]>
   day: CalendarDay
 }
+
+/** The most metadata pairs a session holds (openapi.yaml's `SessionMetadata`). */
+export const MAX_METADATA_PAIRS = 16
 
 /**
  * How many times a delete cancels a run and tries again when a new run slipped in between
@@ -245,11 +249,26 @@ export class SessionService {
   }
 
   /**
-   * Renames a session; white space around the name is dropped. The agent's title never
-   * replaces a name given this way.
+   * Changes what a sidebar shows of a session: its name (white space around it dropped; the
+   * agent's title never replaces a name given this way), pin, archive, tags (the new set) and
+   * metadata (merged; a `null` removes its key).
+   *
+   * @example
+   * ```ts
+   * await sessions.update('alice', id, { pinned: true, metadata: { project: 'alpha' } })
+   * ```
    */
-  async rename(owner: string, sessionId: string, name: string): Promise<SessionResult> {
-    return (await this.#options.store.renameSession(owner, sessionId, name.trim())) ?? 'not_found'
+  async update(
+    owner: string,
+    sessionId: string,
+    changes: Omit<SessionPatch, 'maxMetadataPairs'>,
+  ): Promise<SessionResult | 'too_much_metadata'> {
+    const patch: SessionPatch = {
+      ...changes,
+      ...(changes.name !== undefined && { name: changes.name.trim() }),
+      maxMetadataPairs: MAX_METADATA_PAIRS,
+    }
+    return (await this.#options.store.updateSession(owner, sessionId, patch)) ?? 'not_found'
   }
 
   /**

@@ -93,14 +93,39 @@ export interface SessionRecord {
   run: RunClaim | null
   /** Totals over all the session's model calls; absent before the first. */
   usage?: TokenUsage
+  /** Kept at the top of a sidebar. */
+  pinned: boolean
+  /** Left out of lists unless asked for. */
+  archived: boolean
+  /** The session's labels, in the order they were given. */
+  tags: string[]
+  /** The caller's own string pairs. */
+  metadata: Record<string, string>
   messages: MessageRecord[]
+}
+
+/**
+ * What `updateSession` changes: the fields given, the others left alone. `metadata` is merged
+ * into the session's (a `null` removes its key); more than `maxMetadataPairs` after the merge
+ * is refused.
+ */
+export interface SessionPatch {
+  name?: string
+  pinned?: boolean
+  archived?: boolean
+  tags?: string[]
+  metadata?: Record<string, string | null>
+  maxMetadataPairs: number
 }
 
 /** What a sidebar needs of a session: no messages. */
 export type SessionHeader = Omit<SessionRecord, 'messages'>
 
 /** What a grouped sidebar lists of a session: its id, agent, name and last update. */
-export type SessionSummaryRecord = Pick<SessionHeader, 'id' | 'agentId' | 'name' | 'updatedAt'>
+export type SessionSummaryRecord = Pick<
+  SessionHeader,
+  'id' | 'agentId' | 'name' | 'updatedAt' | 'pinned' | 'archived' | 'tags' | 'metadata'
+>
 
 export interface NewSession {
   id: string
@@ -223,6 +248,16 @@ export interface SessionStore {
   reserveEventIds(sessionId: string, count: number): Promise<number>
   /** Sets the session's name; `updated_at` is left alone. `undefined` when there is no session. */
   renameSession(owner: string, sessionId: string, name: string): Promise<SessionRecord | undefined>
+  /**
+   * Changes the session's name, pin, archive, tags and metadata as `patch` says, in one
+   * transaction; `updated_at` is left alone. `undefined` when there is no session,
+   * `too_much_metadata` (and nothing changed) when the merged metadata has too many pairs.
+   */
+  updateSession(
+    owner: string,
+    sessionId: string,
+    patch: SessionPatch,
+  ): Promise<SessionRecord | 'too_much_metadata' | undefined>
   /** The session without its messages. */
   getSessionHeader(owner: string, id: string): Promise<SessionHeader | undefined>
   /** A page of an owner's sessions with an agent, most recently updated first. */

@@ -61,7 +61,19 @@ export function toSession(session: SessionRecord): Session {
   }
   if (session.error) wire.error = session.error
   if (session.usage) wire.usage = toUsage(session.usage)
-  return wire
+  return { ...wire, ...toOrganise(session) }
+}
+
+/** What a user set to organise the session, as every session and summary carries it. */
+function toOrganise(
+  session: Pick<SessionSummaryRecord, 'pinned' | 'archived' | 'tags' | 'metadata'>,
+): Pick<Session, 'pinned' | 'archived' | 'tags' | 'metadata'> {
+  return {
+    pinned: session.pinned,
+    archived: session.archived,
+    tags: session.tags,
+    metadata: session.metadata,
+  }
 }
 
 const toTotals = (totals: UsageTotals) => ({
@@ -100,6 +112,7 @@ export function toSummary(session: SessionSummaryRecord, agents: AgentRegistry):
     agent: agents.get(session.agentId)?.profile ?? unknownAgent(session.agentId),
     updated_at: session.updatedAt.toISOString(),
     name: session.name,
+    ...toOrganise(session),
   }
 }
 

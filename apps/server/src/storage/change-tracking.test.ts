@@ -46,6 +46,7 @@ function fakeStore(turnResult: 'ok' | 'busy' = 'ok', fail = false) {
     startTurn: () => answer(turnResult === 'ok' ? { id: 's' } : 'busy'),
     finishRun: () => answer({ reply: null, recorded: true }),
     renameSession: () => answer(undefined),
+    updateSession: () => answer(undefined),
     deleteSession: () => answer('deleted'),
     reserveEventIds: () => answer(1),
     renewLeases: () => answer([]),
@@ -66,6 +67,7 @@ describe('trackChanges', () => {
     for (const write of [
       () => store.startTurn(turn('s', 'alice')),
       () => store.renameSession('alice', 's', 'x'),
+      () => store.updateSession('alice', 's', { pinned: true, maxMetadataPairs: 16 }),
       () => store.deleteSession('alice', 's'),
     ]) {
       const before = store.changes.of('alice')

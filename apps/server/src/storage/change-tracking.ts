@@ -69,6 +69,8 @@ export function trackChanges(
       }),
     renameSession: (owner, sessionId, name) =>
       settled(store.renameSession(owner, sessionId, name), () => moveOwner(owner)),
+    updateSession: (owner, sessionId, patch) =>
+      settled(store.updateSession(owner, sessionId, patch), () => moveOwner(owner)),
     deleteSession: (owner, sessionId, options) =>
       settled(store.deleteSession(owner, sessionId, options), () => moveOwner(owner)),
     flushInterruptedRuns: (now, message) =>

@@ -98,10 +98,24 @@ export interface paths {
         head?: never;
         /**
          * Rename Session
-         * @description Sets the session's title (`name`), replacing the one the agent or the first prompt gave it.
-         *     White space around the name is removed. Allowed while a run is in progress; it does not
-         *     change `updated_at`, so the session keeps its place in the sidebar. Takes an
-         *     `Idempotency-Key` like the other operations that change a session.
+         * @description Changes what a sidebar shows of the session, any of these at once (every field is
+         *     optional, at least one is needed; a field left out is left as it is):
+         *
+         *     - `name`, the title, replacing the one the agent or the first prompt gave it (white space
+         *       around it is removed);
+         *     - `pinned`, to keep it at the top of a sidebar (`get_grouped_sessions` with
+         *       `pinned_group=true`);
+         *     - `archived`, to hide it from lists (`archived=true` lists the archive; `false`
+         *       unarchives);
+         *     - `tags`, its labels: the new set replaces the old one, at most 16 of 1 to 64 characters;
+         *     - `metadata`, string keys to string values for the caller's own use (a project, a
+         *       customer): merged into what is there as in a JSON merge patch (RFC 7396), a key set to
+         *       `null` is removed. At most 16 pairs after the merge (else `422`, nothing changed), keys
+         *       of 1 to 64 letters, digits, `_`, `-`, `.` or `:`, values of at most 512 characters.
+         *
+         *     Allowed while a run is in progress; it does not change `updated_at`, so the session keeps
+         *     its place in the sidebar. Takes an `Idempotency-Key` like the other operations that change
+         *     a session.
          */
         patch: operations["rename_session"];
         trace?: never;
@@ -482,10 +496,42 @@ export interface components {
         UpdateSessionFromTextRequest: {
             text_prompt: components["schemas"]["TextPrompt"];
         };
-        /** @description A session's new title. */
+        /**
+         * @description What to change of a session: its title, pin, archive, tags or metadata. Every field is
+         *     optional (an old client sends only `name`), at least one is needed.
+         */
         RenameSessionRequest: {
             /** @description The title; must contain something besides white space. */
-            name: string;
+            name?: string;
+            /** @description Whether the session is pinned to the top of a sidebar. */
+            pinned?: boolean;
+            /** @description Whether the session is archived (left out of lists unless asked for). */
+            archived?: boolean;
+            tags?: components["schemas"]["SessionTags"];
+            metadata?: components["schemas"]["SessionMetadataPatch"];
+        };
+        /**
+         * @description A session's labels, each once: at most 16, each of 1 to 64 characters without white space
+         *     at either end. Compared exactly (case included).
+         */
+        SessionTags: components["schemas"]["SessionTag"][];
+        /** @description A label of 1 to 64 characters, without white space at either end. */
+        SessionTag: string;
+        /** @description A metadata key, 1 to 64 letters, digits, `_`, `-`, `.` or `:`. */
+        SessionMetadataKey: string;
+        /**
+         * @description The caller's own string keys to string values: at most 16 pairs, keys of 1 to 64 letters,
+         *     digits, `_`, `-`, `.` or `:`, values of at most 512 characters.
+         */
+        SessionMetadata: {
+            [key: string]: string;
+        };
+        /**
+         * @description Metadata to merge into the session's (RFC 7396): a key with a string sets it, a key with
+         *     `null` removes it, keys left out stay. At most 16 pairs after the merge.
+         */
+        SessionMetadataPatch: {
+            [key: string]: string | null;
         };
         /** @description What the user says; must contain something besides white space. */
         TextPrompt: string;
@@ -520,6 +566,12 @@ export interface components {
             routine_id?: string | null;
             error?: components["schemas"]["SessionError"];
             usage?: components["schemas"]["TokenUsage"];
+            /** @description Whether the session is pinned (`rename_session`); false unless set. */
+            pinned?: boolean;
+            /** @description Whether the session is archived (`rename_session`); false unless set. */
+            archived?: boolean;
+            tags?: components["schemas"]["SessionTags"];
+            metadata?: components["schemas"]["SessionMetadata"];
         };
         /**
          * @description `Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last
@@ -879,6 +931,12 @@ export interface components {
             updated_at: string;
             /** @description The session's title. */
             name: string;
+            /** @description Whether the session is pinned. */
+            pinned?: boolean;
+            /** @description Whether the session is archived. */
+            archived?: boolean;
+            tags?: components["schemas"]["SessionTags"];
+            metadata?: components["schemas"]["SessionMetadata"];
         };
         /** @description An AI assistant users talk to. Field names are those of the original service. */
         Agent: {

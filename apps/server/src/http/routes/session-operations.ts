@@ -1,5 +1,9 @@
 import type { AgentRegistry } from '../../domain/agent-registry.ts'
-import type { SessionService, TurnOptions } from '../../domain/session-service.ts'
+import {
+  MAX_METADATA_PAIRS,
+  type SessionService,
+  type TurnOptions,
+} from '../../domain/session-service.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toMessage, toSession, toSummary } from '../presenters.ts'
@@ -116,8 +120,18 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
 
     operation('rename_session', async (c) => {
       const { session_id } = c.req.valid('param')
-      const session = await sessions.rename(c.get('owner'), session_id, c.req.valid('json').name)
+      const body = c.req.valid('json')
+      const session = await sessions.update(c.get('owner'), session_id, body)
       if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
+      if (session === 'too_much_metadata')
+        return c.json(
+          validationError(
+            ['body', 'metadata'],
+            `A session holds at most ${MAX_METADATA_PAIRS} metadata pairs`,
+            body.metadata,
+          ),
+          422,
+        )
       return c.json(toSession(session), 200)
     }),
 

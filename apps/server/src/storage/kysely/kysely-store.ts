@@ -45,6 +45,20 @@ const FILE_COLUMNS = ['id', 'message_id', 'name', 'content_type', 'size', 'sha25
 /** PostgreSQL's substr() takes a 32-bit length. */
 const MAX_SUBSTR = 2 ** 31 - 1
 
+/** The pin, archive, tags and metadata of a session's row. */
+function organiseOf(
+  row: Pick<SessionRow, 'pinned' | 'archived' | 'tags' | 'metadata'>,
+): Pick<SessionHeader, 'pinned' | 'archived' | 'tags' | 'metadata'> {
+  return {
+    pinned: Number(row.pinned) === 1,
+    archived: Number(row.archived) === 1,
+    tags: JSON.parse(row.tags) as string[],
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+  }
+}
+
+const ORGANISE_COLUMNS = ['pinned', 'archived', 'tags', 'metadata'] as const
+
 function toHeader(row: SessionRow): SessionHeader {
   return {
     id: row.id,
@@ -71,6 +85,7 @@ function toHeader(row: SessionRow): SessionHeader {
             leaseExpiresAt: new Date(Number(row.run_lease_expires_at ?? 0)),
           }
         : null,
+    ...organiseOf(row),
     ...(Number(row.model_calls) > 0 && {
       usage: {
         inputTokens: Number(row.input_tokens),
@@ -154,6 +169,10 @@ function newSessionRecord(input: NewSession): SessionRecord {
     updatedAt: new Date(input.now),
     lastEventId: input.reserveEventIds ?? 0,
     run: { ...input.run, leaseExpiresAt: new Date(input.run.leaseExpiresAt) },
+    pinned: false,
+    archived: false,
+    tags: [],
+    metadata: {},
     messages: [
       {
         id: message.id,
@@ -170,6 +189,38 @@ function newSessionRecord(input: NewSession): SessionRecord {
       },
     ],
   }
+}
+
+/** `patch` merged into `current` as RFC 7396 says: a `null` removes its key. */
+function mergeMetadata(
+  current: Record<string, string>,
+  patch: Record<string, string | null>,
+): Record<string, string> {
+  const merged = { ...current }
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key]
+    else merged[key] = value
+  }
+  return merged
+}
+
+/** The session's label rows of one kind, replaced by `pairs`. */
+async function replaceLabels(
+  trx: Kysely<Database>,
+  sessionId: string,
+  kind: 'tag' | 'meta',
+  pairs: Array<[string, string]>,
+): Promise<void> {
+  await trx
+    .deleteFrom('session_labels')
+    .where('session_id', '=', sessionId)
+    .where('kind', '=', kind)
+    .execute()
+  if (pairs.length > 0)
+    await trx
+      .insertInto('session_labels')
+      .values(pairs.map(([key, value]) => ({ session_id: sessionId, kind, key, value })))
+      .execute()
 }
 
 /** The bytes as the driver wants them: a Buffer over the same memory. */
@@ -543,6 +594,54 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       })
     },
 
+    async updateSession(owner, sessionId, patch) {
+      return write(async (trx) => {
+        // Locked in PostgreSQL until the end: two merges of metadata at once do not lose one.
+        const current = await trx
+          .selectFrom('sessions')
+          .select(ORGANISE_COLUMNS)
+          .where('id', '=', sessionId)
+          .where('owner', '=', owner)
+          .$if(dialect === 'postgres', (query) => query.forUpdate())
+          .executeTakeFirst()
+        if (!current) return undefined
+        let metadata: Record<string, string> | undefined
+        if (patch.metadata) {
+          metadata = mergeMetadata(organiseOf(current).metadata, patch.metadata)
+          if (Object.keys(metadata).length > patch.maxMetadataPairs)
+            return 'too_much_metadata' as const
+        }
+        const changes = {
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.pinned !== undefined && { pinned: patch.pinned ? 1 : 0 }),
+          ...(patch.archived !== undefined && { archived: patch.archived ? 1 : 0 }),
+          ...(patch.tags && { tags: JSON.stringify(patch.tags) }),
+          ...(metadata && { metadata: JSON.stringify(metadata) }),
+        }
+        // A patch of nothing this store knows (fields of a newer API): the session as it is.
+        const row =
+          Object.keys(changes).length === 0
+            ? await sessionRow(trx, owner, sessionId)
+            : await trx
+                .updateTable('sessions')
+                .set(changes)
+                .where('id', '=', sessionId)
+                .where('owner', '=', owner)
+                .returningAll()
+                .executeTakeFirst()
+        if (!row) return undefined
+        if (patch.tags)
+          await replaceLabels(
+            trx,
+            sessionId,
+            'tag',
+            patch.tags.map((tag) => [tag, '']),
+          )
+        if (metadata) await replaceLabels(trx, sessionId, 'meta', Object.entries(metadata))
+        return (await withMessages(trx, [row]))[0]
+      })
+    },
+
     async deleteSession(owner, sessionId, { force = false } = {}) {
       const outcome = await write(async (trx) => {
         // Messages, files and run events go with the session (ON DELETE CASCADE).
@@ -599,7 +698,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async recentSessions({ owner, agentId, limit }) {
       const rows = await db
         .selectFrom('sessions')
-        .select(['id', 'agent_id', 'name', 'updated_at'])
+        .select(['id', 'agent_id', 'name', 'updated_at', ...ORGANISE_COLUMNS])
         .where('owner', '=', owner)
         .$if(agentId !== undefined, (query) => query.where('agent_id', '=', agentId as string))
         .orderBy('updated_at', 'desc')
@@ -611,6 +710,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         agentId: row.agent_id,
         name: row.name,
         updatedAt: new Date(Number(row.updated_at)),
+        ...organiseOf(row),
       }))
     },
 

@@ -265,6 +265,40 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+
+    '0020_session_organise': {
+      async up(db: AnyDb) {
+        // What a user does to organise a sidebar: pin, archive, tags and metadata (as JSON, read
+        // with the session's row).
+        for (const column of ['pinned', 'archived']) {
+          await db.schema
+            .alterTable('sessions')
+            .addColumn(column, 'integer', (col) => col.notNull().defaultTo(0))
+            .execute()
+        }
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('tags', 'text', (col) => col.notNull().defaultTo('[]'))
+          .execute()
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('metadata', 'text', (col) => col.notNull().defaultTo('{}'))
+          .execute()
+        // The same tags and pairs a row each, for the filters of the lists (`tag`, `metadata`):
+        // a filtered page probes the primary key once per candidate session.
+        await db.schema
+          .createTable('session_labels')
+          .addColumn('session_id', 'text', (col) =>
+            col.notNull().references('sessions.id').onDelete('cascade'),
+          )
+          .addColumn('kind', 'text', (col) => col.notNull().check(sql`kind IN ('tag', 'meta')`))
+          .addColumn('key', 'text', (col) => col.notNull())
+          .addColumn('value', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('session_labels_pk', ['session_id', 'kind', 'key'])
+          .$call(strict)
+          .execute()
+      },
+    },
   }
 }
 

@@ -30,6 +30,26 @@ export interface SessionsTable {
   output_tokens: Generated<number>
   cached_tokens: Generated<number>
   usage_estimated: Generated<number>
+  /** 0 or 1. */
+  pinned: Generated<number>
+  /** 0 or 1. */
+  archived: Generated<number>
+  /** The tags as a JSON array of strings. */
+  tags: Generated<string>
+  /** The metadata as a JSON object of strings. */
+  metadata: Generated<string>
+}
+
+/**
+ * The session's tags (`kind` 'tag', `value` '') and metadata pairs (`kind` 'meta'), one row
+ * each, written with the session's JSON columns in the same transaction: what the list filters
+ * look up.
+ */
+export interface SessionLabelsTable {
+  session_id: string
+  kind: 'tag' | 'meta'
+  key: string
+  value: string
 }
 
 export interface MessagesTable {
@@ -115,6 +135,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   model_usage: ModelUsageTable
   session_compactions: SessionCompactionsTable
+  session_labels: SessionLabelsTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'
