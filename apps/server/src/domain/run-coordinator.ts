@@ -8,12 +8,24 @@ import type { Logger } from './logger.ts'
 import type { RunControl } from './run-control.ts'
 import type { RunEvent, RunEvents, RunLog } from './run-events.ts'
 import { type LocalRuns, RunLeases } from './run-leases.ts'
-import type { ModelCall, RunClaim, SessionRecord, SessionStore } from './session-store.ts'
+import type {
+  MessageRecord,
+  ModelCall,
+  RunClaim,
+  SessionRecord,
+  SessionStore,
+} from './session-store.ts'
 import { titleFromModel } from './session-title.ts'
+
+/** A run's end as this instance recorded it: the reply it stored, if any. */
+export interface RecordedRunEnd {
+  reply: MessageRecord | null
+}
 
 interface ActiveRun {
   controller: AbortController
-  done: Promise<void>
+  /** The recorded end, or `undefined` when the run's end was not recorded here. */
+  done: Promise<RecordedRunEnd | undefined>
   /** Increases with each run started here: tells runs started before a lease renewal. */
   seq: number
 }
@@ -101,10 +113,14 @@ export class RunCoordinator {
    * `reservedEventIds`: the session was stored with `reserveEventIds: EVENT_ID_BLOCK`, so its
    * `lastEventId` is the top of the run's first block; otherwise the run reserves one itself.
    */
-  start(session: SessionRecord, agent: Agent, reservedEventIds = false): Promise<void> {
+  start(
+    session: SessionRecord,
+    agent: Agent,
+    reservedEventIds = false,
+  ): Promise<RecordedRunEnd | undefined> {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id)
-    const run: ActiveRun = { controller, done: Promise.resolve(), seq: ++this.#seq }
+    const run: ActiveRun = { controller, done: Promise.resolve(undefined), seq: ++this.#seq }
     run.done = this.#execute(session, agent, controller, log, reservedEventIds).finally(() => {
       // A new run of the session may have started already: leave that one alone.
       if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
@@ -114,18 +130,23 @@ export class RunCoordinator {
     return run.done
   }
 
-  /** Resolves when the session's run (if any) has ended, or after `timeoutMs`, whichever is first. */
-  async wait(sessionId: string, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves when the session's run (if any) has ended, or after `timeoutMs`, whichever is first:
+   * with the end this instance recorded, or `undefined` (no run here, not ended in time, or
+   * flushed elsewhere).
+   */
+  async wait(sessionId: string, timeoutMs: number): Promise<RecordedRunEnd | undefined> {
     const run = this.#runs.get(sessionId)
-    if (!run) return
+    if (!run) return undefined
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([
+    const ended = await Promise.race([
       run.done,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs)
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), timeoutMs)
       }),
     ])
     clearTimeout(timer)
+    return ended
   }
 
   /**
@@ -192,7 +213,7 @@ export class RunCoordinator {
     controller: AbortController,
     log: RunLog,
     reservedEventIds: boolean,
-  ): Promise<void> {
+  ): Promise<RecordedRunEnd | undefined> {
     const { store, clock, logger, runTimeoutMs } = this.#options
     let ids: EventIds
     try {
@@ -202,7 +223,7 @@ export class RunCoordinator {
     } catch (cause) {
       // The store is gone (shutting down or broken); start-up flushes the session next time.
       logger.error('could not start a run', { session_id: session.id, error: String(cause) })
-      return
+      return undefined
     }
     const publish = async (event: NewEvent) =>
       log.publish({ ...event, id: await ids.next() } as RunEvent)
@@ -285,18 +306,20 @@ export class RunCoordinator {
         modelCalls,
       })
       // Flushed by another instance meanwhile, which told the followers.
-      if (!finished.recorded) return
+      if (!finished.recorded) return undefined
       // Published once stored, so a client that hears of the end finds it in the session.
       if (finished.reply && completedId !== undefined)
         log.publish({ id: completedId, type: 'message.completed', message: finished.reply })
       if (error && errorId !== undefined) log.publish({ id: errorId, type: 'error', error })
       log.publish({ id: statusId, type: 'status', status })
+      return { reply: finished.reply }
     } catch (cause) {
       // The store is gone (shutting down or broken); start-up flushes the session next time.
       logger.error('could not record the end of a run', {
         session_id: session.id,
         error: String(cause),
       })
+      return undefined
     }
   }
 

@@ -329,7 +329,15 @@ export class SessionService {
 
   async #settle(session: SessionRecord, options: TurnOptions): Promise<SessionRecord> {
     if (options.respondAsync) return session
-    await this.#options.runs.wait(session.id, this.#options.runWaitMs)
-    return (await this.#options.store.getSession(session.owner, session.id)) ?? session
+    const { runs, store, runWaitMs } = this.#options
+    const ended = await runs.wait(session.id, runWaitMs)
+    if (!ended) return (await store.getSession(session.owner, session.id)) ?? session
+    // While the session ran, nothing but the run could add to its messages: the answer is
+    // the messages stored with the turn and the reply, with the header as the run left it.
+    // Reading the whole session again would cost as much as the rest of a long one's turn.
+    const header = await store.getSessionHeader(session.owner, session.id)
+    if (!header) return session
+    const messages = ended.reply ? [...session.messages, ended.reply] : session.messages
+    return { ...header, messages }
   }
 }
