@@ -53,6 +53,20 @@ module.exports = {
       to: { path: [layer('storage'), layer('agents'), entryPoints] },
     },
     {
+      name: 'observability-imports-domain-and-config',
+      comment: 'Metrics and traces implement domain ports (the run observer); no layer is theirs.',
+      severity: 'error',
+      from: { path: layer('observability') },
+      to: { path: [layer('http'), layer('storage'), layer('agents'), entryPoints] },
+    },
+    {
+      name: 'storage-and-agents-import-no-observability',
+      comment: 'Stores and agents report through their own small interfaces, wired by boot.ts.',
+      severity: 'error',
+      from: { path: [layer('storage'), layer('agents')] },
+      to: { path: layer('observability') },
+    },
+    {
       name: 'validation-errors-import-nothing-of-validation',
       comment: 'The FastAPI/pydantic vocabulary is used by body reading and the OpenAPI compiler.',
       severity: 'error',

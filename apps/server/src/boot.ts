@@ -16,6 +16,7 @@ import type { SessionStore } from './domain/session-store.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { createHttpApp } from './http/create-app.ts'
 import { type ApiKeyLookup, loadApiKeys } from './http/security/api-keys.ts'
+import { ServerMetrics } from './observability/metrics.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'
 
 export { sqlitePath }
@@ -40,6 +41,8 @@ export interface AppDependencies {
   control?: RunControl
   /** This instance's name in the runs it starts; default: host, process id and a random tag. */
   instance?: string
+  /** Where requests, runs and streams are counted (`METRICS_PORT`); none: nothing is. */
+  metrics?: ServerMetrics
 }
 
 export interface SessionsApp {
@@ -77,6 +80,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     leaseMs: config.runLeaseMs,
     control: deps.control,
     cancelWaitMs: config.runWaitMs,
+    observer: deps.metrics?.runs,
   })
   const sessions = new SessionService({ store, agents, clock, runs, runWaitMs: config.runWaitMs })
   let shuttingDown = false
@@ -92,6 +96,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     logger,
     clock,
     apiKeys: deps.apiKeys,
+    metrics: deps.metrics,
   })
   return {
     app,
@@ -105,6 +110,8 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
 
 export interface BootedServer extends SessionsApp {
   store: SessionStore
+  /** The metrics to serve on `config.metricsPort`, when it is set. */
+  metrics: ServerMetrics | undefined
   /** Stops runs (after `config.shutdownTimeoutMs`) and closes the store. */
   close(): Promise<void>
 }
@@ -143,7 +150,8 @@ export async function bootServer(
     createAgents(loadAgentsFile(config.agentsFile, env), config, logger),
   )
   const apiKeys = apiKeysOf(config)
-  const storage = openStorage(config, logger, clock)
+  const metrics = config.metricsPort === undefined ? undefined : new ServerMetrics()
+  const storage = openStorage(config, logger, clock, metrics)
   const { store } = storage
   try {
     await store.migrate()
@@ -174,6 +182,7 @@ export async function bootServer(
     logger,
     clock,
     apiKeys,
+    metrics,
     ...(storage.kind === 'postgres' && {
       events: storage.events,
       control: storage.events.control,
@@ -183,6 +192,7 @@ export async function bootServer(
   return {
     ...sessionsApp,
     store,
+    metrics,
     async close() {
       await sessionsApp.shutdown(config.shutdownTimeoutMs)
       await store.close()

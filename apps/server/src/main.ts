@@ -2,6 +2,7 @@ import { bootServer } from './boot.ts'
 import { exitOnConfigError, loadConfig } from './config/load-config.ts'
 import { listen } from './http/node-server.ts'
 import { createJsonLogger } from './logger.ts'
+import { listenMetrics } from './observability/metrics-server.ts'
 import { checkRuntime } from './runtime-check.ts'
 
 /** The process entry: reads the environment, listens, and shuts down cleanly on a signal. */
@@ -18,6 +19,17 @@ async function main(): Promise<void> {
     logger.info('listening', { url: `http://${config.host}:${info.port}`, port: info.port }),
   )
 
+  const metricsPort = config.metricsPort
+  const metricsHttp =
+    server.metrics && metricsPort !== undefined
+      ? listenMetrics(server.metrics, { host: config.metricsHost, port: metricsPort }, (info) =>
+          logger.info('serving metrics', {
+            url: `http://${config.metricsHost}:${info.port}/metrics`,
+            port: info.port,
+          }),
+        )
+      : undefined
+
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -33,6 +45,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => http.close(() => resolve()))
     await server.shutdown(config.shutdownTimeoutMs)
     await closed
+    metricsHttp?.close()
     await server.close()
     logger.info('stopped')
     process.exit(0)

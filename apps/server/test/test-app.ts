@@ -10,6 +10,7 @@ import type { RunEvents } from '../src/domain/run-events.ts'
 import type { SessionStore } from '../src/domain/session-store.ts'
 import type { ApiKeyLookup } from '../src/http/security/api-keys.ts'
 import { createJsonLogger } from '../src/logger.ts'
+import type { ServerMetrics } from '../src/observability/metrics.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
 
 export interface TestAppOptions {
@@ -21,6 +22,8 @@ export interface TestAppOptions {
   events?: RunEvents
   /** API keys (`{ key: owner }`); without them the app runs open. */
   apiKeys?: Record<string, string>
+  /** Where the app and its store count what happens; none: nothing is counted. */
+  metrics?: ServerMetrics
 }
 
 /**
@@ -28,7 +31,7 @@ export interface TestAppOptions {
  * `config` sets one, so that tests may send as fast as they like.
  */
 export async function createTestApp(options: TestAppOptions = {}) {
-  const opened = openSqliteStore(':memory:')
+  const opened = openSqliteStore(':memory:', options.metrics)
   await opened.migrate()
   const store = options.wrapStore?.(opened) ?? opened
   const config: ServerConfig = {
@@ -47,6 +50,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     clock: options.clock,
     events: options.events,
     apiKeys,
+    metrics: options.metrics,
   }
   const sessionsApp = createSessionsApp(deps)
   return { ...sessionsApp, store }

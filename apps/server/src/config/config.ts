@@ -126,6 +126,13 @@ export interface ServerConfig {
    */
   requestTimeoutMs: number
   logLevel: LogLevel
+  /**
+   * The port Prometheus scrapes `GET /metrics` on, apart from the API's (unset: no metrics are
+   * kept or served). The API's keys never guard it: where it listens does.
+   */
+  metricsPort: number | undefined
+  /** The address the metrics port listens on; loopback unless deliberately set. */
+  metricsHost: string
 }
 
 const MiB = 1024 * 1024
@@ -169,4 +176,6 @@ export const defaultConfig: ServerConfig = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,
   logLevel: 'info',
+  metricsPort: undefined,
+  metricsHost: '127.0.0.1',
 }

@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/uxmate',
       DATABASE_URL: 'sqlite:/tmp/x.sqlite',
       DATABASE_POOL_SIZE: '4',
+      METRICS_PORT: '9464',
+      METRICS_HOST: '10.0.0.5',
       RUN_LEASE_MS: '2000',
       MAX_FILE_BYTES: '100',
       MAX_FILES: '2',
@@ -84,7 +86,27 @@ describe('loadConfig', () => {
       headersTimeoutMs: 2000,
       requestTimeoutMs: 3000,
       logLevel: 'warn',
+      metricsPort: 9464,
+      metricsHost: '10.0.0.5',
     })
+  })
+
+  it('keeps no metrics unless METRICS_PORT is set, and never on the API port', () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined()
+    expect(loadConfig({ METRICS_PORT: ' ' }).metricsPort).toBeUndefined()
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0)
+    expect(loadConfig({ METRICS_PORT: '65535' }).metricsPort).toBe(65_535)
+    expect(() => loadConfig({ METRICS_PORT: '65536' })).toThrow(
+      /METRICS_PORT must be a whole number from 0 to 65535, got '65536'/,
+    )
+    expect(() => loadConfig({ METRICS_PORT: 'prometheus' })).toThrow(/METRICS_PORT/)
+    expect(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(
+      /METRICS_PORT \(9000\) must differ from PORT/,
+    )
+    // Apart on another address: allowed.
+    expect(
+      loadConfig({ PORT: '9000', METRICS_PORT: '9000', METRICS_HOST: '127.0.0.2' }).metricsPort,
+    ).toBe(9000)
   })
 
   it('runs open (no API keys) only on a loopback address, unless ALLOW_ANONYMOUS says so', () => {

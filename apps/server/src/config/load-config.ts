@@ -183,11 +183,25 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     headersTimeoutMs: integer('HEADERS_TIMEOUT_MS', defaultConfig.headersTimeoutMs, 100, 600_000),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', defaultConfig.requestTimeoutMs, 100, 3_600_000),
     logLevel,
+    metricsPort:
+      env.METRICS_PORT?.trim() || undefined
+        ? integer('METRICS_PORT', 0, 0, 65_535)
+        : defaultConfig.metricsPort,
+    metricsHost: text('METRICS_HOST', defaultConfig.metricsHost),
   }
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (config.headersTimeoutMs > config.requestTimeoutMs)
     problems.push(
       `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not be more than REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    )
+  if (
+    config.metricsPort !== undefined &&
+    config.metricsPort !== 0 &&
+    config.metricsPort === config.port &&
+    config.metricsHost === config.host
+  )
+    problems.push(
+      `METRICS_PORT (${config.metricsPort}) must differ from PORT: the metrics listen apart from the API`,
     )
   if (!config.apiKeysFile && !config.allowAnonymous && !isLoopbackHost(config.host))
     problems.push(

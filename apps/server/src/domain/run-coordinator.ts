@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts'
 import type { RunControl } from './run-control.ts'
 import type { RunEvent, RunEvents, RunLog } from './run-events.ts'
 import { type LocalRuns, RunLeases } from './run-leases.ts'
+import { noRunObserver, type RunObservation, type RunObserver } from './run-observer.ts'
 import type {
   MessageRecord,
   ModelCall,
@@ -50,6 +51,8 @@ export interface RunCoordinatorOptions {
   control?: RunControl
   /** How long a cancel of another instance's run waits for the run to end; default 30 s. */
   cancelWaitMs?: number
+  /** Who watches runs (metrics, traces); default: nobody. */
+  observer?: RunObserver
 }
 
 /** Why a run was stopped (from outside, or by its timeout), as the abort reason. */
@@ -121,11 +124,16 @@ export class RunCoordinator {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id)
     const run: ActiveRun = { controller, done: Promise.resolve(undefined), seq: ++this.#seq }
-    run.done = this.#execute(session, agent, controller, log, reservedEventIds).finally(() => {
-      // A new run of the session may have started already: leave that one alone.
-      if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
-      log.end()
-    })
+    const observer = this.#options.observer ?? noRunObserver
+    run.done = observer
+      .run(agent.profile.id, (watch) =>
+        this.#execute(session, agent, controller, log, reservedEventIds, watch),
+      )
+      .finally(() => {
+        // A new run of the session may have started already: leave that one alone.
+        if (this.#runs.get(session.id) === run) this.#runs.delete(session.id)
+        log.end()
+      })
     this.#runs.set(session.id, run)
     return run.done
   }
@@ -213,6 +221,7 @@ export class RunCoordinator {
     controller: AbortController,
     log: RunLog,
     reservedEventIds: boolean,
+    watch: RunObservation,
   ): Promise<RecordedRunEnd | undefined> {
     const { store, clock, logger, runTimeoutMs } = this.#options
     let ids: EventIds
@@ -223,6 +232,7 @@ export class RunCoordinator {
     } catch (cause) {
       // The store is gone (shutting down or broken); start-up flushes the session next time.
       logger.error('could not start a run', { session_id: session.id, error: String(cause) })
+      watch.ended(INTERRUPTED.code, [])
       return undefined
     }
     const publish = async (event: NewEvent) =>
@@ -264,6 +274,7 @@ export class RunCoordinator {
       await publish({ type: 'status', status: 'Running', replyId })
       for await (const chunk of untilAborted(agent.reply(conversation, signal, context), signal)) {
         if (chunk === '') continue
+        if (reply === '') watch.firstChunk()
         reply += chunk
         await publish({ type: 'message.delta', text: chunk })
         // Asked once the reply is under way, so that a provider serving one request at a time
@@ -320,6 +331,8 @@ export class RunCoordinator {
         error: String(cause),
       })
       return undefined
+    } finally {
+      watch.ended(error ? error.code : 'completed', modelCalls)
     }
   }
 

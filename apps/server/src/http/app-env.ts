@@ -15,5 +15,10 @@ export interface AppEnv {
     answerHeaders: Record<string, string>
     /** Whose request this is: an API key's owner, or the anonymous owner of an open server. */
     owner: string
+    /**
+     * The operation the request was routed to, and its path in openapi.yaml
+     * (`/sessions/{session_id}`): unset outside the API (docs, the web app, unknown paths).
+     */
+    operation?: { operationId: string; route: string }
   }
 }

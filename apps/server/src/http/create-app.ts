@@ -8,6 +8,7 @@ import type { IdempotencyStore } from '../domain/idempotency-store.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { RunEvents } from '../domain/run-events.ts'
 import type { SessionService } from '../domain/session-service.ts'
+import type { ServerMetrics } from '../observability/metrics.ts'
 import { answerHeaders } from './answer-headers.ts'
 import type { AppEnv } from './app-env.ts'
 import { createIdempotency } from './idempotency/idempotency.ts'
@@ -15,6 +16,7 @@ import { mountOperations } from './operations/mount-operations.ts'
 import { compileOperationTable } from './operations/operation-table.ts'
 import { createReadCache } from './read-cache.ts'
 import { requestLog } from './request-log.ts'
+import { requestMetrics } from './request-metrics.ts'
 import { agentOperations } from './routes/agent-operations.ts'
 import { docsRoutes } from './routes/docs-routes.ts'
 import { serviceOperations } from './routes/service-operations.ts'
@@ -45,6 +47,8 @@ export interface HttpAppDependencies {
   clock: Clock
   /** Who owns each API key; without it the server runs open, every request the anonymous owner's. */
   apiKeys: ApiKeyLookup | undefined
+  /** Where requests, refusals, kept reads and streams are counted; none: nothing is. */
+  metrics?: ServerMetrics
 }
 
 /**
@@ -60,10 +64,11 @@ export interface HttpAppDependencies {
  * ```
  */
 export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
-  const { sessions, agents, config, logger, clock } = deps
+  const { sessions, agents, config, logger, clock, metrics } = deps
   const app = new Hono<AppEnv>()
   app.use(answerHeaders())
   app.use(requestLog(logger))
+  if (metrics) app.use(requestMetrics(metrics))
   // Before any route: a browser's preflight carries no key and must not meet the guard.
   const cors = corsPolicy(config.corsOrigins)
   if (cors) app.use(cors)
@@ -77,6 +82,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
     changes: config.readCacheBytes > 0 ? deps.changes : undefined,
     maxBytes: config.readCacheBytes,
     clock,
+    onLookup: metrics && ((hit) => metrics.readCache(hit)),
   })
   const idempotency = createIdempotency({
     store: deps.idempotency,
@@ -92,7 +98,9 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
         ? { ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }
         : undefined,
     clock,
+    onRefused: metrics && ((reason) => metrics.refused(reason)),
   })
+  const watchStreams = metrics && (() => metrics.streamOpened())
   mountOperations(
     app,
     table,
@@ -111,12 +119,14 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
         logger,
         limits: config.limits,
         keepAliveMs: config.eventsKeepAliveMs,
+        watchStreams,
       }),
       sessionEventsOperation({
         sessions,
         events: deps.events,
         logger,
         keepAliveMs: config.eventsKeepAliveMs,
+        watchStreams,
       }),
     ],
     {

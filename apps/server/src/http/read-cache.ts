@@ -26,6 +26,8 @@ export interface ReadCacheOptions {
   /** The most bytes of answers kept at once; the least recently used go first. */
   maxBytes: number
   clock: Clock
+  /** Told of each lookup of a kept answer: whether it was found and current (metrics). */
+  onLookup?: (hit: boolean) => void
 }
 
 export interface ReadCache {
@@ -82,7 +84,12 @@ function keyOf(c: Context<AppEnv>): string {
  * const cache = createReadCache({ changes: store.changes, maxBytes: 16 * 2 ** 20, clock })
  * ```
  */
-export function createReadCache({ changes, maxBytes, clock }: ReadCacheOptions): ReadCache {
+export function createReadCache({
+  changes,
+  maxBytes,
+  clock,
+  onLookup,
+}: ReadCacheOptions): ReadCache {
   // Insertion order is recency order: a hit moves its entry to the end.
   const kept = new Map<string, Kept>()
   let bytes = 0
@@ -111,7 +118,12 @@ export function createReadCache({ changes, maxBytes, clock }: ReadCacheOptions):
       return async (c, next) => {
         const key = changes && keyOf(c)
         const hit = key && kept.get(key)
-        if (!key || !hit || !current(hit, c.get('owner'))) return next()
+        if (!key) return next()
+        if (!hit || !current(hit, c.get('owner'))) {
+          onLookup?.(false)
+          return next()
+        }
+        onLookup?.(true)
         kept.delete(key)
         kept.set(key, hit)
         return completeAnswer(c, hit.json, 200, JSON_HEADERS)

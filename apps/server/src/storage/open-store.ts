@@ -7,6 +7,7 @@ import type { SessionStore } from '../domain/session-store.ts'
 import { createPostgresRunEvents, type PostgresRunEvents } from './postgres/pg-run-events.ts'
 import { openPostgresStore } from './postgres/postgres-store.ts'
 import { openSqliteStore } from './sqlite/sqlite-store.ts'
+import type { StorageObserver } from './storage-observer.ts'
 
 /** Where the SQLite file is: `DATABASE_URL=sqlite:<path>`, or `<DATA_DIR>/uxmate.sqlite`. */
 export function sqlitePath(config: ServerConfig): string {
@@ -26,17 +27,31 @@ export type OpenedStorage =
  * The store `DATABASE_URL` names: PostgreSQL for `postgres://` (with the run events shared
  * through it), else SQLite. Nothing is connected or migrated yet.
  */
-export function openStorage(config: ServerConfig, logger: Logger, clock: Clock): OpenedStorage {
+export function openStorage(
+  config: ServerConfig,
+  logger: Logger,
+  clock: Clock,
+  observer: StorageObserver = {},
+): OpenedStorage {
   const url = config.databaseUrl
   if (url === undefined || databaseKind(url) !== 'postgres')
-    return { kind: 'sqlite', store: openSqliteStore(sqlitePath(config)) }
-  const { store, db } = openPostgresStore({ connectionString: url, max: config.databasePoolSize })
+    return { kind: 'sqlite', store: openSqliteStore(sqlitePath(config), observer) }
+  const { store, db, pool } = openPostgresStore({
+    connectionString: url,
+    max: config.databasePoolSize,
+  })
+  observer.watchPool?.(() => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }))
   const events = createPostgresRunEvents({
     connectionString: url,
     db,
     logger,
     clock,
     retentionMs: config.eventsRetentionMs,
+    onListenReconnect: observer.listenReconnected?.bind(observer),
   })
   return {
     kind: 'postgres',

@@ -89,7 +89,13 @@ export function mountOperations(
       subApp = new Hono<AppEnv>()
       subApps.set(entry.prefix, subApp)
     }
-    const chain: MiddlewareHandler[] = []
+    // First: what metrics and traces name the request by, whatever answers it.
+    const named = { operationId: entry.operationId, route: entry.request.path }
+    const name: MiddlewareHandler<AppEnv> = async (c, next) => {
+      c.set('operation', named)
+      await next()
+    }
+    const chain: MiddlewareHandler[] = [name as MiddlewareHandler]
     if (entry.takesApiKey) chain.push(steps.guard)
     if (entry.keepsAnswers) chain.push(steps.keptAnswers)
     chain.push(steps.validate(entry.request))

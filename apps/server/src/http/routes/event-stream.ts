@@ -64,6 +64,9 @@ function directSink(response: ServerResponse): DirectSink {
   }
 }
 
+/** Called as an event stream opens; returns what to call once it is over. */
+export type StreamWatch = () => () => void
+
 /**
  * An event stream whose body is a Web `ReadableStream`, as Hono answers, and which writes
  * straight to Node's response once it can.
@@ -99,7 +102,10 @@ export function createEventStream(options: {
   outgoing: unknown
   keepAliveMs: number
   onOver: () => void
+  /** Told the stream is open (metrics); what it returns is called once the stream is over. */
+  watch?: StreamWatch
 }): EventStream {
+  const closed = options.watch?.()
   const response = options.outgoing instanceof ServerResponse ? options.outgoing : undefined
   let controller!: ReadableStreamDefaultController<Uint8Array>
   /** Set once the head is out and the body drained: writes go to Node's response. */
@@ -124,6 +130,7 @@ export function createEventStream(options: {
     if (over) return
     over = true
     clearTimeout(keepAlive)
+    closed?.()
     options.onOver()
   }
 

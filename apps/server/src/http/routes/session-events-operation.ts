@@ -12,7 +12,7 @@ import {
 import type { SessionService } from '../../domain/session-service.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toSessionEvent } from '../presenters.ts'
-import { createEventStream } from './event-stream.ts'
+import { createEventStream, type StreamWatch } from './event-stream.ts'
 
 export interface SessionEventsOptions {
   sessions: SessionService
@@ -20,6 +20,8 @@ export interface SessionEventsOptions {
   logger: Logger
   /** The pause between keep-alive comments while nothing happens. */
   keepAliveMs: number
+  /** Told of each stream that opens (metrics). */
+  watchStreams?: StreamWatch
 }
 
 /**
@@ -49,7 +51,7 @@ const outgoingOf = (env: unknown): unknown =>
 
 /** The handler of `get_session_events`. */
 export function sessionEventsOperation(options: SessionEventsOptions): OperationHandler {
-  const { sessions, events, logger, keepAliveMs } = options
+  const { sessions, events, logger, keepAliveMs, watchStreams } = options
 
   return operation('get_session_events', async (c) => {
     const { session_id } = c.req.valid('param')
@@ -63,6 +65,7 @@ export function sessionEventsOperation(options: SessionEventsOptions): Operation
       outgoing: outgoingOf(c.env),
       keepAliveMs,
       onOver: () => subscription?.close(),
+      watch: watchStreams,
     })
     /** Writes `batch` in order, up to the run's final status, which ends the stream. */
     const send = (batch: RunEvent[]) => {

@@ -10,6 +10,7 @@ import type { SessionService } from '../../domain/session-service.ts'
 import type { MessageRecord } from '../../domain/session-store.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toContractBody } from '../validation/index.ts'
+import type { StreamWatch } from './event-stream.ts'
 import { userTurn } from './ui-message-input.ts'
 import { followAsUiStream, UI_STREAM_HEADERS } from './ui-message-stream.ts'
 
@@ -19,6 +20,8 @@ export interface UiChatOptions {
   logger: Logger
   limits: BodyLimits
   keepAliveMs: number
+  /** Told of each stream that opens (metrics). */
+  watchStreams?: StreamWatch
 }
 
 /** What the answer's body goes to: Node's response when `@hono/node-server` serves it. */
@@ -45,7 +48,7 @@ function toUiMessage(sessionId: string, message: MessageRecord): UiMessage {
 
 /** The handlers of `ui_chat`, `ui_chat_resume` and `ui_chat_messages`. */
 export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
-  const { sessions, events, logger, limits, keepAliveMs } = options
+  const { sessions, events, logger, limits, keepAliveMs, watchStreams } = options
 
   return [
     operation('ui_chat', async (c) => {
@@ -63,6 +66,7 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
         logger,
         keepAliveMs,
         outgoing: outgoingOf(c.env),
+        watchStreams,
       })
       const started = await sessions.chatTurn({
         owner,
@@ -118,6 +122,7 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
         logger,
         keepAliveMs,
         outgoing: outgoingOf(c.env),
+        watchStreams,
       })
       if (follow.running) return c.body(follow.body, 200, UI_STREAM_HEADERS)
       follow.cancel()

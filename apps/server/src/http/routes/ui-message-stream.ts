@@ -8,7 +8,7 @@ import type { Logger } from '../../domain/logger.ts'
 import type { RunEvent, RunEvents, RunSubscription } from '../../domain/run-events.ts'
 import { isFinalEvent } from '../../domain/run-events.ts'
 import type { SessionService } from '../../domain/session-service.ts'
-import { createEventStream } from './event-stream.ts'
+import { createEventStream, type StreamWatch } from './event-stream.ts'
 
 /** The SDK's chunks this service sends (`ai`'s `UIMessageChunk`). */
 export type UiChunk =
@@ -121,6 +121,8 @@ export async function followAsUiStream(options: {
   keepAliveMs: number
   /** `@hono/node-server`'s `c.env.outgoing`, when it serves the request. */
   outgoing: unknown
+  /** Told of each stream that opens (metrics). */
+  watchStreams?: StreamWatch
 }): Promise<{ body: ReadableStream<Uint8Array>; running: boolean; cancel(): void }> {
   const { sessionId, owner, sessions, logger } = options
   let subscription: RunSubscription | undefined
@@ -128,6 +130,7 @@ export async function followAsUiStream(options: {
     outgoing: options.outgoing,
     keepAliveMs: options.keepAliveMs,
     onOver: () => subscription?.close(),
+    watch: options.watchStreams,
   })
   const chunker = createChunker()
   // Read as the run starts and when it has ended (stored before its final status is published).

@@ -12,6 +12,8 @@ export interface GuardOptions {
   /** Each owner's rate; `undefined` for none. */
   rateLimit: RateLimit | undefined
   clock: Clock
+  /** Told of each refusal and why (metrics). */
+  onRefused?: (reason: 'unauthenticated' | 'rate_limited') => void
 }
 
 /**
@@ -26,11 +28,19 @@ export interface GuardOptions {
  * ```
  */
 export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
-  const { apiKeys, clock } = options
+  const { apiKeys, clock, onRefused } = options
   const limiter = options.rateLimit && new OwnerRateLimiter(options.rateLimit)
   return async (c, next) => {
-    const refused = authenticate(c, apiKeys) ?? limiter?.check(c, clock.now().getTime())
-    if (refused) return refused
+    const unknown = authenticate(c, apiKeys)
+    if (unknown) {
+      onRefused?.('unauthenticated')
+      return unknown
+    }
+    const limited = limiter?.check(c, clock.now().getTime())
+    if (limited) {
+      onRefused?.('rate_limited')
+      return limited
+    }
     await next()
   }
 }

@@ -57,6 +57,8 @@ export interface PostgresRunEventsOptions extends PgPoolOptions {
   clock: Clock
   /** How long a finished run's events are kept for streams that reconnect. */
   retentionMs: number
+  /** Told when the LISTEN connection is opened again after it broke (metrics). */
+  onListenReconnect?: () => void
 }
 
 export interface PostgresRunEvents extends RunEvents {
@@ -190,7 +192,10 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
         logger.error('unreadable notification', { channel, error: String(error) })
       }
     },
-    onReconnect: catchUp,
+    onReconnect: () => {
+      options.onListenReconnect?.()
+      void catchUp()
+    },
   })
 
   // Outbound: one writer, so that a session's events are stored and announced in order.

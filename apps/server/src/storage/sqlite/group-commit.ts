@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from '../kysely/schema.ts'
 import type { WriteTransaction } from '../kysely/write-transaction.ts'
+import type { StorageObserver } from '../storage-observer.ts'
 
 type Work = (trx: Kysely<Database>) => Promise<unknown>
 
@@ -39,7 +40,10 @@ const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO write')
  * const id = await write((trx) => trx.insertInto('sessions').values(row).execute())
  * ```
  */
-export function groupCommit(db: Kysely<Database>): WriteTransaction {
+export function groupCommit(
+  db: Kysely<Database>,
+  onCommit?: StorageObserver['committed'],
+): WriteTransaction {
   let queue: PendingWrite[] = []
   let scheduled = false
 
@@ -53,14 +57,17 @@ export function groupCommit(db: Kysely<Database>): WriteTransaction {
   async function commitQueued(): Promise<void> {
     const batch = queue
     queue = []
+    const started = performance.now()
     try {
       const outcomes = await db.connection().execute((conn) => runBatch(conn, batch))
+      onCommit?.(batch.length, (performance.now() - started) / 1000, true)
       batch.forEach((write, index) => {
         const outcome = outcomes[index] as Outcome
         if (outcome.ok) write.resolve(outcome.value)
         else write.reject(outcome.error)
       })
     } catch (error) {
+      onCommit?.(batch.length, (performance.now() - started) / 1000, false)
       for (const write of batch) write.reject(error)
     } finally {
       scheduled = false

@@ -6,6 +6,7 @@ import type { SessionStore } from '../../domain/session-store.ts'
 import { trackChanges } from '../change-tracking.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
+import type { StorageObserver } from '../storage-observer.ts'
 import { groupCommit } from './group-commit.ts'
 
 /** SQLite runs DDL in transactions too: each migration is applied whole or not at all. */
@@ -58,7 +59,7 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
  * await store.migrate()
  * ```
  */
-export function openSqliteStore(path: string): SessionStore {
+export function openSqliteStore(path: string, observer: StorageObserver = {}): SessionStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
@@ -72,7 +73,7 @@ export function openSqliteStore(path: string): SessionStore {
   const db = new Kysely<Schema>({
     dialect: new StoreSqliteDialect({ database: withStatementCache(sqlite) }),
   })
-  const write = groupCommit(db)
+  const write = groupCommit(db, observer.committed?.bind(observer))
   // The process that opened the file is its only writer (see bootServer): it sees every change.
   return trackChanges(
     createKyselyStore(db, {
