@@ -149,12 +149,13 @@ describe('POST /sessions/{session_id}/cancel', () => {
     expect(cancelled.messages).toHaveLength(1)
   })
 
-  it('answers 404 for an unknown session and 422 for a malformed id', async () => {
+  it('answers 404 for an unknown session of any plausible id and 422 past the id limits', async () => {
     const { app } = await createTestApp()
     const missing = await cancel(app, '5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa')
     expect(missing.status).toBe(404)
     expect(await missing.json()).toEqual({ detail: 'Session not found' })
-    const malformed = await cancel(app, 'not-a-uuid')
+    expect((await cancel(app, 'not-a-uuid')).status).toBe(404)
+    const malformed = await cancel(app, 'x'.repeat(129))
     expect(malformed.status).toBe(422)
     expect(
       ((await malformed.json()) as { detail: Array<{ loc: unknown }> }).detail[0]?.loc,

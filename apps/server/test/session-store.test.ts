@@ -528,6 +528,15 @@ describe.each(factories)('$name store', (factory) => {
     ).toEqual(['e', 'd', 'c', 'b', 'a'])
   })
 
+  it('keeps opaque ids of every documented character and the longest length as they are', async () => {
+    const s = await store()
+    const ids = [`imported:A.b~c_d-${'9'.repeat(111)}`, 'Chat-1', 'chat-1']
+    expect(ids[0]).toHaveLength(128)
+    for (const id of ids) await newSession(s, id)
+    for (const id of ids) expect((await s.getSession(OWNER, id))?.id).toBe(id)
+    expect(await s.getSession(OWNER, 'CHAT-1')).toBeUndefined()
+  })
+
   it('refuses an id taken by any owner, writing nothing, and stores a turn with its files', async () => {
     const s = await store()
     await newSession(s, 'taken')

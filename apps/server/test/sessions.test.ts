@@ -174,15 +174,39 @@ describe('GET /sessions/{session_id}', () => {
     expect(await response.json()).toEqual(created)
   })
 
-  it('answers 404 for an unknown id and 422 for one that is not a UUID', async () => {
+  it('answers 404 for an unknown id of any plausible shape, 422 past the documented limits', async () => {
     const { app } = await createTestApp()
-    const missing = await app.request('/sessions/0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d')
+    for (const id of [
+      '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
+      'no-such-session',
+      'imported:42',
+      'x'.repeat(128),
+    ]) {
+      const missing = await app.request(`/sessions/${id}`)
+      expect(missing.status, id).toBe(404)
+      expect(await missing.json()).toEqual({ detail: 'Session not found' })
+    }
+    for (const id of ['x'.repeat(129), 'a%20b', '..x']) {
+      const malformed = await app.request(`/sessions/${id}`)
+      expect(malformed.status, id).toBe(422)
+      const body = (await malformed.json()) as { detail: Array<{ loc: unknown[] }> }
+      expect(body.detail[0]?.loc).toEqual(['path', 'session_id'])
+    }
+  })
+
+  it('compares ids as they are: a UUID in capitals is another id', async () => {
+    const { app } = await createTestApp()
+    const created = (await (await create(app)).json()) as Session
+    expect((await app.request(`/sessions/${created.id.toUpperCase()}`)).status).toBe(404)
+  })
+
+  it('answers 404 for an unknown file id of any plausible shape', async () => {
+    const { app } = await createTestApp()
+    const created = (await (await create(app)).json()) as Session
+    const missing = await app.request(`/sessions/${created.id}/files/not-a-file`)
     expect(missing.status).toBe(404)
-    expect(await missing.json()).toEqual({ detail: 'Session not found' })
-    const malformed = await app.request('/sessions/not-a-uuid')
+    const malformed = await app.request(`/sessions/${created.id}/files/${'f'.repeat(129)}`)
     expect(malformed.status).toBe(422)
-    const body = (await malformed.json()) as { detail: Array<{ loc: unknown[] }> }
-    expect(body.detail[0]?.loc).toEqual(['path', 'session_id'])
   })
 })
 
@@ -440,7 +464,7 @@ describe('GET /sessions/grouped', () => {
 })
 
 describe('GET /sessions/{session_id}/files/{file_id}', () => {
-  it('answers 404 for a file of another session and 422 for a malformed id', async () => {
+  it('answers 404 for a file of another session or an unknown id, and 422 past the id limits', async () => {
     const { app } = await createTestApp()
     const withFile = (await (
       await create(app, undefined, [{ name: 'a.txt', content: 'a' }])
@@ -449,7 +473,8 @@ describe('GET /sessions/{session_id}/files/{file_id}', () => {
     const fileId = withFile.messages[0]?.files?.[0]?.id
     const response = await app.request(`/sessions/${other.id}/files/${fileId}`)
     expect(response.status).toBe(404)
-    expect((await app.request(`/sessions/${other.id}/files/x`)).status).toBe(422)
+    expect((await app.request(`/sessions/${other.id}/files/x`)).status).toBe(404)
+    expect((await app.request(`/sessions/${other.id}/files/.x`)).status).toBe(422)
   })
 })
 

@@ -233,6 +233,30 @@ describe('the AI SDK chat protocol', () => {
     expect(alice.messages).toHaveLength(2)
   })
 
+  it('takes any opaque id as a chat id, and its session answers the session routes by that id', async () => {
+    const { base } = await serve()
+    const post = (id: string) =>
+      fetch(`${base}/chat`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ id, agent_id: 'echo', messages: [userMessage('hello')] }),
+      })
+    const id = 'imported:chat.42~v1'
+    const started = await post(id)
+    expect(started.status).toBe(200)
+    await started.text()
+    const session = (await (await fetch(`${base}/sessions/${id}`)).json()) as Session
+    expect(session.id).toBe(id)
+    const renamed = await fetch(`${base}/sessions/${id}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Imported' }),
+    })
+    expect(renamed.status).toBe(200)
+    for (const bad of ['.hidden', 'x'.repeat(129), 'a b'])
+      expect((await post(bad)).status).toBe(422)
+  })
+
   it('refuses a last message that is not the user’s, a remote file URL, and a new chat without agent', async () => {
     const { base } = await serve()
     const post = (body: unknown) =>

@@ -302,7 +302,10 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
   )
   expect(fetched.body.id).toBe(session.id)
   await check('get_session', 404, await target.send(`/sessions/${randomUUID()}`))
-  if (invalid) await check('get_session', 422, await target.send('/sessions/not-a-uuid'))
+  // Ids are opaque: one of any plausible shape that names nothing is 404, only one past the
+  // documented limits (ResourceId) is 422.
+  await check('get_session', 404, await target.send('/sessions/not-a-uuid'))
+  if (invalid) await check('get_session', 422, await target.send(`/sessions/${'x'.repeat(129)}`))
 
   // get_session_messages: 200 (both orders, a page with a cursor), 404, 422.
   if (documents('get_session_messages')) {
@@ -391,7 +394,7 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       await check(
         'cancel_session',
         422,
-        await target.send('/sessions/nope/cancel', { method: 'POST' }),
+        await target.send('/sessions/.nope/cancel', { method: 'POST' }),
       )
   }
   if (invalid) {
@@ -459,7 +462,7 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     await target.send(`/sessions/${session.id}/files/${randomUUID()}`),
   )
   if (invalid)
-    await check('get_session_file', 422, await target.send(`/sessions/${session.id}/files/nope`))
+    await check('get_session_file', 422, await target.send(`/sessions/${session.id}/files/.nope`))
 
   if (documents('rename_session')) {
     // rename_session: 200, 404, 413, 415, 422.
@@ -533,7 +536,7 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       /event: status\ndata: \{"status":"Ready"\}/,
     )
     await check('get_session_events', 404, await target.send(`/sessions/${randomUUID()}/events`))
-    if (invalid) await check('get_session_events', 422, await target.send('/sessions/nope/events'))
+    if (invalid) await check('get_session_events', 422, await target.send('/sessions/.nope/events'))
   }
 
   if (documents('ui_chat')) {
@@ -676,7 +679,8 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     expect(deleted.body, 'a 204 has no body').toEqual(new Uint8Array(0))
     await check('get_session', 404, await target.send(`/sessions/${doomed.body.id}`))
     await check('delete_session', 404, await del(target, doomed.body.id))
-    if (invalid) await check('delete_session', 422, await del(target, 'not-a-uuid'))
+    await check('delete_session', 404, await del(target, 'imported:session.1'))
+    if (invalid) await check('delete_session', 422, await del(target, '.hidden'))
   }
 
   await idempotencySteps(target, session.id)

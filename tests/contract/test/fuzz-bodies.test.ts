@@ -281,6 +281,9 @@ for (const op of jsonOperations) {
     sessionId: fc.oneof(
       { weight: 4, arbitrary: fc.constant(existingId) },
       { weight: 2, arbitrary: fc.uuid({ version: 4 }) },
+      // Opaque ids of any shape the contract allows name no session; past its limits, 422.
+      { weight: 1, arbitrary: fromSchema(schemas.ResourceId).map(String) },
+      { weight: 1, arbitrary: fc.constant('x'.repeat(129)) },
       { weight: 1, arbitrary: fc.constantFrom(...hostileStrings.filter((s) => s.length > 2)) },
     ),
     body: jsonBodies(schema),
@@ -336,8 +339,7 @@ for (const op of jsonOperations) {
         const segment = encodeURIComponent(c.sessionId).replaceAll('.', '%2E')
         const path = op.path.replace('{session_id}', segment)
         const idValid =
-          !sessionScoped ||
-          validator.validate({ type: 'string', format: 'uuid' }, c.sessionId).length === 0
+          !sessionScoped || validator.validate(schemas.ResourceId, c.sessionId).length === 0
         const bodyValid = c.mode === 'json' && validator.validate(schema, c.body).length === 0
         const valid = idValid && bodyValid && isValidPrefer(preferSent)
         const method = op.method.toUpperCase()

@@ -57,9 +57,9 @@ describe('validateRequest', () => {
     ],
     [
       'a bad path parameter',
-      '/sessions/42',
+      `/sessions/${'4'.repeat(129)}`,
       undefined,
-      /path parameter session_id: \(root\) must match format "uuid"/,
+      /path parameter session_id: \(root\) must NOT have more than 128 characters/,
     ],
     [
       'a missing required query parameter',

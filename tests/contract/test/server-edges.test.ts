@@ -34,12 +34,16 @@ describe('server vs openapi.yaml', () => {
     expect(response.status).toBe(415)
   })
 
-  // `session_id` (and `file_id`) are `format: uuid`: the hyphenated form, not pydantic's others.
-  it.each([['hex'], ['braced']])('get_session answers 422 to a %s uuid', async (form) => {
+  // `session_id` (and `file_id`) are opaque (ResourceId): other spellings of a session's UUID
+  // name no session (404), braces are outside the character set (422).
+  it.each([
+    ['hex', 404],
+    ['braced', 422],
+  ])('get_session answers a %s spelling of a UUID with %i', async (form, status) => {
     const { server, id } = await withSession()
     const spelled = form === 'hex' ? id.replaceAll('-', '') : `%7B${id}%7D`
     const response = await server.request(`/sessions/${spelled}`)
-    expect(response.status).toBe(422)
+    expect(response.status).toBe(status)
   })
 
   // A request body that breaks off (the client went away) still gets a documented answer.

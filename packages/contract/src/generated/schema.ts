@@ -61,7 +61,8 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -126,7 +127,8 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -159,7 +161,8 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -226,7 +229,8 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -258,7 +262,8 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -266,7 +271,7 @@ export interface paths {
                  * @description The file's id, as listed in the message's `files`.
                  * @example 9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99
                  */
-                file_id: string;
+                file_id: components["schemas"]["ResourceId"];
             };
             cookie?: never;
         };
@@ -537,11 +542,8 @@ export interface components {
         TextPrompt: string;
         /** @description A conversation between a user and an agent. */
         Session: {
-            /**
-             * Format: uuid
-             * @description The session's id.
-             */
-            id: string;
+            /** @description The session's id. */
+            id: components["schemas"]["ResourceId"];
             /** @description The agent the user talks to in this session. */
             agent_id: string;
             /**
@@ -595,11 +597,8 @@ export interface components {
         SessionErrorCode: "agent_error" | "timeout" | "interrupted" | "cancelled";
         /** @description One message of a session. */
         Message: {
-            /**
-             * Format: uuid
-             * @description The message's id.
-             */
-            id: string;
+            /** @description The message's id. */
+            id: components["schemas"]["ResourceId"];
             /** @description The message's text. */
             text: string;
             role: components["schemas"]["MessageRole"];
@@ -635,11 +634,8 @@ export interface components {
         MessageRole: "user" | "assistant";
         /** @description A file attached to a message; its bytes are at `url`. */
         FileMetadata: {
-            /**
-             * Format: uuid
-             * @description The file's id.
-             */
-            id: string;
+            /** @description The file's id. */
+            id: components["schemas"]["ResourceId"];
             /** @description The uploaded file name, sanitised (no path, no control characters). */
             name: string;
             /** @description The Content-Type the file was uploaded with. */
@@ -720,10 +716,19 @@ export interface components {
             estimated: boolean;
         };
         /**
-         * @description A chat's id, chosen by the frontend (`useChat` makes one): 1 to 128 letters, digits, `_`
-         *     or `-`. It is the id of the chat's session.
+         * @description The id of a session, a message or a file: an opaque string of 1 to 128 characters, each a
+         *     letter, a digit or one of `-` `_` `.` `~` `:`, not starting with `.` (so that `.` and `..`
+         *     never name a path segment). Compare ids as they are, byte for byte (no case folding).
+         *     The server makes UUIDv7 for what it creates, but clients must not rely on that: sessions
+         *     imported from elsewhere and chats whose frontend chose the id have ids of other shapes.
+         * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
          */
-        ChatId: string;
+        ResourceId: string;
+        /**
+         * @description A chat's id, chosen by the frontend (`useChat` makes one): a `ResourceId`. It is the id of
+         *     the chat's session.
+         */
+        ChatId: components["schemas"]["ResourceId"];
         /**
          * @description One event of a UI message stream, as `{ id, event, data }`: `id` the run event it comes
          *     from, `data` a chunk of the AI SDK's `UIMessageChunk` (only its documented fields: the
@@ -918,11 +923,8 @@ export interface components {
         };
         /** @description What a sidebar shows of a session. */
         SessionSummary: {
-            /**
-             * Format: uuid
-             * @description The session's id.
-             */
-            id: string;
+            /** @description The session's id. */
+            id: components["schemas"]["ResourceId"];
             agent: components["schemas"]["Agent"];
             /**
              * Format: date-time
@@ -1225,10 +1227,11 @@ export interface components {
          */
         ChatId: components["schemas"]["ChatId"];
         /**
-         * @description The session's id.
+         * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+         *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
          * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
          */
-        SessionId: string;
+        SessionId: components["schemas"]["ResourceId"];
         /**
          * @description RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;
          *     other preferences are ignored.
@@ -1434,7 +1437,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1496,7 +1500,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1573,7 +1578,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1629,7 +1635,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1693,7 +1700,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1738,7 +1746,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1842,7 +1851,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1880,7 +1890,8 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The session's id.
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
                  * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1888,7 +1899,7 @@ export interface operations {
                  * @description The file's id, as listed in the message's `files`.
                  * @example 9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99
                  */
-                file_id: string;
+                file_id: components["schemas"]["ResourceId"];
             };
             cookie?: never;
         };

@@ -158,38 +158,47 @@ describe('query parameters', () => {
 })
 
 describe('path parameters', () => {
-  it('reports a malformed UUID as uuid_parsing, in the uuid crate’s words', async () => {
-    expect(await answer(app.request('/sessions/abc'))).toEqual({
+  it('hands the handler an opaque id as it was sent, UUID or not', async () => {
+    for (const id of [
+      SESSION,
+      SESSION.toUpperCase(),
+      'not-a-uuid',
+      'chat_x7.Q~1:2',
+      'a'.repeat(128),
+    ]) {
+      const { status, body } = await answer(app.request(`/sessions/${id}`))
+      expect(status).toBe(200)
+      expect(body).toEqual({ param: { session_id: id } })
+    }
+  })
+
+  it('refuses an id longer than 128 characters as string_too_long', async () => {
+    const id = 'a'.repeat(129)
+    expect(await answer(app.request(`/sessions/${id}`))).toEqual({
       status: 422,
       body: {
         detail: [
           {
-            type: 'uuid_parsing',
+            type: 'string_too_long',
             loc: ['path', 'session_id'],
-            msg: 'Input should be a valid UUID, invalid length: expected length 32 for simple format, found 3',
-            input: 'abc',
-            ctx: { error: 'invalid length: expected length 32 for simple format, found 3' },
+            msg: 'String should have at most 128 characters',
+            input: id,
+            ctx: { max_length: 128 },
           },
         ],
       },
     })
-    const { body } = await answer(app.request('/sessions/not-a-uuid'))
-    expect(body.detail[0].ctx.error).toBe('invalid character: found `n` at 1')
   })
 
-  it('hands the handler the canonical spelling of a UUID', async () => {
-    const { status, body } = await answer(app.request(`/sessions/${SESSION.toUpperCase()}`))
-    expect(status).toBe(200)
-    expect(body).toEqual({ param: { session_id: SESSION } })
-  })
-
-  it('refuses the UUID spellings format: uuid does not allow', async () => {
-    for (const spelling of [SESSION.replace(/-/g, ''), `{${SESSION}}`, `urn:uuid:${SESSION}`]) {
-      const { status, body } = await answer(
-        app.request(`/sessions/${encodeURIComponent(spelling)}`),
-      )
-      expect(status).toBe(422)
-      expect(body.detail[0]).toMatchObject({ type: 'uuid_parsing', loc: ['path', 'session_id'] })
+  it('refuses characters outside the documented set, and a leading dot', async () => {
+    for (const id of ['with space', 'slash/inside', '.hidden', 'é', 'a%b', '{x}']) {
+      const { status, body } = await answer(app.request(`/sessions/${encodeURIComponent(id)}`))
+      expect(status, id).toBe(422)
+      expect(body.detail[0]).toMatchObject({
+        type: 'string_pattern_mismatch',
+        loc: ['path', 'session_id'],
+        input: id,
+      })
     }
   })
 })
@@ -408,7 +417,7 @@ describe('JSON bodies', () => {
   })
 
   it('lists path problems before body problems', async () => {
-    const { body } = await answer(putJson('{"text_prompt":"  "}', {}, 'abc'))
+    const { body } = await answer(putJson('{"text_prompt":"  "}', {}, '.abc'))
     expect(body.detail.map((d: { loc: unknown }) => d.loc)).toEqual([
       ['path', 'session_id'],
       ['body', 'text_prompt'],
