@@ -488,13 +488,19 @@ export interface components {
     schemas: {
         /** @description A request id; 1 to 128 letters, digits, `_`, `-` or `=`. */
         RequestId: string;
-        /** @description An agent's id. */
+        /**
+         * @description An agent's id.
+         * @example echo
+         */
         AgentId: string;
         /** @description The form that opens a session. */
         Body_create_session_from_text: {
             agent_id: components["schemas"]["AgentId"];
             text_prompt: components["schemas"]["TextPrompt"];
-            /** @description Files attached to the first message, one `files` part each. */
+            /**
+             * @description Files attached to the first message, one `files` part each.
+             * @example []
+             */
             files?: Blob[];
         };
         /** @description The user's next message in a session. */
@@ -538,7 +544,10 @@ export interface components {
         SessionMetadataPatch: {
             [key: string]: string | null;
         };
-        /** @description What the user says; must contain something besides white space. */
+        /**
+         * @description What the user says; must contain something besides white space.
+         * @example Summarise these notes.
+         */
         TextPrompt: string;
         /** @description A conversation between a user and an agent. */
         Session: {

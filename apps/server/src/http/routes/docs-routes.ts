@@ -8,7 +8,7 @@ import { Hono } from 'hono'
 const assets: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
 }
 
 const page = `<!doctype html>
@@ -17,28 +17,63 @@ const page = `<!doctype html>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${openapiDocument.info.title}</title>
+    <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png" />
     <link rel="stylesheet" href="/docs/assets/swagger-ui.css" />
   </head>
   <body>
     <div id="swagger-ui"></div>
     <script src="/docs/assets/swagger-ui-bundle.js"></script>
-    <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
     <script src="/docs/init.js"></script>
   </body>
 </html>
 `
 
-// A separate script, so the page works under a Content-Security-Policy without 'unsafe-inline'.
-const init = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
-  dom_id: '#swagger-ui',
-  deepLinking: true,
-  displayOperationId: true,
-  // The default sends the spec to an online validator; this page must work offline.
-  validatorUrl: null,
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-  layout: 'StandaloneLayout',
-})
+/**
+ * A separate script, so the page works under a Content-Security-Policy without 'unsafe-inline'.
+ * The page gets the document as Swagger UI can show it, without a warning or a missing part:
+ * - `jsonSchemaDialect` goes: Swagger UI warns on any value but OpenAPI's own dialect, which is
+ *   JSON Schema 2020-12 with OpenAPI's keywords, a superset of what the document declares;
+ * - the server is the one serving the page, whatever its address (`servers` names the default);
+ * - `Idempotency-Key` has no example here: a fixed key sent twice from "Try it out" is refused
+ *   (`422`, another request) or replayed; left empty, every try is a request of its own;
+ * - nor has `Prefer`: a try waits for the agent's reply and shows it, as a first call should;
+ * - a form's list of files left empty is sent by Swagger UI as one empty part named `blob`, a
+ *   file the server would keep: such parts are left out of the request;
+ * - arrays of files (`format: binary` items) are drawn by Swagger UI itself, which still asks for
+ *   a component of that name first and logs an error when there is none: the plugin names it.
+ */
+const init = `(async () => {
+  const spec = await (await fetch('/openapi.json')).json()
+  delete spec.jsonSchemaDialect
+  spec.servers = [{ url: window.location.origin, description: 'This server' }]
+  for (const name of ['IdempotencyKey', 'Prefer']) delete spec.components.parameters[name]?.example
+  const binaryStrings = (system) => ({
+    components: {
+      JsonSchema_string_binary: (props) =>
+        system.React.createElement(system.getComponent('JsonSchema_string'), props),
+    },
+  })
+  window.ui = SwaggerUIBundle({
+    spec,
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    displayOperationId: true,
+    // The default sends the spec to an online validator; this page must work offline.
+    validatorUrl: null,
+    plugins: [binaryStrings],
+    requestInterceptor: (request) => {
+      if (!(request.body instanceof FormData)) return request
+      const form = new FormData()
+      for (const [name, value] of request.body) {
+        const unchosen = value instanceof File && value.name === 'blob' && value.size === 0
+        if (!unchosen) form.append(name, value)
+      }
+      request.body = form
+      return request
+    },
+    layout: 'BaseLayout',
+  })
+})()
 `
 
 /** The spec as YAML and JSON, and an interactive reference at /docs. */
