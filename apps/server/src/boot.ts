@@ -11,12 +11,14 @@ import type { Logger } from './domain/logger.ts'
 import type { RunControl } from './domain/run-control.ts'
 import { RunCoordinator } from './domain/run-coordinator.ts'
 import { createInMemoryRunEvents, type RunEvents } from './domain/run-events.ts'
+import { bothRunObservers, type RunObserver } from './domain/run-observer.ts'
 import { SessionService } from './domain/session-service.ts'
 import type { SessionStore } from './domain/session-store.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { createHttpApp } from './http/create-app.ts'
 import { type ApiKeyLookup, loadApiKeys } from './http/security/api-keys.ts'
 import { ServerMetrics } from './observability/metrics.ts'
+import { startTracing, type Tracing, tracedStore } from './observability/tracing.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'
 
 export { sqlitePath }
@@ -43,6 +45,11 @@ export interface AppDependencies {
   instance?: string
   /** Where requests, runs and streams are counted (`METRICS_PORT`); none: nothing is. */
   metrics?: ServerMetrics
+  /**
+   * Traces (a tracer provider registered by `startTracing`): runs become spans, requests too.
+   * The store's calls are traced by wrapping it (`tracedStore`), as `bootServer` does.
+   */
+  tracing?: Tracing
 }
 
 export interface SessionsApp {
@@ -80,7 +87,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     leaseMs: config.runLeaseMs,
     control: deps.control,
     cancelWaitMs: config.runWaitMs,
-    observer: deps.metrics?.runs,
+    observer: runObserver(deps),
   })
   const sessions = new SessionService({ store, agents, clock, runs, runWaitMs: config.runWaitMs })
   let shuttingDown = false
@@ -97,6 +104,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     clock,
     apiKeys: deps.apiKeys,
     metrics: deps.metrics,
+    tracing: deps.tracing !== undefined,
   })
   return {
     app,
@@ -106,6 +114,12 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     },
     flushExpiredRuns: () => runs.flushExpiredRuns(),
   }
+}
+
+/** Who watches the runs: the traces (around), the metrics, both or nobody. */
+function runObserver({ metrics, tracing }: AppDependencies): RunObserver | undefined {
+  if (metrics && tracing) return bothRunObservers(tracing.runs, metrics.runs)
+  return tracing?.runs ?? metrics?.runs
 }
 
 export interface BootedServer extends SessionsApp {
@@ -151,13 +165,18 @@ export async function bootServer(
   )
   const apiKeys = apiKeysOf(config)
   const metrics = config.metricsPort === undefined ? undefined : new ServerMetrics()
+  // Loaded only when the OTEL_* variables ask for traces: off, no SDK module is imported.
+  const tracing = config.tracing ? await startTracing() : undefined
   const storage = openStorage(config, logger, clock, metrics)
-  const { store } = storage
+  const store = tracing
+    ? tracedStore(storage.store, storage.kind === 'postgres' ? 'postgresql' : 'sqlite')
+    : storage.store
   try {
     await store.migrate()
     if (storage.kind === 'postgres') await storage.events.start()
   } catch (error) {
     await store.close()
+    await tracing?.shutdown()
     throw error
   }
   if (storage.kind === 'sqlite') {
@@ -183,6 +202,7 @@ export async function bootServer(
     clock,
     apiKeys,
     metrics,
+    tracing,
     ...(storage.kind === 'postgres' && {
       events: storage.events,
       control: storage.events.control,
@@ -196,6 +216,8 @@ export async function bootServer(
     async close() {
       await sessionsApp.shutdown(config.shutdownTimeoutMs)
       await store.close()
+      // The last spans (the shutdown's) are sent before the process exits.
+      await tracing?.shutdown()
     },
   }
 }

@@ -4,6 +4,7 @@
  * own fields). Credentials and what users wrote never reach it: `Authorization` headers and
  * prompt texts are redacted wherever they appear in a line's fields.
  */
+import { trace } from '@opentelemetry/api'
 import { type DestinationStream, pino } from 'pino'
 import type { LogLevel } from './config/config.ts'
 import type { LogFields, Logger } from './domain/logger.ts'
@@ -25,7 +26,24 @@ const REDACTED = [
 ]
 
 /**
- * Structured logs: one JSON object a line, for log collectors to parse.
+ * The ids of the span current where a line is written (the request's, a store call's, a run's),
+ * by the names OpenTelemetry's log data model gives them; none outside any span.
+ */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan()
+  if (!span) return {}
+  const { traceId, spanId, traceFlags } = span.spanContext()
+  return {
+    trace_id: traceId,
+    span_id: spanId,
+    trace_flags: traceFlags.toString(16).padStart(2, '0'),
+  }
+}
+
+/**
+ * Structured logs: one JSON object a line, for log collectors to parse. With `traceIds` (when
+ * tracing is on), each line also carries the `trace_id` and `span_id` of the span it was
+ * written in.
  *
  * @example
  * ```ts
@@ -36,11 +54,13 @@ const REDACTED = [
 export function createJsonLogger(
   level: LogLevel,
   write: (line: string) => void = (line) => process.stdout.write(line),
+  options: { traceIds?: boolean } = {},
 ): Logger {
   const destination: DestinationStream = { write }
   const log = pino(
     {
       level,
+      ...(options.traceIds && { mixin: traceIds }),
       base: null,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     checkRuntime()
     return loadConfig(process.env)
   })
-  const logger = createJsonLogger(config.logLevel)
+  const logger = createJsonLogger(config.logLevel, undefined, { traceIds: config.tracing })
   // A bad agents or keys file is reported like a bad variable.
   const server = await exitOnConfigError(() => bootServer(config, logger))
 

@@ -11,6 +11,7 @@ import type { SessionStore } from '../src/domain/session-store.ts'
 import type { ApiKeyLookup } from '../src/http/security/api-keys.ts'
 import { createJsonLogger } from '../src/logger.ts'
 import type { ServerMetrics } from '../src/observability/metrics.ts'
+import { type Tracing, tracedStore } from '../src/observability/tracing.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
 
 export interface TestAppOptions {
@@ -24,6 +25,8 @@ export interface TestAppOptions {
   apiKeys?: Record<string, string>
   /** Where the app and its store count what happens; none: nothing is counted. */
   metrics?: ServerMetrics
+  /** Traces (from `startTracing`): the store's calls, the requests and the runs become spans. */
+  tracing?: Tracing
 }
 
 /**
@@ -33,7 +36,8 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}) {
   const opened = openSqliteStore(':memory:', options.metrics)
   await opened.migrate()
-  const store = options.wrapStore?.(opened) ?? opened
+  const wrapped = options.wrapStore?.(opened) ?? opened
+  const store = options.tracing ? tracedStore(wrapped, 'sqlite') : wrapped
   const config: ServerConfig = {
     ...defaultConfig,
     logLevel: 'silent',
@@ -51,6 +55,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     events: options.events,
     apiKeys,
     metrics: options.metrics,
+    tracing: options.tracing,
   }
   const sessionsApp = createSessionsApp(deps)
   return { ...sessionsApp, store }

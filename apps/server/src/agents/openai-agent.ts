@@ -12,6 +12,7 @@ import type { TokenUsage } from '../domain/session-store.ts'
 import type { ContextSettings } from './agents-file.ts'
 import { COMPACTION_INSTRUCTIONS, compact, NOTE_PREFIX } from './compaction.ts'
 import { type InputPlan, inputBudget, planInput, truncatedPlan } from './context-window.ts'
+import { startModelCall } from './model-call-span.ts'
 import { type ChatMessagesOptions, toChatMessage } from './openai-messages.ts'
 import { countTokens, messageTokens } from './token-count.ts'
 
@@ -147,14 +148,30 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
     recordCall: ReplyContext['recordCall'],
     maxTokens?: number,
   ): Promise<string | undefined> {
-    const completion = await client.chat.completions.create(
-      { model, messages, ...(maxTokens !== undefined && { max_completion_tokens: maxTokens }) },
-      // A title or a summary is not worth a wait: one try, and the fallback if it fails.
-      { signal, maxRetries: 0 },
-    )
-    const text = completion.choices[0]?.message?.content ?? undefined
-    recordCall({ kind, usage: usageOf(completion.usage, messages, text ?? '') })
-    return text
+    const call = startModelCall({ model, baseUrl: client.baseURL, kind, maxTokens })
+    let usage: TokenUsage | undefined
+    try {
+      const completion = await client.chat.completions.create(
+        { model, messages, ...(maxTokens !== undefined && { max_completion_tokens: maxTokens }) },
+        // A title or a summary is not worth a wait: one try, and the fallback if it fails.
+        { signal, maxRetries: 0, headers: call.headers },
+      )
+      const choice = completion.choices[0]
+      call.response({
+        id: completion.id,
+        model: completion.model,
+        finishReason: choice?.finish_reason,
+      })
+      const text = choice?.message?.content ?? undefined
+      usage = usageOf(completion.usage, messages, text ?? '')
+      recordCall({ kind, usage })
+      return text
+    } catch (error) {
+      call.failed(error)
+      throw error
+    } finally {
+      call.end(usage)
+    }
   }
 
   /**
@@ -261,6 +278,12 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       let written = ''
       let reported: OpenAI.CompletionUsage | undefined
       let sent = false
+      const call = startModelCall({
+        model,
+        baseUrl: client.baseURL,
+        kind: 'reply',
+        maxTokens: settings.maxOutputTokens,
+      })
       try {
         const stream = await client.chat.completions.create(
           {
@@ -271,7 +294,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
             stream_options: { include_usage: true },
             max_completion_tokens: settings.maxOutputTokens,
           },
-          { signal: AbortSignal.any([signal, idle.signal]) },
+          { signal: AbortSignal.any([signal, idle.signal]), headers: call.headers },
         )
         sent = true
         idle.reset()
@@ -279,6 +302,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
           idle.reset()
           if (chunk.usage) reported = chunk.usage
           const choice = chunk.choices[0]
+          call.response({ id: chunk.id, model: chunk.model, finishReason: choice?.finish_reason })
           if (choice?.delta?.content) {
             written += choice.delta.content
             yield choice.delta.content
@@ -286,13 +310,16 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
           if (choice?.finish_reason) finished = true
         }
       } catch (error) {
+        call.failed(error)
         signal.throwIfAborted()
         idle.signal.throwIfAborted()
         throw providerFailure(error)
       } finally {
         idle.stop()
         // A reply cut short (a cancel, a failure) used tokens too.
-        if (sent) context.recordCall({ kind: 'reply', usage: usageOf(reported, messages, written) })
+        const usage = sent ? usageOf(reported, messages, written) : undefined
+        if (usage) context.recordCall({ kind: 'reply', usage })
+        call.end(usage)
       }
       // The SDK ends a stream quietly when it is aborted: tell an abort from the end.
       signal.throwIfAborted()

@@ -133,6 +133,11 @@ export interface ServerConfig {
   metricsPort: number | undefined
   /** The address the metrics port listens on; loopback unless deliberately set. */
   metricsHost: string
+  /**
+   * OpenTelemetry traces to an OTLP endpoint, as the standard `OTEL_*` variables say (see
+   * `tracingWanted`); off, the SDK is not even loaded.
+   */
+  tracing: boolean
 }
 
 const MiB = 1024 * 1024
@@ -178,4 +183,5 @@ export const defaultConfig: ServerConfig = {
   logLevel: 'info',
   metricsPort: undefined,
   metricsHost: '127.0.0.1',
+  tracing: false,
 }

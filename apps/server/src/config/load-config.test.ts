@@ -88,7 +88,31 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       metricsPort: 9464,
       metricsHost: '10.0.0.5',
+      tracing: false,
     })
+  })
+
+  it('traces only when the OTEL_* variables ask for OTLP, and refuses what it cannot export', () => {
+    expect(loadConfig({}).tracing).toBe(false)
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }
+    expect(loadConfig(endpoint).tracing).toBe(true)
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }).tracing,
+    ).toBe(true)
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing).toBe(true)
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBe(false)
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBe(false)
+    expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).tracing).toBe(
+      true,
+    )
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(
+      /OTEL_TRACES_EXPORTER must be otlp or none .* got 'zipkin'/,
+    )
+    expect(() => loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf .* got 'grpc'/,
+    )
+    // Not wanted: its protocol does not matter.
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).tracing).toBe(false)
   })
 
   it('keeps no metrics unless METRICS_PORT is set, and never on the API port', () => {

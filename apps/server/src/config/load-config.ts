@@ -45,6 +45,49 @@ export function redactUrl(url: string): string {
 }
 
 /**
+ * Whether the standard OpenTelemetry variables ask for traces: `OTEL_TRACES_EXPORTER=otlp`, or
+ * an OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) with no
+ * exporter named; never with `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. Unlike the
+ * SDK's own default (`otlp`), nothing set means no traces. What the server cannot export
+ * (another exporter, gRPC) is a problem, not silence.
+ *
+ * @example
+ * ```ts
+ * tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, problems) // true
+ * ```
+ */
+export function tracingWanted(
+  env: Record<string, string | undefined>,
+  problems: string[],
+): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+  const unknown = exporters.filter((name) => name !== 'otlp' && name !== 'none')
+  if (unknown.length > 0)
+    problems.push(
+      `OTEL_TRACES_EXPORTER must be otlp or none (the server exports traces over OTLP only), got '${env.OTEL_TRACES_EXPORTER}'`,
+    )
+  const wanted =
+    exporters.length > 0
+      ? exporters.includes('otlp')
+      : Boolean(
+          env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim(),
+        )
+  if (!wanted) return false
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const protocol = env[name]?.trim()
+    if (protocol && protocol !== 'http/protobuf')
+      problems.push(
+        `${name} must be http/protobuf (the exporter the server ships), got '${protocol}'`,
+      )
+  }
+  return true
+}
+
+/**
  * Reads the server's configuration from environment variables, with defaults for what is unset.
  *
  * @example
@@ -188,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
         ? integer('METRICS_PORT', 0, 0, 65_535)
         : defaultConfig.metricsPort,
     metricsHost: text('METRICS_HOST', defaultConfig.metricsHost),
+    tracing: tracingWanted(env, problems),
   }
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (config.headersTimeoutMs > config.requestTimeoutMs)

@@ -2,14 +2,14 @@ import type { SessionError } from '@uxmate/contract'
 import type { ModelCall } from './session-store.ts'
 
 /** How a run ended: `completed`, or the code of its error (`cancelled`, `timeout`, ...). */
-export type RunOutcome = 'completed' | SessionError['code']
+export type RunResult = 'completed' | SessionError['code']
 
 /** What one run reports while it goes, to whoever watches runs (metrics, traces). */
 export interface RunObservation {
   /** The first chunk of the reply arrived. */
   firstChunk(): void
   /** The run is over: how, and the model calls it made (their token usage). */
-  ended(outcome: RunOutcome, calls: readonly ModelCall[]): void
+  ended(outcome: RunResult, calls: readonly ModelCall[]): void
 }
 
 /**
@@ -36,3 +36,32 @@ const unobserved: RunObservation = { firstChunk() {}, ended() {} }
 
 /** The observer of a server without metrics or traces: runs `body`, notes nothing. */
 export const noRunObserver: RunObserver = { run: (_agentId, body) => body(unobserved) }
+
+/**
+ * One observer that tells both: `outer` runs first and holds `inner` (a span around the run
+ * holds the metrics' timing).
+ *
+ * @example
+ * ```ts
+ * const observer = bothRunObservers(tracing.runs, metrics.runs)
+ * ```
+ */
+export function bothRunObservers(outer: RunObserver, inner: RunObserver): RunObserver {
+  return {
+    run: (agentId, body) =>
+      outer.run(agentId, (first) =>
+        inner.run(agentId, (second) =>
+          body({
+            firstChunk() {
+              first.firstChunk()
+              second.firstChunk()
+            },
+            ended(outcome, calls) {
+              first.ended(outcome, calls)
+              second.ended(outcome, calls)
+            },
+          }),
+        ),
+      ),
+  }
+}

@@ -9,6 +9,7 @@ import type { Logger } from '../domain/logger.ts'
 import type { RunEvents } from '../domain/run-events.ts'
 import type { SessionService } from '../domain/session-service.ts'
 import type { ServerMetrics } from '../observability/metrics.ts'
+import { TRACER_NAME } from '../observability/tracing.ts'
 import { answerHeaders } from './answer-headers.ts'
 import type { AppEnv } from './app-env.ts'
 import { createIdempotency } from './idempotency/idempotency.ts'
@@ -17,6 +18,7 @@ import { compileOperationTable } from './operations/operation-table.ts'
 import { createReadCache } from './read-cache.ts'
 import { requestLog } from './request-log.ts'
 import { requestMetrics } from './request-metrics.ts'
+import { requestTracing } from './request-tracing.ts'
 import { agentOperations } from './routes/agent-operations.ts'
 import { docsRoutes } from './routes/docs-routes.ts'
 import { serviceOperations } from './routes/service-operations.ts'
@@ -49,6 +51,8 @@ export interface HttpAppDependencies {
   apiKeys: ApiKeyLookup | undefined
   /** Where requests, refusals, kept reads and streams are counted; none: nothing is. */
   metrics?: ServerMetrics
+  /** A server span per request (tracing is on: a tracer provider is registered). */
+  tracing?: boolean
 }
 
 /**
@@ -67,6 +71,8 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   const { sessions, agents, config, logger, clock, metrics } = deps
   const app = new Hono<AppEnv>()
   app.use(answerHeaders())
+  // Around the request's log line too, which then carries the span's ids.
+  if (deps.tracing) app.use(requestTracing(TRACER_NAME))
   app.use(requestLog(logger))
   if (metrics) app.use(requestMetrics(metrics))
   // Before any route: a browser's preflight carries no key and must not meet the guard.

@@ -5,7 +5,7 @@
  * a session id, whose number grows without end.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import type { RunObservation, RunObserver, RunOutcome } from '../domain/run-observer.ts'
+import type { RunObservation, RunObserver, RunResult } from '../domain/run-observer.ts'
 import type { ModelCall } from '../domain/session-store.ts'
 
 /** Why a request was refused before its operation ran. */
@@ -190,7 +190,7 @@ export class ServerMetrics {
           seenChunk = true
           this.#firstChunk.observe({ agent }, (performance.now() - started) / 1000)
         },
-        ended: (outcome: RunOutcome, calls: readonly ModelCall[]) => {
+        ended: (outcome: RunResult, calls: readonly ModelCall[]) => {
           this.#runsEnded.inc({ agent, outcome })
           this.#runDuration.observe({ agent, outcome }, (performance.now() - started) / 1000)
           let input = 0
