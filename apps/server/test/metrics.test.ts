@@ -125,7 +125,9 @@ describe('request metrics', () => {
     await app.request('/health')
     const session = (await (await create(app)).json()) as Session
     expect((await app.request(`/sessions/${session.id}`)).status).toBe(200)
-    expect((await app.request('/sessions/not-a-uuid')).status).toBe(422)
+    // An id past its limits is refused by validation, an unknown one is not found.
+    expect((await app.request(`/sessions/${'x'.repeat(129)}`)).status).toBe(422)
+    expect((await app.request('/sessions/no-such-session')).status).toBe(404)
     expect((await app.request('/no/such/path')).status).toBe(404)
 
     const after = await scrape()
@@ -135,6 +137,7 @@ describe('request metrics', () => {
     expect(count('create_session_from_text', '200')).toBe(1)
     expect(count('get_session', '200')).toBe(1)
     expect(count('get_session', '422')).toBe(1)
+    expect(count('get_session', '404')).toBe(1)
     // Outside the API: one bounded label, not the path.
     expect(count('none', '404')).toBe(1)
     // A histogram: the slowest bucket holds every request.
