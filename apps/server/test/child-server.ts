@@ -60,6 +60,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'info',
+      ECHO_DELAY_MS: '0',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -77,7 +77,7 @@ describe('DELETE on a database file', () => {
   })
 
   it('removes every row of the session and leaves none of its bytes in the file', async () => {
-    const config: ServerConfig = { ...defaultConfig, dataDir, logLevel: 'silent' }
+    const config: ServerConfig = { ...defaultConfig, dataDir, logLevel: 'silent', echoDelayMs: 0 }
     const server = await bootServer(config, createJsonLogger('silent'))
     const marker = `SECRET-${crypto.randomUUID()}`
     const created = (await (

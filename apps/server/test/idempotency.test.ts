@@ -252,7 +252,13 @@ describe('Idempotency-Key', () => {
 
   it('remembers keys across a restart, and frees those of requests a crash cut off', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'uxmate-idempotency-'))
-    const config = { ...defaultConfig, dataDir, logLevel: 'silent' as const, shutdownTimeoutMs: 0 }
+    const config = {
+      ...defaultConfig,
+      dataDir,
+      logLevel: 'silent' as const,
+      shutdownTimeoutMs: 0,
+      echoDelayMs: 0,
+    }
     try {
       const first = await bootServer(config, createJsonLogger('silent'))
       const answered = await create(first.app, 'durable', 'Keep me')

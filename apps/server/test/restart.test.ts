@@ -20,7 +20,14 @@ afterEach(async () => {
 
 const boot = (config: Partial<ServerConfig> = {}) =>
   bootServer(
-    { ...defaultConfig, dataDir, logLevel: 'silent', shutdownTimeoutMs: 0, ...config },
+    {
+      ...defaultConfig,
+      dataDir,
+      logLevel: 'silent',
+      shutdownTimeoutMs: 0,
+      echoDelayMs: 0,
+      ...config,
+    },
     createJsonLogger('silent'),
   )
 

@@ -90,7 +90,7 @@ beforeAll(async () => {
 
   const dataDir = join(work, 'data')
   server = await bootServer(
-    { ...defaultConfig, dataDir, logLevel: 'silent' },
+    { ...defaultConfig, dataDir, logLevel: 'silent', echoDelayMs: 0 },
     createJsonLogger('silent'),
   )
   http = listen(server.app.fetch, { ...defaultConfig, host: '127.0.0.1', port: 0 })

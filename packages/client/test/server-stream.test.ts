@@ -58,7 +58,7 @@ async function setup(fetchWrapper?: (send: FetchLike) => FetchLike) {
   const { app } = createSessionsApp({
     store,
     agents: createAgentRegistry([createEchoAgent({ delayMs: 0 }), scripted.agent]),
-    config: { ...defaultConfig, logLevel: 'silent' },
+    config: { ...defaultConfig, logLevel: 'silent', echoDelayMs: 0 },
     logger: createJsonLogger('silent'),
   })
   const send: FetchLike = async (request) => app.fetch(request)

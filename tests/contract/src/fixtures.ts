@@ -241,6 +241,7 @@ export async function startOnSocket(config: Partial<ServerConfig> = {}): Promise
       databaseUrl: undefined,
       port: 0,
       logLevel: 'silent',
+      echoDelayMs: 0,
       limits: smallLimits,
       shutdownTimeoutMs: 0,
       rateLimitPerSecond: 0,

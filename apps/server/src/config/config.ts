@@ -160,7 +160,8 @@ export const defaultConfig: ServerConfig = {
   runWaitMs: 30_000,
   runTimeoutMs: 120_000,
   shutdownTimeoutMs: 10_000,
-  echoDelayMs: 0,
+  // Slow enough to see a reply stream in a terminal or a browser; the tests set their own.
+  echoDelayMs: 30,
   agentsFile: defaultAgentsFile,
   webAppDir: defaultWebAppDir,
   agentRequestTimeoutMs: 60_000,
