@@ -30,10 +30,11 @@ export interface BenchConfig {
 }
 
 /**
- * The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE, and
- * long conversations (turns on long sessions, a page of a very long one).
+ * The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE, long
+ * conversations (turns on long sessions, a page of a very long one), and what metrics and
+ * traces cost (a kept read and a create, off / metrics / metrics + traces).
  */
-export const benchParts = ['reads', 'writes', 'upload', 'sse', 'long'] as const
+export const benchParts = ['reads', 'writes', 'upload', 'sse', 'long', 'observability'] as const
 export type BenchPart = (typeof benchParts)[number]
 
 export class BenchConfigError extends Error {

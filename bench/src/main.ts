@@ -27,6 +27,7 @@ import { installCleanup, onExit } from './runtime/child-processes.ts'
 import { snapshotServerBuild } from './runtime/server-snapshot.ts'
 import { runLongSessions } from './scenarios/long-sessions.ts'
 import { progress } from './scenarios/measure.ts'
+import { runObservabilityCost } from './scenarios/observability-cost.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
 import { runSseFanout } from './scenarios/sse-fanout.ts'
 import { measureUploadMemory } from './scenarios/upload-memory.ts'
@@ -72,6 +73,19 @@ async function main(): Promise<void> {
       `seeded ${report.sessions.toLocaleString('en-US')} sessions, ${report.messages.toLocaleString('en-US')} messages in ${(report.ms / 1000).toFixed(1)} s (store: ${scale.toLocaleString('en-US')})`,
     )
     seeded = scale
+    if (scale === config.scales[0] && runs('observability')) {
+      // At the smallest scale, on copies: the creates add sessions the larger scales must not see.
+      rows.push(
+        ...(await runObservabilityCost({
+          config,
+          main,
+          dataDir,
+          logDir,
+          workDir,
+          seededSessions: scale,
+        })),
+      )
+    }
     if (runs('reads')) {
       rows.push(
         ...(await runReadsAtScale({
