@@ -6,7 +6,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { MessageCursor, NewFile, RunClaim, SessionStore } from '../src/domain/session-store.ts'
+import type {
+  MessageCursor,
+  NewFile,
+  RunClaim,
+  SessionFilter,
+  SessionStore,
+} from '../src/domain/session-store.ts'
 import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts'
@@ -479,6 +485,100 @@ describe.each(factories)('$name store', (factory) => {
       tags: [],
       metadata: { project: 'alpha', stage: 'draft', c: '1' },
     })
+  })
+
+  it('filters lists by archive, pin, tags and metadata pairs, and tells their activity', async () => {
+    const s = await store()
+    const max = { maxMetadataPairs: 16 }
+    for (const [index, id] of ['a', 'b', 'c', 'd'].entries())
+      await newSession(s, id, { now: later(index * 1_000) })
+    await finish(s, 'a', later(10_000))
+    await s.updateSession(OWNER, 'a', { ...max, pinned: true, tags: ['x', 'y'] })
+    await s.updateSession(OWNER, 'b', { ...max, tags: ['x'], metadata: { p: 'alpha', q: '1' } })
+    await s.updateSession(OWNER, 'c', { ...max, archived: true, tags: ['x'] })
+    await s.updateSession(OWNER, 'd', { ...max, metadata: { p: 'beta' } })
+    const ids = async (filter: Partial<SessionFilter>) =>
+      (
+        await s.listSessions({
+          owner: OWNER,
+          agentId: 'echo',
+          limit: 10,
+          filter: { archived: false, tags: [], metadata: [], ...filter },
+        })
+      ).sessions.map((x) => x.id)
+    expect(await ids({})).toEqual(['a', 'd', 'b'])
+    expect(await ids({ archived: true })).toEqual(['c'])
+    expect(await ids({ pinned: true })).toEqual(['a'])
+    expect(await ids({ pinned: false })).toEqual(['d', 'b'])
+    expect(await ids({ tags: ['x'] })).toEqual(['a', 'b'])
+    expect(await ids({ tags: ['x', 'y'] })).toEqual(['a'])
+    expect(await ids({ metadata: [['p', 'alpha']] })).toEqual(['b'])
+    expect(
+      await ids({
+        tags: ['x'],
+        metadata: [
+          ['p', 'alpha'],
+          ['q', '1'],
+        ],
+      }),
+    ).toEqual(['b'])
+    expect(
+      await ids({
+        metadata: [
+          ['p', 'alpha'],
+          ['q', '2'],
+        ],
+      }),
+    ).toEqual([])
+    // A tag is not a metadata key, nor the other way round.
+    expect(await ids({ tags: ['p'] })).toEqual([])
+    expect(await ids({ metadata: [['x', '']] })).toEqual([])
+    // Without a filter, as before: the archived one hidden.
+    expect(
+      (await s.listSessions({ owner: OWNER, agentId: 'echo', limit: 10 })).sessions.map(
+        (x) => x.id,
+      ),
+    ).toEqual(['a', 'd', 'b'])
+
+    const bare = await s.listSessions({
+      owner: OWNER,
+      agentId: 'echo',
+      limit: 2,
+      withMessages: false,
+    })
+    expect(bare.sessions.map((x) => [x.id, x.messages, x.activity])).toEqual([
+      [
+        'a',
+        [],
+        {
+          messageCount: 2,
+          lastMessage: { createdAt: later(10_000), preview: 'the reply' },
+        },
+      ],
+      [
+        'd',
+        [],
+        { messageCount: 1, lastMessage: { createdAt: later(3_000), preview: 'hello from d' } },
+      ],
+    ])
+    expect(bare.next).toEqual({ updatedAt: later(3_000), id: 'd' })
+
+    const recent = await s.recentSessions({
+      owner: OWNER,
+      limit: 10,
+      filter: { archived: false, tags: ['x'], metadata: [] },
+    })
+    expect(
+      recent.map((x) => [x.id, x.activity.messageCount, x.activity.lastMessage?.preview]),
+    ).toEqual([
+      ['a', 2, 'the reply'],
+      ['b', 1, 'hello from b'],
+    ])
+    expect((await s.recentSessions({ owner: OWNER, limit: 10 })).map((x) => x.id)).toEqual([
+      'a',
+      'd',
+      'b',
+    ])
   })
 
   it('pages an agent sessions newest first, ties broken by id, and lists recent ones', async () => {

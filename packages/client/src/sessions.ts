@@ -64,11 +64,19 @@ export interface SessionsApi {
 
   /**
    * `GET /sessions` (`get_sessions`): one page of an agent's sessions, most recent first. Pass
-   * `next_cursor` back as `cursor` for the next page, or use `iterateSessions`.
+   * `next_cursor` back as `cursor` for the next page, or use `iterateSessions`. Archived
+   * sessions are left out unless `archived: true`; `pinned`, `tag` and `metadata` (`key=value`
+   * pairs) narrow the page; `include_messages: false` lists them without their messages.
    *
    * @example
    * ```ts
    * const { sessions, next_cursor } = await client.sessions.getSessions({ agent_id: 'echo', limit: 20 })
+   * const light = await client.sessions.getSessions({
+   *   agent_id: 'echo',
+   *   tag: ['research'],
+   *   metadata: ['project=alpha'],
+   *   include_messages: false,
+   * })
    * ```
    */
   getSessions(
@@ -78,11 +86,15 @@ export interface SessionsApi {
 
   /**
    * `GET /sessions/grouped` (`get_grouped_sessions`): the most recent sessions in recency buckets
-   * (`Today`, `Yesterday`, ..., `YYYY-MM`), for a sidebar.
+   * (`Today`, `Yesterday`, ..., `YYYY-MM`), for a sidebar; with `pinned_group: true` the pinned
+   * ones come first, in `pinned`. Takes the filters of `getSessions`.
    *
    * @example
    * ```ts
-   * const { time_to_sessions } = await client.sessions.getGroupedSessions({ tz: 'Europe/Paris' })
+   * const { pinned, time_to_sessions } = await client.sessions.getGroupedSessions({
+   *   tz: 'Europe/Paris',
+   *   pinned_group: true,
+   * })
    * for (const [bucket, sessions] of Object.entries(time_to_sessions)) console.log(bucket, sessions.length)
    * ```
    */

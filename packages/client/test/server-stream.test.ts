@@ -88,6 +88,38 @@ describe('the client against the real server', () => {
     await expect(client.sessions.cancelSession(session.id)).resolves.toEqual(renamed)
   })
 
+  it('organises sessions and lists them filtered, repeated parameters and all', async () => {
+    const { client } = await setup()
+    const open = (text_prompt: string) =>
+      client.sessions.createSessionFromText({ agent_id: 'echo', text_prompt })
+    const [first, second] = [await open('First'), await open('Second')]
+    await client.sessions.renameSession(first.id, {
+      pinned: true,
+      tags: ['a', 'b'],
+      metadata: { project: 'alpha' },
+    })
+    await client.sessions.renameSession(second.id, { tags: ['a'], archived: true })
+    const page = await client.sessions.getSessions({
+      agent_id: 'echo',
+      tag: ['a', 'b'],
+      metadata: ['project=alpha'],
+      include_messages: false,
+    })
+    expect(page.sessions.map((s) => [s.id, s.messages, s.message_count])).toEqual([
+      [first.id, [], 2],
+    ])
+    const archived = []
+    for await (const session of client.sessions.iterateSessions({
+      agent_id: 'echo',
+      archived: true,
+    }))
+      archived.push(session.id)
+    expect(archived).toEqual([second.id])
+    const grouped = await client.sessions.getGroupedSessions({ pinned_group: true })
+    expect(grouped.pinned?.map((s) => s.id)).toEqual([first.id])
+    expect(grouped.time_to_sessions).toEqual({})
+  })
+
   it('streams a run to its end, and the deltas make the stored reply', async () => {
     const { client, scripted } = await setup()
     const started = await client.sessions.createSessionFromText(

@@ -119,6 +119,11 @@ describe('inputs are the contract types', () => {
       agent_id: string
       limit?: number
       cursor?: string
+      archived?: boolean
+      pinned?: boolean
+      tag?: string[]
+      metadata?: string[]
+      include_messages?: boolean
     }>()
     expectTypeOf(sessions.updateSession).parameter(1).toEqualTypeOf<{ text_prompt: string }>()
   })

@@ -67,20 +67,39 @@ export function wire(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
+// pydantic's lax booleans, as the server reads them.
+const TRUTHY = new Set(['1', 'on', 't', 'true', 'y', 'yes'])
+const FALSY = new Set(['0', 'off', 'f', 'false', 'n', 'no'])
+
 /** A string as the server reads it from the wire, converted the way its schema says. */
 export function fromWire(schema: JsonSchema | undefined, raw: string): unknown {
   const type = schema?.type
   if ((type === 'integer' || type === 'number') && /^-?\d+$/.test(raw)) return Number(raw)
+  if (type === 'boolean') {
+    const word = raw.trim().toLowerCase()
+    if (TRUTHY.has(word)) return true
+    if (FALSY.has(word)) return false
+  }
   return raw
 }
 
-/** Whether a parameter value (as sent) is valid for its schema. */
-export function isValidParam(param: Parameter, raw: string): boolean {
-  return specValidator().validate(param.schema, fromWire(param.schema, raw)).length === 0
+/**
+ * Whether a parameter value (as sent) is valid for its schema. An array parameter travels as
+ * the parameter repeated, one value each (a single value is a list of one).
+ */
+export function isValidParam(param: Parameter, raw: string | string[]): boolean {
+  const schema = param.schema
+  const value =
+    schema?.type === 'array'
+      ? (Array.isArray(raw) ? raw : [raw]).map((item) =>
+          fromWire(inlineRefs(specValidator().document, schema.items ?? {}) as JsonSchema, item),
+        )
+      : fromWire(schema, Array.isArray(raw) ? (raw[0] ?? '') : raw)
+  return specValidator().validate(schema, value).length === 0
 }
 
-/** `undefined`: leave the parameter out. */
-export type ParamChoice = string | undefined
+/** `undefined`: leave the parameter out; a list: the parameter repeated (an array's items). */
+export type ParamChoice = string | string[] | undefined
 
 /** Values for one parameter: absent, valid per its schema, a hostile string, or a wrong type. */
 export function paramValue(param: Parameter, extraValid: string[] = []): fc.Arbitrary<ParamChoice> {
@@ -89,8 +108,12 @@ export function paramValue(param: Parameter, extraValid: string[] = []): fc.Arbi
     schema?.type === 'integer'
       ? fc.constantFrom('abc', '1.5', '', '0x10', '1,000', '99999999999999999999', '-0', '0')
       : fc.constantFrom('', 'y'.repeat(1000))
+  const valid =
+    schema?.type === 'array'
+      ? fromSchema(schema).map((items) => (Array.isArray(items) ? items.map(wire) : [wire(items)]))
+      : fromSchema(schema).map(wire)
   const choices: Array<fc.WeightedArbitrary<ParamChoice>> = [
-    { weight: 4, arbitrary: fromSchema(schema).map(wire) },
+    { weight: 4, arbitrary: valid },
     { weight: 2, arbitrary: hostileString },
     { weight: 1, arbitrary: wrongType },
     { weight: 1, arbitrary: fc.constant(undefined) },

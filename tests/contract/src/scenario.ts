@@ -489,6 +489,38 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       tags: ['research'],
       metadata: { project: 'alpha' },
     })
+    // The lists' filters and the pinned group, on that session.
+    const filtered = await check<{ sessions: Session[] }>(
+      'get_sessions',
+      200,
+      await target.send(
+        '/sessions?agent_id=echo&pinned=true&tag=research&metadata=project%3Dalpha&include_messages=false',
+      ),
+    )
+    expect(filtered.body.sessions.map((s) => s.id)).toContain(session.id)
+    expect(filtered.body.sessions.every((s) => s.messages.length === 0)).toBe(true)
+    expect(filtered.body.sessions[0]?.message_count).toBeGreaterThan(0)
+    const archive = await check<{ sessions: Session[] }>(
+      'get_sessions',
+      200,
+      await target.send('/sessions?agent_id=echo&archived=true&tag=research'),
+    )
+    expect(archive.body.sessions).toEqual([])
+    const pinnedFirst = await check<{
+      pinned?: Array<{ id: string; last_message_preview?: string }>
+    }>(
+      'get_grouped_sessions',
+      200,
+      await target.send('/sessions/grouped?pinned_group=true&tag=research'),
+    )
+    expect(pinnedFirst.body.pinned?.map((s) => s.id)).toContain(session.id)
+    expect(pinnedFirst.body.pinned?.[0]?.last_message_preview).toBeTypeOf('string')
+    if (invalid)
+      await check(
+        'get_sessions',
+        422,
+        await target.send('/sessions?agent_id=echo&metadata=no-equals-sign'),
+      )
     await check(
       'rename_session',
       404,

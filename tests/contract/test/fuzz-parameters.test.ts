@@ -73,7 +73,7 @@ function requestFor(op: Operation): fc.Arbitrary<{ params: Generated; extra?: [s
     param.in === 'path'
       ? // A path parameter is always there; an empty or dot segment would name another path.
         paramValue(param, knownValid[param.name]).filter(
-          (v): v is string => v !== undefined && pathSegment(v) !== undefined,
+          (v): v is string => typeof v === 'string' && pathSegment(v) !== undefined,
         )
       : paramValue(param, knownValid[param.name]),
   )
@@ -90,10 +90,14 @@ function build(op: Operation, generated: Generated, extra?: [string, string]) {
   let path = op.path
   const query = new URLSearchParams()
   const headers = new Headers()
-  const sent: Array<{ param: Parameter; value: string }> = []
+  const sent: Array<{ param: Parameter; value: string | string[] }> = []
   for (const { param, value } of generated) {
     if (value === undefined) continue
-    if (param.in === 'path') {
+    if (Array.isArray(value)) {
+      // An array of the query: the parameter repeated (style form, explode).
+      for (const item of value) query.append(param.name, item)
+      sent.push({ param, value })
+    } else if (param.in === 'path') {
       path = path.replace(`{${param.name}}`, pathSegment(value) ?? '')
       sent.push({ param, value })
     } else if (param.in === 'query') {
@@ -148,7 +152,7 @@ describe('fuzzing parameters', () => {
           expect(names, described).toEqual(expect.arrayContaining([locs[0]]))
         }
         const sentId = sent.find((s) => s.param.name === 'X-Request-Id')?.value
-        if (sentId !== undefined && /^[A-Za-z0-9_=-]{1,128}$/.test(sentId))
+        if (typeof sentId === 'string' && /^[A-Za-z0-9_=-]{1,128}$/.test(sentId))
           expect(response.headers.get('x-request-id')).toBe(sentId)
       },
     )

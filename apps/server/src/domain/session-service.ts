@@ -13,10 +13,12 @@ import {
 } from './page-cursor.ts'
 import { type CalendarDay, dayIn, groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
+import { sessionFilter } from './session-filter.ts'
 import type {
   MessageCursor,
   MessageRecord,
   NewFile,
+  SessionFilter,
   SessionHeader,
   SessionPatch,
   SessionRecord,
@@ -61,6 +63,8 @@ export interface MessageList {
 
 /** An owner's recent sessions by recency bucket, as of `day` (they move on the next day). */
 export interface GroupedSessions {
+  /** The pinned sessions, newest first, when asked for in a group of their own. */
+  pinned?: SessionSummaryRecord[]
   groups: Map<string, SessionSummaryRecord[]>
   day: CalendarDay
 }
@@ -177,6 +181,9 @@ export class SessionService {
     agentId: string
     limit: number
     cursor?: string
+    filter?: SessionFilter
+    /** `false`: the sessions with their `activity` instead of their messages. */
+    withMessages?: boolean
   }): Promise<SessionList | 'invalid_cursor' | 'agent_not_found'> {
     const { store, agents } = this.#options
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
@@ -220,13 +227,27 @@ export class SessionService {
     agentId?: string
     limit: number
     timeZone: string
+    filter?: SessionFilter
+    /** Pinned sessions in `pinned`, out of the buckets (up to `limit` of each). */
+    pinnedGroup?: boolean
   }): Promise<GroupedSessions | 'unknown_time_zone'> {
     const { store, clock } = this.#options
-    const { timeZone: zone, ...recent } = query
+    const { timeZone: zone, pinnedGroup = false, filter = sessionFilter({}), ...recent } = query
     if (!isKnownTimeZone(zone)) return 'unknown_time_zone'
     const now = clock.now()
-    const sessions = await store.recentSessions(recent)
-    return { groups: groupByRecency(sessions, now, zone), day: { zone, day: dayIn(now, zone) } }
+    const day = { zone, day: dayIn(now, zone) }
+    if (!pinnedGroup) {
+      const sessions = await store.recentSessions({ ...recent, filter })
+      return { groups: groupByRecency(sessions, now, zone), day }
+    }
+    // Each part as the filter allows: pinned=false asks for no pinned group, pinned=true for
+    // nothing but it.
+    const part = async (pinned: boolean) =>
+      filter.pinned === undefined || filter.pinned === pinned
+        ? store.recentSessions({ ...recent, filter: { ...filter, pinned } })
+        : []
+    const [pinned, others] = await Promise.all([part(true), part(false)])
+    return { pinned, groups: groupByRecency(others, now, zone), day }
   }
 
   /** What the owner's agents' models used from `from` to `to`, by agent and by day in `timeZone`. */

@@ -102,6 +102,26 @@ export interface SessionRecord {
   /** The caller's own string pairs. */
   metadata: Record<string, string>
   messages: MessageRecord[]
+  /** What the messages are, when they were not read (a list without messages). */
+  activity?: SessionActivity
+}
+
+/** What a sidebar shows of a session's messages without reading them. */
+export interface SessionActivity {
+  messageCount: number
+  /** The latest message's time and first characters; absent without messages. */
+  lastMessage?: { createdAt: Date; preview: string }
+}
+
+/**
+ * Which sessions a list shows: archived ones or the others; pinned ones, the others or both;
+ * those with every tag of `tags` and every pair of `metadata`.
+ */
+export interface SessionFilter {
+  archived: boolean
+  pinned?: boolean
+  tags: string[]
+  metadata: Array<[key: string, value: string]>
 }
 
 /**
@@ -125,7 +145,7 @@ export type SessionHeader = Omit<SessionRecord, 'messages'>
 export type SessionSummaryRecord = Pick<
   SessionHeader,
   'id' | 'agentId' | 'name' | 'updatedAt' | 'pinned' | 'archived' | 'tags' | 'metadata'
->
+> & { activity: SessionActivity }
 
 export interface NewSession {
   id: string
@@ -260,21 +280,28 @@ export interface SessionStore {
   ): Promise<SessionRecord | 'too_much_metadata' | undefined>
   /** The session without its messages. */
   getSessionHeader(owner: string, id: string): Promise<SessionHeader | undefined>
-  /** A page of an owner's sessions with an agent, most recently updated first. */
+  /**
+   * A page of an owner's sessions with an agent that `filter` lets through (default: those not
+   * archived), most recently updated first; with their messages, or (`withMessages: false`)
+   * with their `activity` instead.
+   */
   listSessions(query: {
     owner: string
     agentId: string
     limit: number
     after?: SessionCursor
+    filter?: SessionFilter
+    withMessages?: boolean
   }): Promise<SessionPage>
   /**
-   * An owner's most recently updated sessions, newest first, optionally of one agent: only
-   * what a summary shows is read.
+   * An owner's most recently updated sessions that `filter` lets through (default: those not
+   * archived), newest first, optionally of one agent: only what a summary shows is read.
    */
   recentSessions(query: {
     owner: string
     agentId?: string
     limit: number
+    filter?: SessionFilter
   }): Promise<SessionSummaryRecord[]>
   /**
    * A page of the session's messages in `order`, after `after` (the `next` of the page before),

@@ -11,6 +11,7 @@ import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
 import type {
   MessageRecord,
+  SessionActivity,
   SessionRecord,
   SessionSummaryRecord,
   TokenUsage as UsageRecord,
@@ -61,7 +62,21 @@ export function toSession(session: SessionRecord): Session {
   }
   if (session.error) wire.error = session.error
   if (session.usage) wire.usage = toUsage(session.usage)
-  return { ...wire, ...toOrganise(session) }
+  return { ...wire, ...toOrganise(session), ...(session.activity && toActivity(session.activity)) }
+}
+
+/** What a session holds, for a summary or a session listed without its messages. */
+function toActivity(
+  activity: SessionActivity,
+): Pick<SessionSummary, 'message_count' | 'last_message_at' | 'last_message_preview'> {
+  const { lastMessage } = activity
+  return {
+    message_count: activity.messageCount,
+    ...(lastMessage && {
+      last_message_at: lastMessage.createdAt.toISOString(),
+      last_message_preview: lastMessage.preview,
+    }),
+  }
 }
 
 /** What a user set to organise the session, as every session and summary carries it. */
@@ -113,6 +128,7 @@ export function toSummary(session: SessionSummaryRecord, agents: AgentRegistry):
     updated_at: session.updatedAt.toISOString(),
     name: session.name,
     ...toOrganise(session),
+    ...toActivity(session.activity),
   }
 }
 

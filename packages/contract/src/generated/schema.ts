@@ -45,6 +45,15 @@ export interface paths {
          *     sidebar: `Today`, `Yesterday`, `Previous 7 Days`, `Previous 30 Days`, then one bucket per
          *     older month named `YYYY-MM`, newest first. Buckets are computed in the time zone `tz`;
          *     empty buckets are left out, and the object's keys come in that order.
+         *
+         *     Archived sessions are left out unless `archived=true` (then only they are grouped);
+         *     `pinned`, `tag` and `metadata` narrow the sessions further, all filters together. With
+         *     `pinned_group=true`, pinned sessions come first in a group of their own, `pinned`: a
+         *     field beside `time_to_sessions` rather than one more bucket name, since clients check
+         *     bucket names against the pattern of `time_to_sessions` (an enum in effect) and old
+         *     clients must not meet a name they do not know. Each summary carries what a sidebar
+         *     shows of the latest message (`last_message_preview`, `last_message_at`) and
+         *     `message_count`, so one request draws the sidebar.
          */
         get: operations["get_grouped_sessions"];
         put?: never;
@@ -212,7 +221,10 @@ export interface paths {
         /**
          * Get Sessions
          * @description An agent's sessions, most recently updated first, a page at a time. When more sessions
-         *     follow, the response carries `next_cursor`: pass it back as `cursor` for the next page.
+         *     follow, the response carries `next_cursor`: pass it back as `cursor`, with the same
+         *     filters, for the next page. Archived sessions are left out unless `archived=true` (then
+         *     only they are listed); `pinned`, `tag` and `metadata` narrow the list further, all
+         *     filters together. `include_messages=false` lists the sessions without their messages.
          */
         get: operations["get_sessions"];
         put?: never;
@@ -583,6 +595,22 @@ export interface components {
             archived?: boolean;
             tags?: components["schemas"]["SessionTags"];
             metadata?: components["schemas"]["SessionMetadata"];
+            /**
+             * @description How many messages the session holds; on `get_sessions` pages asked with
+             *     `include_messages=false` only (the others carry the messages).
+             */
+            message_count?: number;
+            /**
+             * Format: date-time
+             * @description When its latest message was stored; like `message_count`, on pages without
+             *     messages only, and absent when it has none.
+             */
+            last_message_at?: string;
+            /**
+             * @description The latest message's first 160 characters, white space runs made one space; like
+             *     `message_count`, on pages without messages only, and absent when it has none.
+             */
+            last_message_preview?: string;
         };
         /**
          * @description `Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last
@@ -923,6 +951,11 @@ export interface components {
         /** @description Sessions grouped into recency buckets. */
         GroupedSessionsResponse: {
             /**
+             * @description With `pinned_group=true` only: the pinned sessions, most recently updated first, the
+             *     group a sidebar shows first.
+             */
+            pinned?: components["schemas"]["SessionSummary"][];
+            /**
              * @description Bucket name -> sessions, newest first. Keys, in this order when present: `Today`,
              *     `Yesterday`, `Previous 7 Days`, `Previous 30 Days`, then `YYYY-MM` months, newest first.
              */
@@ -948,6 +981,18 @@ export interface components {
             archived?: boolean;
             tags?: components["schemas"]["SessionTags"];
             metadata?: components["schemas"]["SessionMetadata"];
+            /** @description How many messages the session holds. */
+            message_count?: number;
+            /**
+             * Format: date-time
+             * @description When its latest message was stored; absent when it has none.
+             */
+            last_message_at?: string;
+            /**
+             * @description The latest message's first 160 characters, white space runs made one space; absent
+             *     when it has none.
+             */
+            last_message_preview?: string;
         };
         /** @description An AI assistant users talk to. Field names are those of the original service. */
         Agent: {
@@ -1254,6 +1299,31 @@ export interface components {
          */
         RequestId: string;
         /**
+         * @description `false` (the default): sessions not archived; `true`: only archived ones.
+         * @example false
+         */
+        ArchivedFilter: boolean;
+        /**
+         * @description `true`: only pinned sessions; `false`: only sessions not pinned; absent: both.
+         * @example true
+         */
+        PinnedFilter: boolean;
+        /**
+         * @description Only sessions with this tag; repeated (`tag=a&tag=b`), sessions with every one.
+         * @example [
+         *       "research"
+         *     ]
+         */
+        TagFilter: components["schemas"]["SessionTag"][];
+        /**
+         * @description Only sessions whose metadata has this `key=value` pair (split at the first `=`; URL-encode
+         *     it: `metadata=project%3Dalpha`); repeated, sessions with every pair.
+         * @example [
+         *       "project=alpha"
+         *     ]
+         */
+        MetadataFilter: string[];
+        /**
          * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
          *     with every retry of it. Kept for 24 hours, per owner:
          *
@@ -1400,10 +1470,43 @@ export interface operations {
                  */
                 agent_id?: components["schemas"]["AgentId"];
                 /**
-                 * @description How many of the most recently updated sessions to group.
+                 * @description How many of the most recently updated sessions to group (with `pinned_group=true`:
+                 *     of the unpinned ones, and at most as many pinned ones besides).
                  * @example 100
                  */
                 limit?: number;
+                /**
+                 * @description `false` (the default): sessions not archived; `true`: only archived ones.
+                 * @example false
+                 */
+                archived?: components["parameters"]["ArchivedFilter"];
+                /**
+                 * @description `true`: only pinned sessions; `false`: only sessions not pinned; absent: both.
+                 * @example true
+                 */
+                pinned?: components["parameters"]["PinnedFilter"];
+                /**
+                 * @description Only sessions with this tag; repeated (`tag=a&tag=b`), sessions with every one.
+                 * @example [
+                 *       "research"
+                 *     ]
+                 */
+                tag?: components["parameters"]["TagFilter"];
+                /**
+                 * @description Only sessions whose metadata has this `key=value` pair (split at the first `=`; URL-encode
+                 *     it: `metadata=project%3Dalpha`); repeated, sessions with every pair.
+                 * @example [
+                 *       "project=alpha"
+                 *     ]
+                 */
+                metadata?: components["parameters"]["MetadataFilter"];
+                /**
+                 * @description `true`: the pinned sessions come in `pinned`, a group of their own before the recency
+                 *     buckets, and are left out of `time_to_sessions`. `false` (the default, what old
+                 *     clients get): pinned sessions stay in their recency buckets and `pinned` is absent.
+                 * @example true
+                 */
+                pinned_group?: boolean;
             };
             header?: {
                 /**
@@ -1801,6 +1904,40 @@ export interface operations {
                  * @example eyJ1IjoiMjAyNi0xMS0yNlQwOToxMjo0NC4xMjBaIiwiaSI6IjBmOGEifQ
                  */
                 cursor?: string;
+                /**
+                 * @description `false` (the default): sessions not archived; `true`: only archived ones.
+                 * @example false
+                 */
+                archived?: components["parameters"]["ArchivedFilter"];
+                /**
+                 * @description `true`: only pinned sessions; `false`: only sessions not pinned; absent: both.
+                 * @example true
+                 */
+                pinned?: components["parameters"]["PinnedFilter"];
+                /**
+                 * @description Only sessions with this tag; repeated (`tag=a&tag=b`), sessions with every one.
+                 * @example [
+                 *       "research"
+                 *     ]
+                 */
+                tag?: components["parameters"]["TagFilter"];
+                /**
+                 * @description Only sessions whose metadata has this `key=value` pair (split at the first `=`; URL-encode
+                 *     it: `metadata=project%3Dalpha`); repeated, sessions with every pair.
+                 * @example [
+                 *       "project=alpha"
+                 *     ]
+                 */
+                metadata?: components["parameters"]["MetadataFilter"];
+                /**
+                 * @description `true` (the default, what old clients get): every session with all its messages, so
+                 *     a page grows with its chats' length. `false`: each session's `messages` is empty and
+                 *     `message_count`, `last_message_at` and `last_message_preview` say what it holds,
+                 *     for a page whose size does not depend on the chats (read them with
+                 *     `get_session_messages`).
+                 * @example false
+                 */
+                include_messages?: boolean;
             };
             header?: {
                 /**

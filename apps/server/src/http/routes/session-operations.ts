@@ -1,4 +1,5 @@
 import type { AgentRegistry } from '../../domain/agent-registry.ts'
+import { sessionFilter } from '../../domain/session-filter.ts'
 import {
   MAX_METADATA_PAIRS,
   type SessionService,
@@ -54,12 +55,14 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
     }),
 
     keptRead('get_grouped_sessions', async (c) => {
-      const { tz = 'UTC', agent_id, limit = 100 } = c.req.valid('query')
+      const { tz = 'UTC', agent_id, limit = 100, pinned_group, ...filters } = c.req.valid('query')
       const grouped = await sessions.grouped({
         owner: c.get('owner'),
         agentId: agent_id,
         limit,
         timeZone: tz,
+        filter: sessionFilter(filters),
+        pinnedGroup: pinned_group,
       })
       if (grouped === 'unknown_time_zone')
         return c.json(validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz), 422)
@@ -69,7 +72,8 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
           list.map((s) => toSummary(s, agents)),
         ]),
       )
-      return { body: { time_to_sessions }, day: grouped.day }
+      const pinned = grouped.pinned?.map((s) => toSummary(s, agents))
+      return { body: { ...(pinned && { pinned }), time_to_sessions }, day: grouped.day }
     }),
 
     keptRead('get_session', async (c) => {
@@ -149,12 +153,14 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
     }),
 
     keptRead('get_sessions', async (c) => {
-      const { agent_id, limit = 50, cursor } = c.req.valid('query')
+      const { agent_id, limit = 50, cursor, include_messages, ...filters } = c.req.valid('query')
       const page = await sessions.list({
         owner: c.get('owner'),
         agentId: agent_id,
         limit,
         cursor,
+        filter: sessionFilter(filters),
+        withMessages: include_messages,
       })
       if (page === 'invalid_cursor')
         return c.json(validationError(['query', 'cursor'], 'Invalid cursor', cursor), 422)

@@ -25,6 +25,7 @@ import type {
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
 import type { Database, Dialect, FilesTable, MessagesTable, SessionsTable } from './schema.ts'
+import { activityOf, filtered, UNARCHIVED } from './session-lists.ts'
 import { transactionPerWrite, type WriteTransaction } from './write-transaction.ts'
 
 type SessionRow = Selectable<SessionsTable>
@@ -286,6 +287,22 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       messages.set(row.session_id, list)
     }
     return rows.map((row) => ({ ...toHeader(row), messages: messages.get(row.id) ?? [] }))
+  }
+
+  /** The sessions without their messages, with what they hold instead. */
+  async function withActivity(
+    executor: Kysely<Database>,
+    rows: SessionRow[],
+  ): Promise<SessionRecord[]> {
+    const activity = await activityOf(
+      executor,
+      rows.map((row) => row.id),
+    )
+    return rows.map((row) => ({
+      ...toHeader(row),
+      messages: [],
+      activity: activity.get(row.id) ?? { messageCount: 0 },
+    }))
   }
 
   /** The owner's session: another owner's is not found. */
@@ -670,12 +687,14 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       return row && toHeader(row)
     },
 
-    async listSessions({ owner, agentId, limit, after }) {
+    async listSessions(query) {
+      const { owner, agentId, limit, after, filter = UNARCHIVED } = query
       const rows = await db
         .selectFrom('sessions')
         .selectAll()
         .where('owner', '=', owner)
         .where('agent_id', '=', agentId)
+        .$call((query) => filtered(query, filter))
         .$if(after !== undefined, (query) =>
           query.where((eb) =>
             eb(
@@ -689,23 +708,35 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .orderBy('id', 'desc')
         .limit(limit + 1)
         .execute()
-      const page: SessionPage = { sessions: await withMessages(db, rows.slice(0, limit)) }
+      const pageRows = rows.slice(0, limit)
+      const page: SessionPage = {
+        sessions:
+          query.withMessages === false
+            ? await withActivity(db, pageRows)
+            : await withMessages(db, pageRows),
+      }
       const last = page.sessions.at(-1)
       if (rows.length > limit && last) page.next = { updatedAt: last.updatedAt, id: last.id }
       return page
     },
 
-    async recentSessions({ owner, agentId, limit }) {
+    async recentSessions({ owner, agentId, limit, filter = UNARCHIVED }) {
       const rows = await db
         .selectFrom('sessions')
         .select(['id', 'agent_id', 'name', 'updated_at', ...ORGANISE_COLUMNS])
         .where('owner', '=', owner)
         .$if(agentId !== undefined, (query) => query.where('agent_id', '=', agentId as string))
+        .$call((query) => filtered(query, filter))
         .orderBy('updated_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit)
         .execute()
+      const activity = await activityOf(
+        db,
+        rows.map((row) => row.id),
+      )
       return rows.map((row) => ({
+        activity: activity.get(row.id) ?? { messageCount: 0 },
         id: row.id,
         agentId: row.agent_id,
         name: row.name,
