@@ -11,6 +11,7 @@ import { ServerMetrics } from '../src/observability/metrics.ts'
 import { listenMetrics } from '../src/observability/metrics-server.ts'
 import { type FakeOpenAiServer, startFakeOpenAiServer } from './fake-openai-server.ts'
 import { readSse } from './sse-reader.ts'
+import { parseExposition, type Sample, sampled } from './support/prometheus.ts'
 import {
   createControlledAgent,
   createLlmAgent,
@@ -18,28 +19,6 @@ import {
   createTestApp,
   sessionForm,
 } from './test-app.ts'
-
-/** One sample of the text exposition format: `name{label="value",...} number`. */
-interface Sample {
-  name: string
-  labels: Record<string, string>
-  value: number
-}
-
-/** The samples of a scrape (comments and blank lines left out). */
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = []
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
-    if (!match) throw new Error(`not a sample line: ${line}`)
-    const labels: Record<string, string> = {}
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
-      labels[pair[1] as string] = pair[2] as string
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) })
-  }
-  return samples
-}
 
 let metrics: ServerMetrics
 let server: Server
@@ -62,16 +41,6 @@ async function scrape(): Promise<Sample[]> {
   expect(response.status).toBe(200)
   expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4')
   return parseExposition(await response.text())
-}
-
-/** The value of the sample `name` with (at least) `labels`; 0 when there is none. */
-function sampled(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.filter(
-    (sample) =>
-      sample.name === name &&
-      Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-  )
-  return found.reduce((sum, sample) => sum + sample.value, 0)
 }
 
 const create = (
