@@ -63,9 +63,10 @@ afterAll(() => {
 })
 
 describe('the packed package', () => {
-  it('holds the build, the README and the LICENSE, and nothing else', () => {
+  it('holds the build, the README, the LICENSE and the CHANGELOG, and nothing else', () => {
     const files = run('tar', ['-tzf', tarball]).trim().split('\n').sort()
     expect(files).toEqual([
+      'package/CHANGELOG.md',
       'package/LICENSE',
       'package/README.md',
       'package/dist/index.cjs',
@@ -76,6 +77,11 @@ describe('the packed package', () => {
       'package/dist/index.mjs.map',
       'package/package.json',
     ])
+  })
+
+  it('has a README whose links work on npm (no path into the repository)', () => {
+    const readme = run('tar', ['-xzOf', tarball, 'package/README.md'])
+    expect(readme.match(/\]\((?!https:\/\/|#)[^)]*\)/g) ?? []).toEqual([])
   })
 
   it('points its exports at dist and depends on a published contract version', () => {
