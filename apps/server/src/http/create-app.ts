@@ -141,6 +141,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       validate: (request) => validator.middleware(request),
       idempotency: (about) => idempotency.for(about),
       keep: (c, read) => reads.answer(c, read),
+      nameRequests: metrics !== undefined || deps.tracing === true,
     },
   )
 

@@ -25,7 +25,7 @@ const headerGetter: TextMapGetter<Headers> = {
  *
  * @example
  * ```ts
- * if (config.tracing) app.use(requestTracing())
+ * if (config.tracing) app.use(requestTracing(TRACER_NAME))
  * ```
  */
 export function requestTracing(tracerName: string): MiddlewareHandler<AppEnv> {

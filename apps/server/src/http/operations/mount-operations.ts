@@ -17,6 +17,11 @@ export interface OperationSteps {
   idempotency(about: AnswerAbout): MiddlewareHandler<AppEnv>
   /** Answers a `keptRead` handler's request with what it read, and keeps a 200. */
   keep(c: Context<AppEnv>, read: () => Promise<Response | FreshAnswer<unknown>>): Promise<Response>
+  /**
+   * Names each request by its operation (`c.get('operation')`) before any step, for metrics and
+   * traces; off, the step is not there at all.
+   */
+  nameRequests?: boolean
 }
 
 /** Literal segments before parameters, so `/sessions/grouped` is not taken for a session id. */
@@ -95,7 +100,7 @@ export function mountOperations(
       c.set('operation', named)
       await next()
     }
-    const chain: MiddlewareHandler[] = [name as MiddlewareHandler]
+    const chain: MiddlewareHandler[] = steps.nameRequests ? [name as MiddlewareHandler] : []
     if (entry.takesApiKey) chain.push(steps.guard)
     if (entry.keepsAnswers) chain.push(steps.keptAnswers)
     chain.push(steps.validate(entry.request))
