@@ -2,7 +2,9 @@
  * Server conformance of what openapi.yaml's `security` promises: on a server with API keys,
  * every operation that takes a key answers a documented `401` without one, and a documented
  * `429` (with `Retry-After` and the RateLimit headers) past the owner's rate; the operations
- * that take none (`security: []`) answer regardless.
+ * that take none (`security: []`) answer regardless. In open mode, every operation but the probes
+ * answers a documented `421` to a `Host` it does not serve, and every one that changes state a
+ * documented `403` to a request from another origin.
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
@@ -110,6 +112,48 @@ describe('the server with API keys, against openapi.yaml', () => {
         )
         expect(answer.headers.get('RateLimit')).toBeNull()
       }
+    },
+  )
+})
+
+describe('the server in open mode, against openapi.yaml', () => {
+  const changing = operations.filter((op) => !['get', 'head'].includes(op.method))
+  const hosted = operations.filter((op) => op.responses['421'] !== undefined)
+
+  it('documents 421 for every operation but the probes, 403 for every one that changes state', () => {
+    expect(
+      operations
+        .filter((op) => !hosted.includes(op))
+        .map((op) => op.operationId)
+        .sort(),
+    ).toEqual(['get_health', 'get_readiness'])
+    for (const op of changing) expect(op.responses['403'], op.operationId).toBeDefined()
+  })
+
+  it.each(hosted.map((op) => [op.operationId, op] as const))(
+    '%s answers a documented 421 to a Host it does not serve',
+    async (operationId, op) => {
+      const server = await startInProcess()
+      await expectConformant(
+        operationId,
+        await server.request(...requestTo(op, { Host: 'attacker.example:8000' })),
+        { status: 421, via },
+      )
+    },
+  )
+
+  it.each(changing.map((op) => [op.operationId, op] as const))(
+    '%s answers a documented 403 to a request from another origin',
+    async (operationId, op) => {
+      const server = await startInProcess()
+      const answer = await expectConformant(
+        operationId,
+        await server.request(
+          ...requestTo(op, { Host: '127.0.0.1:8000', Origin: 'https://attacker.example' }),
+        ),
+        { status: 403, via },
+      )
+      expect(answer.body).toMatchObject({ detail: expect.stringMatching(/refused/) })
     },
   )
 })

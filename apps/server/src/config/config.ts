@@ -116,6 +116,11 @@ export interface ServerConfig {
   rateLimitBurst: number
   /** Origins allowed to call the API from a browser (CORS); `*` allows any; empty: none. */
   corsOrigins: string[]
+  /**
+   * `Host` values answered besides loopback names (`name`, `name:port`, `*` for any): enforced
+   * in open mode, and with API keys once set; others get 421.
+   */
+  allowedHosts: string[]
   /** The largest request line and headers together (Node's `maxHeaderSize`); 431 above. */
   maxHeaderBytes: number
   /** How long a client may take to send a request's headers (against slowloris). */
@@ -178,6 +183,7 @@ export const defaultConfig: ServerConfig = {
   rateLimitPerSecond: 50,
   rateLimitBurst: 100,
   corsOrigins: [],
+  allowedHosts: [],
   maxHeaderBytes: 16 * 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,

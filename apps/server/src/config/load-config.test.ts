@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_PER_SECOND: '0',
       RATE_LIMIT_BURST: '7',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      ALLOWED_HOSTS: 'sessions.example.com, [::1]:8443',
       MAX_HEADER_BYTES: '8192',
       HEADERS_TIMEOUT_MS: '2000',
       REQUEST_TIMEOUT_MS: '3000',
@@ -82,6 +83,7 @@ describe('loadConfig', () => {
       rateLimitPerSecond: 0,
       rateLimitBurst: 7,
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      allowedHosts: ['sessions.example.com', '[::1]:8443'],
       maxHeaderBytes: 8192,
       headersTimeoutMs: 2000,
       requestTimeoutMs: 3000,
@@ -162,6 +164,14 @@ describe('loadConfig', () => {
         'HEADERS_TIMEOUT_MS (5000) must not be more than REQUEST_TIMEOUT_MS (1000)',
       ])
     }
+  })
+
+  it('refuses ALLOWED_HOSTS entries a Host header never holds', () => {
+    expect(loadConfig({}).allowedHosts).toEqual([])
+    expect(loadConfig({ ALLOWED_HOSTS: '*' }).allowedHosts).toEqual(['*'])
+    expect(() => loadConfig({ ALLOWED_HOSTS: 'ok.example.com,https://app.example.com' })).toThrow(
+      "ALLOWED_HOSTS must list host names like sessions.example.com or sessions.example.com:8443, got 'https://app.example.com'",
+    )
   })
 
   it('buffers 32 MiB of uploads at once unless told otherwise, and at least a byte', () => {

@@ -144,6 +144,21 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     return list
   }
 
+  const hosts = (name: string): string[] => {
+    const list = (env[name] ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter((host) => host !== '')
+    for (const host of list) {
+      // What a Host header holds: a name or an address, and maybe a port; never a scheme or path.
+      if (host !== '*' && !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/.test(host))
+        problems.push(
+          `${name} must list host names like sessions.example.com or sessions.example.com:8443, got '${host}'`,
+        )
+    }
+    return list
+  }
+
   const logLevel = text('LOG_LEVEL', defaultConfig.logLevel) as LogLevel
   if (!logLevels.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got '${logLevel}'`)
@@ -222,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     ),
     rateLimitBurst: integer('RATE_LIMIT_BURST', defaultConfig.rateLimitBurst, 1, 1_000_000),
     corsOrigins: origins('CORS_ORIGINS'),
+    allowedHosts: hosts('ALLOWED_HOSTS'),
     maxHeaderBytes: integer('MAX_HEADER_BYTES', defaultConfig.maxHeaderBytes, 1024, 1024 * 1024),
     headersTimeoutMs: integer('HEADERS_TIMEOUT_MS', defaultConfig.headersTimeoutMs, 100, 600_000),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', defaultConfig.requestTimeoutMs, 100, 3_600_000),

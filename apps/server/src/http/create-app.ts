@@ -30,6 +30,7 @@ import { webAppRoutes } from './routes/web-app-routes.ts'
 import type { ApiKeyLookup } from './security/api-keys.ts'
 import { corsPolicy } from './security/cors-policy.ts'
 import { createGuard } from './security/guard.ts'
+import { crossSitePolicy, hostPolicy } from './security/origin-policy.ts'
 import { createOpenApiValidator } from './validation/index.ts'
 
 export interface HttpAppDependencies {
@@ -75,6 +76,11 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   if (deps.tracing) app.use(requestTracing(TRACER_NAME))
   app.use(requestLog(logger))
   if (metrics) app.use(requestMetrics(metrics))
+  // Open mode answers this machine only: other hosts (DNS rebinding) and, for what changes
+  // state, other origins (a plain HTML form) are refused before anything else is done.
+  const open = deps.apiKeys === undefined
+  app.use(hostPolicy({ enforce: open || config.allowedHosts.length > 0, ...config }))
+  if (open) app.use(crossSitePolicy(config))
   // Before any route: a browser's preflight carries no key and must not meet the guard.
   const cors = corsPolicy(config.corsOrigins)
   if (cors) app.use(cors)
