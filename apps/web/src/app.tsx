@@ -13,7 +13,8 @@ export function App() {
   const client = useMemo(() => clientFor(apiKey), [apiKey])
   const [needsKey, setNeedsKey] = useState(false)
   const [agents, setAgents] = useState<Agent[]>([])
-  const [groups, setGroups] = useState<GroupedSessionsResponse['time_to_sessions']>({})
+  const [grouped, setGrouped] = useState<GroupedSessionsResponse>({ time_to_sessions: {} })
+  const [showArchived, setShowArchived] = useState(false)
   const [problem, setProblem] = useState<string>()
   const [chatId, openChat] = useOpenChat()
   const [newChatAgent, setNewChatAgent] = useState<string>()
@@ -26,13 +27,13 @@ export function App() {
 
   const refresh = useCallback(async () => {
     try {
-      const grouped = await client.sessions.getGroupedSessions({ tz: timeZone, limit: 200 })
-      setGroups(grouped.time_to_sessions)
+      const query = showArchived ? { archived: true } : { pinned_group: true }
+      setGrouped(await client.sessions.getGroupedSessions({ tz: timeZone, limit: 200, ...query }))
       setProblem(undefined)
     } catch (error) {
       fail(error)
     }
-  }, [client, fail])
+  }, [client, fail, showArchived])
 
   useEffect(() => {
     client.agents.getAgents().then(({ agents }) => setAgents(agents), fail)
@@ -49,7 +50,9 @@ export function App() {
     <div className="app">
       <Sidebar
         client={client}
-        groups={groups}
+        grouped={grouped}
+        archived={showArchived}
+        onShowArchived={setShowArchived}
         openChatId={chatId}
         onOpen={(id) => {
           setNewChatAgent(undefined)

@@ -25,3 +25,5 @@ export const ClipIcon = icon(
 )
 export const FileIcon = icon('M6 3h8l4 4v14H6zM14 3v4h4')
 export const ChatIcon = icon('M4 5h16v11H8l-4 4z')
+export const PinIcon = icon('M9 4h6l-1 6 4 4H6l4-4zM12 14v6')
+export const ArchiveIcon = icon('M3 5h18v4H3zM5 9v10h14V9M10 13h4')

@@ -1,28 +1,39 @@
 import type { GroupedSessionsResponse, SessionSummary, UxmateClient } from '@uxmate/client'
 import { useState } from 'react'
 import { AgentIcon } from './agent-icon.tsx'
-import { PencilIcon, TrashIcon } from './icons.tsx'
+import { ArchiveIcon, PencilIcon, PinIcon, TrashIcon } from './icons.tsx'
 
 interface SidebarProps {
   client: UxmateClient
-  groups: GroupedSessionsResponse['time_to_sessions']
+  grouped: GroupedSessionsResponse
+  /** The archived sessions are shown instead of the others. */
+  archived: boolean
+  onShowArchived(archived: boolean): void
   openChatId: string | undefined
   onOpen(id: string): void
   onNew(): void
-  /** After a rename or a delete: the sessions are read again. */
+  /** After a change to a session: the sessions are read again. */
   onChanged(): void
   onError(error: unknown): void
 }
 
-/** The owner's sessions by recency (in the browser's time zone), newest first. */
+/**
+ * The owner's sessions: the pinned ones first, then by recency (in the browser's time zone),
+ * newest first; or the archived ones, to bring one back.
+ */
 export function Sidebar(props: SidebarProps) {
-  const groups = Object.entries(props.groups)
+  const { grouped, archived } = props
+  const groups = Object.entries(grouped.time_to_sessions)
+  if (grouped.pinned && grouped.pinned.length > 0) groups.unshift(['Pinned', grouped.pinned])
   return (
     <nav className="sidebar" aria-label="Sessions">
       <button type="button" className="new-chat" onClick={props.onNew}>
         + New chat
       </button>
-      {groups.length === 0 && <p className="empty">No sessions yet.</p>}
+      {archived && <h2 className="archived-title">Archived</h2>}
+      {groups.length === 0 && (
+        <p className="empty">{archived ? 'Nothing archived.' : 'No sessions yet.'}</p>
+      )}
       {groups.map(([bucket, sessions]) => (
         <section key={bucket} className="group">
           <h2>{bucket}</h2>
@@ -33,6 +44,13 @@ export function Sidebar(props: SidebarProps) {
           </ul>
         </section>
       ))}
+      <button
+        type="button"
+        className="show-archived"
+        onClick={() => props.onShowArchived(!archived)}
+      >
+        {archived ? '← Back to sessions' : 'Archived sessions'}
+      </button>
     </nav>
   )
 }
@@ -49,6 +67,15 @@ function SessionItem(props: SidebarProps & { session: SessionSummary }) {
       props.onChanged()
     } catch (error) {
       setName(session.name)
+      props.onError(error)
+    }
+  }
+  /** Pins or archives (or undoes either): the server files the session anew. */
+  const organise = async (change: { pinned?: boolean; archived?: boolean }) => {
+    try {
+      await client.sessions.renameSession(session.id, change)
+      props.onChanged()
+    } catch (error) {
       props.onError(error)
     }
   }
@@ -82,12 +109,36 @@ function SessionItem(props: SidebarProps & { session: SessionSummary }) {
           }}
         />
       ) : (
-        <button type="button" className="session-name" onClick={() => props.onOpen(session.id)}>
+        <button
+          type="button"
+          className="session-name"
+          title={session.last_message_preview}
+          onClick={() => props.onOpen(session.id)}
+        >
           <AgentIcon icon={session.agent.icon} />
           {session.name}
         </button>
       )}
       <span className="session-actions">
+        {!props.archived && (
+          <button
+            type="button"
+            title={session.pinned ? 'Unpin' : 'Pin'}
+            aria-label={`${session.pinned ? 'Unpin' : 'Pin'} ${session.name}`}
+            aria-pressed={session.pinned === true}
+            onClick={() => organise({ pinned: !session.pinned })}
+          >
+            <PinIcon />
+          </button>
+        )}
+        <button
+          type="button"
+          title={props.archived ? 'Unarchive' : 'Archive'}
+          aria-label={`${props.archived ? 'Unarchive' : 'Archive'} ${session.name}`}
+          onClick={() => organise({ archived: !props.archived })}
+        >
+          <ArchiveIcon />
+        </button>
         <button
           type="button"
           title="Rename"

@@ -231,6 +231,53 @@ describe('the reference web app', () => {
     expect(problems).toEqual([])
   })
 
+  it('pins a session to a group of its own first, archives it and brings it back', async () => {
+    const { base } = await startServer({ echoDelayMs: 0 })
+    const { page, problems } = await openApp(base)
+    const sidebar = page.getByRole('navigation', { name: 'Sessions' })
+    for (const prompt of ['Survey draft', 'Persona notes']) {
+      await page.getByRole('button', { name: '+ New chat' }).click()
+      await page.getByRole('button', { name: /Echo/ }).click()
+      await page.getByLabel('Message').fill(prompt)
+      await page.getByRole('button', { name: 'Send' }).click()
+      await expect
+        .poll(() => sidebar.getByRole('button', { name: prompt, exact: true }).count())
+        .toBe(1)
+    }
+    const groupOf = (name: string) =>
+      sidebar
+        .locator('section.group', { has: page.getByRole('button', { name, exact: true }) })
+        .locator('h2')
+        .textContent()
+    // A session's actions show when the pointer is over it.
+    const act = async (action: string, name: string) => {
+      await sidebar.getByRole('button', { name, exact: true }).hover()
+      await sidebar.getByRole('button', { name: `${action} ${name}` }).click()
+    }
+    await act('Pin', 'Survey draft')
+    await expect.poll(() => groupOf('Survey draft')).toBe('Pinned')
+    expect(await groupOf('Persona notes')).toBe('Today')
+    // The pinned group comes first although the other session is newer.
+    expect(await sidebar.locator('section.group h2').first().textContent()).toBe('Pinned')
+    await sidebar.getByRole('button', { name: 'Survey draft', exact: true }).hover()
+    await page.screenshot({ path: join(docsDir, 'web-app-pinned.png') })
+
+    await act('Archive', 'Persona notes')
+    await expect
+      .poll(() => sidebar.getByRole('button', { name: 'Persona notes', exact: true }).count())
+      .toBe(0)
+    await sidebar.getByRole('button', { name: 'Archived sessions' }).click()
+    await expect
+      .poll(() => sidebar.getByRole('button', { name: 'Persona notes', exact: true }).count())
+      .toBe(1)
+    expect(await sidebar.getByRole('button', { name: 'Survey draft', exact: true }).count()).toBe(0)
+    await act('Unarchive', 'Persona notes')
+    await expect.poll(() => sidebar.getByText('Nothing archived.').count()).toBe(1)
+    await sidebar.getByRole('button', { name: '← Back to sessions' }).click()
+    await expect.poll(() => groupOf('Persona notes')).toBe('Today')
+    expect(problems).toEqual([])
+  })
+
   it('attaches a file, and downloads it from the stored chat', async () => {
     const { base } = await startServer({ echoDelayMs: 0 })
     const { page, problems } = await openApp(base)
