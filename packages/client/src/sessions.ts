@@ -27,6 +27,8 @@ type SessionsPage = ResponseData<'get_sessions'>
 type ListedSession = SessionsPage['sessions'][number]
 type MessagesPage = ResponseData<'get_session_messages'>
 type PagedMessage = MessagesPage['messages'][number]
+type SearchPage = ResponseData<'search_sessions'>
+type SearchHit = SearchPage['hits'][number]
 
 /** The methods of `client.sessions`. */
 export interface SessionsApi {
@@ -269,6 +271,51 @@ export interface SessionsApi {
   ): AsyncGenerator<PagedMessage, void, undefined>
 
   /**
+   * `GET /sessions/search` (`search_sessions`): one page of the owner's hits for `q`, best
+   * first: words, `"phrases"`, `-exclusions`, `prefix*`, the last word typed as a prefix. Each
+   * hit's `snippet` marks the matched words with `<mark>`…`</mark>`, the rest HTML-escaped.
+   *
+   * @example
+   * ```ts
+   * const { hits } = await client.sessions.searchSessions({ q: '"user interview" -draft' })
+   * for (const hit of hits) show(hit.session.name, hit.snippet, hit.message_id)
+   * ```
+   */
+  searchSessions(
+    query: QueryParams<'search_sessions'>,
+    options?: RequestOptions,
+  ): Promise<SearchPage>
+
+  /**
+   * Page after page of `searchSessions`, each fetched when the loop gets to it.
+   *
+   * @example
+   * ```ts
+   * for await (const page of client.sessions.iterateSearchPages({ q: 'onboarding', limit: 50 })) {
+   *   render(page.hits)
+   *   if (!userWantsMore()) break
+   * }
+   * ```
+   */
+  iterateSearchPages(
+    query: QueryParams<'search_sessions'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<SearchPage, void, undefined>
+
+  /**
+   * Every hit of a search, best first, over `iterateSearchPages` (at most the server's 1,000).
+   *
+   * @example
+   * ```ts
+   * for await (const hit of client.sessions.iterateSearchHits({ q: 'budget' })) console.log(hit.snippet)
+   * ```
+   */
+  iterateSearchHits(
+    query: QueryParams<'search_sessions'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<SearchHit, void, undefined>
+
+  /**
    * Polls `getSession` until the session leaves `Running` and resolves with it; rejects with
    * `UxmateTimeoutError` after `timeoutMs` (default 60 s).
    *
@@ -336,6 +383,16 @@ export function createSessionsApi(context: CallContext): SessionsApi {
       return unwrap(
         'get_grouped_sessions',
         raw.GET('/sessions/grouped', {
+          params: { query, header: headerParams(options) },
+          ...initFor(context, options),
+        }),
+      )
+    },
+
+    searchSessions(query, options = {}) {
+      return unwrap(
+        'search_sessions',
+        raw.GET('/sessions/search', {
           params: { query, header: headerParams(options) },
           ...initFor(context, options),
         }),
@@ -416,6 +473,14 @@ export function createSessionsApi(context: CallContext): SessionsApi {
         cursor,
       )
       for await (const page of pages) yield* page.messages
+    },
+
+    iterateSearchPages({ cursor, ...query }, options = {}) {
+      return paginate((next) => api.searchSessions({ ...query, cursor: next }, options), cursor)
+    },
+
+    async *iterateSearchHits(query, options = {}) {
+      for await (const page of api.iterateSearchPages(query, options)) yield* page.hits
     },
 
     waitForSession(session_id, options = {}) {

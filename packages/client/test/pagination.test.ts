@@ -72,3 +72,32 @@ describe('sessions.iterateSessionPages', () => {
     expect(seen).toEqual(['s0'])
   })
 })
+
+describe('sessions.iterateSearchHits', () => {
+  const hits = (from: number, count: number, next?: string) => ({
+    hits: Array.from({ length: count }, (_, i) => ({
+      session: { id: `s${from + i}`, name: `Session ${from + i}` },
+      snippet: `<mark>hit</mark> ${from + i}`,
+    })),
+    ...(next && { next_cursor: next }),
+  })
+
+  it('follows next_cursor with the same q, and yields pages or hits', async () => {
+    const fetch = fakeFetch(json(hits(0, 2, 'h2')), json(hits(2, 1)))
+    const client = createUxmateClient({ baseUrl, fetch })
+    const snippets: string[] = []
+    for await (const hit of client.sessions.iterateSearchHits({ q: 'hit -miss', limit: 2 }))
+      snippets.push(hit.snippet)
+    expect(snippets).toEqual(['<mark>hit</mark> 0', '<mark>hit</mark> 1', '<mark>hit</mark> 2'])
+    expect(cursorsOf(fetch.requests)).toEqual([null, 'h2'])
+    for (const request of fetch.requests) {
+      expect(new URL(request.url).pathname).toBe('/sessions/search')
+      expect(new URL(request.url).searchParams.get('q')).toBe('hit -miss')
+    }
+    const pages = createUxmateClient({ baseUrl, fetch: fakeFetch(json(hits(5, 1))) })
+    const seen = []
+    for await (const p of pages.sessions.iterateSearchPages({ q: 'hit', cursor: 'h5' }))
+      seen.push(p)
+    expect(seen).toEqual([hits(5, 1)])
+  })
+})

@@ -447,6 +447,33 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
   if (invalid)
     await check('get_grouped_sessions', 422, await target.send('/sessions/grouped?limit=0'))
 
+  if (documents('search_sessions')) {
+    // search_sessions: 200 (the turn above and the echo of it, a page each), 422 (nothing left
+    // to find, a forged cursor; a limit out of range).
+    type Hits = { hits: Array<{ session: { id: string }; snippet: string }>; next_cursor?: string }
+    const hits = await check<Hits>(
+      'search_sessions',
+      200,
+      await target.send('/sessions/search?q=make%20it%20short&limit=1'),
+    )
+    expect(hits.body.hits[0]?.session.id).toBe(session.id)
+    expect(hits.body.hits[0]?.snippet).toMatch(
+      /<mark>make<\/mark> <mark>it<\/mark> <mark>shorter<\/mark>/,
+    )
+    const cursor = encodeURIComponent(hits.body.next_cursor ?? '')
+    expect(cursor, 'the echo of the turn follows').not.toBe('')
+    const next = await check<Hits>(
+      'search_sessions',
+      200,
+      await target.send(`/sessions/search?q=make%20it%20short&limit=1&cursor=${cursor}`),
+    )
+    expect(next.body.hits[0]?.session.id).toBe(session.id)
+    await check('search_sessions', 422, await target.send('/sessions/search?q=-shorter'))
+    await check('search_sessions', 422, await target.send('/sessions/search?q=a&cursor=forged'))
+    if (invalid)
+      await check('search_sessions', 422, await target.send('/sessions/search?q=a&limit=0'))
+  }
+
   // get_session_file: 200, 404, 422.
   const download = await check<Uint8Array>(
     'get_session_file',

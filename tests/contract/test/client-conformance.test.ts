@@ -77,6 +77,7 @@ const calls: { [Id in OperationId]?: Call } = {
       { tz: 'Europe/Paris', agent_id: 'echo', limit: 10 },
       { requestId: 'client-grouped' },
     ),
+  search_sessions: (client) => client.sessions.searchSessions({ q: 'shorter', limit: 5 }),
   get_session: (client, ids) => client.sessions.getSession(ids.sessionId),
   get_session_messages: (client, ids) =>
     client.sessions.getSessionMessages(ids.sessionId, { order: 'asc', limit: 2 }),

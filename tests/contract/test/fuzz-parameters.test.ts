@@ -48,6 +48,11 @@ const refusedByMeaning: Record<string, Array<[string, string]>> = {
   get_grouped_sessions: [['query', 'tz']],
   get_sessions: [['query', 'cursor']],
   get_session_messages: [['query', 'cursor']],
+  // A query of punctuation or exclusions only, or of too many terms, has nothing to find.
+  search_sessions: [
+    ['query', 'q'],
+    ['query', 'cursor'],
+  ],
   get_usage: [
     ['query', 'tz'],
     ['query', 'from'],
@@ -62,6 +67,7 @@ const knownValid: Record<string, string[]> = {
   session_id: existing.map((e) => e.sessionId),
   file_id: existing.map((e) => e.fileId),
   agent_id: ['echo', 'failing'],
+  q: ['fuzz', 'fuzz seed', '"fuzz seed" -b.png', 'a.t', 'hello*'],
   tz: ['UTC', 'Europe/Paris', 'America/St_Johns', 'Asia/Kathmandu', 'Pacific/Kiritimati'],
 }
 

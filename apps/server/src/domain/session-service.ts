@@ -14,6 +14,7 @@ import {
 import { type CalendarDay, dayIn, groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
 import type { RunCoordinator } from './run-coordinator.ts'
 import { sessionFilter } from './session-filter.ts'
+import { type SearchProblem, type SearchResult, searchSessions } from './session-search.ts'
 import type {
   MessageCursor,
   MessageRecord,
@@ -248,6 +249,17 @@ export class SessionService {
         : []
     const [pinned, others] = await Promise.all([part(true), part(false)])
     return { pinned, groups: groupByRecency(others, now, zone), day }
+  }
+
+  /** A page of the owner's search hits for `q`: see `session-search.ts`. */
+  search(query: {
+    owner: string
+    q: string
+    agentId?: string
+    limit: number
+    cursor?: string
+  }): Promise<SearchResult | SearchProblem> {
+    return searchSessions(this.#options.store, query)
   }
 
   /** What the owner's agents' models used from `from` to `to`, by agent and by day in `timeZone`. */

@@ -1,6 +1,7 @@
 import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
 import type { ChangeVersions } from './change-versions.ts'
 import type { IdempotencyStore } from './idempotency-store.ts'
+import type { SearchQuery } from './search-query.ts'
 
 /** Who owns the sessions made without an API key (open mode, and sessions from before keys). */
 export const ANONYMOUS_OWNER = 'anonymous'
@@ -227,6 +228,22 @@ export interface SessionPage {
   next?: SessionCursor
 }
 
+/** One hit of a search: one of the owner's messages, or a session's name (no `message`). */
+export interface SearchHitRecord {
+  session: SessionSummaryRecord
+  /** The message that matched; absent when the session's name did. */
+  message?: Pick<MessageRecord, 'id' | 'role' | 'createdAt'>
+  /** The text that matched (the message's or the name), for its snippet. */
+  text: string
+}
+
+/** A page of hits, best first. */
+export interface SearchHitPage {
+  hits: SearchHitRecord[]
+  /** Whether more hits follow this page. */
+  more: boolean
+}
+
 /**
  * Where sessions live. Every method that writes more than one row does so in one transaction, so
  * a crash leaves either all of it or none. Async, so that a networked database can stand behind
@@ -303,6 +320,17 @@ export interface SessionStore {
     limit: number
     filter?: SessionFilter
   }): Promise<SessionSummaryRecord[]>
+  /**
+   * A page of the hits of `query` among the owner's session names and message texts (of one
+   * agent's sessions when `agentId` is given), most relevant first, from the `offset`th.
+   */
+  searchSessions(query: {
+    owner: string
+    query: SearchQuery
+    agentId?: string
+    limit: number
+    offset: number
+  }): Promise<SearchHitPage>
   /**
    * A page of the session's messages in `order`, after `after` (the `next` of the page before),
    * with their files; `undefined` when there is no such session of the owner's.

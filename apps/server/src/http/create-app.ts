@@ -21,6 +21,7 @@ import { requestMetrics } from './request-metrics.ts'
 import { requestTracing } from './request-tracing.ts'
 import { agentOperations } from './routes/agent-operations.ts'
 import { docsRoutes } from './routes/docs-routes.ts'
+import { searchOperations } from './routes/search-operations.ts'
 import { serviceOperations } from './routes/service-operations.ts'
 import { sessionEventsOperation } from './routes/session-events-operation.ts'
 import { sessionOperations } from './routes/session-operations.ts'
@@ -125,6 +126,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       ...agentOperations(agents),
       ...sessionOperations({ sessions, agents }),
       ...usageOperations(sessions),
+      ...searchOperations({ sessions, agents }),
       ...uiChatOperations({
         sessions,
         events: deps.events,

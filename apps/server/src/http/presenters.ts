@@ -1,6 +1,7 @@
 import type {
   Agent as AgentProfile,
   Message,
+  SearchHit,
   Session,
   SessionEvent,
   SessionSummary,
@@ -9,6 +10,7 @@ import type {
 } from '@uxmate/contract'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
+import type { SearchHit as SearchHitRecord } from '../domain/session-search.ts'
 import type {
   MessageRecord,
   SessionActivity,
@@ -129,6 +131,19 @@ export function toSummary(session: SessionSummaryRecord, agents: AgentRegistry):
     name: session.name,
     ...toOrganise(session),
     ...toActivity(session.activity),
+  }
+}
+
+/** The wire form of a search hit: a message's, or (without `message_id`) a session name's. */
+export function toSearchHit(hit: SearchHitRecord, agents: AgentRegistry): SearchHit {
+  return {
+    session: toSummary(hit.session, agents),
+    ...(hit.message && {
+      message_id: hit.message.id,
+      role: hit.message.role,
+      created_at: hit.message.createdAt.toISOString(),
+    }),
+    snippet: hit.snippet,
   }
 }
 

@@ -64,6 +64,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Sessions
+         * @description Full-text search over the owner's session names and message texts, most relevant first
+         *     (BM25 on SQLite, `ts_rank` on PostgreSQL; equal ones newest first), a page at a time.
+         *     Each hit is one message (or one session's name, then without `message_id`), with its
+         *     session's summary and a `snippet` of the text around the match.
+         *
+         *     **Query syntax** (`q`): words are runs of letters and digits, in any script, compared
+         *     without case (diacritics count: `café` is not `cafe`); everything else separates them.
+         *     - `onboarding interview`: texts with both words, in any order;
+         *     - `"user interview"`: those words next to each other, in that order;
+         *     - `-draft`, `-"first draft"`: texts without the word or phrase;
+         *     - `interv*`: any word starting with `interv`. The last word of a query that does not end
+         *       with a space is a prefix too, from two letters on, for as-you-type search.
+         *
+         *     Punctuation with no word in it is ignored; a query with nothing left to find (or only
+         *     exclusions) is a `422`, as is one of more than 16 terms. Words longer than 64
+         *     characters are cut to 64. The first 100,000 characters of a message are searched.
+         *
+         *     **Snippets** show at most 200 characters of the matching text, cut at word boundaries
+         *     (`…` where cut), with each matched word between `<mark>` and `</mark>`; the rest of
+         *     the snippet is HTML-escaped (`&amp;`, `&lt;`, `&gt;`), so it can be shown as HTML as it is.
+         *
+         *     When more hits follow, the response carries `next_cursor`: pass it back as `cursor`,
+         *     with the same `q`, for the next page. Pages reach the best 1,000 hits; refine the query
+         *     for more. Hits are ranked, so a message written between two pages may shift them.
+         */
+        get: operations["search_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -963,6 +1006,35 @@ export interface components {
                 [key: string]: components["schemas"]["SessionSummary"][];
             };
         };
+        /** @description A page of search hits, best first. */
+        SearchSessionsResponse: {
+            hits: components["schemas"]["SearchHit"][];
+            /** @description Pass as `cursor` (with the same `q`) to get the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        /**
+         * @description One message that matches a search, or one session's name (then `message_id`, `role` and
+         *     `created_at` are absent).
+         */
+        SearchHit: {
+            session: components["schemas"]["SessionSummary"];
+            /**
+             * Format: uuid
+             * @description The message that matched; absent when the session's name did.
+             */
+            message_id?: string;
+            role?: components["schemas"]["MessageRole"];
+            /**
+             * Format: date-time
+             * @description When the message that matched was written.
+             */
+            created_at?: string;
+            /**
+             * @description At most 200 characters of the matching text around the match, `…` where cut, each
+             *     matched word between `<mark>` and `</mark>`, the rest HTML-escaped.
+             */
+            snippet: string;
+        };
         /** @description What a sidebar shows of a session. */
         SessionSummary: {
             /** @description The session's id. */
@@ -1577,6 +1649,58 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    search_sessions: {
+        parameters: {
+            query: {
+                /**
+                 * @description What to look for, in the syntax above.
+                 * @example "user interview" -draft onbo
+                 */
+                q: string;
+                /**
+                 * @description Only sessions with this agent.
+                 * @example echo
+                 */
+                agent_id?: components["schemas"]["AgentId"];
+                /**
+                 * @description The page size.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page (of the same `q`); opaque.
+                 * @example aGl0czoyMA
+                 */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of hits, best first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSessionsResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -23,6 +23,7 @@ import type {
   TokenUsage,
 } from '../../domain/session-store.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
+import { createSearch } from './kysely-search.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
 import type { Database, Dialect, FilesTable, MessagesTable, SessionsTable } from './schema.ts'
 import { activityOf, filtered, UNARCHIVED } from './session-lists.ts'
@@ -744,6 +745,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         ...organiseOf(row),
       }))
     },
+
+    searchSessions: createSearch(db, dialect),
 
     async listMessages({ owner, sessionId, order, limit, after }) {
       const session = await db

@@ -299,7 +299,128 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+
+    '0025_search': {
+      async up(db: AnyDb) {
+        if (dialect === 'sqlite') await sqliteSearchIndex(db)
+        else await postgresSearchIndex(db)
+      },
+    },
   }
+}
+
+/** The first characters of a message that search reads (a tsvector holds at most 1 MB). */
+export const SEARCHED_CHARACTERS = 100_000
+
+/**
+ * SQLite: an FTS5 index kept by triggers, so that every write of a name or a message, by any
+ * path of the store (or a later one, or an import), updates it in the same statement and so the
+ * same transaction, and a deleted session's rows leave it with the cascade that deletes them.
+ * The index is contentless (the texts stay only in their tables); `search_docs` gives each of
+ * its rows a key of its own, an INTEGER PRIMARY KEY that VACUUM keeps, where messages' own
+ * rowids may change. The tokenizer keeps diacritics (`remove_diacritics 0`), as PostgreSQL's
+ * `simple` configuration does: both find the same words. Prefixes of 2 and 3 letters are
+ * indexed for as-you-type search.
+ */
+async function sqliteSearchIndex(db: AnyDb): Promise<void> {
+  const statements = [
+    sql`CREATE TABLE search_docs (
+      doc INTEGER PRIMARY KEY,
+      owner TEXT NOT NULL,
+      session_id TEXT NOT NULL,
+      message_id TEXT
+    ) STRICT`,
+    sql`CREATE INDEX search_docs_by_session ON search_docs (session_id)`,
+    sql`CREATE UNIQUE INDEX search_docs_by_message ON search_docs (message_id)
+      WHERE message_id IS NOT NULL`,
+    sql`CREATE VIRTUAL TABLE search_fts USING fts5(
+      body, content='', contentless_delete=1,
+      tokenize='unicode61 remove_diacritics 0', prefix='2 3'
+    )`,
+    sql`CREATE TRIGGER search_session_insert AFTER INSERT ON sessions BEGIN
+      INSERT INTO search_docs (owner, session_id) VALUES (new.owner, new.id);
+      INSERT INTO search_fts (rowid, body) SELECT doc, new.name FROM search_docs
+        WHERE session_id = new.id AND message_id IS NULL;
+    END`,
+    sql`CREATE TRIGGER search_session_rename AFTER UPDATE OF name ON sessions
+      WHEN new.name IS NOT old.name BEGIN
+      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
+        WHERE session_id = old.id AND message_id IS NULL);
+      INSERT INTO search_fts (rowid, body) SELECT doc, new.name FROM search_docs
+        WHERE session_id = new.id AND message_id IS NULL;
+    END`,
+    sql`CREATE TRIGGER search_session_delete AFTER DELETE ON sessions BEGIN
+      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
+        WHERE session_id = old.id);
+      DELETE FROM search_docs WHERE session_id = old.id;
+    END`,
+    sql`CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN
+      INSERT INTO search_docs (owner, session_id, message_id)
+        SELECT owner, id, new.id FROM sessions WHERE id = new.session_id;
+      INSERT INTO search_fts (rowid, body)
+        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}) FROM search_docs
+        WHERE message_id = new.id;
+    END`,
+    sql`CREATE TRIGGER search_message_edit AFTER UPDATE OF text ON messages
+      WHEN new.text IS NOT old.text BEGIN
+      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
+        WHERE message_id = old.id);
+      INSERT INTO search_fts (rowid, body)
+        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}) FROM search_docs
+        WHERE message_id = new.id;
+    END`,
+    sql`CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN
+      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
+        WHERE message_id = old.id);
+      DELETE FROM search_docs WHERE message_id = old.id;
+    END`,
+    // What was there before: every name and message, indexed once.
+    sql`INSERT INTO search_docs (owner, session_id, message_id)
+      SELECT owner, id, NULL FROM sessions
+      UNION ALL
+      SELECT sessions.owner, messages.session_id, messages.id
+        FROM messages JOIN sessions ON sessions.id = messages.session_id`,
+    sql`INSERT INTO search_fts (rowid, body)
+      SELECT search_docs.doc, sessions.name FROM search_docs
+        JOIN sessions ON sessions.id = search_docs.session_id
+        WHERE search_docs.message_id IS NULL
+      UNION ALL
+      SELECT search_docs.doc, substr(messages.text, 1, ${sql.lit(SEARCHED_CHARACTERS)})
+        FROM search_docs JOIN messages ON messages.id = search_docs.message_id`,
+  ]
+  for (const statement of statements) await statement.execute(db)
+}
+
+/**
+ * The text as PostgreSQL's search reads it: the first characters, with the punctuation that its
+ * parser would otherwise keep inside a token (hosts, paths, e-mail addresses, `3.14`, hyphenated
+ * words) or leave out (`<tags>`, `&entities;`) made a space, so that it finds the same words as FTS5's unicode61 tokenizer does.
+ */
+export const searchedText = (column: string) =>
+  `translate(left(${column}, ${SEARCHED_CHARACTERS}), '.@/:_-<>&', '         ')`
+
+/** The search vector of a column, in the `simple` configuration: no stemming, no stop words. */
+export const searchVector = (column: string) =>
+  `to_tsvector('simple'::regconfig, ${searchedText(column)})`
+
+/**
+ * PostgreSQL: a stored generated `tsvector` of each message with a GIN index (the column is
+ * written by the database with the row, in its transaction, and the migration fills it for the
+ * rows already there), and a GIN expression index over session names, short enough to be
+ * re-read for ranking. tsvector rather than pg_trgm: search is by word and phrase, ranked, and
+ * a trigram index neither knows words nor ranks.
+ */
+async function postgresSearchIndex(db: AnyDb): Promise<void> {
+  await sql
+    .raw(
+      `ALTER TABLE messages ADD COLUMN search_vector tsvector
+         GENERATED ALWAYS AS (${searchVector('text')}) STORED`,
+    )
+    .execute(db)
+  await sql.raw('CREATE INDEX messages_search ON messages USING gin (search_vector)').execute(db)
+  await sql
+    .raw(`CREATE INDEX sessions_name_search ON sessions USING gin ((${searchVector('name')}))`)
+    .execute(db)
 }
 
 /**

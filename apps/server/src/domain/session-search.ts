@@ -1,0 +1,63 @@
+import { parseSearchQuery, type SearchQueryProblem } from './search-query.ts'
+import { searchSnippet } from './search-snippet.ts'
+import type { SearchHitRecord, SessionStore } from './session-store.ts'
+
+/** How deep pages of search hits reach: past the best 1,000, a query is to be refined. */
+export const MAX_SEARCH_HITS = 1000
+
+/** A hit with its snippet. */
+export interface SearchHit extends SearchHitRecord {
+  snippet: string
+}
+
+export interface SearchResult {
+  hits: SearchHit[]
+  nextCursor?: string
+}
+
+export type SearchProblem = SearchQueryProblem | 'invalid_cursor'
+
+/**
+ * A search cursor is the number of hits before the next page (hits are ranked, not ordered
+ * by a column, so there is no row to continue after): opaque to clients all the same.
+ */
+const encodeSearchCursor = (offset: number) => Buffer.from(`hits:${offset}`).toString('base64url')
+
+function decodeSearchCursor(text: string): number | undefined {
+  const match = /^hits:([1-9]\d{0,3})$/.exec(Buffer.from(text, 'base64url').toString())
+  const offset = match ? Number(match[1]) : Number.NaN
+  return offset < MAX_SEARCH_HITS ? offset : undefined
+}
+
+/**
+ * A page of the owner's hits for the query `q` (see `search-query.ts` for its syntax), best
+ * first, after `cursor` (the `nextCursor` of the page before), each with its snippet.
+ *
+ * @example
+ * ```ts
+ * await searchSessions(store, { owner: 'alice', q: 'interview -draft', limit: 20 })
+ * // { hits: [{ session, message, text, snippet: '…user <mark>interview</mark>…' }], nextCursor }
+ * ```
+ */
+export async function searchSessions(
+  store: SessionStore,
+  input: { owner: string; q: string; agentId?: string; limit: number; cursor?: string },
+): Promise<SearchResult | SearchProblem> {
+  const query = parseSearchQuery(input.q)
+  if (typeof query === 'string') return query
+  const offset = input.cursor === undefined ? 0 : decodeSearchCursor(input.cursor)
+  if (offset === undefined) return 'invalid_cursor'
+  const limit = Math.min(input.limit, MAX_SEARCH_HITS - offset)
+  const page = await store.searchSessions({
+    owner: input.owner,
+    query,
+    ...(input.agentId !== undefined && { agentId: input.agentId }),
+    limit,
+    offset,
+  })
+  const next = offset + limit
+  return {
+    hits: page.hits.map((hit) => ({ ...hit, snippet: searchSnippet(hit.text, query) })),
+    ...(page.more && next < MAX_SEARCH_HITS && { nextCursor: encodeSearchCursor(next) }),
+  }
+}
