@@ -1018,11 +1018,8 @@ export interface components {
          */
         SearchHit: {
             session: components["schemas"]["SessionSummary"];
-            /**
-             * Format: uuid
-             * @description The message that matched; absent when the session's name did.
-             */
-            message_id?: string;
+            /** @description The message that matched; absent when the session's name did. */
+            message_id?: components["schemas"]["ResourceId"];
             role?: components["schemas"]["MessageRole"];
             /**
              * Format: date-time

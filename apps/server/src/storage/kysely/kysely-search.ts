@@ -4,7 +4,11 @@
  * hits for the same query; only their relevance scores differ (BM25, ts_rank).
  */
 import { type Kysely, sql } from 'kysely'
-import type { SearchHitPage, SessionStore } from '../../domain/session-store.ts'
+import type {
+  SearchHitPage,
+  SessionStore,
+  SessionSummaryRecord,
+} from '../../domain/session-store.ts'
 import { searchVector } from './migrations.ts'
 import type { Database, Dialect } from './schema.ts'
 import { toFtsMatch, toTsQuery } from './search-match.ts'
@@ -56,13 +60,14 @@ function postgresHits(db: Kysely<Database>, input: SearchInput, limit: number) {
  *
  * @example
  * ```ts
- * const search = createSearch(db, 'sqlite')
+ * const search = createSearch(db, 'sqlite', readSummaries)
  * await search({ owner: 'alice', query: parsed, limit: 20, offset: 0 })
  * ```
  */
 export function createSearch(
   db: Kysely<Database>,
   dialect: Dialect,
+  summaries: (ids: string[]) => Promise<SessionSummaryRecord[]>,
 ): (input: SearchInput) => Promise<SearchHitPage> {
   return async (input) => {
     const hits = dialect === 'sqlite' ? sqliteHits : postgresHits
@@ -72,11 +77,7 @@ export function createSearch(
     const sessionIds = [...new Set(page.map((row) => row.session_id))]
     const messageIds = page.flatMap((row) => (row.message_id === null ? [] : [row.message_id]))
     const [sessions, messages] = await Promise.all([
-      db
-        .selectFrom('sessions')
-        .select(['id', 'agent_id', 'name', 'updated_at'])
-        .where('id', 'in', sessionIds)
-        .execute(),
+      summaries(sessionIds),
       messageIds.length === 0
         ? []
         : db
@@ -92,16 +93,10 @@ export function createSearch(
       const message = row.message_id === null ? undefined : messageById.get(row.message_id)
       // Deleted between the two reads: left out.
       if (!session || (row.message_id !== null && !message)) return []
-      const summary = {
-        id: session.id,
-        agentId: session.agent_id,
-        name: session.name,
-        updatedAt: new Date(Number(session.updated_at)),
-      }
       return message
         ? [
             {
-              session: summary,
+              session,
               message: {
                 id: message.id,
                 role: message.role,
@@ -110,7 +105,7 @@ export function createSearch(
               text: message.text,
             },
           ]
-        : [{ session: summary, text: session.name }]
+        : [{ session, text: session.name }]
     })
     return { hits: found, more: rows.length > input.limit }
   }

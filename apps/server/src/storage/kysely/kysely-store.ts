@@ -15,10 +15,12 @@ import type {
   NewSession,
   RunClaim,
   RunOutcome,
+  SessionActivity,
   SessionHeader,
   SessionPage,
   SessionRecord,
   SessionStore,
+  SessionSummaryRecord,
   StoredFile,
   TokenUsage,
 } from '../../domain/session-store.ts'
@@ -60,6 +62,23 @@ function organiseOf(
 }
 
 const ORGANISE_COLUMNS = ['pinned', 'archived', 'tags', 'metadata'] as const
+
+/** What a summary shows of a session's row. */
+const SUMMARY_COLUMNS = ['id', 'agent_id', 'name', 'updated_at', ...ORGANISE_COLUMNS] as const
+
+function toSummaryRecord(
+  row: Pick<SessionRow, (typeof SUMMARY_COLUMNS)[number]>,
+  activity: SessionActivity,
+): SessionSummaryRecord {
+  return {
+    activity,
+    id: row.id,
+    agentId: row.agent_id,
+    name: row.name,
+    updatedAt: new Date(Number(row.updated_at)),
+    ...organiseOf(row),
+  }
+}
 
 function toHeader(row: SessionRow): SessionHeader {
   return {
@@ -304,6 +323,17 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       messages: [],
       activity: activity.get(row.id) ?? { messageCount: 0 },
     }))
+  }
+
+  /** The summaries of sessions' rows, with their activity. */
+  async function summariesOf(
+    rows: Array<Pick<SessionRow, (typeof SUMMARY_COLUMNS)[number]>>,
+  ): Promise<SessionSummaryRecord[]> {
+    const activity = await activityOf(
+      db,
+      rows.map((row) => row.id),
+    )
+    return rows.map((row) => toSummaryRecord(row, activity.get(row.id) ?? { messageCount: 0 }))
   }
 
   /** The owner's session: another owner's is not found. */
@@ -724,7 +754,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async recentSessions({ owner, agentId, limit, filter = UNARCHIVED }) {
       const rows = await db
         .selectFrom('sessions')
-        .select(['id', 'agent_id', 'name', 'updated_at', ...ORGANISE_COLUMNS])
+        .select(SUMMARY_COLUMNS)
         .where('owner', '=', owner)
         .$if(agentId !== undefined, (query) => query.where('agent_id', '=', agentId as string))
         .$call((query) => filtered(query, filter))
@@ -732,21 +762,14 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .orderBy('id', 'desc')
         .limit(limit)
         .execute()
-      const activity = await activityOf(
-        db,
-        rows.map((row) => row.id),
-      )
-      return rows.map((row) => ({
-        activity: activity.get(row.id) ?? { messageCount: 0 },
-        id: row.id,
-        agentId: row.agent_id,
-        name: row.name,
-        updatedAt: new Date(Number(row.updated_at)),
-        ...organiseOf(row),
-      }))
+      return summariesOf(rows)
     },
 
-    searchSessions: createSearch(db, dialect),
+    searchSessions: createSearch(db, dialect, async (ids) =>
+      summariesOf(
+        await db.selectFrom('sessions').select(SUMMARY_COLUMNS).where('id', 'in', ids).execute(),
+      ),
+    ),
 
     async listMessages({ owner, sessionId, order, limit, after }) {
       const session = await db
