@@ -8,7 +8,7 @@ import { Migrator } from 'kysely/migration'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseSearchQuery, type SearchQuery } from '../src/domain/search-query.ts'
 import { searchSessions } from '../src/domain/session-search.ts'
-import type { SessionStore } from '../src/domain/session-store.ts'
+import type { SessionFilter, SessionPatch, SessionStore } from '../src/domain/session-store.ts'
 import { migrationProvider, migrationsFor } from '../src/storage/kysely/migrations.ts'
 import { storeDatabases, type TestDatabase } from './support/store-databases.ts'
 
@@ -134,6 +134,43 @@ describe.each(storeDatabases())('search on $name', (databases) => {
       offset: 2,
     })
     expect(second).toMatchObject({ more: false, hits: [{ message: { id: m(1) } }] })
+  })
+
+  it('looks only in the sessions the list filters let through: archived, pinned, tags, metadata', async () => {
+    const m = (n: number) => `${uuid(n).slice(0, -2)}01`
+    for (let n = 1; n <= 4; n++) await session(uuid(n), { prompt: `filtered echidna ${n}` })
+    const patch = (n: number, fields: Omit<SessionPatch, 'maxMetadataPairs'>) =>
+      store.updateSession('alice', uuid(n), { ...fields, maxMetadataPairs: 16 })
+    await patch(1, { archived: true })
+    await patch(2, { pinned: true, tags: ['research'] })
+    await patch(3, { tags: ['research'], metadata: { project: 'alpha' } })
+    const filter = (fields: Partial<SessionFilter>): SessionFilter => ({
+      archived: false,
+      tags: [],
+      metadata: [],
+      ...fields,
+    })
+    const hits = async (f?: SessionFilter) =>
+      (
+        await store.searchSessions({
+          owner: 'alice',
+          query: query('echidna'),
+          ...(f && { filter: f }),
+          limit: 20,
+          offset: 0,
+        })
+      ).hits
+        .map((hit) => hit.message?.id)
+        .sort()
+    expect(await hits()).toEqual([m(2), m(3), m(4)])
+    expect(await hits(filter({ archived: true }))).toEqual([m(1)])
+    expect(await hits(filter({ pinned: true }))).toEqual([m(2)])
+    expect(await hits(filter({ pinned: false }))).toEqual([m(3), m(4)])
+    expect(await hits(filter({ tags: ['research'] }))).toEqual([m(2), m(3)])
+    expect(await hits(filter({ tags: ['research'], metadata: [['project', 'alpha']] }))).toEqual([
+      m(3),
+    ])
+    expect(await hits(filter({ metadata: [['project', 'beta']] }))).toEqual([])
   })
 
   it('follows every write: turns, replies, titles, renames and deletes', async () => {

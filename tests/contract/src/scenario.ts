@@ -468,6 +468,13 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       await target.send(`/sessions/search?q=make%20it%20short&limit=1&cursor=${cursor}`),
     )
     expect(next.body.hits[0]?.session.id).toBe(session.id)
+    // The list filters: the session is not archived, nor tagged so.
+    const filtered = await check<Hits>(
+      'search_sessions',
+      200,
+      await target.send('/sessions/search?q=shorter&archived=true&tag=none&metadata=a%3Db'),
+    )
+    expect(filtered.body.hits).toEqual([])
     await check('search_sessions', 422, await target.send('/sessions/search?q=-shorter'))
     await check('search_sessions', 422, await target.send('/sessions/search?q=a&cursor=forged'))
     if (invalid)

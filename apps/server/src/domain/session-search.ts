@@ -1,6 +1,6 @@
 import { parseSearchQuery, type SearchQueryProblem } from './search-query.ts'
 import { searchSnippet } from './search-snippet.ts'
-import type { SearchHitRecord, SessionStore } from './session-store.ts'
+import type { SearchHitRecord, SessionFilter, SessionStore } from './session-store.ts'
 
 /** How deep pages of search hits reach: past the best 1,000, a query is to be refined. */
 export const MAX_SEARCH_HITS = 1000
@@ -41,7 +41,14 @@ function decodeSearchCursor(text: string): number | undefined {
  */
 export async function searchSessions(
   store: SessionStore,
-  input: { owner: string; q: string; agentId?: string; limit: number; cursor?: string },
+  input: {
+    owner: string
+    q: string
+    agentId?: string
+    filter?: SessionFilter
+    limit: number
+    cursor?: string
+  },
 ): Promise<SearchResult | SearchProblem> {
   const query = parseSearchQuery(input.q)
   if (typeof query === 'string') return query
@@ -52,6 +59,7 @@ export async function searchSessions(
     owner: input.owner,
     query,
     ...(input.agentId !== undefined && { agentId: input.agentId }),
+    ...(input.filter && { filter: input.filter }),
     limit,
     offset,
   })

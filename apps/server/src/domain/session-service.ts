@@ -256,6 +256,7 @@ export class SessionService {
     owner: string
     q: string
     agentId?: string
+    filter?: SessionFilter
     limit: number
     cursor?: string
   }): Promise<SearchResult | SearchProblem> {

@@ -322,12 +322,14 @@ export interface SessionStore {
   }): Promise<SessionSummaryRecord[]>
   /**
    * A page of the hits of `query` among the owner's session names and message texts (of one
-   * agent's sessions when `agentId` is given), most relevant first, from the `offset`th.
+   * agent's sessions when `agentId` is given, of those `filter` lets through: by default those
+   * not archived), most relevant first, from the `offset`th.
    */
   searchSessions(query: {
     owner: string
     query: SearchQuery
     agentId?: string
+    filter?: SessionFilter
     limit: number
     offset: number
   }): Promise<SearchHitPage>

@@ -94,8 +94,11 @@ export interface paths {
          *     (`…` where cut), with each matched word between `<mark>` and `</mark>`; the rest of
          *     the snippet is HTML-escaped (`&amp;`, `&lt;`, `&gt;`), so it can be shown as HTML as it is.
          *
+         *     The filters are those of `get_sessions`: archived sessions are left out unless
+         *     `archived=true`, and `pinned`, `tag` and `metadata` narrow the sessions searched.
+         *
          *     When more hits follow, the response carries `next_cursor`: pass it back as `cursor`,
-         *     with the same `q`, for the next page. Pages reach the best 1,000 hits; refine the query
+         *     with the same `q` and filters, for the next page. Pages reach the best 1,000 hits; refine the query
          *     for more. Hits are ranked, so a message written between two pages may shift them.
          */
         get: operations["search_sessions"];
@@ -1673,6 +1676,31 @@ export interface operations {
                  * @example aGl0czoyMA
                  */
                 cursor?: string;
+                /**
+                 * @description `false` (the default): sessions not archived; `true`: only archived ones.
+                 * @example false
+                 */
+                archived?: components["parameters"]["ArchivedFilter"];
+                /**
+                 * @description `true`: only pinned sessions; `false`: only sessions not pinned; absent: both.
+                 * @example true
+                 */
+                pinned?: components["parameters"]["PinnedFilter"];
+                /**
+                 * @description Only sessions with this tag; repeated (`tag=a&tag=b`), sessions with every one.
+                 * @example [
+                 *       "research"
+                 *     ]
+                 */
+                tag?: components["parameters"]["TagFilter"];
+                /**
+                 * @description Only sessions whose metadata has this `key=value` pair (split at the first `=`; URL-encode
+                 *     it: `metadata=project%3Dalpha`); repeated, sessions with every pair.
+                 * @example [
+                 *       "project=alpha"
+                 *     ]
+                 */
+                metadata?: components["parameters"]["MetadataFilter"];
             };
             header?: {
                 /**

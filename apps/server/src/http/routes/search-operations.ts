@@ -1,5 +1,6 @@
 import type { AgentRegistry } from '../../domain/agent-registry.ts'
 import { MAX_SEARCH_TERMS } from '../../domain/search-query.ts'
+import { sessionFilter } from '../../domain/session-filter.ts'
 import type { SearchProblem } from '../../domain/session-search.ts'
 import type { SessionService } from '../../domain/session-service.ts'
 import { keptRead, type OperationHandler } from '../operations/operation-handler.ts'
@@ -21,11 +22,12 @@ export function searchOperations(options: {
   return [
     keptRead('search_sessions', async (c) => {
       const query = c.req.valid('query')
-      const { q, agent_id, limit = 20, cursor } = query
+      const { q, agent_id, limit = 20, cursor, ...filters } = query
       const found = await sessions.search({
         owner: c.get('owner'),
         q,
         ...(agent_id !== undefined && { agentId: agent_id }),
+        filter: sessionFilter(filters),
         limit,
         ...(cursor !== undefined && { cursor }),
       })

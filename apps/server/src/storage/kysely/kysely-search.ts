@@ -12,6 +12,7 @@ import type {
 import { searchVector } from './migrations.ts'
 import type { Database, Dialect } from './schema.ts'
 import { toFtsMatch, toTsQuery } from './search-match.ts'
+import { filtered, UNARCHIVED } from './session-lists.ts'
 
 type SearchInput = Parameters<SessionStore['searchSessions']>[0]
 
@@ -21,34 +22,51 @@ interface HitRow {
   message_id: string | null
 }
 
+/**
+ * Whether the session of the hit (`outer`, a column of the outer query) is one the search
+ * looks in: the owner's, of the agent if given, that the list filter lets through.
+ */
+function searchedSession(db: Kysely<Database>, input: SearchInput, outer: string) {
+  const sessions = db
+    .selectFrom('sessions')
+    .select('sessions.id')
+    .where('sessions.id', '=', sql.ref<string>(outer))
+    .where('sessions.owner', '=', input.owner)
+    .$if(input.agentId !== undefined, (query) =>
+      query.where('sessions.agent_id', '=', input.agentId as string),
+    )
+  // Kysely puts a subquery between parentheses itself.
+  return sql`EXISTS ${filtered(sessions, input.filter ?? UNARCHIVED)}`
+}
+
 function sqliteHits(db: Kysely<Database>, input: SearchInput, limit: number) {
-  const agent = input.agentId === undefined ? sql`` : sql`AND sessions.agent_id = ${input.agentId}`
   // bm25() is lower for better matches; of equal ones, the newer row first.
   return sql<HitRow>`
     SELECT search_docs.session_id, search_docs.message_id
     FROM search_fts
     JOIN search_docs ON search_docs.doc = search_fts.rowid
-    JOIN sessions ON sessions.id = search_docs.session_id
     WHERE search_fts MATCH ${toFtsMatch(input.query)}
-      AND search_docs.owner = ${input.owner} ${agent}
+      AND search_docs.owner = ${input.owner}
+      AND ${searchedSession(db, input, 'search_docs.session_id')}
     ORDER BY bm25(search_fts), search_docs.doc DESC
     LIMIT ${limit} OFFSET ${input.offset}`.execute(db)
 }
 
 function postgresHits(db: Kysely<Database>, input: SearchInput, limit: number) {
-  const agent = input.agentId === undefined ? sql`` : sql`AND sessions.agent_id = ${input.agentId}`
-  const nameVector = sql.raw(searchVector('sessions.name'))
+  const nameVector = sql.raw(searchVector('named.name'))
   return sql<HitRow>`
     WITH query AS (SELECT to_tsquery('simple', ${toTsQuery(input.query)}) AS q)
     SELECT session_id, message_id FROM (
       SELECT messages.session_id, messages.id AS message_id,
         ts_rank(messages.search_vector, query.q) AS score, messages.created_at AS at
-      FROM query, messages JOIN sessions ON sessions.id = messages.session_id
-      WHERE messages.search_vector @@ query.q AND sessions.owner = ${input.owner} ${agent}
+      FROM query, messages
+      WHERE messages.search_vector @@ query.q
+        AND ${searchedSession(db, input, 'messages.session_id')}
       UNION ALL
-      SELECT sessions.id, NULL, ts_rank(${nameVector}, query.q), sessions.created_at
-      FROM query, sessions
-      WHERE ${nameVector} @@ query.q AND sessions.owner = ${input.owner} ${agent}
+      SELECT named.id, NULL, ts_rank(${nameVector}, query.q), named.created_at
+      FROM query, sessions AS named
+      WHERE ${nameVector} @@ query.q AND named.owner = ${input.owner}
+        AND ${searchedSession(db, input, 'named.id')}
     ) AS hits
     ORDER BY score DESC, at DESC, message_id DESC NULLS LAST
     LIMIT ${limit} OFFSET ${input.offset}`.execute(db)
