@@ -63,13 +63,13 @@ describe('the packed package', () => {
 
   it('passes publint, warnings included', () => {
     expect(run(bin('publint'), ['run', tarball, '--strict'])).toContain('All good!')
-  })
+  }, 60_000)
 
   it('passes arethetypeswrong in every resolution mode', () => {
     // Exits non-zero on any problem; --no-definitely-typed keeps it off the network.
     const output = run(bin('attw'), [tarball, '--no-definitely-typed', '--format', 'ascii'])
     expect(output).toContain('No problems found')
-  })
+  }, 60_000)
 })
 
 describe('prepack', () => {
