@@ -581,6 +581,121 @@ describe.each(factories)('$name store', (factory) => {
     ])
   })
 
+  it('rates replies, lists them per agent and range with totals, and forgets them with the session', async () => {
+    const s = await store()
+    await newSession(s, 'a')
+    await finish(s, 'a', later(1_000))
+    const reply = 'a-reply-' + later(1_000).getTime()
+    const rate = (rating: 'up' | 'down', now: Date, comment?: string, messageId = reply) =>
+      s.rateMessage({
+        owner: OWNER,
+        sessionId: 'a',
+        messageId,
+        rating,
+        now,
+        ...(comment && { comment }),
+      })
+    expect(await rate('up', later(2_000), 'Spot on')).toEqual({
+      sessionId: 'a',
+      messageId: reply,
+      agentId: 'echo',
+      rating: 'up',
+      comment: 'Spot on',
+      createdAt: later(2_000),
+      updatedAt: later(2_000),
+    })
+    // Rated again: replaced, the first time kept, the comment gone.
+    expect(await rate('down', later(3_000))).toEqual({
+      sessionId: 'a',
+      messageId: reply,
+      agentId: 'echo',
+      rating: 'down',
+      createdAt: later(2_000),
+      updatedAt: later(3_000),
+    })
+    expect(await rate('up', later(3_000), undefined, 'a-m1')).toBe('not_assistant')
+    expect(await rate('up', later(3_000), undefined, 'nope')).toBe('not_found')
+    expect(
+      await s.rateMessage({
+        owner: 'bob',
+        sessionId: 'a',
+        messageId: reply,
+        rating: 'up',
+        now: T0,
+      }),
+    ).toBe('not_found')
+    // On the message, wherever messages are read.
+    const feedback = { rating: 'down', updatedAt: later(3_000) }
+    expect((await s.getSession(OWNER, 'a'))?.messages.map((m) => m.feedback)).toEqual([
+      undefined,
+      feedback,
+    ])
+    expect(
+      (await s.listMessages({ owner: OWNER, sessionId: 'a', order: 'desc', limit: 1 }))?.messages[0]
+        ?.feedback,
+    ).toEqual(feedback)
+
+    // Three more sessions' replies, rated a second apart.
+    for (const [index, id] of ['b', 'c', 'd'].entries()) {
+      await newSession(s, id)
+      await finish(s, id, later(1_000))
+      await s.rateMessage({
+        owner: OWNER,
+        sessionId: id,
+        messageId: `${id}-reply-${later(1_000).getTime()}`,
+        rating: index === 1 ? 'down' : 'up',
+        now: later(10_000 + index * 1_000),
+      })
+    }
+    const list = (query: {
+      from?: Date
+      to?: Date
+      rating?: 'up' | 'down'
+      limit?: number
+      after?: { updatedAt: Date; id: string }
+    }) =>
+      s.listFeedback({
+        owner: OWNER,
+        agentId: 'echo',
+        from: T0,
+        to: later(60_000),
+        limit: 10,
+        ...query,
+      })
+    const all = await list({})
+    expect(all.entries.map((e) => e.sessionId)).toEqual(['d', 'c', 'b', 'a'])
+    expect(all.totals).toEqual({ up: 2, down: 2 })
+    expect(all.next).toBeUndefined()
+    const first = await list({ limit: 3 })
+    expect(first.entries.map((e) => e.sessionId)).toEqual(['d', 'c', 'b'])
+    expect((await list({ limit: 3, after: first.next })).entries.map((e) => e.sessionId)).toEqual([
+      'a',
+    ])
+    const downs = await list({ rating: 'down' })
+    expect(downs.entries.map((e) => e.sessionId)).toEqual(['c', 'a'])
+    expect(downs.totals).toEqual({ up: 2, down: 2 })
+    const range = await list({ from: later(10_000), to: later(12_000) })
+    expect(range.entries.map((e) => e.sessionId)).toEqual(['c', 'b'])
+    expect(range.totals).toEqual({ up: 1, down: 1 })
+    expect(
+      (
+        await s.listFeedback({
+          owner: 'bob',
+          agentId: 'echo',
+          from: T0,
+          to: later(60_000),
+          limit: 10,
+        })
+      ).entries,
+    ).toEqual([])
+
+    expect(await s.deleteFeedback(OWNER, 'a', reply)).toBe('deleted')
+    expect(await s.deleteFeedback(OWNER, 'a', reply)).toBe('not_found')
+    expect((await s.getSession(OWNER, 'a'))?.messages[1]?.feedback).toBeUndefined()
+    await s.deleteSession(OWNER, 'b')
+    expect((await list({})).entries.map((e) => e.sessionId)).toEqual(['d', 'c'])
+  })
+
   it('pages an agent sessions newest first, ties broken by id, and lists recent ones', async () => {
     const s = await store()
     for (const [id, ms] of [

@@ -2,7 +2,12 @@
  * `client.agents`: the Agents operations, the agents users can talk to.
  */
 import { type CallContext, headerParams, initFor, type RequestOptions, unwrap } from './call.ts'
-import type { PathParams, ResponseData } from './types.ts'
+import { paginate } from './pagination.ts'
+import type { PathParams, QueryParams, ResponseData } from './types.ts'
+
+type AgentId = PathParams<'get_agent'>['agent_id']
+type FeedbackPage = ResponseData<'get_agent_feedback'>
+type FeedbackEntry = FeedbackPage['feedback'][number]
 
 /** The methods of `client.agents`. */
 export interface AgentsApi {
@@ -25,16 +30,47 @@ export interface AgentsApi {
    * const agent = await client.agents.getAgent('echo')
    * ```
    */
-  getAgent(
-    agent_id: PathParams<'get_agent'>['agent_id'],
+  getAgent(agent_id: AgentId, options?: RequestOptions): Promise<ResponseData<'get_agent'>>
+
+  /**
+   * `GET /agents/{agent_id}/feedback` (`get_agent_feedback`): one page of the ratings of the
+   * agent's replies in a range (default: the last 30 days), newest first, with the range's
+   * `totals`. Pass `next_cursor` back as `cursor`, or use `iterateAgentFeedback`.
+   *
+   * @example
+   * ```ts
+   * const { totals } = await client.agents.getAgentFeedback('echo', { from: '2026-11-01T00:00:00Z' })
+   * console.log(`${totals.down} of ${totals.up + totals.down} replies rated down`)
+   * ```
+   */
+  getAgentFeedback(
+    agent_id: AgentId,
+    query?: QueryParams<'get_agent_feedback'>,
     options?: RequestOptions,
-  ): Promise<ResponseData<'get_agent'>>
+  ): Promise<FeedbackPage>
+
+  /**
+   * Every rating of the agent's replies in the range, across all pages of `getAgentFeedback`;
+   * a page is fetched only when the loop gets to it.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of client.agents.iterateAgentFeedback('echo', { rating: 'down' })) {
+   *   console.log(entry.session_id, entry.comment)
+   * }
+   * ```
+   */
+  iterateAgentFeedback(
+    agent_id: AgentId,
+    query?: QueryParams<'get_agent_feedback'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<FeedbackEntry, void, undefined>
 }
 
 /** Builds `client.agents` on a call context. */
 export function createAgentsApi(context: CallContext): AgentsApi {
   const { raw } = context
-  return {
+  const api: AgentsApi = {
     getAgents(options = {}) {
       return unwrap(
         'get_agents',
@@ -54,5 +90,24 @@ export function createAgentsApi(context: CallContext): AgentsApi {
         }),
       )
     },
+
+    getAgentFeedback(agent_id, query = {}, options = {}) {
+      return unwrap(
+        'get_agent_feedback',
+        raw.GET('/agents/{agent_id}/feedback', {
+          params: { path: { agent_id }, query, header: headerParams(options) },
+          ...initFor(context, options),
+        }),
+      )
+    },
+
+    async *iterateAgentFeedback(agent_id, { cursor, ...query } = {}, options = {}) {
+      const pages = paginate(
+        (next) => api.getAgentFeedback(agent_id, { ...query, cursor: next }, options),
+        cursor,
+      )
+      for await (const page of pages) yield* page.feedback
+    },
   }
+  return api
 }

@@ -23,6 +23,7 @@ import { pollSession, type WaitOptions } from './wait.ts'
 
 type SessionId = PathParams<'get_session'>['session_id']
 type FileId = PathParams<'get_session_file'>['file_id']
+type MessageId = PathParams<'rate_message'>['message_id']
 type SessionsPage = ResponseData<'get_sessions'>
 type ListedSession = SessionsPage['sessions'][number]
 type MessagesPage = ResponseData<'get_session_messages'>
@@ -237,6 +238,38 @@ export interface SessionsApi {
   ): AsyncGenerator<SessionsPage, void, undefined>
 
   /**
+   * `PUT /sessions/{session_id}/messages/{message_id}/feedback` (`rate_message`): the user's
+   * rating of an assistant message, `up` or `down` with an optional comment; rating again
+   * replaces it. The message then carries it as `feedback`.
+   *
+   * @example
+   * ```ts
+   * await client.sessions.rateMessage(sessionId, replyId, { rating: 'down', comment: 'Off topic' })
+   * ```
+   */
+  rateMessage(
+    session_id: SessionId,
+    message_id: MessageId,
+    body: RequestBody<'rate_message', 'application/json'>,
+    options?: IdempotentOptions,
+  ): Promise<ResponseData<'rate_message'>>
+
+  /**
+   * `DELETE /sessions/{session_id}/messages/{message_id}/feedback` (`delete_message_feedback`):
+   * withdraws the rating; a `404` when the message has none.
+   *
+   * @example
+   * ```ts
+   * await client.sessions.deleteMessageFeedback(sessionId, replyId)
+   * ```
+   */
+  deleteMessageFeedback(
+    session_id: SessionId,
+    message_id: MessageId,
+    options?: IdempotentOptions,
+  ): Promise<void>
+
+  /**
    * Every session of an agent, across all pages of `getSessions`.
    *
    * @example
@@ -417,6 +450,29 @@ export function createSessionsApi(context: CallContext): SessionsApi {
           params: { path: { session_id }, header: headerParams(options) },
           body,
           // Setting a name twice sets the same name: safe to retry.
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    rateMessage(session_id, message_id, body, options = {}) {
+      return unwrap(
+        'rate_message',
+        raw.PUT('/sessions/{session_id}/messages/{message_id}/feedback', {
+          params: { path: { session_id, message_id }, header: headerParams(options) },
+          body,
+          // The same rating twice is one rating: safe to retry.
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    async deleteMessageFeedback(session_id, message_id, options = {}) {
+      await unwrap(
+        'delete_message_feedback',
+        raw.DELETE('/sessions/{session_id}/messages/{message_id}/feedback', {
+          params: { path: { session_id, message_id }, header: headerParams(options) },
+          // The key makes a retry answer 204 again instead of 404 (already withdrawn).
           ...initFor(context, options, true),
         }),
       )

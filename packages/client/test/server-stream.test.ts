@@ -120,6 +120,35 @@ describe('the client against the real server', () => {
     expect(grouped.time_to_sessions).toEqual({})
   })
 
+  it('rates replies and pages an agent ratings', async () => {
+    const { client } = await setup()
+    const replies: Array<[string, string]> = []
+    for (const text of ['One', 'Two', 'Three']) {
+      const session = await client.sessions.createSessionFromText({
+        agent_id: 'echo',
+        text_prompt: text,
+      })
+      replies.push([session.id, session.messages.at(-1)?.id ?? ''])
+    }
+    for (const [sessionId, replyId] of replies)
+      await client.sessions.rateMessage(sessionId, replyId, { rating: 'down', comment: 'Meh' })
+    const [firstSession, firstReply] = replies[0] ?? ['', '']
+    await client.sessions.rateMessage(firstSession, firstReply, { rating: 'up' })
+    const read = await client.sessions.getSession(firstSession)
+    expect(read.messages.at(-1)?.feedback?.rating).toBe('up')
+    const seen = []
+    for await (const entry of client.agents.iterateAgentFeedback('echo', { limit: 1 }))
+      seen.push(entry.message_id)
+    expect(seen.toSorted()).toEqual(replies.map(([, id]) => id).toSorted())
+    const page = await client.agents.getAgentFeedback('echo', { rating: 'down' })
+    expect(page.totals).toEqual({ up: 1, down: 2 })
+    expect(page.feedback).toHaveLength(2)
+    await client.sessions.deleteMessageFeedback(firstSession, firstReply)
+    await expect(
+      client.sessions.deleteMessageFeedback(firstSession, firstReply, { retry: false }),
+    ).rejects.toMatchObject({ status: 404 })
+  })
+
   it('streams a run to its end, and the deltas make the stored reply', async () => {
     const { client, scripted } = await setup()
     const started = await client.sessions.createSessionFromText(

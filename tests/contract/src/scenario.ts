@@ -91,6 +91,8 @@ async function idempotencySteps(target: ScenarioTarget, sessionId: string): Prom
       )
     ).body.id
   const toDelete = await disposable()
+  const reply = (await settle(target, sessionId)).messages.findLast((m) => m.role === 'assistant')
+  const feedbackPath = `/sessions/${sessionId}/messages/${reply?.id}/feedback`
   const steps: KeyedStep[] = [
     {
       operationId: 'create_session_from_text',
@@ -120,6 +122,17 @@ async function idempotencySteps(target: ScenarioTarget, sessionId: string): Prom
       operationId: 'cancel_session',
       status: 200,
       request: () => [`/sessions/${sessionId}/cancel`, { method: 'POST' }],
+    },
+    // Rated, then the rating withdrawn: in this order, so that there is one to withdraw.
+    {
+      operationId: 'rate_message',
+      status: 200,
+      request: () => [feedbackPath, json({ rating: 'up', comment: 'Once' })],
+    },
+    {
+      operationId: 'delete_message_feedback',
+      status: 204,
+      request: () => [feedbackPath, { method: 'DELETE' }],
     },
     {
       operationId: 'delete_session',
@@ -588,6 +601,89 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
         422,
         await target.send(`/sessions/${session.id}`, patch({ tags: ['same', 'same'] })),
       )
+    }
+  }
+
+  if (documents('rate_message')) {
+    // rate_message: 200, 404, 413, 415, 422; delete_message_feedback: 204, 404, 422;
+    // get_agent_feedback: 200, 404, 422.
+    const reply = session.messages.findLast((m) => m.role === 'assistant')
+    const asked = session.messages.find((m) => m.role === 'user')
+    const feedbackOf = (messageId = reply?.id, sessionId = session.id) =>
+      `/sessions/${sessionId}/messages/${messageId}/feedback`
+    const rated = await check<{ rating: string; message_id: string }>(
+      'rate_message',
+      200,
+      await target.send(feedbackOf(), json({ rating: 'down', comment: 'Too short' })),
+    )
+    expect(rated.body).toMatchObject({ rating: 'down', message_id: reply?.id })
+    const shown = await check<Session>(
+      'get_session',
+      200,
+      await target.send(`/sessions/${session.id}`),
+    )
+    expect(shown.body.messages.find((m) => m.id === reply?.id)?.feedback).toMatchObject({
+      rating: 'down',
+      comment: 'Too short',
+    })
+    await check(
+      'rate_message',
+      404,
+      await target.send(feedbackOf('no-such-message'), json({ rating: 'up' })),
+    )
+    await check(
+      'rate_message',
+      422,
+      await target.send(feedbackOf(asked?.id), json({ rating: 'up' })),
+    )
+    const page = await check<{ totals: { up: number; down: number }; feedback: unknown[] }>(
+      'get_agent_feedback',
+      200,
+      await target.send('/agents/echo/feedback?rating=down&limit=1'),
+    )
+    expect(page.body.totals.down).toBeGreaterThan(0)
+    expect(page.body.feedback).toHaveLength(1)
+    await check('get_agent_feedback', 404, await target.send('/agents/no-such-agent/feedback'))
+    await check(
+      'get_agent_feedback',
+      422,
+      await target.send('/agents/echo/feedback?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z'),
+    )
+    await check(
+      'delete_message_feedback',
+      204,
+      await target.send(feedbackOf(), { method: 'DELETE' }),
+    )
+    await check(
+      'delete_message_feedback',
+      404,
+      await target.send(feedbackOf(), { method: 'DELETE' }),
+    )
+    if (invalid) {
+      await check(
+        'rate_message',
+        413,
+        await target.send(
+          feedbackOf(),
+          json({ rating: 'up', comment: 'x'.repeat(target.limits.maxJsonBytes + 1) }),
+        ),
+      )
+      await check(
+        'rate_message',
+        415,
+        await target.send(feedbackOf(), {
+          method: 'PUT',
+          headers: { 'Content-Type': 'text/plain' },
+          body: 'up',
+        }),
+      )
+      await check('rate_message', 422, await target.send(feedbackOf(), json({ rating: 'meh' })))
+      await check(
+        'delete_message_feedback',
+        422,
+        await target.send(feedbackOf('.hidden'), { method: 'DELETE' }),
+      )
+      await check('get_agent_feedback', 422, await target.send('/agents/echo/feedback?limit=0'))
     }
   }
 

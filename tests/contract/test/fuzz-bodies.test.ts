@@ -1,7 +1,7 @@
 /**
  * Spec-driven fuzzing of the request bodies: the multipart form of `create_session_from_text`
- * and the JSON bodies (`update_session`, `rename_session`). Valid values come from the schemas
- * (json-schema-faker); invalid ones are wrong types, missing fields, hostile strings, odd
+ * and the JSON bodies (`update_session`, `rename_session`, `rate_message`, `ui_chat`). Valid
+ * values come from the schemas (json-schema-faker); invalid ones are wrong types, missing fields, hostile strings, odd
  * content types and broken or truncated bodies. The spec is the oracle: a 422 in FastAPI's
  * shape exactly when the body breaks its schema, 413 where a limit says so, 415 for a content
  * type the operation does not take, and never a 5xx or an undocumented status.
@@ -229,13 +229,17 @@ describe('fuzzing create_session_from_text', () => {
 })
 
 // ---------------------------------------------------------------------------------------------
-// The JSON bodies: update_session, rename_session (every operation that takes application/json)
+// The JSON bodies: update_session, rename_session, rate_message, ui_chat (every operation that
+// takes application/json)
 
 const created = await server.request('/sessions/text', {
   method: 'POST',
   body: sessionForm({ agent_id: 'echo', text_prompt: 'To be continued' }),
 })
-const existingId = ((await created.json()) as Session).id
+const existing = (await created.json()) as Session
+const existingId = existing.id
+/** The existing session's messages: a reply may be rated, the user's message may not. */
+const [askedId = '', replyId = ''] = existing.messages.map((m) => m.id)
 
 /** Valid bodies from the schema, hostile values for its first required field, wrong shapes. */
 function jsonBodies(schema: JsonSchema): fc.Arbitrary<unknown> {
@@ -286,6 +290,12 @@ for (const op of jsonOperations) {
       { weight: 1, arbitrary: fc.constant('x'.repeat(129)) },
       { weight: 1, arbitrary: fc.constantFrom(...hostileStrings.filter((s) => s.length > 2)) },
     ),
+    messageId: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(replyId) },
+      { weight: 1, arbitrary: fc.constant(askedId) },
+      { weight: 1, arbitrary: fromSchema(schemas.ResourceId).map(String) },
+      { weight: 1, arbitrary: fc.constantFrom(...hostileStrings.filter((s) => s.length > 2)) },
+    ),
     body: jsonBodies(schema),
     prefer: prefer ? preferValue : fc.constant(undefined),
     contentType: fc.constantFrom(
@@ -321,10 +331,12 @@ for (const op of jsonOperations) {
       async (c) => {
         // A JSON body is a session's (its id in the path) or the AI SDK chat's (its id inside).
         const sessionScoped = pathNames.length > 0
+        // A session's, or one of its messages' (a rating).
+        const messageScoped = pathNames.includes('message_id')
         if (sessionScoped)
-          expect(pathNames, `${op.operationId}: only session_id is generated`).toEqual([
-            'session_id',
-          ])
+          expect(pathNames, `${op.operationId}: only these ids are generated`).toEqual(
+            messageScoped ? ['session_id', 'message_id'] : ['session_id'],
+          )
         const text = JSON.stringify(c.body)
         let body: string | Uint8Array<ArrayBuffer> = text
         let contentType: string = c.contentType
@@ -337,9 +349,12 @@ for (const op of jsonOperations) {
         const preferSent = c.prefer === undefined ? undefined : headerSafe(c.prefer)
         if (preferSent !== undefined) headers.set('Prefer', preferSent)
         const segment = encodeURIComponent(c.sessionId).replaceAll('.', '%2E')
-        const path = op.path.replace('{session_id}', segment)
+        const path = op.path
+          .replace('{session_id}', segment)
+          .replace('{message_id}', encodeURIComponent(c.messageId).replaceAll('.', '%2E'))
         const idValid =
-          !sessionScoped || validator.validate(schemas.ResourceId, c.sessionId).length === 0
+          (!sessionScoped || validator.validate(schemas.ResourceId, c.sessionId).length === 0) &&
+          (!messageScoped || validator.validate(schemas.ResourceId, c.messageId).length === 0)
         const bodyValid = c.mode === 'json' && validator.validate(schema, c.body).length === 0
         const valid = idValid && bodyValid && isValidPrefer(preferSent)
         const method = op.method.toUpperCase()
@@ -365,6 +380,21 @@ for (const op of jsonOperations) {
             described,
           )
           expect([200, 404, 409, 413, 422], described).toContain(status)
+        } else if (messageScoped) {
+          // A user's message is refused by what it is (422); a message not there is a 404.
+          const { status } = await expectSane(
+            op,
+            response,
+            { valid: true, alsoAllowed: [422] },
+            described,
+          )
+          const expected =
+            c.sessionId !== existingId || (c.messageId !== replyId && c.messageId !== askedId)
+              ? 404
+              : c.messageId === askedId
+                ? 422
+                : 200
+          expect(status, described).toBe(expected)
         } else {
           const { status } = await expectSane(op, response, { valid: true }, described)
           const async = prefer !== undefined && prefersAsync(preferSent) && '202' in op.responses

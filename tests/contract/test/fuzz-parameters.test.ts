@@ -58,7 +58,13 @@ const refusedByMeaning: Record<string, Array<[string, string]>> = {
     ['query', 'from'],
     ['query', 'to'],
   ],
+  get_agent_feedback: [
+    ['query', 'from'],
+    ['query', 'to'],
+    ['query', 'cursor'],
+  ],
   cancel_session: [['header', 'Idempotency-Key']],
+  delete_message_feedback: [['header', 'Idempotency-Key']],
   delete_session: [['header', 'Idempotency-Key']],
 }
 

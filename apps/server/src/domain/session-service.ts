@@ -16,9 +16,11 @@ import type { RunCoordinator } from './run-coordinator.ts'
 import { sessionFilter } from './session-filter.ts'
 import { type SearchProblem, type SearchResult, searchSessions } from './session-search.ts'
 import type {
+  FeedbackRecord,
   MessageCursor,
   MessageRecord,
   NewFile,
+  Rating,
   SessionFilter,
   SessionHeader,
   SessionPatch,
@@ -55,6 +57,18 @@ export interface SessionList {
   sessions: SessionRecord[]
   nextCursor?: string
 }
+
+/** A page of an agent's ratings in `from`..`to`, with the range's totals. */
+export interface FeedbackList {
+  from: Date
+  to: Date
+  entries: FeedbackRecord[]
+  totals: Record<Rating, number>
+  nextCursor?: string
+}
+
+/** The range of ratings listed when none is given: the 30 days before `to`. */
+const FEEDBACK_RANGE_MS = 30 * 86_400_000
 
 /** A page of a session's messages; `nextCursor` is where the next page starts. */
 export interface MessageList {
@@ -261,6 +275,59 @@ export class SessionService {
     cursor?: string
   }): Promise<SearchResult | SearchProblem> {
     return searchSessions(this.#options.store, query)
+  }
+
+  /**
+   * The user's rating of an agent's reply (a comment left out removes the one before).
+   *
+   * @example
+   * ```ts
+   * await sessions.rate({ owner: 'alice', sessionId, messageId, rating: 'down', comment: 'Off topic' })
+   * ```
+   */
+  rate(input: {
+    owner: string
+    sessionId: string
+    messageId: string
+    rating: Rating
+    comment?: string
+  }): Promise<FeedbackRecord | 'not_found' | 'not_assistant'> {
+    return this.#options.store.rateMessage({ ...input, now: this.#options.clock.now() })
+  }
+
+  /** Withdraws the user's rating of a message. */
+  unrate(owner: string, sessionId: string, messageId: string): Promise<'deleted' | 'not_found'> {
+    return this.#options.store.deleteFeedback(owner, sessionId, messageId)
+  }
+
+  /**
+   * A page of the ratings of an agent's replies changed from `from` (default: 30 days before
+   * `to`) to `to` (default: now), newest first, after `cursor`; with the range's totals.
+   */
+  async feedback(query: {
+    owner: string
+    agentId: string
+    from?: Date
+    to?: Date
+    rating?: Rating
+    limit: number
+    cursor?: string
+  }): Promise<FeedbackList | 'invalid_cursor' | 'agent_not_found' | 'empty_range'> {
+    const { cursor, ...rest } = query
+    const after = cursor === undefined ? undefined : decodeCursor(cursor)
+    if (cursor !== undefined && !after) return 'invalid_cursor'
+    if (!this.#options.agents.get(query.agentId)) return 'agent_not_found'
+    const to = query.to ?? this.#options.clock.now()
+    const from = query.from ?? new Date(to.getTime() - FEEDBACK_RANGE_MS)
+    if (from.getTime() >= to.getTime()) return 'empty_range'
+    const page = await this.#options.store.listFeedback({ ...rest, from, to, after })
+    return {
+      from,
+      to,
+      entries: page.entries,
+      totals: page.totals,
+      ...(page.next && { nextCursor: encodeCursor(page.next) }),
+    }
   }
 
   /** What the owner's agents' models used from `from` to `to`, by agent and by day in `timeZone`. */

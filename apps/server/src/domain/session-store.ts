@@ -42,6 +42,34 @@ export interface MessageRecord {
   files: StoredFile[]
   /** An assistant message's: what the model used to write it; absent without a model. */
   usage?: TokenUsage
+  /** An assistant message's rating by the user; absent until rated. */
+  feedback?: MessageFeedback
+}
+
+/** A user's rating of a reply. */
+export type Rating = 'up' | 'down'
+
+/** The rating as a message carries it. */
+export interface MessageFeedback {
+  rating: Rating
+  comment?: string
+  updatedAt: Date
+}
+
+/** A rating, with what it is about: as listed per agent. */
+export interface FeedbackRecord extends MessageFeedback {
+  sessionId: string
+  messageId: string
+  agentId: string
+  createdAt: Date
+}
+
+/** A page of an agent's ratings, most recently changed first, and the range's totals. */
+export interface FeedbackPage {
+  entries: FeedbackRecord[]
+  /** Where the next page starts (the last entry's `updatedAt` and message id). */
+  next?: SessionCursor
+  totals: Record<Rating, number>
 }
 
 /** The summary of a session's messages up to one, which a model gets instead of them. */
@@ -344,6 +372,39 @@ export interface SessionStore {
     limit: number
     after?: MessageCursor
   }): Promise<MessagePage | undefined>
+  /**
+   * Rates an assistant message of the owner's session, replacing an earlier rating (its
+   * `createdAt` is kept); `not_found` without such a session or message, `not_assistant` for a
+   * user's message.
+   */
+  rateMessage(input: {
+    owner: string
+    sessionId: string
+    messageId: string
+    rating: Rating
+    comment?: string
+    now: Date
+  }): Promise<FeedbackRecord | 'not_found' | 'not_assistant'>
+  /** Removes the message's rating; `not_found` when it has none (or there is no message). */
+  deleteFeedback(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+  ): Promise<'deleted' | 'not_found'>
+  /**
+   * A page of the ratings of the owner's sessions with `agentId` changed from `from`
+   * (inclusive) to `to` (not included), newest first, of one `rating` if given; `totals`
+   * counts every rating in the range.
+   */
+  listFeedback(query: {
+    owner: string
+    agentId: string
+    from: Date
+    to: Date
+    rating?: Rating
+    limit: number
+    after?: SessionCursor
+  }): Promise<FeedbackPage>
   getFile(
     owner: string,
     sessionId: string,

@@ -123,7 +123,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
         isShuttingDown: deps.isShuttingDown,
         logger,
       }),
-      ...agentOperations(agents),
+      ...agentOperations(agents, sessions),
       ...sessionOperations({ sessions, agents }),
       ...usageOperations(sessions),
       ...searchOperations({ sessions, agents }),

@@ -1,6 +1,8 @@
 import type {
   Agent as AgentProfile,
+  FeedbackEntry,
   Message,
+  MessageFeedback,
   SearchHit,
   Session,
   SessionEvent,
@@ -12,6 +14,8 @@ import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
 import type { SearchHit as SearchHitRecord } from '../domain/session-search.ts'
 import type {
+  FeedbackRecord,
+  MessageFeedback as MessageFeedbackRecord,
   MessageRecord,
   SessionActivity,
   SessionRecord,
@@ -48,7 +52,27 @@ export function toMessage(sessionId: string, message: MessageRecord): Message {
     }))
   }
   if (message.usage) wire.usage = toUsage(message.usage)
+  if (message.feedback) wire.feedback = toMessageFeedback(message.feedback)
   return wire
+}
+
+function toMessageFeedback(feedback: MessageFeedbackRecord): MessageFeedback {
+  return {
+    rating: feedback.rating,
+    ...(feedback.comment !== undefined && { comment: feedback.comment }),
+    updated_at: feedback.updatedAt.toISOString(),
+  }
+}
+
+/** A rating with the message, session and agent it is about. */
+export function toFeedbackEntry(entry: FeedbackRecord): FeedbackEntry {
+  return {
+    session_id: entry.sessionId,
+    message_id: entry.messageId,
+    agent_id: entry.agentId,
+    created_at: entry.createdAt.toISOString(),
+    ...toMessageFeedback(entry),
+  }
 }
 
 export function toSession(session: SessionRecord): Session {

@@ -69,6 +69,9 @@ export function trackChanges(
       }),
     renameSession: (owner, sessionId, name) =>
       settled(store.renameSession(owner, sessionId, name), () => moveOwner(owner)),
+    rateMessage: (input) => settled(store.rateMessage(input), () => moveOwner(input.owner)),
+    deleteFeedback: (owner, sessionId, messageId) =>
+      settled(store.deleteFeedback(owner, sessionId, messageId), () => moveOwner(owner)),
     updateSession: (owner, sessionId, patch) =>
       settled(store.updateSession(owner, sessionId, patch), () => moveOwner(owner)),
     deleteSession: (owner, sessionId, options) =>

@@ -314,6 +314,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/{session_id}/messages/{message_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description The assistant message's id, as listed in the session's `messages`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["schemas"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rate Message
+         * @description The user's rating of an agent's reply: `up` or `down`, with an optional comment (at most
+         *     2,000 characters). Rating again replaces the rating and the comment (a comment left out
+         *     is removed). Only assistant messages are rated (`422` naming `message_id` for a user's).
+         *     The rating then comes with the message, as its `feedback`, in every operation that
+         *     returns messages, and is listed by `get_agent_feedback`. Does not change `updated_at`.
+         *     Takes an `Idempotency-Key` like the other operations that change a session.
+         */
+        put: operations["rate_message"];
+        post?: never;
+        /**
+         * Delete Message Feedback
+         * @description Withdraws the user's rating of the message: `204` once it is gone, `404` when the message
+         *     has none (or there is no such message). Takes an `Idempotency-Key`.
+         */
+        delete: operations["delete_message_feedback"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The agent whose replies' ratings to list.
+                 * @example echo
+                 */
+                agent_id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get Agent Feedback
+         * @description The ratings the owner gave the agent's replies from `from` (inclusive) to `to`
+         *     (exclusive), by the time they were given or last changed, newest first, a page at a
+         *     time, with the range's totals of `up` and `down` (of every page, and whatever `rating`
+         *     says): to see which agent disappoints. When more follow, the response carries
+         *     `next_cursor`: pass it back as `cursor`, with the same range and `rating`. Ratings of
+         *     deleted sessions are gone with them.
+         */
+        get: operations["get_agent_feedback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/{session_id}/files/{file_id}": {
         parameters: {
             query?: never;
@@ -693,6 +766,75 @@ export interface components {
             /** @description Files the user attached to this message; absent when there are none. */
             files?: components["schemas"]["FileMetadata"][];
             usage?: components["schemas"]["TokenUsage"];
+            feedback?: components["schemas"]["MessageFeedback"];
+        };
+        /**
+         * @description A user's rating of a reply.
+         * @enum {string}
+         */
+        Rating: "up" | "down";
+        /** @description A rating of an assistant message. */
+        RateMessageRequest: {
+            rating: components["schemas"]["Rating"];
+            /** @description Why, in the user's words; at most 2,000 characters. */
+            comment?: string;
+        };
+        /** @description The user's rating of an assistant message; absent until it is rated. */
+        MessageFeedback: {
+            rating: components["schemas"]["Rating"];
+            /** @description The user's comment; absent without one. */
+            comment?: string;
+            /**
+             * Format: date-time
+             * @description When the rating was given or last changed.
+             */
+            updated_at: string;
+        };
+        /** @description A rating, with the message, session and agent it is about. */
+        FeedbackEntry: {
+            session_id: components["schemas"]["ResourceId"];
+            message_id: components["schemas"]["ResourceId"];
+            /** @description The agent of the session, whose reply was rated. */
+            agent_id: string;
+            rating: components["schemas"]["Rating"];
+            /** @description The user's comment; absent without one. */
+            comment?: string;
+            /**
+             * Format: date-time
+             * @description When the message was first rated.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the rating was given or last changed.
+             */
+            updated_at: string;
+        };
+        /** @description A page of an agent's ratings in a range of time. */
+        AgentFeedbackPage: {
+            /** @description The agent. */
+            agent_id: string;
+            /**
+             * Format: date-time
+             * @description The start of the range.
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description The end of the range (not included).
+             */
+            to: string;
+            /** @description How many ratings of each kind the range holds, across every page. */
+            totals: {
+                /** @description Replies rated up. */
+                up: number;
+                /** @description Replies rated down. */
+                down: number;
+            };
+            /** @description The ratings, most recently given or changed first. */
+            feedback: components["schemas"]["FeedbackEntry"][];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string;
         };
         /**
          * @description Tokens a model used: on an assistant message, for writing it (absent for an agent without
@@ -1231,6 +1373,21 @@ export interface components {
                 /**
                  * @example {
                  *       "detail": "Session not found"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description No such session of the caller's, no such message in it, or no rating to delete. */
+        MessageNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Message not found"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorResponse"];
@@ -2225,6 +2382,202 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rate_message: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+                 *       nothing again;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`);
+                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *
+                 *     Only successful answers are kept: after an error nothing was done, and the key may be
+                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+                 *     key once the server is back.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description The assistant message's id, as listed in the session's `messages`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["schemas"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The rating as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackEntry"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["MessageNotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    delete_message_feedback: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
+                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
+                 *       nothing again;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`);
+                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *
+                 *     Only successful answers are kept: after an error nothing was done, and the key may be
+                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
+                 *     key once the server is back.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description The assistant message's id, as listed in the session's `messages`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["schemas"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rating is gone. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["MessageNotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_agent_feedback: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The start of the range; default `to` minus 30 days.
+                 * @example 2026-11-01T00:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description The end of the range (not included); default now. Must be after `from`.
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                to?: string;
+                /**
+                 * @description Only the ratings `up`, or `down`; absent, both.
+                 * @example down
+                 */
+                rating?: components["schemas"]["Rating"];
+                /**
+                 * @description The page size.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page; opaque.
+                 * @example WzE3NjQxNDk1NjQxMjAsIjFhMmIiXQ
+                 */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The agent whose replies' ratings to list.
+                 * @example echo
+                 */
+                agent_id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the agent's ratings in the range. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentFeedbackPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["AgentNotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -7,7 +7,7 @@ import {
 } from '../../domain/session-service.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
-import { toMessage, toSession, toSummary } from '../presenters.ts'
+import { toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
 
 export interface SessionOperationsOptions {
@@ -137,6 +137,36 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
           422,
         )
       return c.json(toSession(session), 200)
+    }),
+
+    operation('rate_message', async (c) => {
+      const { session_id, message_id } = c.req.valid('param')
+      const { rating, comment } = c.req.valid('json')
+      const rated = await sessions.rate({
+        owner: c.get('owner'),
+        sessionId: session_id,
+        messageId: message_id,
+        rating,
+        ...(comment !== undefined && { comment }),
+      })
+      if (rated === 'not_found') return c.json({ detail: 'Message not found' }, 404)
+      if (rated === 'not_assistant')
+        return c.json(
+          validationError(
+            ['path', 'message_id'],
+            'Only an assistant message can be rated',
+            message_id,
+          ),
+          422,
+        )
+      return c.json(toFeedbackEntry(rated), 200)
+    }),
+
+    operation('delete_message_feedback', async (c) => {
+      const { session_id, message_id } = c.req.valid('param')
+      if ((await sessions.unrate(c.get('owner'), session_id, message_id)) === 'not_found')
+        return c.json({ detail: 'Message not found' }, 404)
+      return c.body(null, 204)
     }),
 
     operation('delete_session', async (c) => {

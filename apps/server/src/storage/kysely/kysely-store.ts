@@ -9,6 +9,7 @@ import { type Kysely, type Selectable, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import type {
   FlushedRun,
+  MessageFeedback,
   MessageRecord,
   ModelCall,
   NewFile,
@@ -24,6 +25,7 @@ import type {
   StoredFile,
   TokenUsage,
 } from '../../domain/session-store.ts'
+import { feedbackMethods, feedbackOf } from './kysely-feedback.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { createSearch } from './kysely-search.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
@@ -130,13 +132,18 @@ const MESSAGE_COLUMNS = [
 ] as const
 type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>
 
-function toMessage(row: MessageRow, files: StoredFile[]): MessageRecord {
+function toMessage(
+  row: MessageRow,
+  files: StoredFile[],
+  feedback?: MessageFeedback,
+): MessageRecord {
   return {
     id: row.id,
     role: row.role,
     text: row.text,
     createdAt: new Date(Number(row.created_at)),
     files,
+    ...(feedback && { feedback }),
     ...(row.input_tokens !== null && {
       usage: {
         inputTokens: Number(row.input_tokens),
@@ -281,7 +288,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
   ): Promise<SessionRecord[]> {
     if (rows.length === 0) return []
     const ids = rows.map((row) => row.id)
-    const [fileRows, messageRows] = await Promise.all([
+    const [fileRows, messageRows, feedback] = await Promise.all([
       executor
         .selectFrom('files')
         .select(FILE_COLUMNS)
@@ -298,12 +305,13 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .orderBy('session_id')
         .orderBy('position')
         .execute(),
+      feedbackOf(executor, { sessionIds: ids }),
     ])
     const files = filesByMessage(fileRows)
     const messages = new Map<string, MessageRecord[]>()
     for (const row of messageRows) {
       const list = messages.get(row.session_id) ?? []
-      list.push(toMessage(row, files.get(row.id) ?? []))
+      list.push(toMessage(row, files.get(row.id) ?? [], feedback.get(row.id)))
       messages.set(row.session_id, list)
     }
     return rows.map((row) => ({ ...toHeader(row), messages: messages.get(row.id) ?? [] }))
@@ -455,6 +463,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
   return {
     idempotency: createKyselyIdempotency(write, dialect),
+    ...feedbackMethods(db, write),
 
     async migrate() {
       if (dialect === 'sqlite') await adoptLegacySqliteSchema(db)
@@ -791,6 +800,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .limit(limit + 1)
         .execute()
       const page = rows.slice(0, limit)
+      const feedback = await feedbackOf(db, { messageIds: page.map((row) => row.id) })
       const fileRows =
         page.length === 0
           ? []
@@ -809,7 +819,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       const files = filesByMessage(fileRows)
       const last = page.at(-1)
       return {
-        messages: page.map((row) => toMessage(row, files.get(row.id) ?? [])),
+        messages: page.map((row) => toMessage(row, files.get(row.id) ?? [], feedback.get(row.id))),
         ...(rows.length > limit && last && { next: { order, position: Number(last.position) } }),
       }
     },

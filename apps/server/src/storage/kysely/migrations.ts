@@ -306,6 +306,39 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         else await postgresSearchIndex(db)
       },
     },
+
+    '0026_message_feedback': {
+      async up(db: AnyDb) {
+        // A user's rating of a reply, gone with its message or session; the owner and agent
+        // are copied in so that an agent's ratings are listed by one index, newest first.
+        await db.schema
+          .createTable('message_feedback')
+          .addColumn('message_id', 'text', (col) =>
+            col.primaryKey().references('messages.id').onDelete('cascade'),
+          )
+          .addColumn('session_id', 'text', (col) =>
+            col.notNull().references('sessions.id').onDelete('cascade'),
+          )
+          .addColumn('owner', 'text', (col) => col.notNull())
+          .addColumn('agent_id', 'text', (col) => col.notNull())
+          .addColumn('rating', 'text', (col) => col.notNull().check(sql`rating IN ('up', 'down')`))
+          .addColumn('comment', 'text')
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .addColumn('updated_at', int64, (col) => col.notNull())
+          .$call(strict)
+          .execute()
+        await db.schema
+          .createIndex('message_feedback_by_agent_time')
+          .on('message_feedback')
+          .columns(['owner', 'agent_id', 'updated_at desc', 'message_id desc'])
+          .execute()
+        await db.schema
+          .createIndex('message_feedback_by_session')
+          .on('message_feedback')
+          .column('session_id')
+          .execute()
+      },
+    },
   }
 }
 

@@ -52,6 +52,18 @@ export interface SessionLabelsTable {
   value: string
 }
 
+/** A user's rating of an assistant message (one per message), by owner and agent. */
+export interface MessageFeedbackTable {
+  message_id: string
+  session_id: string
+  owner: string
+  agent_id: string
+  rating: 'up' | 'down'
+  comment: string | null
+  created_at: number
+  updated_at: number
+}
+
 export interface MessagesTable {
   id: string
   session_id: string
@@ -136,6 +148,7 @@ export interface Database {
   model_usage: ModelUsageTable
   session_compactions: SessionCompactionsTable
   session_labels: SessionLabelsTable
+  message_feedback: MessageFeedbackTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'
