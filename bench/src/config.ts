@@ -27,14 +27,25 @@ export interface BenchConfig {
   sseEventMs: number
   /** 24 MiB uploads in the memory burst (`BENCH_UPLOAD_BURST`), sent 4 at a time. */
   uploadBurst: number
+  /** Owners (API keys) of the many-owners part (`BENCH_OWNERS`). */
+  owners: number
 }
 
 /**
  * The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE, long
  * conversations (turns on long sessions, a page of a very long one), and what metrics and
- * traces cost (a kept read and a create, off / metrics / metrics + traces).
+ * traces cost (a kept read and a create, off / metrics / metrics + traces), and many owners'
+ * sidebars polling while some stream (the read cache's hit rate, the rate limiter's cost).
  */
-export const benchParts = ['reads', 'writes', 'upload', 'sse', 'long', 'observability'] as const
+export const benchParts = [
+  'reads',
+  'writes',
+  'upload',
+  'sse',
+  'long',
+  'observability',
+  'owners',
+] as const
 export type BenchPart = (typeof benchParts)[number]
 
 export class BenchConfigError extends Error {
@@ -55,6 +66,7 @@ export const defaultBenchConfig: BenchConfig = {
   sseSubscribers: 1_000,
   sseEventMs: 20,
   uploadBurst: 12,
+  owners: 2_000,
 }
 
 /**
@@ -117,6 +129,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     sseSubscribers: whole('BENCH_SSE_SUBSCRIBERS', defaultBenchConfig.sseSubscribers, 1, 20_000),
     sseEventMs: whole('BENCH_SSE_EVENT_MS', defaultBenchConfig.sseEventMs, 1, 1_000),
     uploadBurst: whole('BENCH_UPLOAD_BURST', defaultBenchConfig.uploadBurst, 0, 200),
+    owners: whole('BENCH_OWNERS', defaultBenchConfig.owners, 20, 100_000),
   }
   if (problems.length > 0) throw new BenchConfigError(problems)
   return config

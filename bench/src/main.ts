@@ -17,6 +17,7 @@ import { checkBudgets } from './report/budgets.ts'
 import {
   renderBudgets,
   renderCpuTable,
+  renderManyOwners,
   renderResultsTable,
   renderSse,
   renderUncachedTable,
@@ -26,6 +27,7 @@ import type { BenchResults, ReadRow, ResultRow, SseResult, UploadMemory } from '
 import { installCleanup, onExit } from './runtime/child-processes.ts'
 import { snapshotServerBuild } from './runtime/server-snapshot.ts'
 import { runLongSessions } from './scenarios/long-sessions.ts'
+import { runManyOwners } from './scenarios/many-owners.ts'
 import { progress } from './scenarios/measure.ts'
 import { runObservabilityCost } from './scenarios/observability-cost.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
@@ -152,6 +154,12 @@ async function main(): Promise<void> {
     rows.push(...(await runLongSessions({ config, main, dataDir: longDir, logDir, workDir })))
     rmSync(longDir, { recursive: true, force: true })
   }
+  let manyOwners: BenchResults['manyOwners']
+  if (runs('owners')) {
+    const measured = await runManyOwners({ config, main, workDir, logDir })
+    rows.push(...measured.rows)
+    manyOwners = measured.result
+  }
   if (runs('sse')) {
     sse = await runSseFanout({ config, main, dataDir, logDir })
     if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
@@ -173,6 +181,7 @@ async function main(): Promise<void> {
     rows,
     sse,
     ...(uploadMemory && { uploadMemory }),
+    ...(manyOwners && { manyOwners }),
   }
   const budgets = checkBudgets(results)
   mkdirSync(resultsDir, { recursive: true })
@@ -191,6 +200,8 @@ async function main(): Promise<void> {
     renderUploadMemory(results),
     '',
     renderSse(results),
+    '',
+    renderManyOwners(results),
     '',
     renderBudgets(budgets),
     '',

@@ -6,6 +6,7 @@
 import autocannon from 'autocannon'
 import { Samples, summarize } from '../report/percentiles.ts'
 import { seedSessionId } from '../seed/seed-ids.ts'
+import { benchOwnerKey } from '../seed/seed-rows.ts'
 import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
 
 type Options = autocannon.Options
@@ -59,7 +60,40 @@ async function optionsOf(spec: LoadSpec): Promise<Options> {
       },
     ]
   }
+  if (spec.ownerMix) options.requests = [ownerMixRequest(spec, spec.ownerMix, headers, body)]
   return options
+}
+
+/**
+ * One request template that walks the owners' visits in turn, over every connection: owner
+ * o's reads, then its write if it is one of those that stream. Requests are made up front, so
+ * a request costs the load process a lookup.
+ */
+function ownerMixRequest(
+  spec: LoadSpec,
+  mix: NonNullable<LoadSpec['ownerMix']>,
+  writeHeaders: Record<string, string>,
+  body: Buffer | undefined,
+): autocannon.Request {
+  const steps: autocannon.Request[] = []
+  for (let owner = 0; owner < mix.owners; owner++) {
+    const authorization = `Bearer ${benchOwnerKey(owner)}`
+    for (const path of mix.reads)
+      steps.push({ method: 'GET', path, headers: { ...spec.headers, authorization } })
+    if (owner % mix.streamEvery === 0) {
+      const write: autocannon.Request = {
+        method: spec.method,
+        path: spec.path,
+        headers: { ...writeHeaders, authorization },
+      }
+      if (body) write.body = body
+      steps.push(write)
+    }
+  }
+  let next = 0
+  return {
+    setupRequest: (request) => ({ ...request, ...steps[next++ % steps.length] }),
+  }
 }
 
 function run(options: Options, onResponse?: (status: number, bytes: number, ms: number) => void) {

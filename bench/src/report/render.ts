@@ -201,3 +201,20 @@ export function renderBudgets(checks: readonly BudgetCheck[]): string {
     checks.map((check) => [check.budget, check.measured, check.verdict.toUpperCase()]),
   )
 }
+
+/** The many-owners mix: hit rate and what the rate limiter and the cache change in CPU. */
+export function renderManyOwners(results: BenchResults): string {
+  const owners = results.manyOwners
+  if (!owners) return 'Many owners: not measured.'
+  const cpu = owners.cpuUsPerRequest
+  const rate = (value: number | null) => (value === null ? '–' : `${(value * 100).toFixed(1)}%`)
+  const rounds = (values: number[]) => values.map((value) => formatCount(value)).join(', ')
+  return (
+    `Many owners: ${formatCount(owners.owners)} owners of ${owners.sessionsPerOwner} sessions, each polling grouped and the list, 1 in ${owners.streamEvery} streaming a turn a visit. ` +
+    `Read cache hit rate ${rate(owners.hitRate)} as deployed (16 MiB); with a 256 MiB cache ${rate(owners.hitRateBigCache)} (without the limiter ${rate(owners.hitRateNoLimiter)}). ` +
+    `CPU µs/request of the mix: as deployed ${formatCount(cpu.deployed)} (rounds ${rounds(owners.cpuUsPerRequestRounds.deployed)}), ` +
+    `256 MiB cache ${formatCount(cpu.bigCache)} (${rounds(owners.cpuUsPerRequestRounds.bigCache)}), ` +
+    `256 MiB cache without the rate limiter ${formatCount(cpu.noLimiter)} (${rounds(owners.cpuUsPerRequestRounds.noLimiter)}), ` +
+    `no read cache ${formatCount(cpu.noCache)} (${rounds(owners.cpuUsPerRequestRounds.noCache)}).`
+  )
+}

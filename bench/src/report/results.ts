@@ -112,6 +112,29 @@ export interface SseResult {
   spreadMs?: LatencySummary
 }
 
+/** The many-owners mix (`BENCH_ONLY=owners`): the read cache's hit rate, the limiter's cost. */
+export interface ManyOwnersResult {
+  owners: number
+  sessionsPerOwner: number
+  /** One owner in this many starts a streamed turn on each visit. */
+  streamEvery: number
+  /** Kept-read lookups that hit, over the measured rounds, as deployed; null without lookups. */
+  hitRate: number | null
+  /** The same with a read cache of 256 MiB, large enough for every owner's answers. */
+  hitRateBigCache: number | null
+  /** The same, 256 MiB, without the rate limiter. */
+  hitRateNoLimiter: number | null
+  /** Of the best round of each server, over every request of the mix. */
+  cpuUsPerRequest: { deployed: number; noLimiter: number; bigCache: number; noCache: number }
+  /** Every round's, in order: the rate limiter's cost is their difference, within noise. */
+  cpuUsPerRequestRounds: {
+    deployed: number[]
+    noLimiter: number[]
+    bigCache: number[]
+    noCache: number[]
+  }
+}
+
 export interface BenchResults {
   startedAt: string
   finishedAt: string
@@ -122,4 +145,5 @@ export interface BenchResults {
   rows: ResultRow[]
   uploadMemory?: UploadMemory
   sse: SseResult
+  manyOwners?: ManyOwnersResult
 }

@@ -17,6 +17,11 @@ export interface SeedRange {
   newest: number
   /** Also write the ten-message session (once, with the first range). */
   withTenMessageSession: boolean
+  /**
+   * Spread the sessions over this many owners ({@link benchOwner}: session `index` is owner
+   * `index % owners`'s); unset: every session is the anonymous owner's, as in open mode.
+   */
+  owners?: number
 }
 
 /**
@@ -78,11 +83,36 @@ export interface SeededSession {
 const OWNER = 'anonymous'
 
 /**
+ * Owner `index` of a many-owner seed, whose API key is {@link benchOwnerKey}.
+ *
+ * @example
+ * ```ts
+ * benchOwner(7) // 'bench-owner-7'
+ * ```
+ */
+export function benchOwner(index: number): string {
+  return `bench-owner-${index}`
+}
+
+/**
+ * The API key of {@link benchOwner} `index`: fixed, so the load process and the keys file agree
+ * without passing secrets around (they are worthless outside a bench run).
+ *
+ * @example
+ * ```ts
+ * benchOwnerKey(7) // 'uxm_bench_owner_key_7'
+ * ```
+ */
+export function benchOwnerKey(index: number): string {
+  return `uxm_bench_owner_key_${index}`
+}
+
+/**
  * Seeded session `index`, of the echo agent. Even indexes are `Ready` with a prompt and its
  * reply; odd ones `Flushed` (interrupted) with the prompt alone: 1–2 messages, like most real
  * sessions.
  */
-function seededSession(index: number, newest: number): SeededSession {
+function seededSession(index: number, newest: number, owners?: number): SeededSession {
   const updatedAt = newest - index * SEED_SPACING_MS
   const createdAt = updatedAt - 2_000
   const id = seedSessionId(index)
@@ -111,7 +141,7 @@ function seededSession(index: number, newest: number): SeededSession {
   return {
     session: {
       id,
-      owner: OWNER,
+      owner: owners ? benchOwner(index % owners) : OWNER,
       agent_id: 'echo',
       name: `Plan a user interview about onboarding #${index}`,
       status: answered ? 'Ready' : 'Flushed',
@@ -169,6 +199,7 @@ function tenMessageSession(newest: number): SeededSession {
  * ```
  */
 export function* seededSessions(range: SeedRange): Generator<SeededSession> {
-  for (let index = range.from; index < range.to; index++) yield seededSession(index, range.newest)
+  for (let index = range.from; index < range.to; index++)
+    yield seededSession(index, range.newest, range.owners)
   if (range.withTenMessageSession) yield tenMessageSession(range.newest)
 }
