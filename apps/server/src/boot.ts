@@ -14,12 +14,16 @@ import { createInMemoryRunEvents, type RunEvents } from './domain/run-events.ts'
 import { bothRunObservers, type RunObserver } from './domain/run-observer.ts'
 import { SessionService } from './domain/session-service.ts'
 import type { SessionStore } from './domain/session-store.ts'
+import { WebhookDispatcher } from './domain/webhook-dispatcher.ts'
+import type { WebhookSender } from './domain/webhook-outbox.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { createHttpApp } from './http/create-app.ts'
 import { type ApiKeyLookup, loadApiKeys } from './http/security/api-keys.ts'
 import { ServerMetrics } from './observability/metrics.ts'
 import { startTracing, type Tracing, tracedStore } from './observability/tracing.ts'
 import { openStorage, sqlitePath } from './storage/open-store.ts'
+import { createHttpWebhookSender } from './webhooks/http-sender.ts'
+import { loadWebhooksFile, type WebhookEndpoints } from './webhooks/webhooks-file.ts'
 
 export { sqlitePath }
 
@@ -50,6 +54,11 @@ export interface AppDependencies {
    * The store's calls are traced by wrapping it (`tracedStore`), as `bootServer` does.
    */
   tracing?: Tracing
+  /**
+   * Sends the webhooks the store's outbox holds (see `createHttpWebhookSender`); without it
+   * nothing is delivered from here.
+   */
+  webhookSender?: WebhookSender
 }
 
 export interface SessionsApp {
@@ -75,6 +84,7 @@ export interface SessionsApp {
 export function createSessionsApp(deps: AppDependencies): SessionsApp {
   const { store, agents, config, logger } = deps
   const clock = deps.clock ?? systemClock
+  const instance = deps.instance ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`
   const events = deps.events ?? createInMemoryRunEvents({ retentionMs: config.eventsRetentionMs })
   const runs = new RunCoordinator({
     store,
@@ -83,19 +93,31 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     events,
     runTimeoutMs: config.runTimeoutMs,
     titleTimeoutMs: config.agentTitleTimeoutMs,
-    instance: deps.instance ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`,
+    instance,
     leaseMs: config.runLeaseMs,
     control: deps.control,
     cancelWaitMs: config.runWaitMs,
     observer: runObserver(deps),
   })
   const sessions = new SessionService({ store, agents, clock, runs, runWaitMs: config.runWaitMs })
+  const dispatcher =
+    deps.webhookSender &&
+    new WebhookDispatcher({
+      ...config.webhooks,
+      outbox: store.webhooks,
+      sender: deps.webhookSender,
+      clock,
+      logger,
+      instance,
+    })
+  dispatcher?.start()
   let shuttingDown = false
   const app = createHttpApp({
     sessions,
     agents,
     events,
     idempotency: store.idempotency,
+    webhooks: store.webhooks,
     changes: store.changes,
     checkStore: () => store.checkReady(),
     isShuttingDown: () => shuttingDown,
@@ -110,7 +132,11 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     app,
     async shutdown(graceMs) {
       shuttingDown = true
+      const started = Date.now()
       await runs.drain(graceMs)
+      // The runs' ends are in the outbox: what is not delivered in the time left is after a
+      // restart (or by another instance).
+      await dispatcher?.stop(Math.max(0, graceMs - (Date.now() - started)))
     },
     flushExpiredRuns: () => runs.flushExpiredRuns(),
   }
@@ -142,6 +168,18 @@ function apiKeysOf(config: ServerConfig): ApiKeyLookup | undefined {
   }
 }
 
+/** The endpoints of `WEBHOOKS_FILE`, if set; a bad file is a `ConfigError`. */
+function webhookEndpointsOf(config: ServerConfig): WebhookEndpoints | undefined {
+  if (!config.webhooks.file) return undefined
+  try {
+    return loadWebhooksFile(config.webhooks.file)
+  } catch (error) {
+    throw new ConfigError([
+      `WEBHOOKS_FILE: ${error instanceof Error ? error.message : String(error)}`,
+    ])
+  }
+}
+
 /**
  * Loads the agents file and the API keys, opens the store, applies migrations, flushes runs and
  * frees idempotency keys a previous process left in progress, and builds the app: everything
@@ -167,7 +205,8 @@ export async function bootServer(
   const metrics = config.metricsPort === undefined ? undefined : new ServerMetrics()
   // Loaded only when the OTEL_* variables ask for traces: off, no SDK module is imported.
   const tracing = config.tracing ? await startTracing() : undefined
-  const storage = openStorage(config, logger, clock, metrics)
+  const endpoints = webhookEndpointsOf(config)
+  const storage = openStorage(config, logger, clock, metrics, endpoints)
   const store = tracing
     ? tracedStore(storage.store, storage.kind === 'postgres' ? 'postgresql' : 'sqlite')
     : storage.store
@@ -189,6 +228,10 @@ export async function bootServer(
     if (flushed > 0) logger.warn('flushed runs interrupted by a restart', { sessions: flushed })
     const freed = await store.idempotency.releaseInterrupted()
     if (freed > 0) logger.warn('freed idempotency keys of interrupted requests', { keys: freed })
+    // Deliveries whose attempt the stop cut off are due again at once.
+    const released = await store.webhooks.releaseClaims(clock.now())
+    if (released > 0)
+      logger.warn('webhook deliveries cut off by a restart are due again', { deliveries: released })
   }
   // On PostgreSQL, other instances may be running those runs and requests: only runs whose
   // lease expired are flushed (below, then periodically), and keys held longer than a request
@@ -203,6 +246,13 @@ export async function bootServer(
     apiKeys,
     metrics,
     tracing,
+    ...(endpoints && {
+      webhookSender: createHttpWebhookSender({
+        endpoints,
+        timeoutMs: config.webhooks.timeoutMs,
+        allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
+      }),
+    }),
     ...(storage.kind === 'postgres' && {
       events: storage.events,
       control: storage.events.control,

@@ -8,6 +8,8 @@ import { createAgentRegistry } from '../src/domain/agent-registry.ts'
 import type { Clock } from '../src/domain/clock.ts'
 import type { RunEvents } from '../src/domain/run-events.ts'
 import type { SessionStore } from '../src/domain/session-store.ts'
+import type { WebhookSender } from '../src/domain/webhook-outbox.ts'
+import type { WebhookTargets } from '../src/domain/webhooks.ts'
 import type { ApiKeyLookup } from '../src/http/security/api-keys.ts'
 import { createJsonLogger } from '../src/logger.ts'
 import type { ServerMetrics } from '../src/observability/metrics.ts'
@@ -27,6 +29,9 @@ export interface TestAppOptions {
   metrics?: ServerMetrics
   /** Traces (from `startTracing`): the store's calls, the requests and the runs become spans. */
   tracing?: Tracing
+  /** Which endpoints want which webhook events, and what sends them (none: nothing is sent). */
+  webhookTargets?: WebhookTargets
+  webhookSender?: WebhookSender
 }
 
 /**
@@ -34,7 +39,9 @@ export interface TestAppOptions {
  * `config` sets one, so that tests may send as fast as they like.
  */
 export async function createTestApp(options: TestAppOptions = {}) {
-  const opened = openSqliteStore(':memory:', options.metrics)
+  const opened = openSqliteStore(':memory:', options.metrics, {
+    webhookTargets: options.webhookTargets,
+  })
   await opened.migrate()
   const wrapped = options.wrapStore?.(opened) ?? opened
   const store = options.tracing ? tracedStore(wrapped, 'sqlite') : wrapped
@@ -56,6 +63,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     apiKeys,
     metrics: options.metrics,
     tracing: options.tracing,
+    webhookSender: options.webhookSender,
   }
   const sessionsApp = createSessionsApp(deps)
   return { ...sessionsApp, store }

@@ -13,6 +13,7 @@ import { createServiceApi, type ServiceApi } from './service.ts'
 import { createSessionsApi, type SessionsApi } from './sessions.ts'
 import { createTransport, type FetchLike } from './transport.ts'
 import { createUsageApi, type UsageApi } from './usage.ts'
+import { createWebhooksApi, type WebhooksApi } from './webhooks.ts'
 
 /** Options of `createUxmateClient`. */
 export interface UxmateClientOptions {
@@ -54,6 +55,8 @@ export interface UxmateClient {
   service: ServiceApi
   /** The Usage operation: the tokens the owner's agents' models used. */
   usage: UsageApi
+  /** The Webhooks operation: the owner's webhook deliveries and every attempt at them. */
+  webhooks: WebhooksApi
   /** The `ai-sdk` operations: the Vercel AI SDK's chat protocol. */
   aiSdk: AiSdkApi
   /**
@@ -130,6 +133,7 @@ export function createUxmateClient(options: UxmateClientOptions): UxmateClient {
     agents: createAgentsApi(context),
     service: createServiceApi(context),
     usage: createUsageApi(context),
+    webhooks: createWebhooksApi(context),
     aiSdk: createAiSdkApi(context),
     use: (...middleware) => raw.use(...middleware),
     eject: (...middleware) => raw.eject(...middleware),

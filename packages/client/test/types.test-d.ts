@@ -51,6 +51,7 @@ describe('method names', () => {
       | keyof UxmateClient['service']
       | keyof UxmateClient['agents']
       | keyof UxmateClient['usage']
+      | keyof UxmateClient['webhooks']
       | keyof UxmateClient['aiSdk']
     expectTypeOf<MethodName<OperationId>>().toExtend<Methods>()
   })

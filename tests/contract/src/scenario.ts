@@ -827,6 +827,25 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     }
   }
 
+  if (documents('list_webhook_deliveries')) {
+    // list_webhook_deliveries: 200 (a server without endpoints lists none), 422 (a cursor it
+    // did not make, a page too large).
+    const listed = await check<{ deliveries: unknown[] }>(
+      'list_webhook_deliveries',
+      200,
+      await target.send('/webhooks/deliveries?limit=5'),
+    )
+    expect(Array.isArray(listed.body.deliveries)).toBe(true)
+    if (invalid) {
+      await check(
+        'list_webhook_deliveries',
+        422,
+        await target.send('/webhooks/deliveries?cursor=x'),
+      )
+      await check('list_webhook_deliveries', 422, await target.send('/webhooks/deliveries?limit=0'))
+    }
+  }
+
   if (documents('delete_session')) {
     // delete_session: 204, then 404 everywhere; 404 for an unknown session; 422.
     const doomed = await check<Session>(

@@ -106,6 +106,7 @@ const calls: { [Id in OperationId]?: Call } = {
   get_session_file: (client, ids) => client.sessions.getSessionFile(ids.sessionId, ids.fileId),
   get_agents: (client) => client.agents.getAgents(),
   get_usage: (client) => client.usage.getUsage({ tz: 'UTC' }),
+  list_webhook_deliveries: (client) => client.webhooks.listWebhookDeliveries({ limit: 5 }),
   ui_chat: async (client, ids) => {
     const chunks = []
     for await (const chunk of client.aiSdk.uiChat({

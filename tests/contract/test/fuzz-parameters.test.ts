@@ -53,6 +53,7 @@ const refusedByMeaning: Record<string, Array<[string, string]>> = {
     ['query', 'q'],
     ['query', 'cursor'],
   ],
+  list_webhook_deliveries: [['query', 'cursor']],
   get_usage: [
     ['query', 'tz'],
     ['query', 'from'],

@@ -50,6 +50,26 @@ export interface BodyLimits {
   uploadBufferBytes?: number
 }
 
+/** Webhooks: where the endpoints are, and how their deliveries go (see `WEBHOOKS_FILE`). */
+export interface WebhookSettings {
+  /** The endpoints file (`{ id, owner, url, secrets, events? }` entries); unset: no webhooks. */
+  file: string | undefined
+  /** How long one delivery request may take before it counts as failed. */
+  timeoutMs: number
+  /** Most delivery requests under way at once, per instance. */
+  concurrency: number
+  /** How often the outbox is looked at for deliveries that came due. */
+  pollMs: number
+  /** The pause before the second attempt; it doubles with each attempt after (with jitter). */
+  retryBaseMs: number
+  /** The longest pause between two attempts. */
+  retryMaxMs: number
+  /** How long after its event a delivery is still tried. */
+  maxAgeMs: number
+  /** Delivers to private, loopback and link-local addresses too; off, they are refused. */
+  allowPrivateAddresses: boolean
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
 export interface ServerConfig {
@@ -130,6 +150,7 @@ export interface ServerConfig {
    * still marked in progress after this plus `runWaitMs` was cut off, and frees its key.
    */
   requestTimeoutMs: number
+  webhooks: WebhookSettings
   logLevel: LogLevel
   /**
    * The port Prometheus scrapes `GET /metrics` on, apart from the API's (unset: no metrics are
@@ -187,6 +208,16 @@ export const defaultConfig: ServerConfig = {
   maxHeaderBytes: 16 * 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,
+  webhooks: {
+    file: undefined,
+    timeoutMs: 10_000,
+    concurrency: 8,
+    pollMs: 1_000,
+    retryBaseMs: 5_000,
+    retryMaxMs: 3_600_000,
+    maxAgeMs: 24 * 3_600_000,
+    allowPrivateAddresses: false,
+  },
   logLevel: 'info',
   metricsPort: undefined,
   metricsHost: '127.0.0.1',

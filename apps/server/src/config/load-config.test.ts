@@ -49,6 +49,14 @@ describe('loadConfig', () => {
       MAX_HEADER_BYTES: '8192',
       HEADERS_TIMEOUT_MS: '2000',
       REQUEST_TIMEOUT_MS: '3000',
+      WEBHOOKS_FILE: '/etc/uxmate/webhooks.yaml',
+      WEBHOOK_TIMEOUT_MS: '2500',
+      WEBHOOK_CONCURRENCY: '3',
+      WEBHOOK_POLL_MS: '200',
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_RETRY_MAX_MS: '60000',
+      WEBHOOK_MAX_AGE_MS: '3600000',
+      WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
       LOG_LEVEL: 'warn',
     })
     expect(config).toEqual({
@@ -87,6 +95,16 @@ describe('loadConfig', () => {
       maxHeaderBytes: 8192,
       headersTimeoutMs: 2000,
       requestTimeoutMs: 3000,
+      webhooks: {
+        file: '/etc/uxmate/webhooks.yaml',
+        timeoutMs: 2500,
+        concurrency: 3,
+        pollMs: 200,
+        retryBaseMs: 100,
+        retryMaxMs: 60_000,
+        maxAgeMs: 3_600_000,
+        allowPrivateAddresses: true,
+      },
       logLevel: 'warn',
       metricsPort: 9464,
       metricsHost: '10.0.0.5',
@@ -133,6 +151,30 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ PORT: '9000', METRICS_PORT: '9000', METRICS_HOST: '127.0.0.2' }).metricsPort,
     ).toBe(9000)
+  })
+
+  it('takes the webhook settings up to their limits, refuses past them', () => {
+    const most = loadConfig({
+      WEBHOOK_TIMEOUT_MS: '600000',
+      WEBHOOK_CONCURRENCY: '1000',
+      WEBHOOK_MAX_AGE_MS: String(7 * 86_400_000),
+      WEBHOOK_RETRY_BASE_MS: '3600000',
+      WEBHOOK_RETRY_MAX_MS: '3600000',
+    }).webhooks
+    expect([most.timeoutMs, most.concurrency, most.maxAgeMs]).toEqual([600_000, 1000, 604_800_000])
+    expect(defaultConfig.webhooks.allowPrivateAddresses).toBe(false)
+    for (const [name, value] of [
+      ['WEBHOOK_TIMEOUT_MS', '600001'],
+      ['WEBHOOK_CONCURRENCY', '0'],
+      ['WEBHOOK_CONCURRENCY', '1001'],
+      ['WEBHOOK_MAX_AGE_MS', String(7 * 86_400_000 + 1)],
+      ['WEBHOOK_POLL_MS', '9'],
+      ['WEBHOOK_ALLOW_PRIVATE_ADDRESSES', 'sometimes'],
+    ] as const)
+      expect(() => loadConfig({ [name]: value }), name).toThrow(name)
+    expect(() =>
+      loadConfig({ WEBHOOK_RETRY_BASE_MS: '2000', WEBHOOK_RETRY_MAX_MS: '1000' }),
+    ).toThrow(/WEBHOOK_RETRY_BASE_MS \(2000\) must not be more than WEBHOOK_RETRY_MAX_MS \(1000\)/)
   })
 
   it('runs open (no API keys) only on a loopback address, unless ALLOW_ANONYMOUS says so', () => {

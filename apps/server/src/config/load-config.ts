@@ -170,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     )
 
   const limits = defaultConfig.limits
+  const hooks = defaultConfig.webhooks
   const config: ServerConfig = {
     port: integer('PORT', defaultConfig.port, 0, 65_535),
     host: text('HOST', defaultConfig.host),
@@ -241,6 +242,16 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     maxHeaderBytes: integer('MAX_HEADER_BYTES', defaultConfig.maxHeaderBytes, 1024, 1024 * 1024),
     headersTimeoutMs: integer('HEADERS_TIMEOUT_MS', defaultConfig.headersTimeoutMs, 100, 600_000),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', defaultConfig.requestTimeoutMs, 100, 3_600_000),
+    webhooks: {
+      file: env.WEBHOOKS_FILE?.trim() || undefined,
+      timeoutMs: integer('WEBHOOK_TIMEOUT_MS', hooks.timeoutMs, 100, 600_000),
+      concurrency: integer('WEBHOOK_CONCURRENCY', hooks.concurrency, 1, 1000),
+      pollMs: integer('WEBHOOK_POLL_MS', hooks.pollMs, 10, 3_600_000),
+      retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', hooks.retryBaseMs, 1, 3_600_000),
+      retryMaxMs: integer('WEBHOOK_RETRY_MAX_MS', hooks.retryMaxMs, 1, 86_400_000),
+      maxAgeMs: integer('WEBHOOK_MAX_AGE_MS', hooks.maxAgeMs, 1, 7 * 86_400_000),
+      allowPrivateAddresses: flag('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', hooks.allowPrivateAddresses),
+    },
     logLevel,
     metricsPort:
       env.METRICS_PORT?.trim() || undefined
@@ -262,6 +273,10 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
   )
     problems.push(
       `METRICS_PORT (${config.metricsPort}) must differ from PORT: the metrics listen apart from the API`,
+    )
+  if (config.webhooks.retryBaseMs > config.webhooks.retryMaxMs)
+    problems.push(
+      `WEBHOOK_RETRY_BASE_MS (${config.webhooks.retryBaseMs}) must not be more than WEBHOOK_RETRY_MAX_MS (${config.webhooks.retryMaxMs})`,
     )
   if (!config.apiKeysFile && !config.allowAnonymous && !isLoopbackHost(config.host))
     problems.push(

@@ -2,6 +2,7 @@ import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
 import type { ChangeVersions } from './change-versions.ts'
 import type { IdempotencyStore } from './idempotency-store.ts'
 import type { SearchQuery } from './search-query.ts'
+import type { WebhookOutbox } from './webhook-outbox.ts'
 
 /** Who owns the sessions made without an API key (open mode, and sessions from before keys). */
 export const ANONYMOUS_OWNER = 'anonymous'
@@ -452,5 +453,10 @@ export interface SessionStore {
   checkReady(): Promise<void>
   /** The `Idempotency-Key`s, in the same database. */
   readonly idempotency: IdempotencyStore
+  /**
+   * The webhooks outbox, in the same database: creating, renaming and deleting a session, the
+   * end of a run and the flushes write their events into it in their own transaction.
+   */
+  readonly webhooks: WebhookOutbox
   close(): Promise<void>
 }

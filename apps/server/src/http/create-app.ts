@@ -8,6 +8,7 @@ import type { IdempotencyStore } from '../domain/idempotency-store.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { RunEvents } from '../domain/run-events.ts'
 import type { SessionService } from '../domain/session-service.ts'
+import type { WebhookOutbox } from '../domain/webhook-outbox.ts'
 import type { ServerMetrics } from '../observability/metrics.ts'
 import { TRACER_NAME } from '../observability/tracing.ts'
 import { answerHeaders } from './answer-headers.ts'
@@ -28,6 +29,7 @@ import { sessionOperations } from './routes/session-operations.ts'
 import { uiChatOperations } from './routes/ui-chat-operations.ts'
 import { usageOperations } from './routes/usage-operations.ts'
 import { webAppRoutes } from './routes/web-app-routes.ts'
+import { webhookOperations } from './routes/webhook-operations.ts'
 import type { ApiKeyLookup } from './security/api-keys.ts'
 import { corsPolicy } from './security/cors-policy.ts'
 import { createGuard } from './security/guard.ts'
@@ -40,6 +42,8 @@ export interface HttpAppDependencies {
   /** Where run events are followed (`get_session_events`). */
   events: RunEvents
   idempotency: IdempotencyStore
+  /** The webhooks outbox, whose deliveries each owner may list. */
+  webhooks: WebhookOutbox
   /** The store's versions of owners' sessions, when it has them: answers to reads are kept. */
   changes: ChangeVersions | undefined
   /** Throws unless the store answers and its schema is up to date (`/ready`). */
@@ -127,6 +131,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       ...sessionOperations({ sessions, agents }),
       ...usageOperations(sessions),
       ...searchOperations({ sessions, agents }),
+      ...webhookOperations(deps.webhooks),
       ...uiChatOperations({
         sessions,
         events: deps.events,

@@ -9,6 +9,7 @@ import type {
   SessionSummary,
   TokenUsage,
   UsageReport,
+  WebhookDelivery,
 } from '@uxmate/contract'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
@@ -23,6 +24,7 @@ import type {
   TokenUsage as UsageRecord,
 } from '../domain/session-store.ts'
 import type { UsageReport as UsageReportRecord, UsageTotals } from '../domain/usage-report.ts'
+import type { WebhookDelivery as WebhookDeliveryRecord } from '../domain/webhook-outbox.ts'
 
 function toUsage(usage: UsageRecord): TokenUsage {
   return {
@@ -186,5 +188,27 @@ export function toSessionEvent(sessionId: string, event: RunEvent): SessionEvent
       }
     case 'error':
       return { event: 'error', id: event.id, data: { ...event.error } }
+  }
+}
+
+/** A webhook delivery as `list_webhook_deliveries` shows it. */
+export function toWebhookDelivery(delivery: WebhookDeliveryRecord): WebhookDelivery {
+  return {
+    id: delivery.id,
+    endpoint_id: delivery.endpointId,
+    event_type: delivery.payload.type,
+    session_id: delivery.sessionId,
+    created_at: delivery.createdAt.toISOString(),
+    state: delivery.state,
+    ...(delivery.nextAttemptAt && { next_attempt_at: delivery.nextAttemptAt.toISOString() }),
+    ...(delivery.deliveredAt && { delivered_at: delivery.deliveredAt.toISOString() }),
+    attempts: delivery.attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      started_at: attempt.startedAt.toISOString(),
+      ...(attempt.endedAt && { ended_at: attempt.endedAt.toISOString() }),
+      ...(attempt.statusCode !== undefined && { status_code: attempt.statusCode }),
+      ...(attempt.error !== undefined && { error: attempt.error }),
+    })),
+    payload: delivery.payload,
   }
 }

@@ -4,6 +4,7 @@ import { databaseKind } from '../config/load-config.ts'
 import type { Clock } from '../domain/clock.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { SessionStore } from '../domain/session-store.ts'
+import type { WebhookTargets } from '../domain/webhooks.ts'
 import { createPostgresRunEvents, type PostgresRunEvents } from './postgres/pg-run-events.ts'
 import { openPostgresStore } from './postgres/postgres-store.ts'
 import { openSqliteStore } from './sqlite/sqlite-store.ts'
@@ -25,20 +26,26 @@ export type OpenedStorage =
 
 /**
  * The store `DATABASE_URL` names: PostgreSQL for `postgres://` (with the run events shared
- * through it), else SQLite. Nothing is connected or migrated yet.
+ * through it), else SQLite; its writes put webhook events for `webhookTargets` into its outbox.
+ * Nothing is connected or migrated yet.
  */
 export function openStorage(
   config: ServerConfig,
   logger: Logger,
   clock: Clock,
   observer: StorageObserver = {},
+  webhookTargets?: WebhookTargets,
 ): OpenedStorage {
   const url = config.databaseUrl
   if (url === undefined || databaseKind(url) !== 'postgres')
-    return { kind: 'sqlite', store: openSqliteStore(sqlitePath(config), observer) }
+    return {
+      kind: 'sqlite',
+      store: openSqliteStore(sqlitePath(config), observer, { webhookTargets }),
+    }
   const { store, db, pool } = openPostgresStore({
     connectionString: url,
     max: config.databasePoolSize,
+    webhookTargets,
   })
   observer.watchPool?.(() => ({
     total: pool.totalCount,

@@ -529,6 +529,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Deliveries
+         * @description The owner's webhook deliveries, newest first, a page at a time: each event on its way to
+         *     one of the owner's endpoints (the server's webhooks file), its state (`pending` while it
+         *     is still tried, `delivered` once an endpoint answered 2xx, `failed` once given up), and
+         *     every attempt at it, with the status the endpoint answered or why there was none. When
+         *     more deliveries follow, the response carries `next_cursor`: pass it back as `cursor`.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agents": {
         parameters: {
             query?: never;
@@ -614,7 +638,368 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "run.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * run.completed
+         * @description A run ended with its reply stored (the session is `Ready`). Sent to each endpoint of the owner's that subscribes to `run.completed`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "run.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * run.failed
+         * @description A run ended without its reply: the agent failed (`agent_error`), took too long (`timeout`) or the server stopped during it (`interrupted`). Sent to each endpoint of the owner's that subscribes to `run.failed`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "run.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * run.cancelled
+         * @description `cancel_session` stopped a run; its partial reply, if any, is stored. Sent to each endpoint of the owner's that subscribes to `run.cancelled`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * session.created
+         * @description A session was opened (its first run has started). Sent to each endpoint of the owner's that subscribes to `session.created`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * session.deleted
+         * @description A session was deleted; the summary is its last state. Sent to each endpoint of the owner's that subscribes to `session.deleted`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.renamed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * session.renamed
+         * @description A session got a new name: from `rename_session` (`renamed_by: owner`) or the agent's title after its first reply (`renamed_by: agent`). Sent to each endpoint of the owner's that subscribes to `session.renamed`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description A request id; 1 to 128 letters, digits, `_`, `-` or `=`. */
@@ -1208,6 +1593,138 @@ export interface components {
              */
             last_message_preview?: string;
         };
+        /**
+         * @description What happened: a run ended (`run.completed` with a reply, `run.cancelled` by
+         *     `cancel_session`, `run.failed` otherwise: the agent failed, took too long or the server
+         *     stopped during it), or a session was created, deleted or renamed (by its owner or by the
+         *     agent's title).
+         * @enum {string}
+         */
+        WebhookEventType: "run.completed" | "run.failed" | "run.cancelled" | "session.created" | "session.deleted" | "session.renamed";
+        /** @description The session's summary when the event happened (its state after the write). */
+        WebhookSession: {
+            /** @description The session's id. */
+            id: components["schemas"]["ResourceId"];
+            /** @description The agent of the session. */
+            agent_id: string;
+            /** @description The session's title (the new one, for `session.renamed`). */
+            name: string;
+            status: components["schemas"]["SessionStatus"];
+            /** @description Why the last run ended without a reply; null otherwise. */
+            error: components["schemas"]["SessionError"] | null;
+            /**
+             * Format: date-time
+             * @description When the session was opened.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When a message was last added or the status last changed.
+             */
+            updated_at: string;
+        };
+        /** @description The run whose end a `run.*` event tells of. */
+        WebhookRun: {
+            /** @description The run's id. */
+            id: string;
+            /**
+             * @description The session's status after the run.
+             * @enum {string}
+             */
+            status: "Ready" | "Flushed";
+            /** @description Why the run ended without a (whole) reply; null for `run.completed`. */
+            error: components["schemas"]["SessionError"] | null;
+            /**
+             * @description The reply the run stored (`get_session_messages` has it), a cancelled run's partial
+             *     one included; null when there is none.
+             */
+            reply_message_id: string | null;
+        };
+        /**
+         * @description The body of every webhook request (Standard Webhooks' `type`, `timestamp`, `data`),
+         *     signed as sent: verify the raw bytes before parsing them.
+         */
+        WebhookEvent: {
+            type: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description What the event is about. */
+            data: {
+                session: components["schemas"]["WebhookSession"];
+                run?: components["schemas"]["WebhookRun"];
+                /**
+                 * @description `session.renamed`: `owner` (`rename_session`) or `agent` (its title).
+                 * @enum {string}
+                 */
+                renamed_by?: "owner" | "agent";
+            };
+        };
+        /** @description One attempt at a delivery. */
+        WebhookAttempt: {
+            /** @description The attempt's number, from 1. */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description When the request was sent.
+             */
+            started_at: string;
+            /**
+             * Format: date-time
+             * @description When it ended; absent while it is under way.
+             */
+            ended_at?: string;
+            /** @description The status the endpoint answered; absent when it did not answer. */
+            status_code?: number;
+            /**
+             * @description Why there was no answer (refused address, connection, no answer within the timeout),
+             *     or why the attempt was cut off.
+             */
+            error?: string;
+        };
+        /** @description An event on its way to one endpoint, and every attempt at it. */
+        WebhookDelivery: {
+            /** @description The request's `webhook-id`, the same on every attempt. */
+            id: string;
+            /** @description The endpoint's id in the server's webhooks file. */
+            endpoint_id: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @description The session the event is about. */
+            session_id: components["schemas"]["ResourceId"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            created_at: string;
+            /**
+             * @description `pending` while it is still tried, `delivered` once the endpoint answered 2xx,
+             *     `failed` once given up (no 2xx within the server's `WEBHOOK_MAX_AGE_MS`, or the
+             *     endpoint left the webhooks file).
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            /**
+             * Format: date-time
+             * @description While `pending`, when the next attempt is due.
+             */
+            next_attempt_at?: string;
+            /**
+             * Format: date-time
+             * @description When the endpoint answered 2xx.
+             */
+            delivered_at?: string;
+            /** @description Every attempt, oldest first. */
+            attempts: components["schemas"]["WebhookAttempt"][];
+            payload: components["schemas"]["WebhookEvent"];
+        };
+        /** @description A page of the owner's deliveries, newest first. */
+        WebhookDeliveryPage: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            /** @description Where the next page starts; absent on the last page. */
+            next_cursor?: string;
+        };
         /** @description An AI assistant users talk to. Field names are those of the original service. */
         Agent: {
             /** @description The agent's id, used as `agent_id`. */
@@ -1546,6 +2063,23 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+         * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+         */
+        WebhookId: string;
+        /**
+         * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+         * @example 1796638364
+         */
+        WebhookTimestamp: string;
+        /**
+         * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+         *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+         *     receiver accepts the request when one of them matches its secret.
+         * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+         */
+        WebhookSignature: string;
         /**
          * @description The chat's id, which is its session's id.
          * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
@@ -2854,6 +3388,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The page size.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page; opaque.
+                 * @example WzE3OTY2Mzg0MDAwMDAsIm1zZ18wMTkzIl0
+                 */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the owner's deliveries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -25,9 +25,18 @@ import type {
   StoredFile,
   TokenUsage,
 } from '../../domain/session-store.ts'
+import type { WebhookRun } from '../../domain/webhook-outbox.ts'
+import {
+  noWebhookTargets,
+  runEventType,
+  type WebhookEvent,
+  type WebhookTargets,
+  webhookPayload,
+} from '../../domain/webhooks.ts'
 import { feedbackMethods, feedbackOf } from './kysely-feedback.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { createSearch } from './kysely-search.ts'
+import { createKyselyWebhooks } from './kysely-webhooks.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
 import type { Database, Dialect, FilesTable, MessagesTable, SessionsTable } from './schema.ts'
 import { activityOf, filtered, UNARCHIVED } from './session-lists.ts'
@@ -262,6 +271,8 @@ export interface KyselyStoreOptions {
    * (see `groupCommit`).
    */
   write?: WriteTransaction
+  /** Which endpoints want which webhook events; default: none (the outbox stays empty). */
+  webhookTargets?: WebhookTargets
   /** After a session is deleted: e.g. make sure no copy of its rows is left in a log file. */
   afterDelete?: () => Promise<void>
   /** Closes what the store was opened on (the SQLite file, the pool). */
@@ -280,7 +291,55 @@ export interface KyselyStoreOptions {
 export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOptions): SessionStore {
   const { dialect } = options
   const write = options.write ?? transactionPerWrite(db)
+  const webhooks = createKyselyWebhooks(
+    db,
+    write,
+    dialect,
+    options.webhookTargets ?? noWebhookTargets,
+  )
   let closed = false
+
+  /**
+   * A write that may tell of what it did: `tell` puts webhook events into the outbox in the
+   * same transaction, and the dispatcher hears of them once it has committed.
+   */
+  async function writeTelling<T>(
+    work: (
+      trx: Kysely<Database>,
+      tell: (at: number, ...events: WebhookEvent[]) => Promise<void>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    let told = false
+    const result = await write((trx) =>
+      work(trx, async (at, ...events) => {
+        if (await webhooks.enqueue(trx, events, at)) told = true
+      }),
+    )
+    if (told) webhooks.enqueued()
+    return result
+  }
+
+  /** A run's end as a webhook event: completed, cancelled or failed. */
+  const runEvent = (
+    header: SessionHeader,
+    at: Date,
+    run: WebhookRun & { id: string },
+  ): WebhookEvent => ({
+    owner: header.owner,
+    sessionId: header.id,
+    payload: webhookPayload(runEventType(run.error), header, at, { run }),
+  })
+
+  /** The flushed runs' ends, as `run.failed` events (code `interrupted`). */
+  const flushEvents = (rows: SessionRow[], at: Date): WebhookEvent[] =>
+    rows.map((row) =>
+      runEvent(toHeader(row), at, {
+        id: row.run_id ?? '',
+        status: 'Flushed',
+        error: { code: 'interrupted', message: row.error_message ?? '' },
+        reply_message_id: null,
+      }),
+    )
 
   async function withMessages(
     executor: Kysely<Database>,
@@ -464,6 +523,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
   return {
     idempotency: createKyselyIdempotency(write, dialect),
     ...feedbackMethods(db, write),
+    webhooks,
 
     async migrate() {
       if (dialect === 'sqlite') await adoptLegacySqliteSchema(db)
@@ -483,7 +543,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async createSession(input) {
       const now = input.now.getTime()
-      const created = await write(async (trx) => {
+      const created = await writeTelling(async (trx, tell) => {
         // An id chosen by the client (a chat's) may be taken, by another owner too: then
         // nothing is written, and nothing is said of whose it is.
         const { numInsertedOrUpdatedRows } = await trx
@@ -515,6 +575,11 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           })
           .execute()
         await insertFiles(trx, input.id, input.message.id, input.message.files)
+        await tell(now, {
+          owner: input.owner,
+          sessionId: input.id,
+          payload: webhookPayload('session.created', newSessionRecord(input), input.now),
+        })
         return 'created' as const
       })
       return created === 'created' ? newSessionRecord(input) : 'id_taken'
@@ -568,8 +633,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async finishRun(outcome) {
       const now = outcome.now.getTime()
-      return write(async (trx) => {
-        const { numUpdatedRows } = await trx
+      return writeTelling(async (trx, tell) => {
+        const row = await trx
           .updateTable('sessions')
           .set({
             status: outcome.status,
@@ -583,8 +648,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .where('id', '=', outcome.sessionId)
           .where('run_id', '=', outcome.runId)
           .where('status', '=', 'Running')
+          .returningAll()
           .executeTakeFirst()
-        if (numUpdatedRows === 0n) return { reply: null, recorded: false }
+        if (!row) return { reply: null, recorded: false }
         if (outcome.reply)
           await insertMessage(
             trx,
@@ -596,13 +662,16 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             },
             now,
           )
-        if (outcome.title)
-          await trx
-            .updateTable('sessions')
-            .set({ name: outcome.title.name })
-            .where('id', '=', outcome.sessionId)
-            .where('name', '=', outcome.title.replaces)
-            .execute()
+        const titled =
+          outcome.title !== undefined &&
+          (
+            await trx
+              .updateTable('sessions')
+              .set({ name: outcome.title.name })
+              .where('id', '=', outcome.sessionId)
+              .where('name', '=', outcome.title.replaces)
+              .executeTakeFirst()
+          ).numUpdatedRows > 0n
         const calls = outcome.modelCalls ?? []
         const replyUsage = calls.find((call) => call.kind === 'reply')?.usage
         if (outcome.reply && replyUsage)
@@ -612,6 +681,27 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             .where('id', '=', outcome.reply.id)
             .execute()
         if (calls.length > 0) await recordCalls(trx, outcome, calls, now)
+        const header = { ...toHeader(row), ...(titled && { name: outcome.title?.name ?? '' }) }
+        await tell(
+          now,
+          runEvent(header, outcome.now, {
+            id: outcome.runId,
+            status: outcome.status,
+            error: outcome.error,
+            reply_message_id: outcome.reply?.id ?? null,
+          }),
+          ...(titled
+            ? [
+                {
+                  owner: header.owner,
+                  sessionId: header.id,
+                  payload: webhookPayload('session.renamed', header, outcome.now, {
+                    renamedBy: 'agent',
+                  }),
+                },
+              ]
+            : []),
+        )
         const reply: MessageRecord | null = outcome.reply
           ? {
               ...outcome.reply,
@@ -639,7 +729,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async renameSession(owner, sessionId, name) {
-      return write(async (trx) => {
+      return writeTelling(async (trx, tell) => {
         const row = await trx
           .updateTable('sessions')
           .set({ name })
@@ -647,12 +737,19 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .where('owner', '=', owner)
           .returningAll()
           .executeTakeFirst()
-        return row && (await withMessages(trx, [row]))[0]
+        if (!row) return undefined
+        const at = new Date()
+        await tell(at.getTime(), {
+          owner,
+          sessionId,
+          payload: webhookPayload('session.renamed', toHeader(row), at, { renamedBy: 'owner' }),
+        })
+        return (await withMessages(trx, [row]))[0]
       })
     },
 
     async updateSession(owner, sessionId, patch) {
-      return write(async (trx) => {
+      return writeTelling(async (trx, tell) => {
         // Locked in PostgreSQL until the end: two merges of metadata at once do not lose one.
         const current = await trx
           .selectFrom('sessions')
@@ -695,21 +792,35 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             patch.tags.map((tag) => [tag, '']),
           )
         if (metadata) await replaceLabels(trx, sessionId, 'meta', Object.entries(metadata))
+        if (patch.name !== undefined) {
+          const at = new Date()
+          await tell(at.getTime(), {
+            owner,
+            sessionId,
+            payload: webhookPayload('session.renamed', toHeader(row), at, { renamedBy: 'owner' }),
+          })
+        }
         return (await withMessages(trx, [row]))[0]
       })
     },
 
     async deleteSession(owner, sessionId, { force = false } = {}) {
-      const outcome = await write(async (trx) => {
+      const outcome = await writeTelling(async (trx, tell) => {
         // Messages, files and run events go with the session (ON DELETE CASCADE).
-        const { numDeletedRows } = await trx
+        const row = await trx
           .deleteFrom('sessions')
           .where('id', '=', sessionId)
           .where('owner', '=', owner)
           .$if(!force, (query) => query.where('status', '!=', 'Running'))
+          .returningAll()
           .executeTakeFirst()
-        if (numDeletedRows === 0n)
-          return (await sessionRow(trx, owner, sessionId)) ? 'busy' : 'not_found'
+        if (!row) return (await sessionRow(trx, owner, sessionId)) ? 'busy' : 'not_found'
+        const at = new Date()
+        await tell(at.getTime(), {
+          owner,
+          sessionId,
+          payload: webhookPayload('session.deleted', toHeader(row), at),
+        })
         // Stored answers hold the session's messages too.
         await trx
           .deleteFrom('idempotency_keys')
@@ -859,8 +970,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async flushInterruptedRuns(now, message) {
-      const { numUpdatedRows } = await write((trx) =>
-        trx
+      const rows = await writeTelling(async (trx, tell) => {
+        const flushed = await trx
           .updateTable('sessions')
           .set({
             status: 'Flushed',
@@ -871,9 +982,12 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             run_lease_expires_at: null,
           })
           .where('status', '=', 'Running')
-          .executeTakeFirst(),
-      )
-      return Number(numUpdatedRows)
+          .returningAll()
+          .execute()
+        await tell(now.getTime(), ...flushEvents(flushed, now))
+        return flushed
+      })
+      return rows.length
     },
 
     async renewLeases(instance, until) {
@@ -891,8 +1005,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async flushExpiredRuns(now, message): Promise<FlushedRun[]> {
       // One statement: of instances flushing at the same time, each run goes to one of them.
-      const rows = await write((trx) =>
-        trx
+      const rows = await writeTelling(async (trx, tell) => {
+        const flushed = await trx
           .updateTable('sessions')
           .set((eb) => ({
             status: 'Flushed',
@@ -905,9 +1019,11 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           }))
           .where('status', '=', 'Running')
           .where('run_lease_expires_at', '<', now.getTime())
-          .returning(['id', 'event_seq'])
-          .execute(),
-      )
+          .returningAll()
+          .execute()
+        await tell(now.getTime(), ...flushEvents(flushed, now))
+        return flushed
+      })
       return rows.map((row) => ({
         sessionId: row.id,
         errorEventId: Number(row.event_seq) - 1,

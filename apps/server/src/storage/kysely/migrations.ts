@@ -339,6 +339,58 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+
+    '0045_webhook_outbox': {
+      async up(db: AnyDb) {
+        // The webhooks outbox: one row per event and endpoint, written in the transaction of
+        // the write the event tells of. No foreign key to the session: a session.deleted
+        // outlives its session.
+        await db.schema
+          .createTable('webhook_deliveries')
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('owner', 'text', (col) => col.notNull())
+          .addColumn('endpoint_id', 'text', (col) => col.notNull())
+          .addColumn('session_id', 'text', (col) => col.notNull())
+          .addColumn('event_type', 'text', (col) => col.notNull())
+          .addColumn('payload', 'text', (col) => col.notNull())
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .addColumn('state', 'text', (col) =>
+            col.notNull().check(sql`state IN ('pending', 'delivered', 'failed')`),
+          )
+          .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
+          // While pending: when it is due, or, claimed, when the claim runs out.
+          .addColumn('next_attempt_at', int64)
+          .addColumn('claimed_by', 'text')
+          .addColumn('delivered_at', int64)
+          .$call(strict)
+          .execute()
+        await db.schema
+          .createIndex('webhook_deliveries_due')
+          .on('webhook_deliveries')
+          .column('next_attempt_at')
+          .where(sql.ref('state'), '=', 'pending')
+          .execute()
+        await db.schema
+          .createIndex('webhook_deliveries_by_owner')
+          .on('webhook_deliveries')
+          .columns(['owner', 'created_at desc', 'id desc'])
+          .execute()
+        // Every attempt at a delivery, for its owner to see.
+        await db.schema
+          .createTable('webhook_attempts')
+          .addColumn('delivery_id', 'text', (col) =>
+            col.notNull().references('webhook_deliveries.id').onDelete('cascade'),
+          )
+          .addColumn('attempt', 'integer', (col) => col.notNull())
+          .addColumn('started_at', int64, (col) => col.notNull())
+          .addColumn('ended_at', int64)
+          .addColumn('status_code', 'integer')
+          .addColumn('error', 'text')
+          .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
+          .$call(strict)
+          .execute()
+      },
+    },
   }
 }
 

@@ -139,6 +139,38 @@ export interface SessionCompactionsTable {
   created_at: number
 }
 
+/** The webhooks outbox: an event on its way to one endpoint. */
+export interface WebhookDeliveriesTable {
+  /** The `webhook-id`. */
+  id: string
+  owner: string
+  endpoint_id: string
+  session_id: string
+  event_type: string
+  /** The JSON body, exactly as signed and sent. */
+  payload: string
+  created_at: number
+  state: 'pending' | 'delivered' | 'failed'
+  /** Attempts started. */
+  attempts: Generated<number>
+  /** While pending: when it is due, or, claimed, when the claim runs out. */
+  next_attempt_at: number | null
+  /** The instance whose attempt is under way. */
+  claimed_by: string | null
+  delivered_at: number | null
+}
+
+/** One attempt at a delivery. */
+export interface WebhookAttemptsTable {
+  delivery_id: string
+  attempt: number
+  started_at: number
+  /** Null while under way. */
+  ended_at: number | null
+  status_code: number | null
+  error: string | null
+}
+
 export interface Database {
   sessions: SessionsTable
   messages: MessagesTable
@@ -149,6 +181,8 @@ export interface Database {
   session_compactions: SessionCompactionsTable
   session_labels: SessionLabelsTable
   message_feedback: MessageFeedbackTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import type { SessionStore } from '../../domain/session-store.ts'
+import type { WebhookTargets } from '../../domain/webhooks.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database } from '../kysely/schema.ts'
 import { createPgPool, type PgPoolOptions } from './pg-pool.ts'
@@ -22,12 +23,18 @@ export interface PostgresStore {
  * await store.migrate()
  * ```
  */
-export function openPostgresStore(options: PgPoolOptions): PostgresStore {
+export function openPostgresStore(
+  options: PgPoolOptions & { webhookTargets?: WebhookTargets },
+): PostgresStore {
   const pool = createPgPool(options)
   // An idle connection that breaks (the server restarted) must not crash the process: the pool
   // drops it and opens another on the next query.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  const store = createKyselyStore(db, { dialect: 'postgres', close: () => db.destroy() })
+  const store = createKyselyStore(db, {
+    dialect: 'postgres',
+    webhookTargets: options.webhookTargets,
+    close: () => db.destroy(),
+  })
   return { store, db, pool }
 }

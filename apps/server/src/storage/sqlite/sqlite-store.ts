@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteAdapter, type SqliteDatabase, SqliteDialect, sql } from 'kysely'
 import type { SessionStore } from '../../domain/session-store.ts'
+import type { WebhookTargets } from '../../domain/webhooks.ts'
 import { trackChanges } from '../change-tracking.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
@@ -59,7 +60,11 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
  * await store.migrate()
  * ```
  */
-export function openSqliteStore(path: string, observer: StorageObserver = {}): SessionStore {
+export function openSqliteStore(
+  path: string,
+  observer: StorageObserver = {},
+  options: { webhookTargets?: WebhookTargets } = {},
+): SessionStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
@@ -79,6 +84,7 @@ export function openSqliteStore(path: string, observer: StorageObserver = {}): S
     createKyselyStore(db, {
       dialect: 'sqlite',
       write,
+      webhookTargets: options.webhookTargets,
       // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
       // until a checkpoint: fold it into the database and empty it. Deletes are rare. Through
       // Kysely, so that it waits for the connection instead of running inside a batch of writes.
