@@ -52,8 +52,8 @@ app.get('/sessions/grouped', (req, res) => {
     })
     return
   }
-  const rows = store.recentSessions(agent_id as string | undefined, Number(limit))
-  res.json({ time_to_sessions: groupByRecency(rows, new Date(), String(tz)) })
+  const { rows, activity } = store.recentSessions(agent_id as string | undefined, Number(limit))
+  res.json({ time_to_sessions: groupByRecency(rows, activity, new Date(), String(tz)) })
 })
 
 app.get('/sessions/:session_id', (req, res) => {

@@ -10,6 +10,19 @@ export interface SessionRow {
   error_message: string | null
   created_at: number
   updated_at: number
+  /** 0 or 1, as the tags and metadata are JSON: what a user set to organise the sidebar. */
+  pinned: number
+  archived: number
+  tags: string
+  metadata: string
+}
+
+/** What a summary shows of a session's messages: their count and the latest one's start. */
+export interface ActivityRow {
+  session_id: string
+  message_count: number
+  created_at: number
+  start: string
 }
 
 export interface MessageRow {
@@ -72,19 +85,28 @@ export function openPeerStore(path: string) {
        WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position`,
     ),
     byAgent: db.prepare<[string, string, number], SessionRow>(
-      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ?
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ? AND archived = 0
        ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
     byAgentAfter: db.prepare<[string, string, number, string, number], SessionRow>(
-      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ? AND (updated_at, id) < (?, ?)
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ? AND archived = 0
+       AND (updated_at, id) < (?, ?)
        ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
     recent: db.prepare<[string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE owner = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+      `SELECT * FROM sessions WHERE owner = ? AND archived = 0
+       ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
     recentOfAgent: db.prepare<[string, string, number], SessionRow>(
-      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ?
+      `SELECT * FROM sessions WHERE owner = ? AND agent_id = ? AND archived = 0
        ORDER BY updated_at DESC, id DESC LIMIT ?`,
+    ),
+    activityOf: db.prepare<[string], ActivityRow>(
+      `SELECT m.session_id, c.message_count, m.created_at, substr(m.text, 1, 640) AS start
+       FROM (SELECT session_id, COUNT(*) AS message_count, MAX(position) AS last_position
+             FROM messages WHERE session_id IN (SELECT value FROM json_each(?))
+             GROUP BY session_id) c
+       JOIN messages m ON m.session_id = c.session_id AND m.position = c.last_position`,
     ),
   }
 
@@ -124,8 +146,13 @@ export function openPeerStore(path: string) {
       return { sessions, next }
     },
 
-    recentSessions(agentId: string | undefined, limit: number): SessionRow[] {
-      return agentId ? sql.recentOfAgent.all(OWNER, agentId, limit) : sql.recent.all(OWNER, limit)
+    recentSessions(agentId: string | undefined, limit: number) {
+      const rows = agentId
+        ? sql.recentOfAgent.all(OWNER, agentId, limit)
+        : sql.recent.all(OWNER, limit)
+      const ids = JSON.stringify(rows.map((row) => row.id))
+      const activity = new Map(sql.activityOf.all(ids).map((row) => [row.session_id, row]))
+      return { rows, activity }
     },
   }
 }

@@ -2,7 +2,7 @@
  * The JSON the peer answers: field for field what our server's presenters write, so that the
  * two answer the same bytes (the bench checks it before it measures).
  */
-import type { SessionRow, SessionWithMessages } from './peer-store.ts'
+import type { ActivityRow, SessionRow, SessionWithMessages } from './peer-store.ts'
 
 /** The echo agent as our server describes it. */
 export const ECHO_AGENT = {
@@ -50,7 +50,22 @@ export function toWireSession({ row, messages }: SessionWithMessages) {
   if (row.error_code !== null) {
     wire.error = { code: row.error_code, message: row.error_message ?? '' }
   }
-  return wire
+  return { ...wire, ...organised(row) }
+}
+
+/** The pin, archive, tags and metadata, as our server writes them after the rest. */
+function organised(row: SessionRow) {
+  return {
+    pinned: row.pinned === 1,
+    archived: row.archived === 1,
+    tags: JSON.parse(row.tags) as string[],
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+  }
+}
+
+/** The latest message's start as our server previews it: white space runs made one, 160 code points. */
+function preview(text: string): string {
+  return Array.from(text.replace(/\s+/g, ' ').trim()).slice(0, 160).join('')
 }
 
 function agentProfile(id: string) {
@@ -67,12 +82,18 @@ function agentProfile(id: string) {
   }
 }
 
-export function toWireSummary(row: SessionRow) {
+export function toWireSummary(row: SessionRow, activity: ActivityRow | undefined) {
   return {
     id: row.id,
     agent: agentProfile(row.agent_id),
     updated_at: iso(row.updated_at),
     name: row.name,
+    ...organised(row),
+    message_count: activity?.message_count ?? 0,
+    ...(activity && {
+      last_message_at: iso(activity.created_at),
+      last_message_preview: preview(activity.start),
+    }),
   }
 }
 
@@ -103,7 +124,12 @@ export function isKnownTimeZone(zone: string): boolean {
 }
 
 /** Sidebar buckets by calendar day in `zone`, computed the way our server computes them. */
-export function groupByRecency(rows: SessionRow[], now: Date, zone: string) {
+export function groupByRecency(
+  rows: SessionRow[],
+  activity: Map<string, ActivityRow>,
+  now: Date,
+  zone: string,
+) {
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
     year: 'numeric',
@@ -133,7 +159,7 @@ export function groupByRecency(rows: SessionRow[], now: Date, zone: string) {
               ? 'Previous 30 Days'
               : month
     const list = groups[bucket] ?? []
-    list.push(toWireSummary(row))
+    list.push(toWireSummary(row, activity.get(row.id)))
     groups[bucket] = list
   }
   return groups
