@@ -74,7 +74,7 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
       }),
     [apiKey, loaded.agentId],
   )
-  const { messages, sendMessage, status, stop, error } = useChat({
+  const { messages, sendMessage, setMessages, status, stop, error } = useChat({
     id: chatId,
     messages: loaded.messages,
     transport,
@@ -102,10 +102,14 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
     await sendMessage({ text: sent, ...(attached && { files: attached }) })
   }
   // Stop: the SDK only closes the stream; cancelling the run keeps the reply written so far.
+  // The run may have written a few more words than had reached the page: the stored chat,
+  // read again, shows what was kept.
   const stopReply = async () => {
     await stop()
     try {
       await client.sessions.cancelSession(chatId)
+      const stored = await client.aiSdk.uiChatMessages(chatId)
+      setMessages(stored.messages as UIMessage[])
     } catch (failure) {
       onError(failure)
     }

@@ -2,6 +2,7 @@ import type { GroupedSessionsResponse, SessionSummary, UxmateClient } from '@uxm
 import { useState } from 'react'
 import { AgentIcon } from './agent-icon.tsx'
 import { ArchiveIcon, PencilIcon, PinIcon, TrashIcon } from './icons.tsx'
+import { SessionSearch } from './session-search.tsx'
 
 interface SidebarProps {
   client: UxmateClient
@@ -22,14 +23,47 @@ interface SidebarProps {
  * newest first; or the archived ones, to bring one back.
  */
 export function Sidebar(props: SidebarProps) {
-  const { grouped, archived } = props
+  const { grouped } = props
+  const [query, setQuery] = useState('')
   const groups = Object.entries(grouped.time_to_sessions)
   if (grouped.pinned && grouped.pinned.length > 0) groups.unshift(['Pinned', grouped.pinned])
+  const searching = query.trim() !== ''
   return (
     <nav className="sidebar" aria-label="Sessions">
       <button type="button" className="new-chat" onClick={props.onNew}>
         + New chat
       </button>
+      <input
+        type="search"
+        className="search"
+        aria-label="Search sessions"
+        placeholder="Search"
+        value={query}
+        maxLength={256}
+        onChange={(event) => setQuery(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') setQuery('')
+        }}
+      />
+      {searching ? (
+        <SessionSearch
+          client={props.client}
+          query={query}
+          onOpen={props.onOpen}
+          onError={props.onError}
+        />
+      ) : (
+        <SessionGroups {...props} groups={groups} />
+      )}
+    </nav>
+  )
+}
+
+/** The groups of sessions, and the way to the archived ones and back. */
+function SessionGroups(props: SidebarProps & { groups: [string, SessionSummary[]][] }) {
+  const { groups, archived } = props
+  return (
+    <>
       {archived && <h2 className="archived-title">Archived</h2>}
       {groups.length === 0 && (
         <p className="empty">{archived ? 'Nothing archived.' : 'No sessions yet.'}</p>
@@ -51,7 +85,7 @@ export function Sidebar(props: SidebarProps) {
       >
         {archived ? '← Back to sessions' : 'Archived sessions'}
       </button>
-    </nav>
+    </>
   )
 }
 

@@ -153,7 +153,7 @@ afterAll(async () => {
 
 describe('the reference web app', () => {
   it('starts a chat from the agent picker, streams the reply and lists the session', async () => {
-    const { base } = await startServer({ echoDelayMs: 40 })
+    const { base } = await startServer({ echoDelayMs: 100 })
     const { page, problems } = await openApp(base)
     await expect.poll(() => page.getByText('Hi! I repeat what you tell me.').count()).toBe(1)
     await page.getByRole('button', { name: /Echo/ }).click()
@@ -202,6 +202,17 @@ describe('the reference web app', () => {
     await expect.poll(async () => (await second.textContent())?.length ?? 0).toBeGreaterThan(10)
     await page.getByRole('button', { name: 'Stop' }).click()
     await expect.poll(() => page.getByRole('button', { name: 'Send' }).count()).toBe(1)
+    // The page shows what the cancelled run kept: the stored reply, a few words past the
+    // last one that had streamed in, maybe.
+    const chatId = new URL(page.url()).hash.replace('#/chat/', '')
+    const stored = async () => {
+      const session = (await (await fetch(`${base}/sessions/${chatId}`)).json()) as {
+        status: string
+        messages: Array<{ text: string }>
+      }
+      return session.status === 'Running' ? undefined : session.messages.at(-1)?.text
+    }
+    await expect.poll(async () => (await second.textContent()) === (await stored())).toBe(true)
     const partial = (await second.textContent()) ?? ''
     expect(partial.length).toBeLessThan(`You said: ${words}`.length)
     await page.reload()
@@ -275,6 +286,37 @@ describe('the reference web app', () => {
     await expect.poll(() => sidebar.getByText('Nothing archived.').count()).toBe(1)
     await sidebar.getByRole('button', { name: '← Back to sessions' }).click()
     await expect.poll(() => groupOf('Persona notes')).toBe('Today')
+    expect(problems).toEqual([])
+  })
+
+  it('searches the sessions as the user types, the matched words marked, and opens a hit', async () => {
+    const { base } = await startServer({ echoDelayMs: 0 })
+    const { page, problems } = await openApp(base)
+    const sidebar = page.getByRole('navigation', { name: 'Sessions' })
+    for (const prompt of ['Questions for the onboarding interviews', 'Pricing page copy']) {
+      await page.getByRole('button', { name: '+ New chat' }).click()
+      await page.getByRole('button', { name: /Echo/ }).click()
+      await page.getByLabel('Message').fill(prompt)
+      await page.getByRole('button', { name: 'Send' }).click()
+      await expect
+        .poll(() => sidebar.getByRole('button', { name: prompt, exact: true }).count())
+        .toBe(1)
+    }
+    await page.getByLabel('Search sessions').pressSequentially('onbo')
+    const results = sidebar.getByRole('list', { name: 'Search results' })
+    await expect.poll(() => results.locator('mark').first().textContent()).toBe('onboarding')
+    expect(await results.getByText('Pricing page copy').count()).toBe(0)
+    await page.screenshot({ path: join(docsDir, 'web-app-search.png') })
+    await results.getByRole('button').first().click()
+    await expect
+      .poll(() =>
+        page.getByRole('heading', { name: 'Questions for the onboarding interviews' }).count(),
+      )
+      .toBe(1)
+    await page.getByLabel('Search sessions').fill('!!')
+    await expect.poll(() => sidebar.getByText('Type a word to look for.').count()).toBe(1)
+    await page.getByLabel('Search sessions').press('Escape')
+    await expect.poll(() => sidebar.getByText('Today').count()).toBe(1)
     expect(problems).toEqual([])
   })
 
