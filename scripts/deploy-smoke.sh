@@ -23,6 +23,14 @@ for module in pg kysely better-sqlite3; do
 done
 (cd "$work" && DATA_DIR="$work/data" LOG_LEVEL=warn node app/dist/migrate.js)
 
+# Open on all addresses without keys it refuses to start, naming the key command that exists in
+# the deployed folder (no pnpm, no workspace there); that command works.
+refusal=$(cd "$work/app" && HOST=0.0.0.0 DATA_DIR="$work/data" "$node_bin" dist/main.js 2>&1 || true)
+grep -qF '`node dist/api-key.js <owner>`' <<<"$refusal" \
+  || { echo "the deployed server's refusal does not name node dist/api-key.js: $refusal" >&2; exit 1; }
+(cd "$work/app" && "$node_bin" dist/api-key.js smoke-test | grep -q 'sha256: ') \
+  || { echo "node dist/api-key.js does not mint a key in the deployed folder" >&2; exit 1; }
+
 port=$((20000 + RANDOM % 20000))
 (cd "$work" && NODE_ENV=production PORT=$port DATA_DIR="$work/data" LOG_LEVEL=warn \
   exec "$node_bin" app/dist/main.js) &

@@ -12,6 +12,7 @@ import getPort from 'get-port'
 import { databaseUrl } from './database-url.ts'
 import { cleanUpOnExit } from './exit-cleanup.ts'
 import { ensurePostgresUser, isRoot } from './postgres-user.ts'
+import { assertBinariesReachable } from './reachable.ts'
 
 /** How long an exiting process waits for a postmaster it sent SIGQUIT to end. */
 const POSTMASTER_EXIT_MS = 5_000
@@ -92,6 +93,7 @@ const LOG_LINES = 50
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgresServer> {
+  if (isRoot()) assertBinariesReachable()
   ensurePostgresUser()
   const settings = { ...DEFAULT_SETTINGS, ...options.settings }
   for (let attempt = 1; ; attempt++) {

@@ -5,6 +5,8 @@
  */
 import { expect } from 'vitest'
 import { recordValidatedPair } from './coverage.ts'
+import { sentFields } from './field-coverage.ts'
+import { loadSpec, operation } from './spec.ts'
 import { isJson, validateResponse } from './spec-validator.ts'
 
 export interface ExpectConformantOptions {
@@ -90,6 +92,8 @@ export async function expectConformant<T = unknown>(
   if (expectedStatuses.length > 0)
     expect(expectedStatuses, `status of ${context}`).toContain(response.status)
   expect(problems, `the response does not conform to openapi.yaml: ${context}`).toEqual([])
-  recordValidatedPair({ operationId, status: response.status, via: options.via })
+  const { document } = loadSpec()
+  const fields = sentFields(document, operation(operationId), response.status, value)
+  recordValidatedPair({ operationId, status: response.status, via: options.via, fields })
   return { status: response.status, headers: response.headers, body: value as T }
 }

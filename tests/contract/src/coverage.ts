@@ -21,6 +21,8 @@ export interface CoverageRecord {
   status: number
   /** How the response reached the test: `in-process`, `socket`, `prism`, `client`, `fuzz`. */
   via: string
+  /** The documented response fields its body had (see src/field-coverage.ts). */
+  fields?: string[]
 }
 
 /** Records that the server produced this documented pair and it passed validation. */

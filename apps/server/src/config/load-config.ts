@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { apiKeyCommand } from './api-key-command.ts'
 import { defaultConfig, type LogLevel, type ServerConfig } from './config.ts'
 import { isLoopbackHost } from './loopback.ts'
 
@@ -282,7 +283,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     problems.push(
       `HOST is '${config.host}', which other machines may reach, and no API_KEYS_FILE is set: ` +
         'anyone could read and change every session. Set API_KEYS_FILE (mint a key with ' +
-        '`pnpm --filter @uxmate/server api-key <owner>`), listen on 127.0.0.1, or set ' +
+        `\`${apiKeyCommand()} <owner>\`), listen on 127.0.0.1, or set ` +
         'ALLOW_ANONYMOUS=true to run open anyway',
     )
   if (problems.length > 0) throw new ConfigError(problems)
