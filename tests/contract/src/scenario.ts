@@ -636,13 +636,22 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       422,
       await target.send(feedbackOf(asked?.id), json({ rating: 'up' })),
     )
-    const page = await check<{ totals: { up: number; down: number }; feedback: unknown[] }>(
-      'get_agent_feedback',
+    // A second rated reply, so that a page of one has a next one (`next_cursor`).
+    const secondReply = updated.body.messages.findLast((m) => m.role === 'assistant')
+    expect(secondReply?.id).not.toBe(reply?.id)
+    await check(
+      'rate_message',
       200,
-      await target.send('/agents/echo/feedback?rating=down&limit=1'),
+      await target.send(feedbackOf(secondReply?.id), json({ rating: 'down' })),
     )
-    expect(page.body.totals.down).toBeGreaterThan(0)
+    const page = await check<{
+      totals: { up: number; down: number }
+      feedback: unknown[]
+      next_cursor?: string
+    }>('get_agent_feedback', 200, await target.send('/agents/echo/feedback?rating=down&limit=1'))
+    expect(page.body.totals.down).toBeGreaterThan(1)
     expect(page.body.feedback).toHaveLength(1)
+    expect(page.body.next_cursor).toEqual(expect.any(String))
     await check('get_agent_feedback', 404, await target.send('/agents/no-such-agent/feedback'))
     await check(
       'get_agent_feedback',
