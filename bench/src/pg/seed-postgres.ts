@@ -26,6 +26,8 @@ const SESSION_TYPES: Record<keyof SessionRow, string> = {
   error_message: 'text',
   created_at: 'bigint',
   updated_at: 'bigint',
+  pinned: 'integer',
+  archived: 'integer',
 }
 const MESSAGE_TYPES: Record<keyof MessageRow, string> = {
   id: 'text',

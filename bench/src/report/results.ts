@@ -17,7 +17,7 @@ export interface Measured {
   roundsRps: number[]
 }
 
-export type ReadScenarioKey = 'get' | 'list' | 'grouped'
+export type ReadScenarioKey = 'get' | 'list' | 'grouped' | 'grouped_pinned'
 
 /**
  * A read scenario at one scale: our server, the bare-Hono limit and the Express peer. On

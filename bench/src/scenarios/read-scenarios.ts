@@ -11,7 +11,13 @@ export interface ReadScenario {
 
 const count = (value: unknown) => (Array.isArray(value) ? value.length : -1)
 
-/** The three read scenarios, each checked once before it is loaded. */
+/** How many sessions a grouped answer's recency buckets hold together. */
+const bucketed = (body: unknown) =>
+  Object.values((body as { time_to_sessions?: Record<string, unknown> }).time_to_sessions ?? {})
+    .map(count)
+    .reduce((sum, n) => sum + n, 0)
+
+/** The read scenarios, each checked once before it is loaded. */
 export const readScenarios: ReadScenario[] = [
   {
     key: 'get',
@@ -36,9 +42,22 @@ export const readScenarios: ReadScenario[] = [
     label: 'GET /sessions/grouped (limit 100)',
     path: '/sessions/grouped?limit=100',
     check: (body) => {
-      const groups = (body as { time_to_sessions?: Record<string, unknown> }).time_to_sessions ?? {}
-      const total = Object.values(groups).reduce<number>((sum, list) => sum + count(list), 0)
+      const total = bucketed(body)
       return total === 100 ? undefined : `expected 100 sessions, got ${total}`
+    },
+  },
+  {
+    // The filtered sidebar: the pinned sessions (one in ten) in a group of their own, then the
+    // others by recency, archived ones (one in ten) left out of both; two index walks.
+    key: 'grouped_pinned',
+    label: 'GET /sessions/grouped?pinned_group=true (100 + 100 pinned)',
+    path: '/sessions/grouped?limit=100&pinned_group=true',
+    check: (body) => {
+      const pinned = count((body as { pinned?: unknown }).pinned)
+      const total = bucketed(body)
+      return pinned === 100 && total === 100
+        ? undefined
+        : `expected 100 pinned and 100 others, got ${pinned} and ${total}`
     },
   },
 ]

@@ -38,6 +38,9 @@ export interface SessionRow {
   error_message: string | null
   created_at: number
   updated_at: number
+  /** 0 or 1: one session in ten is pinned, one in ten archived (left out of the lists). */
+  pinned: number
+  archived: number
 }
 
 /** A `messages` row, keyed by column. */
@@ -61,6 +64,8 @@ export const SESSION_COLUMNS = [
   'error_message',
   'created_at',
   'updated_at',
+  'pinned',
+  'archived',
 ] as const satisfies readonly (keyof SessionRow)[]
 
 /** The columns of {@link MessageRow}, in the order the inserts list them. */
@@ -149,6 +154,8 @@ function seededSession(index: number, newest: number, owners?: number): SeededSe
       error_message: answered ? null : 'The server stopped during the run',
       created_at: createdAt,
       updated_at: updatedAt,
+      pinned: index % 10 === 3 ? 1 : 0,
+      archived: index % 10 === 7 ? 1 : 0,
     },
     messages,
   }
@@ -183,6 +190,8 @@ function tenMessageSession(newest: number): SeededSession {
       error_message: null,
       created_at: createdAt,
       updated_at: updatedAt,
+      pinned: 0,
+      archived: 0,
     },
     messages,
   }

@@ -22,9 +22,15 @@ function replay(response: CapturedResponse) {
     new Response(body, { headers: { ...response.headers, 'X-Request-Id': randomUUID() } })
 }
 
+// A query parameter tells the two grouped reads apart: one lookup, as a router would do.
+const grouped = replay(captured.grouped)
+const pinnedGroup = replay(captured.grouped_pinned)
+
 const app = new Hono()
   .get('/health', (c) => c.json({ status: 'ok' }))
-  .get('/sessions/grouped', replay(captured.grouped))
+  .get('/sessions/grouped', (c) =>
+    c.req.query('pinned_group') === 'true' ? pinnedGroup() : grouped(),
+  )
   .get('/sessions/:session_id', replay(captured.get))
   .get('/sessions', replay(captured.list))
 

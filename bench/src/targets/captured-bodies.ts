@@ -13,6 +13,8 @@ export interface CapturedBodies {
   list: CapturedResponse
   /** `GET /sessions/grouped?limit=100`. */
   grouped: CapturedResponse
+  /** `GET /sessions/grouped?limit=100&pinned_group=true`. */
+  grouped_pinned: CapturedResponse
 }
 
 /** Headers that are per response or per connection, not part of what is replayed. */

@@ -17,6 +17,7 @@ import {
   groupByRecency,
   isKnownTimeZone,
   toWireSession,
+  toWireSummary,
 } from './peer-wire.ts'
 
 const store = openPeerStore(process.env.DB_PATH ?? '')
@@ -52,8 +53,20 @@ app.get('/sessions/grouped', (req, res) => {
     })
     return
   }
-  const { rows, activity } = store.recentSessions(agent_id as string | undefined, Number(limit))
-  res.json({ time_to_sessions: groupByRecency(rows, activity, new Date(), String(tz)) })
+  const agentId = agent_id as string | undefined
+  const now = new Date()
+  if (String(query(req).pinned_group) === 'true' && agentId === undefined) {
+    // The bench's pinned-group read: the pinned sessions first, then the others.
+    const pinned = store.recentSessions(undefined, Number(limit), true)
+    const others = store.recentSessions(undefined, Number(limit), false)
+    res.json({
+      pinned: pinned.rows.map((row) => toWireSummary(row, pinned.activity.get(row.id))),
+      time_to_sessions: groupByRecency(others.rows, others.activity, now, String(tz)),
+    })
+    return
+  }
+  const { rows, activity } = store.recentSessions(agentId, Number(limit))
+  res.json({ time_to_sessions: groupByRecency(rows, activity, now, String(tz)) })
 })
 
 app.get('/sessions/:session_id', (req, res) => {

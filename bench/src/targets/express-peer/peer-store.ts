@@ -101,6 +101,10 @@ export function openPeerStore(path: string) {
       `SELECT * FROM sessions WHERE owner = ? AND agent_id = ? AND archived = 0
        ORDER BY updated_at DESC, id DESC LIMIT ?`,
     ),
+    recentByPin: db.prepare<[string, number, number], SessionRow>(
+      `SELECT * FROM sessions WHERE owner = ? AND archived = 0 AND pinned = ?
+       ORDER BY updated_at DESC, id DESC LIMIT ?`,
+    ),
     activityOf: db.prepare<[string], ActivityRow>(
       `SELECT m.session_id, c.message_count, m.created_at, substr(m.text, 1, 640) AS start
        FROM (SELECT session_id, COUNT(*) AS message_count, MAX(position) AS last_position
@@ -146,10 +150,14 @@ export function openPeerStore(path: string) {
       return { sessions, next }
     },
 
-    recentSessions(agentId: string | undefined, limit: number) {
-      const rows = agentId
-        ? sql.recentOfAgent.all(OWNER, agentId, limit)
-        : sql.recent.all(OWNER, limit)
+    /** The most recent sessions (`pinned`: only those pinned or not), with their activity. */
+    recentSessions(agentId: string | undefined, limit: number, pinned?: boolean) {
+      const rows =
+        pinned !== undefined
+          ? sql.recentByPin.all(OWNER, pinned ? 1 : 0, limit)
+          : agentId
+            ? sql.recentOfAgent.all(OWNER, agentId, limit)
+            : sql.recent.all(OWNER, limit)
       const ids = JSON.stringify(rows.map((row) => row.id))
       const activity = new Map(sql.activityOf.all(ids).map((row) => [row.session_id, row]))
       return { rows, activity }
