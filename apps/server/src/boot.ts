@@ -181,8 +181,8 @@ function webhookEndpointsOf(config: ServerConfig): WebhookEndpoints | undefined 
 }
 
 /**
- * Loads the agents file and the API keys, opens the store, applies migrations, flushes runs and
- * frees idempotency keys a previous process left in progress, and builds the app: everything
+ * Loads the agents file and the API keys, opens the store, applies migrations, flushes runs a
+ * previous process left in progress, and builds the app: everything
  * the entry point needs before it listens. A bad agents or keys file throws a `ConfigError`
  * before anything is opened. `env` holds the providers' settings (`OPENAI_API_KEY`, ...).
  *
@@ -220,22 +220,19 @@ export async function bootServer(
   }
   if (storage.kind === 'sqlite') {
     // One process owns a SQLite store: whatever is still `Running` was cut off by its last
-    // stop, and the requests that held idempotency keys died with it.
+    // stop. (Idempotency keys need nothing: a key is taken only with its request's work.)
     const flushed = await store.flushInterruptedRuns(
       clock.now(),
       'The server stopped during the run',
     )
     if (flushed > 0) logger.warn('flushed runs interrupted by a restart', { sessions: flushed })
-    const freed = await store.idempotency.releaseInterrupted()
-    if (freed > 0) logger.warn('freed idempotency keys of interrupted requests', { keys: freed })
     // Deliveries whose attempt the stop cut off are due again at once.
     const released = await store.webhooks.releaseClaims(clock.now())
     if (released > 0)
       logger.warn('webhook deliveries cut off by a restart are due again', { deliveries: released })
   }
-  // On PostgreSQL, other instances may be running those runs and requests: only runs whose
-  // lease expired are flushed (below, then periodically), and keys held longer than a request
-  // can take count as abandoned.
+  // On PostgreSQL, other instances may be running those runs: only runs whose lease expired
+  // are flushed (below, then periodically).
   if (!apiKeys) logger.warn('no API_KEYS_FILE: running open, every request is anonymous')
   const sessionsApp = createSessionsApp({
     store,

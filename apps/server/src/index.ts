@@ -25,11 +25,16 @@ export { ConfigError, loadConfig } from './config/load-config.ts'
 export type { Agent, ConversationTurn, ReplyContext, TitleInput } from './domain/agent.ts'
 export { type AgentRegistry, createAgentRegistry } from './domain/agent-registry.ts'
 export type { Clock } from './domain/clock.ts'
-export type {
-  ClaimOutcome,
-  IdempotencyClaim,
-  IdempotencyStore,
-  StoredAnswer,
+export {
+  type AfterWrite,
+  IdempotencyKeyTaken,
+  type IdempotencyStore,
+  type KeyClaim,
+  type KeyCommit,
+  type KeyedRequest,
+  type KeyLookup,
+  type KeyOutcome,
+  type StoredAnswer,
 } from './domain/idempotency-store.ts'
 export type { Logger } from './domain/logger.ts'
 export {

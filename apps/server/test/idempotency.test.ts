@@ -8,6 +8,7 @@ import type { GroupedSessionsResponse, Session } from '@uxmate/contract'
 import { describe, expect, it } from 'vitest'
 import { bootServer } from '../src/boot.ts'
 import { defaultConfig } from '../src/config/config.ts'
+import { requestFingerprint } from '../src/http/idempotency/fingerprint.ts'
 import { IDEMPOTENCY_TTL_MS } from '../src/http/idempotency/idempotency.ts'
 import { createJsonLogger } from '../src/logger.ts'
 import { createManualClock, createScriptedAgent, createTestApp, sessionForm } from './test-app.ts'
@@ -122,28 +123,73 @@ describe('Idempotency-Key', () => {
       expect((await create(app, 'f', 'Hi', [changed])).status).toBe(422)
   })
 
-  it('answers 409 with Retry-After while the first request is still being answered', async () => {
+  it('answers a retry made while the first request waits for its run with that run, done once', async () => {
     const scripted = createScriptedAgent()
     const { app } = await createTestApp({ agents: [scripted.agent] })
     const started = scripted.started()
     const first = create(app, 'slow', 'Think', [], {}, 'scripted')
     await started
 
-    const concurrent = await create(app, 'slow', 'Think', [], {}, 'scripted')
-    expect(concurrent.status).toBe(409)
-    expect(concurrent.headers.get('Retry-After')).toBe('1')
-    expect(await concurrent.json()).toEqual({
-      detail:
-        'A request with this Idempotency-Key is still in progress; retry after Retry-After seconds',
-    })
-
+    // The client gave up waiting and sent it again: this retry waits for the same run.
+    const retry = create(app, 'slow', 'Think', [], {}, 'scripted')
     scripted.send('Done')
     scripted.finish()
-    const answered = await first
+    const [answered, retried] = await Promise.all([first, retry])
     expect(answered.status).toBe(200)
+    expect(retried.status).toBe(200)
+    expect(retried.headers.get('Idempotent-Replayed')).toBe('true')
+    const session = (await answered.json()) as Session
+    expect(session.status).toBe('Ready')
+    expect(await retried.json()).toEqual(session)
+    expect(await sessionCount(app)).toBe(1)
     const replay = await create(app, 'slow', 'Think', [], {}, 'scripted')
     expect(replay.headers.get('Idempotent-Replayed')).toBe('true')
-    expect(await replay.json()).toEqual(await answered.json())
+    expect(await replay.json()).toEqual(session)
+  })
+
+  it('answers the work it did, never an error, when its answer cannot be stored', async () => {
+    let failures = 1
+    const { app } = await createTestApp({
+      wrapStore: (store) => ({
+        ...store,
+        idempotency: {
+          ...store.idempotency,
+          async complete(...args) {
+            if (failures-- > 0) throw new Error('the disk is full')
+            return store.idempotency.complete(...args)
+          },
+        },
+      }),
+    })
+    const first = await create(app, 'unkept', 'Hello')
+    expect(first.status).toBe(200)
+    const session = (await first.json()) as Session
+    // Not stored: the retry answers the session as it is now, and opens no second one.
+    const retried = await create(app, 'unkept', 'Hello')
+    expect(retried.status).toBe(200)
+    expect(retried.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(((await retried.json()) as Session).id).toBe(session.id)
+    expect(await sessionCount(app)).toBe(1)
+  })
+
+  it('does the work of a request that failed before its work was stored, once, on retry', async () => {
+    let failures = 1
+    const { app } = await createTestApp({
+      wrapStore: (store) => ({
+        ...store,
+        async createSession(input) {
+          if (failures-- > 0) throw new Error('the database went away')
+          return store.createSession(input)
+        },
+      }),
+    })
+    expect((await create(app, 'failed', 'Hello')).status).toBe(500)
+    expect(await sessionCount(app)).toBe(0)
+    const retried = await create(app, 'failed', 'Hello')
+    expect(retried.status).toBe(200)
+    expect(retried.headers.get('Idempotent-Replayed')).toBeNull()
+    expect((await create(app, 'failed', 'Hello')).headers.get('Idempotent-Replayed')).toBe('true')
+    expect(await sessionCount(app)).toBe(1)
   })
 
   it('keeps no error answer: after a 404 or a 409 the same key may succeed', async () => {
@@ -189,30 +235,31 @@ describe('Idempotency-Key', () => {
     expect(fresh.headers.get('Idempotent-Replayed')).toBeNull()
   })
 
-  it('frees the key of a request that never got its answer, once it is older than the timeouts', async () => {
-    const clock = createManualClock()
+  it('answers a cancel sent again with the first one, and never stops a later run', async () => {
     const scripted = createScriptedAgent()
-    const config = { requestTimeoutMs: 1000, runWaitMs: 60_000 }
-    const { app } = await createTestApp({ clock, config, agents: [scripted.agent] })
+    const { app } = await createTestApp({ agents: [scripted.agent] })
     const started = scripted.started()
-    const stuck = create(app, 'stuck', 'Hang', [], {}, 'scripted')
+    const session = (await (
+      await create(app, undefined, 'Go', [], { Prefer: 'respond-async' }, 'scripted')
+    ).json()) as Session
     await started
-    clock.advance(config.requestTimeoutMs + config.runWaitMs - 1)
-    expect((await create(app, 'stuck', 'Hang', [], {}, 'scripted')).status).toBe(409)
-    clock.advance(2)
-    // Taken over: this request runs (and answers at once, the run being async).
-    const taken = await create(app, 'stuck', 'Hang', [], { Prefer: 'respond-async' }, 'scripted')
-    expect(taken.status).toBe(202)
-    // Two sessions now (the stuck request's and the new one): stop both runs.
-    const grouped = (await (
-      await app.request('/sessions/grouped')
-    ).json()) as GroupedSessionsResponse
-    const ids = Object.values(grouped.time_to_sessions)
-      .flat()
-      .map((s) => s.id)
-    expect(ids).toHaveLength(2)
-    for (const id of ids) await app.request(`/sessions/${id}/cancel`, { method: 'POST' })
-    expect((await stuck).status).toBe(200)
+    const cancel = () =>
+      app.request(`/sessions/${session.id}/cancel`, {
+        method: 'POST',
+        headers: { 'Idempotency-Key': 'stop' },
+      })
+    const stopped = await cancel()
+    expect(((await stopped.json()) as Session).status).toBe('Flushed')
+    const next = scripted.started()
+    expect((await put(app, session.id, 'next', 'More', { Prefer: 'respond-async' })).status).toBe(
+      202,
+    )
+    await next
+    const again = await cancel()
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true')
+    const current = (await (await app.request(`/sessions/${session.id}`)).json()) as Session
+    expect(current.status).toBe('Running')
+    await app.request(`/sessions/${session.id}/cancel`, { method: 'POST' })
   })
 
   it('refuses a key that is empty, too long or not printable ASCII (422)', async () => {
@@ -250,7 +297,7 @@ describe('Idempotency-Key', () => {
     expect(((await recreated.json()) as Session).id).not.toBe(created.id)
   })
 
-  it('remembers keys across a restart, and frees those of requests a crash cut off', async () => {
+  it('remembers keys across a restart, and answers those whose answer a crash cut off', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'uxmate-idempotency-'))
     const config = {
       ...defaultConfig,
@@ -263,18 +310,43 @@ describe('Idempotency-Key', () => {
       const first = await bootServer(config, createJsonLogger('silent'))
       const answered = await create(first.app, 'durable', 'Keep me')
       const body = await answered.text()
-      // A request in progress when the process dies: claimed, never answered.
-      await first.store.idempotency.claim(
-        { owner: 'anonymous', key: 'cut-off', fingerprint: 'f' },
-        { now: new Date(), expiredBefore: new Date(0), abandonedBefore: new Date(0) },
-      )
+      // A create whose work was stored with its key, and whose process died before it answered.
+      const now = new Date()
+      await first.store.createSession({
+        id: 'cut-off-session',
+        owner: 'anonymous',
+        agentId: 'echo',
+        name: 'Cut off',
+        now,
+        message: { id: 'cut-off-message', text: 'Cut off', files: [] },
+        run: { runId: 'cut-off-run', instance: 'gone', leaseExpiresAt: now },
+        key: {
+          owner: 'anonymous',
+          key: 'cut-off',
+          fingerprint: requestFingerprint({
+            method: 'POST',
+            path: '/sessions/text',
+            body: { agent_id: 'echo', text_prompt: 'Cut off', files: [] },
+          }),
+          now,
+          expiredBefore: new Date(0),
+          status: 200,
+          headers: {},
+          sessionId: 'cut-off-session',
+          after: { runId: 'cut-off-run', action: 'wait' },
+        },
+      })
       await first.store.close()
 
       const second = await bootServer(config, createJsonLogger('silent'))
       const replayed = await create(second.app, 'durable', 'Keep me')
       expect(replayed.headers.get('Idempotent-Replayed')).toBe('true')
       expect(await replayed.text()).toBe(body)
-      expect((await create(second.app, 'cut-off', 'Run me now')).status).toBe(200)
+      const resumed = await create(second.app, 'cut-off', 'Cut off')
+      expect(resumed.status).toBe(200)
+      expect(resumed.headers.get('Idempotent-Replayed')).toBe('true')
+      expect(await resumed.json()).toMatchObject({ id: 'cut-off-session', status: 'Flushed' })
+      expect(await sessionCount(second.app)).toBe(2)
       await second.close()
       await first.close()
     } finally {

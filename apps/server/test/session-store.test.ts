@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { IdempotencyKeyTaken, type KeyCommit } from '../src/domain/idempotency-store.ts'
 import type {
   MessageCursor,
   NewFile,
@@ -921,6 +922,25 @@ describe.each(factories)('$name store', (factory) => {
     expect((await s.getSession(OWNER, 's1'))?.messages).toHaveLength(2)
   })
 
+  /** A request's key, as the service hands it to a write (times around T0). */
+  const keyed = (key: string, extra: Partial<KeyCommit> = {}): KeyCommit => ({
+    owner: OWNER,
+    key,
+    fingerprint: `request ${key}`,
+    now: T0,
+    expiredBefore: later(-86_400_000),
+    status: 200,
+    headers: {},
+    ...extra,
+  })
+  const lookup = (target: SessionStore, key: string, fingerprint = `request ${key}`, at = T0) =>
+    target.idempotency.lookup({
+      owner: OWNER,
+      key,
+      fingerprint,
+      expiredBefore: new Date(at.getTime() - 86_400_000),
+    })
+
   it('deletes a session with its messages, files and stored answers, unless it is running', async () => {
     const s = await store()
     await s.createSession({
@@ -931,12 +951,10 @@ describe.each(factories)('$name store', (factory) => {
       now: T0,
       message: { id: 'm1', text: 'x', files: [file('f1', bytes(1, 2, 3))] },
       run: claim(),
+      key: keyed('k1', { sessionId: 's1' }),
     })
-    await s.idempotency.claim(
-      { owner: OWNER, key: 'k1', fingerprint: 'put s1', sessionId: 's1' },
-      { now: T0, expiredBefore: later(-86_400_000), abandonedBefore: later(-60_000) },
-    )
     await s.idempotency.complete(OWNER, 'k1', { status: 200, headers: {}, body: bytes(7) })
+    expect((await lookup(s, 'k1')).kind).toBe('replay')
     expect(await s.deleteSession(OWNER, 's1')).toBe('busy')
     expect(await s.deleteSession(OWNER, 's1', { force: true })).toBe('deleted')
     expect(await s.getSession(OWNER, 's1')).toBeUndefined()
@@ -944,61 +962,131 @@ describe.each(factories)('$name store', (factory) => {
     expect(await s.readFileBytes('s1', 'f1')).toBeUndefined()
     expect(await s.deleteSession(OWNER, 's1')).toBe('not_found')
     // Its answer went with it: the key is free again.
-    expect(
-      await s.idempotency.claim(
-        { owner: OWNER, key: 'k1', fingerprint: 'put s1' },
-        { now: T0, expiredBefore: later(-86_400_000), abandonedBefore: later(-60_000) },
-      ),
-    ).toEqual({ kind: 'claimed' })
+    expect(await lookup(s, 'k1')).toEqual({ kind: 'free' })
   })
 
-  it('claims an idempotency key once, replays its answer, and frees abandoned ones', async () => {
+  it('takes an idempotency key with the write, or the write does not happen', async () => {
     const [a, b] = await twoInstances()
-    const times = (now: Date) => ({
-      now,
-      expiredBefore: new Date(now.getTime() - 86_400_000),
-      abandonedBefore: new Date(now.getTime() - 60_000),
+    const key = keyed('k', { sessionId: 's1', after: { runId: 'r1', action: 'wait' } })
+    await a.createSession({
+      owner: OWNER,
+      id: 's1',
+      agentId: 'echo',
+      name: 'x',
+      now: T0,
+      message: { id: 'm1', text: 'x', files: [] },
+      run: claim(),
+      key,
     })
-    const request = { owner: OWNER, key: 'k', fingerprint: 'post /sessions/text' }
-    // Many requests with one key at once, on two instances: one claims it.
-    const outcomes = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).idempotency.claim(request, times(T0))),
+    // Done, not answered yet: a retry answers the outcome.
+    expect(await lookup(b, 'k', 'request k', later(1_000))).toEqual({
+      kind: 'resume',
+      outcome: {
+        status: 200,
+        headers: {},
+        sessionId: 's1',
+        after: { runId: 'r1', action: 'wait' },
+      },
+    })
+    expect(await lookup(b, 'k', 'another request')).toEqual({ kind: 'mismatch' })
+    // The same request's work again, elsewhere: refused whole, the key says why.
+    const again = b.createSession({
+      owner: OWNER,
+      id: 's2',
+      agentId: 'echo',
+      name: 'x',
+      now: T0,
+      message: { id: 'm2', text: 'x', files: [] },
+      run: claim(),
+      key: { ...key, sessionId: 's2' },
+    })
+    await expect(again).rejects.toBeInstanceOf(IdempotencyKeyTaken)
+    await expect(again).rejects.toMatchObject({ found: { kind: 'resume' } })
+    expect(await b.getSession(OWNER, 's2')).toBeUndefined()
+    await expect(
+      b.updateSession(
+        OWNER,
+        's1',
+        { name: 'renamed', maxMetadataPairs: 50 },
+        keyed('k', { fingerprint: 'other' }),
+      ),
+    ).rejects.toMatchObject({ found: { kind: 'mismatch' } })
+    expect((await a.getSession(OWNER, 's1'))?.name).toBe('x')
+    // The answer, once stored, is what a retry gets; storing another changes nothing.
+    const answer = { status: 200, headers: { 'content-type': 'application/json' }, body: bytes(1) }
+    await a.idempotency.complete(OWNER, 'k', answer)
+    await b.idempotency.complete(OWNER, 'k', { ...answer, body: bytes(2) })
+    expect(await lookup(b, 'k')).toEqual({ kind: 'replay', answer })
+    // A day later the key is free, and taken anew by the next write with it.
+    expect(await lookup(b, 'k', 'other', later(86_400_001))).toEqual({ kind: 'free' })
+    const renamed = await b.updateSession(
+      OWNER,
+      's1',
+      { name: 'renamed', maxMetadataPairs: 50 },
+      keyed('k', { fingerprint: 'other', now: later(86_400_001), expiredBefore: later(1) }),
     )
-    expect(outcomes.filter((outcome) => outcome.kind === 'claimed')).toHaveLength(1)
-    expect(outcomes.filter((outcome) => outcome.kind === 'in_progress')).toHaveLength(5)
-    expect(await a.idempotency.claim({ ...request, fingerprint: 'other' }, times(T0))).toEqual({
-      kind: 'mismatch',
-    })
-    // The session the request made: its answer is kept while it exists.
+    expect(renamed).toMatchObject({ name: 'renamed' })
+    expect((await lookup(a, 'k', 'other', later(86_400_001))).kind).toBe('resume')
+  })
+
+  it('takes a key once among writes racing on two instances, and not with a turn that fails', async () => {
+    const [a, b] = await twoInstances()
+    // The same create sent six times at once, to two instances: one session.
+    const create = (target: SessionStore, i: number) =>
+      target.createSession({
+        owner: OWNER,
+        id: `race-${i}`,
+        agentId: 'echo',
+        name: 'x',
+        now: T0,
+        message: { id: `race-m${i}`, text: 'once', files: [] },
+        run: claim(),
+        key: keyed('race', { sessionId: `race-${i}` }),
+      })
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => create(i % 2 ? a : b, i)),
+    )
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1)
+    for (const outcome of outcomes)
+      if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(IdempotencyKeyTaken)
+    const sessions = await a.listSessions({ owner: OWNER, agentId: 'echo', limit: 10 })
+    expect(sessions.sessions).toHaveLength(1)
+    const created = sessions.sessions[0]?.id as string
+    expect(await lookup(b, 'race')).toMatchObject({ outcome: { sessionId: created } })
+
     await newSession(a, 's1')
-    const answer = {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: bytes(1, 2),
-    }
-    await a.idempotency.complete(OWNER, 'k', answer, 's1')
-    expect(await b.idempotency.claim(request, times(later(1_000)))).toEqual({
-      kind: 'replay',
-      answer,
+    await finish(a, 's1')
+    expect(
+      await b.startTurn({
+        owner: OWNER,
+        sessionId: 's1',
+        now: later(2_000),
+        message: { id: 'turn', text: 'once' },
+        run: claim(),
+        key: keyed('turn', { sessionId: 's1' }),
+      }),
+    ).toMatchObject({ status: 'Running' })
+    // A turn refused (the session is busy) takes no key.
+    expect(
+      await a.startTurn({
+        owner: OWNER,
+        sessionId: 's1',
+        now: later(3_000),
+        message: { id: 'busy', text: 'busy' },
+        run: claim(),
+        key: keyed('busy', { sessionId: 's1' }),
+      }),
+    ).toBe('busy')
+    expect(await lookup(a, 'busy')).toEqual({ kind: 'free' })
+    // A delete takes its key with it; its outcome shows no session.
+    expect(
+      await b.deleteSession(OWNER, 's1', { force: true, key: keyed('gone', { status: 204 }) }),
+    ).toBe('deleted')
+    expect(await lookup(a, 'gone')).toEqual({
+      kind: 'resume',
+      outcome: { status: 204, headers: {} },
     })
-    // A request that never answered (its instance died) frees its key after a while.
-    await a.idempotency.claim({ ...request, key: 'hung' }, times(T0))
-    expect(await b.idempotency.claim({ ...request, key: 'hung' }, times(later(1_000)))).toEqual({
-      kind: 'in_progress',
-    })
-    expect(await b.idempotency.claim({ ...request, key: 'hung' }, times(later(61_000)))).toEqual({
-      kind: 'claimed',
-    })
-    await b.idempotency.release(OWNER, 'hung')
-    expect(await a.idempotency.claim({ ...request, key: 'hung' }, times(later(62_000)))).toEqual({
-      kind: 'claimed',
-    })
-    expect(await a.idempotency.releaseInterrupted()).toBe(1)
-    // An answer about a session deleted meanwhile is not kept.
-    await a.idempotency.claim({ ...request, key: 'gone' }, times(T0))
-    await a.idempotency.complete(OWNER, 'gone', answer, 'no-such-session')
-    expect(await a.idempotency.claim({ ...request, key: 'gone' }, times(later(1_000)))).toEqual({
-      kind: 'in_progress',
-    })
+    // Its session gone, the turn's key is free again.
+    expect(await lookup(a, 'turn')).toEqual({ kind: 'free' })
   })
 })

@@ -97,7 +97,7 @@ export function createFailingAgent(id = 'failing'): Agent {
 
 /**
  * Holds the answers of requests with an `Idempotency-Key` before they are stored, so that a
- * second request with the same key meets the first one still in progress (409). `hold()`
+ * second request with the same key meets the first one's work done, unanswered. `hold()`
  * resolves `reached` once a request is held; `release()` lets every held one go on.
  */
 export function createAnswerGate() {
@@ -168,7 +168,7 @@ async function cancelSafe(init: RequestInit | undefined): Promise<RequestInit | 
 
 export interface InProcessServer extends SessionsApp {
   held: ReturnType<typeof createHeldAgent>
-  /** Holds idempotent answers in progress (for `409`). */
+  /** Holds idempotent answers before they are stored (a retry then gets the outcome). */
   answers: ReturnType<typeof createAnswerGate>
   /** `app.request` with the path relative to the server. */
   request(path: string, init?: RequestInit): Promise<Response>

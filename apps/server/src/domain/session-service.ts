@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from 'uuid'
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
+import type { KeyCommit, KeyedRequest, KeyOutcome } from './idempotency-store.ts'
 import {
   decodeCursor,
   decodeMessageCursor,
@@ -21,6 +22,7 @@ import type {
   MessageRecord,
   NewFile,
   Rating,
+  RunClaim,
   SessionFilter,
   SessionHeader,
   SessionPatch,
@@ -50,6 +52,11 @@ export interface TurnOptions {
 export type CreateResult = SessionRecord | 'agent_not_found'
 export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_found'
 export type SessionResult = SessionRecord | 'not_found'
+/**
+ * What a retry answers: the session its request is about, a message's rating (a rating's), or
+ * nothing (a delete's).
+ */
+export type ResumeResult = SessionResult | { rating: FeedbackRecord } | 'nothing'
 export type ChatTurnResult = ContinueResult | 'agent_required' | 'id_taken'
 
 /** A page of an owner's sessions with an agent; `nextCursor` is where the next page starts. */
@@ -109,15 +116,16 @@ export class SessionService {
    * Opens a session with the user's first message and its files, and starts the agent's run.
    * Takes the files over: the list `input.files` is emptied once they are stored, so that while
    * the caller waits for the run (as long as the run wait) no holder of that list keeps their
-   * bytes alive.
+   * bytes alive. `key`: the request's `Idempotency-Key`, taken with the new session.
    */
   async create(
     input: { owner: string; agentId: string; text: string; files: Omit<NewFile, 'id'>[] },
     options: TurnOptions,
+    key?: KeyedRequest,
   ): Promise<CreateResult> {
     const agent = this.#options.agents.get(input.agentId)
     if (!agent) return 'agent_not_found'
-    const session = await this.#open(input, agent.profile.id)
+    const session = await this.#open(input, agent.profile.id, key && { key, turn: options })
     input.files.length = 0
     // A new id: never taken.
     if (session === 'id_taken') throw new Error('a new session id was taken')
@@ -151,13 +159,17 @@ export class SessionService {
     return session
   }
 
-  /** A new user message, with `files` if any, and the agent's run on it. */
+  /**
+   * A new user message, with `files` if any, and the agent's run on it. `key`: the request's
+   * `Idempotency-Key`, taken with the message.
+   */
   async continue(
     owner: string,
     sessionId: string,
     text: string,
     options: TurnOptions,
     files: Omit<NewFile, 'id'>[] = [],
+    key?: KeyedRequest,
   ): Promise<ContinueResult> {
     const { store, agents, clock, runs } = this.#options
     const existing = await store.getSessionHeader(owner, sessionId)
@@ -165,13 +177,15 @@ export class SessionService {
     const agent = agents.get(existing.agentId)
     if (!agent) return 'agent_not_found'
     const now = clock.now()
+    const run = runs.claim(now)
     const session = await store.startTurn({
       owner,
       sessionId,
       now,
       message: { id: uuidv7(), text, files: files.map((file) => ({ ...file, id: uuidv7() })) },
-      run: runs.claim(now),
+      run,
       reserveEventIds: EVENT_ID_BLOCK,
+      ...(key && { key: turnKey(key, sessionId, run, options) }),
     })
     if (typeof session === 'string') return session
     void runs.start(session, agent, true)
@@ -291,13 +305,24 @@ export class SessionService {
     messageId: string
     rating: Rating
     comment?: string
+    key?: KeyedRequest
   }): Promise<FeedbackRecord | 'not_found' | 'not_assistant'> {
-    return this.#options.store.rateMessage({ ...input, now: this.#options.clock.now() })
+    const { key, ...rating } = input
+    return this.#options.store.rateMessage({
+      ...rating,
+      now: this.#options.clock.now(),
+      ...(key && { key: { ...key, sessionId: input.sessionId, messageId: input.messageId } }),
+    })
   }
 
   /** Withdraws the user's rating of a message. */
-  unrate(owner: string, sessionId: string, messageId: string): Promise<'deleted' | 'not_found'> {
-    return this.#options.store.deleteFeedback(owner, sessionId, messageId)
+  unrate(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+    key?: KeyedRequest,
+  ): Promise<'deleted' | 'not_found'> {
+    return this.#options.store.deleteFeedback(owner, sessionId, messageId, key)
   }
 
   /**
@@ -363,31 +388,52 @@ export class SessionService {
     owner: string,
     sessionId: string,
     changes: Omit<SessionPatch, 'maxMetadataPairs'>,
+    key?: KeyedRequest,
   ): Promise<SessionResult | 'too_much_metadata'> {
     const patch: SessionPatch = {
       ...changes,
       ...(changes.name !== undefined && { name: changes.name.trim() }),
       maxMetadataPairs: MAX_METADATA_PAIRS,
     }
-    return (await this.#options.store.updateSession(owner, sessionId, patch)) ?? 'not_found'
+    const updated = await this.#options.store.updateSession(
+      owner,
+      sessionId,
+      patch,
+      key && { ...key, sessionId },
+    )
+    return updated ?? 'not_found'
   }
 
   /**
    * Cancels the session's run, if one is going on, and answers with the session once the run
-   * has ended. Cancelling a session without a run changes nothing.
+   * has ended. Cancelling a session without a run changes nothing. `key`: the request's
+   * `Idempotency-Key`, taken (with the run it stops) before the run is stopped: a retry stops
+   * that run again if it is still going, never a later one.
    */
-  async cancel(owner: string, sessionId: string): Promise<SessionResult> {
+  async cancel(owner: string, sessionId: string, key?: KeyedRequest): Promise<SessionResult> {
     const { store, runs } = this.#options
-    if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
+    const header = await store.getSessionHeader(owner, sessionId)
+    if (!header) return 'not_found'
+    if (key)
+      await store.idempotency.commit({
+        ...key,
+        sessionId,
+        ...(header.run && { after: { runId: header.run.runId, action: 'cancel' as const } }),
+      })
     await runs.cancel(sessionId, owner)
     return (await store.getSession(owner, sessionId)) ?? 'not_found'
   }
 
   /**
    * Deletes the session, its messages and files. A run in progress is cancelled first, so that
-   * nothing writes to the session once it is gone.
+   * nothing writes to the session once it is gone. `key`: the request's `Idempotency-Key`,
+   * taken with the delete.
    */
-  async delete(owner: string, sessionId: string): Promise<'deleted' | 'not_found'> {
+  async delete(
+    owner: string,
+    sessionId: string,
+    key?: KeyedRequest,
+  ): Promise<'deleted' | 'not_found'> {
     const { store, runs } = this.#options
     for (let attempt = 1; ; attempt++) {
       if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
@@ -396,10 +442,35 @@ export class SessionService {
       // session still `Running` with no run here (its run is about to start) goes regardless.
       const outcome = await store.deleteSession(owner, sessionId, {
         force: attempt >= DELETE_ATTEMPTS,
+        ...(key && { key }),
       })
       if (outcome !== 'busy') return outcome
       await new Promise((resolve) => setImmediate(resolve))
     }
+  }
+
+  /**
+   * What a retry of a keyed request whose work is done answers, when the first answer was not
+   * stored (its request died, or is still waiting for its run): what that request did after
+   * its write is done again (wait for the run it started, stop the run it cancelled if that
+   * run is still going), then the session as it is now. Never does the request's work again.
+   */
+  async resume(owner: string, outcome: KeyOutcome): Promise<ResumeResult> {
+    const { store, runs, runWaitMs } = this.#options
+    const { sessionId, messageId, after } = outcome
+    if (sessionId === undefined) return 'nothing'
+    if (messageId !== undefined) {
+      const rating = await store.getFeedback(owner, sessionId, messageId)
+      return rating ? { rating } : 'not_found'
+    }
+    if (after) {
+      const header = await store.getSessionHeader(owner, sessionId)
+      if (header?.run?.runId === after.runId) {
+        if (after.action === 'cancel') await runs.cancel(sessionId, owner)
+        else await runs.wait(sessionId, runWaitMs)
+      }
+    }
+    return this.get(owner, sessionId)
   }
 
   /**
@@ -409,16 +480,20 @@ export class SessionService {
   async #open(
     input: { owner: string; text: string; files: Omit<NewFile, 'id'>[]; id?: string },
     agentId: string,
+    keyed?: { key: KeyedRequest; turn: TurnOptions },
   ): Promise<SessionRecord | 'id_taken'> {
     const { store, clock, runs } = this.#options
     const now = clock.now()
+    const id = input.id ?? uuidv7()
+    const run = runs.claim(now)
     return store.createSession({
-      id: input.id ?? uuidv7(),
+      id,
       owner: input.owner,
       agentId,
       name: titleFromPrompt(input.text),
       now,
-      run: runs.claim(now),
+      run,
+      ...(keyed && { key: turnKey(keyed.key, id, run, keyed.turn) }),
       reserveEventIds: EVENT_ID_BLOCK,
       message: {
         id: uuidv7(),
@@ -428,17 +503,37 @@ export class SessionService {
     })
   }
 
+  /** The session once its run ended (or the wait ran out); never throws: the turn is stored. */
   async #settle(session: SessionRecord, options: TurnOptions): Promise<SessionRecord> {
     if (options.respondAsync) return session
     const { runs, store, runWaitMs } = this.#options
     const ended = await runs.wait(session.id, runWaitMs)
-    if (!ended) return (await store.getSession(session.owner, session.id)) ?? session
-    // While the session ran, nothing but the run could add to its messages: the answer is
-    // the messages stored with the turn and the reply, with the header as the run left it.
-    // Reading the whole session again would cost as much as the rest of a long one's turn.
-    const header = await store.getSessionHeader(session.owner, session.id)
-    if (!header) return session
-    const messages = ended.reply ? [...session.messages, ended.reply] : session.messages
-    return { ...header, messages }
+    try {
+      if (!ended) return (await store.getSession(session.owner, session.id)) ?? session
+      // While the session ran, nothing but the run could add to its messages: the answer is
+      // the messages stored with the turn and the reply, with the header as the run left it.
+      // Reading the whole session again would cost as much as the rest of a long one's turn.
+      const header = await store.getSessionHeader(session.owner, session.id)
+      if (!header) return session
+      const messages = ended.reply ? [...session.messages, ended.reply] : session.messages
+      return { ...header, messages }
+    } catch {
+      // The work is done: answer it as stored rather than fail (a retry reads it again).
+      return session
+    }
+  }
+}
+
+/** The record a turn's key is taken with: a caller that waits for the run, its retry does too. */
+function turnKey(
+  key: KeyedRequest,
+  sessionId: string,
+  run: RunClaim,
+  turn: TurnOptions,
+): KeyCommit {
+  return {
+    ...key,
+    sessionId,
+    ...(!turn.respondAsync && { after: { runId: run.runId, action: 'wait' as const } }),
   }
 }

@@ -1,6 +1,6 @@
 import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
 import type { ChangeVersions } from './change-versions.ts'
-import type { IdempotencyStore } from './idempotency-store.ts'
+import type { IdempotencyStore, KeyCommit } from './idempotency-store.ts'
 import type { SearchQuery } from './search-query.ts'
 import type { WebhookOutbox } from './webhook-outbox.ts'
 
@@ -191,6 +191,11 @@ export interface NewSession {
    * commit of its own); the returned record's `lastEventId` is then the top of them.
    */
   reserveEventIds?: number
+  /**
+   * The request's `Idempotency-Key`, taken in the same transaction (its `sessionId` is this
+   * session's): nothing is stored, and `IdempotencyKeyTaken` thrown, if another request has it.
+   */
+  key?: KeyCommit
 }
 
 export interface NewUserMessage {
@@ -202,6 +207,8 @@ export interface NewUserMessage {
   run: RunClaim
   /** As in {@link NewSession}: ids reserved for the run in the turn's transaction. */
   reserveEventIds?: number
+  /** As in {@link NewSession}: the request's key, taken with the turn or not at all. */
+  key?: KeyCommit
 }
 
 export interface RunOutcome {
@@ -318,11 +325,13 @@ export interface SessionStore {
    * Changes the session's name, pin, archive, tags and metadata as `patch` says, in one
    * transaction; `updated_at` is left alone. `undefined` when there is no session,
    * `too_much_metadata` (and nothing changed) when the merged metadata has too many pairs.
+   * `key`: the request's `Idempotency-Key`, taken with the change or not at all.
    */
   updateSession(
     owner: string,
     sessionId: string,
     patch: SessionPatch,
+    key?: KeyCommit,
   ): Promise<SessionRecord | 'too_much_metadata' | undefined>
   /** The session without its messages. */
   getSessionHeader(owner: string, id: string): Promise<SessionHeader | undefined>
@@ -385,13 +394,25 @@ export interface SessionStore {
     rating: Rating
     comment?: string
     now: Date
+    /** The request's `Idempotency-Key`, taken with the rating or not at all. */
+    key?: KeyCommit
   }): Promise<FeedbackRecord | 'not_found' | 'not_assistant'>
-  /** Removes the message's rating; `not_found` when it has none (or there is no message). */
+  /**
+   * Removes the message's rating; `not_found` when it has none (or there is no message). `key`:
+   * the request's `Idempotency-Key`, taken with the removal or not at all.
+   */
   deleteFeedback(
     owner: string,
     sessionId: string,
     messageId: string,
+    key?: KeyCommit,
   ): Promise<'deleted' | 'not_found'>
+  /** The rating of one of the owner's messages, if it has one. */
+  getFeedback(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+  ): Promise<FeedbackRecord | undefined>
   /**
    * A page of the ratings of the owner's sessions with `agentId` changed from `from`
    * (inclusive) to `to` (not included), newest first, of one `rating` if given; `totals`
@@ -414,12 +435,13 @@ export interface SessionStore {
   /**
    * Deletes the session with its messages, files and stored idempotent answers, leaving no
    * trace of their content in the database file. Refuses (`busy`) while the session is
-   * `Running`, unless `force` (its run must be stopped first).
+   * `Running`, unless `force` (its run must be stopped first). `key`: the request's
+   * `Idempotency-Key`, taken with the delete or not at all.
    */
   deleteSession(
     owner: string,
     sessionId: string,
-    options?: { force?: boolean },
+    options?: { force?: boolean; key?: KeyCommit },
   ): Promise<'deleted' | 'not_found' | 'busy'>
   /** A file's bytes, only the first `maxBytes` when given, so big files are not read whole. */
   readFileBytes(

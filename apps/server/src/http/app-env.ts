@@ -1,3 +1,5 @@
+import type { KeyClaim } from '../domain/idempotency-store.ts'
+
 /**
  * What the middleware of the app leaves on the context for the routes: the request's id
  * (`answer-headers.ts`) and, on operations that take an API key, its owner (`security/guard.ts`).
@@ -20,5 +22,7 @@ export interface AppEnv {
      * (`/sessions/{session_id}`): unset outside the API (docs, the web app, unknown paths).
      */
     operation?: { operationId: string; route: string }
+    /** An `Idempotency-Key` not used yet, for the handler to pass on (`idempotency/`). */
+    idempotencyKey: KeyClaim | undefined
   }
 }

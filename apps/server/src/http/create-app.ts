@@ -4,7 +4,7 @@ import type { ServerConfig } from '../config/config.ts'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
-import type { IdempotencyStore } from '../domain/idempotency-store.ts'
+import { IdempotencyKeyTaken, type IdempotencyStore } from '../domain/idempotency-store.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { RunEvents } from '../domain/run-events.ts'
 import type { SessionService } from '../domain/session-service.ts'
@@ -16,6 +16,7 @@ import type { AppEnv } from './app-env.ts'
 import { createIdempotency } from './idempotency/idempotency.ts'
 import { mountOperations } from './operations/mount-operations.ts'
 import { compileOperationTable } from './operations/operation-table.ts'
+import { toFeedbackEntry, toSession } from './presenters.ts'
 import { createReadCache } from './read-cache.ts'
 import { requestLog } from './request-log.ts'
 import { requestMetrics } from './request-metrics.ts'
@@ -104,9 +105,19 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   const idempotency = createIdempotency({
     store: deps.idempotency,
     clock,
-    // A request is read within requestTimeoutMs and answered within runWaitMs (it waits for the
-    // run at most that long): one still unanswered after both was cut off.
-    abandonAfterMs: config.requestTimeoutMs + config.runWaitMs,
+    logger,
+    async resume(c, outcome) {
+      const session = await sessions.resume(c.get('owner'), outcome)
+      if (session === 'nothing') return c.body(null, outcome.status as 204)
+      if (session === 'not_found')
+        return c.json(
+          { detail: outcome.messageId === undefined ? 'Session not found' : 'Message not found' },
+          404,
+        )
+      if ('rating' in session)
+        return c.json(toFeedbackEntry(session.rating), outcome.status as 200, outcome.headers)
+      return c.json(toSession(session), outcome.status as 200, outcome.headers)
+    },
   })
   const guard = createGuard({
     apiKeys: deps.apiKeys,
@@ -152,7 +163,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       guard,
       keptAnswers: reads.kept(),
       validate: (request) => validator.middleware(request),
-      idempotency: (about) => idempotency.for(about),
+      idempotency: idempotency.step,
       keep: (c, read) => reads.answer(c, read),
       nameRequests: metrics !== undefined || deps.tracing === true,
     },
@@ -160,6 +171,8 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
 
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404))
   app.onError((error, c) => {
+    // Not a failure: the idempotency step answers with what the key holds instead.
+    if (error instanceof IdempotencyKeyTaken) return c.body(null, 409)
     logger.error('unhandled error', {
       request_id: c.get('requestId'),
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),

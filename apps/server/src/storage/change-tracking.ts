@@ -70,10 +70,10 @@ export function trackChanges(
     renameSession: (owner, sessionId, name) =>
       settled(store.renameSession(owner, sessionId, name), () => moveOwner(owner)),
     rateMessage: (input) => settled(store.rateMessage(input), () => moveOwner(input.owner)),
-    deleteFeedback: (owner, sessionId, messageId) =>
-      settled(store.deleteFeedback(owner, sessionId, messageId), () => moveOwner(owner)),
-    updateSession: (owner, sessionId, patch) =>
-      settled(store.updateSession(owner, sessionId, patch), () => moveOwner(owner)),
+    deleteFeedback: (owner, sessionId, messageId, key) =>
+      settled(store.deleteFeedback(owner, sessionId, messageId, key), () => moveOwner(owner)),
+    updateSession: (owner, sessionId, patch, key) =>
+      settled(store.updateSession(owner, sessionId, patch, key), () => moveOwner(owner)),
     deleteSession: (owner, sessionId, options) =>
       settled(store.deleteSession(owner, sessionId, options), () => moveOwner(owner)),
     flushInterruptedRuns: (now, message) =>

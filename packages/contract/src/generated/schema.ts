@@ -1911,36 +1911,16 @@ export interface components {
             };
         };
         /**
-         * @description The session's agent is still answering: retry once the session leaves `Running`. Or a
-         *     request with the same `Idempotency-Key` is still being answered: retry after
-         *     `Retry-After` seconds.
+         * @description The session's agent is still answering: retry once the session leaves `Running`. (A
+         *     request sent again with the same `Idempotency-Key` as one that started the run is not
+         *     refused: it gets that request's answer.)
          */
         SessionBusy: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorResponse"];
-            };
-        };
-        /**
-         * @description A request with the same `Idempotency-Key` is still being answered; retry after
-         *     `Retry-After` seconds to get its answer.
-         */
-        IdempotencyInProgress: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After": components["headers"]["Retry-After"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "detail": "A request with this Idempotency-Key is still in progress; retry after Retry-After seconds"
-                 *     }
-                 */
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
@@ -2130,19 +2110,26 @@ export interface components {
         MetadataFilter: string[];
         /**
          * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-         *     with every retry of it. Kept for 24 hours, per owner:
+         *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+         *     database transaction that stores the request's work (the session, the message, the new
+         *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+         *     together or not at all, on SQLite and on PostgreSQL:
          *
          *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-         *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-         *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-         *       nothing again;
+         *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+         *       it again: it answers what the first request answered (status, body and headers, with
+         *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+         *       the first request is still waiting for its run), the same status with the session as
+         *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+         *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+         *       still going, never a later one);
+         *     - the same key with the same request whose work was not done (it failed, or the server
+         *       stopped before storing it) does the work, once;
          *     - the same key with another request is refused with `422` (`loc`
-         *       `["header", "Idempotency-Key"]`);
-         *     - while the first request is still being answered, `409` with `Retry-After`.
+         *       `["header", "Idempotency-Key"]`).
          *
-         *     Only successful answers are kept: after an error nothing was done, and the key may be
-         *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-         *     key once the server is back.
+         *     Only successful work is kept: after an error nothing was done, and the key may be used
+         *     again. Keys survive restarts; deleting a session deletes the answers that show it.
          * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
          */
         IdempotencyKey: string;
@@ -2160,11 +2147,6 @@ export interface components {
          *     `Idempotency-Key`; absent on a first answer.
          */
         "Idempotent-Replayed": "true";
-        /**
-         * @description How many seconds to wait before sending the request again (RFC 9110).
-         * @example 1
-         */
-        "Retry-After": string;
         /**
          * @description The owner's quota (draft-ietf-httpapi-ratelimit-headers): `q` requests every `w`
          *     seconds, which is also the largest burst. Sent with every answer of an operation that
@@ -2196,19 +2178,26 @@ export interface operations {
                 Prefer?: components["parameters"]["Prefer"];
                 /**
                  * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
                  *
                  *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-                 *       nothing again;
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
                  *     - the same key with another request is refused with `422` (`loc`
-                 *       `["header", "Idempotency-Key"]`);
-                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *       `["header", "Idempotency-Key"]`).
                  *
-                 *     Only successful answers are kept: after an error nothing was done, and the key may be
-                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-                 *     key once the server is back.
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
                  * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2255,7 +2244,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CrossSiteRefused"];
             404: components["responses"]["AgentNotFound"];
-            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             421: components["responses"]["MisdirectedRequest"];
@@ -2473,19 +2461,26 @@ export interface operations {
                 Prefer?: components["parameters"]["Prefer"];
                 /**
                  * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
                  *
                  *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-                 *       nothing again;
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
                  *     - the same key with another request is refused with `422` (`loc`
-                 *       `["header", "Idempotency-Key"]`);
-                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *       `["header", "Idempotency-Key"]`).
                  *
-                 *     Only successful answers are kept: after an error nothing was done, and the key may be
-                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-                 *     key once the server is back.
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
                  * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2553,19 +2548,26 @@ export interface operations {
             header?: {
                 /**
                  * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
                  *
                  *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-                 *       nothing again;
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
                  *     - the same key with another request is refused with `422` (`loc`
-                 *       `["header", "Idempotency-Key"]`);
-                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *       `["header", "Idempotency-Key"]`).
                  *
-                 *     Only successful answers are kept: after an error nothing was done, and the key may be
-                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-                 *     key once the server is back.
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
                  * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2600,7 +2602,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CrossSiteRefused"];
             404: components["responses"]["SessionNotFound"];
-            409: components["responses"]["IdempotencyInProgress"];
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
@@ -2612,19 +2613,26 @@ export interface operations {
             header?: {
                 /**
                  * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
                  *
                  *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-                 *       nothing again;
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
                  *     - the same key with another request is refused with `422` (`loc`
-                 *       `["header", "Idempotency-Key"]`);
-                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *       `["header", "Idempotency-Key"]`).
                  *
-                 *     Only successful answers are kept: after an error nothing was done, and the key may be
-                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-                 *     key once the server is back.
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
                  * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2665,7 +2673,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CrossSiteRefused"];
             404: components["responses"]["SessionNotFound"];
-            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             421: components["responses"]["MisdirectedRequest"];
@@ -2679,19 +2686,26 @@ export interface operations {
             header?: {
                 /**
                  * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
                  *
                  *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-                 *       nothing again;
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
                  *     - the same key with another request is refused with `422` (`loc`
-                 *       `["header", "Idempotency-Key"]`);
-                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *       `["header", "Idempotency-Key"]`).
                  *
-                 *     Only successful answers are kept: after an error nothing was done, and the key may be
-                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-                 *     key once the server is back.
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
                  * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2728,7 +2742,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CrossSiteRefused"];
             404: components["responses"]["SessionNotFound"];
-            409: components["responses"]["IdempotencyInProgress"];
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
@@ -2926,19 +2939,26 @@ export interface operations {
             header?: {
                 /**
                  * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
                  *
                  *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-                 *       nothing again;
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
                  *     - the same key with another request is refused with `422` (`loc`
-                 *       `["header", "Idempotency-Key"]`);
-                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *       `["header", "Idempotency-Key"]`).
                  *
-                 *     Only successful answers are kept: after an error nothing was done, and the key may be
-                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-                 *     key once the server is back.
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
                  * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2983,7 +3003,6 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["MessageNotFound"];
-            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
@@ -2996,19 +3015,26 @@ export interface operations {
             header?: {
                 /**
                  * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
-                 *     with every retry of it. Kept for 24 hours, per owner:
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
                  *
                  *     - the same key with the same request (method, path and body; for a form, `agent_id`,
-                 *       `text_prompt` and each file's SHA-256, name and type) answers what the first request
-                 *       answered (status, body and headers, with `Idempotent-Replayed: true`) and does
-                 *       nothing again;
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
                  *     - the same key with another request is refused with `422` (`loc`
-                 *       `["header", "Idempotency-Key"]`);
-                 *     - while the first request is still being answered, `409` with `Retry-After`.
+                 *       `["header", "Idempotency-Key"]`).
                  *
-                 *     Only successful answers are kept: after an error nothing was done, and the key may be
-                 *     used again. Keys survive a restart of the server; a request cut off by a crash frees its
-                 *     key once the server is back.
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
                  * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3047,7 +3073,6 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["MessageNotFound"];
-            409: components["responses"]["IdempotencyInProgress"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

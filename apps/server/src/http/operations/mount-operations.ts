@@ -1,7 +1,6 @@
 import type { OperationId } from '@uxmate/contract'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.ts'
-import type { AnswerAbout } from '../idempotency/idempotency.ts'
 import type { FreshAnswer } from '../read-cache.ts'
 import type { OperationSpec } from '../validation/openapi/operation-spec.ts'
 import type { OperationHandler } from './operation-handler.ts'
@@ -14,7 +13,7 @@ export interface OperationSteps {
   /** Answers with a kept answer, before validation (the same request validates the same way). */
   keptAnswers: MiddlewareHandler<AppEnv>
   validate(request: OperationSpec): MiddlewareHandler
-  idempotency(about: AnswerAbout): MiddlewareHandler<AppEnv>
+  idempotency: MiddlewareHandler<AppEnv>
   /** Answers a `keptRead` handler's request with what it read, and keeps a 200. */
   keep(c: Context<AppEnv>, read: () => Promise<Response | FreshAnswer<unknown>>): Promise<Response>
   /**
@@ -104,7 +103,7 @@ export function mountOperations(
     if (entry.takesApiKey) chain.push(steps.guard)
     if (entry.keepsAnswers) chain.push(steps.keptAnswers)
     chain.push(steps.validate(entry.request))
-    if (entry.takesIdempotencyKey) chain.push(steps.idempotency(entry.answerAbout))
+    if (entry.takesIdempotencyKey) chain.push(steps.idempotency)
     const handler = byId.get(entry.operationId)
     if (!handler) continue
     const handle =

@@ -39,15 +39,6 @@ describe('the operation table', () => {
     ])
   })
 
-  it('says which session an idempotent answer shows: the path one, the created one, or none', () => {
-    const about = (id: OperationId) => table.get(id)?.answerAbout
-    expect(about('create_session_from_text')).toBe('created')
-    expect(about('update_session')).toBe('path')
-    expect(about('rename_session')).toBe('path')
-    expect(about('cancel_session')).toBe('path')
-    expect(about('delete_session')).toBe('nothing')
-  })
-
   it('keeps the answers of the reads marked x-uxmate-read-cache', () => {
     expect(where((entry) => entry.keepsAnswers).sort()).toEqual([
       'get_grouped_sessions',

@@ -5,7 +5,6 @@
  */
 import type { OperationId } from '@uxmate/contract'
 import type { OpenApiDocument } from '@uxmate/contract/document'
-import type { AnswerAbout } from '../idempotency/idempotency.ts'
 import type { OperationSpec } from '../validation/openapi/operation-spec.ts'
 
 /** The security scheme openapi.yaml declares for API keys. */
@@ -23,8 +22,6 @@ export interface OperationEntry {
   takesIdempotencyKey: boolean
   /** `x-uxmate-read-cache`: answers are kept until the owner's sessions change. */
   keepsAnswers: boolean
-  /** Which session its answers show (for idempotent replays). */
-  answerAbout: AnswerAbout
   /** What validation checks, compiled from the same document. */
   request: OperationSpec
 }
@@ -34,19 +31,6 @@ export type OperationTable = ReadonlyMap<OperationId, OperationEntry>
 function takesApiKey(document: OpenApiDocument, spec: OperationSpec): boolean {
   const security = spec.source.security ?? document.security ?? []
   return security.some((requirement) => API_KEY_SCHEME in requirement)
-}
-
-/** Whether every success of the operation answers without a body. */
-function answersEmpty(document: OpenApiDocument, spec: OperationSpec): boolean {
-  return Object.entries(spec.source.responses)
-    .filter(([status]) => status.startsWith('2'))
-    .every(([, response]) => {
-      const resolved =
-        '$ref' in response
-          ? document.components?.responses?.[response.$ref.split('/').at(-1) ?? '']
-          : response
-      return resolved?.content === undefined
-    })
 }
 
 /**
@@ -73,11 +57,6 @@ export function compileOperationTable(
       takesApiKey: takesApiKey(document, spec),
       takesIdempotencyKey: headers.some((header) => header.name === 'Idempotency-Key'),
       keepsAnswers: spec.source['x-uxmate-read-cache'] === true,
-      answerAbout: answersEmpty(document, spec)
-        ? 'nothing'
-        : spec.path.includes('{session_id}')
-          ? 'path'
-          : 'created',
       request: spec,
     })
   }

@@ -6,6 +6,7 @@ import {
   type TurnOptions,
 } from '../../domain/session-service.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
+import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
@@ -24,6 +25,9 @@ function turnOptions(prefer: string | undefined): TurnOptions {
 function turnHeaders(options: TurnOptions): Record<string, string> {
   return options.respondAsync ? { 'Preference-Applied': 'respond-async' } : {}
 }
+
+/** The status a turn answers with: `202` when it did not wait for the run. */
+const turnStatus = (options: TurnOptions) => (options.respondAsync ? 202 : 200)
 
 /**
  * The handlers of the Sessions operations of openapi.yaml (but the event stream's, in
@@ -47,6 +51,7 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
           files: form.files,
         },
         turn,
+        keyFor(c, turnStatus(turn), turnHeaders(turn)),
       )
       if (session === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
       return turn.respondAsync
@@ -107,7 +112,14 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
       const { session_id } = c.req.valid('param')
       const { text_prompt } = c.req.valid('json')
       const turn = turnOptions(c.req.header('Prefer'))
-      const session = await sessions.continue(c.get('owner'), session_id, text_prompt, turn)
+      const session = await sessions.continue(
+        c.get('owner'),
+        session_id,
+        text_prompt,
+        turn,
+        [],
+        keyFor(c, turnStatus(turn), turnHeaders(turn)),
+      )
       if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
       if (session === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
       if (session === 'busy')
@@ -125,7 +137,7 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
     operation('rename_session', async (c) => {
       const { session_id } = c.req.valid('param')
       const body = c.req.valid('json')
-      const session = await sessions.update(c.get('owner'), session_id, body)
+      const session = await sessions.update(c.get('owner'), session_id, body, keyFor(c, 200))
       if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
       if (session === 'too_much_metadata')
         return c.json(
@@ -148,6 +160,7 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
         messageId: message_id,
         rating,
         ...(comment !== undefined && { comment }),
+        key: keyFor(c, 200),
       })
       if (rated === 'not_found') return c.json({ detail: 'Message not found' }, 404)
       if (rated === 'not_assistant')
@@ -164,20 +177,22 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
 
     operation('delete_message_feedback', async (c) => {
       const { session_id, message_id } = c.req.valid('param')
-      if ((await sessions.unrate(c.get('owner'), session_id, message_id)) === 'not_found')
+      const key = keyFor(c, 204)
+      if ((await sessions.unrate(c.get('owner'), session_id, message_id, key)) === 'not_found')
         return c.json({ detail: 'Message not found' }, 404)
       return c.body(null, 204)
     }),
 
     operation('delete_session', async (c) => {
       const { session_id } = c.req.valid('param')
-      if ((await sessions.delete(c.get('owner'), session_id)) === 'not_found')
+      if ((await sessions.delete(c.get('owner'), session_id, keyFor(c, 204))) === 'not_found')
         return c.json({ detail: 'Session not found' }, 404)
       return c.body(null, 204)
     }),
 
     operation('cancel_session', async (c) => {
-      const session = await sessions.cancel(c.get('owner'), c.req.valid('param').session_id)
+      const { session_id } = c.req.valid('param')
+      const session = await sessions.cancel(c.get('owner'), session_id, keyFor(c, 200))
       if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
       return c.json(toSession(session), 200)
     }),

@@ -9,6 +9,7 @@ import type {
   Rating,
   SessionStore,
 } from '../../domain/session-store.ts'
+import type { KyselyIdempotency } from './kysely-idempotency.ts'
 import type { Database, MessageFeedbackTable } from './schema.ts'
 import type { WriteTransaction } from './write-transaction.ts'
 
@@ -58,9 +59,10 @@ export async function feedbackOf(
 export function feedbackMethods(
   db: Kysely<Database>,
   write: WriteTransaction,
-): Pick<SessionStore, 'rateMessage' | 'deleteFeedback' | 'listFeedback'> {
+  keys: KyselyIdempotency,
+): Pick<SessionStore, 'rateMessage' | 'deleteFeedback' | 'getFeedback' | 'listFeedback'> {
   return {
-    async rateMessage({ owner, sessionId, messageId, rating, comment, now }) {
+    async rateMessage({ owner, sessionId, messageId, rating, comment, now, key }) {
       return write(async (trx) => {
         const message = await trx
           .selectFrom('messages')
@@ -87,20 +89,34 @@ export function feedbackMethods(
           .onConflict((conflict) => conflict.column('message_id').doUpdateSet(values))
           .returningAll()
           .executeTakeFirstOrThrow()
+        if (key) await keys.commitIn(trx, key)
         return toRecord(row)
       })
     },
 
-    async deleteFeedback(owner, sessionId, messageId) {
-      const { numDeletedRows } = await write((trx) =>
-        trx
+    async deleteFeedback(owner, sessionId, messageId, key) {
+      return write(async (trx) => {
+        const { numDeletedRows } = await trx
           .deleteFrom('message_feedback')
           .where('message_id', '=', messageId)
           .where('session_id', '=', sessionId)
           .where('owner', '=', owner)
-          .executeTakeFirst(),
-      )
-      return numDeletedRows > 0n ? 'deleted' : 'not_found'
+          .executeTakeFirst()
+        if (numDeletedRows === 0n) return 'not_found' as const
+        if (key) await keys.commitIn(trx, key)
+        return 'deleted' as const
+      })
+    },
+
+    async getFeedback(owner, sessionId, messageId) {
+      const row = await db
+        .selectFrom('message_feedback')
+        .selectAll()
+        .where('message_id', '=', messageId)
+        .where('session_id', '=', sessionId)
+        .where('owner', '=', owner)
+        .executeTakeFirst()
+      return row && toRecord(row)
     },
 
     async listFeedback({ owner, agentId, from, to, rating, limit, after }) {

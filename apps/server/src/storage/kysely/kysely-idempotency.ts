@@ -1,145 +1,163 @@
-import type { Selectable } from 'kysely'
-import type {
-  ClaimOutcome,
-  IdempotencyStore,
-  StoredAnswer,
+import type { Kysely, Selectable } from 'kysely'
+import {
+  type AfterWrite,
+  IdempotencyKeyTaken,
+  type IdempotencyStore,
+  type KeyCommit,
+  type KeyLookup,
 } from '../../domain/idempotency-store.ts'
-import type { Dialect, IdempotencyKeysTable } from './schema.ts'
+import type { Database, IdempotencyKeysTable } from './schema.ts'
 import type { WriteTransaction } from './write-transaction.ts'
 
-/** Expired keys are deleted at most this often, by whichever claim comes along. */
+/** Expired keys are deleted at most this often, by whichever commit comes along. */
 const SWEEP_EVERY_MS = 60_000
 
-function toAnswer(row: Pick<Selectable<IdempotencyKeysTable>, 'status' | 'headers' | 'body'>) {
+type KeyRow = Pick<
+  Selectable<IdempotencyKeysTable>,
+  | 'fingerprint'
+  | 'session_id'
+  | 'message_id'
+  | 'status'
+  | 'headers'
+  | 'body'
+  | 'after_write'
+  | 'created_at'
+>
+
+/** What a row holds for a request with `fingerprint`, as of `expiredBefore`. */
+function lookupOf(row: KeyRow | undefined, fingerprint: string, expiredBefore: number): KeyLookup {
+  if (row === undefined || Number(row.created_at) < expiredBefore) return { kind: 'free' }
+  if (row.fingerprint !== fingerprint) return { kind: 'mismatch' }
+  const status = row.status ?? 200
+  const headers = row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {}
+  if (row.body !== null)
+    return { kind: 'replay', answer: { status, headers, body: new Uint8Array(row.body) } }
   return {
-    status: row.status ?? 500,
-    headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
-    body: new Uint8Array(row.body ?? new Uint8Array(0)),
-  } satisfies StoredAnswer
+    kind: 'resume',
+    outcome: {
+      status,
+      headers,
+      ...(row.session_id !== null && { sessionId: row.session_id }),
+      ...(row.message_id !== null && { messageId: row.message_id }),
+      ...(row.after_write !== null && { after: JSON.parse(row.after_write) as AfterWrite }),
+    },
+  }
+}
+
+const selectKey = (executor: Kysely<Database>, owner: string, key: string) =>
+  executor
+    .selectFrom('idempotency_keys')
+    .select([
+      'fingerprint',
+      'session_id',
+      'message_id',
+      'status',
+      'headers',
+      'body',
+      'after_write',
+      'created_at',
+    ])
+    .where('owner', '=', owner)
+    .where('key', '=', key)
+    .executeTakeFirst()
+
+/** The keys of a store: the port, and the step the store's own writes take them with. */
+export interface KyselyIdempotency {
+  store: IdempotencyStore
+  /**
+   * Takes `commit`'s key within `trx`, the transaction of the request's work: call it once the
+   * work is written, so that a throw (`IdempotencyKeyTaken`) rolls the work back with it.
+   */
+  commitIn(trx: Kysely<Database>, commit: KeyCommit): Promise<void>
 }
 
 /**
  * The idempotency keys in the sessions database (table `idempotency_keys`), so an answer is as
- * durable as the session it is about. A claim is one transaction that first tries to insert
- * the key: of two requests with one key, on one instance or two, one claims it and the other
- * finds it in progress (PostgreSQL makes the second insert wait for the first to commit).
- * Every write goes through `write`, as the sessions' do.
+ * durable as the session it is about. A key is taken by inserting its row in the transaction
+ * of the request's work (`commitIn`): of two requests with one key, on one instance or two, one
+ * inserts it and the other's insert meets it (PostgreSQL makes it wait for the first to commit),
+ * so its work is rolled back. The answer is added to the row once sent (`complete`). Every
+ * write goes through `write`, as the sessions' do.
  *
  * @example
  * ```ts
- * const keys = createKyselyIdempotency(transactionPerWrite(db), 'postgres')
- * const outcome = await keys.claim({ owner, key, fingerprint }, times)
+ * const keys = createKyselyIdempotency(db, transactionPerWrite(db))
+ * const found = await keys.store.lookup({ owner, key, fingerprint, expiredBefore })
  * ```
  */
 export function createKyselyIdempotency(
+  db: Kysely<Database>,
   write: WriteTransaction,
-  dialect: Dialect,
-): IdempotencyStore {
+): KyselyIdempotency {
   let lastSweep = Number.NEGATIVE_INFINITY
 
+  async function commitIn(trx: Kysely<Database>, commit: KeyCommit): Promise<void> {
+    const now = commit.now.getTime()
+    const expiredBefore = commit.expiredBefore.getTime()
+    if (now - lastSweep >= SWEEP_EVERY_MS) {
+      lastSweep = now
+      await trx.deleteFrom('idempotency_keys').where('created_at', '<', expiredBefore).execute()
+    }
+    const record = {
+      fingerprint: commit.fingerprint,
+      state: 'done' as const,
+      session_id: commit.sessionId ?? null,
+      message_id: commit.messageId ?? null,
+      status: commit.status,
+      headers: JSON.stringify(commit.headers),
+      body: null,
+      after_write: commit.after ? JSON.stringify(commit.after) : null,
+      created_at: now,
+    }
+    // A row of the key that expired is replaced; a live one is another request's. Twice: on
+    // PostgreSQL that row may be deleted (with its session) between the insert and the read.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const taken = await trx
+        .insertInto('idempotency_keys')
+        .values({ owner: commit.owner, key: commit.key, ...record })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['owner', 'key'])
+            .doUpdateSet(record)
+            .where('idempotency_keys.created_at', '<', expiredBefore),
+        )
+        .returning('key')
+        .executeTakeFirst()
+      if (taken) return
+      const found = lookupOf(
+        await selectKey(trx, commit.owner, commit.key),
+        commit.fingerprint,
+        expiredBefore,
+      )
+      if (found.kind !== 'free') throw new IdempotencyKeyTaken(found)
+    }
+    throw new Error(`The Idempotency-Key ${commit.key} could not be taken`)
+  }
+
   return {
-    async claim(request, times) {
-      const now = times.now.getTime()
-      const expiredBefore = times.expiredBefore.getTime()
-      const abandonedBefore = times.abandonedBefore.getTime()
-      return write(async (trx): Promise<ClaimOutcome> => {
-        if (now - lastSweep >= SWEEP_EVERY_MS) {
-          lastSweep = now
-          await trx.deleteFrom('idempotency_keys').where('created_at', '<', expiredBefore).execute()
-        }
-        const claimed = {
-          fingerprint: request.fingerprint,
-          state: 'in_flight' as const,
-          session_id: request.sessionId ?? null,
-          status: null,
-          headers: null,
-          body: null,
-          created_at: now,
-        }
-        const inserted = await trx
-          .insertInto('idempotency_keys')
-          .values({ owner: request.owner, key: request.key, ...claimed })
-          .onConflict((conflict) => conflict.columns(['owner', 'key']).doNothing())
-          .returning('key')
-          .executeTakeFirst()
-        if (inserted) return { kind: 'claimed' }
+    commitIn,
+    store: {
+      async lookup({ owner, key, fingerprint, expiredBefore }) {
+        return lookupOf(await selectKey(db, owner, key), fingerprint, expiredBefore.getTime())
+      },
 
-        const row = await trx
-          .selectFrom('idempotency_keys')
-          .select(['fingerprint', 'state', 'status', 'headers', 'body', 'created_at'])
-          .where('owner', '=', request.owner)
-          .where('key', '=', request.key)
-          // Another claim of an abandoned key waits here, then finds it claimed.
-          .$if(dialect === 'postgres', (query) => query.forUpdate())
-          .executeTakeFirst()
-        const fresh = row !== undefined && row.created_at >= expiredBefore
-        if (fresh && row.fingerprint !== request.fingerprint) return { kind: 'mismatch' }
-        if (fresh && row.state === 'done') return { kind: 'replay', answer: toAnswer(row) }
-        if (fresh && row.created_at >= abandonedBefore) return { kind: 'in_progress' }
-        // Expired, or abandoned by a request that hung or died: the key starts over.
-        await trx
-          .insertInto('idempotency_keys')
-          .values({ owner: request.owner, key: request.key, ...claimed })
-          .onConflict((conflict) => conflict.columns(['owner', 'key']).doUpdateSet(claimed))
-          .execute()
-        return { kind: 'claimed' }
-      })
-    },
+      commit: (commit) => write((trx) => commitIn(trx, commit)),
 
-    async complete(owner, key, answer, sessionId) {
-      // Stored only while the session it is about still exists: a session deleted meanwhile
-      // must not live on in its answers.
-      await write((trx) =>
-        trx
-          .updateTable('idempotency_keys')
-          .set({
-            state: 'done',
-            status: answer.status,
-            headers: JSON.stringify(answer.headers),
-            body: Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
-            ...(sessionId !== undefined && { session_id: sessionId }),
-          })
-          .where('owner', '=', owner)
-          .where('key', '=', key)
-          .where('state', '=', 'in_flight')
-          .where((eb) =>
-            sessionId !== undefined
-              ? eb.exists(
-                  eb
-                    .selectFrom('sessions')
-                    .select('sessions.id')
-                    .where('sessions.id', '=', sessionId),
-                )
-              : eb.or([
-                  eb('idempotency_keys.session_id', 'is', null),
-                  eb.exists(
-                    eb
-                      .selectFrom('sessions')
-                      .select('sessions.id')
-                      .whereRef('sessions.id', '=', 'idempotency_keys.session_id'),
-                  ),
-                ]),
-          )
-          .execute(),
-      )
-    },
-
-    async release(owner, key) {
-      await write((trx) =>
-        trx
-          .deleteFrom('idempotency_keys')
-          .where('owner', '=', owner)
-          .where('key', '=', key)
-          .where('state', '=', 'in_flight')
-          .execute(),
-      )
-    },
-
-    async releaseInterrupted() {
-      const { numDeletedRows } = await write((trx) =>
-        trx.deleteFrom('idempotency_keys').where('state', '=', 'in_flight').executeTakeFirst(),
-      )
-      return Number(numDeletedRows)
+      async complete(owner, key, answer) {
+        await write((trx) =>
+          trx
+            .updateTable('idempotency_keys')
+            .set({
+              status: answer.status,
+              headers: JSON.stringify(answer.headers),
+              body: Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
+            })
+            .where('owner', '=', owner)
+            .where('key', '=', key)
+            .where('body', 'is', null)
+            .execute(),
+        )
+      },
     },
   }
 }

@@ -297,6 +297,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     dialect,
     options.webhookTargets ?? noWebhookTargets,
   )
+  const keys = createKyselyIdempotency(db, write)
   let closed = false
 
   /**
@@ -521,8 +522,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
   }
 
   return {
-    idempotency: createKyselyIdempotency(write, dialect),
-    ...feedbackMethods(db, write),
+    idempotency: keys.store,
+    ...feedbackMethods(db, write, keys),
     webhooks,
 
     async migrate() {
@@ -580,6 +581,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           sessionId: input.id,
           payload: webhookPayload('session.created', newSessionRecord(input), input.now),
         })
+        if (input.key) await keys.commitIn(trx, input.key)
         return 'created' as const
       })
       return created === 'created' ? newSessionRecord(input) : 'id_taken'
@@ -627,6 +629,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           now,
         )
         await insertFiles(trx, input.sessionId, input.message.id, input.message.files ?? [])
+        if (input.key) await keys.commitIn(trx, input.key)
         return (await withMessages(trx, [row]))[0] as SessionRecord
       })
     },
@@ -748,7 +751,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       })
     },
 
-    async updateSession(owner, sessionId, patch) {
+    async updateSession(owner, sessionId, patch, key) {
       return writeTelling(async (trx, tell) => {
         // Locked in PostgreSQL until the end: two merges of metadata at once do not lose one.
         const current = await trx
@@ -800,11 +803,12 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             payload: webhookPayload('session.renamed', toHeader(row), at, { renamedBy: 'owner' }),
           })
         }
+        if (key) await keys.commitIn(trx, key)
         return (await withMessages(trx, [row]))[0]
       })
     },
 
-    async deleteSession(owner, sessionId, { force = false } = {}) {
+    async deleteSession(owner, sessionId, { force = false, key } = {}) {
       const outcome = await writeTelling(async (trx, tell) => {
         // Messages, files and run events go with the session (ON DELETE CASCADE).
         const row = await trx
@@ -827,6 +831,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .where('session_id', '=', sessionId)
           .where('owner', '=', owner)
           .execute()
+        if (key) await keys.commitIn(trx, key)
         return 'deleted'
       })
       if (outcome === 'deleted') await options.afterDelete?.()

@@ -207,6 +207,19 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0007_idempotency_outcomes': {
+      async up(db: AnyDb) {
+        // A key is now taken by the transaction of its request's work, and its row says what
+        // that work did until the answer is stored: what a retry does again before answering.
+        await db.schema.alterTable('idempotency_keys').addColumn('after_write', 'text').execute()
+        // A rating's message, whose rating its answer shows.
+        await db.schema.alterTable('idempotency_keys').addColumn('message_id', 'text').execute()
+        // Claims made before a request's work, by the version before: a request still holding
+        // one is gone (or answers without it), and its key may be used again.
+        await db.deleteFrom('idempotency_keys').where('state', '=', 'in_flight').execute()
+      },
+    },
+
     '0010_token_usage': {
       async up(db: AnyDb) {
         // What the model used to write each assistant message (none for agents without one).

@@ -105,13 +105,22 @@ export interface IdempotencyKeysTable {
   owner: string
   key: string
   fingerprint: string
+  /**
+   * `done` since migration 0007: a row is written by the request's work, which is done once it
+   * exists (`in_flight` was a claim before the work, from before).
+   */
   state: 'in_flight' | 'done'
   /** The session the request was about: deleting it deletes its stored answers. */
   session_id: string | null
   status: number | null
   /** JSON. */
   headers: string | null
+  /** The answer's bytes, once sent; `null` while only the outcome is known. */
   body: Uint8Array | null
+  /** JSON `AfterWrite`: what a retry does again before answering the outcome. */
+  after_write: string | null
+  /** A rating's message: its answer shows that message's rating. */
+  message_id: string | null
   created_at: number
 }
 
