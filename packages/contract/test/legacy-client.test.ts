@@ -58,7 +58,10 @@ function parametersOf(item: { parameters?: unknown[] }, operation: OperationObje
 
 /** Does our property schema carry the type the old client declares? */
 function matchesType(property: JsonSchema, expected: LegacyType): boolean {
-  const schema = property.$ref ? schemaOf(refName(property) as string) : property
+  // `allOf` of one `$ref`: how OpenAPI 3.1 documents a shared schema with a description of its own.
+  const only = property.allOf?.length === 1 ? (property.allOf[0] as JsonSchema) : undefined
+  const referred = property.$ref ? property : only?.$ref ? only : undefined
+  const schema = referred ? schemaOf(refName(referred) as string) : property
   if (expected === 'string') return schema.type === 'string'
   if (expected === 'date-time') return schema.type === 'string' && schema.format === 'date-time'
   if (expected === 'object') return schema.type === 'object'
