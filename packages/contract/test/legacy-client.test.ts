@@ -59,7 +59,8 @@ function parametersOf(item: { parameters?: unknown[] }, operation: OperationObje
 /** Does our property schema carry the type the old client declares? */
 function matchesType(property: JsonSchema, expected: LegacyType): boolean {
   // `allOf` of one `$ref`: how OpenAPI 3.1 documents a shared schema with a description of its own.
-  const only = property.allOf?.length === 1 ? (property.allOf[0] as JsonSchema) : undefined
+  const allOf = property.allOf as JsonSchema[] | undefined
+  const only = allOf?.length === 1 ? allOf[0] : undefined
   const referred = property.$ref ? property : only?.$ref ? only : undefined
   const schema = referred ? schemaOf(refName(referred) as string) : property
   if (expected === 'string') return schema.type === 'string'
