@@ -136,6 +136,22 @@ describe.each(dialects)('$name outbox', (dialect) => {
     expect(after).toHaveLength(4)
   })
 
+  it('tells of runs flushed after their instance died as run.failed (interrupted)', async () => {
+    const [store] = stores as [SessionStore]
+    await newSession(store, 'alice', 'f1')
+    const flushed = await store.flushExpiredRuns(later(20_000), 'The instance running it stopped')
+    expect(flushed.map((run) => run.sessionId)).toContain('f1')
+    const { deliveries } = await store.webhooks.listDeliveries({ owner: 'alice', limit: 50 })
+    const failed = deliveries.find((d) => d.sessionId === 'f1' && d.payload.type === 'run.failed')
+    expect(failed?.payload.data.run).toEqual({
+      id: 'f1-run',
+      status: 'Flushed',
+      error: { code: 'interrupted', message: 'The instance running it stopped' },
+      reply_message_id: null,
+    })
+    expect(failed?.payload.data.session.status).toBe('Flushed')
+  })
+
   it('gives each due delivery to one claimer; a claim that runs out is taken over', async () => {
     const [a, b] = stores as [SessionStore, SessionStore]
     for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) await newSession(a, 'alice', id)
