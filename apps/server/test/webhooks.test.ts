@@ -11,7 +11,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createEchoAgent } from '../src/agents/echo-agent.ts'
 import { defaultConfig } from '../src/config/config.ts'
 import type { Agent } from '../src/domain/agent.ts'
-import type { WebhookEventType, WebhookPayload } from '../src/domain/webhook-outbox.ts'
+import {
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+  type WebhookPayload,
+} from '../src/domain/webhook-outbox.ts'
 import { createHttpWebhookSender } from '../src/webhooks/http-sender.ts'
 import { type WebhookEndpoint, webhookEndpoints } from '../src/webhooks/webhooks-file.ts'
 import { createTestApp, sessionForm } from './test-app.ts'
@@ -38,16 +42,7 @@ function endpoint(
     owner: 'team-a',
     url: new URL(url),
     signers: secrets.map((secret) => new Webhook(secret)),
-    events: new Set(
-      events ?? [
-        'run.completed',
-        'run.failed',
-        'run.cancelled',
-        'session.created',
-        'session.deleted',
-        'session.renamed',
-      ],
-    ),
+    events: new Set(events ?? WEBHOOK_EVENT_TYPES),
   }
 }
 
