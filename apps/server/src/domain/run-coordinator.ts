@@ -29,6 +29,8 @@ interface ActiveRun {
   done: Promise<RecordedRunEnd | undefined>
   /** Increases with each run started here: tells runs started before a lease renewal. */
   seq: number
+  /** When it started (ms, on the clock): its claim's lease holds from then. */
+  startedAt: number
 }
 
 export interface RunCoordinatorOptions {
@@ -57,7 +59,11 @@ export interface RunCoordinatorOptions {
 
 /** Why a run was stopped (from outside, or by its timeout), as the abort reason. */
 class StopRequest extends Error {
-  constructor(readonly error: SessionError) {
+  /** `record`: false when the run must write and publish nothing more (its lease is lost). */
+  constructor(
+    readonly error: SessionError,
+    readonly record = true,
+  ) {
     super(error.message)
     this.name = 'StopRequest'
   }
@@ -91,8 +97,9 @@ export class RunCoordinator {
       control.onCancel((sessionId) => this.#stop(sessionId, CANCELLED))
       const runs: LocalRuns = {
         started: () => this.#seq,
-        running: () => [...this.#runs].map(([sessionId, run]) => [sessionId, run.seq] as const),
-        stop: (sessionId, error) => this.#stop(sessionId, error),
+        running: () =>
+          [...this.#runs].map(([sessionId, run]) => [sessionId, run.seq, run.startedAt] as const),
+        stop: (sessionId, error, options) => this.#stop(sessionId, error, options?.record),
       }
       this.#leases = new RunLeases(
         { ...options, control, cancelWaitMs: options.cancelWaitMs ?? 30_000 },
@@ -123,7 +130,12 @@ export class RunCoordinator {
   ): Promise<RecordedRunEnd | undefined> {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id)
-    const run: ActiveRun = { controller, done: Promise.resolve(undefined), seq: ++this.#seq }
+    const run: ActiveRun = {
+      controller,
+      done: Promise.resolve(undefined),
+      seq: ++this.#seq,
+      startedAt: this.#options.clock.now().getTime(),
+    }
     const observer = this.#options.observer ?? noRunObserver
     run.done = observer
       .run(agent.profile.id, (watch) =>
@@ -172,9 +184,9 @@ export class RunCoordinator {
     return (await this.#leases?.cancelElsewhere(sessionId, owner)) ?? false
   }
 
-  #stop(sessionId: string, error: SessionError): void {
+  #stop(sessionId: string, error: SessionError, record = true): void {
     const run = this.#runs.get(sessionId)
-    if (run && !run.controller.signal.aborted) run.controller.abort(new StopRequest(error))
+    if (run && !run.controller.signal.aborted) run.controller.abort(new StopRequest(error, record))
   }
 
   /** Flushes the runs whose lease ran out (their instance died); returns how many. */
@@ -297,6 +309,8 @@ export class RunCoordinator {
     // A title cut short by a stop is simply not used: the reply itself is complete.
     const name = error ? undefined : await title
     clearTimeout(timer)
+    // Its lease lost: the session may be another run's by now. Nothing more of this one.
+    if (signal.reason instanceof StopRequest && !signal.reason.record) return undefined
 
     // A cancelled run keeps what was written: the user saw it appear and chose to stop there.
     const keepReply = error === null || (error.code === 'cancelled' && reply !== '')

@@ -16,14 +16,29 @@ export const LEASE_EXPIRED: SessionError = {
   message: 'The server running it stopped during the run',
 }
 
+/**
+ * Why an instance stopped its own run: it could not renew the run's lease within the lease, so
+ * the others may have flushed it (and a newer run may have started since).
+ */
+export const LEASE_LOST: SessionError = {
+  code: 'interrupted',
+  message: 'The server running it lost its lease on the run',
+}
+
 /** What the lease keeping needs of the runs going on here (the `RunCoordinator`'s). */
 export interface LocalRuns {
   /** How many runs were started here so far: a run started later than a renewal is not in it. */
   started(): number
-  /** The sessions of the runs going on here, each with the count it was started as. */
-  running(): Iterable<[sessionId: string, started: number]>
-  /** Stops a run here, which then ends `Flushed` with `error`. */
-  stop(sessionId: string, error: SessionError): void
+  /**
+   * The sessions of the runs going on here, each with the count it was started as and when
+   * (ms, on the clock): its claim, stored with its turn, holds a lease from then.
+   */
+  running(): Iterable<[sessionId: string, started: number, startedAt: number]>
+  /**
+   * Stops a run here, which then ends `Flushed` with `error`; with `record: false` it writes
+   * and publishes nothing more (its lease is lost: the session is no longer surely its).
+   */
+  stop(sessionId: string, error: SessionError, options?: { record: boolean }): void
 }
 
 export interface RunLeasesOptions {
@@ -57,10 +72,13 @@ export class RunLeases {
   readonly #runs: LocalRuns
   #heartbeat: NodeJS.Timeout | undefined
   #reaper: NodeJS.Timeout | undefined
+  /** When the last renewal that succeeded was asked for: every lease here holds from then. */
+  #renewedAt: number
 
   constructor(options: RunLeasesOptions, runs: LocalRuns) {
     this.#options = options
     this.#runs = runs
+    this.#renewedAt = options.clock.now().getTime()
   }
 
   /** Starts renewing and reaping, each on a timer that does not keep the process alive. */
@@ -89,10 +107,10 @@ export class RunLeases {
     const runs = [...this.#runs.running()]
     if (runs.length === 0) return
     const before = this.#runs.started()
+    const askedAt = clock.now().getTime()
     try {
-      const held = new Set(
-        await store.renewLeases(instance, new Date(clock.now().getTime() + leaseMs)),
-      )
+      const held = new Set(await store.renewLeases(instance, new Date(askedAt + leaseMs)))
+      this.#renewedAt = askedAt
       for (const [sessionId, started] of runs) {
         if (started > before || held.has(sessionId)) continue
         logger.warn('a run here was flushed by another instance; stopping it', {
@@ -102,6 +120,24 @@ export class RunLeases {
       }
     } catch (cause) {
       logger.warn('could not renew the leases of runs', { error: String(cause) })
+      this.#stopUnleased(runs)
+    }
+  }
+
+  /**
+   * Stops, recording nothing more of them, the runs whose lease ran out here without a renewal:
+   * other instances may have flushed them, and a new run of the session begun elsewhere, which
+   * a late write or event of the old run must not touch.
+   */
+  #stopUnleased(runs: Iterable<[sessionId: string, started: number, startedAt: number]>): void {
+    const { clock, logger, leaseMs } = this.#options
+    const now = clock.now().getTime()
+    for (const [sessionId, , startedAt] of runs) {
+      if (now < Math.max(this.#renewedAt, startedAt) + leaseMs) continue
+      logger.warn('the lease of a run here ran out without a renewal; stopping it', {
+        session_id: sessionId,
+      })
+      this.#runs.stop(sessionId, LEASE_LOST, { record: false })
     }
   }
 
