@@ -14,3 +14,27 @@ describe('messagePreview', () => {
     expect(emoji).toBe('😀'.repeat(PREVIEW_CHARACTERS))
   })
 })
+
+/** The preview as first written: what the fast paths must answer, byte for byte. */
+function reference(text: string): string {
+  const points = Array.from(text.replace(/\s+/g, ' ').trim())
+  return points.slice(0, PREVIEW_CHARACTERS).join('')
+}
+
+describe('messagePreview fast paths', () => {
+  it('answers what the plain replace, trim and cut answer', () => {
+    const pieces = ['a', ' ', '  ', '\n', '\t', '\u00a0', '😀', '\ud800', 'é', 'word ', ' x']
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    for (let run = 0; run < 2_000; run++) {
+      let text = ''
+      const length = Math.floor(random() * 200)
+      while (text.length < length) text += pieces[Math.floor(random() * pieces.length)]
+      expect(messagePreview(text), JSON.stringify(text)).toBe(reference(text))
+    }
+    expect(messagePreview('Plan a user interview')).toBe('Plan a user interview')
+  })
+})

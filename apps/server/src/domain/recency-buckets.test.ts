@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
+import { dayIn, groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
 
 const at = (iso: string) => ({ updatedAt: new Date(iso), iso })
 
@@ -49,5 +49,41 @@ describe('isKnownTimeZone', () => {
     expect(isKnownTimeZone('Europe/Paris')).toBe(true)
     expect(isKnownTimeZone('UTC')).toBe(true)
     expect(isKnownTimeZone('Mars/Olympus')).toBe(false)
+  })
+})
+
+describe('dayIn, kept by quarter hour', () => {
+  /** The date as a formatter of the test's own gives it, nothing kept. */
+  const formats = new Map<string, Intl.DateTimeFormat>()
+  const reference = (ms: number, zone: string) => {
+    const format =
+      formats.get(zone) ??
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      })
+    formats.set(zone, format)
+    const [month, day, year] = format.format(ms).split('/')
+    return Date.UTC(Number(year), Number(month) - 1, Number(day)) / 86_400_000
+  }
+
+  it('is the formatted date through DST changes of zones a quarter or half hour off', () => {
+    // Lord Howe moves by 30 minutes, Chatham is +12:45/+13:45, Kathmandu +5:45, St John's -3:30.
+    const zones = ['Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'America/St_Johns']
+    const from = Date.UTC(2026, 0, 1)
+    for (const zone of zones)
+      for (let ms = from; ms < from + 366 * 86_400_000; ms += 13 * 60_000 + 17_000)
+        expect(dayIn(new Date(ms), zone), `${zone} ${new Date(ms).toISOString()}`).toBe(
+          reference(ms, zone),
+        )
+  })
+
+  it('formats instants before 1973, when offsets were not whole quarter hours, every time', () => {
+    // Monrovia was UTC-0:44:30 until 1972.
+    const zone = 'Africa/Monrovia'
+    for (let ms = Date.UTC(1960, 0, 1, 23, 0); ms < Date.UTC(1960, 0, 2, 1, 0); ms += 60_000)
+      expect(dayIn(new Date(ms), zone)).toBe(reference(ms, zone))
   })
 })

@@ -31,13 +31,50 @@ export function isKnownTimeZone(zone: string): boolean {
   }
 }
 
+interface LocalDay {
+  day: number
+  month: string
+}
+
 /** The calendar date of `instant` in `zone`, as days since the epoch, plus its month label. */
-function localDay(instant: Date, format: Intl.DateTimeFormat): { day: number; month: string } {
+function formatDay(instant: number, format: Intl.DateTimeFormat): LocalDay {
   const [month = '', day = '', year = ''] = format.format(instant).split('/')
   return {
     day: Date.UTC(Number(year), Number(month) - 1, Number(day)) / 86_400_000,
     month: `${year}-${month}`,
   }
+}
+
+// Measured (issue 21): formatting was ~9% of an uncached grouped read, which buckets the same
+// newest sessions again after every write. Since 1973 every zone's offset from UTC, and every
+// instant it changes at, is a whole number of quarter hours, so all of a UTC quarter hour is
+// one local date: dates are kept by zone and quarter hour (at most MAX_KEPT_DAYS in all).
+const QUARTER_HOUR_MS = 15 * 60_000
+const ALIGNED_SINCE_MS = Date.UTC(1973, 0, 1)
+const MAX_KEPT_DAYS = 20_000
+const keptDays = new Map<Intl.DateTimeFormat, Map<number, LocalDay>>()
+let keptCount = 0
+
+function localDay(instant: Date, format: Intl.DateTimeFormat): LocalDay {
+  const ms = instant.getTime()
+  if (!(ms >= ALIGNED_SINCE_MS)) return formatDay(ms, format)
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS)
+  let kept = keptDays.get(format)
+  const found = kept?.get(quarter)
+  if (found) return found
+  const day = formatDay(ms, format)
+  if (keptCount >= MAX_KEPT_DAYS) {
+    keptDays.clear()
+    keptCount = 0
+    kept = undefined
+  }
+  if (!kept) {
+    kept = new Map()
+    keptDays.set(format, kept)
+  }
+  kept.set(quarter, day)
+  keptCount += 1
+  return day
 }
 
 /**

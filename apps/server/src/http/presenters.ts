@@ -78,6 +78,8 @@ export function toFeedbackEntry(entry: FeedbackRecord): FeedbackEntry {
 }
 
 export function toSession(session: SessionRecord): Session {
+  // One object, its fields in the wire's order, no spread copies: measured (issue 21), the
+  // spreads of organise and activity fields were a few % of an uncached list page.
   const wire: Session = {
     id: session.id,
     agent_id: session.agentId,
@@ -90,32 +92,24 @@ export function toSession(session: SessionRecord): Session {
   }
   if (session.error) wire.error = session.error
   if (session.usage) wire.usage = toUsage(session.usage)
-  return { ...wire, ...toOrganise(session), ...(session.activity && toActivity(session.activity)) }
+  wire.pinned = session.pinned
+  wire.archived = session.archived
+  wire.tags = session.tags
+  wire.metadata = session.metadata
+  if (session.activity) addActivity(wire, session.activity)
+  return wire
 }
 
 /** What a session holds, for a summary or a session listed without its messages. */
-function toActivity(
+function addActivity(
+  wire: Pick<SessionSummary, 'message_count' | 'last_message_at' | 'last_message_preview'>,
   activity: SessionActivity,
-): Pick<SessionSummary, 'message_count' | 'last_message_at' | 'last_message_preview'> {
+): void {
   const { lastMessage } = activity
-  return {
-    message_count: activity.messageCount,
-    ...(lastMessage && {
-      last_message_at: lastMessage.createdAt.toISOString(),
-      last_message_preview: lastMessage.preview,
-    }),
-  }
-}
-
-/** What a user set to organise the session, as every session and summary carries it. */
-function toOrganise(
-  session: Pick<SessionSummaryRecord, 'pinned' | 'archived' | 'tags' | 'metadata'>,
-): Pick<Session, 'pinned' | 'archived' | 'tags' | 'metadata'> {
-  return {
-    pinned: session.pinned,
-    archived: session.archived,
-    tags: session.tags,
-    metadata: session.metadata,
+  wire.message_count = activity.messageCount
+  if (lastMessage) {
+    wire.last_message_at = lastMessage.createdAt.toISOString()
+    wire.last_message_preview = lastMessage.preview
   }
 }
 
@@ -150,14 +144,20 @@ function unknownAgent(id: string): AgentProfile {
 }
 
 export function toSummary(session: SessionSummaryRecord, agents: AgentRegistry): SessionSummary {
-  return {
+  // As toSession: one object in the wire's order (measured, issue 21).
+  const wire: SessionSummary = {
     id: session.id,
     agent: agents.get(session.agentId)?.profile ?? unknownAgent(session.agentId),
     updated_at: session.updatedAt.toISOString(),
     name: session.name,
-    ...toOrganise(session),
-    ...toActivity(session.activity),
+    pinned: session.pinned,
+    archived: session.archived,
+    tags: session.tags,
+    metadata: session.metadata,
+    message_count: 0,
   }
+  addActivity(wire, session.activity)
+  return wire
 }
 
 /** The wire form of a search hit: a message's, or (without `message_id`) a session name's. */

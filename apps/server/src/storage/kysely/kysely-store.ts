@@ -67,8 +67,9 @@ function organiseOf(
   return {
     pinned: Number(row.pinned) === 1,
     archived: Number(row.archived) === 1,
-    tags: JSON.parse(row.tags) as string[],
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    // Most sessions have neither (measured, issue 21: JSON.parse was ~1% of a list page).
+    tags: row.tags === '[]' ? [] : (JSON.parse(row.tags) as string[]),
+    metadata: row.metadata === '{}' ? {} : (JSON.parse(row.metadata) as Record<string, string>),
   }
 }
 
