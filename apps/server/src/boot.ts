@@ -99,7 +99,14 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     cancelWaitMs: config.runWaitMs,
     observer: runObserver(deps),
   })
-  const sessions = new SessionService({ store, agents, clock, runs, runWaitMs: config.runWaitMs })
+  const sessions = new SessionService({
+    store,
+    agents,
+    clock,
+    runs,
+    runWaitMs: config.runWaitMs,
+    bounds: { maxMessages: config.maxSessionMessages, maxTextBytes: config.maxSessionTextBytes },
+  })
   const dispatcher =
     deps.webhookSender &&
     new WebhookDispatcher({

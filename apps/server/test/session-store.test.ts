@@ -744,6 +744,40 @@ describe.each(factories)('$name store', (factory) => {
     ).toEqual(['e', 'd', 'c', 'b', 'a'])
   })
 
+  it('refuses a turn past the session bounds in its transaction, writing nothing', async () => {
+    const s = await store()
+    await newSession(s, 'bounded')
+    await finish(s, 'bounded')
+    // Stored: 'hello from bounded' (18 bytes) and 'the reply' (9): 2 messages, 27 bytes.
+    const turn = (text: string, bounds: { maxMessages: number; maxTextBytes: number }) =>
+      s.startTurn({
+        owner: OWNER,
+        sessionId: 'bounded',
+        now: later(2_000),
+        message: { id: `bounded-${text.length}-${bounds.maxMessages}`, text, files: [] },
+        run: claim(),
+        bounds,
+      })
+    expect(await turn('ab', { maxMessages: 3, maxTextBytes: 1000 })).toBe('too_many_messages')
+    expect(await turn('éé', { maxMessages: 4, maxTextBytes: 30 })).toBe('too_much_text')
+    expect((await s.getSession(OWNER, 'bounded'))?.messages).toHaveLength(2)
+    expect((await s.getSession(OWNER, 'bounded'))?.status).toBe('Ready')
+    // Another owner's id says nothing: not found, whatever the bounds.
+    expect(
+      await s.startTurn({
+        owner: 'mallory',
+        sessionId: 'bounded',
+        now: later(2_000),
+        message: { id: 'm-x', text: 'x', files: [] },
+        run: claim(),
+        bounds: { maxMessages: 2, maxTextBytes: 1 },
+      }),
+    ).toBe('not_found')
+    expect(await turn('éé', { maxMessages: 4, maxTextBytes: 31 })).toMatchObject({
+      status: 'Running',
+    })
+  })
+
   it('keeps opaque ids of every documented character and the longest length as they are', async () => {
     const s = await store()
     const ids = [`imported:A.b~c_d-${'9'.repeat(111)}`, 'Chat-1', 'chat-1']

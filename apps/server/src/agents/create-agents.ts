@@ -9,7 +9,11 @@ import { createOpenAiAgent, createOpenAiClient } from './openai-agent.ts'
 
 export type AgentSettings = Pick<
   ServerConfig,
-  'echoDelayMs' | 'agentRequestTimeoutMs' | 'agentMaxRetries' | 'agentInlineFileBytes'
+  | 'echoDelayMs'
+  | 'agentRequestTimeoutMs'
+  | 'agentMaxRetries'
+  | 'agentInlineFileBytes'
+  | 'agentImageBytes'
 >
 
 /**
@@ -78,6 +82,7 @@ export function createAgents(
       instructions: definition.instructions,
       vision: definition.vision,
       inlineFileBytes: settings.agentInlineFileBytes,
+      imageBytes: settings.agentImageBytes,
       idleTimeoutMs: settings.agentRequestTimeoutMs,
       context: definition.context,
       logger,

@@ -82,6 +82,8 @@ export interface OpenAiAgentOptions {
   vision: boolean
   /** Text files are inlined up to this many bytes. */
   inlineFileBytes: number
+  /** Most bytes of images sent in one request (newest first); none: no limit. */
+  imageBytes?: number
   /** The longest silence within a streamed reply before the reply is given up. */
   idleTimeoutMs: number
   /** How much of a long conversation goes to the model. */
@@ -187,6 +189,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       instructions: options.instructions,
       vision: options.vision,
       inlineFileBytes: options.inlineFileBytes,
+      ...(options.imageBytes !== undefined && { imageBudget: { left: options.imageBytes } }),
       loadFile: context.loadFile,
     }
     const latest = conversation.at(-1)

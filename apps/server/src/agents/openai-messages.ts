@@ -17,6 +17,12 @@ export interface ChatMessagesOptions {
   vision: boolean
   /** Text files are inlined up to this many bytes. */
   inlineFileBytes: number
+  /**
+   * The bytes of images this request may still send, taken by each image sent (the messages
+   * are built newest first, so the newest images go); an image that does not fit is named.
+   * None: no limit.
+   */
+  imageBudget?: { left: number }
   loadFile: ReplyContext['loadFile']
   /**
    * Files of the messages before this index are only named, whatever their kind: old
@@ -85,7 +91,16 @@ async function filePart(
       },
     ]
   }
+  const budget = options.imageBudget
+  if (kind === 'image' && options.vision && budget && file.size > budget.left)
+    return [
+      {
+        type: 'text',
+        text: `Attached image ${describeFile(file)}; not included: the images of this request reached their size limit.`,
+      },
+    ]
   if (kind === 'image' && options.vision) {
+    if (budget) budget.left -= file.size
     const bytes = await options.loadFile(file)
     const url = `data:${file.contentType};base64,${Buffer.from(bytes).toString('base64')}`
     return [

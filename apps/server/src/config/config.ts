@@ -43,6 +43,10 @@ export interface BodyLimits {
   maxRequestBytes: number
   /** Largest JSON request body. */
   maxJsonBytes: number
+  /** Most text (non-file) parts of a multipart body; with `maxFiles`, busboy's `parts`. Unset: none. */
+  maxFormFields?: number
+  /** Largest text part of a multipart body (busboy's `fieldSize`), far below a file's. Unset: the request's. */
+  maxFieldBytes?: number
   /**
    * Most bytes of multipart bodies being read at once, all requests together; past it, a
    * request's body is read on once earlier ones have been parsed. Unset: no such limit.
@@ -91,6 +95,12 @@ export interface ServerConfig {
    */
   runLeaseMs: number
   limits: BodyLimits
+  /** Most messages a session holds, replies included (a turn needs room for two). */
+  maxSessionMessages: number
+  /** Most bytes (UTF-8) of message texts a session holds, replies included. */
+  maxSessionTextBytes: number
+  /** Most bytes of images sent to a model in one request, newest first; the rest are named. */
+  agentImageBytes: number
   /** How long POST and PUT wait for a run before answering with the session still `Running`. */
   runWaitMs: number
   /** How long a run may take before it is stopped and the session `Flushed`. */
@@ -180,9 +190,16 @@ export const defaultConfig: ServerConfig = {
     maxFiles: 10,
     maxRequestBytes: 25 * MiB,
     maxJsonBytes: 1 * MiB,
+    maxFormFields: 16,
+    // A prompt's 100,000 characters take at most 400,000 bytes of UTF-8.
+    maxFieldBytes: 512 * 1024,
     // Room for one upload of the largest size and a few small ones at the same time.
     uploadBufferBytes: 32 * MiB,
   },
+  // A GET, a list page or a model call on the largest session stays within tens of MB.
+  maxSessionMessages: 10_000,
+  maxSessionTextBytes: 16 * MiB,
+  agentImageBytes: 8 * MiB,
   runWaitMs: 30_000,
   runTimeoutMs: 120_000,
   shutdownTimeoutMs: 10_000,

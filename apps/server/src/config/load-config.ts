@@ -184,6 +184,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       maxFiles: integer('MAX_FILES', limits.maxFiles, 0, 1000),
       maxRequestBytes: integer('MAX_REQUEST_BYTES', limits.maxRequestBytes, 1, 2 ** 31),
       maxJsonBytes: integer('MAX_JSON_BYTES', limits.maxJsonBytes, 1, 2 ** 31),
+      maxFormFields: integer('MAX_FORM_FIELDS', limits.maxFormFields ?? 16, 1, 1000),
+      maxFieldBytes: integer('MAX_FIELD_BYTES', limits.maxFieldBytes ?? 512 * 1024, 1, 2 ** 31),
       uploadBufferBytes: integer(
         'UPLOAD_BUFFER_BYTES',
         limits.uploadBufferBytes ?? 2 ** 40,
@@ -191,6 +193,19 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
         2 ** 40,
       ),
     },
+    maxSessionMessages: integer(
+      'MAX_SESSION_MESSAGES',
+      defaultConfig.maxSessionMessages,
+      2,
+      10_000_000,
+    ),
+    maxSessionTextBytes: integer(
+      'MAX_SESSION_TEXT_BYTES',
+      defaultConfig.maxSessionTextBytes,
+      1,
+      2 ** 40,
+    ),
+    agentImageBytes: integer('AGENT_IMAGE_BYTES', defaultConfig.agentImageBytes, 0, 2 ** 31),
     runWaitMs: integer('RUN_WAIT_MS', defaultConfig.runWaitMs, 0, 600_000),
     runTimeoutMs: integer('RUN_TIMEOUT_MS', defaultConfig.runTimeoutMs, 1, 3_600_000),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', defaultConfig.shutdownTimeoutMs, 0, 600_000),

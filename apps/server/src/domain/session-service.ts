@@ -23,7 +23,9 @@ import type {
   NewFile,
   Rating,
   RunClaim,
+  SessionBounds,
   SessionFilter,
+  SessionFull,
   SessionHeader,
   SessionPatch,
   SessionRecord,
@@ -41,6 +43,8 @@ export interface SessionServiceOptions {
   runs: RunCoordinator
   /** How long a caller that waits for a run waits at most. */
   runWaitMs: number
+  /** How large a session may grow; none: without end. */
+  bounds?: SessionBounds
 }
 
 /** How the caller wants to hear about the run it starts. */
@@ -49,8 +53,8 @@ export interface TurnOptions {
   respondAsync: boolean
 }
 
-export type CreateResult = SessionRecord | 'agent_not_found'
-export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_found'
+export type CreateResult = SessionRecord | 'agent_not_found' | 'too_much_text'
+export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_found' | SessionFull
 export type SessionResult = SessionRecord | 'not_found'
 /**
  * What a retry answers: the session its request is about, a message's rating (a rating's), or
@@ -112,6 +116,11 @@ export class SessionService {
     this.#options = options
   }
 
+  /** How large a session may grow, as configured; none: without end. */
+  get bounds(): SessionBounds | undefined {
+    return this.#options.bounds
+  }
+
   /**
    * Opens a session with the user's first message and its files, and starts the agent's run.
    * Takes the files over: the list `input.files` is emptied once they are stored, so that while
@@ -129,6 +138,7 @@ export class SessionService {
     input.files.length = 0
     // A new id: never taken.
     if (session === 'id_taken') throw new Error('a new session id was taken')
+    if (session === 'too_much_text') return session
     void this.#options.runs.start(session, agent, true)
     return this.#settle(session, options)
   }
@@ -154,7 +164,7 @@ export class SessionService {
     if (!agent) return 'agent_not_found'
     const session = await this.#open({ owner, text, files, id: chatId }, agent.profile.id)
     files.length = 0
-    if (session === 'id_taken') return session
+    if (session === 'id_taken' || session === 'too_much_text') return session
     void this.#options.runs.start(session, agent, true)
     return session
   }
@@ -186,6 +196,7 @@ export class SessionService {
       run,
       reserveEventIds: EVENT_ID_BLOCK,
       ...(key && { key: turnKey(key, sessionId, run, options) }),
+      ...(this.#options.bounds && { bounds: this.#options.bounds }),
     })
     if (typeof session === 'string') return session
     void runs.start(session, agent, true)
@@ -481,8 +492,12 @@ export class SessionService {
     input: { owner: string; text: string; files: Omit<NewFile, 'id'>[]; id?: string },
     agentId: string,
     keyed?: { key: KeyedRequest; turn: TurnOptions },
-  ): Promise<SessionRecord | 'id_taken'> {
-    const { store, clock, runs } = this.#options
+  ): Promise<SessionRecord | 'id_taken' | 'too_much_text'> {
+    const { store, clock, runs, bounds } = this.#options
+    // A first prompt alone may not be more than a session holds (a turn's check, for a turn
+    // that has nothing before it).
+    if (bounds && Buffer.byteLength(input.text, 'utf8') > bounds.maxTextBytes)
+      return 'too_much_text'
     const now = clock.now()
     const id = input.id ?? uuidv7()
     const run = runs.claim(now)

@@ -198,11 +198,24 @@ export interface NewSession {
   key?: KeyCommit
 }
 
+/** How large a session may grow: a turn that would take it past either is not stored. */
+export interface SessionBounds {
+  /** Most messages, replies included: a turn needs room for its prompt and its reply. */
+  maxMessages: number
+  /** Most bytes (UTF-8) of message texts, replies included, the turn's prompt counted. */
+  maxTextBytes: number
+}
+
+/** Why a turn was refused by the session's {@link SessionBounds}. */
+export type SessionFull = 'too_many_messages' | 'too_much_text'
+
 export interface NewUserMessage {
   owner: string
   sessionId: string
   now: Date
   message: { id: string; text: string; files?: NewFile[] }
+  /** Checked in the turn's transaction; none: the session may grow without end. */
+  bounds?: SessionBounds
   /** The run the turn starts. */
   run: RunClaim
   /** As in {@link NewSession}: ids reserved for the run in the turn's transaction. */
@@ -307,7 +320,7 @@ export interface SessionStore {
    * Appends a user message and marks the session `Running`, unless a run is in progress.
    * Check and write are atomic, so two concurrent callers cannot both start a run.
    */
-  startTurn(input: NewUserMessage): Promise<SessionRecord | 'not_found' | 'busy'>
+  startTurn(input: NewUserMessage): Promise<SessionRecord | 'not_found' | 'busy' | SessionFull>
   /**
    * Ends the session's run: stores the reply, if any, and the final status; returns the reply.
    * Only while the session is still `Running` that run: otherwise (flushed by another instance

@@ -2011,7 +2011,12 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The body, a file, or the number of files is over the server's limit. */
+        /**
+         * @description The body, a file, the number of files, of text fields or of parts, or a text field is over
+         *     the server's limit; or, for a turn, the session holds its most messages
+         *     (`MAX_SESSION_MESSAGES`) or the prompt would take its text past `MAX_SESSION_TEXT_BYTES`.
+         *     `detail` names the limit; nothing was stored.
+         */
         PayloadTooLarge: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];

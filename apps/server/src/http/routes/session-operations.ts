@@ -10,6 +10,7 @@ import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
+import { sessionFullDetail } from './session-full.ts'
 
 export interface SessionOperationsOptions {
   sessions: SessionService
@@ -54,6 +55,8 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
         keyFor(c, turnStatus(turn), turnHeaders(turn)),
       )
       if (session === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
+      if (session === 'too_much_text')
+        return c.json({ detail: sessionFullDetail(session, sessions.bounds) }, 413)
       return turn.respondAsync
         ? c.json(toSession(session), 202, turnHeaders(turn))
         : c.json(toSession(session), 200)
@@ -129,6 +132,8 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
           },
           409,
         )
+      if (session === 'too_many_messages' || session === 'too_much_text')
+        return c.json({ detail: sessionFullDetail(session, sessions.bounds) }, 413)
       return turn.respondAsync
         ? c.json(toSession(session), 202, turnHeaders(turn))
         : c.json(toSession(session), 200)

@@ -11,6 +11,7 @@ import type { MessageRecord } from '../../domain/session-store.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toContractBody } from '../validation/index.ts'
 import type { StreamWatch } from './event-stream.ts'
+import { sessionFullDetail } from './session-full.ts'
 import { userTurn } from './ui-message-input.ts'
 import { followAsUiStream, UI_STREAM_HEADERS } from './ui-message-stream.ts'
 
@@ -106,6 +107,9 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
         case 'not_found':
           // Deleted between the look-up and the turn.
           return c.json({ detail: 'Chat not found' }, 404)
+        case 'too_many_messages':
+        case 'too_much_text':
+          return c.json({ detail: sessionFullDetail(started, sessions.bounds) }, 413)
       }
     }),
 

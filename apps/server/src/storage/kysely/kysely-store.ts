@@ -14,9 +14,12 @@ import type {
   ModelCall,
   NewFile,
   NewSession,
+  NewUserMessage,
   RunClaim,
   RunOutcome,
   SessionActivity,
+  SessionBounds,
+  SessionFull,
   SessionHeader,
   SessionPage,
   SessionRecord,
@@ -593,6 +596,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async startTurn(input) {
       const now = input.now.getTime()
       return write(async (trx) => {
+        if (input.bounds) {
+          const full = await sessionFull(trx, dialect, input, input.bounds)
+          if (full) return full
+        }
         // The check and the write are one statement: of two callers, on any instance, one
         // changes the row and the other (waiting for its lock in PostgreSQL) finds it Running.
         const row = await trx
@@ -1119,6 +1126,38 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
  * A SQLite database made before the store moved to Kysely keeps its own record of applied
  * migrations: carry it over to Kysely's, so that the same tables are not made twice.
  */
+/**
+ * Whether the turn `input` would take its session past `bounds`: how many messages it holds and
+ * the UTF-8 bytes of their texts, counted in the turn's transaction (the owner's session only,
+ * so that another owner's id says nothing). Lengths come from the rows' headers, not their texts.
+ */
+async function sessionFull(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  input: NewUserMessage,
+  bounds: SessionBounds,
+): Promise<SessionFull | undefined> {
+  const bytes =
+    dialect === 'postgres'
+      ? sql<number>`octet_length(m.text)`
+      : sql<number>`length(CAST(m.text AS BLOB))`
+  const row = await trx
+    .selectFrom('messages as m')
+    .innerJoin('sessions as s', 's.id', 'm.session_id')
+    .where('s.id', '=', input.sessionId)
+    .where('s.owner', '=', input.owner)
+    .select((eb) => [
+      eb.fn.countAll<number>().as('count'),
+      eb.fn.coalesce(eb.fn.sum<number>(bytes), sql<number>`0`).as('bytes'),
+    ])
+    .executeTakeFirst()
+  // The prompt and its reply both need room.
+  if (Number(row?.count ?? 0) + 2 > bounds.maxMessages) return 'too_many_messages'
+  const prompt = Buffer.byteLength(input.message.text, 'utf8')
+  if (Number(row?.bytes ?? 0) + prompt > bounds.maxTextBytes) return 'too_much_text'
+  return undefined
+}
+
 async function adoptLegacySqliteSchema(db: Kysely<Database>): Promise<void> {
   const tables = await db.introspection.getTables()
   const names = new Set(tables.map((table) => table.name))

@@ -34,7 +34,10 @@ export type FormEntries = Map<string, FormEntry[]>
  */
 const WHOLE_BODY_BYTES = 64 * 1024
 
-type MultipartLimits = Pick<BodyLimits, 'maxFileBytes' | 'maxFiles' | 'maxRequestBytes'>
+type MultipartLimits = Pick<
+  BodyLimits,
+  'maxFileBytes' | 'maxFiles' | 'maxRequestBytes' | 'maxFormFields' | 'maxFieldBytes'
+>
 
 /** pydantic's words for bytes that are not text in the encoding they should be in. */
 function notUnicode(name: string): RequestRejection {
@@ -121,8 +124,15 @@ export async function readMultipartBody(
       // to be decoded strictly as UTF-8 (utf8Field); a part naming its charset is decoded in it.
       defCharset: 'latin1',
       limits: {
-        // A text field may be as large as the request; busboy would silently cut it at 1 MiB.
-        fieldSize: limits.maxRequestBytes,
+        // Past these busboy stops handing parts over, and says so: a 413, never a silent cut.
+        // It says a field is cut, and the parts' limit is reached, on reaching the number: one
+        // more lets a field of exactly maxFieldBytes, and exactly that many parts, through.
+        fieldSize: (limits.maxFieldBytes ?? limits.maxRequestBytes) + 1,
+        fields: limits.maxFormFields ?? Number.POSITIVE_INFINITY,
+        parts:
+          limits.maxFormFields === undefined
+            ? Number.POSITIVE_INFINITY
+            : limits.maxFiles + limits.maxFormFields + 1,
         // busboy says 'limit' when a file reaches `fileSize`: one byte more lets a file of
         // exactly maxFileBytes through.
         fileSize: limits.maxFileBytes + 1,
@@ -149,9 +159,27 @@ export async function readMultipartBody(
   // most is what Content-Length leaves after them.
   let parsedBefore = 0
 
-  parser.on('field', (name, value) => {
+  parser.on('partsLimit', () =>
+    fail(
+      payloadTooLarge(
+        `At most ${limits.maxFiles + (limits.maxFormFields ?? 0)} parts per request (MAX_FILES + MAX_FORM_FIELDS)`,
+      ),
+    ),
+  )
+  parser.on('fieldsLimit', () =>
+    fail(
+      payloadTooLarge(`At most ${limits.maxFormFields} text fields per request (MAX_FORM_FIELDS)`),
+    ),
+  )
+  parser.on('field', (name, value, info) => {
     // Taken for every text part, kept or not, so that the next part gets its own.
     const charset = sniffer?.takeFieldCharset()
+    if (!failure && info.valueTruncated)
+      fail(
+        payloadTooLarge(
+          `Field '${name.slice(0, 100)}' is larger than the limit of ${limits.maxFieldBytes} bytes (MAX_FIELD_BYTES)`,
+        ),
+      )
     if (failure || !fieldNames.has(name)) return
     // A part that names its charset was decoded in it by busboy; the others came as Latin-1.
     const text = charset === undefined ? utf8Field(value) : value
