@@ -2410,6 +2410,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };
