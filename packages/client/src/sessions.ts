@@ -18,6 +18,7 @@ import {
 import { type CreateSessionFromTextInput, toBlob, toFormData } from './multipart.ts'
 import { paginate } from './pagination.ts'
 import { type StreamSessionOptions, streamSessionEvents } from './session-events.ts'
+import { createTransferApi, type TransferApi } from './transfer.ts'
 import type { PathParams, QueryParams, RequestBody, ResponseData } from './types.ts'
 import { pollSession, type WaitOptions } from './wait.ts'
 
@@ -32,7 +33,7 @@ type SearchPage = ResponseData<'search_sessions'>
 type SearchHit = SearchPage['hits'][number]
 
 /** The methods of `client.sessions`. */
-export interface SessionsApi {
+export interface SessionsApi extends TransferApi {
   /**
    * `POST /sessions/text` (`create_session_from_text`): opens a session from a prompt and files,
    * sent as `multipart/form-data` with one `files` part per file.
@@ -369,6 +370,7 @@ export function createSessionsApi(context: CallContext): SessionsApi {
   const { raw } = context
 
   const api: SessionsApi = {
+    ...createTransferApi(context),
     createSessionFromText({ files, ...fields }, options = {}) {
       return unwrap(
         'create_session_from_text',

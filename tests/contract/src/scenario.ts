@@ -498,6 +498,84 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       await check('search_sessions', 422, await target.send('/sessions/search?q=a&limit=0'))
   }
 
+  if (documents('export_sessions')) {
+    // export_sessions, export_session: 200 (NDJSON, files as links or inline), 404, 422;
+    // import_sessions: 200 (a line skipped: the owner has it; one invalid), 413, 415, 422.
+    const ndjsonLines = (bytes: Uint8Array) =>
+      new TextDecoder()
+        .decode(bytes)
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Session)
+    const all = await check<Uint8Array>(
+      'export_sessions',
+      200,
+      await target.send('/sessions/export'),
+    )
+    expect(ndjsonLines(all.body).map((line) => line.id)).toContain(session.id)
+    const one = await check<Uint8Array>(
+      'export_session',
+      200,
+      await target.send(`/sessions/${session.id}/export?files=inline`),
+    )
+    const [line] = ndjsonLines(one.body)
+    expect(line?.id).toBe(session.id)
+    const inlined = line?.messages.flatMap((m) => m.files ?? []).find((f) => f.id === file?.id)
+    expect(Buffer.from(inlined?.data_base64 ?? '', 'base64').toString()).toBe(fileText)
+    await check('export_session', 404, await target.send(`/sessions/${randomUUID()}/export`))
+    if (invalid) {
+      await check('export_sessions', 422, await target.send('/sessions/export?files=attached'))
+      await check(
+        'export_session',
+        422,
+        await target.send(`/sessions/${session.id}/export?files=x`),
+      )
+    }
+    const upload = (content: string | Uint8Array<ArrayBuffer>) => {
+      const form = new FormData()
+      form.append('file', new Blob([content], { type: 'application/x-ndjson' }), 'export.ndjson')
+      return { method: 'POST', body: form }
+    }
+    const report = await check<{ skipped: number; invalid: number; lines: unknown[] }>(
+      'import_sessions',
+      200,
+      await sendWithFiles(
+        '/sessions/import',
+        upload(`${new TextDecoder().decode(one.body)}{"id":"no-times","agent_id":"echo"}\n`),
+      ),
+    )
+    expect([report.body.skipped, report.body.invalid]).toEqual([1, 1])
+    await check(
+      'import_sessions',
+      422,
+      await sendWithFiles('/sessions/import', upload(new Uint8Array([0xff, 0xfe, 0x00]))),
+    )
+    if (invalid) {
+      await check(
+        'import_sessions',
+        413,
+        await sendWithFiles(
+          '/sessions/import',
+          upload(new Uint8Array(target.limits.maxFileBytes + 1)),
+        ),
+      )
+      await check(
+        'import_sessions',
+        415,
+        await target.send('/sessions/import', {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/plain' },
+          body: 'x',
+        }),
+      )
+      await check(
+        'import_sessions',
+        422,
+        await target.send('/sessions/import', { method: 'POST', body: new FormData() }),
+      )
+    }
+  }
+
   // get_session_file: 200, 404, 422.
   const download = await check<Uint8Array>(
     'get_session_file',

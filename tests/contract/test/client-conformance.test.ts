@@ -78,6 +78,18 @@ const calls: { [Id in OperationId]?: Call } = {
       { requestId: 'client-grouped' },
     ),
   search_sessions: (client) => client.sessions.searchSessions({ q: 'shorter', limit: 5 }),
+  export_sessions: async (client) => {
+    const sessions = []
+    for await (const session of client.sessions.exportSessions({ files: 'links' }))
+      sessions.push(session)
+    return sessions
+  },
+  export_session: (client, ids) =>
+    client.sessions.exportSession(ids.sessionId, { files: 'inline' }),
+  import_sessions: (client) =>
+    client.sessions.importSessions(
+      '{"id":"client-import","agent_id":"echo","created_at":"2024-05-01T10:00:00Z","messages":[{"role":"user","text":"Hi"}]}\n',
+    ),
   get_session: (client, ids) => client.sessions.getSession(ids.sessionId),
   get_session_messages: (client, ids) =>
     client.sessions.getSessionMessages(ids.sessionId, { order: 'asc', limit: 2 }),
@@ -312,7 +324,7 @@ describe('client answers to every documented response (from the examples)', () =
       const body =
         canned.type === undefined
           ? null
-          : typeof canned.value === 'string' && !canned.type.includes('json')
+          : typeof canned.value === 'string' && !/^application\/(.+\+)?json$/.test(canned.type)
             ? canned.value
             : JSON.stringify(canned.value)
       const client = createUxmateClient({
@@ -350,6 +362,16 @@ describe('client answers to every documented response (from the examples)', () =
             parseServerSentEvents(String(canned.value))
               .map((event) => ('data' in event ? event.data : event))
               .filter((data) => data !== '[DONE]'),
+          )
+        else if (canned.type === 'application/x-ndjson')
+          // NDJSON comes back as its records, parsed (one for a single session's export).
+          expect(outcome.data).toEqual(
+            ((parsed) => (canned.operationId === 'export_session' ? parsed[0] : parsed))(
+              String(canned.value)
+                .split('\n')
+                .filter((line) => line !== '')
+                .map((line) => JSON.parse(line)),
+            ),
           )
         else if (canned.type === 'text/event-stream')
           // A stream comes back as its events, parsed.

@@ -34,6 +34,7 @@ import type {
   StoredFile,
 } from './session-store.ts'
 import { titleFromPrompt } from './session-title.ts'
+import { exportSessions, type ImportReport, importSessions } from './session-transfer.ts'
 import { type UsageReport, type UsageReportProblem, usageReport } from './usage-report.ts'
 
 export interface SessionServiceOptions {
@@ -364,6 +365,25 @@ export class SessionService {
       totals: page.totals,
       ...(page.next && { nextCursor: encodeCursor(page.next) }),
     }
+  }
+
+  /** Imports NDJSON sessions for the owner: see `session-transfer.ts`. */
+  import(
+    owner: string,
+    ndjson: string,
+    maxFileBytes: number,
+  ): Promise<ImportReport | 'too_many_sessions'> {
+    return importSessions(this.#options.store, owner, ndjson, maxFileBytes)
+  }
+
+  /** Every session of the owner, with its messages, a few read at a time. */
+  export(owner: string): AsyncGenerator<SessionRecord, void, undefined> {
+    return exportSessions(this.#options.store, owner)
+  }
+
+  /** A file's bytes, for an export that carries them. */
+  fileBytes(sessionId: string, fileId: string): Promise<Uint8Array | undefined> {
+    return this.#options.store.readFileBytes(sessionId, fileId)
   }
 
   /** What the owner's agents' models used from `from` to `to`, by agent and by day in `timeZone`. */

@@ -2,6 +2,7 @@ import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
 import type { ChangeVersions } from './change-versions.ts'
 import type { IdempotencyStore, KeyCommit } from './idempotency-store.ts'
 import type { SearchQuery } from './search-query.ts'
+import type { ImportedSession } from './session-import.ts'
 import type { WebhookOutbox } from './webhook-outbox.ts'
 
 /** Who owns the sessions made without an API key (open mode, and sessions from before keys). */
@@ -384,6 +385,18 @@ export interface SessionStore {
     limit: number
     offset: number
   }): Promise<SearchHitPage>
+  /**
+   * Stores an imported session with its messages and files, as they are (ids, times, names),
+   * `Ready`, in one transaction: `exists` (nothing written) when the owner has a session of
+   * that id already, `conflict` (nothing written) when another owner has it or a message or
+   * file id of it is taken.
+   */
+  importSession(
+    owner: string,
+    session: ImportedSession,
+  ): Promise<'imported' | 'exists' | 'conflict'>
+  /** A page of the owner's sessions with their messages, by id, after the id `after`. */
+  exportSessions(query: { owner: string; after?: string; limit: number }): Promise<SessionRecord[]>
   /**
    * A page of the session's messages in `order`, after `after` (the `next` of the page before),
    * with their files; `undefined` when there is no such session of the owner's.

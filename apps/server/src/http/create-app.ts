@@ -27,6 +27,7 @@ import { searchOperations } from './routes/search-operations.ts'
 import { serviceOperations } from './routes/service-operations.ts'
 import { sessionEventsOperation } from './routes/session-events-operation.ts'
 import { sessionOperations } from './routes/session-operations.ts'
+import { transferOperations } from './routes/transfer-operations.ts'
 import { uiChatOperations } from './routes/ui-chat-operations.ts'
 import { usageOperations } from './routes/usage-operations.ts'
 import { webAppRoutes } from './routes/web-app-routes.ts'
@@ -143,6 +144,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       ...usageOperations(sessions),
       ...searchOperations({ sessions, agents }),
       ...webhookOperations(deps.webhooks),
+      ...transferOperations({ sessions, maxFileBytes: config.limits.maxFileBytes }),
       ...uiChatOperations({
         sessions,
         events: deps.events,

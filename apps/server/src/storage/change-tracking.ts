@@ -74,6 +74,8 @@ export function trackChanges(
       settled(store.deleteFeedback(owner, sessionId, messageId, key), () => moveOwner(owner)),
     updateSession: (owner, sessionId, patch, key) =>
       settled(store.updateSession(owner, sessionId, patch, key), () => moveOwner(owner)),
+    importSession: (owner, session) =>
+      settled(store.importSession(owner, session), () => moveOwner(owner)),
     deleteSession: (owner, sessionId, options) =>
       settled(store.deleteSession(owner, sessionId, options), () => moveOwner(owner)),
     flushInterruptedRuns: (now, message) =>

@@ -110,6 +110,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Sessions
+         * @description Every session of the owner, with its messages (and files), as NDJSON: one `Session` a
+         *     line, by id, streamed (the server reads a few sessions at a time, whatever their
+         *     number). `import_sessions` takes the same lines back.
+         */
+        get: operations["export_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Sessions
+         * @description Sessions from NDJSON, one a line, uploaded as the `file` part of a form: lines as
+         *     `export_sessions` writes them, or sessions as the original service answered them (see
+         *     the README for the mapping). Ids, times and names are kept; imported sessions are
+         *     `Ready`. Each line is imported in a transaction of its own and reported: `imported`;
+         *     `skipped` when the owner has a session of that id already (importing twice adds
+         *     nothing); `conflict` when another owner's session (or another session's message or
+         *     file) has the id, which is left untouched; `invalid`, with what is wrong. Files without
+         *     `data_base64` (exported as links) are left out and counted. At most 1,000 sessions
+         *     (`422` past it), 10,000 messages a session, 1,000,000 characters a message; the file is
+         *     at most `MAX_FILE_BYTES` (`413` past it), and so is each inline file.
+         */
+        post: operations["import_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Export Session
+         * @description One session as NDJSON (a single line), as `export_sessions` writes each.
+         */
+        get: operations["export_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -1256,6 +1334,8 @@ export interface components {
             sha256: string;
             /** @description The path to download the file from (`get_session_file`). */
             url: string;
+            /** @description The bytes, in exports with `files=inline` only. */
+            data_base64?: string;
         };
         /** @description A page of sessions. */
         GetSessionsResponse: {
@@ -1561,6 +1641,35 @@ export interface components {
              *     matched word between `<mark>` and `</mark>`, the rest HTML-escaped.
              */
             snippet: string;
+        };
+        /** @description The form of an import. */
+        Body_import_sessions: {
+            /**
+             * Format: binary
+             * @description The NDJSON, UTF-8, one session a line.
+             */
+            file: Blob;
+        };
+        /** @description What an import did, line by line. */
+        ImportReport: {
+            imported: number;
+            skipped: number;
+            conflict: number;
+            invalid: number;
+            lines: components["schemas"]["ImportLineResult"][];
+        };
+        /** @description What became of one line of an import (empty lines are not counted). */
+        ImportLineResult: {
+            /** @description The line's number in the file. */
+            line: number;
+            /** @description The session's id, when the line has one. */
+            id?: string;
+            /** @enum {string} */
+            result: "imported" | "skipped" | "conflict" | "invalid";
+            /** @description Why the line is `invalid` or a `conflict`. */
+            detail?: string;
+            /** @description Files of the line without `data_base64`, not imported. */
+            files_left_out?: number;
         };
         /** @description What a sidebar shows of a session. */
         SessionSummary: {
@@ -2411,6 +2520,141 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    export_sessions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `links`: each file as its metadata and `url` (`get_session_file`), as in `get_session`;
+                 *     `inline`: each file also carries its bytes as `data_base64`, so the export imports
+                 *     elsewhere whole.
+                 * @example inline
+                 */
+                files?: "links" | "inline";
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description NDJSON (`application/x-ndjson`): one line per session, each a `Session` as
+             *     `get_session` answers it (files inline as `data_base64` with `files=inline`).
+             */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description `attachment; filename="…ndjson"`: a download. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"id":"0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d","agent_id":"echo","name":"Plan an interview","created_at":"2026-11-26T09:12:43.870Z","updated_at":"2026-11-26T09:12:44.120Z","status":"Ready","routine_id":null,"messages":[{"id":"7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","role":"user","text":"Plan an interview","created_at":"2026-11-26T09:12:43.870Z"}]} */
+                    "application/x-ndjson": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    import_sessions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_sessions"];
+            };
+        };
+        responses: {
+            /** @description What became of each line. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    export_session: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `links`: each file as its metadata and `url` (`get_session_file`), as in `get_session`;
+                 *     `inline`: each file also carries its bytes as `data_base64`, so the export imports
+                 *     elsewhere whole.
+                 * @example inline
+                 */
+                files?: "links" | "inline";
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description NDJSON (`application/x-ndjson`): one line per session, each a `Session` as
+             *     `get_session` answers it (files inline as `data_base64` with `files=inline`).
+             */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description `attachment; filename="…ndjson"`: a download. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"id":"0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d","agent_id":"echo","name":"Plan an interview","created_at":"2026-11-26T09:12:43.870Z","updated_at":"2026-11-26T09:12:44.120Z","status":"Ready","routine_id":null,"messages":[{"id":"7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","role":"user","text":"Plan an interview","created_at":"2026-11-26T09:12:43.870Z"}]} */
+                    "application/x-ndjson": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["SessionNotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -38,6 +38,7 @@ import {
 } from '../../domain/webhooks.ts'
 import { feedbackMethods, feedbackOf } from './kysely-feedback.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
+import { createImport } from './kysely-import.ts'
 import { createSearch } from './kysely-search.ts'
 import { createKyselyWebhooks } from './kysely-webhooks.ts'
 import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
@@ -903,6 +904,20 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         await db.selectFrom('sessions').select(SUMMARY_COLUMNS).where('id', 'in', ids).execute(),
       ),
     ),
+
+    importSession: createImport(write, toBuffer),
+
+    async exportSessions({ owner, after, limit }) {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('owner', '=', owner)
+        .$if(after !== undefined, (query) => query.where('id', '>', after as string))
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+      return withMessages(db, rows)
+    },
 
     async listMessages({ owner, sessionId, order, limit, after }) {
       const session = await db
