@@ -51,6 +51,8 @@ interface Ids {
   fileId: string
   /** A session `delete_session` may delete: the others' calls still need theirs. */
   spareSessionId: string
+  /** The agent's reply in `sessionId`, to rate. */
+  replyId: string
 }
 
 type Call = (client: UxmateClient, ids: Ids) => Promise<unknown>
@@ -116,6 +118,15 @@ const calls: { [Id in OperationId]?: Call } = {
     return events
   },
   get_session_file: (client, ids) => client.sessions.getSessionFile(ids.sessionId, ids.fileId),
+  // Rated, then the rating withdrawn: in this order, so that there is one to withdraw.
+  rate_message: (client, ids) =>
+    client.sessions.rateMessage(ids.sessionId, ids.replyId, { rating: 'down', comment: 'Vague' }),
+  delete_message_feedback: (client, ids) =>
+    client.sessions
+      .deleteMessageFeedback(ids.sessionId, ids.replyId, { requestId: 'client-unrate' })
+      .then(() => 'deleted'),
+  get_agent_feedback: (client) =>
+    client.agents.getAgentFeedback('echo', { rating: 'down', limit: 5 }),
   get_agents: (client) => client.agents.getAgents(),
   get_usage: (client) => client.usage.getUsage({ tz: 'UTC' }),
   list_webhook_deliveries: (client) => client.webhooks.listWebhookDeliveries({ limit: 5 }),
@@ -176,7 +187,7 @@ describe('client requests, answered by the real server', () => {
         return response
       }),
     })
-    const none = { sessionId: '', fileId: '', spareSessionId: '' }
+    const none = { sessionId: '', fileId: '', spareSessionId: '', replyId: '' }
     const created = (await callOf('create_session_from_text')(client, none)) as Session
     // Not the same call again: its Idempotency-Key would answer with the same session.
     const spare = await client.sessions.createSessionFromText({
@@ -185,7 +196,9 @@ describe('client requests, answered by the real server', () => {
     })
     const fileId = created.messages[0]?.files?.[0]?.id
     if (!fileId) throw new Error('the created session lists no file')
-    ids = { sessionId: created.id, fileId, spareSessionId: spare.id }
+    const replyId = created.messages.findLast((m) => m.role === 'assistant')?.id
+    if (!replyId) throw new Error('the created session has no reply')
+    ids = { sessionId: created.id, fileId, spareSessionId: spare.id, replyId }
   })
 
   it.each(Object.keys(calls))('%s: valid request, typed data back', async (id) => {
@@ -304,6 +317,7 @@ describe('client answers to every documented response (from the examples)', () =
     sessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
     fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
     spareSessionId: '5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa',
+    replyId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
   }
   // Operations without a client call are reported by 'has a method for every operation'.
   const cases = cannedResponses().filter((c) => callable(c.operationId))
@@ -402,6 +416,7 @@ describe('client headers', () => {
     sessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
     fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
     spareSessionId: '5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa',
+    replyId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
   }
   type Security = Array<Record<string, unknown>>
 
