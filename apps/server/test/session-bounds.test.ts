@@ -140,3 +140,16 @@ describe('multipart parts and text fields', () => {
     expect(await detail(past)).toMatch(/'text_prompt' is larger than the limit of 100 bytes/)
   })
 })
+
+describe('cursors out of range', () => {
+  it('answer 422 instead of an empty page', async () => {
+    const { app } = await createTestApp()
+    const session = (await (await create(app)).json()) as Session
+    const far = Buffer.from(JSON.stringify([9e15, session.id])).toString('base64url')
+    const list = await app.request(`/sessions?agent_id=echo&cursor=${far}`)
+    expect(list.status).toBe(422)
+    const position = Buffer.from(`desc:${2 ** 31}`).toString('base64url')
+    const page = await app.request(`/sessions/${session.id}/messages?cursor=${position}`)
+    expect(page.status).toBe(422)
+  })
+})

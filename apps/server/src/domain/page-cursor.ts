@@ -1,5 +1,10 @@
 import type { MessageCursor, SessionCursor } from './session-store.ts'
 
+/** The furthest time from the epoch a Date holds. */
+const MAX_DATE_MS = 8.64e15
+/** The largest position of a message: the column is a 32-bit integer. */
+const MAX_POSITION = 2 ** 31 - 1
+
 /**
  * Cursors are opaque to clients: base64url of the last row's sort key. Decoding returns
  * undefined for anything this server did not make.
@@ -18,7 +23,10 @@ export function decodeCursor(text: string): SessionCursor | undefined {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
     if (!Array.isArray(value) || value.length !== 2) return undefined
     const [time, id] = value
-    if (!Number.isSafeInteger(time) || typeof id !== 'string') return undefined
+    // A time a Date can hold (±8.64e15 ms), an id within ResourceId's length: anything else
+    // would be an empty page on SQLite and NaN as a bigint parameter on PostgreSQL.
+    if (!Number.isSafeInteger(time) || Math.abs(time) > MAX_DATE_MS) return undefined
+    if (typeof id !== 'string' || id.length > 128) return undefined
     return { updatedAt: new Date(time), id }
   } catch {
     return undefined
@@ -41,5 +49,8 @@ export function encodeMessageCursor(cursor: MessageCursor): string {
 export function decodeMessageCursor(text: string): MessageCursor | undefined {
   const match = /^(asc|desc):(0|[1-9]\d{0,14})$/.exec(Buffer.from(text, 'base64url').toString())
   if (!match) return undefined
-  return { order: match[1] as MessageCursor['order'], position: Number(match[2]) }
+  const position = Number(match[2])
+  // Positions are a 32-bit integer column: a larger one would fail the query on PostgreSQL.
+  if (position > MAX_POSITION) return undefined
+  return { order: match[1] as MessageCursor['order'], position }
 }
