@@ -41,7 +41,7 @@ import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { createImport } from './kysely-import.ts'
 import { createSearch } from './kysely-search.ts'
 import { createKyselyWebhooks } from './kysely-webhooks.ts'
-import { latestMigration, legacySqliteVersions, migrationProvider } from './migrations.ts'
+import { legacySqliteVersions, migrationCount, migrationProvider } from './migrations.ts'
 import type { Database, Dialect, FilesTable, MessagesTable, SessionsTable } from './schema.ts'
 import { activityOf, filtered, UNARCHIVED } from './session-lists.ts'
 import { transactionPerWrite, type WriteTransaction } from './write-transaction.ts'
@@ -533,7 +533,14 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async migrate() {
       if (dialect === 'sqlite') await adoptLegacySqliteSchema(db)
-      const migrator = new Migrator({ db, provider: migrationProvider(dialect) })
+      // Each area numbers its migrations in a range of its own (docs/architecture.md), so a
+      // release may bring one numbered below a migration an earlier release already applied:
+      // it is applied then, as the missing one it is.
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider(dialect),
+        allowUnorderedMigrations: true,
+      })
       const { error, results } = await migrator.migrateToLatest()
       if (error) {
         const failed = results?.find((result) => result.status === 'Error')
@@ -1123,9 +1130,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async checkReady() {
-      const { rows } = await sql<{ name: string | null }>`
-        SELECT MAX(name) AS name FROM kysely_migration`.execute(db)
-      if ((rows[0]?.name ?? '') < latestMigration(dialect))
+      const { rows } = await sql<{ applied: number | string }>`
+        SELECT COUNT(*) AS applied FROM kysely_migration`.execute(db)
+      // Applied out of order, the last name says nothing of the ones below it: count them.
+      if (Number(rows[0]?.applied ?? 0) < migrationCount(dialect))
         throw new Error('migrations are not applied')
     },
 

@@ -536,7 +536,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
   return { getMigrations: async () => migrationsFor(dialect) }
 }
 
-/** The name of the last migration: a store whose last applied one differs is not ready. */
-export function latestMigration(dialect: Dialect): string {
-  return Object.keys(migrationsFor(dialect)).sort().at(-1) ?? ''
+/** How many migrations there are: a store that applied fewer is not ready. */
+export function migrationCount(dialect: Dialect): number {
+  return Object.keys(migrationsFor(dialect)).length
 }
