@@ -153,3 +153,18 @@ describe('cursors out of range', () => {
     expect(page.status).toBe(422)
   })
 })
+
+describe('shutdown', () => {
+  it('answers new turns 503 with Retry-After from the moment it begins, storing nothing', async () => {
+    const { app, shutdown } = await createTestApp()
+    const session = (await (await create(app)).json()) as Session
+    await shutdown(0)
+    for (const response of [
+      await create(app),
+      await app.request(`/sessions/${session.id}`, json({ text_prompt: 'Again' })),
+    ]) {
+      expect(response.status).toBe(503)
+      expect(response.headers.get('Retry-After')).toBe('5')
+    }
+  })
+})

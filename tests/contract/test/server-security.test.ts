@@ -157,3 +157,22 @@ describe('the server in open mode, against openapi.yaml', () => {
     },
   )
 })
+
+describe('the server shutting down, against openapi.yaml', () => {
+  const turns = operations.filter(
+    (op) => op.responses['503'] !== undefined && op.operationId !== 'get_readiness',
+  )
+
+  it.each(turns.map((op) => [op.operationId, op] as const))(
+    '%s answers a documented 503 with Retry-After once shutdown has begun',
+    async (operationId, op) => {
+      const server = await startInProcess()
+      await server.shutdown(0)
+      await expectConformant(operationId, await server.request(...requestTo(op, {})), {
+        status: 503,
+        via,
+        headers: { 'Retry-After': '5' },
+      })
+    },
+  )
+})

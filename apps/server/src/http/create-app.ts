@@ -1,5 +1,5 @@
 import { openapiDocument } from '@uxmate/contract/document'
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import type { ServerConfig } from '../config/config.ts'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { ChangeVersions } from '../domain/change-versions.ts'
@@ -88,6 +88,17 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   const open = deps.apiKeys === undefined
   app.use(hostPolicy({ enforce: open || config.allowedHosts.length > 0, ...config }))
   if (open) app.use(crossSitePolicy(config))
+  // From the moment shutdown begins no new turn starts (runs in progress finish): a client
+  // retries on the instance that replaces this one.
+  const refuseTurns: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (!deps.isShuttingDown()) return next()
+    return c.json({ detail: 'The server is shutting down; retry in 5 s' }, 503, {
+      'Retry-After': '5',
+    })
+  }
+  app.post('/sessions/text', refuseTurns)
+  app.put('/sessions/:session_id', refuseTurns)
+  app.post('/chat', refuseTurns)
   // Before any route: a browser's preflight carries no key and must not meet the guard.
   const cors = corsPolicy(config.corsOrigins)
   if (cors) app.use(cors)

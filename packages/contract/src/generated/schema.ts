@@ -2098,6 +2098,30 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /**
+         * @description The server is shutting down: from the moment shutdown begins it takes no new turn (runs
+         *     in progress finish). Nothing was done; send the request again after `Retry-After`
+         *     seconds, to this instance's replacement or another instance.
+         */
+        ShuttingDown: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                /**
+                 * @description How many seconds to wait before sending the request again.
+                 * @example 5
+                 */
+                "Retry-After": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "The server is shutting down; retry in 5 s"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description The owner sent more requests than its rate limit allows; nothing was done. */
         TooManyRequests: {
             headers: {
@@ -2363,6 +2387,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ShuttingDown"];
         };
     };
     get_grouped_sessions: {
@@ -2794,6 +2819,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ShuttingDown"];
         };
     };
     delete_session: {
@@ -3517,6 +3543,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ShuttingDown"];
         };
     };
     ui_chat_resume: {
