@@ -42,28 +42,38 @@ describe('query parameters', () => {
   it('applies schema defaults and converts integers', async () => {
     expect(await answer(app.request('/sessions?agent_id=echo'))).toEqual({
       status: 200,
-      body: { query: { agent_id: 'echo', limit: 50 } },
+      body: { query: { agent_id: 'echo', limit: 50, archived: false, include_messages: true } },
     })
     expect(await answer(app.request('/sessions?agent_id=echo&limit=7&cursor=abc'))).toEqual({
       status: 200,
-      body: { query: { agent_id: 'echo', limit: 7, cursor: 'abc' } },
+      body: {
+        query: {
+          agent_id: 'echo',
+          limit: 7,
+          cursor: 'abc',
+          archived: false,
+          include_messages: true,
+        },
+      },
     })
     expect(await answer(app.request('/sessions/grouped'))).toEqual({
       status: 200,
-      body: { query: { tz: 'UTC', limit: 100 } },
+      body: { query: { tz: 'UTC', limit: 100, archived: false, pinned_group: false } },
     })
   })
 
   it('ignores unknown query parameters', async () => {
     expect(await answer(app.request('/sessions?agent_id=echo&debug=1'))).toEqual({
       status: 200,
-      body: { query: { agent_id: 'echo', limit: 50 } },
+      body: { query: { agent_id: 'echo', limit: 50, archived: false, include_messages: true } },
     })
   })
 
   it('takes the last of repeated values for a scalar, as Starlette does', async () => {
     const { body } = await answer(app.request('/sessions?agent_id=a&agent_id=b&limit=1&limit=2'))
-    expect(body).toEqual({ query: { agent_id: 'b', limit: 2 } })
+    expect(body).toEqual({
+      query: { agent_id: 'b', limit: 2, archived: false, include_messages: true },
+    })
   })
 
   it('reports a value that is not an integer as int_parsing', async () => {
