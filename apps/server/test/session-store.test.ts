@@ -189,9 +189,11 @@ describe.each(factories)('$name store', (factory) => {
       archived: false,
       tags: [],
       metadata: {},
+      activeLeafId: 'm1',
       messages: [
         {
           id: 'm1',
+          parentId: null,
           role: 'user',
           text: 'Summarise',
           createdAt: T0,
@@ -319,7 +321,14 @@ describe.each(factories)('$name store', (factory) => {
     })
     expect(outcome).toEqual({
       recorded: true,
-      reply: { id: 'r1', role: 'assistant', text: 'Answer', createdAt: later(3_000), files: [] },
+      reply: {
+        id: 'r1',
+        parentId: 's1-m1',
+        role: 'assistant',
+        text: 'Answer',
+        createdAt: later(3_000),
+        files: [],
+      },
     })
     expect(await s.getSessionHeader(OWNER, 's1')).toMatchObject({
       name: 'A title',
@@ -1122,5 +1131,200 @@ describe.each(factories)('$name store', (factory) => {
     })
     // Its session gone, the turn's key is free again.
     expect(await lookup(a, 'turn')).toEqual({ kind: 'free' })
+  })
+
+  /** The messages of the session's active branch, as `role:text`. */
+  const branchOf = async (target: SessionStore, id: string) =>
+    (await target.getSession(OWNER, id))?.messages.map((m) => `${m.role}:${m.text}`)
+
+  /** Ends the session's run with the reply `text` (id `text`). */
+  const reply = async (target: SessionStore, id: string, text: string) => {
+    const header = await target.getSessionHeader(OWNER, id)
+    return target.finishRun({
+      sessionId: id,
+      runId: header?.run?.runId ?? '',
+      now: later(1_000),
+      reply: { id: text, text },
+      status: 'Ready',
+      error: null,
+      lastEventId: header?.lastEventId ?? 0,
+    })
+  }
+
+  it('keeps messages as a tree: regenerate, edit, switch, and pages of the active branch', async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    await reply(s, 's1', 'r1')
+    // A regenerated reply: a run on the history up to the user message.
+    const regenerating = await s.startRun({
+      owner: OWNER,
+      sessionId: 's1',
+      now: later(2_000),
+      leafId: 's1-m1',
+      run: claim(),
+    })
+    expect(typeof regenerating === 'object' && regenerating.messages.map((m) => m.id)).toEqual([
+      's1-m1',
+    ])
+    expect(await s.switchBranch(OWNER, 's1', 'r1')).toBe('busy')
+    await reply(s, 's1', 'r2')
+    expect(await branchOf(s, 's1')).toEqual(['user:hello from s1', 'assistant:r2'])
+    // An edit of the first message: a second root, and its reply.
+    const edited = await s.startTurn({
+      owner: OWNER,
+      sessionId: 's1',
+      now: later(3_000),
+      parentId: null,
+      message: { id: 'e1', text: 'edited' },
+      run: claim(),
+    })
+    expect(typeof edited === 'object' && edited.activeLeafId).toBe('e1')
+    await reply(s, 's1', 'r3')
+    expect(await branchOf(s, 's1')).toEqual(['user:edited', 'assistant:r3'])
+    const tree = await s.listTree({ owner: OWNER, sessionId: 's1', limit: 10 })
+    expect(
+      typeof tree === 'object' && tree.messages.map((m) => [m.id, m.parentId, m.role]),
+    ).toEqual([
+      ['s1-m1', null, 'user'],
+      ['r1', 's1-m1', 'assistant'],
+      ['r2', 's1-m1', 'assistant'],
+      ['e1', null, 'user'],
+      ['r3', 'e1', 'assistant'],
+    ])
+    expect(typeof tree === 'object' && tree.activeLeafId).toBe('r3')
+    const siblings = await s.listTree({
+      owner: OWNER,
+      sessionId: 's1',
+      limit: 1,
+      siblingsOf: 'r2',
+    })
+    expect(typeof siblings === 'object' && siblings.messages.map((m) => m.id)).toEqual(['r1'])
+    expect(typeof siblings === 'object' && siblings.next).toEqual({ order: 'asc', position: 1 })
+    const roots = await s.listTree({ owner: OWNER, sessionId: 's1', limit: 9, siblingsOf: 'e1' })
+    expect(typeof roots === 'object' && roots.messages.map((m) => m.id)).toEqual(['s1-m1', 'e1'])
+    expect(await s.listTree({ owner: OWNER, sessionId: 's1', limit: 9, siblingsOf: 'x' })).toBe(
+      'message_not_found',
+    )
+    expect(await s.listTree({ owner: 'bob', sessionId: 's1', limit: 9 })).toBeUndefined()
+    // A switch to the first root lands on its latest reply.
+    const switched = await s.switchBranch(OWNER, 's1', 's1-m1')
+    expect(typeof switched === 'object' && switched.messages.map((m) => m.id)).toEqual([
+      's1-m1',
+      'r2',
+    ])
+    expect(await branchOf(s, 's1')).toEqual(['user:hello from s1', 'assistant:r2'])
+    const page = await s.listMessages({ owner: OWNER, sessionId: 's1', order: 'desc', limit: 1 })
+    expect(page?.messages.map((m) => m.id)).toEqual(['r2'])
+    const rest = await s.listMessages({
+      owner: OWNER,
+      sessionId: 's1',
+      order: 'desc',
+      limit: 5,
+      ...(page?.next && { after: page.next }),
+    })
+    expect(rest?.messages.map((m) => m.id)).toEqual(['s1-m1'])
+    // The next turn continues the branch shown.
+    await s.startTurn({
+      owner: OWNER,
+      sessionId: 's1',
+      now: later(4_000),
+      message: { id: 'm2', text: 'more' },
+      run: claim(),
+    })
+    expect(await branchOf(s, 's1')).toEqual(['user:hello from s1', 'assistant:r2', 'user:more'])
+    expect(await s.getMessageNode(OWNER, 's1', 'm2')).toEqual({
+      id: 'm2',
+      parentId: 'r2',
+      role: 'user',
+    })
+    expect(await s.getMessageNode('bob', 's1', 'm2')).toBeUndefined()
+    expect(await s.switchBranch(OWNER, 's1', 'nope')).toBe('message_not_found')
+    expect(await s.switchBranch('bob', 's1', 'r1')).toBe('not_found')
+  })
+
+  it('lets exactly one of racing regenerates and edits start, across connections', async () => {
+    const [a, b] = await twoInstances()
+    await newSession(a, 's1')
+    await reply(a, 's1', 'r1')
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        i % 2
+          ? (i % 4 === 1 ? a : b).startRun({
+              owner: OWNER,
+              sessionId: 's1',
+              now: later(5_000),
+              leafId: 's1-m1',
+              run: claim(),
+            })
+          : (i % 4 === 0 ? a : b).startTurn({
+              owner: OWNER,
+              sessionId: 's1',
+              now: later(5_000),
+              parentId: null,
+              message: { id: `edit-${i}`, text: `edit ${i}` },
+              run: claim(),
+            }),
+      ),
+    )
+    expect(results.filter((result) => typeof result === 'object')).toHaveLength(1)
+    expect(results.filter((result) => result === 'busy')).toHaveLength(5)
+  })
+
+  it('forks a branch into a new session whose files share the bytes, kept when either goes', async () => {
+    const s = await store()
+    const data = bytes(9, 8, 7)
+    await s.createSession({
+      owner: OWNER,
+      id: 's1',
+      agentId: 'echo',
+      name: 'Source',
+      now: T0,
+      message: { id: 'm1', text: 'with a file', files: [file('f1', data)] },
+      run: claim(),
+    })
+    await reply(s, 's1', 'r1')
+    await s.startTurn({
+      owner: OWNER,
+      sessionId: 's1',
+      now: later(2_000),
+      message: { id: 'm2', text: 'later' },
+      run: claim(),
+    })
+    let n = 0
+    const fork = (sourceId: string, id: string, through: string) =>
+      s.forkSession({
+        owner: OWNER,
+        sourceId,
+        throughMessageId: through,
+        id,
+        now: later(3_000),
+        newId: () => `${id}-${++n}`,
+      })
+    // A running source may be forked: what is stored is copied.
+    const forked = await fork('s1', 'f-a', 'r1')
+    if (typeof forked !== 'object') throw new Error(String(forked))
+    expect(forked).toMatchObject({ owner: OWNER, agentId: 'echo', name: 'Source', status: 'Ready' })
+    expect(forked.messages.map((m) => [m.role, m.text, m.parentId])).toEqual([
+      ['user', 'with a file', null],
+      ['assistant', 'r1', forked.messages[0]?.id],
+    ])
+    expect(forked.activeLeafId).toBe(forked.messages[1]?.id)
+    const copy = forked.messages[0]?.files[0]
+    expect(copy).toMatchObject({ name: 'f1.bin', size: 3 })
+    expect(copy?.id).not.toBe('f1')
+    // A fork of the fork still names the original bytes.
+    const again = await fork('f-a', 'f-b', forked.messages[0]?.id ?? '')
+    const copyOfCopy = typeof again === 'object' ? again.messages[0]?.files[0] : undefined
+    expect(await fork('s1', 'f-c', 'nope')).toBe('message_not_found')
+    expect(await fork('nope', 'f-c', 'm1')).toBe('not_found')
+    await reply(s, 's1', 'r2')
+    expect(await s.deleteSession(OWNER, 's1')).toBe('deleted')
+    const kept = await s.getFile(OWNER, 'f-a', copy?.id ?? '')
+    expect([...(kept?.data ?? [])]).toEqual([...data])
+    expect([...((await s.readFileBytes('f-b', copyOfCopy?.id ?? '', 2)) ?? [])]).toEqual([9, 8])
+    expect(await s.deleteSession(OWNER, 'f-a')).toBe('deleted')
+    expect([...((await s.readFileBytes('f-b', copyOfCopy?.id ?? '')) ?? [])]).toEqual([...data])
+    // The fork's turns go on from its own branch.
+    expect(await branchOf(s, 'f-b')).toEqual(['user:with a file'])
   })
 })

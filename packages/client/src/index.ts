@@ -11,10 +11,12 @@
  */
 export type {
   Agent,
+  BranchEvent,
   ErrorResponse,
   FileMetadata,
   GetAgentsResponse,
   GetSessionsResponse,
+  GetSessionTreeResponse,
   GroupedSessionsResponse,
   HTTPValidationError,
   Message,
@@ -36,6 +38,7 @@ export type {
 export type { Middleware } from 'openapi-fetch'
 export type { AgentsApi } from './agents.ts'
 export type { AiSdkApi, UiMessageChunk } from './ai-sdk.ts'
+export type { BranchesApi, EditSessionMessageInput } from './branches.ts'
 export type { HeadersOption, IdempotentOptions, RequestOptions, RunOptions } from './call.ts'
 export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
 export {

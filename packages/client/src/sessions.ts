@@ -5,6 +5,7 @@
  */
 
 import type { SessionEvent } from '@uxmate/contract'
+import { type BranchesApi, createBranchesApi } from './branches.ts'
 import {
   type CallContext,
   headerParams,
@@ -32,8 +33,8 @@ type PagedMessage = MessagesPage['messages'][number]
 type SearchPage = ResponseData<'search_sessions'>
 type SearchHit = SearchPage['hits'][number]
 
-/** The methods of `client.sessions`. */
-export interface SessionsApi extends TransferApi {
+/** The methods of `client.sessions` (with those on a session's branches, `BranchesApi`). */
+export interface SessionsApi extends TransferApi, BranchesApi {
   /**
    * `POST /sessions/text` (`create_session_from_text`): opens a session from a prompt and files,
    * sent as `multipart/form-data` with one `files` part per file.
@@ -371,6 +372,8 @@ export function createSessionsApi(context: CallContext): SessionsApi {
 
   const api: SessionsApi = {
     ...createTransferApi(context),
+    ...createBranchesApi(context),
+
     createSessionFromText({ files, ...fields }, options = {}) {
       return unwrap(
         'create_session_from_text',

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Session } from '@uxmate/contract'
 import { expect } from 'vitest'
+import { branchSteps, editForm } from './branch-scenario.ts'
 import { expectConformant } from './conformance.ts'
 import { sessionForm } from './fixtures.ts'
 import { loadSpec } from './spec.ts'
@@ -92,8 +93,12 @@ async function idempotencySteps(target: ScenarioTarget, sessionId: string): Prom
       )
     ).body.id
   const toDelete = await disposable()
-  const reply = (await settle(target, sessionId)).messages.findLast((m) => m.role === 'assistant')
+  const current = await settle(target, sessionId)
+  const reply = current.messages.findLast((m) => m.role === 'assistant')
   const feedbackPath = `/sessions/${sessionId}/messages/${reply?.id}/feedback`
+  const [question, answer] = current.messages
+  const onMessage = (id: string | undefined, action: string) =>
+    `/sessions/${sessionId}/messages/${id}/${action}`
   const steps: KeyedStep[] = [
     {
       operationId: 'create_session_from_text',
@@ -118,6 +123,29 @@ async function idempotencySteps(target: ScenarioTarget, sessionId: string): Prom
         `/sessions/${sessionId}`,
         { ...json({ name: 'Named once' }), method: 'PATCH' },
       ],
+    },
+    {
+      operationId: 'regenerate_session_message',
+      status: 200,
+      request: () => [onMessage(answer?.id, 'regenerate'), { method: 'POST' }],
+    },
+    {
+      operationId: 'edit_session_message',
+      status: 200,
+      request: () => [
+        onMessage(question?.id, 'edit'),
+        { method: 'POST', body: editForm('Edited once, however often sent') },
+      ],
+    },
+    {
+      operationId: 'switch_session_branch',
+      status: 200,
+      request: () => [onMessage(answer?.id, 'switch'), { method: 'POST' }],
+    },
+    {
+      operationId: 'fork_session',
+      status: 201,
+      request: () => [onMessage(answer?.id, 'fork'), { method: 'POST' }],
     },
     {
       operationId: 'cancel_session',
@@ -953,6 +981,18 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     await check('delete_session', 404, await del(target, doomed.body.id))
     await check('delete_session', 404, await del(target, 'imported:session.1'))
     if (invalid) await check('delete_session', 422, await del(target, '.hidden'))
+  }
+
+  if (documents('get_session_tree')) {
+    const branched = await check<Session>(
+      'create_session_from_text',
+      200,
+      await target.send('/sessions/text', {
+        method: 'POST',
+        body: sessionForm({ agent_id: 'echo', text_prompt: 'A conversation to branch' }),
+      }),
+    )
+    await branchSteps(target, branched.body)
   }
 
   await idempotencySteps(target, session.id)

@@ -53,6 +53,9 @@ interface Ids {
   spareSessionId: string
   /** The agent's reply in `sessionId`, to rate. */
   replyId: string
+  /** The session's first message (the user's) and the agent's reply to it. */
+  questionId: string
+  answerId: string
 }
 
 type Call = (client: UxmateClient, ids: Ids) => Promise<unknown>
@@ -127,6 +130,24 @@ const calls: { [Id in OperationId]?: Call } = {
       .then(() => 'deleted'),
   get_agent_feedback: (client) =>
     client.agents.getAgentFeedback('echo', { rating: 'down', limit: 5 }),
+  get_session_tree: (client, ids) =>
+    client.sessions.getSessionTree(ids.sessionId, { siblings_of: ids.answerId, limit: 10 }),
+  regenerate_session_message: (client, ids) =>
+    client.sessions.regenerateSessionMessage(ids.sessionId, ids.answerId, {
+      requestId: 'client-regenerate',
+      idempotencyKey: 'regenerate-1',
+    }),
+  edit_session_message: (client, ids) =>
+    client.sessions.editSessionMessage(ids.sessionId, ids.questionId, {
+      text_prompt: 'Summarise them in three points.',
+      files: [{ name: 'more.txt', data: 'More notes', type: 'text/plain' }],
+    }),
+  switch_session_branch: (client, ids) =>
+    client.sessions.switchSessionBranch(ids.sessionId, ids.answerId, {
+      requestId: 'client-switch',
+    }),
+  fork_session: (client, ids) =>
+    client.sessions.forkSession(ids.sessionId, ids.answerId, { idempotencyKey: 'fork-1' }),
   get_agents: (client) => client.agents.getAgents(),
   get_usage: (client) => client.usage.getUsage({ tz: 'UTC' }),
   list_webhook_deliveries: (client) => client.webhooks.listWebhookDeliveries({ limit: 5 }),
@@ -187,7 +208,14 @@ describe('client requests, answered by the real server', () => {
         return response
       }),
     })
-    const none = { sessionId: '', fileId: '', spareSessionId: '', replyId: '' }
+    const none = {
+      sessionId: '',
+      fileId: '',
+      spareSessionId: '',
+      replyId: '',
+      questionId: '',
+      answerId: '',
+    }
     const created = (await callOf('create_session_from_text')(client, none)) as Session
     // Not the same call again: its Idempotency-Key would answer with the same session.
     const spare = await client.sessions.createSessionFromText({
@@ -198,7 +226,15 @@ describe('client requests, answered by the real server', () => {
     if (!fileId) throw new Error('the created session lists no file')
     const replyId = created.messages.findLast((m) => m.role === 'assistant')?.id
     if (!replyId) throw new Error('the created session has no reply')
-    ids = { sessionId: created.id, fileId, spareSessionId: spare.id, replyId }
+    const [question, answer] = created.messages
+    ids = {
+      sessionId: created.id,
+      fileId,
+      spareSessionId: spare.id,
+      questionId: question?.id ?? '',
+      answerId: answer?.id ?? '',
+      replyId,
+    }
   })
 
   it.each(Object.keys(calls))('%s: valid request, typed data back', async (id) => {
@@ -318,6 +354,8 @@ describe('client answers to every documented response (from the examples)', () =
     fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
     spareSessionId: '5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa',
     replyId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    questionId: '6c2ef1b5-4c2d-4ae5-9a6d-6a65b2b2e1bb',
+    answerId: '7d3f02c6-5d3e-4bf6-8b7e-7b76c3c3f2cc',
   }
   // Operations without a client call are reported by 'has a method for every operation'.
   const cases = cannedResponses().filter((c) => callable(c.operationId))
@@ -417,6 +455,8 @@ describe('client headers', () => {
     fileId: '9d2b3c1e-77a4-4b6e-9f0a-3e5d2c1b0a99',
     spareSessionId: '5b1de0a4-3b1c-4fd4-8f5c-5f54a1a1d0aa',
     replyId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    questionId: '6c2ef1b5-4c2d-4ae5-9a6d-6a65b2b2e1bb',
+    answerId: '7d3f02c6-5d3e-4bf6-8b7e-7b76c3c3f2cc',
   }
   type Security = Array<Record<string, unknown>>
 

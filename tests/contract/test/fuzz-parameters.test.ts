@@ -67,6 +67,21 @@ const refusedByMeaning: Record<string, Array<[string, string]>> = {
   cancel_session: [['header', 'Idempotency-Key']],
   delete_message_feedback: [['header', 'Idempotency-Key']],
   delete_session: [['header', 'Idempotency-Key']],
+  get_session_tree: [
+    ['query', 'cursor'],
+    ['query', 'siblings_of'],
+  ],
+  // A message of the wrong role is refused with a 422 on `message_id`.
+  regenerate_session_message: [
+    ['header', 'Idempotency-Key'],
+    ['path', 'message_id'],
+  ],
+  edit_session_message: [
+    ['header', 'Idempotency-Key'],
+    ['path', 'message_id'],
+  ],
+  switch_session_branch: [['header', 'Idempotency-Key']],
+  fork_session: [['header', 'Idempotency-Key']],
 }
 
 /** Well-known valid values worth sending often (they reach 200s). */

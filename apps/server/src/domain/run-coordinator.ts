@@ -57,6 +57,15 @@ export interface RunCoordinatorOptions {
   observer?: RunObserver
 }
 
+/** How a run starts. */
+export interface StartOptions {
+  /**
+   * The turn moved the session to another branch (an edit, a regenerated reply): the run's
+   * events begin with a `branch` event naming the new active leaf.
+   */
+  branched?: boolean
+}
+
 /** Why a run was stopped (from outside, or by its timeout), as the abort reason. */
 class StopRequest extends Error {
   /** `record`: false when the run must write and publish nothing more (its lease is lost). */
@@ -127,6 +136,7 @@ export class RunCoordinator {
     session: SessionRecord,
     agent: Agent,
     reservedEventIds = false,
+    options: StartOptions = {},
   ): Promise<RecordedRunEnd | undefined> {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id)
@@ -139,7 +149,7 @@ export class RunCoordinator {
     const observer = this.#options.observer ?? noRunObserver
     run.done = observer
       .run(agent.profile.id, (watch) =>
-        this.#execute(session, agent, controller, log, reservedEventIds, watch),
+        this.#execute(session, agent, controller, log, reservedEventIds, watch, options),
       )
       .finally(() => {
         // A new run of the session may have started already: leave that one alone.
@@ -234,6 +244,7 @@ export class RunCoordinator {
     log: RunLog,
     reservedEventIds: boolean,
     watch: RunObservation,
+    options: StartOptions,
   ): Promise<RecordedRunEnd | undefined> {
     const { store, clock, logger, runTimeoutMs } = this.#options
     let ids: EventIds
@@ -283,6 +294,8 @@ export class RunCoordinator {
     const replyId = uuidv7()
     let error: SessionError | null = null
     try {
+      if (options.branched && session.activeLeafId !== null)
+        await publish({ type: 'branch', leafId: session.activeLeafId })
       await publish({ type: 'status', status: 'Running', replyId })
       for await (const chunk of untilAborted(agent.reply(conversation, signal, context), signal)) {
         if (chunk === '') continue

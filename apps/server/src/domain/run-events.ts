@@ -18,6 +18,8 @@ export type RunEvent =
   | { id: number; type: 'message.delta'; text: string }
   | { id: number; type: 'message.completed'; message: MessageRecord }
   | { id: number; type: 'error'; error: SessionError }
+  /** The run starts on another branch: the session's messages now end at `leafId`. */
+  | { id: number; type: 'branch'; leafId: string }
 
 /** Whether the event is the last of its run: the status it ended with. */
 export const isFinalEvent = (event: RunEvent): boolean =>

@@ -1,6 +1,7 @@
 // Ids of sessions, messages and files are UUIDv7 (time, then a counter within the millisecond):
 // rows written together sort together, so a batch of writes lands in a few index pages at the
 // end instead of one random page each. The time in an id is no secret: the resource shows it.
+import type { MessageRole } from '@uxmate/contract'
 import { v7 as uuidv7 } from 'uuid'
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
@@ -63,6 +64,13 @@ export type SessionResult = SessionRecord | 'not_found'
  */
 export type ResumeResult = SessionResult | { rating: FeedbackRecord } | 'nothing'
 export type ChatTurnResult = ContinueResult | 'agent_required' | 'id_taken'
+/** A turn on a message: `message_not_found`, or `wrong_role` when it is not the kind the turn takes. */
+export type BranchTurnResult = ContinueResult | 'message_not_found' | 'wrong_role'
+
+/** A page of a session's tree: every branch's messages, and the active leaf. */
+export interface MessageTree extends MessageList {
+  activeLeafId: string | null
+}
 
 /** A page of an owner's sessions with an agent; `nextCursor` is where the next page starts. */
 export interface SessionList {
@@ -202,6 +210,132 @@ export class SessionService {
     if (typeof session === 'string') return session
     void runs.start(session, agent, true)
     return this.#settle(session, options)
+  }
+
+  /**
+   * A new reply to the history an assistant message answered: a sibling of that message, on a
+   * branch that becomes the active one. The old reply stays in the tree.
+   */
+  async regenerate(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+    options: TurnOptions,
+    key?: KeyedRequest,
+  ): Promise<BranchTurnResult> {
+    const { store, clock, runs } = this.#options
+    const found = await this.#turnTarget(owner, sessionId, messageId, 'assistant')
+    if (typeof found === 'string') return found
+    const { agent, node } = found
+    if (node.parentId === null) return 'wrong_role'
+    const now = clock.now()
+    const run = runs.claim(now)
+    const session = await store.startRun({
+      owner,
+      sessionId,
+      now,
+      leafId: node.parentId,
+      run,
+      reserveEventIds: EVENT_ID_BLOCK,
+      ...(key && { key: turnKey(key, sessionId, run, options) }),
+    })
+    if (typeof session === 'string') return session
+    void runs.start(session, agent, true, { branched: true })
+    return this.#settle(session, options)
+  }
+
+  /**
+   * An edited user message: a sibling of `messageId` with `text` (and `files`), on a branch that
+   * becomes the active one, and the agent's run on it. The old branch stays in the tree.
+   */
+  async edit(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+    input: { text: string; files: Omit<NewFile, 'id'>[] },
+    options: TurnOptions,
+    key?: KeyedRequest,
+  ): Promise<BranchTurnResult> {
+    const { store, clock, runs } = this.#options
+    const found = await this.#turnTarget(owner, sessionId, messageId, 'user')
+    if (typeof found === 'string') return found
+    const now = clock.now()
+    const run = runs.claim(now)
+    const session = await store.startTurn({
+      owner,
+      sessionId,
+      now,
+      ...(key && { key: turnKey(key, sessionId, run, options) }),
+      parentId: found.node.parentId,
+      message: {
+        id: uuidv7(),
+        text: input.text,
+        files: input.files.map((file) => ({ ...file, id: uuidv7() })),
+      },
+      run,
+      reserveEventIds: EVENT_ID_BLOCK,
+    })
+    input.files.length = 0
+    if (typeof session === 'string') return session
+    void runs.start(session, found.agent, true, { branched: true })
+    return this.#settle(session, options)
+  }
+
+  /** Makes the branch of `messageId` the session's active one (its deepest latest leaf). */
+  async switchBranch(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+    key?: KeyedRequest,
+  ): Promise<SessionRecord | 'not_found' | 'message_not_found' | 'busy'> {
+    return this.#options.store.switchBranch(
+      owner,
+      sessionId,
+      messageId,
+      key && { ...key, sessionId },
+    )
+  }
+
+  /** A new session of the owner's with the branch of the session down to `messageId`. */
+  async fork(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+    key?: KeyedRequest,
+  ): Promise<SessionRecord | 'not_found' | 'message_not_found'> {
+    return this.#options.store.forkSession({
+      ...(key && { key: { ...key, sessionId } }),
+      owner,
+      sourceId: sessionId,
+      throughMessageId: messageId,
+      id: uuidv7(),
+      now: this.#options.clock.now(),
+      newId: uuidv7,
+    })
+  }
+
+  /**
+   * A page of every message of the session, oldest first (only `siblingsOf` and its siblings,
+   * when given), after `cursor` (the `nextCursor` of the page before).
+   */
+  async tree(query: {
+    owner: string
+    sessionId: string
+    limit: number
+    cursor?: string
+    siblingsOf?: string
+  }): Promise<MessageTree | 'not_found' | 'message_not_found' | 'invalid_cursor'> {
+    const { cursor, ...page } = query
+    const after = cursor === undefined ? undefined : decodeMessageCursor(cursor)
+    if (cursor !== undefined && after?.order !== 'asc') return 'invalid_cursor'
+    const found = await this.#options.store.listTree({ ...page, after })
+    if (found === undefined) return 'not_found'
+    if (found === 'message_not_found') return found
+    return {
+      messages: found.messages,
+      activeLeafId: found.activeLeafId ?? null,
+      ...(found.next && { nextCursor: encodeMessageCursor(found.next) }),
+    }
   }
 
   async get(owner: string, sessionId: string): Promise<SessionResult> {
@@ -536,6 +670,22 @@ export class SessionService {
         files: input.files.map((file) => ({ ...file, id: uuidv7() })),
       },
     })
+  }
+
+  /** The message a turn is about, of `role`, and the session's agent. */
+  async #turnTarget(owner: string, sessionId: string, messageId: string, role: MessageRole) {
+    const { store, agents } = this.#options
+    const header = await store.getSessionHeader(owner, sessionId)
+    if (!header) return 'not_found' as const
+    // Said first, whatever the message: a session that is answering takes no other turn (the
+    // store's conditional write is what guarantees it; this only words the answer).
+    if (header.status === 'Running') return 'busy' as const
+    const node = await store.getMessageNode(owner, sessionId, messageId)
+    if (!node) return 'message_not_found' as const
+    if (node.role !== role) return 'wrong_role' as const
+    const agent = agents.get(header.agentId)
+    if (!agent) return 'agent_not_found' as const
+    return { node, agent }
   }
 
   /** The session once its run ended (or the wait ran out); never throws: the turn is stored. */

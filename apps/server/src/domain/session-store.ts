@@ -38,6 +38,11 @@ export interface ModelCall {
 
 export interface MessageRecord {
   id: string
+  /**
+   * The message this one follows: the messages of a session are a tree (an edit is a sibling of
+   * the message it edits, a regenerated reply a sibling of the reply); null for a first message.
+   */
+  parentId: string | null
   role: MessageRole
   text: string
   createdAt: Date
@@ -132,6 +137,9 @@ export interface SessionRecord {
   tags: string[]
   /** The caller's own string pairs. */
   metadata: Record<string, string>
+  /** The last message of the branch the session shows; null only while it has no message. */
+  activeLeafId: string | null
+  /** The active branch: from its root down to `activeLeafId`, oldest first. */
   messages: MessageRecord[]
   /** What the messages are, when they were not read (a list without messages). */
   activity?: SessionActivity
@@ -223,6 +231,45 @@ export interface NewUserMessage {
   reserveEventIds?: number
   /** As in {@link NewSession}: the request's key, taken with the turn or not at all. */
   key?: KeyCommit
+  /**
+   * The message the new one follows (`null`: a new first message), for an edit; absent: the
+   * session's active leaf, as in every plain turn.
+   */
+  parentId?: string | null
+}
+
+/** A run on the session's history up to `leafId` (a regenerated reply), without a new message. */
+export interface NewRun {
+  owner: string
+  sessionId: string
+  now: Date
+  /** The message the reply will follow; it becomes the active leaf. */
+  leafId: string
+  run: RunClaim
+  reserveEventIds?: number
+  /** As in {@link NewSession}: the request's key, taken with the run or not at all. */
+  key?: KeyCommit
+}
+
+/** Where a message sits in its session's tree. */
+export interface MessageNode {
+  id: string
+  parentId: string | null
+  role: MessageRole
+}
+
+/** A new session holding a copy of another's branch, down to one of its messages. */
+export interface NewFork {
+  owner: string
+  sourceId: string
+  /** The last message to copy: the fork holds its branch from the root down to it. */
+  throughMessageId: string
+  id: string
+  now: Date
+  /** Makes the ids of the copied messages and files. */
+  newId: () => string
+  /** The request's key, taken with the fork (about its source) or not at all. */
+  key?: KeyCommit
 }
 
 export interface RunOutcome {
@@ -268,6 +315,8 @@ export interface MessageCursor {
 
 export interface MessagePage {
   messages: MessageRecord[]
+  /** The session's active leaf (for a page of its tree). */
+  activeLeafId?: string | null
   /** Where the next page starts; absent on the last page. */
   next?: MessageCursor
 }
@@ -453,6 +502,45 @@ export interface SessionStore {
     limit: number
     after?: SessionCursor
   }): Promise<FeedbackPage>
+  /**
+   * A page of every message of the session, on every branch, oldest first; with `siblingsOf`,
+   * only that message and the others of its parent. `undefined`: no such session of the
+   * owner's; `message_not_found`: `siblingsOf` is none of its messages.
+   */
+  listTree(query: {
+    owner: string
+    sessionId: string
+    limit: number
+    after?: MessageCursor
+    siblingsOf?: string
+  }): Promise<MessagePage | 'message_not_found' | undefined>
+  /** Where one of the owner's session's messages sits in its tree. */
+  getMessageNode(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+  ): Promise<MessageNode | undefined>
+  /**
+   * Marks the session `Running` a new run whose reply follows `leafId`, which becomes the active
+   * leaf (a regenerated reply), unless a run is in progress: the same atomic check as
+   * `startTurn`.
+   */
+  startRun(input: NewRun): Promise<SessionRecord | 'not_found' | 'busy'>
+  /**
+   * Makes the branch of `messageId` the active one: its deepest leaf, going down through the
+   * latest child at each step. Refused (`busy`) while a run is in progress.
+   */
+  switchBranch(
+    owner: string,
+    sessionId: string,
+    messageId: string,
+    key?: KeyCommit,
+  ): Promise<SessionRecord | 'not_found' | 'message_not_found' | 'busy'>
+  /**
+   * A new session of the same owner and agent, `Ready`, with a copy of the branch from the root
+   * down to `throughMessageId` (new ids); its files share the stored bytes of the originals.
+   */
+  forkSession(input: NewFork): Promise<SessionRecord | 'not_found' | 'message_not_found'>
   getFile(
     owner: string,
     sessionId: string,

@@ -22,6 +22,7 @@ import { requestLog } from './request-log.ts'
 import { requestMetrics } from './request-metrics.ts'
 import { requestTracing } from './request-tracing.ts'
 import { agentOperations } from './routes/agent-operations.ts'
+import { branchOperations } from './routes/branch-operations.ts'
 import { docsRoutes } from './routes/docs-routes.ts'
 import { searchOperations } from './routes/search-operations.ts'
 import { serviceOperations } from './routes/service-operations.ts'
@@ -152,6 +153,7 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       }),
       ...agentOperations(agents, sessions),
       ...sessionOperations({ sessions, agents }),
+      ...branchOperations({ sessions }),
       ...usageOperations(sessions),
       ...searchOperations({ sessions, agents }),
       ...webhookOperations(deps.webhooks),

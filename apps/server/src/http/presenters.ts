@@ -42,6 +42,7 @@ export function toMessage(sessionId: string, message: MessageRecord): Message {
     role: message.role,
     text: message.text,
     created_at: message.createdAt.toISOString(),
+    parent_id: message.parentId,
   }
   if (message.files.length > 0) {
     wire.files = message.files.map((file) => ({
@@ -188,6 +189,8 @@ export function toSessionEvent(sessionId: string, event: RunEvent): SessionEvent
       }
     case 'error':
       return { event: 'error', id: event.id, data: { ...event.error } }
+    case 'branch':
+      return { event: 'branch', id: event.id, data: { leaf_id: event.leafId } }
   }
 }
 

@@ -314,6 +314,7 @@ export interface paths {
          *     | `message.delta` | `MessageDeltaEvent` | the next piece of the agent's reply |
          *     | `message.completed` | `MessageCompletedEvent` | the agent's message, as stored (also a cancelled run's partial reply) |
          *     | `error` | `RunErrorEvent` | why the run ended without a reply, before the `Flushed` status |
+         *     | `branch` | `BranchEvent` | a regenerate or an edit moved the session to another branch, before its run's `Running` status |
          *
          *     Every event has an `id`: an integer that increases across the session's runs. Reconnect
          *     with the last one seen as `Last-Event-ID` and the events of the run in progress that came
@@ -459,6 +460,195 @@ export interface paths {
         get: operations["get_agent_feedback"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get Session Tree
+         * @description Every message of the session, on every branch, oldest first, a page at a time: each with
+         *     its `parent_id`, so that a client can draw the tree or show "2 of 3" beside a message
+         *     with siblings. `active_leaf_id` is the last message of the branch the session shows (its
+         *     `messages`). With `siblings_of`, only that message and the other children of its parent
+         *     (the first messages of the session, for a first message). Pages as
+         *     `get_session_messages` does: pass `next_cursor` back as `cursor`.
+         */
+        get: operations["get_session_tree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/messages/{message_id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regenerate Reply
+         * @description Asks the agent again for one of its replies: a new reply to the same history (the
+         *     messages up to the one `message_id` answered) is written as a sibling of the old one and
+         *     its branch becomes the active one; the old reply stays in the tree
+         *     (`get_session_tree`, `switch_session_branch`). `message_id` must be an assistant message
+         *     (`422` otherwise). A session whose run is still going answers `409`, as `update_session`
+         *     does; of two racing requests, on any instances, one starts the run.
+         *
+         *     Waits for the run like `update_session`, honours `Prefer: respond-async` the same way, and
+         *     streams on `get_session_events` (a `branch` event first). With an `Idempotency-Key`, the
+         *     same request sent again gets the first answer back and starts no second run.
+         */
+        post: operations["regenerate_session_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/messages/{message_id}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Edit User Message
+         * @description Sends an edited version of one of the user's messages: a new user message (the text, and
+         *     files if any, within the limits of `create_session_from_text`) is stored as a sibling of
+         *     the one `message_id` names, its branch becomes the active one and the agent's run starts
+         *     on it. The old message and everything after it stay in the tree. `message_id` must be a
+         *     user message (`422` otherwise). Busy sessions, waiting, `Prefer`, events and
+         *     `Idempotency-Key` as in `regenerate_session_message`.
+         */
+        post: operations["edit_session_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/messages/{message_id}/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch Branch
+         * @description Makes the branch of `message_id` the one the session shows: its `messages` become the
+         *     branch from the root down to the deepest message under `message_id`, taking the latest
+         *     child at each step (`message_id` itself when it has none). The next `update_session`
+         *     continues that branch. Changes no message and not `updated_at`. Refused with `409` while
+         *     a run is in progress (its reply belongs to the branch it started on). With an
+         *     `Idempotency-Key`, a retry gets the first answer back.
+         */
+        post: operations["switch_session_branch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/messages/{message_id}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fork Session
+         * @description Opens a new session from one of this one's messages: same owner, agent and name (rename
+         *     it with `rename_session`), its own id, `Ready`, holding a copy of the branch from the root
+         *     down to `message_id` (any branch's message; the copies get new ids). Files come along:
+         *     the fork's files have ids of their own but share the stored bytes, which are not copied
+         *     (they stay stored while either session has them). The source session is not changed and
+         *     may be running. With an `Idempotency-Key`, a retry gets the first answer back and opens no
+         *     second fork.
+         */
+        post: operations["fork_session"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1097,6 +1287,15 @@ export interface components {
              */
             files?: Blob[];
         };
+        /** @description The edited user message. */
+        Body_edit_session_message: {
+            text_prompt: components["schemas"]["TextPrompt"];
+            /**
+             * @description Files attached to the edited message, one `files` part each.
+             * @example []
+             */
+            files?: Blob[];
+        };
         /** @description The user's next message in a session. */
         UpdateSessionFromTextRequest: {
             text_prompt: components["schemas"]["TextPrompt"];
@@ -1164,7 +1363,10 @@ export interface components {
              * @description When a message was last added or the status last changed.
              */
             updated_at: string;
-            /** @description The messages, oldest first. */
+            /**
+             * @description The messages of the active branch, oldest first: from the first message down to the
+             *     latest of the branch the user is on (see `get_session_tree` for the others).
+             */
             messages: components["schemas"]["Message"][];
             status: components["schemas"]["SessionStatus"];
             /** @description The routine that started this session, if any; kept for old clients. */
@@ -1226,6 +1428,11 @@ export interface components {
              * @description When the message was stored.
              */
             created_at: string;
+            /**
+             * @description The message this one follows (null for a first message). A session's messages are a
+             *     tree: an edited message and a regenerated reply are siblings of the ones they replace.
+             */
+            parent_id?: components["schemas"]["ResourceId"] | null;
             /** @description Files the user attached to this message; absent when there are none. */
             files?: components["schemas"]["FileMetadata"][];
             usage?: components["schemas"]["TokenUsage"];
@@ -1348,6 +1555,15 @@ export interface components {
         GetSessionMessagesResponse: {
             /** @description The messages, in the order asked for. */
             messages: components["schemas"]["Message"][];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        /** @description A page of a session's messages, on every branch. */
+        GetSessionTreeResponse: {
+            /** @description The messages, oldest first, each with its `parent_id`. */
+            messages: components["schemas"]["Message"][];
+            /** @description The last message of the branch the session shows. */
+            active_leaf_id: components["schemas"]["ResourceId"] | null;
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string;
         };
@@ -1894,6 +2110,14 @@ export interface components {
             event: "error";
             id: components["schemas"]["EventId"];
             data: components["schemas"]["RunErrorEvent"];
+        } | {
+            /**
+             * @description The event name.
+             * @constant
+             */
+            event: "branch";
+            id: components["schemas"]["EventId"];
+            data: components["schemas"]["BranchEvent"];
         };
         /**
          * @description The event's id: increases with every event of the session, across its runs. Send the last
@@ -1912,6 +2136,15 @@ export interface components {
         /** @description The data of a `message.completed` event. */
         MessageCompletedEvent: {
             message: components["schemas"]["Message"];
+        };
+        /**
+         * @description The data of a `branch` event, sent before the `status` `Running` of a run that starts on
+         *     another branch: the session's `messages` now end at `leaf_id` (the edited message, or the
+         *     message whose reply is regenerated); read the session again.
+         */
+        BranchEvent: {
+            /** @description The last message of the branch the session now shows. */
+            leaf_id: components["schemas"]["ResourceId"];
         };
         /** @description The data of an `error` event; the same as the session's `error` afterwards. */
         RunErrorEvent: {
@@ -1964,6 +2197,30 @@ export interface components {
         };
     };
     responses: {
+        /** @description The run ended (or the wait ran out); the session as it is now. */
+        TurnEnded: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Preference-Applied": components["headers"]["Preference-Applied"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Session"];
+            };
+        };
+        /** @description `Prefer: respond-async` was applied: the run goes on after this answer. */
+        TurnStarted: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Preference-Applied": components["headers"]["Preference-Applied"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Session"];
+            };
+        };
         /** @description The request does not match this document; `detail` lists every problem. */
         ValidationError: {
             headers: {
@@ -2209,6 +2466,12 @@ export interface components {
          * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
          */
         SessionId: components["schemas"]["ResourceId"];
+        /**
+         * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+         *     message of the session answers `404`.
+         * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+         */
+        MessageId: components["schemas"]["ResourceId"];
         /**
          * @description RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;
          *     other preferences are ignored.
@@ -3421,6 +3684,357 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["AgentNotFound"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_session_tree: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A message of the session; only it and its siblings are listed.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                siblings_of?: components["schemas"]["ResourceId"];
+                /**
+                 * @description The page size.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page; opaque.
+                 * @example YXNjOjQ4
+                 */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the session's messages, on every branch. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSessionTreeResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["SessionNotFound"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    regenerate_session_message: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;
+                 *     other preferences are ignored.
+                 * @example respond-async
+                 */
+                Prefer?: components["parameters"]["Prefer"];
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`).
+                 *
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TurnEnded"];
+            202: components["responses"]["TurnStarted"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CrossSiteRefused"];
+            404: components["responses"]["MessageNotFound"];
+            409: components["responses"]["SessionBusy"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    edit_session_message: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;
+                 *     other preferences are ignored.
+                 * @example respond-async
+                 */
+                Prefer?: components["parameters"]["Prefer"];
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`).
+                 *
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_edit_session_message"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TurnEnded"];
+            202: components["responses"]["TurnStarted"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CrossSiteRefused"];
+            404: components["responses"]["MessageNotFound"];
+            409: components["responses"]["SessionBusy"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    switch_session_branch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`).
+                 *
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session, showing the branch. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CrossSiteRefused"];
+            404: components["responses"]["MessageNotFound"];
+            409: components["responses"]["SessionBusy"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    fork_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`).
+                 *
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A message of the session, on any of its branches (a `ResourceId`). An id that names no
+                 *     message of the session answers `404`.
+                 * @example 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new session. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CrossSiteRefused"];
+            404: components["responses"]["MessageNotFound"];
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];

@@ -34,7 +34,11 @@ describe('the operation table', () => {
       'cancel_session',
       'create_session_from_text',
       'delete_session',
+      'edit_session_message',
+      'fork_session',
+      'regenerate_session_message',
       'rename_session',
+      'switch_session_branch',
       'update_session',
     ])
   })
@@ -44,6 +48,7 @@ describe('the operation table', () => {
       'get_grouped_sessions',
       'get_session',
       'get_session_messages',
+      'get_session_tree',
       'get_sessions',
     ])
   })

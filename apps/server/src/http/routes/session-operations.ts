@@ -11,20 +11,11 @@ import { keptRead, type OperationHandler, operation } from '../operations/operat
 import { toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
 import { sessionFullDetail } from './session-full.ts'
+import { turnHeaders, turnOptions } from './turn-options.ts'
 
 export interface SessionOperationsOptions {
   sessions: SessionService
   agents: AgentRegistry
-}
-
-/** RFC 7240: does the request prefer not to wait? */
-function turnOptions(prefer: string | undefined): TurnOptions {
-  const preferences = (prefer ?? '').split(',').map((item) => item.trim().toLowerCase())
-  return { respondAsync: preferences.includes('respond-async') }
-}
-
-function turnHeaders(options: TurnOptions): Record<string, string> {
-  return options.respondAsync ? { 'Preference-Applied': 'respond-async' } : {}
 }
 
 /** The status a turn answers with: `202` when it did not wait for the run. */

@@ -7,12 +7,16 @@
 import { randomUUID } from 'node:crypto'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
+import { branchTo, deepestLatestLeaf } from '../../domain/message-tree.ts'
 import type {
   FlushedRun,
+  MessageCursor,
   MessageFeedback,
+  MessagePage,
   MessageRecord,
   ModelCall,
   NewFile,
+  NewRun,
   NewSession,
   NewUserMessage,
   RunClaim,
@@ -47,7 +51,7 @@ import { activityOf, filtered, UNARCHIVED } from './session-lists.ts'
 import { transactionPerWrite, type WriteTransaction } from './write-transaction.ts'
 
 type SessionRow = Selectable<SessionsTable>
-type FileRow = Omit<Selectable<FilesTable>, 'data' | 'session_id' | 'position'>
+type FileRow = Omit<Selectable<FilesTable>, 'data' | 'session_id' | 'position' | 'bytes_of'>
 
 /** The stretch of time the usage ledger is summed by: a quarter hour fits every time zone. */
 const USAGE_BUCKET_MS = 15 * 60 * 1000
@@ -114,6 +118,7 @@ function toHeader(row: SessionRow): SessionHeader {
     createdAt: new Date(Number(row.created_at)),
     updatedAt: new Date(Number(row.updated_at)),
     lastEventId: Number(row.event_seq),
+    activeLeafId: row.active_leaf_id,
     run:
       row.status === 'Running' && row.run_id !== null
         ? {
@@ -136,6 +141,7 @@ function toHeader(row: SessionRow): SessionHeader {
 
 const MESSAGE_COLUMNS = [
   'id',
+  'parent_id',
   'role',
   'text',
   'created_at',
@@ -153,6 +159,7 @@ function toMessage(
 ): MessageRecord {
   return {
     id: row.id,
+    parentId: row.parent_id,
     role: row.role,
     text: row.text,
     createdAt: new Date(Number(row.created_at)),
@@ -215,9 +222,11 @@ function newSessionRecord(input: NewSession): SessionRecord {
     archived: false,
     tags: [],
     metadata: {},
+    activeLeafId: message.id,
     messages: [
       {
         id: message.id,
+        parentId: null,
         role: 'user',
         text: message.text,
         createdAt: new Date(input.now),
@@ -379,7 +388,11 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       list.push(toMessage(row, files.get(row.id) ?? [], feedback.get(row.id)))
       messages.set(row.session_id, list)
     }
-    return rows.map((row) => ({ ...toHeader(row), messages: messages.get(row.id) ?? [] }))
+    // Every branch is read; the session shows the active one.
+    return rows.map((row) => ({
+      ...toHeader(row),
+      messages: branchTo(messages.get(row.id) ?? [], row.active_leaf_id),
+    }))
   }
 
   /** The sessions without their messages, with what they hold instead. */
@@ -423,23 +436,83 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     return row && (await withMessages(db, [row]))[0]
   }
 
-  /** Appends a message after the session's last one. */
-  const insertMessage = (
+  /**
+   * Stores a message after the session's last one in the order of writing, under `parentId`
+   * (absent: the active leaf), and makes it the active leaf.
+   */
+  async function insertMessage(
     trx: Kysely<Database>,
-    message: { id: string; sessionId: string; role: MessageRecord['role']; text: string },
+    message: {
+      id: string
+      sessionId: string
+      role: MessageRecord['role']
+      text: string
+      parentId?: string | null
+    },
     now: number,
-  ) =>
-    trx
+  ): Promise<void> {
+    await trx
       .insertInto('messages')
       .values({
         id: message.id,
         session_id: message.sessionId,
         position: sql<number>`(SELECT COALESCE(MAX(position), -1) + 1 FROM messages WHERE session_id = ${message.sessionId})`,
+        parent_id:
+          message.parentId === undefined
+            ? sql<string>`(SELECT active_leaf_id FROM sessions WHERE id = ${message.sessionId})`
+            : message.parentId,
         role: message.role,
         text: message.text,
         created_at: now,
       })
       .execute()
+    await trx
+      .updateTable('sessions')
+      .set({ active_leaf_id: message.id })
+      .where('id', '=', message.sessionId)
+      .execute()
+  }
+
+  /** Where each message of the session sits in its tree, in the order of writing. */
+  const treeOf = async (executor: Kysely<Database>, sessionId: string) =>
+    (
+      await executor
+        .selectFrom('messages')
+        .select(['id', 'parent_id', 'role'])
+        .where('session_id', '=', sessionId)
+        .orderBy('position')
+        .execute()
+    ).map((row) => ({ id: row.id, parentId: row.parent_id, role: row.role }))
+
+  /**
+   * Marks the session `Running` the run `input` claims, unless a run is in progress: the check
+   * and the write are one statement, so of two callers, on any instance, one changes the row
+   * and the other (waiting for its lock in PostgreSQL) finds it Running.
+   */
+  async function claimRun(
+    trx: Kysely<Database>,
+    input: Pick<NewRun, 'owner' | 'sessionId' | 'now' | 'run' | 'reserveEventIds'>,
+    leafId?: string,
+  ): Promise<SessionRow | 'not_found' | 'busy'> {
+    const row = await trx
+      .updateTable('sessions')
+      .set((eb) => ({
+        status: 'Running',
+        error_code: null,
+        error_message: null,
+        updated_at: input.now.getTime(),
+        event_seq: eb('event_seq', '+', input.reserveEventIds ?? 0),
+        ...claimColumns(input.run),
+        ...(leafId !== undefined && { active_leaf_id: leafId }),
+      }))
+      .where('id', '=', input.sessionId)
+      .where('owner', '=', input.owner)
+      .where('status', '!=', 'Running')
+      .returningAll()
+      .executeTakeFirst()
+    if (row) return row
+    return (await sessionRow(trx, input.owner, input.sessionId)) ? 'busy' : 'not_found'
+  }
 
   /**
    * A message's files, one statement each: better-sqlite3 binds a blob as SQLITE_TRANSIENT, so
@@ -467,6 +540,73 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           data: toBuffer(file.data),
         })
         .execute()
+  }
+
+  /** A page of `rows` (one more than `limit` when more follow), with the files of its messages. */
+  async function pageOf(
+    sessionId: string,
+    rows: (MessageRow & { position: number })[],
+    limit: number,
+    order: MessageCursor['order'],
+  ): Promise<MessagePage> {
+    const page = rows.slice(0, limit)
+    const feedback = await feedbackOf(db, { messageIds: page.map((row) => row.id) })
+    const fileRows =
+      page.length === 0
+        ? []
+        : await db
+            .selectFrom('files')
+            .select(FILE_COLUMNS)
+            .where('session_id', '=', sessionId)
+            .where(
+              'message_id',
+              'in',
+              page.map((row) => row.id),
+            )
+            .orderBy('message_id')
+            .orderBy('position')
+            .execute()
+    const files = filesByMessage(fileRows)
+    const last = page.at(-1)
+    return {
+      messages: page.map((row) => toMessage(row, files.get(row.id) ?? [], feedback.get(row.id))),
+      ...(rows.length > limit && last && { next: { order, position: Number(last.position) } }),
+    }
+  }
+
+  /**
+   * Before a session goes: each of its files whose bytes forks share gives them to the first of
+   * those forks' files, and the others name that one; the bytes stay stored once.
+   */
+  async function handOverSharedBytes(trx: Kysely<Database>, sessionId: string): Promise<void> {
+    const sharers = await trx
+      .selectFrom('files as original')
+      .innerJoin('files as sharer', 'sharer.bytes_of', 'original.id')
+      .select(['original.id as original', 'sharer.id as sharer'])
+      .where('original.session_id', '=', sessionId)
+      .where('sharer.session_id', '!=', sessionId)
+      .orderBy('original.id')
+      .orderBy('sharer.id')
+      .execute()
+    const heirs = new Map<string, string>()
+    for (const { original, sharer } of sharers)
+      if (!heirs.has(original)) heirs.set(original, sharer)
+    for (const [original, heir] of heirs) {
+      await trx
+        .updateTable('files')
+        .set({
+          data: (eb) => eb.selectFrom('files as o').select('o.data').where('o.id', '=', original),
+          bytes_of: null,
+        })
+        .where('id', '=', heir)
+        .execute()
+      await trx
+        .updateTable('files')
+        .set({ bytes_of: heir })
+        .where('bytes_of', '=', original)
+        .where('id', '!=', heir)
+        .execute()
+    }
   }
 
   /** The run's model calls: one ledger row each, and the session's totals. */
@@ -570,6 +710,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             created_at: now,
             updated_at: now,
             event_seq: input.reserveEventIds ?? 0,
+            active_leaf_id: input.message.id,
             ...claimColumns(input.run),
           })
           .onConflict((conflict) => conflict.column('id').doNothing())
@@ -608,32 +749,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           const full = await sessionFull(trx, dialect, input, input.bounds)
           if (full) return full
         }
-        // The check and the write are one statement: of two callers, on any instance, one
-        // changes the row and the other (waiting for its lock in PostgreSQL) finds it Running.
-        const row = await trx
-          .updateTable('sessions')
-          .set((eb) => ({
-            status: 'Running',
-            error_code: null,
-            error_message: null,
-            updated_at: now,
-            event_seq: eb('event_seq', '+', input.reserveEventIds ?? 0),
-            ...claimColumns(input.run),
-          }))
-          .where('id', '=', input.sessionId)
-          .where('owner', '=', input.owner)
-          .where('status', '!=', 'Running')
-          .returningAll()
-          .executeTakeFirst()
-        if (!row) {
-          const exists = await trx
-            .selectFrom('sessions')
-            .select('id')
-            .where('id', '=', input.sessionId)
-            .where('owner', '=', input.owner)
-            .executeTakeFirst()
-          return exists ? 'busy' : 'not_found'
-        }
+        const row = await claimRun(trx, input)
+        if (typeof row === 'string') return row
         await insertMessage(
           trx,
           {
@@ -641,12 +758,14 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             sessionId: input.sessionId,
             role: 'user',
             text: input.message.text,
+            parentId: input.parentId,
           },
           now,
         )
         await insertFiles(trx, input.sessionId, input.message.id, input.message.files ?? [])
         if (input.key) await keys.commitIn(trx, input.key)
-        return (await withMessages(trx, [row]))[0] as SessionRecord
+        const updated = { ...row, active_leaf_id: input.message.id }
+        return (await withMessages(trx, [updated]))[0] as SessionRecord
       })
     },
 
@@ -670,6 +789,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .returningAll()
           .executeTakeFirst()
         if (!row) return { reply: null, recorded: false }
+        // Nothing moves the active leaf during a run: the reply answers it.
+        const replyParent = outcome.reply ? row.active_leaf_id : null
         if (outcome.reply)
           await insertMessage(
             trx,
@@ -678,6 +799,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
               sessionId: outcome.sessionId,
               role: 'assistant',
               text: outcome.reply.text,
+              parentId: replyParent,
             },
             now,
           )
@@ -724,6 +846,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         const reply: MessageRecord | null = outcome.reply
           ? {
               ...outcome.reply,
+              parentId: replyParent,
               role: 'assistant',
               createdAt: outcome.now,
               files: [],
@@ -826,15 +949,20 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async deleteSession(owner, sessionId, { force = false, key } = {}) {
       const outcome = await writeTelling(async (trx, tell) => {
-        // Messages, files and run events go with the session (ON DELETE CASCADE).
+        // The check first, as a write: in PostgreSQL it holds the row, so no turn starts before
+        // the delete, while the bytes forks share are handed over.
         const row = await trx
-          .deleteFrom('sessions')
+          .updateTable('sessions')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
           .where('id', '=', sessionId)
           .where('owner', '=', owner)
           .$if(!force, (query) => query.where('status', '!=', 'Running'))
           .returningAll()
           .executeTakeFirst()
         if (!row) return (await sessionRow(trx, owner, sessionId)) ? 'busy' : 'not_found'
+        await handOverSharedBytes(trx, sessionId)
+        // Messages, files and run events go with the session (ON DELETE CASCADE).
+        await trx.deleteFrom('sessions').where('id', '=', sessionId).execute()
         const at = new Date()
         await tell(at.getTime(), {
           owner,
@@ -934,48 +1062,194 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .where('owner', '=', owner)
         .executeTakeFirst()
       if (!session) return undefined
-      // One more than asked for: whether a next page follows.
+      // The active branch, up from its leaf; one more than asked for: whether a next page follows.
       const rows = await db
+        .withRecursive('branch(id, parent_id)', (cte) =>
+          cte
+            .selectFrom('messages')
+            .select(['id', 'parent_id'])
+            .where('id', '=', (eb) =>
+              eb.selectFrom('sessions').select('active_leaf_id').where('id', '=', sessionId),
+            )
+            .unionAll((eb) =>
+              eb
+                .selectFrom('messages')
+                .innerJoin('branch', 'branch.parent_id', 'messages.id')
+                .select(['messages.id', 'messages.parent_id'])
+                .where('messages.session_id', '=', sessionId),
+            ),
+        )
         .selectFrom('messages')
         .select([...MESSAGE_COLUMNS, 'position'])
         .where('session_id', '=', sessionId)
+        .where('id', 'in', (eb) => eb.selectFrom('branch').select('branch.id'))
         .$if(after !== undefined, (query) =>
           query.where('position', order === 'asc' ? '>' : '<', after?.position ?? 0),
         )
         .orderBy('position', order)
         .limit(limit + 1)
         .execute()
-      const page = rows.slice(0, limit)
-      const feedback = await feedbackOf(db, { messageIds: page.map((row) => row.id) })
-      const fileRows =
-        page.length === 0
-          ? []
-          : await db
-              .selectFrom('files')
-              .select(FILE_COLUMNS)
-              .where('session_id', '=', sessionId)
-              .where(
-                'message_id',
-                'in',
-                page.map((row) => row.id),
-              )
-              .orderBy('message_id')
-              .orderBy('position')
-              .execute()
-      const files = filesByMessage(fileRows)
-      const last = page.at(-1)
-      return {
-        messages: page.map((row) => toMessage(row, files.get(row.id) ?? [], feedback.get(row.id))),
-        ...(rows.length > limit && last && { next: { order, position: Number(last.position) } }),
+      return pageOf(sessionId, rows, limit, order)
+    },
+
+    async listTree({ owner, sessionId, limit, after, siblingsOf }) {
+      const session = await sessionRow(db, owner, sessionId)
+      if (!session) return undefined
+      let parent: { id: string | null } | undefined
+      if (siblingsOf !== undefined) {
+        const target = await db
+          .selectFrom('messages')
+          .select('parent_id')
+          .where('session_id', '=', sessionId)
+          .where('id', '=', siblingsOf)
+          .executeTakeFirst()
+        if (!target) return 'message_not_found'
+        parent = { id: target.parent_id }
       }
+      const rows = await db
+        .selectFrom('messages')
+        .select([...MESSAGE_COLUMNS, 'position'])
+        .where('session_id', '=', sessionId)
+        .$if(parent !== undefined, (query) =>
+          parent?.id == null
+            ? query.where('parent_id', 'is', null)
+            : query.where('parent_id', '=', parent.id),
+        )
+        .$if(after !== undefined, (query) => query.where('position', '>', after?.position ?? 0))
+        .orderBy('position', 'asc')
+        .limit(limit + 1)
+        .execute()
+      return {
+        ...(await pageOf(sessionId, rows, limit, 'asc')),
+        activeLeafId: session.active_leaf_id,
+      }
+    },
+
+    async getMessageNode(owner, sessionId, messageId) {
+      const row = await db
+        .selectFrom('messages')
+        .innerJoin('sessions', 'sessions.id', 'messages.session_id')
+        .select(['messages.id', 'messages.parent_id', 'messages.role'])
+        .where('messages.id', '=', messageId)
+        .where('messages.session_id', '=', sessionId)
+        .where('sessions.owner', '=', owner)
+        .executeTakeFirst()
+      return row && { id: row.id, parentId: row.parent_id, role: row.role }
+    },
+
+    async startRun(input) {
+      return write(async (trx) => {
+        const row = await claimRun(trx, input, input.leafId)
+        if (typeof row === 'string') return row
+        if (input.key) await keys.commitIn(trx, input.key)
+        return (await withMessages(trx, [row]))[0] as SessionRecord
+      })
+    },
+
+    async switchBranch(owner, sessionId, messageId, key) {
+      return write(async (trx) => {
+        const session = await sessionRow(trx, owner, sessionId)
+        if (!session) return 'not_found' as const
+        const nodes = await treeOf(trx, sessionId)
+        if (!nodes.some((node) => node.id === messageId)) return 'message_not_found' as const
+        // The same rule as a turn's: a run's reply goes under the leaf it started from.
+        const row = await trx
+          .updateTable('sessions')
+          .set({ active_leaf_id: deepestLatestLeaf(nodes, messageId) })
+          .where('id', '=', sessionId)
+          .where('owner', '=', owner)
+          .where('status', '!=', 'Running')
+          .returningAll()
+          .executeTakeFirst()
+        if (!row) return 'busy' as const
+        if (key) await keys.commitIn(trx, key)
+        return (await withMessages(trx, [row]))[0] as SessionRecord
+      })
+    },
+
+    async forkSession(input) {
+      const now = input.now.getTime()
+      return write(async (trx) => {
+        const source = await sessionRow(trx, input.owner, input.sourceId)
+        if (!source) return 'not_found' as const
+        const nodes = await treeOf(trx, input.sourceId)
+        const branch = branchTo(nodes, input.throughMessageId)
+        if (branch.length === 0) return 'message_not_found' as const
+        const copied = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('session_id', '=', input.sourceId)
+          .where(
+            'id',
+            'in',
+            branch.map((node) => node.id),
+          )
+          .orderBy('position')
+          .execute()
+        const ids = new Map(copied.map((message) => [message.id, input.newId()]))
+        const leaf = ids.get(input.throughMessageId) ?? null
+        await trx
+          .insertInto('sessions')
+          .values({
+            id: input.id,
+            owner: input.owner,
+            agent_id: source.agent_id,
+            name: source.name,
+            status: 'Ready',
+            created_at: now,
+            updated_at: now,
+            active_leaf_id: leaf,
+          })
+          .execute()
+        for (const [position, message] of copied.entries())
+          await trx
+            .insertInto('messages')
+            .values({
+              ...message,
+              id: ids.get(message.id) as string,
+              session_id: input.id,
+              position,
+              parent_id: message.parent_id === null ? null : (ids.get(message.parent_id) ?? null),
+            })
+            .execute()
+        // The files name the bytes of the originals (or what those name): stored once.
+        const files = await trx
+          .selectFrom('files')
+          .select([...FILE_COLUMNS, 'position', 'bytes_of'])
+          .where('session_id', '=', input.sourceId)
+          .where('message_id', 'in', [...ids.keys()])
+          .execute()
+        for (const file of files)
+          await trx
+            .insertInto('files')
+            .values({
+              id: input.newId(),
+              session_id: input.id,
+              message_id: ids.get(file.message_id) as string,
+              position: file.position,
+              name: file.name,
+              content_type: file.content_type,
+              size: file.size,
+              sha256: file.sha256,
+              data: Buffer.alloc(0),
+              bytes_of: file.bytes_of ?? file.id,
+            })
+            .execute()
+        if (input.key) await keys.commitIn(trx, input.key)
+        const row = await sessionRow(trx, input.owner, input.id)
+        return (await withMessages(trx, row ? [row] : []))[0] as SessionRecord
+      })
     },
 
     async getFile(owner, sessionId, fileId) {
       const row = await db
         .selectFrom('files')
-        .select([...FILE_COLUMNS, 'data'])
-        .where('session_id', '=', sessionId)
-        .where('id', '=', fileId)
+        .innerJoin('files as stored', (join) =>
+          join.on((eb) => eb('stored.id', '=', eb.fn.coalesce('files.bytes_of', 'files.id'))),
+        )
+        .select([...FILE_COLUMNS.map((column) => `files.${column}` as const), 'stored.data'])
+        .where('files.session_id', '=', sessionId)
+        .where('files.id', '=', fileId)
         .where((eb) =>
           eb.exists(
             eb
@@ -993,13 +1267,16 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       // substr() counts bytes of a BLOB or bytea: only what is asked for leaves the database.
       const row = await db
         .selectFrom('files')
+        .innerJoin('files as stored', (join) =>
+          join.on((eb) => eb('stored.id', '=', eb.fn.coalesce('files.bytes_of', 'files.id'))),
+        )
         .select(
           maxBytes === undefined
-            ? sql<Uint8Array>`data`.as('data')
-            : sql<Uint8Array>`substr(data, 1, ${Math.min(maxBytes, MAX_SUBSTR)})`.as('data'),
+            ? sql<Uint8Array>`stored.data`.as('data')
+            : sql<Uint8Array>`substr(stored.data, 1, ${Math.min(maxBytes, MAX_SUBSTR)})`.as('data'),
         )
-        .where('session_id', '=', sessionId)
-        .where('id', '=', fileId)
+        .where('files.session_id', '=', sessionId)
+        .where('files.id', '=', fileId)
         .executeTakeFirst()
       return row?.data
     },

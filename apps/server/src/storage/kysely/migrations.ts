@@ -353,6 +353,42 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0030_message_tree': {
+      async up(db: AnyDb) {
+        // Each message answers its parent (null for a first message); a session's messages are
+        // a tree, and the session shows the branch from a root down to its active leaf.
+        await db.schema.alterTable('messages').addColumn('parent_id', 'text').execute()
+        await db.schema.alterTable('sessions').addColumn('active_leaf_id', 'text').execute()
+        // What was stored before is one conversation: each message answers the one before it.
+        await sql`UPDATE messages SET parent_id = (
+            SELECT p.id FROM messages p
+            WHERE p.session_id = messages.session_id AND p.position < messages.position
+            ORDER BY p.position DESC LIMIT 1)`.execute(db)
+        await sql`UPDATE sessions SET active_leaf_id = (
+            SELECT m.id FROM messages m WHERE m.session_id = sessions.id
+            ORDER BY m.position DESC LIMIT 1)`.execute(db)
+        // A message's replies and edits (its children), in the order they were written.
+        await db.schema
+          .createIndex('messages_by_parent')
+          .on('messages')
+          .columns(['session_id', 'parent_id', 'position'])
+          .execute()
+      },
+    },
+
+    '0031_shared_file_bytes': {
+      async up(db: AnyDb) {
+        // A forked session's file names the file that holds its bytes, which are stored once.
+        await db.schema.alterTable('files').addColumn('bytes_of', 'text').execute()
+        await db.schema
+          .createIndex('files_by_bytes_of')
+          .on('files')
+          .column('bytes_of')
+          .where(sql.ref('bytes_of'), 'is not', null)
+          .execute()
+      },
+    },
+
     '0045_webhook_outbox': {
       async up(db: AnyDb) {
         // The webhooks outbox: one row per event and endpoint, written in the transaction of

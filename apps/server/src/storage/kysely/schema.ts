@@ -2,7 +2,7 @@
  * The tables as Kysely sees them, the same in SQLite and PostgreSQL. Times are whole
  * milliseconds since the epoch (INTEGER in SQLite, BIGINT in PostgreSQL, read back as numbers).
  */
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 export interface SessionsTable {
   id: string
@@ -30,6 +30,8 @@ export interface SessionsTable {
   output_tokens: Generated<number>
   cached_tokens: Generated<number>
   usage_estimated: Generated<number>
+  /** The last message of the branch the session shows (`messages`); null before the first. */
+  active_leaf_id: ColumnType<string | null, string | null | undefined, string | null>
   /** 0 or 1. */
   pinned: Generated<number>
   /** 0 or 1. */
@@ -67,7 +69,10 @@ export interface MessageFeedbackTable {
 export interface MessagesTable {
   id: string
   session_id: string
+  /** The order of writing within the session; a child comes after its parent. */
   position: number
+  /** The message this one follows in its branch; null for a first message (a root). */
+  parent_id: ColumnType<string | null, string | null | undefined, string | null>
   role: 'user' | 'assistant'
   text: string
   created_at: number
@@ -88,7 +93,9 @@ export interface FilesTable {
   content_type: string
   size: number
   sha256: string
+  /** The bytes; empty when `bytes_of` names the file that holds them (a fork's copy). */
   data: Uint8Array
+  bytes_of: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 /** The events of each session's latest run, for streams on other instances (PostgreSQL). */

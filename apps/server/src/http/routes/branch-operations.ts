@@ -1,0 +1,132 @@
+/**
+ * The operations on a session's tree of messages: read it, regenerate a reply, edit a user
+ * message, switch branch, fork. Each acts for `c.get('owner')` only.
+ */
+import type { BranchTurnResult, SessionService } from '../../domain/session-service.ts'
+import { keyFor } from '../idempotency/idempotency.ts'
+import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
+import { toMessage, toSession } from '../presenters.ts'
+import { validationError } from '../validation/index.ts'
+import { turnHeaders, turnOptions } from './turn-options.ts'
+
+export interface BranchOperationsOptions {
+  sessions: SessionService
+}
+
+const BUSY = 'A run is in progress for this session; wait until it leaves Running'
+
+/** Why a turn on a message was refused, as the words of its answer. */
+function refusal(result: Exclude<BranchTurnResult, object>, role: 'assistant' | 'user') {
+  switch (result) {
+    case 'not_found':
+      return { status: 404, detail: 'Session not found' } as const
+    case 'agent_not_found':
+      return { status: 404, detail: 'Agent not found' } as const
+    case 'message_not_found':
+      return { status: 404, detail: 'Message not found' } as const
+    case 'busy':
+      return { status: 409, detail: BUSY } as const
+    case 'wrong_role':
+      return { status: 422, detail: `The message must be an ${role} message` } as const
+  }
+  // Every refusal is named above; a new one is refused as a busy session is.
+  return { status: 409, detail: BUSY } as const
+}
+
+/** The handlers of the tree operations of openapi.yaml. */
+export function branchOperations({ sessions }: BranchOperationsOptions): OperationHandler[] {
+  return [
+    keptRead('get_session_tree', async (c) => {
+      const { session_id } = c.req.valid('param')
+      const { limit = 50, cursor, siblings_of } = c.req.valid('query')
+      const page = await sessions.tree({
+        owner: c.get('owner'),
+        sessionId: session_id,
+        limit,
+        cursor,
+        siblingsOf: siblings_of,
+      })
+      if (page === 'not_found') return c.json({ detail: 'Session not found' }, 404)
+      if (page === 'message_not_found')
+        return c.json(
+          validationError(['query', 'siblings_of'], 'No such message in the session', siblings_of),
+          422,
+        )
+      if (page === 'invalid_cursor')
+        return c.json(validationError(['query', 'cursor'], 'Invalid cursor', cursor), 422)
+      const body = {
+        messages: page.messages.map((message) => toMessage(session_id, message)),
+        active_leaf_id: page.activeLeafId,
+        ...(page.nextCursor && { next_cursor: page.nextCursor }),
+      }
+      return { body }
+    }),
+
+    operation('regenerate_session_message', async (c) => {
+      const { session_id, message_id } = c.req.valid('param')
+      const turn = turnOptions(c.req.header('Prefer'))
+      const session = await sessions.regenerate(
+        c.get('owner'),
+        session_id,
+        message_id,
+        turn,
+        keyFor(c, turn.respondAsync ? 202 : 200, turnHeaders(turn)),
+      )
+      if (typeof session === 'string') {
+        const { status, detail } = refusal(session, 'assistant')
+        if (status === 422)
+          return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
+        return c.json({ detail }, status)
+      }
+      return turn.respondAsync
+        ? c.json(toSession(session), 202, turnHeaders(turn))
+        : c.json(toSession(session), 200)
+    }),
+
+    operation('edit_session_message', async (c) => {
+      const { session_id, message_id } = c.req.valid('param')
+      const form = c.req.valid('form')
+      const turn = turnOptions(c.req.header('Prefer'))
+      const session = await sessions.edit(
+        c.get('owner'),
+        session_id,
+        message_id,
+        // The validated form's own list, handed over (see create_session_from_text).
+        { text: form.text_prompt, files: form.files ?? [] },
+        turn,
+        keyFor(c, turn.respondAsync ? 202 : 200, turnHeaders(turn)),
+      )
+      if (typeof session === 'string') {
+        const { status, detail } = refusal(session, 'user')
+        if (status === 422)
+          return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
+        return c.json({ detail }, status)
+      }
+      return turn.respondAsync
+        ? c.json(toSession(session), 202, turnHeaders(turn))
+        : c.json(toSession(session), 200)
+    }),
+
+    operation('switch_session_branch', async (c) => {
+      const { session_id, message_id } = c.req.valid('param')
+      const session = await sessions.switchBranch(
+        c.get('owner'),
+        session_id,
+        message_id,
+        keyFor(c, 200),
+      )
+      if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
+      if (session === 'message_not_found') return c.json({ detail: 'Message not found' }, 404)
+      if (session === 'busy') return c.json({ detail: BUSY }, 409)
+      return c.json(toSession(session), 200)
+    }),
+
+    operation('fork_session', async (c) => {
+      const { session_id, message_id } = c.req.valid('param')
+      const session = await sessions.fork(c.get('owner'), session_id, message_id, keyFor(c, 201))
+      if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
+      if (session === 'message_not_found') return c.json({ detail: 'Message not found' }, 404)
+      return c.json(toSession(session), 201)
+    }),
+  ]
+}
