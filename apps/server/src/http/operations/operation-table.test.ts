@@ -50,6 +50,7 @@ describe('the operation table', () => {
       'get_session_messages',
       'get_session_tree',
       'get_sessions',
+      'search_sessions',
     ])
   })
 })

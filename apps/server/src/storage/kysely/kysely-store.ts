@@ -1177,7 +1177,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         if (branch.length === 0) return 'message_not_found' as const
         const copied = await trx
           .selectFrom('messages')
-          .selectAll()
+          .select(MESSAGE_COLUMNS)
           .where('session_id', '=', input.sourceId)
           .where(
             'id',
