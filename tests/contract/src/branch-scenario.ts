@@ -120,7 +120,7 @@ export async function branchSteps(target: ScenarioTarget, session: Session): Pro
     await check(
       'switch_session_branch',
       422,
-      await target.send(`${base}/messages/not-a-uuid/switch`, post()),
+      await target.send(`${base}/messages/not%20an%20id/switch`, post()),
     )
 
   // edit_session_message: 200, 202, 404, 413, 415, 422 (an assistant message, no text).
@@ -203,7 +203,11 @@ export async function branchSteps(target: ScenarioTarget, session: Session): Pro
   expect(forked.body.messages.map((m) => m.text)).toEqual([question.text, answer.text])
   await check('fork_session', 404, await target.send(`${base}/messages/${nobody}/fork`, post()))
   if (invalid)
-    await check('fork_session', 422, await target.send(`${base}/messages/nope/fork`, post()))
+    await check(
+      'fork_session',
+      422,
+      await target.send(`${base}/messages/not%20an%20id/fork`, post()),
+    )
 
   // 409: a session whose run is going takes no regenerate, edit or switch.
   const busy = await target.startBusySession()

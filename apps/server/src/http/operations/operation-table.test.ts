@@ -33,9 +33,11 @@ describe('the operation table', () => {
     expect(documented.sort()).toEqual([
       'cancel_session',
       'create_session_from_text',
+      'delete_message_feedback',
       'delete_session',
       'edit_session_message',
       'fork_session',
+      'rate_message',
       'regenerate_session_message',
       'rename_session',
       'switch_session_branch',
