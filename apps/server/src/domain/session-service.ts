@@ -303,12 +303,14 @@ export class SessionService {
     messageId: string,
     key?: KeyedRequest,
   ): Promise<SessionRecord | 'not_found' | 'message_not_found'> {
+    const id = uuidv7()
+    // The key names the fork: a retry answers with it.
     return this.#options.store.forkSession({
-      ...(key && { key: { ...key, sessionId } }),
+      ...(key && { key: { ...key, sessionId: id } }),
       owner,
       sourceId: sessionId,
       throughMessageId: messageId,
-      id: uuidv7(),
+      id,
       now: this.#options.clock.now(),
       newId: uuidv7,
     })
