@@ -25,6 +25,9 @@ export const rarelySentFields: Record<string, string> = {
   TokenUsage: 'runs on a model only',
   AgentUsage: 'a usage report counts runs on a model only',
   DailyUsage: 'a usage report counts runs on a model only',
+  // Inline file bytes come only in export_session's NDJSON lines (`files=inline`), which the
+  // scenario reads and checks byte for byte, but which are not a JSON answer the gate records.
+  'FileMetadata.data_base64': 'sent in NDJSON export lines only',
 }
 
 const componentPrefix = '#/components/schemas/'

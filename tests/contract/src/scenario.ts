@@ -573,6 +573,32 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
       ),
     )
     expect([report.body.skipped, report.body.invalid]).toEqual([1, 1])
+    // The same session under new ids, its file exported as a link: imported, the file left out.
+    const [linked] = ndjsonLines(
+      (
+        await check<Uint8Array>(
+          'export_session',
+          200,
+          await target.send(`/sessions/${session.id}/export`),
+        )
+      ).body,
+    )
+    const copy = {
+      ...linked,
+      id: randomUUID(),
+      messages: linked?.messages.map((m) => ({
+        ...m,
+        id: randomUUID(),
+        files: m.files?.map((f) => ({ ...f, id: randomUUID() })),
+      })),
+    }
+    const copied = await check<{ imported: number; lines: Array<{ files_left_out?: number }> }>(
+      'import_sessions',
+      200,
+      await sendWithFiles('/sessions/import', upload(`${JSON.stringify(copy)}\n`)),
+    )
+    expect(copied.body.imported).toBe(1)
+    expect(copied.body.lines[0]?.files_left_out).toBe(1)
     await check(
       'import_sessions',
       422,

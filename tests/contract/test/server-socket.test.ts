@@ -2,7 +2,14 @@
  * Server conformance over a real socket: `bootServer` (SQLite in a temporary DATA_DIR, the echo
  * agent) served by @hono/node-server, driven with the global `fetch`.
  */
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Session } from '@uxmate/contract'
+import { defaultConfig } from '@uxmate/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectConformant } from '../src/conformance.ts'
 import { type SocketServer, sessionForm, smallLimits, startOnSocket } from '../src/fixtures.ts'
@@ -14,12 +21,50 @@ const via = 'socket'
 const echoDelayMs = 60
 
 let server: SocketServer
+let receiver: Server
+
+/** A webhook receiver that takes every delivery: `listen` on a free port of 127.0.0.1. */
+async function listenFor(handle: Server): Promise<number> {
+  await new Promise<void>((resolve) => handle.listen(0, '127.0.0.1', resolve))
+  return (handle.address() as AddressInfo).port
+}
 
 beforeAll(async () => {
-  server = await startOnSocket({ echoDelayMs })
+  // Two endpoints of the open mode's owner: one that takes every delivery, one where nothing
+  // listens (its deliveries stay pending, their attempts failing), so that the deliveries
+  // listed show every state of a delivery and an attempt.
+  receiver = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => response.writeHead(204).end())
+  })
+  const up = await listenFor(receiver)
+  const closed = createServer()
+  const down = await listenFor(closed)
+  await new Promise((resolve) => closed.close(resolve))
+  const secret = () => `whsec_${randomBytes(24).toString('base64')}`
+  const file = join(tmpdir(), `uxmate-contract-webhooks-${process.pid}.yaml`)
+  await writeFile(
+    file,
+    [
+      `- { id: up, owner: anonymous, url: 'http://127.0.0.1:${up}/hooks', secrets: [${secret()}] }`,
+      `- { id: down, owner: anonymous, url: 'http://127.0.0.1:${down}/hooks', secrets: [${secret()}] }`,
+    ].join('\n'),
+  )
+  server = await startOnSocket({
+    echoDelayMs,
+    webhooks: {
+      ...defaultConfig.webhooks,
+      file,
+      pollMs: 20,
+      retryBaseMs: 50,
+      retryMaxMs: 60_000,
+      allowPrivateAddresses: true,
+    },
+  })
 })
 afterAll(async () => {
   await server?.close()
+  await new Promise((resolve) => receiver?.close(resolve))
 })
 
 describe('the server over a socket, against openapi.yaml', () => {
@@ -44,5 +89,41 @@ describe('the server over a socket, against openapi.yaml', () => {
       shutdown: () => server.server.shutdown(0),
     }
     await runEveryOperation(target)
+  })
+
+  it('lists the deliveries of its webhooks, delivered and failing, a page at a time', async () => {
+    interface Delivery {
+      endpoint_id: string
+      state: string
+      delivered_at?: string
+      attempts: Array<{ error?: string; status_code?: number }>
+    }
+    const list = async (query: string) =>
+      (
+        await expectConformant<{ deliveries: Delivery[]; next_cursor?: string }>(
+          'list_webhook_deliveries',
+          await fetch(`${server.baseUrl}/webhooks/deliveries${query}`),
+          { status: 200, via },
+        )
+      ).body
+    // The scenario above created, renamed, cancelled and deleted sessions: events of each kind.
+    await expect
+      .poll(
+        async () => {
+          const { deliveries } = await list('?limit=50')
+          const delivered = deliveries.some((d) => d.endpoint_id === 'up' && d.delivered_at)
+          const failing = deliveries.some(
+            (d) => d.endpoint_id === 'down' && d.state === 'pending' && d.attempts.length > 0,
+          )
+          return delivered && failing
+        },
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe(true)
+    const first = await list('?limit=1')
+    expect(first.deliveries).toHaveLength(1)
+    expect(first.next_cursor).toBeDefined()
+    const second = await list(`?limit=1&cursor=${encodeURIComponent(first.next_cursor ?? '')}`)
+    expect(second.deliveries).toHaveLength(1)
   })
 })
