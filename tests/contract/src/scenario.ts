@@ -599,6 +599,12 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     )
     expect(copied.body.imported).toBe(1)
     expect(copied.body.lines[0]?.files_left_out).toBe(1)
+    const imported = await check<Session>(
+      'get_session',
+      200,
+      await target.send(`/sessions/${copy.id}`),
+    )
+    expect(imported.body.messages.map((m) => m.text)).toEqual(linked?.messages.map((m) => m.text))
     await check(
       'import_sessions',
       422,

@@ -70,6 +70,8 @@ export function createImport(
           archived: session.archived ? 1 : 0,
           tags: JSON.stringify(session.tags),
           metadata: JSON.stringify(session.metadata),
+          // An export holds the active branch: imported, it is one chain, its last message the leaf.
+          active_leaf_id: session.messages.at(-1)?.id ?? null,
         })
         .onConflict((conflict) => conflict.column('id').doNothing())
         .executeTakeFirst()
@@ -95,6 +97,7 @@ export function createImport(
             id: message.id,
             session_id: session.id,
             position,
+            parent_id: session.messages[position - 1]?.id ?? null,
             role: message.role,
             text: message.text,
             created_at: message.createdAt.getTime(),
