@@ -595,7 +595,7 @@ describe.each(factories)('$name store', (factory) => {
     const s = await store()
     await newSession(s, 'a')
     await finish(s, 'a', later(1_000))
-    const reply = 'a-reply-' + later(1_000).getTime()
+    const reply = `a-reply-${later(1_000).getTime()}`
     const rate = (rating: 'up' | 'down', now: Date, comment?: string, messageId = reply) =>
       s.rateMessage({
         owner: OWNER,

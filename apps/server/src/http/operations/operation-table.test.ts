@@ -1,4 +1,3 @@
-import type { OperationId } from '@uxmate/contract'
 import { openapiDocument } from '@uxmate/contract/document'
 import { describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../config/config.ts'
