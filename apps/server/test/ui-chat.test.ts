@@ -68,6 +68,50 @@ const textOf = (message: UIMessage | undefined) =>
   message?.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('')
 
 describe('the AI SDK chat protocol', () => {
+  it('regenerates a reply for regenerate-message: a new sibling on the active branch, the old one kept', async () => {
+    const { base } = await serve()
+    const transport = new DefaultChatTransport({ api: `${base}/chat`, body: { agent_id: 'echo' } })
+    const chatId = crypto.randomUUID()
+    const first = userMessage('Plan a user interview about onboarding')
+    const send = (trigger: 'submit-message' | 'regenerate-message', messageId?: string) =>
+      transport.sendMessages({
+        chatId,
+        messages: [first],
+        trigger,
+        messageId,
+        abortSignal: undefined,
+      })
+    const original = await read(await send('submit-message'))
+    const again = await read(await send('regenerate-message', original.message?.id))
+    expect(textOf(again.message)).toBe('You said: Plan a user interview about onboarding')
+    expect(again.message?.id).not.toBe(original.message?.id)
+    const session = (await (await fetch(`${base}/sessions/${chatId}`)).json()) as Session
+    expect(session.messages.map((m) => m.id)).toEqual([session.messages[0]?.id, again.message?.id])
+    const tree = (await (await fetch(`${base}/sessions/${chatId}/tree`)).json()) as {
+      messages: Array<{ id: string }>
+    }
+    expect(tree.messages.map((m) => m.id)).toContain(original.message?.id)
+    // Without a messageId: the last reply.
+    const third = await read(await send('regenerate-message'))
+    expect(third.message?.id).not.toBe(again.message?.id)
+
+    const post = (body: object) =>
+      fetch(`${base}/chat`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ messages: [first], trigger: 'regenerate-message', ...body }),
+      })
+    expect((await post({ id: crypto.randomUUID() })).status).toBe(404)
+    const userMessageId = session.messages[0]?.id
+    const wrong = await post({ id: chatId, messageId: userMessageId })
+    expect(wrong.status).toBe(422)
+    expect(((await wrong.json()) as { detail: Array<{ loc: unknown }> }).detail[0]?.loc).toEqual([
+      'body',
+      'messageId',
+    ])
+    expect((await post({ id: chatId, messageId: 'no-such-message' })).status).toBe(404)
+  })
+
   it('answers useChat’s transport with the reply streamed, a session made with the chat id, and its name', async () => {
     const { base } = await serve()
     const transport = new DefaultChatTransport({ api: `${base}/chat`, body: { agent_id: 'echo' } })

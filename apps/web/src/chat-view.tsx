@@ -74,7 +74,7 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
       }),
     [apiKey, loaded.agentId],
   )
-  const { messages, sendMessage, setMessages, status, stop, error } = useChat({
+  const { messages, sendMessage, setMessages, regenerate, status, stop, error } = useChat({
     id: chatId,
     messages: loaded.messages,
     transport,
@@ -128,13 +128,23 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
         {messages.length === 0 && agent?.welcome_message && (
           <li className="message assistant welcome">{agent.welcome_message}</li>
         )}
-        {messages.map((message) => (
+        {messages.map((message, index) => (
           <li
             key={message.id}
             className={`message ${message.role}`}
             data-testid={`message-${message.role}`}
           >
             <MessageParts client={client} parts={message.parts} onError={onError} />
+            {/* The server keeps the reply it replaces: it stays in the session's tree. */}
+            {!busy && message.role === 'assistant' && index === messages.length - 1 && (
+              <button
+                type="button"
+                className="regenerate"
+                onClick={() => void regenerate({ messageId: message.id })}
+              >
+                Regenerate
+              </button>
+            )}
           </li>
         ))}
       </ol>

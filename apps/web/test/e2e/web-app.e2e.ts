@@ -320,6 +320,31 @@ describe('the reference web app', () => {
     expect(problems).toEqual([])
   })
 
+  it('regenerates the last reply, the one it replaces kept in the session', async () => {
+    const { base } = await startServer({ echoDelayMs: 0 })
+    const { page, problems } = await openApp(base)
+    await page.getByRole('button', { name: /Echo/ }).click()
+    await page.getByLabel('Message').fill('Three survey questions')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => lastReply(page).textContent()).toMatch(/^You said: Three survey/)
+    const chatId = new URL(page.url()).hash.replace('#/chat/', '')
+    const replies = async () => {
+      const tree = (await (await fetch(`${base}/sessions/${chatId}/tree`)).json()) as {
+        messages: Array<{ role: string }>
+      }
+      return tree.messages.filter((m) => m.role === 'assistant').length
+    }
+    expect(await replies()).toBe(1)
+    await page.getByRole('button', { name: 'Regenerate' }).click()
+    await expect.poll(replies).toBe(2)
+    await expect.poll(() => page.getByRole('button', { name: 'Regenerate' }).count()).toBe(1)
+    // One reply shown: the new one, on the active branch.
+    expect(await page.getByTestId('message-assistant').count()).toBe(1)
+    await page.reload()
+    await expect.poll(() => page.getByTestId('message-assistant').count()).toBe(1)
+    expect(problems).toEqual([])
+  })
+
   it('attaches a file, and downloads it from the stored chat', async () => {
     const { base } = await startServer({ echoDelayMs: 0 })
     const { page, problems } = await openApp(base)

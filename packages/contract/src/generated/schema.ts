@@ -704,7 +704,10 @@ export interface paths {
          *     `trigger` and, from the transport's `body`, `agent_id`. With `submit-message`, the last
          *     message must be the user's new one (text parts, and file parts as `data:` URLs, within
          *     the upload limits); it is added to the session (or opens it, with that id, for this
-         *     owner) and the agent's run starts. The answer streams the run as the AI SDK's UI message stream (SSE, `data:` lines
+         *     owner) and the agent's run starts. With `regenerate-message` (the SDK's `regenerate()`),
+         *     the agent answers again the reply `messageId` names (the last reply when absent): a new
+         *     sibling of it, which becomes the chat's active branch, while the old reply stays in the
+         *     session's tree (`get_session_tree`); `messages` is then not read. The answer streams the run as the AI SDK's UI message stream (SSE, `data:` lines
          *     of JSON chunks ending with `data: [DONE]`, our event id in each `id:` line): `start` with
          *     the reply's message id, `data-session` (the session's id and name, transient; again before
          *     the end, with the agent's title), `text-start`, `text-delta`s and `text-end`, then
@@ -1740,11 +1743,12 @@ export interface components {
             /** @description The agent of a new chat; a chat that exists keeps its own. */
             agent_id?: components["schemas"]["AgentId"];
             /**
-             * @description A new user message.
+             * @description `submit-message`: a new user message; `regenerate-message`: a new reply in place of
+             *     the one `messageId` names (or of the last one).
              * @default submit-message
              * @enum {string}
              */
-            trigger: "submit-message";
+            trigger: "submit-message" | "regenerate-message";
             /** @description The message the trigger is about, as the SDK sends it. */
             messageId?: string;
             /** @description The chat as the frontend has it; the server takes the last user message. */

@@ -31,6 +31,8 @@ const outgoingOf = (env: unknown): unknown =>
 
 type UiMessage = UiChatMessagesResponse['messages'][number]
 
+const BUSY_CHAT = 'A run is in progress for this chat; wait until it ends, or cancel it'
+
 function toUiMessage(sessionId: string, message: MessageRecord): UiMessage {
   return {
     id: message.id,
@@ -50,25 +52,72 @@ function toUiMessage(sessionId: string, message: MessageRecord): UiMessage {
 /** The handlers of `ui_chat`, `ui_chat_resume` and `ui_chat_messages`. */
 export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
   const { sessions, events, logger, limits, keepAliveMs, watchStreams } = options
+  /** What every stream of a chat is followed with. */
+  const streamOptions = (c: { env: unknown }) => ({
+    events,
+    sessions,
+    logger,
+    keepAliveMs,
+    outgoing: outgoingOf(c.env),
+    watchStreams,
+  })
+  /** The last reply of the chat's active branch: `null` if none, `undefined` if no such chat. */
+  const lastReplyOf = async (owner: string, id: string) => {
+    const session = await sessions.get(owner, id)
+    if (session === 'not_found') return undefined
+    return session.messages.findLast((message) => message.role === 'assistant')?.id ?? null
+  }
 
   return [
     operation('ui_chat', async (c) => {
       const request = c.req.valid('json')
+      if (request.trigger === 'regenerate-message') {
+        const owner = c.get('owner')
+        const target = request.messageId ?? (await lastReplyOf(owner, request.id))
+        if (target === undefined) return c.json({ detail: 'Chat not found' }, 404)
+        if (target === null)
+          return c.json(
+            toContractBody([
+              {
+                type: 'value_error',
+                loc: ['body', 'messageId'],
+                msg: 'Value error, the chat has no reply to regenerate',
+                input: null,
+              },
+            ]),
+            422,
+          )
+        const follow = await followAsUiStream({ sessionId: request.id, owner, ...streamOptions(c) })
+        const started = await sessions.regenerate(owner, request.id, target, {
+          respondAsync: true,
+        })
+        if (typeof started !== 'string') return c.body(follow.body, 200, UI_STREAM_HEADERS)
+        follow.cancel()
+        if (started === 'wrong_role')
+          return c.json(
+            toContractBody([
+              {
+                type: 'value_error',
+                loc: ['body', 'messageId'],
+                msg: "Value error, the message is not the agent's reply",
+                input: target,
+              },
+            ]),
+            422,
+          )
+        if (started === 'not_found') return c.json({ detail: 'Chat not found' }, 404)
+        if (started === 'message_not_found') return c.json({ detail: 'Message not found' }, 404)
+        if (started === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
+        if (started === 'too_many_messages' || started === 'too_much_text')
+          return c.json({ detail: sessionFullDetail(started, sessions.bounds) }, 413)
+        return c.json({ detail: BUSY_CHAT }, 409)
+      }
       const turn = userTurn(request, limits)
       if (turn.kind === 'invalid') return c.json(toContractBody([turn.issue]), 422)
       if (turn.kind === 'too_large') return c.json({ detail: turn.detail }, 413)
       const owner = c.get('owner')
       // Followed before the turn starts: the stream misses none of the run's events.
-      const follow = await followAsUiStream({
-        sessionId: request.id,
-        owner,
-        events,
-        sessions,
-        logger,
-        keepAliveMs,
-        outgoing: outgoingOf(c.env),
-        watchStreams,
-      })
+      const follow = await followAsUiStream({ sessionId: request.id, owner, ...streamOptions(c) })
       const started = await sessions.chatTurn({
         owner,
         chatId: request.id,
@@ -81,10 +130,7 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
       follow.cancel()
       switch (started) {
         case 'busy':
-          return c.json(
-            { detail: 'A run is in progress for this chat; wait until it ends, or cancel it' },
-            409,
-          )
+          return c.json({ detail: BUSY_CHAT }, 409)
         case 'agent_required':
           return c.json(
             toContractBody([
@@ -118,16 +164,7 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
       const owner = c.get('owner')
       // Another owner's chat, or none: nothing runs, as far as this caller can tell.
       if (!(await sessions.header(owner, id))) return c.body(null, 204)
-      const follow = await followAsUiStream({
-        sessionId: id,
-        owner,
-        events,
-        sessions,
-        logger,
-        keepAliveMs,
-        outgoing: outgoingOf(c.env),
-        watchStreams,
-      })
+      const follow = await followAsUiStream({ sessionId: id, owner, ...streamOptions(c) })
       if (follow.running) return c.body(follow.body, 200, UI_STREAM_HEADERS)
       follow.cancel()
       return c.body(null, 204)
