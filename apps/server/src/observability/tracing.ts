@@ -70,6 +70,9 @@ export async function startTracing(options: StartTracingOptions = {}): Promise<T
         detectors: [resources.hostDetector, resources.processDetector, resources.envDetector],
       }),
     )
+  // The host detector reads the machine id in the background; until it has, every span ending
+  // waits in its processor for the resource. Starting once it is there exports spans as they end.
+  await resource.waitForAsyncAttributes?.()
   const provider = new NodeTracerProvider({ resource, spanProcessors: processors })
   // The AsyncLocalStorage context manager and the W3C trace-context and baggage propagators.
   provider.register()
