@@ -4,6 +4,7 @@ import { convertFileListToFileUIParts, DefaultChatTransport, type UIMessage } fr
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react'
 import { AgentIcon } from './agent-icon.tsx'
 import { authHeaders } from './api.ts'
+import { useSiblings } from './branches.ts'
 import { ClipIcon } from './icons.tsx'
 import { MessageParts } from './message-parts.tsx'
 
@@ -74,21 +75,64 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
       }),
     [apiKey, loaded.agentId],
   )
-  const { messages, sendMessage, setMessages, regenerate, status, stop, error } = useChat({
-    id: chatId,
-    messages: loaded.messages,
-    transport,
-    // After a reload in the middle of a reply, the reply continues where it was.
-    resume: true,
-    onData: (part) => {
-      if (part.type === 'data-session') {
-        setName((part.data as { name: string }).name)
+  const { messages, sendMessage, setMessages, regenerate, resumeStream, status, stop, error } =
+    useChat({
+      id: chatId,
+      messages: loaded.messages,
+      transport,
+      // After a reload in the middle of a reply, the reply continues where it was.
+      resume: true,
+      onData: (part) => {
+        if (part.type === 'data-session') {
+          setName((part.data as { name: string }).name)
+          onSessionChanged()
+        }
+      },
+      onFinish: () => {
         onSessionChanged()
-      }
-    },
-    onFinish: () => onSessionChanged(),
-  })
+        // The stored chat, with the ids the server gave: a message sent from here has the SDK's
+        // own id until then, and editing it or switching its branch needs the stored one.
+        void showStored().catch(onError)
+      },
+    })
   const busy = status === 'submitted' || status === 'streaming'
+  // Read once a turn has ended (a chat's first turn stores it).
+  const shown = busy ? '' : messages.map((message) => message.id).join()
+  const siblings = useSiblings(client, chatId, shown, onError)
+  const [editing, setEditing] = useState<{ id: string; text: string }>()
+
+  /** The stored chat, shown again: after a branch changed on the server. */
+  const showStored = async () => {
+    const stored = await client.aiSdk.uiChatMessages(chatId)
+    setMessages(stored.messages as UIMessage[])
+  }
+  /** An edited message: a new branch from where it was, and the agent's reply on it, streamed. */
+  const saveEdit = async () => {
+    if (!editing || editing.text.trim() === '') return
+    const { id, text: edited } = editing
+    setEditing(undefined)
+    try {
+      await client.sessions.editSessionMessage(
+        chatId,
+        id,
+        { text_prompt: edited },
+        { respondAsync: true },
+      )
+      await showStored()
+      await resumeStream()
+    } catch (failure) {
+      onError(failure)
+    }
+  }
+  /** Shows the branch of a sibling of a message: the one before or after it. */
+  const switchTo = async (id: string) => {
+    try {
+      await client.sessions.switchSessionBranch(chatId, id)
+      await showStored()
+    } catch (failure) {
+      onError(failure)
+    }
+  }
 
   const send = async (event?: Pick<FormEvent, 'preventDefault'>) => {
     event?.preventDefault()
@@ -129,22 +173,52 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
           <li className="message assistant welcome">{agent.welcome_message}</li>
         )}
         {messages.map((message, index) => (
-          <li
-            key={message.id}
-            className={`message ${message.role}`}
-            data-testid={`message-${message.role}`}
-          >
-            <MessageParts client={client} parts={message.parts} onError={onError} />
-            {/* The server keeps the reply it replaces: it stays in the session's tree. */}
-            {!busy && message.role === 'assistant' && index === messages.length - 1 && (
-              <button
-                type="button"
-                className="regenerate"
-                onClick={() => void regenerate({ messageId: message.id })}
+          <li key={message.id} className={`message ${message.role}`}>
+            {editing?.id === message.id ? (
+              <form
+                className="edit"
+                onSubmit={(event) => {
+                  event.preventDefault()
+                  void saveEdit()
+                }}
               >
-                Regenerate
-              </button>
+                <textarea
+                  aria-label="Edited message"
+                  value={editing.text}
+                  onChange={(event) => setEditing({ id: message.id, text: event.target.value })}
+                />
+                <button type="submit">Save</button>
+                <button type="button" onClick={() => setEditing(undefined)}>
+                  Cancel
+                </button>
+              </form>
+            ) : (
+              <div data-testid={`message-${message.role}`}>
+                <MessageParts client={client} parts={message.parts} onError={onError} />
+              </div>
             )}
+            <span className="message-actions">
+              <BranchArrows
+                id={message.id}
+                siblings={siblings.get(message.id)}
+                disabled={busy}
+                onSwitch={switchTo}
+              />
+              {!busy && message.role === 'user' && editing?.id !== message.id && (
+                <button
+                  type="button"
+                  onClick={() => setEditing({ id: message.id, text: textOf(message) })}
+                >
+                  Edit
+                </button>
+              )}
+              {/* The server keeps the reply it replaces: it stays in the session's tree. */}
+              {!busy && message.role === 'assistant' && index === messages.length - 1 && (
+                <button type="button" onClick={() => void regenerate({ messageId: message.id })}>
+                  Regenerate
+                </button>
+              )}
+            </span>
           </li>
         ))}
       </ol>
@@ -185,5 +259,45 @@ function Conversation(props: ChatViewProps & { loaded: Loaded }) {
         )}
       </form>
     </div>
+  )
+}
+
+const textOf = (message: UIMessage) =>
+  message.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('')
+
+/** "‹ 2/3 ›" beside a message with siblings: the branch of the one before or after. */
+function BranchArrows(props: {
+  id: string
+  siblings: string[] | undefined
+  disabled: boolean
+  onSwitch(id: string): void
+}) {
+  const { id, siblings, disabled, onSwitch } = props
+  if (!siblings || siblings.length < 2) return null
+  const at = siblings.indexOf(id)
+  const before = siblings[at - 1]
+  const after = siblings[at + 1]
+  return (
+    <span className="branch-arrows">
+      <button
+        type="button"
+        aria-label="Previous version"
+        disabled={disabled || before === undefined}
+        onClick={() => before && onSwitch(before)}
+      >
+        ‹
+      </button>
+      <span>
+        {at + 1}/{siblings.length}
+      </span>
+      <button
+        type="button"
+        aria-label="Next version"
+        disabled={disabled || after === undefined}
+        onClick={() => after && onSwitch(after)}
+      >
+        ›
+      </button>
+    </span>
   )
 }

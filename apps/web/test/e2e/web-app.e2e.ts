@@ -345,6 +345,34 @@ describe('the reference web app', () => {
     expect(problems).toEqual([])
   })
 
+  it('edits a message into a new branch and goes back to the old one', async () => {
+    const { base } = await startServer({ echoDelayMs: 0 })
+    const { page, problems } = await openApp(base)
+    await page.getByRole('button', { name: /Echo/ }).click()
+    await page.getByLabel('Message').fill('First draft of the survey')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => lastReply(page).textContent()).toMatch(/^You said: First draft/)
+    await page.getByRole('button', { name: 'Edit' }).click()
+    await page.getByLabel('Edited message').fill('Second draft of the survey')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expect
+      .poll(() => lastReply(page).textContent(), { timeout: 20_000 })
+      .toMatch(/^You said: Second draft of the survey/)
+    const user = page.getByTestId('message-user')
+    const userItem = page.locator('li.message.user')
+    await expect.poll(() => user.textContent()).toMatch(/^Second draft of the survey/)
+    await expect.poll(() => userItem.getByText('2/2').count()).toBe(1)
+    await userItem.getByRole('button', { name: 'Previous version' }).click()
+    await expect.poll(() => user.textContent()).toMatch(/^First draft of the survey/)
+    expect(await lastReply(page).textContent()).toMatch(/^You said: First draft/)
+    expect(await userItem.getByText('1/2').count()).toBe(1)
+    // The branch shown is the session's: a reload shows it too.
+    await page.reload()
+    await expect.poll(() => page.getByTestId('message-user').textContent()).toMatch(/^First draft/)
+    await page.screenshot({ path: join(docsDir, 'web-app-branches.png') })
+    expect(problems).toEqual([])
+  })
+
   it('attaches a file, and downloads it from the stored chat', async () => {
     const { base } = await startServer({ echoDelayMs: 0 })
     const { page, problems } = await openApp(base)
