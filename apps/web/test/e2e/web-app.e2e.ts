@@ -131,6 +131,20 @@ async function openApp(base: string): Promise<{ page: Page; problems: string[] }
 
 const lastReply = (page: Page) => page.getByTestId('message-assistant').last()
 
+/** A new chat with the echo agent for each prompt, each one waited for in the sidebar. */
+async function startEchoChats(page: Page, prompts: string[]): Promise<void> {
+  const sidebar = page.getByRole('navigation', { name: 'Sessions' })
+  for (const prompt of prompts) {
+    await page.getByRole('button', { name: '+ New chat' }).click()
+    await page.getByRole('button', { name: /Echo/ }).click()
+    await page.getByLabel('Message').fill(prompt)
+    await page.getByRole('button', { name: 'Send' }).click()
+    await expect
+      .poll(() => sidebar.getByRole('button', { name: prompt, exact: true }).count())
+      .toBe(1)
+  }
+}
+
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath,
@@ -246,15 +260,7 @@ describe('the reference web app', () => {
     const { base } = await startServer({ echoDelayMs: 0 })
     const { page, problems } = await openApp(base)
     const sidebar = page.getByRole('navigation', { name: 'Sessions' })
-    for (const prompt of ['Survey draft', 'Persona notes']) {
-      await page.getByRole('button', { name: '+ New chat' }).click()
-      await page.getByRole('button', { name: /Echo/ }).click()
-      await page.getByLabel('Message').fill(prompt)
-      await page.getByRole('button', { name: 'Send' }).click()
-      await expect
-        .poll(() => sidebar.getByRole('button', { name: prompt, exact: true }).count())
-        .toBe(1)
-    }
+    await startEchoChats(page, ['Survey draft', 'Persona notes'])
     const groupOf = (name: string) =>
       sidebar
         .locator('section.group', { has: page.getByRole('button', { name, exact: true }) })
@@ -293,15 +299,7 @@ describe('the reference web app', () => {
     const { base } = await startServer({ echoDelayMs: 0 })
     const { page, problems } = await openApp(base)
     const sidebar = page.getByRole('navigation', { name: 'Sessions' })
-    for (const prompt of ['Questions for the onboarding interviews', 'Pricing page copy']) {
-      await page.getByRole('button', { name: '+ New chat' }).click()
-      await page.getByRole('button', { name: /Echo/ }).click()
-      await page.getByLabel('Message').fill(prompt)
-      await page.getByRole('button', { name: 'Send' }).click()
-      await expect
-        .poll(() => sidebar.getByRole('button', { name: prompt, exact: true }).count())
-        .toBe(1)
-    }
+    await startEchoChats(page, ['Questions for the onboarding interviews', 'Pricing page copy'])
     await page.getByLabel('Search sessions').pressSequentially('onbo')
     const results = sidebar.getByRole('list', { name: 'Search results' })
     await expect.poll(() => results.locator('mark').first().textContent()).toBe('onboarding')

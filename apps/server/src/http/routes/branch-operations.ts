@@ -16,7 +16,7 @@ export interface BranchOperationsOptions {
 const BUSY = 'A run is in progress for this session; wait until it leaves Running'
 
 /** Why a turn on a message was refused, as the words of its answer. */
-function refusal(result: Exclude<BranchTurnResult, object>, role: 'assistant' | 'user') {
+export function refusal(result: Exclude<BranchTurnResult, object>, role: 'assistant' | 'user') {
   switch (result) {
     case 'not_found':
       return { status: 404, detail: 'Session not found' } as const

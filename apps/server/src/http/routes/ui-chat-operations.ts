@@ -9,7 +9,8 @@ import type { RunEvents } from '../../domain/run-events.ts'
 import type { SessionService } from '../../domain/session-service.ts'
 import type { MessageRecord } from '../../domain/session-store.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
-import { toContractBody } from '../validation/index.ts'
+import { toContractBody, validationError } from '../validation/index.ts'
+import { refusal } from './branch-operations.ts'
 import type { StreamWatch } from './event-stream.ts'
 import { sessionFullDetail } from './session-full.ts'
 import { userTurn } from './ui-message-input.ts'
@@ -77,14 +78,7 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
         if (target === undefined) return c.json({ detail: 'Chat not found' }, 404)
         if (target === null)
           return c.json(
-            toContractBody([
-              {
-                type: 'value_error',
-                loc: ['body', 'messageId'],
-                msg: 'Value error, the chat has no reply to regenerate',
-                input: null,
-              },
-            ]),
+            validationError(['body', 'messageId'], 'the chat has no reply to regenerate', null),
             422,
           )
         const follow = await followAsUiStream({ sessionId: request.id, owner, ...streamOptions(c) })
@@ -93,24 +87,12 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
         })
         if (typeof started !== 'string') return c.body(follow.body, 200, UI_STREAM_HEADERS)
         follow.cancel()
-        if (started === 'wrong_role')
-          return c.json(
-            toContractBody([
-              {
-                type: 'value_error',
-                loc: ['body', 'messageId'],
-                msg: "Value error, the message is not the agent's reply",
-                input: target,
-              },
-            ]),
-            422,
-          )
-        if (started === 'not_found') return c.json({ detail: 'Chat not found' }, 404)
-        if (started === 'message_not_found') return c.json({ detail: 'Message not found' }, 404)
-        if (started === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
         if (started === 'too_many_messages' || started === 'too_much_text')
           return c.json({ detail: sessionFullDetail(started, sessions.bounds) }, 413)
-        return c.json({ detail: BUSY_CHAT }, 409)
+        const { status, detail } = refusal(started, 'assistant')
+        if (status === 422)
+          return c.json(validationError(['body', 'messageId'], detail, target), 422)
+        return c.json({ detail }, status)
       }
       const turn = userTurn(request, limits)
       if (turn.kind === 'invalid') return c.json(toContractBody([turn.issue]), 422)
