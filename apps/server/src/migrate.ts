@@ -14,7 +14,8 @@ const config = await exitOnConfigError(() => {
   return loadConfig(process.env)
 })
 const logger = createJsonLogger(config.logLevel)
-const storage = openStorage(config, logger, systemClock)
+// A SQLite file a running server has open is refused (StoreInUseError, exit code 2).
+const storage = await exitOnConfigError(() => openStorage(config, logger, systemClock))
 const database =
   storage.kind === 'postgres' ? redactUrl(config.databaseUrl ?? '') : sqlitePath(config)
 try {

@@ -16,6 +16,7 @@ import type {
 } from '../src/domain/session-store.ts'
 import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
+import { StoreInUseError } from '../src/storage/sqlite/writer-lock.ts'
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts'
 
 /** Opens stores on one new, empty database: each call is another connection (instance). */
@@ -150,6 +151,16 @@ describe.each(factories)('$name store', (factory) => {
     await fresh.migrate()
     await fresh.migrate()
     await expect(fresh.checkReady()).resolves.toBeUndefined()
+    if (!factory.shared) {
+      // One writer per SQLite file: a second store on it is refused until the first closes.
+      expect(() => open()).toThrow(StoreInUseError)
+      await fresh.close()
+      opened.splice(opened.indexOf(fresh), 1)
+      const next = open()
+      opened.push(next)
+      await expect(next.checkReady()).resolves.toBeUndefined()
+      return
+    }
     // Several instances starting at once migrate the same database without a clash.
     const others = [open(), open()]
     opened.push(...others)

@@ -9,6 +9,7 @@ import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
 import type { StorageObserver } from '../storage-observer.ts'
 import { groupCommit } from './group-commit.ts'
+import { takeWriterLock } from './writer-lock.ts'
 
 /** SQLite runs DDL in transactions too: each migration is applied whole or not at all. */
 class SqliteAdapterWithTransactionalDdl extends SqliteAdapter {
@@ -50,9 +51,25 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
   }
 }
 
+/** The database file with the store's settings: WAL, durable commits, foreign keys. */
+function openDatabase(path: string): Database.Database {
+  const sqlite = new Database(path)
+  sqlite.pragma('journal_mode = WAL')
+  // FULL makes every acknowledged commit survive a power loss, not only a process crash.
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  // A deleted session's text and files are overwritten, not just unlinked: "delete" means gone
+  // from the file too (see afterDelete for the write-ahead log).
+  sqlite.pragma('secure_delete = ON')
+  return sqlite
+}
+
 /**
  * The embedded store: one SQLite file in WAL mode, its writes grouped into shared commits (see
  * `groupCommit`). For one server process; several instances share a PostgreSQL store instead.
+ * Opening a file takes its writer lock (`takeWriterLock`) first: while a process has the store
+ * open, another one opening it gets a `StoreInUseError` and touches nothing; `close()` lets go.
  *
  * @example
  * ```ts
@@ -65,21 +82,22 @@ export function openSqliteStore(
   observer: StorageObserver = {},
   options: { webhookTargets?: WebhookTargets } = {},
 ): SessionStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const sqlite = new Database(path)
-  sqlite.pragma('journal_mode = WAL')
-  // FULL makes every acknowledged commit survive a power loss, not only a process crash.
-  sqlite.pragma('synchronous = FULL')
-  sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
-  // A deleted session's text and files are overwritten, not just unlinked: "delete" means gone
-  // from the file too (see afterDelete for the write-ahead log).
-  sqlite.pragma('secure_delete = ON')
+  const onDisk = path !== ':memory:' && path !== ''
+  if (onDisk) mkdirSync(dirname(path), { recursive: true })
+  // Before the database is opened: a second process must not even switch its journal mode.
+  const lock = onDisk ? takeWriterLock(path) : undefined
+  let sqlite: Database.Database
+  try {
+    sqlite = openDatabase(path)
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
   const db = new Kysely<Schema>({
     dialect: new StoreSqliteDialect({ database: withStatementCache(sqlite) }),
   })
   const write = groupCommit(db, observer.committed?.bind(observer))
-  // The process that opened the file is its only writer (see bootServer): it sees every change.
+  // The process that opened the file is its only writer (the lock above): it sees every change.
   return trackChanges(
     createKyselyStore(db, {
       dialect: 'sqlite',
@@ -96,7 +114,11 @@ export function openSqliteStore(
       // the database once its queries are done.
       close: async () => {
         await write(async () => {}).catch(() => {})
-        await db.destroy()
+        try {
+          await db.destroy()
+        } finally {
+          lock?.release()
+        }
       },
     }),
   )
