@@ -15,8 +15,8 @@ export interface HeldRequest {
   headers: IncomingMessage['headers']
   /** Resolves when the client closes the connection before the answer is complete. */
   aborted: Promise<void>
-  /** Answers with an error status and an OpenAI-style error body. */
-  fail(status: number, message?: string, headers?: Record<string, string>): void
+  /** Answers with an error status and an OpenAI-style error body (`code` in it, if given). */
+  fail(status: number, message?: string, headers?: Record<string, string>, code?: string): void
   /** Sends the headers of a streamed answer. */
   startStream(): void
   /** Sends one chunk of a streamed answer with `text` as its delta. */
@@ -99,9 +99,9 @@ function hold(
     body,
     headers: request.headers,
     aborted: aborted.promise,
-    fail(status, message = `fake error ${status}`, headers = {}) {
+    fail(status, message = `fake error ${status}`, headers = {}, code) {
       response.writeHead(status, { 'Content-Type': 'application/json', ...headers })
-      response.end(JSON.stringify({ error: { message, type: 'fake_error', code: null } }))
+      response.end(JSON.stringify({ error: { message, type: 'fake_error', code: code ?? null } }))
     },
     startStream() {
       response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })

@@ -6,6 +6,7 @@ import { defaultConfig, type ServerConfig } from '../src/config/config.ts'
 import type { Agent } from '../src/domain/agent.ts'
 import { createAgentRegistry } from '../src/domain/agent-registry.ts'
 import type { Clock } from '../src/domain/clock.ts'
+import type { Logger } from '../src/domain/logger.ts'
 import type { RunEvents } from '../src/domain/run-events.ts'
 import type { SessionStore } from '../src/domain/session-store.ts'
 import type { WebhookSender } from '../src/domain/webhook-outbox.ts'
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   /** Which endpoints want which webhook events, and what sends them (none: nothing is sent). */
   webhookTargets?: WebhookTargets
   webhookSender?: WebhookSender
+  /** Where the app logs; default: nowhere. */
+  logger?: Logger
 }
 
 /**
@@ -57,7 +60,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     store,
     agents: createAgentRegistry(options.agents ?? [createEchoAgent({ delayMs: 0 })]),
     config,
-    logger: createJsonLogger('silent'),
+    logger: options.logger ?? createJsonLogger('silent'),
     clock: options.clock,
     events: options.events,
     apiKeys,

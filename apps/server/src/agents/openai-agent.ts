@@ -7,6 +7,7 @@ import type { Agent as AgentProfile } from '@uxmate/contract'
 import type OpenAI from 'openai'
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import type { Agent, ConversationTurn, ReplyContext } from '../domain/agent.ts'
+import { AgentFailure } from '../domain/agent-failure.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { TokenUsage } from '../domain/session-store.ts'
 import type { ContextSettings } from './agents-file.ts'
@@ -96,18 +97,53 @@ const TITLE_INSTRUCTIONS =
   "that starts with the user's message below, in the language of that message. Reply with the " +
   'title only: no quotes, no final period.'
 
-/** The SDK's errors as one line a user can act on; never the key or the request. */
-function providerFailure(error: unknown): Error {
+/**
+ * The SDK's errors as `AgentFailure`s: a kind that picks the fixed message users see, and the
+ * provider's details (its status and answer, the address it could not reach) for the log only.
+ * Never the key or the request.
+ */
+function providerFailure(error: unknown): AgentFailure {
   const { APIConnectionError, APIConnectionTimeoutError, APIError } = openAiSdk()
+  if (error instanceof AgentFailure) return error
   if (error instanceof APIConnectionTimeoutError)
-    return new Error('the model provider did not answer in time')
-  if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
-    return new Error(`could not reach the model provider${cause}`)
-  }
-  if (error instanceof APIError) return new Error(`the model provider answered ${error.message}`)
+    return new AgentFailure('timeout', 'the model provider did not answer in time', {
+      cause: error,
+    })
+  if (error instanceof APIConnectionError)
+    return new AgentFailure('unreachable', `could not reach the model provider${causes(error)}`, {
+      cause: error,
+    })
+  if (error instanceof APIError)
+    return new AgentFailure(apiErrorKind(error), `the model provider answered ${error.message}`, {
+      cause: error,
+    })
   const detail = error instanceof Error ? error.message : String(error)
-  return new Error(`the model provider's reply broke off: ${detail}`)
+  return new AgentFailure('broke_off', `the model provider's reply broke off: ${detail}`, {
+    cause: error,
+  })
+}
+
+/** The messages of an error's causes, `: fetch failed: connect ECONNREFUSED 10.0.0.7:11434`. */
+function causes(error: Error): string {
+  let text = ''
+  for (let cause = error.cause, depth = 0; cause instanceof Error && depth < 4; depth++) {
+    text += `: ${cause.message}`
+    cause = cause.cause
+  }
+  return text
+}
+
+/** How OpenAI, vLLM, llama.cpp and Ollama say that the input does not fit the model. */
+const CONTEXT_TOO_LONG = /context[ _](length|size|window)|maximum context|too many tokens|too long/i
+
+/** The kind of an answer with an error status. */
+function apiErrorKind(error: { status?: number; code?: unknown; message: string }) {
+  const status = error.status ?? 0
+  if (status === 429) return 'rate_limited'
+  if (status >= 500 || status === 0) return 'unavailable'
+  if (error.code === 'context_length_exceeded' || CONTEXT_TOO_LONG.test(error.message))
+    return 'context_too_long'
+  return 'refused'
 }
 
 /** Aborts when `reset` has not been called for `ms`. */
@@ -119,7 +155,10 @@ function idleTimer(ms: number) {
     reset() {
       clearTimeout(timer)
       timer = setTimeout(
-        () => controller.abort(new Error(`the model provider sent nothing for ${ms} ms`)),
+        () =>
+          controller.abort(
+            new AgentFailure('timeout', `the model provider sent nothing for ${ms} ms`),
+          ),
         ms,
       )
     },
@@ -327,7 +366,11 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       // The SDK ends a stream quietly when it is aborted: tell an abort from the end.
       signal.throwIfAborted()
       idle.signal.throwIfAborted()
-      if (!finished) throw new Error('the model provider ended its reply before finishing it')
+      if (!finished)
+        throw new AgentFailure(
+          'broke_off',
+          'the model provider ended its reply before finishing it',
+        )
     },
 
     async title({ prompt, files }, signal, recordCall) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { SessionError } from '@uxmate/contract'
 import { v7 as uuidv7 } from 'uuid'
 import type { Agent, ReplyContext } from './agent.ts'
+import { agentError } from './agent-failure.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK, EventIds } from './event-ids.ts'
 import type { Logger } from './logger.ts'
@@ -312,11 +313,16 @@ export class RunCoordinator {
       if (!signal.aborted) controller.abort(cause)
       // A cancel is the user's choice, not a problem to look into.
       if (error.code === 'cancelled') logger.info('run cancelled', { session_id: session.id })
+      // The provider's own words (its answer, the address it was reached at) are for the
+      // operator only: the session shows a fixed message for the kind of failure.
       else
         logger.warn('run failed', {
           session_id: session.id,
+          run_id: session.run?.runId,
           code: error.code,
           error: String(cause),
+          ...(cause instanceof Error &&
+            cause.cause !== undefined && { cause: String(cause.cause) }),
         })
     }
     // A title cut short by a stop is simply not used: the reply itself is complete.
@@ -390,10 +396,10 @@ export class RunCoordinator {
   }
 }
 
+/** What the session shows: a stop's reason, or a fixed message for the agent's failure. */
 function describeFailure(cause: unknown, signal: AbortSignal): SessionError {
   if (signal.aborted && signal.reason instanceof StopRequest) return signal.reason.error
-  const detail = cause instanceof Error ? cause.message : String(cause)
-  return { code: 'agent_error', message: `The agent failed: ${detail}` }
+  return agentError(cause)
 }
 
 /** Settles like `promise`, or rejects with `signal.reason` as soon as `signal` aborts. */

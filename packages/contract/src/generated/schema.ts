@@ -1409,7 +1409,16 @@ export interface components {
         /** @description Why the last run ended without a reply; present only on a `Flushed` session. */
         SessionError: {
             code: components["schemas"]["SessionErrorCode"];
-            /** @description A human-readable explanation. */
+            /**
+             * @description A human-readable explanation, one fixed text per kind of failure: never the model
+             *     provider's own answer or addresses (those are in the server's log, with the session
+             *     and run ids). For `agent_error`: `The agent failed: ` and `the model provider did not
+             *     answer in time`, `the model provider is rate limiting requests; try again later`,
+             *     `the conversation is too long for the model`, `the model provider is unavailable; try
+             *     again later`, `the model provider could not be reached`, `the model provider refused
+             *     the request` or `the model provider's reply broke off`; `The agent failed` alone for
+             *     any other failure. Meant for people: match on `code`, not on this text.
+             */
             message: string;
         };
         /**
