@@ -4,15 +4,12 @@
  * over a real socket with the web app served at `/`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen } from '../src/http/node-server.ts'
 import { isAllowedHost } from '../src/http/security/origin-policy.ts'
 import { exchange } from './raw-http.ts'
-import { createTestApp, sessionForm } from './test-app.ts'
+import { createTestApp, serveTestApp, sessionForm } from './test-app.ts'
 
 const form = () => ({ method: 'POST', body: sessionForm({ agent_id: 'echo', text_prompt: 'hi' }) })
 
@@ -161,23 +158,12 @@ describe('over a socket, with the web app at /', () => {
   it('serves the page and its same-origin POST, and refuses a rebound Host and a foreign form', async () => {
     const webAppDir = await mkdtemp(join(tmpdir(), 'uxmate-web-'))
     await writeFile(join(webAppDir, 'index.html'), '<!doctype html><title>UXMate</title>')
-    const { app, shutdown } = await createTestApp({ config: { webAppDir } })
-    const http = listen(app.fetch, {
-      host: '127.0.0.1',
-      port: 0,
-      maxHeaderBytes: 16384,
-      headersTimeoutMs: 10_000,
-      requestTimeoutMs: 60_000,
-    }) as Server
-    await new Promise((resolve) => http.once('listening', resolve))
-    const { port } = http.address() as AddressInfo
+    const served = await serveTestApp({ config: { webAppDir } })
     close = async () => {
-      await shutdown(0)
-      http.closeAllConnections()
-      await new Promise((resolve) => http.close(resolve))
+      await served.close()
       await rm(webAppDir, { recursive: true, force: true })
     }
-    const base = `http://127.0.0.1:${port}`
+    const { base, port } = served
     expect((await fetch(`${base}/`)).status).toBe(200)
     const own = await fetch(`${base}/sessions/text`, {
       ...form(),

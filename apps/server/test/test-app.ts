@@ -1,3 +1,5 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { parseAgentsDocument } from '../src/agents/agents-file.ts'
 import { createAgents } from '../src/agents/create-agents.ts'
 import { createEchoAgent } from '../src/agents/echo-agent.ts'
@@ -11,6 +13,7 @@ import type { RunEvents } from '../src/domain/run-events.ts'
 import type { SessionStore } from '../src/domain/session-store.ts'
 import type { WebhookSender } from '../src/domain/webhook-outbox.ts'
 import type { WebhookTargets } from '../src/domain/webhooks.ts'
+import { listen } from '../src/http/node-server.ts'
 import type { ApiKeyLookup } from '../src/http/security/api-keys.ts'
 import { createJsonLogger } from '../src/logger.ts'
 import type { ServerMetrics } from '../src/observability/metrics.ts'
@@ -70,6 +73,32 @@ export async function createTestApp(options: TestAppOptions = {}) {
   }
   const sessionsApp = createSessionsApp(deps)
   return { ...sessionsApp, store }
+}
+
+/**
+ * A test app (see `createTestApp`) on a real socket of 127.0.0.1 and a free port, with the
+ * server's own limits and timeouts: for what `app.request` cannot show (addresses, raw HTTP).
+ */
+export async function serveTestApp(options: TestAppOptions = {}) {
+  const { app, shutdown } = await createTestApp(options)
+  const http = listen(app.fetch, {
+    host: '127.0.0.1',
+    port: 0,
+    maxHeaderBytes: 16384,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 60_000,
+  }) as Server
+  await new Promise((resolve) => http.once('listening', resolve))
+  const { port } = http.address() as AddressInfo
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    async close() {
+      await shutdown(0)
+      http.closeAllConnections()
+      await new Promise((resolve) => http.close(resolve))
+    },
+  }
 }
 
 /** A clock the test moves by hand. */

@@ -2,14 +2,11 @@
  * The AI SDK's chat protocol, spoken by the real `ai` package: its `DefaultChatTransport` and
  * `readUIMessageStream` against a live server.
  */
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Session, UiChatMessagesResponse } from '@uxmate/contract'
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEchoAgent } from '../src/agents/echo-agent.ts'
-import { listen } from '../src/http/node-server.ts'
-import { createTestApp } from './test-app.ts'
+import { serveTestApp } from './test-app.ts'
 
 type Served = { base: string; close(): Promise<void> }
 let served: Served | undefined
@@ -19,26 +16,10 @@ afterEach(async () => {
 })
 
 async function serve(delayMs = 0, keys?: Record<string, string>): Promise<Served> {
-  const { app, shutdown } = await createTestApp({
+  served = await serveTestApp({
     agents: [createEchoAgent({ delayMs })],
     ...(keys && { apiKeys: keys }),
   })
-  const http = listen(app.fetch, {
-    host: '127.0.0.1',
-    port: 0,
-    maxHeaderBytes: 16384,
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 60_000,
-  }) as Server
-  await new Promise((resolve) => http.once('listening', resolve))
-  served = {
-    base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    async close() {
-      await shutdown(0)
-      http.closeAllConnections()
-      await new Promise((resolve) => http.close(resolve))
-    },
-  }
   return served
 }
 

@@ -1,7 +1,8 @@
 /**
  * Server conformance of what openapi.yaml's `security` promises: on a server with API keys,
  * every operation that takes a key answers a documented `401` without one, and a documented
- * `429` (with `Retry-After` and the RateLimit headers) past the owner's rate; the operations
+ * `429` (with `Retry-After` and the RateLimit headers) past the owner's rate and past the failed
+ * authentications of a client address; the operations
  * that take none (`security: []`) answer regardless. In open mode, every operation but the probes
  * answers a documented `421` to a `Host` it does not serve, and every one that changes state a
  * documented `403` to a request from another origin.
@@ -93,6 +94,47 @@ describe('the server with API keys, against openapi.yaml', () => {
       // Another owner is not held back by this one.
       const other = await server.request('/agents', { headers: bearer('uxm_contract-b') })
       expect(other.status).toBe(200)
+    },
+  )
+
+  it.each(secured.map((op) => [op.operationId, op] as const))(
+    '%s answers a documented 429 past the failed authentications of an address',
+    async (operationId, op) => {
+      // Time stands still: one failure allowed, then none comes back.
+      const clock = { now: () => new Date('2026-11-26T09:00:00.000Z') }
+      const server = await startInProcess(
+        { authFailuresPerMinute: 1, authFailuresBurst: 1 },
+        { apiKeys: keys, clock },
+      )
+      await expectConformant(
+        operationId,
+        await server.request(...requestTo(op, bearer('uxm_not-issued'))),
+        {
+          status: 401,
+          via,
+          headers: {
+            'RateLimit-Policy': '"auth-failures";q=1;w=60',
+            RateLimit: '"auth-failures";r=0;t=60',
+          },
+        },
+      )
+      const limited = await expectConformant(
+        operationId,
+        await server.request(...requestTo(op, bearer('uxm_not-issued'))),
+        {
+          status: 429,
+          via,
+          headers: {
+            'Retry-After': '60',
+            'RateLimit-Policy': '"auth-failures";q=1;w=60',
+            RateLimit: '"auth-failures";r=0;t=60',
+          },
+        },
+      )
+      expect(limited.body).toEqual({ detail: 'Too many requests; retry in 60 s' })
+      // A valid key from the same address is not held back.
+      const valid = await server.request('/agents', { headers: bearer('uxm_contract-a') })
+      expect(valid.status).toBe(200)
     },
   )
 

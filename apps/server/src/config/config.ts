@@ -144,6 +144,15 @@ export interface ServerConfig {
   rateLimitPerSecond: number
   /** Requests an owner may make at once after a quiet spell (the token bucket's size). */
   rateLimitBurst: number
+  /**
+   * Failed authentications (no key, or one nobody owns) a client address may make per minute,
+   * steadily, before it gets 429s; 0 turns the limit off. Valid keys are never counted.
+   */
+  authFailuresPerMinute: number
+  /** Failed authentications an address may make at once (the token bucket's size). */
+  authFailuresBurst: number
+  /** Most client addresses whose failures are tracked; the least recent one is forgotten first. */
+  authFailureAddresses: number
   /** Origins allowed to call the API from a browser (CORS); `*` allows any; empty: none. */
   corsOrigins: string[]
   /**
@@ -220,6 +229,11 @@ export const defaultConfig: ServerConfig = {
   // Generous for people and scripts alike; a runaway loop still hits it within seconds.
   rateLimitPerSecond: 50,
   rateLimitBurst: 100,
+  // A client with a typo in its key finds out long before this; guessing keys gets nowhere.
+  authFailuresPerMinute: 10,
+  authFailuresBurst: 20,
+  // About 2 MB at most.
+  authFailureAddresses: 10_000,
   corsOrigins: [],
   allowedHosts: [],
   maxHeaderBytes: 16 * 1024,

@@ -138,6 +138,16 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       config.rateLimitPerSecond > 0
         ? { ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }
         : undefined,
+    authFailures:
+      config.authFailuresPerMinute > 0
+        ? {
+            limit: {
+              ratePerSecond: config.authFailuresPerMinute / 60,
+              burst: config.authFailuresBurst,
+            },
+            maxAddresses: config.authFailureAddresses,
+          }
+        : undefined,
     clock,
     onRefused: metrics && ((reason) => metrics.refused(reason)),
   })

@@ -2305,11 +2305,25 @@ export interface components {
         };
         /**
          * @description The server has API keys configured and the request has no `Authorization: Bearer` key,
-         *     or one it does not know.
+         *     or one it does not know. Each such request counts against its client address's
+         *     failed-authentication budget (`AUTH_FAILURES_BURST` at once, `AUTH_FAILURES_PER_MINUTE`
+         *     steadily); past it, the answer is `429` instead.
          */
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                /**
+                 * @description The failed-authentication quota of the client address: `q` failures every `w`
+                 *     seconds, which is also the largest burst. Sent when the server limits them.
+                 * @example "auth-failures";q=20;w=120
+                 */
+                "RateLimit-Policy"?: string;
+                /**
+                 * @description Where the client address stands: `r` failures left right now, the quota whole again
+                 *     in `t` seconds. Sent when the server limits them.
+                 * @example "auth-failures";r=19;t=6
+                 */
+                RateLimit?: string;
                 /**
                  * @description `Bearer`, with `error="invalid_token"` when a key was sent (RFC 6750).
                  * @example Bearer
@@ -2392,7 +2406,12 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The owner sent more requests than its rate limit allows; nothing was done. */
+        /**
+         * @description The owner sent more requests than its rate limit allows (the `"default"` policy), or the
+         *     client address failed authentication more often than the server allows (a missing or
+         *     unknown key, the `"auth-failures"` policy, `AUTH_FAILURES_PER_MINUTE`); nothing was done.
+         *     A valid key is never held back by the failures of its address.
+         */
         TooManyRequests: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -3,7 +3,8 @@ import type { Clock } from '../../domain/clock.ts'
 import type { AppEnv } from '../app-env.ts'
 import type { ApiKeyLookup } from './api-keys.ts'
 import { authenticate } from './authenticate.ts'
-import { OwnerRateLimiter } from './rate-limit.ts'
+import { clientAddress } from './client-address.ts'
+import { AuthFailureLimiter, OwnerRateLimiter } from './rate-limit.ts'
 import type { RateLimit } from './token-bucket.ts'
 
 export interface GuardOptions {
@@ -11,15 +12,17 @@ export interface GuardOptions {
   apiKeys: ApiKeyLookup | undefined
   /** Each owner's rate; `undefined` for none. */
   rateLimit: RateLimit | undefined
+  /** Each client address's rate of failed authentications; `undefined` for none. */
+  authFailures?: { limit: RateLimit; maxAddresses: number }
   clock: Clock
   /** Told of each refusal and why (metrics). */
-  onRefused?: (reason: 'unauthenticated' | 'rate_limited') => void
+  onRefused?: (reason: 'unauthenticated' | 'rate_limited' | 'auth_rate_limited') => void
 }
 
 /**
  * The middleware that goes first on every operation whose `security` in openapi.yaml names an
- * API key (see `operations/operation-table.ts`): authentication, then the owner's rate limit,
- * both before the body is read.
+ * API key (see `operations/operation-table.ts`): authentication (its failures limited per client
+ * address), then the owner's rate limit, all before the body is read.
  *
  * @example
  * ```ts
@@ -30,11 +33,15 @@ export interface GuardOptions {
 export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
   const { apiKeys, clock, onRefused } = options
   const limiter = options.rateLimit && new OwnerRateLimiter(options.rateLimit)
+  const failures =
+    options.authFailures &&
+    new AuthFailureLimiter(options.authFailures.limit, options.authFailures.maxAddresses)
   return async (c, next) => {
     const unknown = authenticate(c, apiKeys)
     if (unknown) {
-      onRefused?.('unauthenticated')
-      return unknown
+      const limited = failures?.failed(c, clientAddress(c), clock.now().getTime())
+      onRefused?.(limited ? 'auth_rate_limited' : 'unauthenticated')
+      return limited ?? unknown
     }
     const limited = limiter?.check(c, clock.now().getTime())
     if (limited) {

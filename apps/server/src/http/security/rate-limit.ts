@@ -3,7 +3,7 @@ import { addAnswerHeaders } from '../answer-headers.ts'
 import type { AppEnv } from '../app-env.ts'
 import { type RateLimit, type TakeResult, TokenBuckets } from './token-bucket.ts'
 
-/** The policy's name in the RateLimit headers: one quota for every operation. */
+/** The owners' policy's name in the RateLimit headers: one quota for every operation. */
 const POLICY = '"default"'
 
 /**
@@ -16,12 +16,24 @@ const POLICY = '"default"'
  * // { 'RateLimit-Policy': '"default";q=100;w=2', RateLimit: '"default";r=99;t=1' }
  * ```
  */
-export function rateLimitHeaders(limit: RateLimit, taken: TakeResult): Record<string, string> {
+export function rateLimitHeaders(
+  limit: RateLimit,
+  taken: TakeResult,
+  policy = POLICY,
+): Record<string, string> {
   const window = Math.max(1, Math.ceil(limit.burst / limit.ratePerSecond))
   return {
-    'RateLimit-Policy': `${POLICY};q=${limit.burst};w=${window}`,
-    RateLimit: `${POLICY};r=${taken.remaining};t=${taken.resetSeconds}`,
+    'RateLimit-Policy': `${policy};q=${limit.burst};w=${window}`,
+    RateLimit: `${policy};r=${taken.remaining};t=${taken.resetSeconds}`,
   }
+}
+
+/** A `429` telling the client to wait `retryAfterSeconds` (at least 1). */
+function tooManyRequests(c: Context<AppEnv>, taken: TakeResult): Response {
+  const seconds = Math.max(1, taken.retryAfterSeconds)
+  return c.json({ detail: `Too many requests; retry in ${seconds} s` }, 429, {
+    'Retry-After': String(seconds),
+  })
 }
 
 /** Per-owner rate limiting, one token a request; see `check`. */
@@ -49,9 +61,42 @@ export class OwnerRateLimiter {
     const taken = this.#buckets.take(c.get('owner'), nowMs)
     addAnswerHeaders(c, rateLimitHeaders(this.#limit, taken))
     if (taken.allowed) return undefined
-    const seconds = Math.max(1, taken.retryAfterSeconds)
-    return c.json({ detail: `Too many requests; retry in ${seconds} s` }, 429, {
-      'Retry-After': String(seconds),
-    })
+    return tooManyRequests(c, taken)
+  }
+}
+
+/** The failed-authentication policy's name in the RateLimit headers. */
+const AUTH_FAILURES_POLICY = '"auth-failures"'
+
+/**
+ * Failed authentications by client address (`clientAddress`), one token each: guessing keys,
+ * or a client stuck on a wrong one, from one address gets `429`s past the budget, while valid
+ * keys from that address (never counted) and other addresses go on as before. At most
+ * `maxAddresses` addresses are tracked (see `TokenBuckets`).
+ */
+export class AuthFailureLimiter {
+  readonly #limit: RateLimit
+  readonly #buckets: TokenBuckets
+
+  constructor(limit: RateLimit, maxAddresses: number) {
+    this.#limit = limit
+    this.#buckets = new TokenBuckets(limit, { maxKeys: maxAddresses })
+  }
+
+  /**
+   * Counts a failed authentication from `address`: puts the policy's RateLimit headers on the
+   * answer to come, and answers `429` with `Retry-After` (instead of the `401`) past the budget.
+   *
+   * @example
+   * ```ts
+   * const limiter = new AuthFailureLimiter({ ratePerSecond: 10 / 60, burst: 20 }, 10_000)
+   * const refused = limiter.failed(c, clientAddress(c), Date.now())
+   * return refused ?? unauthenticated
+   * ```
+   */
+  failed(c: Context<AppEnv>, address: string, nowMs: number): Response | undefined {
+    const taken = this.#buckets.take(address, nowMs)
+    addAnswerHeaders(c, rateLimitHeaders(this.#limit, taken, AUTH_FAILURES_POLICY))
+    return taken.allowed ? undefined : tooManyRequests(c, taken)
   }
 }

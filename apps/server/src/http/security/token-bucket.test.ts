@@ -26,4 +26,19 @@ describe('TokenBuckets', () => {
     expect(later.remaining).toBe(1)
     expect(later.resetSeconds).toBe(1)
   })
+
+  it('keeps at most maxKeys buckets, forgetting the least recently used', () => {
+    const buckets = new TokenBuckets({ ratePerSecond: 1, burst: 2 }, { maxKeys: 100 })
+    // An address that keeps failing stays known while thousands of others come and go.
+    for (let i = 0; i < 5_000; i++) {
+      buckets.take(`other-${i}`, 0)
+      if (i % 50 === 0) buckets.take('busy', 0)
+      expect(buckets.size).toBeLessThanOrEqual(100)
+    }
+    expect(buckets.take('busy', 0).allowed).toBe(false)
+    // The oldest of the others were forgotten: they start again with a full bucket.
+    expect(buckets.take('other-0', 0).allowed).toBe(true)
+    expect(buckets.take('other-4999', 0).allowed).toBe(true)
+    expect(buckets.take('other-4999', 0).allowed).toBe(false)
+  })
 })

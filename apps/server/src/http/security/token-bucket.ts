@@ -17,8 +17,11 @@ export interface TakeResult {
 }
 
 /**
- * Token buckets by key (one per owner), in memory. Idle full buckets are dropped, so memory
- * follows the number of owners active in the last `burst / ratePerSecond` seconds.
+ * Token buckets by key (an owner, a client address), in memory. Idle full buckets are dropped,
+ * so memory follows the number of keys active in the last `burst / ratePerSecond` seconds, and
+ * never passes `maxKeys` buckets: past it, the full ones go, then the least recently used ones
+ * (down to 90 %, so that each sweep pays for a tenth of `maxKeys` new keys, not one). A key that
+ * is forgotten that way starts again with a full bucket.
  *
  * @example
  * ```ts
@@ -27,11 +30,19 @@ export interface TakeResult {
  * ```
  */
 export class TokenBuckets {
+  /** In order of last use, oldest first. */
   readonly #buckets = new Map<string, { tokens: number; at: number }>()
   readonly #limit: RateLimit
+  readonly #maxKeys: number
 
-  constructor(limit: RateLimit) {
+  constructor(limit: RateLimit, options: { maxKeys?: number } = {}) {
     this.#limit = limit
+    this.#maxKeys = options.maxKeys ?? 10_000
+  }
+
+  /** How many keys have a bucket now. */
+  get size(): number {
+    return this.#buckets.size
   }
 
   take(key: string, nowMs: number): TakeResult {
@@ -41,8 +52,10 @@ export class TokenBuckets {
     const tokens = previous ? Math.min(burst, previous.tokens + elapsed * ratePerSecond) : burst
     const allowed = tokens >= 1
     const left = allowed ? tokens - 1 : tokens
+    // Deleted first, so that the map stays in order of last use.
+    this.#buckets.delete(key)
     this.#buckets.set(key, { tokens: left, at: nowMs })
-    if (this.#buckets.size > 10_000) this.#sweep(nowMs)
+    if (this.#buckets.size > this.#maxKeys) this.#sweep(nowMs)
     return {
       allowed,
       remaining: Math.floor(left),
@@ -56,6 +69,11 @@ export class TokenBuckets {
     for (const [key, bucket] of this.#buckets) {
       if (bucket.tokens + ((nowMs - bucket.at) / 1000) * ratePerSecond >= burst)
         this.#buckets.delete(key)
+    }
+    const keep = Math.floor(this.#maxKeys * 0.9)
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size <= keep) break
+      this.#buckets.delete(key)
     }
   }
 }
