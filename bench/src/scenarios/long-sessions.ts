@@ -23,7 +23,10 @@ const LONG_FROM = 0
 const SHORT_FROM = SESSIONS
 const HUGE_INDEX = 2 * SESSIONS
 
-/** A fake Chat Completions server: a short streamed reply with usage, at once. */
+/**
+ * A fake Chat Completions server, answering at once: a short streamed reply with usage, or, to
+ * a request that does not stream (a compaction, a title), a completion of a few words.
+ */
 function startFakeModel(): Promise<Server> {
   const reply = [
     { choices: [{ index: 0, delta: { role: 'assistant', content: 'Noted, ' } }] },
@@ -35,11 +38,31 @@ function startFakeModel(): Promise<Server> {
         `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', ...chunk })}\n\n`,
     )
     .join('')
+  const completion = JSON.stringify({
+    id: 'x',
+    object: 'chat.completion',
+    model: 'fake',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'The user asks about the onboarding interviews.' },
+        finish_reason: 'stop',
+      },
+    ],
+    usage: { prompt_tokens: 5000, completion_tokens: 9, total_tokens: 5009 },
+  })
   const server = createServer((request, response) => {
-    request.resume()
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
-      response.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      response.end(`${reply}data: [DONE]\n\n`)
+      const { stream } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { stream?: boolean }
+      if (stream) {
+        response.writeHead(200, { 'Content-Type': 'text/event-stream' })
+        response.end(`${reply}data: [DONE]\n\n`)
+      } else {
+        response.writeHead(200, { 'Content-Type': 'application/json' })
+        response.end(completion)
+      }
     })
   })
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
@@ -48,23 +71,30 @@ function startFakeModel(): Promise<Server> {
 /** Sessions `from`…`from + count - 1` of agent `llm`, each of `messages` messages. */
 function seedConversations(db: Database.Database, from: number, count: number, messages: number) {
   const now = Date.now() - 3_600_000
+  // One chain, each message the parent of the next, the last the active leaf: the branch the
+  // session shows (messages without parents are on no branch, and a turn would see none).
   const session = db.prepare(
-    `INSERT INTO sessions (id, owner, agent_id, name, status, created_at, updated_at)
-     VALUES (?, 'anonymous', 'llm', ?, 'Ready', ?, ?)`,
+    `INSERT INTO sessions (id, owner, agent_id, name, status, created_at, updated_at, active_leaf_id)
+     VALUES (?, 'anonymous', 'llm', ?, 'Ready', ?, ?, ?)`,
   )
   const message = db.prepare(
-    'INSERT INTO messages (id, session_id, position, role, text, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    `INSERT INTO messages (id, session_id, position, parent_id, role, text, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
+  // The seed's message ids hold 16 a session: these use ids of their own.
+  const messageId = (index: number, position: number) =>
+    position < 16 ? seedMessageId(index, position) : `${seedSessionId(index)}-${position}`
   for (let index = from; index < from + count; index++) {
     const id = seedSessionId(index)
-    session.run(id, `A conversation of ${messages} messages #${index}`, now, now)
+    const name = `A conversation of ${messages} messages #${index}`
+    session.run(id, name, now, now, messageId(index, messages - 1))
     for (let position = 0; position < messages; position++) {
       const user = position % 2 === 0
       message.run(
-        // The seed's message ids hold 16 a session: these use ids of their own.
-        position < 16 ? seedMessageId(index, position) : `${id}-${position}`,
+        messageId(index, position),
         id,
         position,
+        position === 0 ? null : messageId(index, position - 1),
         user ? 'user' : 'assistant',
         user
           ? `Question ${position / 2} about the onboarding interviews: who said what about the first screen, and why?`
