@@ -1,7 +1,7 @@
 /**
  * Bounds on what one key holder can make the one process build: messages and text bytes per
- * session (a turn past them is a 413 naming the limit, nothing stored), and the parts, text
- * fields and text size of a multipart body.
+ * session (a turn past them, a regenerate or an edit too, is a 413 naming the limit, nothing
+ * stored), and the parts, text fields and text size of a multipart body.
  */
 import type { Session } from '@uxmate/contract'
 import { describe, expect, it } from 'vitest'
@@ -92,6 +92,95 @@ describe('text bytes per session', () => {
       sessions: Session[]
     }
     expect(page.sessions).toHaveLength(1)
+  })
+})
+
+describe('branch turns on a bounded session', () => {
+  const post = (app: App, path: string, body?: FormData) =>
+    app.request(path, { method: 'POST', ...(body && { body }) })
+  const editForm = (text: string) => {
+    const form = new FormData()
+    form.append('text_prompt', text)
+    return form
+  }
+  /** How many messages the session holds, on every branch. */
+  const treeSize = async (app: App, id: string) =>
+    ((await (await app.request(`/sessions/${id}/tree`)).json()) as { messages: unknown[] }).messages
+      .length
+
+  it('regenerates a reply into the last free message, then refuses regenerate and edit with 413', async () => {
+    const { app } = await createTestApp({ config: { maxSessionMessages: 3 } })
+    const session = (await (await create(app)).json()) as Session
+    const [question, reply] = session.messages
+    const base = `/sessions/${session.id}/messages`
+    expect((await post(app, `${base}/${reply?.id}/regenerate`)).status).toBe(200)
+    expect(await treeSize(app, session.id)).toBe(3)
+    const past = await post(app, `${base}/${reply?.id}/regenerate`)
+    expect(past.status).toBe(413)
+    expect(await detail(past)).toMatch(/limit of 3 messages \(MAX_SESSION_MESSAGES\)/)
+    // An edit needs room for its message and the reply: two.
+    const edit = await post(app, `${base}/${question?.id}/edit`, editForm('Other'))
+    expect(edit.status).toBe(413)
+    expect(await detail(edit)).toMatch(/MAX_SESSION_MESSAGES/)
+    expect(await treeSize(app, session.id)).toBe(3)
+    const stored = (await (await app.request(`/sessions/${session.id}`)).json()) as Session
+    expect(stored.status).toBe('Ready')
+  })
+
+  it('takes an edit that fills the session to the limit, counting every branch, and refuses the next', async () => {
+    const { app } = await createTestApp({ config: { maxSessionMessages: 4 } })
+    const session = (await (await create(app)).json()) as Session
+    const question = session.messages[0]
+    const path = `/sessions/${session.id}/messages/${question?.id}/edit`
+    const atLimit = await post(app, path, editForm('Other'))
+    expect(atLimit.status).toBe(200)
+    // The active branch shows two messages; the session holds four.
+    expect(((await atLimit.json()) as Session).messages).toHaveLength(2)
+    const past = await post(app, path, editForm('Third'))
+    expect(past.status).toBe(413)
+    expect(await detail(past)).toMatch(/limit of 4 messages/)
+    expect(await treeSize(app, session.id)).toBe(4)
+  })
+
+  it('counts the text bytes of every branch: an edit at the limit and one byte past it, a regenerate on a full session', async () => {
+    // 'éé' then its reply: 4 + 14 = 18 bytes stored.
+    const { app } = await createTestApp({ config: { maxSessionTextBytes: 18 + 3 } })
+    const session = (await (await create(app, 'éé')).json()) as Session
+    const [question, reply] = session.messages
+    const base = `/sessions/${session.id}/messages`
+    const past = await post(app, `${base}/${question?.id}/edit`, editForm('éé'))
+    expect(past.status).toBe(413)
+    expect(await detail(past)).toMatch(/21 bytes of text \(MAX_SESSION_TEXT_BYTES\)/)
+    // 18 + 3: at the limit; its reply takes the session past it.
+    expect((await post(app, `${base}/${question?.id}/edit`, editForm('abc'))).status).toBe(200)
+    const regenerate = await post(app, `${base}/${reply?.id}/regenerate`)
+    expect(regenerate.status).toBe(413)
+    expect(await detail(regenerate)).toMatch(/MAX_SESSION_TEXT_BYTES/)
+    expect(await treeSize(app, session.id)).toBe(4)
+  })
+
+  it('regenerates on a session whose text is at the limit (the reply may end past it)', async () => {
+    const { app } = await createTestApp({ config: { maxSessionTextBytes: 18 } })
+    const session = (await (await create(app, 'éé')).json()) as Session
+    const path = `/sessions/${session.id}/messages/${session.messages[1]?.id}/regenerate`
+    expect((await post(app, path)).status).toBe(200)
+    expect((await post(app, path)).status).toBe(413)
+  })
+
+  it("refuses the AI SDK chat's regenerate-message on a full session with the same 413", async () => {
+    const { app } = await createTestApp({ config: { maxSessionMessages: 2 } })
+    const session = (await (await create(app)).json()) as Session
+    const answer = await app.request('/chat', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        id: session.id,
+        trigger: 'regenerate-message',
+        messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'Hello' }] }],
+      }),
+    })
+    expect(answer.status).toBe(413)
+    expect(await detail(answer)).toMatch(/limit of 2 messages \(MAX_SESSION_MESSAGES\)/)
   })
 })
 

@@ -88,6 +88,33 @@ describe('the server, in-process, against openapi.yaml', () => {
     await server.shutdown(1000)
   })
 
+  it('answers 413 to a regenerate or an edit on a session with no room for them', async () => {
+    const server = await startInProcess({ maxSessionMessages: 2 })
+    const { body } = await expectConformant<Session>(
+      'create_session_from_text',
+      await server.request('/sessions/text', {
+        method: 'POST',
+        body: sessionForm({ agent_id: 'echo', text_prompt: 'Fill it' }),
+      }),
+      { status: 200, via },
+    )
+    const [question, reply] = body.messages
+    const base = `/sessions/${body.id}/messages`
+    await expectConformant(
+      'regenerate_session_message',
+      await server.request(`${base}/${reply?.id}/regenerate`, { method: 'POST' }),
+      { status: 413, via },
+    )
+    await expectConformant(
+      'edit_session_message',
+      await server.request(`${base}/${question?.id}/edit`, {
+        method: 'POST',
+        body: sessionForm({ text_prompt: 'Otherwise' }),
+      }),
+      { status: 413, via },
+    )
+  })
+
   it('echoes a valid X-Request-Id and mints one for an unusable value', async () => {
     const { request } = await startInProcess()
     const echoed = await expectConformant(

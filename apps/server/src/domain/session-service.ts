@@ -238,6 +238,7 @@ export class SessionService {
       run,
       reserveEventIds: EVENT_ID_BLOCK,
       ...(key && { key: turnKey(key, sessionId, run, options) }),
+      ...(this.#options.bounds && { bounds: this.#options.bounds }),
     })
     if (typeof session === 'string') return session
     void runs.start(session, agent, true, { branched: true })
@@ -274,6 +275,7 @@ export class SessionService {
       },
       run,
       reserveEventIds: EVENT_ID_BLOCK,
+      ...(this.#options.bounds && { bounds: this.#options.bounds }),
     })
     input.files.length = 0
     if (typeof session === 'string') return session

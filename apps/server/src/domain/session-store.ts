@@ -249,6 +249,8 @@ export interface NewRun {
   reserveEventIds?: number
   /** As in {@link NewSession}: the request's key, taken with the run or not at all. */
   key?: KeyCommit
+  /** As in {@link NewUserMessage}: checked in the run's transaction, with room for the reply. */
+  bounds?: SessionBounds
 }
 
 /** Where a message sits in its session's tree. */
@@ -523,9 +525,9 @@ export interface SessionStore {
   /**
    * Marks the session `Running` a new run whose reply follows `leafId`, which becomes the active
    * leaf (a regenerated reply), unless a run is in progress: the same atomic check as
-   * `startTurn`.
+   * `startTurn`. A session its `bounds` leave no room for a reply in is refused as a turn is.
    */
-  startRun(input: NewRun): Promise<SessionRecord | 'not_found' | 'busy'>
+  startRun(input: NewRun): Promise<SessionRecord | 'not_found' | 'busy' | SessionFull>
   /**
    * Makes the branch of `messageId` the active one: its deepest leaf, going down through the
    * latest child at each step. Refused (`busy`) while a run is in progress.

@@ -527,7 +527,10 @@ export interface paths {
          *     its branch becomes the active one; the old reply stays in the tree
          *     (`get_session_tree`, `switch_session_branch`). `message_id` must be an assistant message
          *     (`422` otherwise). A session whose run is still going answers `409`, as `update_session`
-         *     does; of two racing requests, on any instances, one starts the run.
+         *     does; of two racing requests, on any instances, one starts the run. A session with no room
+         *     for the new reply (`MAX_SESSION_MESSAGES` messages on all its branches, or its text at
+         *     `MAX_SESSION_TEXT_BYTES` already) answers `413`, as `update_session` does; the tree holds
+         *     every branch, so its old replies count.
          *
          *     Waits for the run like `update_session`, honours `Prefer: respond-async` the same way, and
          *     streams on `get_session_events` (a `branch` event first). With an `Idempotency-Key`, the
@@ -568,8 +571,10 @@ export interface paths {
          *     files if any, within the limits of `create_session_from_text`) is stored as a sibling of
          *     the one `message_id` names, its branch becomes the active one and the agent's run starts
          *     on it. The old message and everything after it stay in the tree. `message_id` must be a
-         *     user message (`422` otherwise). Busy sessions, waiting, `Prefer`, events and
-         *     `Idempotency-Key` as in `regenerate_session_message`.
+         *     user message (`422` otherwise). A session with no room for the message and its reply
+         *     (`MAX_SESSION_MESSAGES`, `MAX_SESSION_TEXT_BYTES`, counting every branch) answers `413`,
+         *     as `update_session` does. Busy sessions, waiting, `Prefer`, events and `Idempotency-Key`
+         *     as in `regenerate_session_message`.
          */
         post: operations["edit_session_message"];
         delete?: never;
@@ -2434,6 +2439,25 @@ export interface components {
             };
         };
         /**
+         * @description The session has no room for the turn: it holds its most messages
+         *     (`MAX_SESSION_MESSAGES`, every branch counted, a turn needing room for its reply) or its
+         *     text would go past `MAX_SESSION_TEXT_BYTES`. `detail` names the limit; nothing was stored.
+         */
+        SessionFull: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "This session holds its limit of 10000 messages (MAX_SESSION_MESSAGES); nothing was stored: start a new session"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
          * @description The body, a file, the number of files, of text fields or of parts, or a text field is over
          *     the server's limit; or, for a turn, the session holds its most messages
          *     (`MAX_SESSION_MESSAGES`) or the prompt would take its text past `MAX_SESSION_TEXT_BYTES`.
@@ -3843,6 +3867,7 @@ export interface operations {
             403: components["responses"]["CrossSiteRefused"];
             404: components["responses"]["MessageNotFound"];
             409: components["responses"]["SessionBusy"];
+            413: components["responses"]["SessionFull"];
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];

@@ -3,10 +3,12 @@
  * message, switch branch, fork. Each acts for `c.get('owner')` only.
  */
 import type { BranchTurnResult, SessionService } from '../../domain/session-service.ts'
+import type { SessionBounds } from '../../domain/session-store.ts'
 import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toMessage, toSession } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
+import { sessionFullDetail } from './session-full.ts'
 import { turnHeaders, turnOptions } from './turn-options.ts'
 
 export interface BranchOperationsOptions {
@@ -15,8 +17,21 @@ export interface BranchOperationsOptions {
 
 const BUSY = 'A run is in progress for this session; wait until it leaves Running'
 
-/** Why a turn on a message was refused, as the words of its answer. */
-export function refusal(result: Exclude<BranchTurnResult, object>, role: 'assistant' | 'user') {
+/**
+ * Why a turn on a message was refused, as the status and words of its answer: a session full
+ * to its `bounds` is a `413` naming the limit, as for `update_session`.
+ *
+ * @example
+ * ```ts
+ * refusal('too_many_messages', 'assistant', sessions.bounds)
+ * // { status: 413, detail: 'This session holds its limit of 10000 messages ...' }
+ * ```
+ */
+export function refusal(
+  result: Exclude<BranchTurnResult, object>,
+  role: 'assistant' | 'user',
+  bounds: SessionBounds | undefined,
+) {
   switch (result) {
     case 'not_found':
       return { status: 404, detail: 'Session not found' } as const
@@ -28,9 +43,10 @@ export function refusal(result: Exclude<BranchTurnResult, object>, role: 'assist
       return { status: 409, detail: BUSY } as const
     case 'wrong_role':
       return { status: 422, detail: `The message must be an ${role} message` } as const
+    case 'too_many_messages':
+    case 'too_much_text':
+      return { status: 413, detail: sessionFullDetail(result, bounds) } as const
   }
-  // Every refusal is named above; a new one is refused as a busy session is.
-  return { status: 409, detail: BUSY } as const
 }
 
 /** The handlers of the tree operations of openapi.yaml. */
@@ -73,7 +89,7 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
         keyFor(c, turn.respondAsync ? 202 : 200, turnHeaders(turn)),
       )
       if (typeof session === 'string') {
-        const { status, detail } = refusal(session, 'assistant')
+        const { status, detail } = refusal(session, 'assistant', sessions.bounds)
         if (status === 422)
           return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
         return c.json({ detail }, status)
@@ -97,7 +113,7 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
         keyFor(c, turn.respondAsync ? 202 : 200, turnHeaders(turn)),
       )
       if (typeof session === 'string') {
-        const { status, detail } = refusal(session, 'user')
+        const { status, detail } = refusal(session, 'user', sessions.bounds)
         if (status === 422)
           return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
         return c.json({ detail }, status)

@@ -18,7 +18,6 @@ import type {
   NewFile,
   NewRun,
   NewSession,
-  NewUserMessage,
   RunClaim,
   RunOutcome,
   SessionActivity,
@@ -746,7 +745,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       const now = input.now.getTime()
       return write(async (trx) => {
         if (input.bounds) {
-          const full = await sessionFull(trx, dialect, input, input.bounds)
+          const full = await sessionFull(trx, dialect, input, input.bounds, {
+            messages: 2,
+            textBytes: Buffer.byteLength(input.message.text, 'utf8'),
+          })
           if (full) return full
         }
         const row = await claimRun(trx, input)
@@ -1139,6 +1141,14 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async startRun(input) {
       return write(async (trx) => {
+        if (input.bounds) {
+          // A regenerated reply adds one message and no prompt.
+          const full = await sessionFull(trx, dialect, input, input.bounds, {
+            messages: 1,
+            textBytes: 0,
+          })
+          if (full) return full
+        }
         const row = await claimRun(trx, input, input.leafId)
         if (typeof row === 'string') return row
         if (input.key) await keys.commitIn(trx, input.key)
@@ -1427,15 +1437,18 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
  * migrations: carry it over to Kysely's, so that the same tables are not made twice.
  */
 /**
- * Whether the turn `input` would take its session past `bounds`: how many messages it holds and
- * the UTF-8 bytes of their texts, counted in the turn's transaction (the owner's session only,
- * so that another owner's id says nothing). Lengths come from the rows' headers, not their texts.
+ * Whether a turn on the session `input` that adds `adds.messages` messages (its prompt and its
+ * reply, or a reply alone) and `adds.textBytes` bytes of prompt would take it past `bounds`: how
+ * many messages it holds, on every branch, and the UTF-8 bytes of their texts, counted in the
+ * turn's transaction (the owner's session only, so that another owner's id says nothing).
+ * Lengths come from the rows' headers, not their texts.
  */
 async function sessionFull(
   trx: Kysely<Database>,
   dialect: Dialect,
-  input: NewUserMessage,
+  input: { owner: string; sessionId: string },
   bounds: SessionBounds,
+  adds: { messages: number; textBytes: number },
 ): Promise<SessionFull | undefined> {
   const bytes =
     dialect === 'postgres'
@@ -1451,10 +1464,8 @@ async function sessionFull(
       eb.fn.coalesce(eb.fn.sum<number>(bytes), sql<number>`0`).as('bytes'),
     ])
     .executeTakeFirst()
-  // The prompt and its reply both need room.
-  if (Number(row?.count ?? 0) + 2 > bounds.maxMessages) return 'too_many_messages'
-  const prompt = Buffer.byteLength(input.message.text, 'utf8')
-  if (Number(row?.bytes ?? 0) + prompt > bounds.maxTextBytes) return 'too_much_text'
+  if (Number(row?.count ?? 0) + adds.messages > bounds.maxMessages) return 'too_many_messages'
+  if (Number(row?.bytes ?? 0) + adds.textBytes > bounds.maxTextBytes) return 'too_much_text'
   return undefined
 }
 
