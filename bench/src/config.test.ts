@@ -23,6 +23,20 @@ describe('loadBenchConfig', () => {
     expect(() => loadBenchConfig({ BENCH_ONLY: 'reads,memory' })).toThrow(BenchConfigError)
   })
 
+  it('reads the search part, its message counts and its connections', () => {
+    const config = loadBenchConfig({
+      BENCH_ONLY: 'search',
+      BENCH_SEARCH_SCALES: '1000000,10000',
+      BENCH_SEARCH_PG_SCALES: 'none',
+      BENCH_SEARCH_CONNECTIONS: '4',
+    })
+    expect(config.only).toEqual(['search'])
+    expect(config.searchScales).toEqual([10_000, 1_000_000])
+    expect(config.searchPgScales).toEqual([])
+    expect(config.searchConnections).toBe(4)
+    expect(() => loadBenchConfig({ BENCH_SEARCH_CONNECTIONS: '0' })).toThrow(BenchConfigError)
+  })
+
   it('lists every bad value', () => {
     expect(() => loadBenchConfig({ BENCH_SCALES: 'ten', BENCH_CONNECTIONS: '0' })).toThrow(
       BenchConfigError,

@@ -29,13 +29,25 @@ export interface BenchConfig {
   uploadBurst: number
   /** Owners (API keys) of the many-owners part (`BENCH_OWNERS`). */
   owners: number
+  /** Messages in the store of the search part on SQLite, ascending (`BENCH_SEARCH_SCALES`). */
+  searchScales: number[]
+  /**
+   * The same on PostgreSQL (`BENCH_SEARCH_PG_SCALES`; `none` for no PostgreSQL rows).
+   */
+  searchPgScales: number[]
+  /**
+   * Connections of the search rows (`BENCH_SEARCH_CONNECTIONS`): one by default, so that p50 is
+   * what one search takes, not the time it waits behind 49 others.
+   */
+  searchConnections: number
 }
 
 /**
  * The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE, long
  * conversations (turns on long sessions, a page of a very long one), and what metrics and
- * traces cost (a kept read and a create, off / metrics / metrics + traces), and many owners'
- * sidebars polling while some stream (the read cache's hit rate, the rate limiter's cost).
+ * traces cost (a kept read and a create, off / metrics / metrics + traces), many owners'
+ * sidebars polling while some stream (the read cache's hit rate, the rate limiter's cost), and
+ * search over 10k-1M messages with a filtered grouped page (issue 17).
  */
 export const benchParts = [
   'reads',
@@ -45,6 +57,7 @@ export const benchParts = [
   'long',
   'observability',
   'owners',
+  'search',
 ] as const
 export type BenchPart = (typeof benchParts)[number]
 
@@ -67,6 +80,9 @@ export const defaultBenchConfig: BenchConfig = {
   sseEventMs: 20,
   uploadBurst: 12,
   owners: 2_000,
+  searchScales: [10_000, 100_000, 1_000_000],
+  searchPgScales: [10_000, 100_000, 1_000_000],
+  searchConnections: 1,
 }
 
 /**
@@ -98,7 +114,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     const parsed = raw.split(',').map((item) => Number(item.trim().replaceAll('_', '')))
     if (parsed.some((n) => !Number.isInteger(n) || n < 200 || n > 10_000_000)) {
       problems.push(
-        `${name} must be comma-separated session counts from 200 to 10000000${allowNone ? " (or 'none')" : ''}, got '${raw}'`,
+        `${name} must be comma-separated counts from 200 to 10000000${allowNone ? " (or 'none')" : ''}, got '${raw}'`,
       )
       return fallback
     }
@@ -130,6 +146,14 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     sseEventMs: whole('BENCH_SSE_EVENT_MS', defaultBenchConfig.sseEventMs, 1, 1_000),
     uploadBurst: whole('BENCH_UPLOAD_BURST', defaultBenchConfig.uploadBurst, 0, 200),
     owners: whole('BENCH_OWNERS', defaultBenchConfig.owners, 20, 100_000),
+    searchScales: scaleList('BENCH_SEARCH_SCALES', defaultBenchConfig.searchScales, true),
+    searchPgScales: scaleList('BENCH_SEARCH_PG_SCALES', defaultBenchConfig.searchPgScales, true),
+    searchConnections: whole(
+      'BENCH_SEARCH_CONNECTIONS',
+      defaultBenchConfig.searchConnections,
+      1,
+      1_000,
+    ),
   }
   if (problems.length > 0) throw new BenchConfigError(problems)
   return config

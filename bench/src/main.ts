@@ -19,6 +19,7 @@ import {
   renderCpuTable,
   renderManyOwners,
   renderResultsTable,
+  renderSearchTable,
   renderSse,
   renderUncachedTable,
   renderUploadMemory,
@@ -31,6 +32,7 @@ import { runManyOwners } from './scenarios/many-owners.ts'
 import { progress } from './scenarios/measure.ts'
 import { runObservabilityCost } from './scenarios/observability-cost.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
+import { runSearch } from './scenarios/run-search.ts'
 import { runSseFanout } from './scenarios/sse-fanout.ts'
 import { measureUploadMemory } from './scenarios/upload-memory.ts'
 import { runWrites } from './scenarios/write-scenarios.ts'
@@ -63,7 +65,9 @@ async function main(): Promise<void> {
   const seeding: BenchResults['seeding'] = []
   const newest = Date.now() - 60_000
   let seeded = 0
-  for (const scale of config.scales) {
+  // Long conversations, many owners and search seed stores of their own.
+  const readStore = (['reads', 'writes', 'upload', 'sse', 'observability'] as const).some(runs)
+  for (const scale of readStore ? config.scales : []) {
     const report = seedStore(dbPath, {
       from: seeded,
       to: scale,
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
     sse = await runSseFanout({ config, main, dataDir, logDir })
     if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
   }
+  const search = runs('search') ? await runSearch({ config, main, workDir, logDir }) : undefined
 
   const cpuList = cpus()
   const results: BenchResults = {
@@ -182,6 +187,7 @@ async function main(): Promise<void> {
     sse,
     ...(uploadMemory && { uploadMemory }),
     ...(manyOwners && { manyOwners }),
+    ...(search && { search }),
   }
   const budgets = checkBudgets(results)
   mkdirSync(resultsDir, { recursive: true })
@@ -202,6 +208,8 @@ async function main(): Promise<void> {
     renderSse(results),
     '',
     renderManyOwners(results),
+    '',
+    renderSearchTable(results),
     '',
     renderBudgets(budgets),
     '',

@@ -6,7 +6,14 @@ import {
   formatScale,
   formatTimes,
 } from './format-table.ts'
-import type { BenchResults, Measured, ReadRow, ReadScenarioKey, WriteRow } from './results.ts'
+import type {
+  BenchResults,
+  Measured,
+  ReadRow,
+  ReadScenarioKey,
+  SearchRow,
+  WriteRow,
+} from './results.ts'
 
 export type Verdict = 'pass' | 'miss' | 'n/a'
 
@@ -80,6 +87,60 @@ function flatP50(results: BenchResults, scenario: ReadScenarioKey): BudgetCheck 
       .join('; '),
     verdict: allOf(ratios.map((ratio) => ratio <= 1.5)),
   }
+}
+
+const LARGE_SEARCH = 1_000_000
+const SMALL_SEARCH = 10_000
+
+/**
+ * Issue 17's budgets of one store: every search's p50 at 1M messages under 20 ms and within 2×
+ * of the same search at 10k (each layout against itself), and the filtered grouped page's p50
+ * within 2× too. `n/a` when the run did not reach 1M or did not measure 10k.
+ */
+function searchBudgets(results: BenchResults, store: SearchRow['store']): BudgetCheck[] {
+  const rows = (results.search?.rows ?? []).filter((row) => row.store === store)
+  const p50 = (row: SearchRow) => row.ours.load.latencyMs.p50
+  const at = (messages: number, grouped: boolean) =>
+    rows.filter(
+      (row) => row.messages === messages && (row.scenario === 'grouped-filtered') === grouped,
+    )
+  const name = (row: SearchRow) => `${row.scenario}, ${row.layout}`
+  const large = at(LARGE_SEARCH, false)
+  const slowest = [...large].sort((a, b) => p50(b) - p50(a))[0]
+  const ratios = (grouped: boolean) =>
+    at(LARGE_SEARCH, grouped).flatMap((row) => {
+      const small = at(SMALL_SEARCH, grouped).find(
+        (other) => other.scenario === row.scenario && other.layout === row.layout,
+      )
+      return small ? [{ row, small, ratio: p50(row) / p50(small) }] : []
+    })
+  const ratioCheck = (budget: string, grouped: boolean): BudgetCheck => {
+    const found = ratios(grouped)
+    const worst = [...found].sort((a, b) => b.ratio - a.ratio)[0]
+    return {
+      budget,
+      measured: worst
+        ? `worst ${formatTimes(worst.ratio)} (${name(worst.row)}: ${formatMs(p50(worst.small))} → ${formatMs(p50(worst.row))} ms)`
+        : '–',
+      verdict: allOf(found.map(({ ratio }) => ratio <= 2)),
+    }
+  }
+  return [
+    {
+      budget: `search on ${store}: p50 < 20 ms at 1M messages, every query and layout`,
+      measured: slowest
+        ? `slowest ${formatMs(p50(slowest))} ms (${name(slowest)}); over: ${
+            large
+              .filter((row) => !(p50(row) < 20))
+              .map((row) => `${name(row)} ${formatMs(p50(row))} ms`)
+              .join(', ') || 'none'
+          }`
+        : '–',
+      verdict: allOf(large.map((row) => p50(row) < 20)),
+    },
+    ratioCheck(`search on ${store}: p50 at 1M messages ≤ 2× p50 at 10k, every query`, false),
+    ratioCheck(`filtered grouped page on ${store}: p50 at 1M messages ≤ 2× p50 at 10k`, true),
+  ]
 }
 
 /**
@@ -193,5 +254,6 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
         : `${formatTimes(turnRatio)} (${long?.ours.cpuUsPerRequest.toFixed(0)} against ${short?.ours.cpuUsPerRequest.toFixed(0)} µs)`,
     verdict: turnRatio === undefined ? 'n/a' : turnRatio <= 2 ? 'pass' : 'miss',
   })
+  checks.push(...searchBudgets(results, 'SQLite'), ...searchBudgets(results, 'PostgreSQL'))
   return checks
 }

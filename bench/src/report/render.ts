@@ -218,3 +218,39 @@ export function renderManyOwners(results: BenchResults): string {
     `no read cache ${formatCount(cpu.noCache)} (${rounds(owners.cpuUsPerRequestRounds.noCache)}).`
   )
 }
+
+const LAYOUT_LABELS = { 'one-owner': 'one owner', 'many-owners': '1 of 1,001 owners' } as const
+
+/** The search part: each search and the filtered grouped page, by store, layout and size. */
+export function renderSearchTable(results: BenchResults): string {
+  const search = results.search
+  if (!search) return 'Search: not measured.'
+  return formatTable(
+    [
+      { header: `Search (no read cache, ${results.config.searchConnections} connection(s))` },
+      { header: 'Store' },
+      { header: 'Owners' },
+      { header: 'Messages', align: 'right' },
+      { header: 'Results', align: 'right' },
+      { header: 'req/s', align: 'right' },
+      { header: 'p50 ms', align: 'right' },
+      { header: 'p99 ms', align: 'right' },
+      { header: 'CPU µs/req', align: 'right' },
+      { header: 'Peak RSS MiB', align: 'right' },
+      { header: 'Note' },
+    ],
+    search.rows.map((row) => [
+      row.label,
+      row.store,
+      LAYOUT_LABELS[row.layout],
+      formatScale(row.messages),
+      formatCount(row.results),
+      formatCount(row.ours.load.rps),
+      formatMs(row.ours.load.latencyMs.p50),
+      formatMs(row.ours.load.latencyMs.p99),
+      formatCount(row.ours.cpuUsPerRequest),
+      formatMiB(row.ours.proc.peak),
+      failures(row.ours),
+    ]),
+  )
+}

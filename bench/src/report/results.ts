@@ -69,6 +69,35 @@ export interface UnavailableRow {
 
 export type ResultRow = ReadRow | WriteRow | UnavailableRow
 
+/**
+ * A search (or the filtered grouped page) at one store size: our server without its read
+ * cache, at `config.searchConnections` connections.
+ */
+export interface SearchRow {
+  kind: 'search'
+  scenario: string
+  label: string
+  store: 'SQLite' | 'PostgreSQL'
+  /** Every session one owner's, or spread over 1,001 owners (the search is one of them's). */
+  layout: 'one-owner' | 'many-owners'
+  /** Messages in the store, every owner's. */
+  messages: number
+  /** Hits on the page (sessions, for the grouped page). */
+  results: number
+  bodyBytes: number
+  ours: Measured
+}
+
+/** The search part (`BENCH_ONLY=search`): its rows, and how long each store took to seed. */
+export interface SearchResults {
+  rows: SearchRow[]
+  seeding: (SeedReport & {
+    store: SearchRow['store']
+    layout: SearchRow['layout']
+    messages: number
+  })[]
+}
+
 /** RSS of our server around large uploads, in bytes. */
 export interface UploadMemory {
   /** Bytes of one request's body. */
@@ -146,4 +175,5 @@ export interface BenchResults {
   uploadMemory?: UploadMemory
   sse: SseResult
   manyOwners?: ManyOwnersResult
+  search?: SearchResults
 }

@@ -1,0 +1,229 @@
+/**
+ * The search part's store: conversations of {@link MESSAGES_PER_SESSION} messages of
+ * {@link searchText}, named after their first prompt, one in five tagged `research`, one in
+ * ten pinned and one in ten archived (as the read seed), either all one owner's or spread over
+ * {@link SEARCH_OWNERS} owners. The same rows for SQLite and PostgreSQL; ids as the read seed's.
+ */
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { searchText, searchTextLength } from './search-text.ts'
+import { seedMessageId, seedSessionId } from './seed-ids.ts'
+import type { MessageRow, SessionRow } from './seed-rows.ts'
+import { benchOwner } from './seed-rows.ts'
+import type { SeedReport } from './seed-store.ts'
+
+/** Five turns a conversation: a million messages are 100,000 sessions. */
+export const MESSAGES_PER_SESSION = 10
+/**
+ * Owners of the many-owners layout (session `i` is owner `i % 1,001`'s): at 1M messages, ~1,000
+ * messages each. Not 1,000: a multiple of 10 would give an owner only sessions alike (pinned,
+ * archived and tagged follow the index modulo 10 and 5).
+ */
+export const SEARCH_OWNERS = 1_001
+/** The tag one session in five has, for the filtered rows. */
+export const SEARCH_TAG = 'research'
+
+/** One owner with every session, or {@link SEARCH_OWNERS} owners with a session in turn each. */
+export type SearchLayout = 'one-owner' | 'many-owners'
+
+/**
+ * The owner the many-owners rows search as, bench owner 1: its first session (index 1) is
+ * neither archived nor pinned, so it has hits from 10k messages on.
+ */
+export const SEARCHED_OWNER_INDEX = 1
+
+export interface SearchSeedRange {
+  /** First session index to write, and one past the last. */
+  from: number
+  to: number
+  /** `updated_at` of session 0, in ms since the epoch. */
+  newest: number
+  layout: SearchLayout
+}
+
+interface SearchSession {
+  session: SessionRow & { tags: string }
+  messages: MessageRow[]
+  tagged: boolean
+}
+
+/** Sessions are an hour apart, newest first; messages a minute apart within one. */
+const SPACING_MS = 60 * 60_000
+
+function searchSession(index: number, range: SearchSeedRange): SearchSession {
+  const updatedAt = range.newest - index * SPACING_MS
+  const createdAt = updatedAt - MESSAGES_PER_SESSION * 60_000
+  const id = seedSessionId(index)
+  const messages: MessageRow[] = []
+  for (let position = 0; position < MESSAGES_PER_SESSION; position++) {
+    const key = index * MESSAGES_PER_SESSION + position
+    messages.push({
+      id: seedMessageId(index, position),
+      session_id: id,
+      position,
+      role: position % 2 === 0 ? 'user' : 'assistant',
+      text: searchText(key, searchTextLength(index, position)),
+      created_at: createdAt + (position + 1) * 60_000,
+    })
+  }
+  const first = messages[0]?.text ?? ''
+  const tagged = index % 5 === 1
+  return {
+    session: {
+      id,
+      owner: range.layout === 'one-owner' ? 'anonymous' : benchOwner(index % SEARCH_OWNERS),
+      agent_id: 'echo',
+      name: first
+        .split(' ')
+        .slice(0, 6)
+        .join(' ')
+        .replace(/[.,?]$/u, ''),
+      status: 'Ready',
+      error_code: null,
+      error_message: null,
+      created_at: createdAt,
+      updated_at: updatedAt,
+      pinned: index % 10 === 3 ? 1 : 0,
+      archived: index % 10 === 7 ? 1 : 0,
+      tags: tagged ? JSON.stringify([SEARCH_TAG]) : '[]',
+    },
+    messages,
+    tagged,
+  }
+}
+
+function* searchSessions(range: SearchSeedRange): Generator<SearchSession> {
+  for (let index = range.from; index < range.to; index++) yield searchSession(index, range)
+}
+
+const SESSION_COLUMNS = [
+  'id',
+  'owner',
+  'agent_id',
+  'name',
+  'status',
+  'error_code',
+  'error_message',
+  'created_at',
+  'updated_at',
+  'pinned',
+  'archived',
+  'tags',
+] as const
+const MESSAGE_COLUMNS = ['id', 'session_id', 'position', 'role', 'text', 'created_at'] as const
+const LABEL_COLUMNS = ['session_id', 'kind', 'key', 'value'] as const
+
+const insertSql = (table: string, columns: readonly string[]) =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`
+
+/**
+ * Appends sessions `from`…`to - 1` to the server's SQLite file (stopped, migrated by the
+ * server), in one transaction: the server's own triggers index every name and message in FTS5
+ * as they are inserted, as they do for any write.
+ *
+ * @example
+ * ```ts
+ * seedSearchSqlite(dbPath, { from: 0, to: 1_000, newest: Date.now(), layout: 'one-owner' })
+ * ```
+ */
+export function seedSearchSqlite(dbPath: string, range: SearchSeedRange): SeedReport {
+  const started = performance.now()
+  const db = new Database(dbPath)
+  try {
+    db.pragma('journal_mode = OFF')
+    db.pragma('synchronous = OFF')
+    db.pragma('locking_mode = EXCLUSIVE')
+    db.pragma('cache_size = -524288')
+    const insertSession = db.prepare(insertSql('sessions', SESSION_COLUMNS))
+    const insertMessage = db.prepare(insertSql('messages', MESSAGE_COLUMNS))
+    const insertLabel = db.prepare(insertSql('session_labels', LABEL_COLUMNS))
+    let sessions = 0
+    let messages = 0
+    db.transaction(() => {
+      for (const seeded of searchSessions(range)) {
+        insertSession.run(...SESSION_COLUMNS.map((column) => seeded.session[column]))
+        if (seeded.tagged) insertLabel.run(seeded.session.id, 'tag', SEARCH_TAG, '')
+        for (const message of seeded.messages)
+          insertMessage.run(...MESSAGE_COLUMNS.map((column) => message[column]))
+        sessions += 1
+        messages += seeded.messages.length
+      }
+    })()
+    db.pragma('journal_mode = WAL')
+    return { sessions, messages, ms: performance.now() - started }
+  } finally {
+    db.close()
+  }
+}
+
+const PG_TYPES: Record<string, string> = {
+  position: 'integer',
+  created_at: 'bigint',
+  updated_at: 'bigint',
+  pinned: 'integer',
+  archived: 'integer',
+}
+const unnestInsert = (table: string, columns: readonly string[]) =>
+  `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${columns
+    .map((column, i) => `$${i + 1}::${PG_TYPES[column] ?? 'text'}[]`)
+    .join(', ')})`
+
+/** Sessions per INSERT (and transaction): 50,000 messages. */
+const PG_BATCH = 5_000
+
+/**
+ * The same rows into the PostgreSQL database the server migrated, in batches of one INSERT
+ * per table (`unnest` of one array per column); the database computes each message's search
+ * vector and updates the GIN index as it does for any write. ANALYZEs after.
+ *
+ * @example
+ * ```ts
+ * await seedSearchPostgres(url, { from: 0, to: 1_000, newest: Date.now(), layout: 'one-owner' })
+ * ```
+ */
+export async function seedSearchPostgres(url: string, range: SearchSeedRange): Promise<SeedReport> {
+  const started = performance.now()
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    let sessions = 0
+    let messages = 0
+    const columns = {
+      sessions: SESSION_COLUMNS.map(() => [] as unknown[]),
+      messages: MESSAGE_COLUMNS.map(() => [] as unknown[]),
+      labels: LABEL_COLUMNS.map(() => [] as unknown[]),
+    }
+    const flush = async () => {
+      if ((columns.sessions[0]?.length ?? 0) === 0) return
+      await client.query('BEGIN')
+      await client.query(unnestInsert('sessions', SESSION_COLUMNS), columns.sessions)
+      await client.query(unnestInsert('session_labels', LABEL_COLUMNS), columns.labels)
+      await client.query(unnestInsert('messages', MESSAGE_COLUMNS), columns.messages)
+      await client.query('COMMIT')
+      for (const list of Object.values(columns)) for (const array of list) array.length = 0
+    }
+    const append = (arrays: unknown[][], values: readonly unknown[]) => {
+      for (const [i, value] of values.entries()) arrays[i]?.push(value)
+    }
+    for (const seeded of searchSessions(range)) {
+      append(
+        columns.sessions,
+        SESSION_COLUMNS.map((column) => seeded.session[column]),
+      )
+      if (seeded.tagged) append(columns.labels, [seeded.session.id, 'tag', SEARCH_TAG, ''])
+      for (const message of seeded.messages)
+        append(
+          columns.messages,
+          MESSAGE_COLUMNS.map((column) => message[column]),
+        )
+      sessions += 1
+      messages += seeded.messages.length
+      if ((columns.sessions[0]?.length ?? 0) >= PG_BATCH) await flush()
+    }
+    await flush()
+    await client.query('ANALYZE sessions, messages, session_labels')
+    return { sessions, messages, ms: performance.now() - started }
+  } finally {
+    await client.end()
+  }
+}
