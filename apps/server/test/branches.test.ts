@@ -184,4 +184,38 @@ describe('branches of a session', () => {
     expect(names.slice(-2)).toEqual(['message.completed', 'status'])
     expect(events[0]?.data).toEqual({ leaf_id: session.messages[0]?.id })
   })
+
+  it('streams a branch event and the status on a switch that moves the active leaf, nothing on one that does not', async () => {
+    const { app } = await createTestApp()
+    const session = await open(app)
+    const [question, reply] = session.messages
+    const base = `/sessions/${session.id}`
+    const regenerated = (await (
+      await post(app, `${base}/messages/${reply?.id}/regenerate`)
+    ).json()) as Session
+    const events = (lastEventId: number) =>
+      app.request(`${base}/events`, { headers: { 'Last-Event-ID': String(lastEventId) } })
+    const before = (await readSse(await app.request(`${base}/events`)).nextEvent())?.id ?? 0
+
+    // A follower that comes back with its last id hears of the switch.
+    expect((await post(app, `${base}/messages/${reply?.id}/switch`)).status).toBe(200)
+    const told = await readSse(await events(before)).rest()
+    expect(told.map(({ event, id, data }) => ({ event, id, data }))).toEqual([
+      { event: 'branch', id: before + 1, data: { leaf_id: reply?.id } },
+      { event: 'status', id: before + 2, data: { status: 'Ready' } },
+    ])
+    // The idle session's status goes on from there.
+    const idle = await readSse(await app.request(`${base}/events`)).rest()
+    expect(idle.map(({ event, id }) => ({ event, id }))).toEqual([
+      { event: 'status', id: before + 2 },
+    ])
+
+    // Back to the question's latest reply; then the same again, which moves nothing.
+    await post(app, `${base}/messages/${question?.id}/switch`)
+    await post(app, `${base}/messages/${question?.id}/switch`)
+    const once = await readSse(await events(before + 2)).rest()
+    expect(once.map(({ event }) => event)).toEqual(['branch', 'status'])
+    expect(once.map(({ id }) => id)).toEqual([before + 3, before + 4])
+    expect(once[0]?.data).toEqual({ leaf_id: regenerated.messages.at(-1)?.id })
+  })
 })

@@ -228,6 +228,42 @@ describe('several instances on one PostgreSQL', { timeout: 30_000 }, () => {
     expect((await read(b, created.id)).status).toBe('Ready')
   })
 
+  it('tells a follower on B of a regenerate and a branch switch on A', async () => {
+    const created = await create(a, 'branch me')
+    const [question, reply] = created.messages
+    const base = `${a.baseUrl}/sessions/${created.id}/messages`
+    const since = (id: number) =>
+      fetch(`${b.baseUrl}/sessions/${created.id}/events`, {
+        headers: { ...auth, 'Last-Event-ID': String(id) },
+      })
+    const idle = (await readSse(await follow(b, created.id)).nextEvent())?.id ?? 0
+    const regenerated = await fetch(`${base}/${reply?.id}/regenerate`, {
+      method: 'POST',
+      headers: { ...auth, Prefer: 'respond-async' },
+    })
+    expect(regenerated.status).toBe(202)
+    // From the last id seen: the whole run, whether it is still going or over by now.
+    const run = await readSse(await since(idle)).rest()
+    expect(run.slice(0, 2).map(({ event, data }) => ({ event, data }))).toMatchObject([
+      { event: 'branch', data: { leaf_id: question?.id } },
+      { event: 'status', data: { status: 'Running' } },
+    ])
+    expect(run.at(-1)).toMatchObject({ event: 'status', data: { status: 'Ready' } })
+    const last = run.at(-1)?.id ?? 0
+
+    const switched = await fetch(`${base}/${reply?.id}/switch`, { method: 'POST', headers: auth })
+    expect(switched.status).toBe(200)
+    // A follower coming back on B with its last id: the switch, then the status.
+    const told = await eventually(async () => {
+      const events = await readSse(await since(last)).rest()
+      return events.length === 2 ? events : undefined
+    }, 5_000)
+    expect(told.map(({ event, id, data }) => ({ event, id, data }))).toEqual([
+      { event: 'branch', id: last + 1, data: { leaf_id: reply?.id } },
+      { event: 'status', id: last + 2, data: { status: 'Ready' } },
+    ])
+  })
+
   it('cancels, from B, a run that goes on on another instance', async () => {
     const created = await create(slow, 'never finishes on its own', { Prefer: 'respond-async' })
     expect(created.status).toBe('Running')

@@ -354,4 +354,41 @@ describe('PostgreSQL run events', () => {
     await one.events.prune()
     expect(await count()).toBe(0)
   })
+
+  it('keeps a branch switch on a long-idle session as long as a run, and hands it to another instance', async () => {
+    const one = await instance()
+    const two = await instance()
+    await newSession(one, 'idle')
+    await one.opened.store.finishRun({
+      sessionId: 'idle',
+      runId: 'idle-run',
+      now: clock.now(),
+      reply: null,
+      status: 'Ready',
+      error: null,
+      lastEventId: 2,
+    })
+    // Long after the session's last update (a switch is none).
+    now = new Date(now.getTime() + 3_600_000)
+    one.events.announce('idle', [{ id: 3, type: 'branch', leafId: 'm1' }, status(4, 'Ready')])
+    const count = async () =>
+      Number(
+        (
+          await one.opened.pool.query(
+            "SELECT COUNT(*) AS n FROM run_events WHERE session_id = 'idle'",
+          )
+        ).rows[0].n,
+      )
+    for (let i = 0; i < 50 && (await count()) < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    await one.events.prune()
+    expect(await count()).toBe(2)
+    const back = collector()
+    const resumed = await two.events.subscribe('idle', 2, back.subscriber)
+    expect(resumed.replay.map((event) => event.type)).toEqual(['branch', 'status'])
+    resumed.close()
+    now = new Date(now.getTime() + 61_000)
+    await one.events.prune()
+    expect(await count()).toBe(0)
+  })
 })

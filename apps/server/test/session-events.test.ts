@@ -284,6 +284,7 @@ describe('GET /sessions/{session_id}/events', () => {
     const events: RunEvents = {
       begin: (sessionId) => inner.begin(sessionId),
       endAbandoned: (sessionId, closing) => inner.endAbandoned(sessionId, closing),
+      announce: (sessionId, announced) => inner.announce(sessionId, announced),
       subscribe(sessionId, lastEventId, subscriber) {
         const subscription = inner.subscribe(sessionId, lastEventId, subscriber)
         return {

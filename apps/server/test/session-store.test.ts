@@ -1218,11 +1218,17 @@ describe.each(factories)('$name store', (factory) => {
     )
     expect(await s.listTree({ owner: 'bob', sessionId: 's1', limit: 9 })).toBeUndefined()
     // A switch to the first root lands on its latest reply.
+    const before = (await s.getSessionHeader(OWNER, 's1'))?.lastEventId ?? 0
     const switched = await s.switchBranch(OWNER, 's1', 's1-m1')
-    expect(typeof switched === 'object' && switched.messages.map((m) => m.id)).toEqual([
-      's1-m1',
-      'r2',
-    ])
+    if (typeof switched !== 'object') throw new Error(`not switched: ${switched}`)
+    expect(switched.session.messages.map((m) => m.id)).toEqual(['s1-m1', 'r2'])
+    // Two event ids taken: the branch event's, then the status's.
+    expect(switched.branchEventId).toBe(before + 1)
+    expect(switched.session.lastEventId).toBe(before + 2)
+    const again = await s.switchBranch(OWNER, 's1', 'r2')
+    if (typeof again !== 'object') throw new Error(`not switched: ${again}`)
+    expect(again.branchEventId, 'no move, nothing told').toBeUndefined()
+    expect(again.session.lastEventId).toBe(before + 2)
     expect(await branchOf(s, 's1')).toEqual(['user:hello from s1', 'assistant:r2'])
     const page = await s.listMessages({ owner: OWNER, sessionId: 's1', order: 'desc', limit: 1 })
     expect(page?.messages.map((m) => m.id)).toEqual(['r2'])

@@ -162,6 +162,26 @@ export class RunCoordinator {
   }
 
   /**
+   * Tells the session's followers, outside any run, that it shows another branch (a switch):
+   * a `branch` event of id `branchEventId` naming its active leaf, then its status, whose id is
+   * the session's `lastEventId`.
+   *
+   * @example
+   * ```ts
+   * const switched = await store.switchBranch(owner, sessionId, messageId)
+   * if (typeof switched === 'object' && switched.branchEventId !== undefined)
+   *   runs.announceBranch(switched.session, switched.branchEventId)
+   * ```
+   */
+  announceBranch(session: SessionRecord, branchEventId: number): void {
+    if (session.activeLeafId === null) return
+    this.#options.events.announce(session.id, [
+      { id: branchEventId, type: 'branch', leafId: session.activeLeafId },
+      { id: session.lastEventId, type: 'status', status: session.status },
+    ])
+  }
+
+  /**
    * Resolves when the session's run (if any) has ended, or after `timeoutMs`, whichever is first:
    * with the end this instance recorded, or `undefined` (no run here, not ended in time, or
    * flushed elsewhere).

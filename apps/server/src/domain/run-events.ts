@@ -18,7 +18,10 @@ export type RunEvent =
   | { id: number; type: 'message.delta'; text: string }
   | { id: number; type: 'message.completed'; message: MessageRecord }
   | { id: number; type: 'error'; error: SessionError }
-  /** The run starts on another branch: the session's messages now end at `leafId`. */
+  /**
+   * The session shows another branch: its messages now end at `leafId`. Before a run's
+   * `Running` (an edit, a regenerated reply), or alone with the session's status (a switch).
+   */
   | { id: number; type: 'branch'; leafId: string }
 
 /** Whether the event is the last of its run: the status it ended with. */
@@ -70,6 +73,12 @@ export interface RunEvents {
    * (the `error`, then the final `status`) to the session's followers, and ends the run.
    */
   endAbandoned(sessionId: string, events: RunEvent[]): void
+  /**
+   * Publishes `events`, which end with a final status, outside any run (a branch switch): to the
+   * session's followers on every instance, and kept for streams that reconnect, as a run of
+   * their own would be.
+   */
+  announce(sessionId: string, events: RunEvent[]): void
 }
 
 /** In one process, a subscription is answered at once. */
@@ -197,6 +206,10 @@ export function createInMemoryRunEvents(options: {
     },
 
     endAbandoned(sessionId, events) {
+      runEvents.announce(sessionId, events)
+    },
+
+    announce(sessionId, events) {
       const log = runEvents.begin(sessionId)
       for (const event of events) log.publish(event)
       log.end()

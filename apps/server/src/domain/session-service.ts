@@ -283,19 +283,26 @@ export class SessionService {
     return this.#settle(session, options)
   }
 
-  /** Makes the branch of `messageId` the session's active one (its deepest latest leaf). */
+  /**
+   * Makes the branch of `messageId` the session's active one (its deepest latest leaf); when
+   * that moves the active leaf, the session's event stream tells of it.
+   */
   async switchBranch(
     owner: string,
     sessionId: string,
     messageId: string,
     key?: KeyedRequest,
   ): Promise<SessionRecord | 'not_found' | 'message_not_found' | 'busy'> {
-    return this.#options.store.switchBranch(
+    const switched = await this.#options.store.switchBranch(
       owner,
       sessionId,
       messageId,
       key && { ...key, sessionId },
     )
+    if (typeof switched === 'string') return switched
+    if (switched.branchEventId !== undefined)
+      this.#options.runs.announceBranch(switched.session, switched.branchEventId)
+    return switched.session
   }
 
   /** A new session of the owner's with the branch of the session down to `messageId`. */

@@ -253,6 +253,17 @@ export interface NewRun {
   bounds?: SessionBounds
 }
 
+/** A switch of the active branch, as stored. */
+export interface BranchSwitch {
+  session: SessionRecord
+  /**
+   * Set when the active leaf moved: the id of the `branch` event that tells of it; the session's
+   * `lastEventId` (the next id) is that of the status event after it. Unset: it was the active
+   * branch already, and nothing is told.
+   */
+  branchEventId?: number
+}
+
 /** Where a message sits in its session's tree. */
 export interface MessageNode {
   id: string
@@ -530,14 +541,15 @@ export interface SessionStore {
   startRun(input: NewRun): Promise<SessionRecord | 'not_found' | 'busy' | SessionFull>
   /**
    * Makes the branch of `messageId` the active one: its deepest leaf, going down through the
-   * latest child at each step. Refused (`busy`) while a run is in progress.
+   * latest child at each step. Refused (`busy`) while a run is in progress. When the active leaf
+   * moves, two event ids are taken for telling of it (see {@link BranchSwitch}).
    */
   switchBranch(
     owner: string,
     sessionId: string,
     messageId: string,
     key?: KeyCommit,
-  ): Promise<SessionRecord | 'not_found' | 'message_not_found' | 'busy'>
+  ): Promise<BranchSwitch | 'not_found' | 'message_not_found' | 'busy'>
   /**
    * A new session of the same owner and agent, `Ready`, with a copy of the branch from the root
    * down to `throughMessageId` (new ids); its files share the stored bytes of the originals.

@@ -314,12 +314,13 @@ export interface paths {
          *     | `message.delta` | `MessageDeltaEvent` | the next piece of the agent's reply |
          *     | `message.completed` | `MessageCompletedEvent` | the agent's message, as stored (also a cancelled run's partial reply) |
          *     | `error` | `RunErrorEvent` | why the run ended without a reply, before the `Flushed` status |
-         *     | `branch` | `BranchEvent` | a regenerate or an edit moved the session to another branch, before its run's `Running` status |
+         *     | `branch` | `BranchEvent` | the session shows another branch: a regenerate or an edit, before its run's `Running` status; a `switch_session_branch` that moved the active leaf, followed by the session's `status` (no run) |
          *
          *     Every event has an `id`: an integer that increases across the session's runs. Reconnect
          *     with the last one seen as `Last-Event-ID` and the events of the run in progress that came
          *     after it are sent again, then the stream goes on. Without `Last-Event-ID`, the run in
-         *     progress is sent from its start.
+         *     progress is sent from its start. A branch switch's `branch` and `status` events are kept
+         *     as a run's are: a client that comes back with `Last-Event-ID` gets them.
          *
          *     The stream ends after the `status` event `Ready` or `Flushed`. A session without a run in
          *     progress is answered with its current `status` event, and the stream ends. While nothing
@@ -610,8 +611,10 @@ export interface paths {
          * @description Makes the branch of `message_id` the one the session shows: its `messages` become the
          *     branch from the root down to the deepest message under `message_id`, taking the latest
          *     child at each step (`message_id` itself when it has none). The next `update_session`
-         *     continues that branch. Changes no message and not `updated_at`. Refused with `409` while
-         *     a run is in progress (its reply belongs to the branch it started on). With an
+         *     continues that branch. Changes no message and not `updated_at`. When the active leaf
+         *     moves, `get_session_events` tells of it: a `branch` event, then the session's `status`.
+         *     Refused with `409` while a run is in progress (its reply belongs to the branch it started
+         *     on). With an
          *     `Idempotency-Key`, a retry gets the first answer back.
          */
         post: operations["switch_session_branch"];
@@ -2157,8 +2160,9 @@ export interface components {
         };
         /**
          * @description The data of a `branch` event, sent before the `status` `Running` of a run that starts on
-         *     another branch: the session's `messages` now end at `leaf_id` (the edited message, or the
-         *     message whose reply is regenerated); read the session again.
+         *     another branch, or before the session's unchanged `status` after a switch: the session's
+         *     `messages` now end at `leaf_id` (the edited message, the message whose reply is
+         *     regenerated, or the switch's leaf); read the session again.
          */
         BranchEvent: {
             /** @description The last message of the branch the session now shows. */

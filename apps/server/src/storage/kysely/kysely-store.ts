@@ -1162,10 +1162,16 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         if (!session) return 'not_found' as const
         const nodes = await treeOf(trx, sessionId)
         if (!nodes.some((node) => node.id === messageId)) return 'message_not_found' as const
+        const leaf = deepestLatestLeaf(nodes, messageId)
+        // Two event ids when the leaf moves: the `branch` event and the status after it.
+        const moved = leaf !== session.active_leaf_id
         // The same rule as a turn's: a run's reply goes under the leaf it started from.
         const row = await trx
           .updateTable('sessions')
-          .set({ active_leaf_id: deepestLatestLeaf(nodes, messageId) })
+          .set((eb) => ({
+            active_leaf_id: leaf,
+            ...(moved && { event_seq: eb('event_seq', '+', 2) }),
+          }))
           .where('id', '=', sessionId)
           .where('owner', '=', owner)
           .where('status', '!=', 'Running')
@@ -1173,7 +1179,11 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .executeTakeFirst()
         if (!row) return 'busy' as const
         if (key) await keys.commitIn(trx, key)
-        return (await withMessages(trx, [row]))[0] as SessionRecord
+        const switched = (await withMessages(trx, [row]))[0] as SessionRecord
+        return {
+          session: switched,
+          ...(moved && { branchEventId: Number(row.event_seq) - 1 }),
+        }
       })
     },
 

@@ -68,7 +68,7 @@ export interface PostgresRunEvents extends RunEvents {
   start(): Promise<void>
   /** Whether notifications arrive right now (the listening connection is up). */
   readonly listening: boolean
-  /** Deletes the events of runs that ended more than `retentionMs` ago. */
+  /** Deletes the events of runs that ended (and of switches made) more than `retentionMs` ago. */
   prune(): Promise<void>
   close(): Promise<void>
 }
@@ -292,6 +292,12 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
     },
 
     endAbandoned(sessionId, events) {
+      runEvents.announce(sessionId, events)
+    },
+
+    // Stored after the events before them, which stay: a stream that reads the table keeps
+    // only the latest run's (see latestRun), here these.
+    announce(sessionId, events) {
       for (const event of events) enqueue({ kind: 'event', sessionId, event })
       enqueue({ kind: 'end', sessionId })
     },
@@ -367,6 +373,9 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
       const cutoff = clock.now().getTime() - options.retentionMs
       await db
         .deleteFrom('run_events')
+        // Each event kept its time too: a branch switch's events come long after the session's
+        // last update (a switch is none), and are kept as long as a run's.
+        .where('created_at', '<', cutoff)
         .where('session_id', 'in', (eb) =>
           eb
             .selectFrom('sessions')
