@@ -28,11 +28,13 @@ const SESSION_TYPES: Record<keyof SessionRow, string> = {
   updated_at: 'bigint',
   pinned: 'integer',
   archived: 'integer',
+  active_leaf_id: 'text',
 }
 const MESSAGE_TYPES: Record<keyof MessageRow, string> = {
   id: 'text',
   session_id: 'text',
   position: 'integer',
+  parent_id: 'text',
   role: 'text',
   text: 'text',
   created_at: 'bigint',

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { cpSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchConfig } from '../config.ts'
 import type { ReadRow } from '../report/results.ts'
@@ -38,18 +38,22 @@ export async function runReadsAtScale(options: {
 }): Promise<ReadRow[]> {
   const { config, sessions } = options
   const started: ServiceProcess[] = []
+  // One server process opens a SQLite file (its writer lock): the server without the read cache
+  // reads a copy of the same seeded file.
+  const uncachedDir = join(options.workDir, 'data-uncached')
   try {
+    cpSync(options.dataDir, uncachedDir, { recursive: true })
     const ours = await startOurServer({
       main: options.main,
       dataDir: options.dataDir,
       logDir: options.logDir,
     })
     started.push(ours)
-    // Side by side over the same file (both only read it): what a read costs without its
-    // answer kept, i.e. the store, the indexes and the JSON, at each scale.
+    // Side by side over the same rows: what a read costs without its answer kept, i.e. the
+    // store, the indexes and the JSON, at each scale.
     const uncached = await startOurServer({
       main: options.main,
-      dataDir: options.dataDir,
+      dataDir: uncachedDir,
       logDir: options.logDir,
       env: { READ_CACHE_BYTES: '0' },
       role: 'server without read cache',
@@ -105,5 +109,6 @@ export async function runReadsAtScale(options: {
     return rows
   } finally {
     for (const service of started.reverse()) await service.stop()
+    rmSync(uncachedDir, { recursive: true, force: true })
   }
 }

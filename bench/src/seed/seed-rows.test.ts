@@ -35,6 +35,21 @@ describe('seededSessions', () => {
     }
   })
 
+  it('makes each session one chain of messages, its newest the active leaf', () => {
+    for (const { session, messages } of seededSessions({
+      from: 0,
+      to: 2,
+      newest,
+      withTenMessageSession: true,
+    })) {
+      expect(messages.map((message) => message.parent_id)).toEqual([
+        null,
+        ...messages.slice(0, -1).map((message) => message.id),
+      ])
+      expect(session.active_leaf_id).toBe(messages.at(-1)?.id)
+    }
+  })
+
   it('leaves the ten-message session out unless asked', () => {
     const seeded = [...seededSessions({ from: 0, to: 3, newest, withTenMessageSession: false })]
     expect(seeded).toHaveLength(3)

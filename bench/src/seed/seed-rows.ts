@@ -41,6 +41,8 @@ export interface SessionRow {
   /** 0 or 1: one session in ten is pinned, one in ten archived (left out of the lists). */
   pinned: number
   archived: number
+  /** The last message of the branch the session shows: its newest, messages being one chain. */
+  active_leaf_id: string
 }
 
 /** A `messages` row, keyed by column. */
@@ -48,6 +50,8 @@ export interface MessageRow {
   id: string
   session_id: string
   position: number
+  /** The message before, in one chain; null for the first. */
+  parent_id: string | null
   role: 'user' | 'assistant'
   text: string
   created_at: number
@@ -66,6 +70,7 @@ export const SESSION_COLUMNS = [
   'updated_at',
   'pinned',
   'archived',
+  'active_leaf_id',
 ] as const satisfies readonly (keyof SessionRow)[]
 
 /** The columns of {@link MessageRow}, in the order the inserts list them. */
@@ -73,6 +78,7 @@ export const MESSAGE_COLUMNS = [
   'id',
   'session_id',
   'position',
+  'parent_id',
   'role',
   'text',
   'created_at',
@@ -128,6 +134,7 @@ function seededSession(index: number, newest: number, owners?: number): SeededSe
       id: seedMessageId(index, 0),
       session_id: id,
       position: 0,
+      parent_id: null,
       role: 'user',
       text: prompt,
       created_at: createdAt,
@@ -138,6 +145,7 @@ function seededSession(index: number, newest: number, owners?: number): SeededSe
       id: seedMessageId(index, 1),
       session_id: id,
       position: 1,
+      parent_id: seedMessageId(index, 0),
       role: 'assistant',
       text: `You said: ${prompt}`,
       created_at: updatedAt,
@@ -156,6 +164,7 @@ function seededSession(index: number, newest: number, owners?: number): SeededSe
       updated_at: updatedAt,
       pinned: index % 10 === 3 ? 1 : 0,
       archived: index % 10 === 7 ? 1 : 0,
+      active_leaf_id: seedMessageId(index, answered ? 1 : 0),
     },
     messages,
   }
@@ -172,6 +181,7 @@ function tenMessageSession(newest: number): SeededSession {
       id: tenMessageId(position),
       session_id: TEN_MESSAGE_SESSION_ID,
       position,
+      parent_id: position === 0 ? null : tenMessageId(position - 1),
       role: user ? 'user' : 'assistant',
       text: user
         ? `Compare three onboarding flows for the mobile app, round ${position / 2 + 1}: which one gets people to their first session fastest?`
@@ -192,6 +202,7 @@ function tenMessageSession(newest: number): SeededSession {
       updated_at: updatedAt,
       pinned: 0,
       archived: 0,
+      active_leaf_id: tenMessageId(9),
     },
     messages,
   }

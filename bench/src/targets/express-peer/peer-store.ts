@@ -28,6 +28,7 @@ export interface ActivityRow {
 export interface MessageRow {
   id: string
   session_id: string
+  parent_id: string | null
   role: string
   text: string
   created_at: number
@@ -77,7 +78,7 @@ export function openPeerStore(path: string) {
       'SELECT * FROM sessions WHERE id = ? AND owner = ?',
     ),
     messagesOf: db.prepare<[string], MessageRow>(
-      `SELECT id, session_id, role, text, created_at FROM messages
+      `SELECT id, session_id, parent_id, role, text, created_at FROM messages
        WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY session_id, position`,
     ),
     filesOf: db.prepare<[string], FileRow>(

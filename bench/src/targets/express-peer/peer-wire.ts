@@ -33,6 +33,7 @@ export function toWireSession({ row, messages }: SessionWithMessages) {
         role: message.role,
         text: message.text,
         created_at: iso(message.created_at),
+        parent_id: message.parent_id,
       }
       if (files.length > 0) {
         out.files = files.map((file) => ({
