@@ -366,9 +366,9 @@ export interface SearchHitPage {
  */
 export interface SessionStore {
   /**
-   * Versions of each owner's sessions, when this store sees every write to them (one process
-   * owns it): answers to reads may then be kept until their owner's version moves. Absent on a
-   * store that several instances share.
+   * Versions of each owner's sessions, which every write to them moves (counted in memory
+   * when one process owns the store, kept in the database when instances share it): answers
+   * to reads may then be kept until their owner's version moves. Absent: nothing is kept.
    */
   readonly changes?: ChangeVersions
   /** Applies pending migrations. Idempotent. */

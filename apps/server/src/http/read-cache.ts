@@ -21,7 +21,7 @@ interface Kept {
 }
 
 export interface ReadCacheOptions {
-  /** The store's versions of owners' sessions; without them (a shared store) nothing is kept. */
+  /** The store's versions of owners' sessions; without them nothing is kept. */
   changes: ChangeVersions | undefined
   /** The most bytes of answers kept at once; the least recently used go first. */
   maxBytes: number
@@ -109,18 +109,24 @@ export function createReadCache({
       drop(oldKey, old)
     }
   }
-  const current = (entry: Kept, owner: string) =>
-    entry.version === changes?.of(owner) &&
+  const current = (entry: Kept, version: number) =>
+    entry.version === version &&
     (!entry.day || dayIn(clock.now(), entry.day.zone) === entry.day.day)
+  // The version each request's lookup found before it read, for its answer to be kept under.
+  const looked = new WeakMap<Context<AppEnv>, number>()
 
   return {
     kept() {
       return async (c, next) => {
-        const key = changes && keyOf(c)
-        const hit = key && kept.get(key)
-        if (!key) return next()
-        if (!hit || !current(hit, c.get('owner'))) {
+        if (!changes) return next()
+        const key = keyOf(c)
+        const hit = kept.get(key)
+        // At hand (SQLite: no await, no microtask), or one lookup in the shared store.
+        const found = changes.of(c.get('owner'))
+        const version = typeof found === 'number' ? found : await found
+        if (!hit || !current(hit, version)) {
           onLookup?.(false)
+          looked.set(c, version)
           return next()
         }
         onLookup?.(true)
@@ -133,7 +139,7 @@ export function createReadCache({
     async answer(c, read) {
       // Taken before reading: a write that lands meanwhile moves it, and what was read is
       // never served for the version after that write.
-      const version = changes?.of(c.get('owner'))
+      const version = changes && (looked.get(c) ?? (await changes.of(c.get('owner'))))
       const result = await read()
       if (result instanceof Response) return result
       const json = Buffer.from(JSON.stringify(result.body))

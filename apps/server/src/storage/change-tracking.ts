@@ -1,6 +1,11 @@
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { SessionStore } from '../domain/session-store.ts'
 
+/** Versions counted in this process: always at hand. */
+export interface CountedVersions extends ChangeVersions {
+  of(owner: string): number
+}
+
 /**
  * The store, and the versions of its owners' sessions: each write moves its owner's version
  * once it has settled (committed or failed). Writes that only move what no answer shows (event
@@ -17,7 +22,7 @@ import type { SessionStore } from '../domain/session-store.ts'
  */
 export function trackChanges(
   store: SessionStore,
-): SessionStore & { readonly changes: ChangeVersions } {
+): Omit<SessionStore, 'changes'> & { readonly changes: CountedVersions } {
   let counter = 0
   // Owners written since the last change of everyone's: the others are at `floor`.
   let floor = 0

@@ -6,6 +6,7 @@
  */
 import { type ColumnDataType, type CreateTableBuilder, type Kysely, sql } from 'kysely'
 import type { Migration, MigrationProvider } from 'kysely/migration'
+import { createOwnerVersions } from '../postgres/owner-versions.ts'
 import type { Dialect } from './schema.ts'
 
 /** Column types that differ between the dialects. */
@@ -438,6 +439,14 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
           .$call(strict)
           .execute()
+      },
+    },
+
+    '0054_owner_versions': {
+      async up(db: AnyDb) {
+        // Versions of each owner's sessions that every instance sees, so that answers to reads
+        // may be kept on PostgreSQL too; SQLite's one process counts them in memory.
+        if (dialect === 'postgres') await createOwnerVersions(db)
       },
     },
   }

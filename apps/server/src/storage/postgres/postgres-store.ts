@@ -4,6 +4,7 @@ import type { SessionStore } from '../../domain/session-store.ts'
 import type { WebhookTargets } from '../../domain/webhooks.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database } from '../kysely/schema.ts'
+import { ownerVersionsOn } from './owner-versions.ts'
 import { createPgPool, type PgPoolOptions } from './pg-pool.ts'
 
 export interface PostgresStore {
@@ -36,5 +37,6 @@ export function openPostgresStore(
     webhookTargets: options.webhookTargets,
     close: () => db.destroy(),
   })
-  return { store, db, pool }
+  // Moved by the database in every write's transaction, whichever instance writes.
+  return { store: { ...store, changes: ownerVersionsOn(pool) }, db, pool }
 }

@@ -1,0 +1,86 @@
+/**
+ * Versions of each owner's sessions in PostgreSQL, shared by every instance on the database: a
+ * row per owner whose `version` the database itself moves, by triggers, in the transaction of
+ * every write that changes what a read answers. An instance keeps its answers to reads tagged
+ * with the version read before them, and serves one again only while one indexed lookup finds
+ * the same version: a write that another instance acknowledged has committed, so its version is
+ * what that lookup sees, and no kept answer older than it is served.
+ */
+import { type Kysely, sql } from 'kysely'
+import type pg from 'pg'
+import type { ChangeVersions } from '../../domain/change-versions.ts'
+
+/**
+ * The table and its triggers (migration 0054). Triggers rather than a line in each write: no
+ * write path, today's or a later one (an import, a fork, a cascade), can forget its owner.
+ *
+ * The triggers are deferred to the commit: the owner's row is locked only from then to the end
+ * of the commit, so the writes of one owner wait for each other's commits, not for each other's
+ * whole transactions. A session row's update that changes only what no answer shows (a run's
+ * lease renewed, event ids reserved) moves nothing, as on SQLite (`change-tracking.ts`).
+ *
+ * Writes shown by reads all change a `sessions` row (a message, its files, a run's end, a
+ * branch switch, organising, a fork, an import, a delete) or a `message_feedback` row (a
+ * rating), which carries its owner.
+ */
+export async function createOwnerVersions(db: Kysely<unknown>): Promise<void> {
+  await sql`CREATE TABLE owner_versions (
+      owner text PRIMARY KEY,
+      version bigint NOT NULL
+    )`.execute(db)
+  await sql`CREATE FUNCTION move_owner_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      owner_of text;
+      unshown sessions;
+    BEGIN
+      IF TG_OP = 'DELETE' THEN
+        owner_of := OLD.owner;
+      ELSE
+        owner_of := NEW.owner;
+      END IF;
+      IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'sessions' THEN
+        -- The row as it would be had only what no answer shows changed.
+        unshown := OLD;
+        unshown.run_lease_expires_at := NEW.run_lease_expires_at;
+        unshown.event_seq := NEW.event_seq;
+        IF unshown IS NOT DISTINCT FROM NEW THEN
+          RETURN NULL;
+        END IF;
+      END IF;
+      INSERT INTO owner_versions AS kept (owner, version) VALUES (owner_of, 1)
+        ON CONFLICT (owner) DO UPDATE SET version = kept.version + 1;
+      RETURN NULL;
+    END
+    $$`.execute(db)
+  for (const table of ['sessions', 'message_feedback'])
+    await sql`CREATE CONSTRAINT TRIGGER ${sql.raw(`${table}_move_owner_version`)}
+        AFTER INSERT OR UPDATE OR DELETE ON ${sql.table(table)}
+        DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION move_owner_version()`.execute(db)
+}
+
+/** The lookup, prepared once per connection (a named statement of `pg`). */
+const VERSION_OF: Omit<pg.QueryArrayConfig, 'values'> = {
+  name: 'uxmate_owner_version',
+  text: 'SELECT version FROM owner_versions WHERE owner = $1',
+  rowMode: 'array',
+}
+
+/**
+ * The owners' versions as the database holds them now: one primary-key lookup on the pool per
+ * call (0 for an owner never written).
+ *
+ * @example
+ * ```ts
+ * const changes = ownerVersionsOn(pool)
+ * const before = await changes.of('alice')
+ * ```
+ */
+export function ownerVersionsOn(pool: pg.Pool): ChangeVersions {
+  return {
+    async of(owner) {
+      const { rows } = await pool.query<[number]>({ ...VERSION_OF, values: [owner] })
+      return rows[0]?.[0] ?? 0
+    },
+  }
+}
