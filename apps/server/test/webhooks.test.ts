@@ -176,6 +176,55 @@ describe('webhooks', () => {
     expect((await deliveries(app, 'key-b')).deliveries).toEqual([])
   })
 
+  it('tells of a fork and of each branch change (regenerate, edit, switch), not of a switch that moves nothing', async () => {
+    const hooks = await receiver()
+    const secret = newSecret()
+    const { app } = await appWith([
+      endpoint('tree', hooks.url, [secret], ['session.forked', 'session.branch_changed']),
+    ])
+    const session = await createSession(app, 'Plan a trip')
+    const [question, reply] = session.messages
+    const base = `/sessions/${session.id}/messages`
+    const post = (path: string, body?: FormData) =>
+      app.request(path, { method: 'POST', headers: auth(), ...(body && { body }) })
+    expect((await post(`${base}/${reply?.id}/regenerate`)).status).toBe(200)
+    const form = new FormData()
+    form.append('text_prompt', 'Plan a hike')
+    const edited = (await (await post(`${base}/${question?.id}/edit`, form)).json()) as Session
+    expect((await post(`${base}/${reply?.id}/switch`)).status).toBe(200)
+    // Already the active leaf: no change, no event.
+    expect((await post(`${base}/${reply?.id}/switch`)).status).toBe(200)
+    const forked = await post(`${base}/${reply?.id}/fork`)
+    expect(forked.status).toBe(201)
+    const fork = (await forked.json()) as Session
+    await arrived(hooks, 4)
+    await vi.waitFor(async () =>
+      expect((await deliveries(app)).deliveries.every((d) => d.state === 'delivered')).toBe(true),
+    )
+    expect((await deliveries(app)).deliveries, 'nothing else').toHaveLength(4)
+
+    const events = hooks.received.map((request) => request.verified(secret))
+    const changes = events
+      .filter((event) => event.type === 'session.branch_changed')
+      .map((event) => ({ ...event.data.branch, session: event.data.session.id }))
+    expect(changes).toHaveLength(3)
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        { leaf_id: question?.id, changed_by: 'regenerate', session: session.id },
+        { leaf_id: edited.messages[0]?.id, changed_by: 'edit', session: session.id },
+        { leaf_id: reply?.id, changed_by: 'switch', session: session.id },
+      ]),
+    )
+    // A regenerate's or an edit's run has started: the session is Running in their events.
+    const regenerate = events.find((event) => event.data.branch?.changed_by === 'regenerate')
+    expect(regenerate?.data.session.status).toBe('Running')
+    const forkedEvent = events.find((event) => event.type === 'session.forked')
+    expect(forkedEvent?.data).toEqual({
+      session: expect.objectContaining({ id: fork.id, name: session.name, status: 'Ready' }),
+      forked_from: { session_id: session.id, message_id: reply?.id },
+    })
+  })
+
   it('signs with every secret during a rotation, and sends each endpoint only its events', async () => {
     const hooks = await receiver()
     const runs = await receiver()

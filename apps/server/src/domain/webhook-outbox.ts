@@ -13,6 +13,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'session.created',
   'session.deleted',
   'session.renamed',
+  'session.forked',
+  'session.branch_changed',
 ] as const
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
@@ -47,7 +49,27 @@ export interface WebhookPayload {
     run?: WebhookRun
     /** `session.renamed`: who named it, the owner (`rename_session`) or the agent (its title). */
     renamed_by?: 'owner' | 'agent'
+    /** `session.forked`: the session (`session` is the new fork) and message it was forked at. */
+    forked_from?: WebhookForkSource
+    /** `session.branch_changed`: the branch the session shows now. */
+    branch?: WebhookBranch
   }
+}
+
+/** Where a fork came from: the source session and the message its copy goes down to. */
+export interface WebhookForkSource {
+  session_id: string
+  message_id: string
+}
+
+/** The branch a session shows after a `session.branch_changed`, and what moved it there. */
+export interface WebhookBranch {
+  /**
+   * The active leaf, the last message of the branch: the edited message, or the message whose
+   * reply is regenerated (until the run's reply follows it), or a switch's leaf.
+   */
+  leaf_id: string
+  changed_by: 'regenerate' | 'edit' | 'switch'
 }
 
 export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed'

@@ -10,8 +10,10 @@ import type { SessionError } from '@uxmate/contract'
 import { decodeCursor, encodeCursor } from './page-cursor.ts'
 import type { SessionHeader } from './session-store.ts'
 import type {
+  WebhookBranch,
   WebhookDelivery,
   WebhookEventType,
+  WebhookForkSource,
   WebhookOutbox,
   WebhookPayload,
   WebhookRun,
@@ -37,7 +39,12 @@ export function webhookPayload(
   type: WebhookEventType,
   session: SessionHeader,
   now: Date,
-  extra: { run?: WebhookRun; renamedBy?: 'owner' | 'agent' } = {},
+  extra: {
+    run?: WebhookRun
+    renamedBy?: 'owner' | 'agent'
+    forkedFrom?: WebhookForkSource
+    branch?: WebhookBranch
+  } = {},
 ): WebhookPayload {
   return {
     type,
@@ -54,6 +61,8 @@ export function webhookPayload(
       },
       ...(extra.run && { run: extra.run }),
       ...(extra.renamedBy && { renamed_by: extra.renamedBy }),
+      ...(extra.forkedFrom && { forked_from: extra.forkedFrom }),
+      ...(extra.branch && { branch: extra.branch }),
     },
   }
 }

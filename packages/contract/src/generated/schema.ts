@@ -1278,6 +1278,126 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "session.forked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * session.forked
+         * @description `fork_session` opened a new session from one of another's messages: `session` is the new one, `forked_from` names the source session and the message its copy goes down to. Sent to each endpoint of the owner's that subscribes to `session.forked`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.branch_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * session.branch_changed
+         * @description The session shows another branch: `regenerate_session_message` (or the AI SDK chat's regenerate) or `edit_session_message` started a run on one, or `switch_session_branch` moved the active leaf. `branch` names the new active leaf and what moved it (`changed_by`); a regenerate's or an edit's run then ends with a `run.*` event. Sent to each endpoint of the owner's that subscribes to `session.branch_changed`, as
+         *     described in the Webhooks tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /**
+                     * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
+                     * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
+                     */
+                    "webhook-id": components["parameters"]["WebhookId"];
+                    /**
+                     * @description When this attempt was signed, in whole seconds since the epoch (a receiver refuses old ones).
+                     * @example 1796638364
+                     */
+                    "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                    /**
+                     * @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the
+                     *     endpoint's secret, once per secret while a rotation has two, space-separated: a
+                     *     receiver accepts the request when one of them matches its secret.
+                     * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                     */
+                    "webhook-signature": components["parameters"]["WebhookSignature"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx is); anything else, or no answer in time, is retried. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1943,10 +2063,10 @@ export interface components {
          * @description What happened: a run ended (`run.completed` with a reply, `run.cancelled` by
          *     `cancel_session`, `run.failed` otherwise: the agent failed, took too long or the server
          *     stopped during it), or a session was created, deleted or renamed (by its owner or by the
-         *     agent's title).
+         *     agent's title), forked from another, or moved to another branch.
          * @enum {string}
          */
-        WebhookEventType: "run.completed" | "run.failed" | "run.cancelled" | "session.created" | "session.deleted" | "session.renamed";
+        WebhookEventType: "run.completed" | "run.failed" | "run.cancelled" | "session.created" | "session.deleted" | "session.renamed" | "session.forked" | "session.branch_changed";
         /** @description The session's summary when the event happened (its state after the write). */
         WebhookSession: {
             /** @description The session's id. */
@@ -2006,7 +2126,29 @@ export interface components {
                  * @enum {string}
                  */
                 renamed_by?: "owner" | "agent";
+                forked_from?: components["schemas"]["WebhookForkSource"];
+                branch?: components["schemas"]["WebhookBranch"];
             };
+        };
+        /** @description `session.forked`: where the fork (the event's `session`) came from. */
+        WebhookForkSource: {
+            /** @description The session it was forked from. */
+            session_id: components["schemas"]["ResourceId"];
+            /** @description The source's message the fork's copy of the branch goes down to. */
+            message_id: components["schemas"]["ResourceId"];
+        };
+        /** @description `session.branch_changed`: the branch the session shows now. */
+        WebhookBranch: {
+            /**
+             * @description The active leaf, the last message of the branch: the edited message, the message
+             *     whose reply is regenerated (the run's reply follows it), or the switch's leaf.
+             */
+            leaf_id: components["schemas"]["ResourceId"];
+            /**
+             * @description What moved the session to the branch.
+             * @enum {string}
+             */
+            changed_by: "regenerate" | "edit" | "switch";
         };
         /** @description One attempt at a delivery. */
         WebhookAttempt: {

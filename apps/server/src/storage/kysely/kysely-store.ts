@@ -31,7 +31,7 @@ import type {
   StoredFile,
   TokenUsage,
 } from '../../domain/session-store.ts'
-import type { WebhookRun } from '../../domain/webhook-outbox.ts'
+import type { WebhookBranch, WebhookRun } from '../../domain/webhook-outbox.ts'
 import {
   noWebhookTargets,
   runEventType,
@@ -332,6 +332,19 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     if (told) webhooks.enqueued()
     return result
   }
+
+  /** A move of the session `row` (as it is after the write) to another branch, as a webhook event. */
+  const branchEvent = (
+    row: SessionRow,
+    at: Date,
+    changedBy: WebhookBranch['changed_by'],
+  ): WebhookEvent => ({
+    owner: row.owner,
+    sessionId: row.id,
+    payload: webhookPayload('session.branch_changed', toHeader(row), at, {
+      branch: { leaf_id: row.active_leaf_id ?? '', changed_by: changedBy },
+    }),
+  })
 
   /** A run's end as a webhook event: completed, cancelled or failed. */
   const runEvent = (
@@ -743,7 +756,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async startTurn(input) {
       const now = input.now.getTime()
-      return write(async (trx) => {
+      return writeTelling(async (trx, tell) => {
         if (input.bounds) {
           const full = await sessionFull(trx, dialect, input, input.bounds, {
             messages: 2,
@@ -767,6 +780,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         await insertFiles(trx, input.sessionId, input.message.id, input.message.files ?? [])
         if (input.key) await keys.commitIn(trx, input.key)
         const updated = { ...row, active_leaf_id: input.message.id }
+        // An edit (a message under another parent than the active leaf) moves the branch.
+        if (input.parentId !== undefined) await tell(now, branchEvent(updated, input.now, 'edit'))
         return (await withMessages(trx, [updated]))[0] as SessionRecord
       })
     },
@@ -1140,7 +1155,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async startRun(input) {
-      return write(async (trx) => {
+      return writeTelling(async (trx, tell) => {
         if (input.bounds) {
           // A regenerated reply adds one message and no prompt.
           const full = await sessionFull(trx, dialect, input, input.bounds, {
@@ -1152,12 +1167,13 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         const row = await claimRun(trx, input, input.leafId)
         if (typeof row === 'string') return row
         if (input.key) await keys.commitIn(trx, input.key)
+        await tell(input.now.getTime(), branchEvent(row, input.now, 'regenerate'))
         return (await withMessages(trx, [row]))[0] as SessionRecord
       })
     },
 
     async switchBranch(owner, sessionId, messageId, key) {
-      return write(async (trx) => {
+      return writeTelling(async (trx, tell) => {
         const session = await sessionRow(trx, owner, sessionId)
         if (!session) return 'not_found' as const
         const nodes = await treeOf(trx, sessionId)
@@ -1179,6 +1195,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .executeTakeFirst()
         if (!row) return 'busy' as const
         if (key) await keys.commitIn(trx, key)
+        if (moved) {
+          const at = new Date()
+          await tell(at.getTime(), branchEvent(row, at, 'switch'))
+        }
         const switched = (await withMessages(trx, [row]))[0] as SessionRecord
         return {
           session: switched,
@@ -1189,7 +1209,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async forkSession(input) {
       const now = input.now.getTime()
-      return write(async (trx) => {
+      return writeTelling(async (trx, tell) => {
         const source = await sessionRow(trx, input.owner, input.sourceId)
         if (!source) return 'not_found' as const
         const nodes = await treeOf(trx, input.sourceId)
@@ -1257,6 +1277,14 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             .execute()
         if (input.key) await keys.commitIn(trx, input.key)
         const row = await sessionRow(trx, input.owner, input.id)
+        if (row)
+          await tell(now, {
+            owner: input.owner,
+            sessionId: input.id,
+            payload: webhookPayload('session.forked', toHeader(row), input.now, {
+              forkedFrom: { session_id: input.sourceId, message_id: input.throughMessageId },
+            }),
+          })
         return (await withMessages(trx, row ? [row] : []))[0] as SessionRecord
       })
     },
