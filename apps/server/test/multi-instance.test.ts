@@ -1,7 +1,8 @@
 /**
  * Several server processes on one PostgreSQL database (a throwaway embedded server): what one
- * instance does, the others see; a turn starts once, whichever instances are asked; events and
- * cancels reach every instance; the runs of an instance that dies are flushed by the others.
+ * instance does, the others see; a turn (a PUT, a regenerate, an edit) starts once, whichever
+ * instances are asked; events and cancels reach every instance; the runs of an instance that
+ * dies are flushed by the others.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -187,6 +188,66 @@ describe('several instances on one PostgreSQL', { timeout: 30_000 }, () => {
         winner,
         `You said: ${winner}`,
       ])
+    }
+  })
+
+  /** The session's tree: every message on every branch, oldest first. */
+  const treeOf = async (server: Server, id: string) =>
+    (
+      (await (
+        await fetch(`${server.baseUrl}/sessions/${id}/tree?limit=100`, { headers: auth })
+      ).json()) as { messages: Array<{ role: string; text: string; parent_id: string | null }> }
+    ).messages
+
+  it('answers two regenerates racing on two instances with one 200 and one 409: one run', async () => {
+    for (let round = 0; round < 3; round++) {
+      const created = await create(a, `regenerate race ${round}`)
+      const reply = created.messages[1]?.id
+      const regenerate = (server: Server) =>
+        fetch(`${server.baseUrl}/sessions/${created.id}/messages/${reply}/regenerate`, {
+          method: 'POST',
+          headers: auth,
+        })
+      const [onA, onB] = await Promise.all([regenerate(a), regenerate(b)])
+      expect([onA.status, onB.status].sort(), await diagnostics()).toEqual([200, 409])
+      const won = (await (onA.status === 200 ? onA : onB).json()) as Session
+      expect(won.status).toBe('Ready')
+      const lost = (await (onA.status === 200 ? onB : onA).json()) as { detail: string }
+      expect(lost.detail).toMatch(/run is in progress/)
+      // One new reply, not two: the question and its two replies.
+      const tree = await treeOf(b, created.id)
+      expect(tree.map((message) => message.role)).toEqual(['user', 'assistant', 'assistant'])
+      expect(await read(a, created.id)).toEqual(won)
+    }
+  })
+
+  it('answers an edit and a PUT racing on two instances with one 200 and one 409: one run', async () => {
+    for (let round = 0; round < 3; round++) {
+      const created = await create(a, `edit race ${round}`)
+      const question = created.messages[0]?.id
+      const form = new FormData()
+      form.append('text_prompt', `edited ${round}`)
+      const [edit, continued] = await Promise.all([
+        fetch(`${a.baseUrl}/sessions/${created.id}/messages/${question}/edit`, {
+          method: 'POST',
+          headers: auth,
+          body: form,
+        }),
+        put(b, created.id, `continued ${round}`),
+      ])
+      expect([edit.status, continued.status].sort(), await diagnostics()).toEqual([200, 409])
+      const winner = edit.status === 200 ? `edited ${round}` : `continued ${round}`
+      const loser = edit.status === 200 ? `continued ${round}` : `edited ${round}`
+      const session = await read(b, created.id)
+      expect(session.status).toBe('Ready')
+      expect(session.messages.map((message) => message.text).slice(-2)).toEqual([
+        winner,
+        `You said: ${winner}`,
+      ])
+      // Two messages more, of the winner's run; nothing of the loser's.
+      const texts = (await treeOf(a, created.id)).map((message) => message.text)
+      expect(texts).toHaveLength(4)
+      expect(texts).not.toContain(loser)
     }
   })
 
