@@ -117,6 +117,62 @@ describe('branches of a session', () => {
     expect(((await onFork.json()) as Session).messages).toHaveLength(4)
   })
 
+  it("shows the old client's get_session and get_sessions the active branch, root to leaf, after each change", async () => {
+    const { app } = await createTestApp()
+    const session = await open(app, 'Plan an interview')
+    const [question, reply] = session.messages
+    const base = `/sessions/${session.id}`
+    /** What the Python client reads of the session: `get_session`, and its row of `get_sessions`. */
+    const oldClientReads = async () => {
+      const one = (await (await app.request(base)).json()) as Session
+      const list = (await (await app.request('/sessions?agent_id=echo')).json()) as {
+        sessions: Session[]
+      }
+      const row = list.sessions.find((listed) => listed.id === session.id)
+      expect(row && asOldClient(row), 'get_sessions shows what get_session does').toEqual(
+        asOldClient(one),
+      )
+      // A chain: each message follows the one before it, from a first message.
+      one.messages.forEach((message, i) =>
+        expect(message.parent_id ?? null).toBe(i === 0 ? null : one.messages[i - 1]?.id),
+      )
+      return asOldClient(one).messages.map((m) => `${m.role}:${m.text}`)
+    }
+
+    await post(app, `${base}/messages/${reply?.id}/regenerate`)
+    expect(await oldClientReads()).toEqual([
+      'user:Plan an interview',
+      'assistant:You said: Plan an interview (files: notes.txt)',
+    ])
+    await post(app, `${base}/messages/${question?.id}/edit`, { body: editForm('Plan a survey') })
+    expect(await oldClientReads()).toEqual([
+      'user:Plan a survey',
+      'assistant:You said: Plan a survey',
+    ])
+    const continued = await app.request(base, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text_prompt: 'Shorter' }),
+    })
+    expect(continued.status).toBe(200)
+    expect(await oldClientReads()).toHaveLength(4)
+    // Back on the first question's first reply: two messages, though the tree holds eight.
+    await post(app, `${base}/messages/${reply?.id}/switch`)
+    expect(await oldClientReads()).toEqual([
+      'user:Plan an interview',
+      'assistant:You said: Plan an interview (files: notes.txt)',
+    ])
+    const tree = (await (await app.request(`${base}/tree`)).json()) as GetSessionTreeResponse
+    expect(tree.messages).toHaveLength(7)
+    expect(tree.active_leaf_id).toBe(reply?.id)
+    // A fork is in the next list at once.
+    const fork = (await (await post(app, `${base}/messages/${reply?.id}/fork`)).json()) as Session
+    const list = (await (await app.request('/sessions?agent_id=echo')).json()) as {
+      sessions: Session[]
+    }
+    expect(list.sessions.map((listed) => listed.id)).toContain(fork.id)
+  })
+
   it('refuses a message of the wrong role, another session, or another owner', async () => {
     const { app } = await createTestApp({ apiKeys: { 'key-a': 'alice', 'key-b': 'bob' } })
     const alice = { Authorization: 'Bearer key-a' }

@@ -44,6 +44,9 @@ function fakeStore(turnResult: 'ok' | 'busy' = 'ok', fail = false) {
   return {
     createSession: (input: NewSession) => answer({ id: input.id }),
     startTurn: () => answer(turnResult === 'ok' ? { id: 's' } : 'busy'),
+    startRun: () => answer(turnResult === 'ok' ? { id: 's' } : 'busy'),
+    switchBranch: () => answer({ session: { id: 's' } }),
+    forkSession: () => answer({ id: 'f' }),
     finishRun: () => answer({ reply: null, recorded: true }),
     renameSession: () => answer(undefined),
     updateSession: () => answer(undefined),
@@ -89,6 +92,34 @@ describe('trackChanges', () => {
     // Its owner is forgotten once the run ended: the same session's next end is unknown.
     await store.finishRun(outcome('s'))
     expect(store.changes.of('bob')).toBeGreaterThan(bob)
+  })
+
+  it("moves the owner on each change of a session's tree: regenerate, switch, fork", async () => {
+    const store = trackChanges(fakeStore())
+    const writes = [
+      () => store.startRun({ owner: 'alice', sessionId: 's', now, leafId: 'm', run }),
+      () => store.switchBranch('alice', 's', 'm'),
+      () =>
+        store.forkSession({
+          owner: 'alice',
+          sourceId: 's',
+          throughMessageId: 'm',
+          id: 'f',
+          now,
+          newId: () => 'x',
+        }),
+    ]
+    for (const write of writes) {
+      const alice = store.changes.of('alice')
+      const bob = store.changes.of('bob')
+      await write()
+      expect(store.changes.of('alice')).toBeGreaterThan(alice)
+      expect(store.changes.of('bob')).toBe(bob)
+    }
+    // The regenerate's run is alice's: its end moves her, not everyone.
+    const bob = store.changes.of('bob')
+    await store.finishRun(outcome('s'))
+    expect(store.changes.of('bob')).toBe(bob)
   })
 
   it('moves nothing for writes that no answer shows', async () => {

@@ -65,6 +65,15 @@ export function trackChanges(
         store.startTurn(input).then((turn) => remember(input.sessionId, input.owner, turn)),
         () => moveOwner(input.owner),
       ),
+    // A regenerate: a run, whose end moves the owner again.
+    startRun: (input) =>
+      settled(
+        store.startRun(input).then((started) => remember(input.sessionId, input.owner, started)),
+        () => moveOwner(input.owner),
+      ),
+    switchBranch: (owner, sessionId, messageId, key) =>
+      settled(store.switchBranch(owner, sessionId, messageId, key), () => moveOwner(owner)),
+    forkSession: (input) => settled(store.forkSession(input), () => moveOwner(input.owner)),
     finishRun: (outcome) =>
       settled(store.finishRun(outcome), () => {
         const owner = ownerOfRun.get(outcome.sessionId)
