@@ -133,9 +133,10 @@ describe('branches of a session', () => {
         asOldClient(one),
       )
       // A chain: each message follows the one before it, from a first message.
-      one.messages.forEach((message, i) =>
-        expect(message.parent_id ?? null).toBe(i === 0 ? null : one.messages[i - 1]?.id),
-      )
+      expect(one.messages.map((message) => message.parent_id ?? null)).toEqual([
+        null,
+        ...one.messages.slice(0, -1).map((message) => message.id),
+      ])
       return asOldClient(one).messages.map((m) => `${m.role}:${m.text}`)
     }
 
