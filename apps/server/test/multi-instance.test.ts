@@ -343,6 +343,52 @@ describe('several instances on one PostgreSQL', { timeout: 30_000 }, () => {
     expect(rest.at(-1)).toMatchObject({ event: 'status', data: { status: 'Flushed' } })
   })
 
+  it('keeps a paused instance, once it wakes, out of the newer run of a session it lost', async () => {
+    const created = await create(slow, 'lost by a paused instance', { Prefer: 'respond-async' })
+    expect(created.status).toBe('Running')
+    // Stopped (as by a long GC pause, or cut off from the database) past its lease: A or B
+    // flushes its run, and the session goes on with a new run on A.
+    slow.process.kill('SIGSTOP')
+    try {
+      const flushed = await eventually(async () => {
+        const session = await read(a, created.id)
+        return session.status === 'Running' ? undefined : session
+      }, LEASE_MS * 10)
+      expect(flushed.error?.code).toBe('interrupted')
+      const prompt = Array.from({ length: 120 }, (_, i) => `w${i}`).join(' ')
+      const turn = await put(a, created.id, prompt, { Prefer: 'respond-async' })
+      expect(turn.status).toBe(202)
+      const stream = readSse(await follow(b, created.id))
+      const running = await stream.nextEvent()
+      expect(running).toMatchObject({ event: 'status', data: { status: 'Running' } })
+      // It wakes during the new run, finds its run flushed, and stops it: nothing of that
+      // run, not even its end, reaches the new run's stream or its stored reply.
+      slow.process.kill('SIGCONT')
+      await eventually(
+        async () => (slow.output().includes('flushed by another instance') ? true : undefined),
+        20_000,
+      )
+      const rest = await stream.rest()
+      expect(rest.at(-1), await diagnostics()).toMatchObject({
+        event: 'status',
+        data: { status: 'Ready' },
+      })
+      const reply = `You said: ${prompt}`
+      const deltas = rest.filter((event) => event.event === 'message.delta')
+      expect(deltas.map((event) => (event.data as { text: string }).text).join('')).toBe(reply)
+      expect(rest.every((event) => event.id > (running?.id ?? Number.POSITIVE_INFINITY))).toBe(true)
+      const session = await read(b, created.id)
+      expect(session.status).toBe('Ready')
+      expect(session.messages.map((message) => message.text)).toEqual([
+        'lost by a paused instance',
+        prompt,
+        reply,
+      ])
+    } finally {
+      slow.process.kill('SIGCONT')
+    }
+  })
+
   it('flushes the run of an instance killed mid-run once its lease expires', async () => {
     const created = await create(slow, 'cut short by a crash', { Prefer: 'respond-async' })
     expect(created.status).toBe('Running')

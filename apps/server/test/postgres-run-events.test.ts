@@ -122,7 +122,7 @@ describe('PostgreSQL run events', () => {
     const subscription = await two.events.subscribe('s1', undefined, follower.subscriber)
     expect(subscription).toMatchObject({ replay: [], running: true })
 
-    const log = one.events.begin('s1')
+    const log = one.events.begin('s1', 's1-run')
     const big = 'x'.repeat(20_000)
     const published = [status(1, 'Running'), delta(2, 'a'), delta(3, big), delta(4, 'é')]
     for (const event of published) log.publish(event)
@@ -132,7 +132,12 @@ describe('PostgreSQL run events', () => {
     log.publish(status(6, 'Ready'))
     log.end()
     await within(follower.ended)
-    expect(follower.events).toEqual([...published, delta(5, 'b'), status(6, 'Ready')])
+    expect(follower.events).toEqual(
+      [...published, delta(5, 'b'), status(6, 'Ready')].map((event) => ({
+        ...event,
+        runId: 's1-run',
+      })),
+    )
     expect(follower.runEnds()).toBe(1)
     subscription.close()
 
@@ -156,7 +161,7 @@ describe('PostgreSQL run events', () => {
     const one = await instance()
     const two = await instance()
     await newSession(one, 's1')
-    const log = one.events.begin('s1')
+    const log = one.events.begin('s1', 's1-run')
     log.publish(status(1, 'Running'))
     log.publish(delta(2, 'a'))
     // Published by the time a follower on the same instance hears of it.
@@ -184,7 +189,7 @@ describe('PostgreSQL run events', () => {
   it('answers a finished run with its status alone, unless asked from an id', async () => {
     const one = await instance()
     await newSession(one, 's1')
-    const log = one.events.begin('s1')
+    const log = one.events.begin('s1', 's1-run')
     log.publish(status(1, 'Running'))
     log.publish(status(2, 'Ready'))
     log.end()
@@ -213,7 +218,7 @@ describe('PostgreSQL run events', () => {
   it('never replays the previous run as the one that starts', async () => {
     const one = await instance()
     await newSession(one, 's1')
-    const first = one.events.begin('s1')
+    const first = one.events.begin('s1', 's1-run')
     first.publish(status(1, 'Running'))
     first.publish(status(2, 'Ready'))
     first.end()
@@ -243,13 +248,116 @@ describe('PostgreSQL run events', () => {
     subscription.close()
   })
 
+  it('never hands the late events of a flushed run, or its end, to the streams of the session', async () => {
+    const one = await instance()
+    const two = await instance()
+    await one.opened.store.createSession({
+      owner: 'alice',
+      id: 's1',
+      agentId: 'echo',
+      name: 's1',
+      now: clock.now(),
+      message: { id: 's1-m', text: 'hi', files: [] },
+      run: { runId: 'old', instance: 'one', leaseExpiresAt: new Date(now.getTime() + 1_000) },
+      reserveEventIds: 1_000,
+    })
+    const stored = async () =>
+      (
+        await one.opened.pool.query(
+          `SELECT id, run_id FROM run_events WHERE session_id = 's1' ORDER BY id`,
+        )
+      ).rows.map((row) => `${row.id}:${row.run_id}`)
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 200 && !(await check()); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    // The run of instance one goes on; then one is cut off, and two flushes the run.
+    const old = one.events.begin('s1', 'old')
+    old.publish(status(1, 'Running'))
+    old.publish(delta(2, 'a'))
+    await until(async () => (await stored()).length === 2)
+    now = new Date(now.getTime() + 2_000)
+    const [flushed] = await two.opened.store.flushExpiredRuns(clock.now(), 'gone')
+    expect(flushed).toEqual({
+      sessionId: 's1',
+      runId: 'old',
+      errorEventId: 1001,
+      statusEventId: 1002,
+    })
+    two.events.endAbandoned('s1', 'old', [
+      { id: 1001, type: 'error', error: { code: 'interrupted', message: 'gone' } },
+      status(1002, 'Flushed'),
+    ])
+    await until(async () => (await stored()).length === 4)
+    // A follower waiting for the next turn (as ui_chat does) comes while the session is idle.
+    const waiting = collector()
+    const idle = await two.events.subscribe('s1', undefined, waiting.subscriber)
+    expect(idle).toMatchObject({ replay: [], running: false })
+
+    // One comes back: what its run still had to say is late, below the flush's fence; and an
+    // end of the run comes late too (as an older release's instance ended a run it lost).
+    old.publish(delta(3, ' late'))
+    one.events.endAbandoned('s1', 'old', [])
+    // The next turn starts on two; the old run's events, even above the fence, are not its.
+    const turn = await two.opened.store.startTurn({
+      owner: 'alice',
+      sessionId: 's1',
+      now: clock.now(),
+      message: { id: 'm2', text: 'again' },
+      run: { runId: 'new', instance: 'two', leaseExpiresAt: new Date(now.getTime() + 60_000) },
+      reserveEventIds: 1_000,
+    })
+    if (typeof turn !== 'object' || !('lastEventId' in turn)) throw new Error(String(turn))
+    const first = turn.lastEventId - 999
+    const following = collector()
+    const live = await two.events.subscribe('s1', undefined, following.subscriber)
+    expect(live).toMatchObject({ replay: [], running: true })
+    const next = two.events.begin('s1', 'new')
+    next.publish(status(first, 'Running'))
+    await until(async () => following.events.length === 1)
+    // Stored after the new run's own: refused by the database, not only by the followers.
+    old.publish(delta(first + 500, ' later still'))
+    old.end()
+    await one.events.close()
+    next.publish(delta(first + 1, 'b'))
+    next.publish(status(first + 2, 'Ready'))
+    next.end()
+    await within(following.ended)
+    await within(waiting.ended)
+    const newRun = [first, first + 1, first + 2]
+    expect(following.events.map((event) => `${event.id}:${event.runId}`)).toEqual(
+      newRun.map((id) => `${id}:new`),
+    )
+    expect(waiting.events.map((event) => `${event.id}:${event.runId}`)).toEqual(
+      newRun.map((id) => `${id}:new`),
+    )
+    expect([following.runEnds(), waiting.runEnds()]).toEqual([1, 1])
+    expect(await stored()).toEqual(newRun.map((id) => `${id}:new`))
+    await two.opened.store.finishRun({
+      sessionId: 's1',
+      runId: 'new',
+      now: clock.now(),
+      reply: null,
+      status: 'Ready',
+      error: null,
+      lastEventId: first + 2,
+    })
+    // A stream that comes back from the old run's ids gets the new run alone.
+    const resumed = await two.events.subscribe('s1', 2, collector().subscriber)
+    expect(resumed.replay.map((event) => event.id)).toEqual(newRun)
+    resumed.close()
+    live.close()
+    idle.close()
+    expect(errors).toEqual([])
+  })
+
   it('catches up on what it missed while its listening connection was down', async () => {
     const one = await instance()
     const two = await instance()
     await newSession(one, 's1')
     const follower = collector()
     const subscription = await two.events.subscribe('s1', undefined, follower.subscriber)
-    const log = one.events.begin('s1')
+    const log = one.events.begin('s1', 's1-run')
     log.publish(status(1, 'Running'))
     await within(
       (async () => {
@@ -279,10 +387,10 @@ describe('PostgreSQL run events', () => {
     const one = await instance()
     const two = await instance()
     await newSession(one, 's1')
-    one.events.begin('s1').publish(status(1, 'Running'))
+    one.events.begin('s1', 's1-run').publish(status(1, 'Running'))
     const follower = collector()
     const subscription = await two.events.subscribe('s1', undefined, follower.subscriber)
-    two.events.endAbandoned('s1', [
+    two.events.endAbandoned('s1', 's1-run', [
       { id: 1001, type: 'error', error: { code: 'interrupted', message: 'gone' } },
       status(1002, 'Flushed'),
     ])
@@ -296,7 +404,7 @@ describe('PostgreSQL run events', () => {
   it('drops, quietly, the events of a session deleted during its run', async () => {
     const one = await instance()
     await newSession(one, 's1')
-    const log = one.events.begin('s1')
+    const log = one.events.begin('s1', 's1-run')
     log.publish(status(1, 'Running'))
     expect(await one.opened.store.deleteSession('alice', 's1', { force: true })).toBe('deleted')
     log.publish(delta(2, 'late'))
@@ -331,7 +439,7 @@ describe('PostgreSQL run events', () => {
   it('forgets the events of runs that ended longer ago than the retention', async () => {
     const one = await instance()
     await newSession(one, 'old')
-    const log = one.events.begin('old')
+    const log = one.events.begin('old', 'old-run')
     log.publish(status(1, 'Running'))
     log.publish(status(2, 'Ready'))
     log.end()

@@ -14,7 +14,7 @@ import { createManualClock, createScriptedAgent } from './test-app.ts'
 
 const LEASE_MS = 300
 
-async function cutOffInstance(renewals: 'fail' | 'succeed') {
+async function cutOffInstance(renewals: 'fail' | 'hang' | 'succeed') {
   const opened = openSqliteStore(':memory:')
   await opened.migrate()
   const finished: string[] = []
@@ -22,6 +22,8 @@ async function cutOffInstance(renewals: 'fail' | 'succeed') {
     ...opened,
     async renewLeases(instance, until) {
       if (renewals === 'fail') throw new Error('connection terminated unexpectedly')
+      // A connection that hangs: the renewal never answers, neither yes nor no.
+      if (renewals === 'hang') return new Promise<string[]>(() => {})
       return opened.renewLeases(instance, until)
     },
     async finishRun(outcome) {
@@ -78,6 +80,18 @@ describe('a run whose lease ran out without a renewal', () => {
     const session = await store.getSession('alice', 's1')
     expect(session?.status).toBe('Running')
     expect(session?.messages.map((m) => m.role)).toEqual(['user'])
+    await store.close()
+  })
+
+  it('is stopped just the same when its renewals never answer', async () => {
+    const { store, clock, scripted, done, finished, published } = await cutOffInstance('hang')
+    scripted.send('partial ')
+    clock.advance(LEASE_MS)
+    // The first heartbeat's renewal hangs; the next one, seeing it unanswered, stops the run.
+    await done
+    expect(finished).toEqual([])
+    expect(published.filter((event) => event.type !== 'message.delta')).toEqual([])
+    expect((await store.getSession('alice', 's1'))?.status).toBe('Running')
     await store.close()
   })
 

@@ -282,8 +282,8 @@ describe('GET /sessions/{session_id}/events', () => {
       unsubscribed = resolve
     })
     const events: RunEvents = {
-      begin: (sessionId) => inner.begin(sessionId),
-      endAbandoned: (sessionId, closing) => inner.endAbandoned(sessionId, closing),
+      begin: (sessionId, runId) => inner.begin(sessionId, runId),
+      endAbandoned: (sessionId, runId, closing) => inner.endAbandoned(sessionId, runId, closing),
       announce: (sessionId, announced) => inner.announce(sessionId, announced),
       subscribe(sessionId, lastEventId, subscriber) {
         const subscription = inner.subscribe(sessionId, lastEventId, subscriber)

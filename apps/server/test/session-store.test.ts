@@ -921,8 +921,11 @@ describe.each(factories)('$name store', (factory) => {
       b.flushExpiredRuns(later(5_000), 'gone'),
     ])
     expect([...fromA, ...fromB]).toEqual([
-      { sessionId: 'dead', errorEventId: 1001, statusEventId: 1002 },
+      { sessionId: 'dead', runId: 'run-d', errorEventId: 1001, statusEventId: 1002 },
     ])
+    // The flushed run gets no more event ids; the session's next run will.
+    await expect(a.reserveEventIds('dead', 10, 'run-d')).rejects.toThrow(/no longer in progress/)
+    expect(await a.reserveEventIds('kept', 10, 'run-k')).toBeGreaterThan(0)
     expect(await a.getSessionHeader(OWNER, 'dead')).toMatchObject({
       status: 'Flushed',
       error: { code: 'interrupted', message: 'gone' },

@@ -140,7 +140,7 @@ export class RunCoordinator {
     options: StartOptions = {},
   ): Promise<RecordedRunEnd | undefined> {
     const controller = new AbortController()
-    const log = this.#options.events.begin(session.id)
+    const log = this.#options.events.begin(session.id, session.run?.runId ?? '')
     const run: ActiveRun = {
       controller,
       done: Promise.resolve(undefined),
@@ -270,9 +270,10 @@ export class RunCoordinator {
     const { store, clock, logger, runTimeoutMs } = this.#options
     let ids: EventIds
     try {
+      const runId = session.run?.runId
       ids = reservedEventIds
-        ? EventIds.reserved(store, session.id, session.lastEventId - EVENT_ID_BLOCK + 1)
-        : await EventIds.reserve(store, session.id)
+        ? EventIds.reserved(store, session.id, runId, session.lastEventId - EVENT_ID_BLOCK + 1)
+        : await EventIds.reserve(store, session.id, runId)
     } catch (cause) {
       // The store is gone (shutting down or broken); start-up flushes the session next time.
       logger.error('could not start a run', { session_id: session.id, error: String(cause) })
@@ -348,8 +349,12 @@ export class RunCoordinator {
     // A title cut short by a stop is simply not used: the reply itself is complete.
     const name = error ? undefined : await title
     clearTimeout(timer)
-    // Its lease lost: the session may be another run's by now. Nothing more of this one.
-    if (signal.reason instanceof StopRequest && !signal.reason.record) return undefined
+    // Its lease lost: the session may be another run's by now. Nothing more of this one, not
+    // even its end: the instance that flushes it tells the followers.
+    if (signal.reason instanceof StopRequest && !signal.reason.record) {
+      log.abandon()
+      return undefined
+    }
 
     // A cancelled run keeps what was written: the user saw it appear and chose to stop there.
     const keepReply = error === null || (error.code === 'cancelled' && reply !== '')
@@ -370,7 +375,10 @@ export class RunCoordinator {
         modelCalls,
       })
       // Flushed by another instance meanwhile, which told the followers.
-      if (!finished.recorded) return undefined
+      if (!finished.recorded) {
+        log.abandon()
+        return undefined
+      }
       // Published once stored, so a client that hears of the end finds it in the session.
       if (finished.reply && completedId !== undefined)
         log.publish({ id: completedId, type: 'message.completed', message: finished.reply })

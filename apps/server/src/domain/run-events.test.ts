@@ -25,7 +25,7 @@ afterEach(() => {
 describe('createInMemoryRunEvents', () => {
   it('replays the run in progress after Last-Event-ID, then delivers what follows', () => {
     const events = createInMemoryRunEvents({ retentionMs: 1_000 })
-    const log = events.begin('s')
+    const log = events.begin('s', 'r1')
     log.publish(status(1, 'Running'))
     log.publish(delta(2, 'a'))
     const all = collector()
@@ -47,7 +47,7 @@ describe('createInMemoryRunEvents', () => {
   it('keeps a finished run for reconnections with Last-Event-ID only, for retentionMs', () => {
     vi.useFakeTimers()
     const events = createInMemoryRunEvents({ retentionMs: 1_000 })
-    const log = events.begin('s')
+    const log = events.begin('s', 'r1')
     log.publish(status(1, 'Running'))
     log.publish(status(2, 'Ready'))
     log.end()
@@ -66,7 +66,7 @@ describe('createInMemoryRunEvents', () => {
   it('keeps at most maxUnfollowedEvents of runs nobody followed, oldest dropped first', () => {
     const events = createInMemoryRunEvents({ retentionMs: 60_000, maxUnfollowedEvents: 4 })
     const run = (sessionId: string, first: number) => {
-      const log = events.begin(sessionId)
+      const log = events.begin(sessionId, `${sessionId}-${first}`)
       log.publish(status(first, 'Running'))
       log.publish(status(first + 1, 'Ready'))
       log.end()
@@ -97,8 +97,8 @@ describe('createInMemoryRunEvents', () => {
 
   it('ignores an older run once a newer one has begun', () => {
     const events = createInMemoryRunEvents({ retentionMs: 1_000 })
-    const older = events.begin('s')
-    const newer = events.begin('s')
+    const older = events.begin('s', 'r1')
+    const newer = events.begin('s', 'r2')
     const seen = collector()
     const subscription = events.subscribe('s', undefined, seen.subscriber)
     older.publish(delta(5, 'stale'))

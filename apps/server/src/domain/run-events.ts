@@ -6,34 +6,56 @@
 import type { SessionError, SessionStatus } from '@uxmate/contract'
 import type { MessageRecord } from './session-store.ts'
 
-/** One event of a run. `id` increases with every event of the session, across its runs. */
-export type RunEvent =
-  | {
-      id: number
-      type: 'status'
-      status: SessionStatus
-      /** With `Running`: the id the run's reply will be stored with. */
-      replyId?: string
-    }
-  | { id: number; type: 'message.delta'; text: string }
-  | { id: number; type: 'message.completed'; message: MessageRecord }
-  | { id: number; type: 'error'; error: SessionError }
+/** What every event has. */
+interface EventBase {
+  /** Increases with every event of the session, across its runs. */
+  id: number
   /**
-   * The session shows another branch: its messages now end at `leafId`. Before a run's
-   * `Running` (an edit, a regenerated reply), or alone with the session's status (a switch).
+   * The run the event is of (its claim's `runId`), set by the log that publishes it: streams
+   * and the events table take a run's events only while it is the session's run, so a late
+   * event of an older run (flushed, or superseded) never reaches a newer one.
    */
-  | { id: number; type: 'branch'; leafId: string }
+  runId?: string
+}
+
+/** One event of a run. */
+export type RunEvent = EventBase &
+  (
+    | {
+        type: 'status'
+        status: SessionStatus
+        /** With `Running`: the id the run's reply will be stored with. */
+        replyId?: string
+      }
+    | { type: 'message.delta'; text: string }
+    | { type: 'message.completed'; message: MessageRecord }
+    | { type: 'error'; error: SessionError }
+    /**
+     * The session shows another branch: its messages now end at `leafId`. Before a run's
+     * `Running` (an edit, a regenerated reply), or alone with the session's status (a switch).
+     */
+    | { type: 'branch'; leafId: string }
+  )
 
 /** Whether the event is the last of its run: the status it ended with. */
 export const isFinalEvent = (event: RunEvent): boolean =>
   event.type === 'status' && event.status !== 'Running'
 
+/** Whether the event is one a run begins with: nothing of the run comes before it. */
+export const isFirstEvent = (event: RunEvent): boolean =>
+  event.type === 'branch' || (event.type === 'status' && event.status === 'Running')
+
 /** The publishing end of one run's events. */
 export interface RunLog {
-  /** Records the event and hands it to every subscriber, in order. */
+  /** Records the event (tagged with the log's run) and hands it to every subscriber, in order. */
   publish(event: RunEvent): void
   /** The run is over; its events are kept a while for streams that reconnect. */
   end(): void
+  /**
+   * The run is over here, but its end is another instance's to tell (it flushed the run, or
+   * may have): publishes nothing more, not even the end, where other instances follow it.
+   */
+  abandon(): void
 }
 
 /** What a subscriber gets of a session's events. */
@@ -57,8 +79,8 @@ export interface RunSubscription {
 
 /** Publish/subscribe of run events, per session. */
 export interface RunEvents {
-  /** Starts the log of a new run of the session, replacing the previous run's. */
-  begin(sessionId: string): RunLog
+  /** Starts the log of the session's new run `runId`, replacing the previous run's. */
+  begin(sessionId: string, runId: string): RunLog
   /**
    * Follows the session: the missed events come back in `replay`, what follows goes to the
    * subscriber, including events of runs that begin later, until `close()`.
@@ -69,14 +91,14 @@ export interface RunEvents {
     subscriber: RunSubscriber,
   ): RunSubscription | Promise<RunSubscription>
   /**
-   * Ends a run whose instance is gone, from another instance: publishes its closing `events`
-   * (the `error`, then the final `status`) to the session's followers, and ends the run.
+   * Ends the run `runId` whose instance is gone, from another instance: publishes its closing
+   * `events` (the `error`, then the final `status`) to the session's followers, and ends it.
    */
-  endAbandoned(sessionId: string, events: RunEvent[]): void
+  endAbandoned(sessionId: string, runId: string, events: RunEvent[]): void
   /**
    * Publishes `events`, which end with a final status, outside any run (a branch switch): to the
    * session's followers on every instance, and kept for streams that reconnect, as a run of
-   * their own would be.
+   * their own would be. They name no run.
    */
   announce(sessionId: string, events: RunEvent[]): void
 }
@@ -116,7 +138,7 @@ export const MAX_UNFOLLOWED_EVENTS = 10_000
  * @example
  * ```ts
  * const events = createInMemoryRunEvents({ retentionMs: 60_000 })
- * const log = events.begin(sessionId)
+ * const log = events.begin(sessionId, runId)
  * log.publish({ id: 1, type: 'status', status: 'Running' })
  * ```
  */
@@ -169,48 +191,57 @@ export function createInMemoryRunEvents(options: {
     forgetIfUnused(sessionId, channel)
   }
 
-  const runEvents: InMemoryRunEvents = {
-    begin(sessionId) {
-      const channel = channelOf(sessionId)
-      const run = {}
-      clearTimeout(channel.expiry)
-      untrack(channel.run)
-      channel.expiry = undefined
-      channel.log = []
-      channel.running = true
-      channel.run = run
-      channel.followed = channel.subscribers.size > 0
-      return {
-        publish(event) {
-          if (channel.run !== run) return
-          channel.log.push(event)
-          for (const subscriber of channel.subscribers) subscriber.onEvent(event)
-        },
-        end() {
-          if (channel.run !== run || !channel.running) return
-          channel.running = false
-          for (const subscriber of channel.subscribers) subscriber.onRunEnd()
-          channel.expiry = setTimeout(() => drop(sessionId, channel, run), options.retentionMs)
-          // Kept events must not hold the process open at shutdown.
-          channel.expiry.unref()
-          if (!channel.followed) {
-            unfollowed.set(run, { sessionId, channel, size: channel.log.length })
-            unfollowedEvents += channel.log.length
-            for (const [oldest, entry] of unfollowed) {
-              if (unfollowedEvents <= maxUnfollowed) break
-              drop(entry.sessionId, entry.channel, oldest)
-            }
+  /** Starts the log of the session's run `runId` (none: events outside a run). */
+  const open = (sessionId: string, runId: string | undefined): RunLog => {
+    const channel = channelOf(sessionId)
+    const run = {}
+    clearTimeout(channel.expiry)
+    untrack(channel.run)
+    channel.expiry = undefined
+    channel.log = []
+    channel.running = true
+    channel.run = run
+    channel.followed = channel.subscribers.size > 0
+    const log: RunLog = {
+      publish(event) {
+        if (channel.run !== run) return
+        const tagged = runId === undefined ? event : { ...event, runId }
+        channel.log.push(tagged)
+        for (const subscriber of channel.subscribers) subscriber.onEvent(tagged)
+      },
+      // In one process nobody else tells this process's followers of the end.
+      abandon: () => log.end(),
+      end() {
+        if (channel.run !== run || !channel.running) return
+        channel.running = false
+        for (const subscriber of channel.subscribers) subscriber.onRunEnd()
+        channel.expiry = setTimeout(() => drop(sessionId, channel, run), options.retentionMs)
+        // Kept events must not hold the process open at shutdown.
+        channel.expiry.unref()
+        if (!channel.followed) {
+          unfollowed.set(run, { sessionId, channel, size: channel.log.length })
+          unfollowedEvents += channel.log.length
+          for (const [oldest, entry] of unfollowed) {
+            if (unfollowedEvents <= maxUnfollowed) break
+            drop(entry.sessionId, entry.channel, oldest)
           }
-        },
-      }
-    },
+        }
+      },
+    }
+    return log
+  }
 
-    endAbandoned(sessionId, events) {
-      runEvents.announce(sessionId, events)
+  const runEvents: InMemoryRunEvents = {
+    begin: (sessionId, runId) => open(sessionId, runId),
+
+    endAbandoned(sessionId, runId, events) {
+      const log = open(sessionId, runId)
+      for (const event of events) log.publish(event)
+      log.end()
     },
 
     announce(sessionId, events) {
-      const log = runEvents.begin(sessionId)
+      const log = open(sessionId, undefined)
       for (const event of events) log.publish(event)
       log.end()
     },

@@ -74,6 +74,8 @@ export class RunLeases {
   #reaper: NodeJS.Timeout | undefined
   /** When the last renewal that succeeded was asked for: every lease here holds from then. */
   #renewedAt: number
+  /** Renewals asked for that have not answered yet. */
+  #unanswered = 0
 
   constructor(options: RunLeasesOptions, runs: LocalRuns) {
     this.#options = options
@@ -108,6 +110,10 @@ export class RunLeases {
     if (runs.length === 0) return
     const before = this.#runs.started()
     const askedAt = clock.now().getTime()
+    // A renewal asked earlier has not answered yet (the database unreachable, a connection
+    // hanging): waiting for it must not keep the runs going past their lease.
+    if (this.#unanswered > 0) this.#stopUnleased(runs)
+    this.#unanswered++
     try {
       const held = new Set(await store.renewLeases(instance, new Date(askedAt + leaseMs)))
       this.#renewedAt = askedAt
@@ -121,6 +127,8 @@ export class RunLeases {
     } catch (cause) {
       logger.warn('could not renew the leases of runs', { error: String(cause) })
       this.#stopUnleased(runs)
+    } finally {
+      this.#unanswered--
     }
   }
 
@@ -150,7 +158,7 @@ export class RunLeases {
         logger.warn('flushed a run whose server stopped renewing its lease', {
           session_id: run.sessionId,
         })
-        events.endAbandoned(run.sessionId, [
+        events.endAbandoned(run.sessionId, run.runId, [
           { id: run.errorEventId, type: 'error', error: LEASE_EXPIRED },
           { id: run.statusEventId, type: 'status', status: 'Flushed' },
         ])

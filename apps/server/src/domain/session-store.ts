@@ -308,6 +308,8 @@ export interface RunOutcome {
 /** A run ended by another instance than its own, whose lease ran out. */
 export interface FlushedRun {
   sessionId: string
+  /** The run flushed: its closing events are of it. */
+  runId: string
   /** The ids of the run's closing events (`error`, then `status`), reserved by the flush. */
   errorEventId: number
   statusEventId: number
@@ -392,9 +394,11 @@ export interface SessionStore {
   finishRun(outcome: RunOutcome): Promise<{ reply: MessageRecord | null; recorded: boolean }>
   /**
    * Reserves `count` event ids for the session's run, after every id given out before; returns
-   * the first. Persisted, so ids keep increasing even after a crash mid-run.
+   * the first. Persisted, so ids keep increasing even after a crash mid-run. With `runId`, only
+   * while that run is the session's run in progress: a run flushed or superseded meanwhile gets
+   * no more ids (it throws).
    */
-  reserveEventIds(sessionId: string, count: number): Promise<number>
+  reserveEventIds(sessionId: string, count: number, runId?: string): Promise<number>
   /** Sets the session's name; `updated_at` is left alone. `undefined` when there is no session. */
   renameSession(owner: string, sessionId: string, name: string): Promise<SessionRecord | undefined>
   /**

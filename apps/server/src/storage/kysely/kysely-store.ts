@@ -874,16 +874,24 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       })
     },
 
-    async reserveEventIds(sessionId, count) {
+    async reserveEventIds(sessionId, count, runId) {
       const row = await write((trx) =>
         trx
           .updateTable('sessions')
           .set((eb) => ({ event_seq: eb('event_seq', '+', count) }))
           .where('id', '=', sessionId)
+          .$if(runId !== undefined, (query) =>
+            query.where('run_id', '=', runId ?? '').where('status', '=', 'Running'),
+          )
           .returning('event_seq')
           .executeTakeFirst(),
       )
-      if (!row) throw new Error(`No session ${sessionId} to reserve event ids for`)
+      if (!row)
+        throw new Error(
+          runId === undefined
+            ? `No session ${sessionId} to reserve event ids for`
+            : `The run ${runId} of session ${sessionId} is no longer in progress`,
+        )
       return Number(row.event_seq) - count + 1
     },
 
@@ -1374,6 +1382,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             error_message: message,
             updated_at: now.getTime(),
             event_seq: eb('event_seq', '+', 2),
+            // Every id the run could have given out (its reserved blocks) is fenced off.
+            event_fence: eb.ref('event_seq'),
             run_instance: null,
             run_lease_expires_at: null,
           }))
@@ -1386,6 +1396,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       })
       return rows.map((row) => ({
         sessionId: row.id,
+        runId: row.run_id ?? '',
         errorEventId: Number(row.event_seq) - 1,
         statusEventId: Number(row.event_seq),
       }))

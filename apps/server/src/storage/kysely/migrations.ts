@@ -208,6 +208,18 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0006_run_event_fence': {
+      async up(db: AnyDb) {
+        // Run events name their run, and a flush fences off the flushed run's ids: the late
+        // events of a run whose instance was cut off never reach a newer run's streams.
+        await db.schema.alterTable('run_events').addColumn('run_id', 'text').execute()
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('event_fence', int64, (col) => col.notNull().defaultTo(0))
+          .execute()
+      },
+    },
+
     '0007_idempotency_outcomes': {
       async up(db: AnyDb) {
         // A key is now taken by the transaction of its request's work, and its row says what

@@ -24,6 +24,11 @@ export interface SessionsTable {
   run_instance: string | null
   /** Past this, with the session still `Running`, any instance may flush the run. */
   run_lease_expires_at: number | null
+  /**
+   * Event ids at or below it are of a run another instance flushed: a late event of that run
+   * (its instance cut off) is refused. The flush's own closing events are above it.
+   */
+  event_fence: Generated<number>
   /** Totals over the session's model calls (`model_usage`); `usage_estimated` is 0 or 1. */
   model_calls: Generated<number>
   input_tokens: Generated<number>
@@ -101,6 +106,8 @@ export interface FilesTable {
 /** The events of each session's latest run, for streams on other instances (PostgreSQL). */
 export interface RunEventsTable {
   session_id: string
+  /** The run it is of; null in rows stored before runs were named. */
+  run_id: string | null
   id: number
   /** The event as JSON. */
   event: string

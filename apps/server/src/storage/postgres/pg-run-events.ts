@@ -4,6 +4,12 @@
  * every instance LISTENs and hands the events to the streams that follow the session there.
  * A notification carries the events themselves, or only their ids when they would not fit in
  * its payload (8000 bytes): those are read from the table.
+ *
+ * Each event carries its run's id, and is stored and announced only while its run is the
+ * session's (the `sessions` row names it, and `event_fence` is below the event: a flush by
+ * another instance raises it above the flushed run's own ids). The check and the insert are
+ * one statement holding the session's row: an old or fenced run's late event is refused in the
+ * database, so no instance's stream, and no replay, ever sees it.
  */
 import { type Kysely, sql } from 'kysely'
 import type { Clock } from '../../domain/clock.ts'
@@ -11,6 +17,7 @@ import type { Logger } from '../../domain/logger.ts'
 import type { RunControl } from '../../domain/run-control.ts'
 import {
   isFinalEvent,
+  isFirstEvent,
   type RunEvent,
   type RunEvents,
   type RunSubscriber,
@@ -29,18 +36,20 @@ const FOREIGN_KEY_VIOLATION = '23503'
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; room is left for the envelope. */
 const MAX_PAYLOAD_BYTES = 7_900
 
-/** What a notification on the events channel says. */
+/** What a notification on the events channel says, of the session `s`'s run `r`. */
 type Announcement =
-  | { s: string; e: RunEvent[] }
-  | { s: string; from: number; to: number }
-  | { s: string; end: true }
+  | { s: string; r?: string; e: RunEvent[] }
+  | { s: string; r?: string; from: number; to: number }
+  | { s: string; r?: string; end: true }
 
+/** `runId` undefined: events outside any run (a branch switch's). */
 type Operation =
-  | { kind: 'begin'; sessionId: string }
-  | { kind: 'event'; sessionId: string; event: RunEvent }
-  | { kind: 'end'; sessionId: string }
+  | { kind: 'begin'; sessionId: string; runId: string }
+  | { kind: 'event'; sessionId: string; runId: string | undefined; event: RunEvent }
+  | { kind: 'end'; sessionId: string; runId: string | undefined }
 
-type Delivery = { event: RunEvent } | { end: true }
+/** `runId` missing: from an instance of an older release, which did not tag its events. */
+type Delivery = { event: RunEvent } | { end: true; runId: string | undefined }
 
 interface Follower {
   subscriber: RunSubscriber
@@ -48,6 +57,12 @@ interface Follower {
   lastId: number
   /** While the subscription reads what it missed, what arrives waits here. */
   pending: Delivery[] | undefined
+  /** The run followed now: the session's when it subscribed, then each that begins. */
+  run: string | null
+  /** Whether that run is over (its final event or end came, or it was over already). */
+  over: boolean
+  /** Whether its end was handed over (or needs none: it was over when the follower came). */
+  endSeen: boolean
 }
 
 export interface PostgresRunEventsOptions extends PgPoolOptions {
@@ -86,8 +101,36 @@ function latestRun(stored: RunEvent[], running: boolean): RunEvent[] {
   return stored.slice(start)
 }
 
-function toEvent(json: string): RunEvent {
+/**
+ * Whether the follower takes the delivery, updating what it knows of the run it follows. A
+ * run's events are taken until it is over; another run's only from its first event (a newer
+ * run beginning: an older run's late ones never start with it) or, for an end, once the run
+ * followed is over. Untagged deliveries (an older release's) are taken as before, by id.
+ */
+function takes(follower: Follower, delivery: Delivery): boolean {
+  const runId = 'end' in delivery ? delivery.runId : delivery.event.runId
+  if (runId === undefined) return true
+  if (runId !== follower.run) {
+    const begins = 'end' in delivery ? follower.over : isFirstEvent(delivery.event)
+    if (!begins) return false
+    follower.run = runId
+    follower.over = false
+    follower.endSeen = false
+  }
+  if ('end' in delivery) {
+    if (follower.endSeen) return false
+    follower.endSeen = true
+    follower.over = true
+    return true
+  }
+  if (follower.over) return false
+  if (isFinalEvent(delivery.event)) follower.over = true
+  return true
+}
+
+function toEvent(json: string, runId?: string | null): RunEvent {
   const event = JSON.parse(json) as RunEvent
+  if (runId) event.runId = runId
   // Dates travel as strings.
   if (event.type === 'message.completed')
     event.message = { ...event.message, createdAt: new Date(event.message.createdAt) }
@@ -120,25 +163,71 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
       return
     }
     if ('end' in delivery) {
-      follower.subscriber.onRunEnd()
+      if (takes(follower, delivery)) follower.subscriber.onRunEnd()
       return
     }
-    if (delivery.event.id <= follower.lastId) return
+    if (delivery.event.id <= follower.lastId || !takes(follower, delivery)) return
     follower.lastId = delivery.event.id
     follower.subscriber.onEvent(delivery.event)
   }
 
-  const readEvents = async (sessionId: string, after: number, upTo = Number.MAX_SAFE_INTEGER) =>
+  /** The session's stored events after `after` (up to `upTo`), of its run `runId` if given. */
+  const readEvents = async (
+    sessionId: string,
+    after: number,
+    upTo = Number.MAX_SAFE_INTEGER,
+    runId?: string | null,
+  ) =>
     (
       await db
         .selectFrom('run_events')
-        .select('event')
+        .select(['event', 'run_id'])
         .where('session_id', '=', sessionId)
         .where('id', '>', after)
         .where('id', '<=', upTo)
+        .$if(runId !== undefined, (query) =>
+          query.where((eb) =>
+            // Rows stored by an older release name no run: they are the session's latest.
+            eb.or([eb('run_id', '=', runId ?? ''), eb('run_id', 'is', null)]),
+          ),
+        )
         .orderBy('id')
         .execute()
-    ).map((row) => toEvent(row.event))
+    ).map((row) => toEvent(row.event, row.run_id))
+
+  const sessionRun = (sessionId: string) =>
+    db
+      .selectFrom('sessions')
+      .select(['status', 'run_id'])
+      .where('id', '=', sessionId)
+      .executeTakeFirst()
+
+  /**
+   * The session's status and run, and the events of that run after `after`, in one statement
+   * (one snapshot): the events are surely those of the run the row names.
+   */
+  async function readSessionRun(sessionId: string, after: number) {
+    const { rows } = await sql<{
+      status: string
+      run_id: string | null
+      event: string | null
+      event_run_id: string | null
+    }>`
+      SELECT s.status, s.run_id, e.event, e.run_id AS event_run_id
+      FROM sessions AS s
+      LEFT JOIN run_events AS e ON e.session_id = s.id AND e.id > ${after}
+        AND (e.run_id = s.run_id OR e.run_id IS NULL)
+      WHERE s.id = ${sessionId}
+      ORDER BY e.id
+    `.execute(db)
+    const first = rows[0]
+    return {
+      session: first && { status: first.status, run_id: first.run_id },
+      stored: rows.flatMap((row) =>
+        row.event === null ? [] : [toEvent(row.event, row.event_run_id)],
+      ),
+    }
+  }
 
   const onAnnouncement = (payload: string) => {
     const announcement = JSON.parse(payload) as Announcement
@@ -147,13 +236,18 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
     handleInOrder(async () => {
       const events =
         'e' in announcement
-          ? announcement.e.map((event) => toEvent(JSON.stringify(event)))
+          ? announcement.e.map((event) => toEvent(JSON.stringify(event), announcement.r))
           : 'from' in announcement
-            ? await readEvents(announcement.s, announcement.from - 1, announcement.to)
+            ? await readEvents(
+                announcement.s,
+                announcement.from - 1,
+                announcement.to,
+                announcement.r,
+              )
             : []
       for (const follower of followers.get(announcement.s) ?? []) {
         for (const event of events) deliver(follower, { event })
-        if ('end' in announcement) deliver(follower, { end: true })
+        if ('end' in announcement) deliver(follower, { end: true, runId: announcement.r })
       }
     })
   }
@@ -163,15 +257,12 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
     handleInOrder(async () => {
       for (const [sessionId, here] of followers) {
         const after = Math.min(...[...here].map((follower) => follower.lastId))
-        const events = await readEvents(sessionId, after)
-        const session = await db
-          .selectFrom('sessions')
-          .select('status')
-          .where('id', '=', sessionId)
-          .executeTakeFirst()
+        const session = await sessionRun(sessionId)
+        const events = await readEvents(sessionId, after, undefined, session?.run_id ?? null)
         for (const follower of followers.get(sessionId) ?? []) {
           for (const event of events) deliver(follower, { event })
-          if (session?.status !== 'Running') deliver(follower, { end: true })
+          if (session?.status !== 'Running')
+            deliver(follower, { end: true, runId: session?.run_id ?? undefined })
         }
       }
     })
@@ -218,22 +309,24 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
         const operation = outbox.shift() as Operation
         try {
           if (operation.kind === 'begin') {
-            // A new run replaces the previous run's events.
+            // A new run replaces the previous runs' events.
             await db
               .deleteFrom('run_events')
               .where('session_id', '=', operation.sessionId)
+              .where((eb) => eb.or([eb('run_id', 'is', null), eb('run_id', '!=', operation.runId)]))
               .execute()
           } else if (operation.kind === 'end') {
-            await notify(EVENTS_CHANNEL, { s: operation.sessionId, end: true })
+            await announceEnd(operation.sessionId, operation.runId)
           } else {
             const batch = [operation.event]
             while (
               outbox[0]?.kind === 'event' &&
               outbox[0].sessionId === operation.sessionId &&
+              outbox[0].runId === operation.runId &&
               batch.length < 500
             )
               batch.push((outbox.shift() as Extract<Operation, { kind: 'event' }>).event)
-            await storeAndAnnounce(operation.sessionId, batch)
+            await storeAndAnnounce(operation.sessionId, operation.runId, batch)
           }
         } catch (error) {
           // The session was deleted during its run (its events went with it): nobody follows it.
@@ -252,60 +345,100 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
   const notify = (channel: string, payload: unknown) =>
     sql`SELECT pg_notify(${channel}, ${JSON.stringify(payload)})`.execute(db)
 
-  /** Stores the events and announces them, in one statement (so one transaction). */
-  async function storeAndAnnounce(sessionId: string, events: RunEvent[]): Promise<void> {
+  /**
+   * Stores the events of the session's run `runId` and announces them, in one statement (so
+   * one transaction), if that run is still the session's and no flush fenced these ids off.
+   * The session's row is held (FOR SHARE) until the commit: a flush or a new run's claim, which
+   * update it, come wholly before or after, so no refused event is announced and no accepted
+   * one after the flush's or the new run's. The events' JSON leaves the run id out: the row's
+   * column and the announcement say it once.
+   */
+  async function storeAndAnnounce(
+    sessionId: string,
+    runId: string | undefined,
+    events: RunEvent[],
+  ): Promise<void> {
     const now = clock.now().getTime()
-    let payload = JSON.stringify({ s: sessionId, e: events } satisfies Announcement)
+    const untagged = events.map(({ runId: _, ...event }) => event)
+    let payload = JSON.stringify({ s: sessionId, r: runId, e: untagged } satisfies Announcement)
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
       const ids = { from: events[0]?.id ?? 0, to: events.at(-1)?.id ?? 0 }
-      payload = JSON.stringify({ s: sessionId, ...ids } satisfies Announcement)
+      payload = JSON.stringify({ s: sessionId, r: runId, ...ids } satisfies Announcement)
     }
-    const rows = events.map(
-      (event) => sql`(${sessionId}, ${event.id}, ${JSON.stringify(event)}, ${now})`,
-    )
+    const lowest = Math.min(...events.map((event) => event.id))
     await sql`
-      WITH stored AS (
-        INSERT INTO run_events (session_id, id, event, created_at) VALUES ${sql.join(rows)}
+      WITH fence AS (
+        SELECT id FROM sessions
+        WHERE id = ${sessionId} AND event_fence < ${lowest}
+          AND (${runId ?? null}::text IS NULL OR run_id = ${runId ?? null})
+        FOR SHARE
+      ), stored AS (
+        INSERT INTO run_events (session_id, run_id, id, event, created_at)
+        SELECT fence.id, ${runId ?? null}, batch.id, batch.event, ${now}
+        FROM fence,
+          unnest(${events.map((event) => event.id)}::bigint[], ${untagged.map((event) => JSON.stringify(event))}::text[])
+            AS batch(id, event)
         ON CONFLICT (session_id, id) DO NOTHING
         RETURNING 1
       )
-      SELECT pg_notify(${EVENTS_CHANNEL}, ${payload}) FROM (SELECT COUNT(*) FROM stored) AS done
+      SELECT pg_notify(${EVENTS_CHANNEL}, ${payload}) FROM fence
+    `.execute(db)
+  }
+
+  /** Announces the end of the run `runId`, if it is still the session's run (or of no run). */
+  async function announceEnd(sessionId: string, runId: string | undefined): Promise<void> {
+    const payload = JSON.stringify({ s: sessionId, r: runId, end: true } satisfies Announcement)
+    await sql`
+      SELECT pg_notify(${EVENTS_CHANNEL}, ${payload}) FROM sessions
+      WHERE id = ${sessionId} AND (${runId ?? null}::text IS NULL OR run_id = ${runId ?? null})
     `.execute(db)
   }
 
   let pruner: NodeJS.Timeout | undefined
 
   const runEvents: PostgresRunEvents = {
-    begin(sessionId) {
-      enqueue({ kind: 'begin', sessionId })
+    begin(sessionId, runId) {
+      enqueue({ kind: 'begin', sessionId, runId })
       let ended = false
       return {
         publish(event) {
-          if (!ended) enqueue({ kind: 'event', sessionId, event })
+          if (!ended) enqueue({ kind: 'event', sessionId, runId, event: { ...event, runId } })
         },
         end() {
           if (ended) return
           ended = true
-          enqueue({ kind: 'end', sessionId })
+          enqueue({ kind: 'end', sessionId, runId })
+        },
+        abandon() {
+          ended = true
         },
       }
     },
 
-    endAbandoned(sessionId, events) {
-      runEvents.announce(sessionId, events)
+    endAbandoned(sessionId, runId, events) {
+      for (const event of events)
+        enqueue({ kind: 'event', sessionId, runId, event: { ...event, runId } })
+      enqueue({ kind: 'end', sessionId, runId })
     },
 
     // Stored after the events before them, which stay: a stream that reads the table keeps
-    // only the latest run's (see latestRun), here these.
+    // only the latest run's (see latestRun), here these. They name no run (a switch is none).
     announce(sessionId, events) {
-      for (const event of events) enqueue({ kind: 'event', sessionId, event })
-      enqueue({ kind: 'end', sessionId })
+      for (const event of events) enqueue({ kind: 'event', sessionId, runId: undefined, event })
+      enqueue({ kind: 'end', sessionId, runId: undefined })
     },
 
     async subscribe(sessionId, lastEventId, subscriber): Promise<RunSubscription> {
       // Listening before the table is read: whatever is stored after the read is announced.
       await listener.ready()
-      const follower: Follower = { subscriber, lastId: lastEventId ?? -1, pending: [] }
+      const follower: Follower = {
+        subscriber,
+        lastId: lastEventId ?? -1,
+        pending: [],
+        run: null,
+        over: false,
+        endSeen: false,
+      }
       let here = followers.get(sessionId)
       if (!here) {
         here = new Set()
@@ -317,22 +450,26 @@ export function createPostgresRunEvents(options: PostgresRunEventsOptions): Post
         if (here.size === 0 && followers.get(sessionId) === here) followers.delete(sessionId)
       }
       try {
-        const [session, stored] = await Promise.all([
-          db.selectFrom('sessions').select('status').where('id', '=', sessionId).executeTakeFirst(),
-          readEvents(sessionId, lastEventId ?? -1),
-        ])
+        const { session, stored } = await readSessionRun(sessionId, lastEventId ?? -1)
         const running = session?.status === 'Running'
+        follower.run = session?.run_id ?? null
+        follower.over = !running
+        // A run that was over already needs no end: a late one would cut a newer run short.
+        follower.endSeen = !running
         const latest = latestRun(stored, running)
         // Without Last-Event-ID, a finished run's events are history: the caller sends the status.
         const replay = running || lastEventId !== undefined ? latest : []
         follower.lastId = stored.reduce((top, event) => Math.max(top, event.id), follower.lastId)
-        // What arrived while reading comes after the replay, each event once.
+        // What arrived while reading comes after the replay, each event once, if it is of the
+        // run read or of one that began since.
         const pending = follower.pending ?? []
         follower.pending = undefined
         let ended = false
         for (const delivery of pending) {
+          if (!('end' in delivery) && delivery.event.id <= follower.lastId) continue
+          if (!takes(follower, delivery)) continue
           if ('end' in delivery) ended = true
-          else if (delivery.event.id > follower.lastId) {
+          else {
             follower.lastId = delivery.event.id
             replay.push(delivery.event)
           }
