@@ -5,6 +5,7 @@
  */
 import type { Session } from '@uxmate/contract'
 import { describe, expect, it } from 'vitest'
+import { createEchoAgent } from '../src/agents/echo-agent.ts'
 import { cancelSafe } from './cancel-safe-body.ts'
 import { createTestApp, sessionForm } from './test-app.ts'
 
@@ -41,6 +42,26 @@ describe('messages per session', () => {
     const stored = (await (await app.request(`/sessions/${session.id}`)).json()) as Session
     expect(stored.messages).toHaveLength(4)
     expect(stored.status).toBe('Ready')
+  })
+
+  it('refuses a turn past the limit with 413 while the session runs too, not 409', async () => {
+    const { app } = await createTestApp({
+      config: { maxSessionMessages: 4 },
+      agents: [createEchoAgent({ delayMs: 100 })],
+    })
+    const session = (await (await create(app)).json()) as Session
+    const running = await app.request(`/sessions/${session.id}`, {
+      ...json({ text_prompt: 'Again, slowly, word by word' }),
+      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+    })
+    expect(running.status).toBe(202)
+    const past = await app.request(`/sessions/${session.id}`, json({ text_prompt: 'Once more' }))
+    expect(past.status).toBe(413)
+    expect(await detail(past)).toMatch(/MAX_SESSION_MESSAGES/)
+    const cancelled = await app.request(`/sessions/${session.id}/cancel`, { method: 'POST' })
+    const texts = ((await cancelled.json()) as Session).messages.map((message) => message.text)
+    expect(texts).toContain('Again, slowly, word by word')
+    expect(texts).not.toContain('Once more')
   })
 
   it('refuses a chat turn past the limit the same way', async () => {

@@ -21,10 +21,31 @@ export interface TreeNode {
  * ```
  */
 export function branchTo<T extends TreeNode>(nodes: readonly T[], leafId: string | null): T[] {
+  if (leafId === null) return []
+  // Parents come before their children: up from the leaf, each parent is the first node before
+  // it with its id. No map of a long session's every message, and most often (one chain, the
+  // leaf last) each step finds its parent at once.
+  let index = nodes.length - 1
+  while (index >= 0 && (nodes[index] as T).id !== leafId) index--
+  if (index < 0) return []
+  const branch: T[] = [nodes[index] as T]
+  let wanted = (nodes[index] as T).parentId
+  for (index--; wanted !== null && index >= 0; index--) {
+    const node = nodes[index] as T
+    if (node.id !== wanted) continue
+    branch.push(node)
+    wanted = node.parentId
+  }
+  // A parent that is not before its child (never stored, but the nodes are the caller's).
+  return wanted === null ? branch.reverse() : branchByMap(nodes, leafId)
+}
+
+/** `branchTo` for nodes in any order, through a map of them by id. */
+function branchByMap<T extends TreeNode>(nodes: readonly T[], leafId: string): T[] {
   const byId = new Map(nodes.map((node) => [node.id, node]))
   const branch: T[] = []
   // A parent missing from the nodes ends the walk, as a cycle would (neither is ever stored).
-  for (let node = leafId === null ? undefined : byId.get(leafId); node; ) {
+  for (let node = byId.get(leafId); node; ) {
     branch.push(node)
     if (branch.length > nodes.length) break
     node = node.parentId === null ? undefined : byId.get(node.parentId)

@@ -25,6 +25,7 @@ import type {
 } from '../domain/session-store.ts'
 import type { UsageReport as UsageReportRecord, UsageTotals } from '../domain/usage-report.ts'
 import type { WebhookDelivery as WebhookDeliveryRecord } from '../domain/webhook-outbox.ts'
+import { isoTime } from './iso-time.ts'
 
 function toUsage(usage: UsageRecord): TokenUsage {
   return {
@@ -41,7 +42,7 @@ export function toMessage(sessionId: string, message: MessageRecord): Message {
     id: message.id,
     role: message.role,
     text: message.text,
-    created_at: message.createdAt.toISOString(),
+    created_at: isoTime(message.createdAt),
     parent_id: message.parentId,
   }
   if (message.files.length > 0) {

@@ -156,23 +156,25 @@ function toMessage(
   files: StoredFile[],
   feedback?: MessageFeedback,
 ): MessageRecord {
-  return {
+  // One object of one shape, its optional fields set after: a long session's thousand
+  // messages are built on every read of it (spreads cost a copy each).
+  const message: MessageRecord = {
     id: row.id,
     parentId: row.parent_id,
     role: row.role,
     text: row.text,
     createdAt: new Date(Number(row.created_at)),
     files,
-    ...(feedback && { feedback }),
-    ...(row.input_tokens !== null && {
-      usage: {
-        inputTokens: Number(row.input_tokens),
-        outputTokens: Number(row.output_tokens ?? 0),
-        cachedTokens: Number(row.cached_tokens ?? 0),
-        estimated: row.usage_estimated === 1,
-      },
-    }),
   }
+  if (feedback) message.feedback = feedback
+  if (row.input_tokens !== null)
+    message.usage = {
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens ?? 0),
+      cachedTokens: Number(row.cached_tokens ?? 0),
+      estimated: row.usage_estimated === 1,
+    }
+  return message
 }
 
 function toFile(row: FileRow): StoredFile {
@@ -202,6 +204,15 @@ const claimColumns = (run: RunClaim) => ({
   run_lease_expires_at: run.leaseExpiresAt.getTime(),
 })
 
+/** A new file as stored, without its bytes. */
+const toStoredFile = ({ id, name, contentType, size, sha256 }: NewFile): StoredFile => ({
+  id,
+  name,
+  contentType,
+  size,
+  sha256,
+})
+
 /** The session as `createSession` stores it, without reading it back. */
 function newSessionRecord(input: NewSession): SessionRecord {
   const { message } = input
@@ -229,13 +240,7 @@ function newSessionRecord(input: NewSession): SessionRecord {
         role: 'user',
         text: message.text,
         createdAt: new Date(input.now),
-        files: message.files.map(({ id, name, contentType, size, sha256 }) => ({
-          id,
-          name,
-          contentType,
-          size,
-          sha256,
-        })),
+        files: message.files.map(toStoredFile),
       },
     ],
   }
@@ -368,12 +373,11 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       }),
     )
 
-  async function withMessages(
+  /** The messages of the sessions `ids`, every branch, in the order of writing, by session. */
+  async function messagesOf(
     executor: Kysely<Database>,
-    rows: SessionRow[],
-  ): Promise<SessionRecord[]> {
-    if (rows.length === 0) return []
-    const ids = rows.map((row) => row.id)
+    ids: readonly string[],
+  ): Promise<Map<string, MessageRecord[]>> {
     const [fileRows, messageRows, feedback] = await Promise.all([
       executor
         .selectFrom('files')
@@ -395,11 +399,29 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     ])
     const files = filesByMessage(fileRows)
     const messages = new Map<string, MessageRecord[]>()
+    let list: MessageRecord[] = []
+    let session: string | undefined
     for (const row of messageRows) {
-      const list = messages.get(row.session_id) ?? []
+      // Ordered by session: a session's messages come together, its list made at the first.
+      if (row.session_id !== session) {
+        session = row.session_id
+        list = []
+        messages.set(session, list)
+      }
       list.push(toMessage(row, files.get(row.id) ?? [], feedback.get(row.id)))
-      messages.set(row.session_id, list)
     }
+    return messages
+  }
+
+  async function withMessages(
+    executor: Kysely<Database>,
+    rows: SessionRow[],
+  ): Promise<SessionRecord[]> {
+    if (rows.length === 0) return []
+    const messages = await messagesOf(
+      executor,
+      rows.map((row) => row.id),
+    )
     // Every branch is read; the session shows the active one.
     return rows.map((row) => ({
       ...toHeader(row),
@@ -756,16 +778,22 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async startTurn(input) {
       const now = input.now.getTime()
-      return writeTelling(async (trx, tell) => {
-        if (input.bounds) {
-          const full = await sessionFull(trx, dialect, input, input.bounds, {
-            messages: 2,
-            textBytes: Buffer.byteLength(input.message.text, 'utf8'),
-          })
-          if (full) return full
-        }
+      const { bounds } = input
+      // The prompt and its reply both need room.
+      const adds = { messages: 2, textBytes: Buffer.byteLength(input.message.text, 'utf8') }
+      const started = writeTelling(async (trx, tell) => {
         const row = await claimRun(trx, input)
-        if (typeof row === 'string') return row
+        if (typeof row === 'string') {
+          // Said as if counted before the claim: a session past its bounds is full while it
+          // runs too, and a prompt past them alone is too much text in any session.
+          return (bounds && (await sessionFull(trx, dialect, input, bounds, adds))) || row
+        }
+        // Read once, the session claimed (no other write adds to it now): the bounds are
+        // counted from these, and the turn answers with them and the new message.
+        const stored = (await messagesOf(trx, [input.sessionId])).get(input.sessionId) ?? []
+        const full = bounds && pastBounds(stored, bounds, adds)
+        // Thrown to roll the claim back: the turn leaves nothing.
+        if (full) throw new SessionFullRefusal(full)
         await insertMessage(
           trx,
           {
@@ -779,10 +807,26 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         )
         await insertFiles(trx, input.sessionId, input.message.id, input.message.files ?? [])
         if (input.key) await keys.commitIn(trx, input.key)
+        // As insertMessage placed it: under `parentId`, else under the active leaf.
+        const parentId = input.parentId === undefined ? row.active_leaf_id : input.parentId
+        const message: MessageRecord = {
+          id: input.message.id,
+          parentId,
+          role: 'user',
+          text: input.message.text,
+          createdAt: new Date(now),
+          files: (input.message.files ?? []).map(toStoredFile),
+        }
+        const before = parentId === null ? [] : branchTo(stored, parentId)
         const updated = { ...row, active_leaf_id: input.message.id }
         // An edit (a message under another parent than the active leaf) moves the branch.
         if (input.parentId !== undefined) await tell(now, branchEvent(updated, input.now, 'edit'))
-        return (await withMessages(trx, [updated]))[0] as SessionRecord
+        const header = toHeader(updated)
+        return { ...header, messages: [...before, message] }
+      })
+      return started.catch((error: unknown) => {
+        if (error instanceof SessionFullRefusal) return error.full
+        throw error
       })
     },
 
@@ -1490,7 +1534,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
  * reply, or a reply alone) and `adds.textBytes` bytes of prompt would take it past `bounds`: how
  * many messages it holds, on every branch, and the UTF-8 bytes of their texts, counted in the
  * turn's transaction (the owner's session only, so that another owner's id says nothing).
- * Lengths come from the rows' headers, not their texts.
+ * Lengths come from the rows' headers, not their texts. A turn with a prompt, once it has its
+ * claim, counts the messages it reads anyway instead ({@link pastBounds}).
  */
 async function sessionFull(
   trx: Kysely<Database>,
@@ -1516,6 +1561,26 @@ async function sessionFull(
   if (Number(row?.count ?? 0) + adds.messages > bounds.maxMessages) return 'too_many_messages'
   if (Number(row?.bytes ?? 0) + adds.textBytes > bounds.maxTextBytes) return 'too_much_text'
   return undefined
+}
+
+/** What {@link sessionFull} says of a session holding `messages` (every branch), from them. */
+function pastBounds(
+  messages: readonly MessageRecord[],
+  bounds: SessionBounds,
+  adds: { messages: number; textBytes: number },
+): SessionFull | undefined {
+  if (messages.length + adds.messages > bounds.maxMessages) return 'too_many_messages'
+  let bytes = adds.textBytes
+  for (const message of messages) bytes += Buffer.byteLength(message.text, 'utf8')
+  return bytes > bounds.maxTextBytes ? 'too_much_text' : undefined
+}
+
+/** A turn refused for its session's bounds, thrown out of its transaction to roll it back. */
+class SessionFullRefusal extends Error {
+  constructor(readonly full: SessionFull) {
+    super(`the session is full: ${full}`)
+    this.name = 'SessionFullRefusal'
+  }
 }
 
 async function adoptLegacySqliteSchema(db: Kysely<Database>): Promise<void> {
