@@ -1165,6 +1165,25 @@ describe.each(factories)('$name store', (factory) => {
     })
   }
 
+  it('pages the active branch only once the first message is edited (a second root)', async () => {
+    const s = await store()
+    await newSession(s, 's2')
+    await reply(s, 's2', 'q1')
+    const edited = await s.startTurn({
+      owner: OWNER,
+      sessionId: 's2',
+      now: later(3_000),
+      parentId: null,
+      message: { id: 'e2', text: 'edited' },
+      run: claim(),
+    })
+    expect(typeof edited === 'object' && edited.messages.map((m) => m.id)).toEqual(['e2'])
+    for (const order of ['asc', 'desc'] as const) {
+      const page = await s.listMessages({ owner: OWNER, sessionId: 's2', order, limit: 10 })
+      expect(page?.messages.map((m) => m.id)).toEqual(['e2'])
+    }
+  })
+
   it('keeps messages as a tree: regenerate, edit, switch, and pages of the active branch', async () => {
     const s = await store()
     await newSession(s, 's1')

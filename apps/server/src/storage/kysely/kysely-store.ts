@@ -481,29 +481,45 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       sessionId: string
       role: MessageRecord['role']
       text: string
-      parentId?: string | null
+      parentId: string | null
     },
     now: number,
   ): Promise<void> {
+    const { id, sessionId, parentId } = message
     await trx
       .insertInto('messages')
       .values({
-        id: message.id,
-        session_id: message.sessionId,
-        position: sql<number>`(SELECT COALESCE(MAX(position), -1) + 1 FROM messages WHERE session_id = ${message.sessionId})`,
-        parent_id:
-          message.parentId === undefined
-            ? sql<string>`(SELECT active_leaf_id FROM sessions WHERE id = ${message.sessionId})`
-            : message.parentId,
+        id,
+        session_id: sessionId,
+        position: sql<number>`(SELECT COALESCE(MAX(position), -1) + 1 FROM messages WHERE session_id = ${sessionId})`,
+        parent_id: parentId,
         role: message.role,
         text: message.text,
         created_at: now,
       })
       .execute()
+    // A second child of its parent (one index lookup) and the session is no longer one chain.
     await trx
       .updateTable('sessions')
-      .set({ active_leaf_id: message.id })
-      .where('id', '=', message.sessionId)
+      .set((eb) => ({
+        active_leaf_id: id,
+        branched: eb
+          .case()
+          .when(
+            eb.exists(
+              eb
+                .selectFrom('messages')
+                .select('messages.id')
+                .where('messages.session_id', '=', sessionId)
+                .where('messages.parent_id', parentId === null ? 'is' : '=', parentId)
+                .where('messages.id', '!=', id),
+            ),
+          )
+          .then(1)
+          .else(eb.ref('sessions.branched'))
+          .end(),
+      }))
+      .where('id', '=', sessionId)
       .execute()
   }
 
@@ -794,6 +810,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         const full = bounds && pastBounds(stored, bounds, adds)
         // Thrown to roll the claim back: the turn leaves nothing.
         if (full) throw new SessionFullRefusal(full)
+        // Under `parentId`, else under the active leaf, as every plain turn.
+        const parentId = input.parentId === undefined ? row.active_leaf_id : input.parentId
         await insertMessage(
           trx,
           {
@@ -801,14 +819,12 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             sessionId: input.sessionId,
             role: 'user',
             text: input.message.text,
-            parentId: input.parentId,
+            parentId,
           },
           now,
         )
         await insertFiles(trx, input.sessionId, input.message.id, input.message.files ?? [])
         if (input.key) await keys.commitIn(trx, input.key)
-        // As insertMessage placed it: under `parentId`, else under the active leaf.
-        const parentId = input.parentId === undefined ? row.active_leaf_id : input.parentId
         const message: MessageRecord = {
           id: input.message.id,
           parentId,
@@ -1126,39 +1142,69 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async listMessages({ owner, sessionId, order, limit, after }) {
       const session = await db
         .selectFrom('sessions')
-        .select('id')
+        .select(['id', 'branched'])
         .where('id', '=', sessionId)
         .where('owner', '=', owner)
         .executeTakeFirst()
       if (!session) return undefined
-      // The active branch, up from its leaf; one more than asked for: whether a next page follows.
-      const rows = await db
-        .withRecursive('branch(id, parent_id)', (cte) =>
-          cte
-            .selectFrom('messages')
-            .select(['id', 'parent_id'])
-            .where('id', '=', (eb) =>
-              eb.selectFrom('sessions').select('active_leaf_id').where('id', '=', sessionId),
-            )
-            .unionAll((eb) =>
-              eb
-                .selectFrom('messages')
-                .innerJoin('branch', 'branch.parent_id', 'messages.id')
-                .select(['messages.id', 'messages.parent_id'])
-                .where('messages.session_id', '=', sessionId),
-            ),
-        )
-        .selectFrom('messages')
-        .select([...MESSAGE_COLUMNS, 'position'])
-        .where('session_id', '=', sessionId)
-        .where('id', 'in', (eb) => eb.selectFrom('branch').select('branch.id'))
-        .$if(after !== undefined, (query) =>
-          query.where('position', order === 'asc' ? '>' : '<', after?.position ?? 0),
-        )
-        .orderBy('position', order)
-        .limit(limit + 1)
-        .execute()
+      // One more than asked for: whether a next page follows.
+      const rows = Number(session.branched) === 0 ? await chainPage() : await branchPage()
       return pageOf(sessionId, rows, limit, order)
+
+      /**
+       * One chain: the active branch is every message down to the leaf, a range of positions
+       * (a page of a long session costs a page, not a walk up the whole branch).
+       */
+      function chainPage() {
+        return db
+          .selectFrom('messages')
+          .select([...MESSAGE_COLUMNS, 'position'])
+          .where('session_id', '=', sessionId)
+          .where('position', '<=', (eb) =>
+            eb
+              .selectFrom('messages as leaf')
+              .innerJoin('sessions', 'sessions.active_leaf_id', 'leaf.id')
+              .select('leaf.position')
+              .where('sessions.id', '=', sessionId)
+              .whereRef('leaf.session_id', '=', 'sessions.id'),
+          )
+          .$if(after !== undefined, (query) =>
+            query.where('position', order === 'asc' ? '>' : '<', after?.position ?? 0),
+          )
+          .orderBy('position', order)
+          .limit(limit + 1)
+          .execute()
+      }
+
+      /** Branches: the active one, up from its leaf. */
+      function branchPage() {
+        return db
+          .withRecursive('branch(id, parent_id)', (cte) =>
+            cte
+              .selectFrom('messages')
+              .select(['id', 'parent_id'])
+              .where('id', '=', (eb) =>
+                eb.selectFrom('sessions').select('active_leaf_id').where('id', '=', sessionId),
+              )
+              .unionAll((eb) =>
+                eb
+                  .selectFrom('messages')
+                  .innerJoin('branch', 'branch.parent_id', 'messages.id')
+                  .select(['messages.id', 'messages.parent_id'])
+                  .where('messages.session_id', '=', sessionId),
+              ),
+          )
+          .selectFrom('messages')
+          .select([...MESSAGE_COLUMNS, 'position'])
+          .where('session_id', '=', sessionId)
+          .where('id', 'in', (eb) => eb.selectFrom('branch').select('branch.id'))
+          .$if(after !== undefined, (query) =>
+            query.where('position', order === 'asc' ? '>' : '<', after?.position ?? 0),
+          )
+          .orderBy('position', order)
+          .limit(limit + 1)
+          .execute()
+      }
     },
 
     async listTree({ owner, sessionId, limit, after, siblingsOf }) {

@@ -292,6 +292,26 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0011_branched_sessions': {
+      async up(db: AnyDb) {
+        // Whether a session's messages are still one chain (see SessionsTable.branched): its
+        // active branch is then read as a range of positions, not walked up from its leaf.
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('branched', 'integer', (col) => col.notNull().defaultTo(0))
+          .execute()
+        // Applied after the message tree (a store made before this one): its sessions with
+        // siblings. Before it (a new store), there are no messages to look at.
+        const tables = await db.introspection.getTables()
+        const messages = tables.find((table) => table.name === 'messages')
+        if (messages?.columns.some((column) => column.name === 'parent_id'))
+          await sql`UPDATE sessions SET branched = 1 WHERE id IN (
+              SELECT session_id FROM messages GROUP BY session_id, parent_id HAVING COUNT(*) > 1)`.execute(
+            db,
+          )
+      },
+    },
+
     '0020_session_organise': {
       async up(db: AnyDb) {
         // What a user does to organise a sidebar: pin, archive, tags and metadata (as JSON, read

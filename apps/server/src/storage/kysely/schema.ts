@@ -37,6 +37,11 @@ export interface SessionsTable {
   usage_estimated: Generated<number>
   /** The last message of the branch the session shows (`messages`); null before the first. */
   active_leaf_id: ColumnType<string | null, string | null | undefined, string | null>
+  /**
+   * 1 once a message of the session has a sibling (an edit, a regenerated reply): until then
+   * its messages are one chain, and the active branch is every message down to the leaf.
+   */
+  branched: Generated<number>
   /** 0 or 1. */
   pinned: Generated<number>
   /** 0 or 1. */
