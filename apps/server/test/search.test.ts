@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { Migrator } from 'kysely/migration'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseSearchQuery, type SearchQuery } from '../src/domain/search-query.ts'
-import { searchSessions } from '../src/domain/session-search.ts'
+import { RANKED_WINDOW, searchSessions } from '../src/domain/session-search.ts'
 import type { SessionFilter, SessionPatch, SessionStore } from '../src/domain/session-store.ts'
 import { migrationProvider, migrationsFor } from '../src/storage/kysely/migrations.ts'
 import { storeDatabases, type TestDatabase } from './support/store-databases.ts'
@@ -98,6 +98,57 @@ describe.each(storeDatabases())('search on $name', (databases) => {
     expect(await found('onboarding')).toEqual([`name:${uuid(1)}`])
     expect(await found('interview', { owner: 'bob' })).toEqual([`${uuid(3).slice(0, -2)}01`])
     expect(await found('interview', { owner: 'carol' })).toEqual([])
+  })
+
+  it('keeps owners apart whose ids begin alike', async () => {
+    const owners = ['a', 'ab', 'bench-owner', 'bench-owner-1', 'Bench-Owner']
+    for (const [n, owner] of owners.entries())
+      await session(uuid(n + 1), { prompt: `shared quokka ${n}` }, { owner })
+    for (const [n, owner] of owners.entries())
+      expect(await found('quokka', { owner })).toEqual([`${uuid(n + 1).slice(0, -2)}01`])
+  })
+
+  it('ranks the most recent matches only, when more match than it ranks', async () => {
+    await session(uuid(1), { prompt: 'opening words' })
+    const db = database.kysely()
+    const id = (n: number) => `00000000-0000-7000-8000-1${String(n).padStart(11, '0')}`
+    // The best match first, then RANKED_WINDOW weaker ones, each newer than the one before;
+    // the best and the newest also have a word no other text has.
+    const texts = [
+      'echidna echidna echidna bilby bilby bilby bilby',
+      ...Array(RANKED_WINDOW - 1).fill('bilby numbat'),
+      'bilby echidna',
+    ]
+    for (let start = 0; start < texts.length; start += 250)
+      await db
+        .insertInto('messages')
+        .values(
+          texts.slice(start, start + 250).map((text, i) => ({
+            id: id(start + i),
+            session_id: uuid(1),
+            position: start + i + 1,
+            role: 'user' as const,
+            text,
+            created_at: later(1000 + start + i).getTime(),
+          })),
+        )
+        .execute()
+    await db.destroy()
+    // The best is outside the window: the pages hold the window's hits and end with it.
+    const page = await find('bilby ')
+    expect(page.more).toBe(true)
+    expect(page.hits.map((hit) => hit.message?.id)).not.toContain(id(0))
+    const last = await store.searchSessions({
+      owner: 'alice',
+      query: query('bilby '),
+      limit: 20,
+      offset: RANKED_WINDOW - 20,
+    })
+    expect(last.more).toBe(false)
+    expect(last.hits).toHaveLength(20)
+    expect(last.hits.map((hit) => hit.message?.id)).not.toContain(id(0))
+    // Where fewer match than the window holds, every match is ranked.
+    expect(await found('echidna ')).toEqual([id(0), id(RANKED_WINDOW)])
   })
 
   it('takes words, phrases, exclusions and prefixes, and one agent when asked', async () => {

@@ -5,6 +5,14 @@ import type { SearchHitRecord, SessionFilter, SessionStore } from './session-sto
 /** How deep pages of search hits reach: past the best 1,000, a query is to be refined. */
 export const MAX_SEARCH_HITS = 1000
 
+/**
+ * How many of the matching texts a search ranks: the most recently written ones (that the
+ * filters let through). A word in one message in five would otherwise have a store of a
+ * million messages rank 200,000 rows for every keystroke; where fewer match, every one is
+ * ranked. As many as the deepest page reaches, so that every page ranks the same rows.
+ */
+export const RANKED_WINDOW = MAX_SEARCH_HITS
+
 /** A hit with its snippet. */
 export interface SearchHit extends SearchHitRecord {
   snippet: string

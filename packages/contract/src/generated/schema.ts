@@ -74,9 +74,11 @@ export interface paths {
         /**
          * Search Sessions
          * @description Full-text search over the owner's session names and message texts, most relevant first
-         *     (BM25 on SQLite, `ts_rank` on PostgreSQL; equal ones newest first), a page at a time.
-         *     Each hit is one message (or one session's name, then without `message_id`), with its
-         *     session's summary and a `snippet` of the text around the match.
+         *     (BM25 over the first 2,000 characters of each, the same on every store; equal ones
+         *     newest first), a page at a time. The 1,000 most recently written matches are ranked:
+         *     where more texts match, older ones are not reached. Each hit is one message (or one
+         *     session's name, then without `message_id`), with its session's summary and a
+         *     `snippet` of the text around the match.
          *
          *     **Query syntax** (`q`): words are runs of letters and digits, in any script, compared
          *     without case (diacritics count: `café` is not `cafe`); everything else separates them.
@@ -98,7 +100,7 @@ export interface paths {
          *     `archived=true`, and `pinned`, `tag` and `metadata` narrow the sessions searched.
          *
          *     When more hits follow, the response carries `next_cursor`: pass it back as `cursor`,
-         *     with the same `q` and filters, for the next page. Pages reach the best 1,000 hits; refine the query
+         *     with the same `q` and filters, for the next page. Pages reach the 1,000 ranked hits; refine the query
          *     for more. Hits are ranked, so a message written between two pages may shift them.
          */
         get: operations["search_sessions"];

@@ -1,9 +1,12 @@
 /**
  * Search over an owner's session names and message texts: FTS5 on SQLite, tsvector on
- * PostgreSQL (see the `0025_search` migration for how each index is kept). Both answer the same
- * hits for the same query; only their relevance scores differ (BM25, ts_rank).
+ * PostgreSQL (see the `0025_search` migration for how each index is kept). Each engine finds
+ * the most recent matches (at most `RANKED_WINDOW`); the server ranks them
+ * (`domain/search-rank.ts`), so both answer the same hits in the same order.
  */
 import { type Kysely, sql } from 'kysely'
+import { RANKED_CHARACTERS, rankByRelevance } from '../../domain/search-rank.ts'
+import { RANKED_WINDOW } from '../../domain/session-search.ts'
 import type {
   SearchHitPage,
   SessionStore,
@@ -11,15 +14,19 @@ import type {
 } from '../../domain/session-store.ts'
 import { searchVector } from './migrations.ts'
 import type { Database, Dialect } from './schema.ts'
-import { toFtsMatch, toTsQuery } from './search-match.ts'
+import { toOwnedFtsMatch, toTsQuery } from './search-match.ts'
 import { filtered, UNARCHIVED } from './session-lists.ts'
 
 type SearchInput = Parameters<SessionStore['searchSessions']>[0]
 
-/** A hit as the engines give it: the session, the message (or none: the name), the order. */
-interface HitRow {
+/**
+ * A match as the engines give it: the session, the message (or none: the name), and the first
+ * characters of the text, for ranking.
+ */
+interface CandidateRow {
   session_id: string
   message_id: string | null
+  text: string
 }
 
 /**
@@ -39,37 +46,52 @@ function searchedSession(db: Kysely<Database>, input: SearchInput, outer: string
   return sql`EXISTS ${filtered(sessions, input.filter ?? UNARCHIVED)}`
 }
 
-function sqliteHits(db: Kysely<Database>, input: SearchInput, limit: number) {
-  // bm25() is lower for better matches; of equal ones, the newer row first.
-  return sql<HitRow>`
-    SELECT search_docs.session_id, search_docs.message_id
+/**
+ * SQLite: the owner's matching rows of the index, newest first (FTS5 walks the lists of the
+ * owner's word and of the query's terms backwards, together, and stops), through the filters,
+ * at most {@link RANKED_WINDOW} of them, each with the start of its text.
+ */
+function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
+  return sql<CandidateRow>`
+    SELECT search_docs.session_id, search_docs.message_id,
+      CASE WHEN search_docs.message_id IS NULL
+        THEN (SELECT name FROM sessions WHERE sessions.id = search_docs.session_id)
+        ELSE (SELECT substr(text, 1, ${RANKED_CHARACTERS}) FROM messages
+          WHERE messages.id = search_docs.message_id)
+      END AS text
     FROM search_fts
     JOIN search_docs ON search_docs.doc = search_fts.rowid
-    WHERE search_fts MATCH ${toFtsMatch(input.query)}
+    WHERE search_fts MATCH ${toOwnedFtsMatch(input.query, input.owner)}
       AND search_docs.owner = ${input.owner}
       AND ${searchedSession(db, input, 'search_docs.session_id')}
-    ORDER BY bm25(search_fts), search_docs.doc DESC
-    LIMIT ${limit} OFFSET ${input.offset}`.execute(db)
+    ORDER BY search_fts.rowid DESC
+    LIMIT ${RANKED_WINDOW}`.execute(db)
 }
 
-function postgresHits(db: Kysely<Database>, input: SearchInput, limit: number) {
+/**
+ * PostgreSQL: the owner's matching messages and names, the {@link RANKED_WINDOW} most recent
+ * that the filters let through, each with the start of its text. The tsquery is a parameter of
+ * each condition rather than a CTE, so that the planner knows how common its words are and can
+ * walk the newest rows instead of every match.
+ */
+function postgresCandidates(db: Kysely<Database>, input: SearchInput) {
   const nameVector = sql.raw(searchVector('named.name'))
-  return sql<HitRow>`
-    WITH query AS (SELECT to_tsquery('simple', ${toTsQuery(input.query)}) AS q)
-    SELECT session_id, message_id FROM (
+  const query = toTsQuery(input.query)
+  return sql<CandidateRow>`
+    SELECT session_id, message_id, text FROM (
       SELECT messages.session_id, messages.id AS message_id,
-        ts_rank(messages.search_vector, query.q) AS score, messages.created_at AS at
-      FROM query, messages
-      WHERE messages.search_vector @@ query.q
+        left(messages.text, ${RANKED_CHARACTERS}) AS text, messages.created_at AS at
+      FROM messages
+      WHERE messages.search_vector @@ to_tsquery('simple', ${query})
         AND ${searchedSession(db, input, 'messages.session_id')}
       UNION ALL
-      SELECT named.id, NULL, ts_rank(${nameVector}, query.q), named.created_at
-      FROM query, sessions AS named
-      WHERE ${nameVector} @@ query.q AND named.owner = ${input.owner}
+      SELECT named.id, NULL, named.name, named.created_at
+      FROM sessions AS named
+      WHERE ${nameVector} @@ to_tsquery('simple', ${query}) AND named.owner = ${input.owner}
         AND ${searchedSession(db, input, 'named.id')}
-    ) AS hits
-    ORDER BY score DESC, at DESC, message_id DESC NULLS LAST
-    LIMIT ${limit} OFFSET ${input.offset}`.execute(db)
+    ) AS found
+    ORDER BY at DESC, message_id DESC NULLS LAST
+    LIMIT ${RANKED_WINDOW}`.execute(db)
 }
 
 /**
@@ -88,9 +110,10 @@ export function createSearch(
   summaries: (ids: string[]) => Promise<SessionSummaryRecord[]>,
 ): (input: SearchInput) => Promise<SearchHitPage> {
   return async (input) => {
-    const hits = dialect === 'sqlite' ? sqliteHits : postgresHits
-    const { rows } = await hits(db, input, input.limit + 1)
-    const page = rows.slice(0, input.limit)
+    const candidates = dialect === 'sqlite' ? sqliteCandidates : postgresCandidates
+    const { rows } = await candidates(db, input)
+    const ranked = rankByRelevance(rows, input.query)
+    const page = ranked.slice(input.offset, input.offset + input.limit)
     if (page.length === 0) return { hits: [], more: false }
     const sessionIds = [...new Set(page.map((row) => row.session_id))]
     const messageIds = page.flatMap((row) => (row.message_id === null ? [] : [row.message_id]))
@@ -125,6 +148,6 @@ export function createSearch(
           ]
         : [{ session, text: session.name }]
     })
-    return { hits: found, more: rows.length > input.limit }
+    return { hits: found, more: ranked.length > input.offset + input.limit }
   }
 }

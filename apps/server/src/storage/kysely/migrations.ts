@@ -346,6 +346,16 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0021_search_by_owner': {
+      async up(db: AnyDb) {
+        // SQLite's search index gained the owner as a column of its own (see
+        // sqliteSearchIndex), so that a search reads only the owner's rows of the index. A store
+        // that ran 0025_search before that is rebuilt here; a new store runs this before
+        // 0025_search, finds no index yet, and gets the new one from 0025_search itself.
+        if (dialect === 'sqlite') await sqliteSearchByOwner(db)
+      },
+    },
+
     '0025_search': {
       async up(db: AnyDb) {
         if (dialect === 'sqlite') await sqliteSearchIndex(db)
@@ -495,9 +505,14 @@ export const SEARCHED_CHARACTERS = 100_000
  * its rows a key of its own, an INTEGER PRIMARY KEY that VACUUM keeps, where messages' own
  * rowids may change. The tokenizer keeps diacritics (`remove_diacritics 0`), as PostgreSQL's
  * `simple` configuration does: both find the same words. Prefixes of 2 and 3 letters are
- * indexed for as-you-type search.
+ * indexed for as-you-type search. Each row's `owner` column holds one word, its owner's id in
+ * hex ({@link OWNER_TOKEN_SQL}), so that a MATCH of the owner's word and the query reads only
+ * that owner's rows of the index (FTS5 intersects the two lists), however many other owners
+ * there are.
  */
 async function sqliteSearchIndex(db: AnyDb): Promise<void> {
+  // The owner's word of the search_docs row each statement below reads.
+  const ownerToken = sql.raw(OWNER_TOKEN_SQL('search_docs.owner'))
   const statements = [
     sql`CREATE TABLE search_docs (
       doc INTEGER PRIMARY KEY,
@@ -509,19 +524,19 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
     sql`CREATE UNIQUE INDEX search_docs_by_message ON search_docs (message_id)
       WHERE message_id IS NOT NULL`,
     sql`CREATE VIRTUAL TABLE search_fts USING fts5(
-      body, content='', contentless_delete=1,
+      body, owner, content='', contentless_delete=1,
       tokenize='unicode61 remove_diacritics 0', prefix='2 3'
     )`,
     sql`CREATE TRIGGER search_session_insert AFTER INSERT ON sessions BEGIN
       INSERT INTO search_docs (owner, session_id) VALUES (new.owner, new.id);
-      INSERT INTO search_fts (rowid, body) SELECT doc, new.name FROM search_docs
+      INSERT INTO search_fts (rowid, body, owner) SELECT doc, new.name, ${ownerToken} FROM search_docs
         WHERE session_id = new.id AND message_id IS NULL;
     END`,
     sql`CREATE TRIGGER search_session_rename AFTER UPDATE OF name ON sessions
       WHEN new.name IS NOT old.name BEGIN
       DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
         WHERE session_id = old.id AND message_id IS NULL);
-      INSERT INTO search_fts (rowid, body) SELECT doc, new.name FROM search_docs
+      INSERT INTO search_fts (rowid, body, owner) SELECT doc, new.name, ${ownerToken} FROM search_docs
         WHERE session_id = new.id AND message_id IS NULL;
     END`,
     sql`CREATE TRIGGER search_session_delete AFTER DELETE ON sessions BEGIN
@@ -532,17 +547,17 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
     sql`CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN
       INSERT INTO search_docs (owner, session_id, message_id)
         SELECT owner, id, new.id FROM sessions WHERE id = new.session_id;
-      INSERT INTO search_fts (rowid, body)
-        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}) FROM search_docs
-        WHERE message_id = new.id;
+      INSERT INTO search_fts (rowid, body, owner)
+        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}), ${ownerToken}
+        FROM search_docs WHERE message_id = new.id;
     END`,
     sql`CREATE TRIGGER search_message_edit AFTER UPDATE OF text ON messages
       WHEN new.text IS NOT old.text BEGIN
       DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
         WHERE message_id = old.id);
-      INSERT INTO search_fts (rowid, body)
-        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}) FROM search_docs
-        WHERE message_id = new.id;
+      INSERT INTO search_fts (rowid, body, owner)
+        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}), ${ownerToken}
+        FROM search_docs WHERE message_id = new.id;
     END`,
     sql`CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN
       DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
@@ -555,15 +570,49 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
       UNION ALL
       SELECT sessions.owner, messages.session_id, messages.id
         FROM messages JOIN sessions ON sessions.id = messages.session_id`,
-    sql`INSERT INTO search_fts (rowid, body)
-      SELECT search_docs.doc, sessions.name FROM search_docs
+    sql`INSERT INTO search_fts (rowid, body, owner)
+      SELECT search_docs.doc, sessions.name, ${ownerToken} FROM search_docs
         JOIN sessions ON sessions.id = search_docs.session_id
         WHERE search_docs.message_id IS NULL
       UNION ALL
-      SELECT search_docs.doc, substr(messages.text, 1, ${sql.lit(SEARCHED_CHARACTERS)})
+      SELECT search_docs.doc, substr(messages.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}), ${ownerToken}
         FROM search_docs JOIN messages ON messages.id = search_docs.message_id`,
   ]
   for (const statement of statements) await statement.execute(db)
+}
+
+/**
+ * The word of an owner in SQLite's search index: its id's UTF-8 bytes in lowercase hex (letters
+ * and digits only, so one token whatever the id), the same as `ownerToken()` of
+ * `search-match.ts` makes for a query. A word, not a prefix: owner `a` never matches `ab`'s.
+ */
+export const OWNER_TOKEN_SQL = (column: string) => `lower(hex(${column}))`
+
+/** The triggers of SQLite's search index, by name. */
+const SQLITE_SEARCH_TRIGGERS = [
+  'search_session_insert',
+  'search_session_rename',
+  'search_session_delete',
+  'search_message_insert',
+  'search_message_edit',
+  'search_message_delete',
+]
+
+/**
+ * Rebuilds a SQLite search index made without the owner column (0025_search as it first was):
+ * its triggers, tables and rows, made again by {@link sqliteSearchIndex} from the sessions and
+ * messages. Nothing to do on a store without an index yet, or with the new one.
+ */
+async function sqliteSearchByOwner(db: AnyDb): Promise<void> {
+  const { rows } = await sql<{
+    name: string
+  }>`SELECT name FROM pragma_table_info('search_fts')`.execute(db)
+  if (rows.length === 0 || rows.some((row) => row.name === 'owner')) return
+  for (const trigger of SQLITE_SEARCH_TRIGGERS)
+    await sql.raw(`DROP TRIGGER IF EXISTS ${trigger}`).execute(db)
+  await sql`DROP TABLE search_fts`.execute(db)
+  await sql`DROP TABLE search_docs`.execute(db)
+  await sqliteSearchIndex(db)
 }
 
 /**

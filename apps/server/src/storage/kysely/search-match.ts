@@ -22,6 +22,32 @@ export function toFtsMatch(query: SearchQuery): string {
   return [`(${wanted.join(' AND ')})`, ...unwanted.map((term) => `NOT ${term}`)].join(' ')
 }
 
+/**
+ * An owner's word in SQLite's search index (the `owner` column): the UTF-8 bytes of its id in
+ * hex, as the index's triggers write it (`OWNER_TOKEN_SQL` of the migrations).
+ *
+ * @example
+ * ```ts
+ * ownerToken('alice') // '616c696365'
+ * ```
+ */
+export function ownerToken(owner: string): string {
+  return Buffer.from(owner, 'utf8').toString('hex')
+}
+
+/**
+ * {@link toFtsMatch} within one owner's rows: the owner's word in the `owner` column AND the
+ * query in the `body` column, so that FTS5 reads only the rows both lists have.
+ *
+ * @example
+ * ```ts
+ * toOwnedFtsMatch(parsed('budget'), 'alice') // 'owner : "616c696365" AND body : (("budget"*))'
+ * ```
+ */
+export function toOwnedFtsMatch(query: SearchQuery, owner: string): string {
+  return `owner : "${ownerToken(owner)}" AND body : (${toFtsMatch(query)})`
+}
+
 const tsTerm = (term: SearchTerm) =>
   term.words
     .map((word, index) => {

@@ -1,0 +1,71 @@
+/**
+ * SQLite's search index keeps each row's owner as a word of its own (`0021_search_by_owner`):
+ * a store whose index was made before that (by `0025_search` as it first was, without the
+ * owner column) is rebuilt from its sessions and messages when migrated, and finds what it
+ * found before.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import { parseSearchQuery, type SearchQuery } from '../src/domain/search-query.ts'
+import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'uxmate-search-owner-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const T0 = new Date('2031-05-01T10:00:00.000Z')
+const SESSION = '00000000-0000-7000-8000-000000000100'
+
+it('rebuilds an index made without the owner column, and finds what was written before', async () => {
+  const path = join(dir, 'uxmate.sqlite')
+  let store = openSqliteStore(path)
+  await store.migrate()
+  await store.createSession({
+    id: SESSION,
+    owner: 'alice',
+    agentId: 'echo',
+    name: 'Wombat plans',
+    now: T0,
+    message: { id: '00000000-0000-7000-8000-000000000101', text: 'a numbat question', files: [] },
+    run: { runId: crypto.randomUUID(), instance: 'a', leaseExpiresAt: new Date(T0.getTime() + 1) },
+  })
+  await store.close()
+
+  // The index as the first 0025_search made it: no owner column, and 0021 not applied yet.
+  const db = new Database(path)
+  db.exec(`DROP TABLE search_fts;
+    CREATE VIRTUAL TABLE search_fts USING fts5(body, content='', contentless_delete=1,
+      tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+    INSERT INTO search_fts (rowid, body) SELECT doc, 'stale' FROM search_docs;
+    DELETE FROM kysely_migration WHERE name = '0021_search_by_owner';`)
+  db.close()
+
+  store = openSqliteStore(path)
+  await store.migrate()
+  const find = async (text: string, owner = 'alice') =>
+    (
+      await store.searchSessions({
+        owner,
+        query: parseSearchQuery(text) as SearchQuery,
+        limit: 20,
+        offset: 0,
+      })
+    ).hits.map((hit) => hit.message?.id ?? `name:${hit.session.id}`)
+  expect(await find('numbat')).toEqual(['00000000-0000-7000-8000-000000000101'])
+  expect(await find('wombat')).toEqual([`name:${SESSION}`])
+  expect(await find('numbat', 'bob')).toEqual([])
+  expect(await find('stale')).toEqual([])
+  const columns = new Database(path, { readonly: true })
+    .prepare("SELECT name FROM pragma_table_info('search_fts')")
+    .pluck()
+    .all()
+  expect(columns).toEqual(['body', 'owner'])
+  await store.close()
+})
