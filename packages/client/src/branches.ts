@@ -9,8 +9,9 @@ import {
   type IdempotentOptions,
   initFor,
   type RequestOptions,
-  type RunOptions,
   runHeaderParams,
+  type TurnOptions,
+  turnQuery,
   unwrap,
 } from './call.ts'
 import { type FileInput, toBlob } from './multipart.ts'
@@ -58,7 +59,7 @@ export interface BranchesApi {
   regenerateSessionMessage(
     session_id: SessionId,
     message_id: MessageId,
-    options?: RunOptions,
+    options?: TurnOptions,
   ): Promise<ResponseData<'regenerate_session_message'>>
 
   /**
@@ -77,7 +78,7 @@ export interface BranchesApi {
     session_id: SessionId,
     message_id: MessageId,
     input: EditSessionMessageInput,
-    options?: RunOptions,
+    options?: TurnOptions,
   ): Promise<ResponseData<'edit_session_message'>>
 
   /**
@@ -138,7 +139,11 @@ export function createBranchesApi(context: CallContext): BranchesApi {
       return unwrap(
         'regenerate_session_message',
         raw.POST('/sessions/{session_id}/messages/{message_id}/regenerate', {
-          params: { path: { session_id, message_id }, header: runHeaderParams(options) },
+          params: {
+            path: { session_id, message_id },
+            query: turnQuery(options),
+            header: runHeaderParams(options),
+          },
           ...initFor(context, options, true),
         }),
       )
@@ -148,7 +153,11 @@ export function createBranchesApi(context: CallContext): BranchesApi {
       return unwrap(
         'edit_session_message',
         raw.POST('/sessions/{session_id}/messages/{message_id}/edit', {
-          params: { path: { session_id, message_id }, header: runHeaderParams(options) },
+          params: {
+            path: { session_id, message_id },
+            query: turnQuery(options),
+            header: runHeaderParams(options),
+          },
           body: { ...fields, files: files?.map(toBlob) },
           bodySerializer: toEditForm,
           ...initFor(context, options, true),

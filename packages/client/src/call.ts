@@ -2,7 +2,7 @@
  * What every `sessions`/`service` method does around its openapi-fetch call: turn the per-call
  * options into request init, and turn the answer into data or a thrown `UxmateApiError`.
  */
-import type { OperationId, paths } from '@uxmate/contract'
+import type { BusyPolicy, OperationId, paths } from '@uxmate/contract'
 import type { Client } from 'openapi-fetch'
 import { UxmateApiError, UxmateError } from './errors.ts'
 import { mintIdempotencyKey } from './idempotency.ts'
@@ -75,6 +75,24 @@ export function headerParams(options: RequestOptions) {
 }
 
 /** The header parameters of an operation that starts a run. */
+/**
+ * Options of the methods that take a turn on a session that may be busy (`updateSession`,
+ * `regenerateSessionMessage`, `editSessionMessage`).
+ */
+export interface TurnOptions extends RunOptions {
+  /**
+   * Sent as the `on_busy` query parameter: what the turn does while the session's run is still
+   * going. `reject` (the server's default) is refused with `409`; `interrupt` cancels that run
+   * (keeping its partial reply) and takes the turn.
+   */
+  onBusy?: BusyPolicy
+}
+
+/** The query of a turn: its `on_busy`, when given. */
+export function turnQuery(options: TurnOptions): { on_busy?: BusyPolicy } {
+  return options.onBusy ? { on_busy: options.onBusy } : {}
+}
+
 export function runHeaderParams(options: RunOptions) {
   return {
     ...headerParams(options),

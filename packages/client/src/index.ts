@@ -12,6 +12,7 @@
 export type {
   Agent,
   BranchEvent,
+  BusyPolicy,
   ErrorResponse,
   FileMetadata,
   GetAgentsResponse,
@@ -27,6 +28,7 @@ export type {
   RenameSessionRequest,
   RunErrorEvent,
   Session,
+  SessionBusyResponse,
   SessionError,
   SessionErrorCode,
   SessionEvent,
@@ -39,7 +41,13 @@ export type { Middleware } from 'openapi-fetch'
 export type { AgentsApi } from './agents.ts'
 export type { AiSdkApi, UiMessageChunk } from './ai-sdk.ts'
 export type { BranchesApi, EditSessionMessageInput } from './branches.ts'
-export type { HeadersOption, IdempotentOptions, RequestOptions, RunOptions } from './call.ts'
+export type {
+  HeadersOption,
+  IdempotentOptions,
+  RequestOptions,
+  RunOptions,
+  TurnOptions,
+} from './call.ts'
 export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
 export {
   type ApiProblem,

@@ -14,6 +14,8 @@ import {
   type RequestOptions,
   type RunOptions,
   runHeaderParams,
+  type TurnOptions,
+  turnQuery,
   unwrap,
 } from './call.ts'
 import { type CreateSessionFromTextInput, toBlob, toFormData } from './multipart.ts'
@@ -137,7 +139,7 @@ export interface SessionsApi extends TransferApi, BranchesApi {
   updateSession(
     session_id: SessionId,
     body: RequestBody<'update_session', 'application/json'>,
-    options?: RunOptions,
+    options?: TurnOptions,
   ): Promise<ResponseData<'update_session'>>
 
   /**
@@ -441,7 +443,11 @@ export function createSessionsApi(context: CallContext): SessionsApi {
       return unwrap(
         'update_session',
         raw.PUT('/sessions/{session_id}', {
-          params: { path: { session_id }, header: runHeaderParams(options) },
+          params: {
+            path: { session_id },
+            query: turnQuery(options),
+            header: runHeaderParams(options),
+          },
           body,
           ...initFor(context, options, true),
         }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createUxmateClient } from '../src/index.ts'
+import { createUxmateClient, UxmateApiError } from '../src/index.ts'
 import { fakeFetch, json } from './fake-fetch.ts'
 import { baseUrl, readySession, runningSession, sessionId } from './fixtures.ts'
 
@@ -132,6 +132,28 @@ describe('sessions.updateSession', () => {
     expect(session.status).toBe('Running')
     expect(fetch.requests[0]?.headers.get('Prefer')).toBe('respond-async')
     expect(fetch.requests[0]?.headers.get('Idempotency-Key')).toBe('key-1')
+  })
+
+  it('sends onBusy as the on_busy query parameter, and reads a 409 naming the run', async () => {
+    const busy = {
+      detail: 'A run is in progress for this session; wait until it leaves Running',
+      run_id: 'run-1',
+      events_url: `/sessions/${sessionId}/events`,
+    }
+    const { fetch, client } = setup(json(runningSession, 202), json(busy, 409))
+    await client.sessions.updateSession(
+      sessionId,
+      { text_prompt: 'Stop and do this.' },
+      { onBusy: 'interrupt', respondAsync: true },
+    )
+    expect(fetch.requests[0]?.url).toBe(`${baseUrl}/sessions/${sessionId}?on_busy=interrupt`)
+    const refused = await client.sessions
+      .updateSession(sessionId, { text_prompt: 'Again.' }, { retry: false })
+      .catch((error: unknown) => error)
+    expect(fetch.requests[1]?.url).toBe(`${baseUrl}/sessions/${sessionId}`)
+    expect(refused).toBeInstanceOf(UxmateApiError)
+    expect((refused as UxmateApiError).status).toBe(409)
+    expect((refused as UxmateApiError).problem.body).toEqual(busy)
   })
 })
 

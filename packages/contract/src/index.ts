@@ -57,6 +57,8 @@ export type CreateSessionFromTextBody = Schemas['Body_create_session_from_text']
 export type HTTPValidationError = Schemas['HTTPValidationError']
 export type ValidationError = Schemas['ValidationError']
 export type ErrorResponse = Schemas['ErrorResponse']
+export type SessionBusyResponse = Schemas['SessionBusyResponse']
+export type BusyPolicy = Schemas['BusyPolicy']
 export type HealthResponse = Schemas['HealthResponse']
 export type ReadinessResponse = Schemas['ReadinessResponse']
 

@@ -4,7 +4,7 @@
  * proxy). Every response goes through `expectConformant`.
  */
 import { randomUUID } from 'node:crypto'
-import type { Session } from '@uxmate/contract'
+import type { Session, SessionBusyResponse } from '@uxmate/contract'
 import { expect } from 'vitest'
 import { branchSteps, editForm } from './branch-scenario.ts'
 import { expectConformant } from './conformance.ts'
@@ -411,11 +411,26 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
   )
   const busy = await target.startBusySession()
   try {
-    await check(
+    const refused = await check<SessionBusyResponse>(
       'update_session',
       409,
       await target.send(`/sessions/${busy.sessionId}`, json({ text_prompt: 'Are you done?' })),
     )
+    // The refusal names the run in progress and where to follow it.
+    expect(refused.body.run_id).toEqual(expect.any(String))
+    expect(refused.body.events_url).toBe(`/sessions/${busy.sessionId}/events`)
+    // on_busy=interrupt: that run is cancelled and this turn takes the session.
+    const interrupted = await check<Session>(
+      'update_session',
+      202,
+      await target.send(
+        `/sessions/${busy.sessionId}?on_busy=interrupt`,
+        json({ text_prompt: 'Stop; do this instead.' }, { Prefer: 'respond-async' }),
+      ),
+      { 'Preference-Applied': 'respond-async' },
+    )
+    expect(interrupted.body.status).toBe('Running')
+    expect(interrupted.body.messages.at(-1)?.text).toBe('Stop; do this instead.')
     if (documents('cancel_session')) {
       // cancel_session: 200 (stops the run), 404, 422.
       const cancelled = await check<Session>(

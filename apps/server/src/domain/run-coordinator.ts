@@ -25,6 +25,8 @@ export interface RecordedRunEnd {
 }
 
 interface ActiveRun {
+  /** The run's id, as claimed in the store. */
+  runId: string
   controller: AbortController
   /** The recorded end, or `undefined` when the run's end was not recorded here. */
   done: Promise<RecordedRunEnd | undefined>
@@ -142,6 +144,7 @@ export class RunCoordinator {
     const controller = new AbortController()
     const log = this.#options.events.begin(session.id, session.run?.runId ?? '')
     const run: ActiveRun = {
+      runId: session.run?.runId ?? '',
       controller,
       done: Promise.resolve(undefined),
       seq: ++this.#seq,
@@ -203,16 +206,19 @@ export class RunCoordinator {
   /**
    * Stops the session's run and resolves once its end is recorded: `Flushed` with code
    * `cancelled`, keeping the partial reply. A run of another instance is asked to stop through
-   * `control`, and waited for up to `cancelWaitMs`. Returns whether there was a run.
+   * `control`, and waited for up to `cancelWaitMs`. Returns whether there was a run. `runId`:
+   * only that run, not one started since (an interrupt stops the run it found, never the run
+   * of a turn that raced it and won).
    */
-  async cancel(sessionId: string, owner: string): Promise<boolean> {
+  async cancel(sessionId: string, owner: string, runId?: string): Promise<boolean> {
     const run = this.#runs.get(sessionId)
+    if (run && runId !== undefined && run.runId !== runId) return false
     if (run) {
       this.#stop(sessionId, CANCELLED)
       await run.done
       return true
     }
-    return (await this.#leases?.cancelElsewhere(sessionId, owner)) ?? false
+    return (await this.#leases?.cancelElsewhere(sessionId, owner, runId)) ?? false
   }
 
   #stop(sessionId: string, error: SessionError, record = true): void {

@@ -175,9 +175,11 @@ export class RunLeases {
    * ended (its final event arrives, or the store shows it out of `Running`), at most
    * `cancelWaitMs`. Returns false when the session has no run.
    */
-  async cancelElsewhere(sessionId: string, owner: string): Promise<boolean> {
+  async cancelElsewhere(sessionId: string, owner: string, runId?: string): Promise<boolean> {
     const { events, store, control, cancelWaitMs } = this.#options
-    if ((await store.getSessionHeader(owner, sessionId))?.status !== 'Running') return false
+    const header = await store.getSessionHeader(owner, sessionId)
+    if (header?.status !== 'Running') return false
+    if (runId !== undefined && header.run?.runId !== runId) return false
     const deadline = Date.now() + cancelWaitMs
     let wake: (() => void) | undefined
     let ended = false

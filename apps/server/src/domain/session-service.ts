@@ -1,7 +1,7 @@
 // Ids of sessions, messages and files are UUIDv7 (time, then a counter within the millisecond):
 // rows written together sort together, so a batch of writes lands in a few index pages at the
 // end instead of one random page each. The time in an id is no secret: the resource shows it.
-import type { MessageRole } from '@uxmate/contract'
+import type { BusyPolicy, MessageRole } from '@uxmate/contract'
 import { v7 as uuidv7 } from 'uuid'
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
@@ -53,6 +53,10 @@ export interface SessionServiceOptions {
 export interface TurnOptions {
   /** Answer at once with the session `Running` instead of waiting for the run. */
   respondAsync: boolean
+  /** What the turn does when the session is busy; default `reject`. */
+  onBusy?: BusyPolicy
+  /** When the turn was asked for (ms): an interrupt stops only a run started before. */
+  askedAt?: number
 }
 
 export type CreateResult = SessionRecord | 'agent_not_found' | 'too_much_text'
@@ -163,9 +167,15 @@ export class SessionService {
     agentId: string | undefined
     text: string
     files: Omit<NewFile, 'id'>[]
+    onBusy?: BusyPolicy
+    askedAt?: number
   }): Promise<ChatTurnResult> {
-    const { owner, chatId, text, files } = input
-    const now = { respondAsync: true }
+    const { owner, chatId, text, files, onBusy, askedAt } = input
+    const now = {
+      respondAsync: true,
+      ...(onBusy && { onBusy }),
+      ...(askedAt !== undefined && { askedAt }),
+    }
     if (await this.#options.store.getSessionHeader(owner, chatId))
       return this.continue(owner, chatId, text, now, files)
     if (input.agentId === undefined) return 'agent_required'
@@ -195,17 +205,19 @@ export class SessionService {
     if (!existing) return 'not_found'
     const agent = agents.get(existing.agentId)
     if (!agent) return 'agent_not_found'
-    const now = clock.now()
-    const run = runs.claim(now)
-    const session = await store.startTurn({
-      owner,
-      sessionId,
-      now,
-      message: { id: uuidv7(), text, files: files.map((file) => ({ ...file, id: uuidv7() })) },
-      run,
-      reserveEventIds: EVENT_ID_BLOCK,
-      ...(key && { key: turnKey(key, sessionId, run, options) }),
-      ...(this.#options.bounds && { bounds: this.#options.bounds }),
+    const session = await this.#unlessBusy(owner, sessionId, options, () => {
+      const now = clock.now()
+      const run = runs.claim(now)
+      return store.startTurn({
+        owner,
+        sessionId,
+        now,
+        message: { id: uuidv7(), text, files: files.map((file) => ({ ...file, id: uuidv7() })) },
+        run,
+        reserveEventIds: EVENT_ID_BLOCK,
+        ...(key && { key: turnKey(key, sessionId, run, options) }),
+        ...(this.#options.bounds && { bounds: this.#options.bounds }),
+      })
     })
     if (typeof session === 'string') return session
     void runs.start(session, agent, true)
@@ -224,25 +236,28 @@ export class SessionService {
     key?: KeyedRequest,
   ): Promise<BranchTurnResult> {
     const { store, clock, runs } = this.#options
-    const found = await this.#turnTarget(owner, sessionId, messageId, 'assistant')
-    if (typeof found === 'string') return found
-    const { agent, node } = found
-    if (node.parentId === null) return 'wrong_role'
-    const now = clock.now()
-    const run = runs.claim(now)
-    const session = await store.startRun({
-      owner,
-      sessionId,
-      now,
-      leafId: node.parentId,
-      run,
-      reserveEventIds: EVENT_ID_BLOCK,
-      ...(key && { key: turnKey(key, sessionId, run, options) }),
-      ...(this.#options.bounds && { bounds: this.#options.bounds }),
+    const started = await this.#unlessBusy(owner, sessionId, options, async () => {
+      const found = await this.#turnTarget(owner, sessionId, messageId, 'assistant')
+      if (typeof found === 'string') return found
+      const { agent, node } = found
+      if (node.parentId === null) return 'wrong_role'
+      const now = clock.now()
+      const run = runs.claim(now)
+      const session = await store.startRun({
+        owner,
+        sessionId,
+        now,
+        leafId: node.parentId,
+        run,
+        reserveEventIds: EVENT_ID_BLOCK,
+        ...(key && { key: turnKey(key, sessionId, run, options) }),
+        ...(this.#options.bounds && { bounds: this.#options.bounds }),
+      })
+      return typeof session === 'string' ? session : { session, agent }
     })
-    if (typeof session === 'string') return session
-    void runs.start(session, agent, true, { branched: true })
-    return this.#settle(session, options)
+    if (typeof started === 'string') return started
+    void runs.start(started.session, started.agent, true, { branched: true })
+    return this.#settle(started.session, options)
   }
 
   /**
@@ -258,29 +273,32 @@ export class SessionService {
     key?: KeyedRequest,
   ): Promise<BranchTurnResult> {
     const { store, clock, runs } = this.#options
-    const found = await this.#turnTarget(owner, sessionId, messageId, 'user')
-    if (typeof found === 'string') return found
-    const now = clock.now()
-    const run = runs.claim(now)
-    const session = await store.startTurn({
-      owner,
-      sessionId,
-      now,
-      ...(key && { key: turnKey(key, sessionId, run, options) }),
-      parentId: found.node.parentId,
-      message: {
-        id: uuidv7(),
-        text: input.text,
-        files: input.files.map((file) => ({ ...file, id: uuidv7() })),
-      },
-      run,
-      reserveEventIds: EVENT_ID_BLOCK,
-      ...(this.#options.bounds && { bounds: this.#options.bounds }),
+    const started = await this.#unlessBusy(owner, sessionId, options, async () => {
+      const found = await this.#turnTarget(owner, sessionId, messageId, 'user')
+      if (typeof found === 'string') return found
+      const now = clock.now()
+      const run = runs.claim(now)
+      const session = await store.startTurn({
+        owner,
+        sessionId,
+        now,
+        ...(key && { key: turnKey(key, sessionId, run, options) }),
+        parentId: found.node.parentId,
+        message: {
+          id: uuidv7(),
+          text: input.text,
+          files: input.files.map((file) => ({ ...file, id: uuidv7() })),
+        },
+        run,
+        reserveEventIds: EVENT_ID_BLOCK,
+        ...(this.#options.bounds && { bounds: this.#options.bounds }),
+      })
+      return typeof session === 'string' ? session : { session, agent: found.agent }
     })
     input.files.length = 0
-    if (typeof session === 'string') return session
-    void runs.start(session, found.agent, true, { branched: true })
-    return this.#settle(session, options)
+    if (typeof started === 'string') return started
+    void runs.start(started.session, started.agent, true, { branched: true })
+    return this.#settle(started.session, options)
   }
 
   /**
@@ -681,6 +699,30 @@ export class SessionService {
         files: input.files.map((file) => ({ ...file, id: uuidv7() })),
       },
     })
+  }
+
+  /**
+   * `attempt`'s outcome; when it finds the session busy and the turn interrupts, the run in
+   * progress is cancelled (its end recorded, partial reply kept) and the turn tried once more.
+   * Only a run that started before this turn was asked for (`askedAt`) is cancelled, and once: a run
+   * started since is a racing turn's (another interrupt, on any instance) that won, and this
+   * turn is refused, so that racing interrupts never cancel each other's runs in turn.
+   */
+  async #unlessBusy<T>(
+    owner: string,
+    sessionId: string,
+    options: TurnOptions,
+    attempt: () => Promise<T | 'busy'>,
+  ): Promise<T | 'busy'> {
+    const { store, clock, runs } = this.#options
+    const asked = options.askedAt ?? clock.now().getTime()
+    const outcome = await attempt()
+    if (outcome !== 'busy' || options.onBusy !== 'interrupt') return outcome
+    const busy = await store.getSessionHeader(owner, sessionId)
+    // A running session's `updatedAt` is when its run was claimed.
+    if (busy?.run && busy.updatedAt.getTime() > asked) return 'busy'
+    if (busy?.run) await runs.cancel(sessionId, owner, busy.run.runId)
+    return attempt()
   }
 
   /** The message a turn is about, of `role`, and the session's agent. */

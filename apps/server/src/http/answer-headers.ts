@@ -19,15 +19,17 @@ const complete = new WeakSet<Response>()
 
 /**
  * Middleware, first in the app: gives the request its id (the caller's `X-Request-Id` if it is
- * a sensible one) and puts the headers every answer carries on the answer.
+ * a sensible one) and the time it came in (`now`, ms), and puts the headers every answer
+ * carries on the answer.
  *
  * @example
  * ```ts
- * app.use(answerHeaders())
+ * app.use(answerHeaders(() => clock.now().getTime()))
  * ```
  */
-export function answerHeaders(): MiddlewareHandler<AppEnv> {
+export function answerHeaders(now: () => number = Date.now): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    c.set('receivedAt', now())
     const sent = c.req.header('X-Request-Id')
     const id =
       sent && sent.length <= MAX_REQUEST_ID && REQUEST_ID_CHARS.test(sent) ? sent : randomUUID()

@@ -13,6 +13,8 @@ import type { KeyClaim } from '../domain/idempotency-store.ts'
 export interface AppEnv {
   Variables: {
     requestId: string
+    /** When the request came in (ms, on the app's clock), before any of its work. */
+    receivedAt: number
     /** Headers for the answer, whatever it is (see `answer-headers.ts`). */
     answerHeaders: Record<string, string>
     /** Whose request this is: an API key's owner, or the anonymous owner of an open server. */

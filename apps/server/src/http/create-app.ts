@@ -79,7 +79,7 @@ export interface HttpAppDependencies {
 export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   const { sessions, agents, config, logger, clock, metrics } = deps
   const app = new Hono<AppEnv>()
-  app.use(answerHeaders())
+  app.use(answerHeaders(() => clock.now().getTime()))
   // Around the request's log line too, which then carries the span's ids.
   if (deps.tracing) app.use(requestTracing(TRACER_NAME))
   app.use(requestLog(logger))

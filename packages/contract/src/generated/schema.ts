@@ -212,7 +212,8 @@ export interface paths {
         /**
          * Update Session
          * @description Continues a session: appends the user's message and starts the agent's run. A session whose
-         *     run is still going answers `409`; a `Flushed` session accepts a new prompt.
+         *     run is still going answers `409`, unless `on_busy` says otherwise; a `Flushed` session
+         *     accepts a new prompt.
          *
          *     Waits for the run like `create_session_from_text`, and honours `Prefer: respond-async` the
          *     same way. With an `Idempotency-Key`, the same request sent again gets the first answer
@@ -530,10 +531,10 @@ export interface paths {
          *     its branch becomes the active one; the old reply stays in the tree
          *     (`get_session_tree`, `switch_session_branch`). `message_id` must be an assistant message
          *     (`422` otherwise). A session whose run is still going answers `409`, as `update_session`
-         *     does; of two racing requests, on any instances, one starts the run. A session with no room
-         *     for the new reply (`MAX_SESSION_MESSAGES` messages on all its branches, or its text at
-         *     `MAX_SESSION_TEXT_BYTES` already) answers `413`, as `update_session` does; the tree holds
-         *     every branch, so its old replies count.
+         *     does (`on_busy` as there); of two racing requests, on any instances, one starts the run. A
+         *     session with no room for the new reply (`MAX_SESSION_MESSAGES` messages on all its
+         *     branches, or its text at `MAX_SESSION_TEXT_BYTES` already) answers `413`, as
+         *     `update_session` does; the tree holds every branch, so its old replies count.
          *
          *     Waits for the run like `update_session`, honours `Prefer: respond-async` the same way, and
          *     streams on `get_session_events` (a `branch` event first). With an `Idempotency-Key`, the
@@ -722,7 +723,9 @@ export interface paths {
          *     the reply's message id, `data-session` (the session's id and name, transient; again before
          *     the end, with the agent's title), `text-start`, `text-delta`s and `text-end`, then
          *     `finish`, `abort` (the run was cancelled) or `error`.
-         *     Closing the stream does not stop the run.
+         *     Closing the stream does not stop the run. A chat whose run is still going answers `409`,
+         *     unless `on_busy` (in the transport's `api` URL, e.g. `/chat?on_busy=interrupt`) says
+         *     otherwise.
          */
         post: operations["ui_chat"];
         delete?: never;
@@ -2318,6 +2321,24 @@ export interface components {
             /** @description A human-readable explanation. */
             message: string;
         };
+        /**
+         * @description What a turn does when its session is busy (see the `on_busy` parameter).
+         * @default reject
+         * @enum {string}
+         */
+        BusyPolicy: "reject" | "interrupt";
+        /**
+         * @description A `409`: FastAPI's `HTTPException` shape (`detail`), with the run that keeps the session
+         *     busy when there is one.
+         */
+        SessionBusyResponse: {
+            /** @description What went wrong, for a person to read. */
+            detail: string;
+            /** @description The run in progress; absent when it ended before the answer was written (try again). */
+            run_id?: string;
+            /** @description Where to follow the run in progress: the session's `get_session_events` path. */
+            events_url?: string;
+        };
         /** @description An error that is not about validation, in FastAPI's `HTTPException` shape. */
         ErrorResponse: {
             /** @description What went wrong, for a person to read. */
@@ -2443,9 +2464,10 @@ export interface components {
             };
         };
         /**
-         * @description The session's agent is still answering: retry once the session leaves `Running`. (A
-         *     request sent again with the same `Idempotency-Key` as one that started the run is not
-         *     refused: it gets that request's answer.)
+         * @description The session's agent is still answering: retry once the session leaves `Running`, follow
+         *     the run at `events_url`, or send the turn again with `on_busy` (`interrupt`). (A request
+         *     sent again with the same `Idempotency-Key` as one that started the run is not refused: it
+         *     gets that request's answer.)
          */
         SessionBusy: {
             headers: {
@@ -2453,7 +2475,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorResponse"];
+                "application/json": components["schemas"]["SessionBusyResponse"];
             };
         };
         /**
@@ -2682,6 +2704,20 @@ export interface components {
          * @example respond-async
          */
         Prefer: string;
+        /**
+         * @description What this turn does when the session's agent is still answering (the session is
+         *     `Running`); a session that is not busy takes the turn at once, whatever it says.
+         *
+         *     - `reject` (the default): nothing is stored; `409` (`SessionBusy`), naming the run in
+         *       progress (`run_id`) and where to follow it (`events_url`).
+         *     - `interrupt`: the run in progress is cancelled as `cancel_session` does (the part of its
+         *       reply written so far is kept, its session `Flushed` with `error.code` `cancelled`), then
+         *       this turn starts. Only a run that started before this request came in is cancelled:
+         *       of racing interrupts (on any instances) one starts its turn, and the others are
+         *       answered `409` naming that turn's run.
+         * @example interrupt
+         */
+        OnBusy: components["schemas"]["BusyPolicy"];
         /**
          * @description A caller's id for this request, echoed back and written to the server's log. Used when it
          *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
@@ -3197,7 +3233,22 @@ export interface operations {
     };
     update_session: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description What this turn does when the session's agent is still answering (the session is
+                 *     `Running`); a session that is not busy takes the turn at once, whatever it says.
+                 *
+                 *     - `reject` (the default): nothing is stored; `409` (`SessionBusy`), naming the run in
+                 *       progress (`run_id`) and where to follow it (`events_url`).
+                 *     - `interrupt`: the run in progress is cancelled as `cancel_session` does (the part of its
+                 *       reply written so far is kept, its session `Flushed` with `error.code` `cancelled`), then
+                 *       this turn starts. Only a run that started before this request came in is cancelled:
+                 *       of racing interrupts (on any instances) one starts its turn, and the others are
+                 *       answered `409` naming that turn's run.
+                 * @example interrupt
+                 */
+                on_busy?: components["parameters"]["OnBusy"];
+            };
             header?: {
                 /**
                  * @description RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;
@@ -3951,7 +4002,22 @@ export interface operations {
     };
     regenerate_session_message: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description What this turn does when the session's agent is still answering (the session is
+                 *     `Running`); a session that is not busy takes the turn at once, whatever it says.
+                 *
+                 *     - `reject` (the default): nothing is stored; `409` (`SessionBusy`), naming the run in
+                 *       progress (`run_id`) and where to follow it (`events_url`).
+                 *     - `interrupt`: the run in progress is cancelled as `cancel_session` does (the part of its
+                 *       reply written so far is kept, its session `Flushed` with `error.code` `cancelled`), then
+                 *       this turn starts. Only a run that started before this request came in is cancelled:
+                 *       of racing interrupts (on any instances) one starts its turn, and the others are
+                 *       answered `409` naming that turn's run.
+                 * @example interrupt
+                 */
+                on_busy?: components["parameters"]["OnBusy"];
+            };
             header?: {
                 /**
                  * @description RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;
@@ -4023,7 +4089,22 @@ export interface operations {
     };
     edit_session_message: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description What this turn does when the session's agent is still answering (the session is
+                 *     `Running`); a session that is not busy takes the turn at once, whatever it says.
+                 *
+                 *     - `reject` (the default): nothing is stored; `409` (`SessionBusy`), naming the run in
+                 *       progress (`run_id`) and where to follow it (`events_url`).
+                 *     - `interrupt`: the run in progress is cancelled as `cancel_session` does (the part of its
+                 *       reply written so far is kept, its session `Flushed` with `error.code` `cancelled`), then
+                 *       this turn starts. Only a run that started before this request came in is cancelled:
+                 *       of racing interrupts (on any instances) one starts its turn, and the others are
+                 *       answered `409` naming that turn's run.
+                 * @example interrupt
+                 */
+                on_busy?: components["parameters"]["OnBusy"];
+            };
             header?: {
                 /**
                  * @description RFC 7240 preferences. `respond-async` answers `202` at once instead of waiting for the run;
@@ -4300,7 +4381,22 @@ export interface operations {
     };
     ui_chat: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description What this turn does when the session's agent is still answering (the session is
+                 *     `Running`); a session that is not busy takes the turn at once, whatever it says.
+                 *
+                 *     - `reject` (the default): nothing is stored; `409` (`SessionBusy`), naming the run in
+                 *       progress (`run_id`) and where to follow it (`events_url`).
+                 *     - `interrupt`: the run in progress is cancelled as `cancel_session` does (the part of its
+                 *       reply written so far is kept, its session `Flushed` with `error.code` `cancelled`), then
+                 *       this turn starts. Only a run that started before this request came in is cancelled:
+                 *       of racing interrupts (on any instances) one starts its turn, and the others are
+                 *       answered `409` naming that turn's run.
+                 * @example interrupt
+                 */
+                on_busy?: components["parameters"]["OnBusy"];
+            };
             header?: {
                 /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it

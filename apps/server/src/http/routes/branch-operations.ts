@@ -8,14 +8,13 @@ import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toMessage, toSession } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
+import { BUSY, busyAnswer } from './busy-answer.ts'
 import { sessionFullDetail } from './session-full.ts'
 import { turnHeaders, turnOptions } from './turn-options.ts'
 
 export interface BranchOperationsOptions {
   sessions: SessionService
 }
-
-const BUSY = 'A run is in progress for this session; wait until it leaves Running'
 
 /**
  * Why a turn on a message was refused, as the status and words of its answer: a session full
@@ -80,7 +79,11 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
 
     operation('regenerate_session_message', async (c) => {
       const { session_id, message_id } = c.req.valid('param')
-      const turn = turnOptions(c.req.header('Prefer'))
+      const turn = turnOptions(
+        c.req.header('Prefer'),
+        c.req.valid('query').on_busy,
+        c.get('receivedAt'),
+      )
       const session = await sessions.regenerate(
         c.get('owner'),
         session_id,
@@ -92,6 +95,8 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
         const { status, detail } = refusal(session, 'assistant', sessions.bounds)
         if (status === 422)
           return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
+        if (status === 409)
+          return c.json(await busyAnswer(sessions, c.get('owner'), session_id), 409)
         return c.json({ detail }, status)
       }
       return turn.respondAsync
@@ -102,7 +107,11 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
     operation('edit_session_message', async (c) => {
       const { session_id, message_id } = c.req.valid('param')
       const form = c.req.valid('form')
-      const turn = turnOptions(c.req.header('Prefer'))
+      const turn = turnOptions(
+        c.req.header('Prefer'),
+        c.req.valid('query').on_busy,
+        c.get('receivedAt'),
+      )
       const session = await sessions.edit(
         c.get('owner'),
         session_id,
@@ -116,6 +125,8 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
         const { status, detail } = refusal(session, 'user', sessions.bounds)
         if (status === 422)
           return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
+        if (status === 409)
+          return c.json(await busyAnswer(sessions, c.get('owner'), session_id), 409)
         return c.json({ detail }, status)
       }
       return turn.respondAsync
@@ -133,7 +144,8 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
       )
       if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
       if (session === 'message_not_found') return c.json({ detail: 'Message not found' }, 404)
-      if (session === 'busy') return c.json({ detail: BUSY }, 409)
+      if (session === 'busy')
+        return c.json(await busyAnswer(sessions, c.get('owner'), session_id), 409)
       return c.json(toSession(session), 200)
     }),
 

@@ -10,6 +10,7 @@ import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
+import { busyAnswer } from './busy-answer.ts'
 import { sessionFullDetail } from './session-full.ts'
 import { turnHeaders, turnOptions } from './turn-options.ts'
 
@@ -105,7 +106,11 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
     operation('update_session', async (c) => {
       const { session_id } = c.req.valid('param')
       const { text_prompt } = c.req.valid('json')
-      const turn = turnOptions(c.req.header('Prefer'))
+      const turn = turnOptions(
+        c.req.header('Prefer'),
+        c.req.valid('query').on_busy,
+        c.get('receivedAt'),
+      )
       const session = await sessions.continue(
         c.get('owner'),
         session_id,
@@ -117,12 +122,7 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
       if (session === 'not_found') return c.json({ detail: 'Session not found' }, 404)
       if (session === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
       if (session === 'busy')
-        return c.json(
-          {
-            detail: 'A run is in progress for this session; wait until it leaves Running',
-          },
-          409,
-        )
+        return c.json(await busyAnswer(sessions, c.get('owner'), session_id), 409)
       if (session === 'too_many_messages' || session === 'too_much_text')
         return c.json({ detail: sessionFullDetail(session, sessions.bounds) }, 413)
       return turn.respondAsync

@@ -11,6 +11,7 @@ import type { MessageRecord } from '../../domain/session-store.ts'
 import { type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toContractBody, validationError } from '../validation/index.ts'
 import { refusal } from './branch-operations.ts'
+import { busyAnswer } from './busy-answer.ts'
 import type { StreamWatch } from './event-stream.ts'
 import { sessionFullDetail } from './session-full.ts'
 import { userTurn } from './ui-message-input.ts'
@@ -72,6 +73,7 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
   return [
     operation('ui_chat', async (c) => {
       const request = c.req.valid('json')
+      const onBusy = c.req.valid('query').on_busy
       if (request.trigger === 'regenerate-message') {
         const owner = c.get('owner')
         const target = request.messageId ?? (await lastReplyOf(owner, request.id))
@@ -84,12 +86,15 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
         const follow = await followAsUiStream({ sessionId: request.id, owner, ...streamOptions(c) })
         const started = await sessions.regenerate(owner, request.id, target, {
           respondAsync: true,
+          ...(onBusy && { onBusy, askedAt: c.get('receivedAt') }),
         })
         if (typeof started !== 'string') return c.body(follow.body, 200, UI_STREAM_HEADERS)
         follow.cancel()
         const { status, detail } = refusal(started, 'assistant', sessions.bounds)
         if (status === 422)
           return c.json(validationError(['body', 'messageId'], detail, target), 422)
+        if (status === 409)
+          return c.json(await busyAnswer(sessions, owner, request.id, BUSY_CHAT), 409)
         return c.json({ detail }, status)
       }
       const turn = userTurn(request, limits)
@@ -105,12 +110,13 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
         text: turn.text,
         // Handed over: the service empties the list once the files are stored.
         files: turn.files,
+        ...(onBusy && { onBusy, askedAt: c.get('receivedAt') }),
       })
       if (typeof started !== 'string') return c.body(follow.body, 200, UI_STREAM_HEADERS)
       follow.cancel()
       switch (started) {
         case 'busy':
-          return c.json({ detail: BUSY_CHAT }, 409)
+          return c.json(await busyAnswer(sessions, owner, request.id, BUSY_CHAT), 409)
         case 'agent_required':
           return c.json(
             toContractBody([
