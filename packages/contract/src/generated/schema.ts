@@ -75,7 +75,7 @@ export interface paths {
          * Search Sessions
          * @description Full-text search over the owner's session names and message texts, most relevant first
          *     (BM25 over the first 2,000 characters of each, the same on every store; equal ones
-         *     newest first), a page at a time. The 1,000 most recently written matches are ranked:
+         *     newest first), a page at a time. The 500 most recently written matches are ranked:
          *     where more texts match, older ones are not reached. Each hit is one message (or one
          *     session's name, then without `message_id`), with its session's summary and a
          *     `snippet` of the text around the match.
@@ -100,7 +100,7 @@ export interface paths {
          *     `archived=true`, and `pinned`, `tag` and `metadata` narrow the sessions searched.
          *
          *     When more hits follow, the response carries `next_cursor`: pass it back as `cursor`,
-         *     with the same `q` and filters, for the next page. Pages reach the 1,000 ranked hits; refine the query
+         *     with the same `q` and filters, for the next page. Pages reach the 500 ranked hits; refine the query
          *     for more. Hits are ranked, so a message written between two pages may shift them.
          */
         get: operations["search_sessions"];
