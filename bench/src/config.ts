@@ -46,8 +46,8 @@ export interface BenchConfig {
  * The parts of a run: read rows (SQLite and PostgreSQL), write rows, upload memory, SSE, long
  * conversations (turns on long sessions, a page of a very long one), and what metrics and
  * traces cost (a kept read and a create, off / metrics / metrics + traces), many owners'
- * sidebars polling while some stream (the read cache's hit rate, the rate limiter's cost), and
- * search over 10k-1M messages with a filtered grouped page (issue 17).
+ * sidebars polling while some stream (the read cache's hit rate, the rate limiter's cost), the
+ * many owners' rate limiter shared through PostgreSQL against the per-instance one, and search over 10k-1M messages with a filtered grouped page (issue 17).
  */
 export const benchParts = [
   'reads',
@@ -57,6 +57,7 @@ export const benchParts = [
   'long',
   'observability',
   'owners',
+  'limiter',
   'search',
 ] as const
 export type BenchPart = (typeof benchParts)[number]

@@ -33,6 +33,7 @@ import { progress } from './scenarios/measure.ts'
 import { runObservabilityCost } from './scenarios/observability-cost.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
 import { runSearch } from './scenarios/run-search.ts'
+import { runSharedLimiter } from './scenarios/shared-limiter.ts'
 import { runSseFanout } from './scenarios/sse-fanout.ts'
 import { measureUploadMemory } from './scenarios/upload-memory.ts'
 import { runWrites } from './scenarios/write-scenarios.ts'
@@ -164,6 +165,15 @@ async function main(): Promise<void> {
     rows.push(...measured.rows)
     manyOwners = measured.result
   }
+  let sharedLimiter: BenchResults['sharedLimiter']
+  if (runs('limiter')) {
+    const measured = await runSharedLimiter({ config, main, workDir, logDir })
+    rows.push(...measured.rows)
+    sharedLimiter = { statementsPerRequest: measured.statementsPerRequest }
+    progress(
+      `limiter: ${measured.statementsPerRequest.toFixed(3)} PostgreSQL statements per request`,
+    )
+  }
   if (runs('sse')) {
     sse = await runSseFanout({ config, main, dataDir, logDir })
     if (sse.status !== 'measured') progress(`SSE fan-out ${sse.status}: ${sse.note}`)
@@ -187,6 +197,7 @@ async function main(): Promise<void> {
     sse,
     ...(uploadMemory && { uploadMemory }),
     ...(manyOwners && { manyOwners }),
+    ...(sharedLimiter && { sharedLimiter }),
     ...(search && { search }),
   }
   const budgets = checkBudgets(results)

@@ -8,6 +8,7 @@ import { ConfigError } from './config/load-config.ts'
 import { type AgentRegistry, createAgentRegistry } from './domain/agent-registry.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
 import type { Logger } from './domain/logger.ts'
+import type { RateBudget } from './domain/rate-budget.ts'
 import type { RunControl } from './domain/run-control.ts'
 import { RunCoordinator } from './domain/run-coordinator.ts'
 import { createInMemoryRunEvents, type RunEvents } from './domain/run-events.ts'
@@ -45,6 +46,8 @@ export interface AppDependencies {
    * instance keeps its runs' leases and flushes those of dead instances.
    */
   control?: RunControl
+  /** The owners' request budgets shared with the other instances (PostgreSQL). */
+  rateBudget?: RateBudget
   /** This instance's name in the runs it starts; default: host, process id and a random tag. */
   instance?: string
   /** Where requests, runs and streams are counted (`METRICS_PORT`); none: nothing is. */
@@ -132,6 +135,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     logger,
     clock,
     apiKeys: deps.apiKeys,
+    rateBudget: deps.rateBudget,
     metrics: deps.metrics,
     tracing: deps.tracing !== undefined,
   })
@@ -260,6 +264,7 @@ export async function bootServer(
     ...(storage.kind === 'postgres' && {
       events: storage.events,
       control: storage.events.control,
+      rateBudget: storage.rateBudget,
     }),
   })
   if (storage.kind === 'postgres') await sessionsApp.flushExpiredRuns()

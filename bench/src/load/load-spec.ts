@@ -30,8 +30,8 @@ export interface LoadSpec {
    * Many owners' sidebars instead of one request: the run visits owners 0…`owners - 1` in turn,
    * each with its own API key (`benchOwnerKey` of the seed), and on each visit reads every one of
    * `reads` (paths) as that owner; every `streamEvery`-th owner also posts `body` to `path` with
-   * `method` on each visit (a turn that streams). `path`, `method` and `body` of the spec are
-   * that write.
+   * `method` on each visit (a turn that streams; `streamEvery: 0`: none does). `path`,
+   * `method` and `body` of the spec are that write.
    */
   ownerMix?: { owners: number; reads: string[]; streamEvery: number }
   connections: number

@@ -80,7 +80,7 @@ function ownerMixRequest(
     const authorization = `Bearer ${benchOwnerKey(owner)}`
     for (const path of mix.reads)
       steps.push({ method: 'GET', path, headers: { ...spec.headers, authorization } })
-    if (owner % mix.streamEvery === 0) {
+    if (mix.streamEvery > 0 && owner % mix.streamEvery === 0) {
       const write: autocannon.Request = {
         method: spec.method,
         path: spec.path,

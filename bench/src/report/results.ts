@@ -52,7 +52,7 @@ export interface WriteRow {
   kind: 'write'
   scenario: string
   label: string
-  store: 'SQLite'
+  store: 'SQLite' | 'PostgreSQL'
   sessions: number
   ours: Measured
 }
@@ -175,5 +175,7 @@ export interface BenchResults {
   uploadMemory?: UploadMemory
   sse: SseResult
   manyOwners?: ManyOwnersResult
+  /** The limiter shared through PostgreSQL: its takes (statements) per request. */
+  sharedLimiter?: { statementsPerRequest: number }
   search?: SearchResults
 }

@@ -145,6 +145,11 @@ export interface ServerConfig {
   /** Requests an owner may make at once after a quiet spell (the token bucket's size). */
   rateLimitBurst: number
   /**
+   * PostgreSQL: tokens an instance takes from an owner's shared bucket at once (at most the
+   * burst). Over any period, N instances allow at most N times this more than the budget.
+   */
+  rateLimitBatch: number
+  /**
    * Failed authentications (no key, or one nobody owns) a client address may make per minute,
    * steadily, before it gets 429s; 0 turns the limit off. Valid keys are never counted.
    */
@@ -229,6 +234,7 @@ export const defaultConfig: ServerConfig = {
   // Generous for people and scripts alike; a runaway loop still hits it within seconds.
   rateLimitPerSecond: 50,
   rateLimitBurst: 100,
+  rateLimitBatch: 5,
   // A client with a typo in its key finds out long before this; guessing keys gets nowhere.
   authFailuresPerMinute: 10,
   authFailuresBurst: 20,

@@ -253,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       1_000_000,
     ),
     rateLimitBurst: integer('RATE_LIMIT_BURST', defaultConfig.rateLimitBurst, 1, 1_000_000),
+    rateLimitBatch: integer('RATE_LIMIT_BATCH', defaultConfig.rateLimitBatch, 1, 1_000),
     authFailuresPerMinute: integer(
       'AUTH_FAILURES_PER_MINUTE',
       defaultConfig.authFailuresPerMinute,

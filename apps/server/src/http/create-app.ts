@@ -6,6 +6,7 @@ import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
 import { IdempotencyKeyTaken, type IdempotencyStore } from '../domain/idempotency-store.ts'
 import type { Logger } from '../domain/logger.ts'
+import type { RateBudget } from '../domain/rate-budget.ts'
 import type { RunEvents } from '../domain/run-events.ts'
 import type { SessionService } from '../domain/session-service.ts'
 import type { WebhookOutbox } from '../domain/webhook-outbox.ts'
@@ -58,6 +59,11 @@ export interface HttpAppDependencies {
   clock: Clock
   /** Who owns each API key; without it the server runs open, every request the anonymous owner's. */
   apiKeys: ApiKeyLookup | undefined
+  /**
+   * The owners' request budgets shared with the other instances (PostgreSQL); without it each
+   * owner's budget is counted in this process's memory.
+   */
+  rateBudget?: RateBudget
   /** Where requests, refusals, kept reads and streams are counted; none: nothing is. */
   metrics?: ServerMetrics
   /** A server span per request (tracing is on: a tracer provider is registered). */
@@ -138,6 +144,16 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       config.rateLimitPerSecond > 0
         ? { ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }
         : undefined,
+    ...(deps.rateBudget && {
+      sharedRateLimit: {
+        budget: deps.rateBudget,
+        batch: config.rateLimitBatch,
+        onError: (error: unknown) =>
+          logger.warn('could not take from the shared rate limits; counting here alone', {
+            error: String(error),
+          }),
+      },
+    }),
     authFailures:
       config.authFailuresPerMinute > 0
         ? {

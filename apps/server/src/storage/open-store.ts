@@ -3,8 +3,10 @@ import type { ServerConfig } from '../config/config.ts'
 import { databaseKind } from '../config/load-config.ts'
 import type { Clock } from '../domain/clock.ts'
 import type { Logger } from '../domain/logger.ts'
+import type { RateBudget } from '../domain/rate-budget.ts'
 import type { SessionStore } from '../domain/session-store.ts'
 import type { WebhookTargets } from '../domain/webhooks.ts'
+import { createPostgresRateBudget } from './postgres/pg-rate-budget.ts'
 import { createPostgresRunEvents, type PostgresRunEvents } from './postgres/pg-run-events.ts'
 import { openPostgresStore } from './postgres/postgres-store.ts'
 import { openSqliteStore } from './sqlite/sqlite-store.ts'
@@ -22,6 +24,8 @@ export type OpenedStorage =
       store: SessionStore
       /** Run events and cancels shared with the other instances on the database. */
       events: PostgresRunEvents
+      /** The owners' request budgets, shared with them too. */
+      rateBudget: RateBudget
     }
 
 /**
@@ -63,6 +67,7 @@ export function openStorage(
   return {
     kind: 'postgres',
     events,
+    rateBudget: createPostgresRateBudget(pool),
     store: {
       ...store,
       async checkReady() {

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Clock } from '../../domain/clock.ts'
+import type { RateBudget } from '../../domain/rate-budget.ts'
 import type { AppEnv } from '../app-env.ts'
 import type { ApiKeyLookup } from './api-keys.ts'
 import { authenticate } from './authenticate.ts'
@@ -12,6 +13,11 @@ export interface GuardOptions {
   apiKeys: ApiKeyLookup | undefined
   /** Each owner's rate; `undefined` for none. */
   rateLimit: RateLimit | undefined
+  /**
+   * Where the owners' budgets are shared with the other instances (PostgreSQL), and how many
+   * tokens an instance takes at once; without it each owner's bucket is in memory here.
+   */
+  sharedRateLimit?: { budget: RateBudget; batch: number; onError?: (error: unknown) => void }
   /** Each client address's rate of failed authentications; `undefined` for none. */
   authFailures?: { limit: RateLimit; maxAddresses: number }
   clock: Clock
@@ -32,7 +38,8 @@ export interface GuardOptions {
  */
 export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
   const { apiKeys, clock, onRefused } = options
-  const limiter = options.rateLimit && new OwnerRateLimiter(options.rateLimit)
+  const limiter =
+    options.rateLimit && new OwnerRateLimiter(options.rateLimit, options.sharedRateLimit)
   const failures =
     options.authFailures &&
     new AuthFailureLimiter(options.authFailures.limit, options.authFailures.maxAddresses)
@@ -43,7 +50,8 @@ export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
       onRefused?.(limited ? 'auth_rate_limited' : 'unauthenticated')
       return limited ?? unknown
     }
-    const limited = limiter?.check(c, clock.now().getTime())
+    const checked = limiter?.check(c, clock.now().getTime())
+    const limited = checked instanceof Promise ? await checked : checked
     if (limited) {
       onRefused?.('rate_limited')
       return limited

@@ -1,6 +1,8 @@
 import type { Context } from 'hono'
+import type { RateBudget } from '../../domain/rate-budget.ts'
 import { addAnswerHeaders } from '../answer-headers.ts'
 import type { AppEnv } from '../app-env.ts'
+import { SharedTokenBuckets, type SharedTokenBucketsOptions } from './shared-token-buckets.ts'
 import { type RateLimit, type TakeResult, TokenBuckets } from './token-bucket.ts'
 
 /** The owners' policy's name in the RateLimit headers: one quota for every operation. */
@@ -36,14 +38,20 @@ function tooManyRequests(c: Context<AppEnv>, taken: TakeResult): Response {
   })
 }
 
-/** Per-owner rate limiting, one token a request; see `check`. */
+/**
+ * Per-owner rate limiting, one token a request; see `check`. Each owner's bucket is in this
+ * process's memory, exact for one process (SQLite); with `shared` (PostgreSQL) it is the one
+ * every instance takes from, a batch at a time (`SharedTokenBuckets`).
+ */
 export class OwnerRateLimiter {
   readonly #limit: RateLimit
-  readonly #buckets: TokenBuckets
+  readonly #buckets: TokenBuckets | SharedTokenBuckets
 
-  constructor(limit: RateLimit) {
+  constructor(limit: RateLimit, shared?: { budget: RateBudget } & SharedTokenBucketsOptions) {
     this.#limit = limit
-    this.#buckets = new TokenBuckets(limit)
+    this.#buckets = shared
+      ? new SharedTokenBuckets(limit, shared.budget, shared)
+      : new TokenBuckets(limit)
   }
 
   /**
@@ -53,12 +61,19 @@ export class OwnerRateLimiter {
    * @example
    * ```ts
    * const limiter = new OwnerRateLimiter({ ratePerSecond: 50, burst: 100 })
-   * const refused = limiter.check(c, Date.now())
+   * const refused = await limiter.check(c, Date.now())
    * if (refused) return refused
    * ```
    */
-  check(c: Context<AppEnv>, nowMs: number): Response | undefined {
+  check(c: Context<AppEnv>, nowMs: number): Response | undefined | Promise<Response | undefined> {
     const taken = this.#buckets.take(c.get('owner'), nowMs)
+    // Most requests find a token here at once: no promise, no turn of the event loop.
+    return taken instanceof Promise
+      ? taken.then((result) => this.#answer(c, result))
+      : this.#answer(c, taken)
+  }
+
+  #answer(c: Context<AppEnv>, taken: TakeResult): Response | undefined {
     addAnswerHeaders(c, rateLimitHeaders(this.#limit, taken))
     if (taken.allowed) return undefined
     return tooManyRequests(c, taken)

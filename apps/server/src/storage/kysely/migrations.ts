@@ -233,6 +233,24 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0008_rate_buckets': {
+      async up(db: AnyDb) {
+        // Each owner's request budget, shared by the instances on PostgreSQL: they take its
+        // tokens a batch at a time. (SQLite has one process, which counts exactly in memory:
+        // the table stays empty there.)
+        await db.schema
+          .createTable('rate_buckets')
+          .addColumn('owner', 'text', (col) => col.primaryKey())
+          .addColumn('tokens', dialect === 'postgres' ? 'double precision' : 'real', (col) =>
+            col.notNull(),
+          )
+          .addColumn('at', int64, (col) => col.notNull())
+          .addColumn('granted', int64, (col) => col.notNull())
+          .$call(strict)
+          .execute()
+      },
+    },
+
     '0010_token_usage': {
       async up(db: AnyDb) {
         // What the model used to write each assistant message (none for agents without one).

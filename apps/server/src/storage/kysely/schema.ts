@@ -109,6 +109,16 @@ export interface FilesTable {
 }
 
 /** The events of each session's latest run, for streams on other instances (PostgreSQL). */
+/** An owner's request budget shared by the instances (PostgreSQL; see `RateBudget`). */
+export interface RateBucketsTable {
+  owner: string
+  /** Tokens in the bucket at `at`. */
+  tokens: number
+  at: number
+  /** The tokens the last take got. */
+  granted: number
+}
+
 export interface RunEventsTable {
   session_id: string
   /** The run it is of; null in rows stored before runs were named. */
@@ -204,6 +214,7 @@ export interface Database {
   messages: MessagesTable
   files: FilesTable
   run_events: RunEventsTable
+  rate_buckets: RateBucketsTable
   idempotency_keys: IdempotencyKeysTable
   model_usage: ModelUsageTable
   session_compactions: SessionCompactionsTable
