@@ -80,8 +80,8 @@ export async function runPostgresReads(options: {
 }
 
 /**
- * The read scenarios at one scale on PostgreSQL: our server (`DATABASE_URL`) against the
- * bare-Hono limit replaying its answers. The peer is SQLite-only: its figures are taken from
+ * The read scenarios at one scale on PostgreSQL: our server (`DATABASE_URL`), as deployed and
+ * without its read cache, against the bare-Hono limit replaying its answers. The peer is SQLite-only: its figures are taken from
  * the SQLite row at the same scale (`sqliteRows`), when SQLite ran that scale; so is the check
  * that both stores answer the same bytes.
  */
@@ -105,6 +105,16 @@ export async function runPostgresReadsAtScale(options: {
       env: { DATABASE_URL: options.databaseUrl },
     })
     started.push(ours)
+    // Every read queries PostgreSQL and builds its JSON, as the first read after a write does:
+    // what the store path costs. A second instance on the same database, as deployed.
+    const uncached = await startOurServer({
+      main: options.main,
+      dataDir: options.dataDir,
+      logDir: options.logDir,
+      env: { DATABASE_URL: options.databaseUrl, READ_CACHE_BYTES: '0' },
+      role: 'PostgreSQL server without read cache',
+    })
+    started.push(uncached)
 
     const bodies: Record<string, CapturedResponse> = {}
     for (const scenario of readScenarios) {
@@ -135,9 +145,12 @@ export async function runPostgresReadsAtScale(options: {
       if (sameAsSqlite === false) {
         progress(`WARNING: the ${scenario.key} body on PostgreSQL differs from SQLite's`)
       }
+      if ((await (await fetch(`${uncached.baseUrl}${scenario.path}`)).text()) !== ourBody)
+        throw new Error(`${scenario.key} on PostgreSQL: the kept answer differs from a read`)
       const measured = await measureInterleaved(
         {
           ours: [ours, getSpec(ours.baseUrl, scenario.path, config)],
+          uncached: [uncached, getSpec(uncached.baseUrl, scenario.path, config)],
           limit: [limit, getSpec(limit.baseUrl, scenario.path, config)],
         },
         config,

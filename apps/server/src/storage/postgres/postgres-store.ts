@@ -6,6 +6,7 @@ import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database } from '../kysely/schema.ts'
 import { ownerVersionsOn } from './owner-versions.ts'
 import { createPgPool, type PgPoolOptions } from './pg-pool.ts'
+import { postgresReads } from './pg-reads.ts'
 
 export interface PostgresStore {
   store: SessionStore
@@ -37,6 +38,11 @@ export function openPostgresStore(
     webhookTargets: options.webhookTargets,
     close: () => db.destroy(),
   })
-  // Moved by the database in every write's transaction, whichever instance writes.
-  return { store: { ...store, changes: ownerVersionsOn(pool) }, db, pool }
+  return {
+    // The reads of a chat page and a sidebar: one prepared statement each (`pg-reads.ts`).
+    // The versions: moved by the database in every write's transaction, whoever writes.
+    store: { ...store, ...postgresReads(pool), changes: ownerVersionsOn(pool) },
+    db,
+    pool,
+  }
 }

@@ -1,0 +1,314 @@
+/**
+ * The reads a chat page and a sidebar make, on PostgreSQL: a session, a page of an agent's
+ * sessions, the most recent sessions (grouped). Each is one statement, so one round trip:
+ * a session's messages, their files and ratings come back as one JSON array per session,
+ * built by PostgreSQL and parsed once here; the rows come as arrays (`rowMode: 'array'`) of the
+ * columns needed, from named statements that each connection prepares once.
+ *
+ * Measured against the Kysely queries they replace (issue 21, docs/performance.md): those were
+ * four round trips for a session (its row, messages, files, ratings), each query built and
+ * compiled anew, each row an object then copied into a record. The records are the same
+ * (`test/pg-reads.test.ts` compares them), so the answers are the same bytes.
+ */
+import type pg from 'pg'
+import { messagePreview, PREVIEW_SOURCE_CHARACTERS } from '../../domain/message-preview.ts'
+import { branchTo } from '../../domain/message-tree.ts'
+import type {
+  MessageRecord,
+  SessionActivity,
+  SessionFilter,
+  SessionPage,
+  SessionRecord,
+  SessionStore,
+  SessionSummaryRecord,
+  StoredFile,
+} from '../../domain/session-store.ts'
+import { UNARCHIVED } from '../kysely/session-lists.ts'
+
+/** What a session's record needs of its row, in this order (`headerOf` reads them by place). */
+const SESSION_COLUMNS = `s.id, s.owner, s.agent_id, s.name, s.routine_id, s.status, s.error_code,
+  s.error_message, s.created_at, s.updated_at, s.event_seq, s.active_leaf_id, s.run_id,
+  s.run_instance, s.run_lease_expires_at, s.pinned, s.archived, s.tags, s.metadata,
+  s.model_calls, s.input_tokens, s.output_tokens, s.cached_tokens, s.usage_estimated`
+
+/**
+ * Every message of the session `s` (all branches, in the order of writing) as one JSON array
+ * of arrays: the message's columns, its files (in their order) and its rating.
+ */
+const MESSAGES_OF_SESSION = `(SELECT json_agg(json_build_array(
+    m.id, m.parent_id, m.role, m.text, m.created_at,
+    m.input_tokens, m.output_tokens, m.cached_tokens, m.usage_estimated,
+    (SELECT json_agg(json_build_array(f.id, f.name, f.content_type, f.size, f.sha256)
+       ORDER BY f.position)
+     FROM files f WHERE f.session_id = m.session_id AND f.message_id = m.id),
+    fb.rating, fb.comment, fb.updated_at) ORDER BY m.position)
+  FROM messages m LEFT JOIN message_feedback fb ON fb.message_id = m.id
+  WHERE m.session_id = s.id)`
+
+/**
+ * What the session `s` holds, without its messages: their count, and the latest one's time and
+ * first characters (null for a session without messages).
+ */
+const ACTIVITY_OF_SESSION = `LEFT JOIN LATERAL (
+    SELECT (SELECT count(*) FROM messages c WHERE c.session_id = s.id) AS message_count,
+      m.created_at, substr(m.text, 1, ${PREVIEW_SOURCE_CHARACTERS}) AS start
+    FROM messages m WHERE m.session_id = s.id ORDER BY m.position DESC LIMIT 1) a ON true`
+
+const ACTIVITY_COLUMNS = 'a.message_count, a.created_at, a.start'
+
+type Row = unknown[]
+/** A message as `MESSAGES_OF_SESSION` gives it. */
+type MessageJson = [
+  id: string,
+  parentId: string | null,
+  role: MessageRecord['role'],
+  text: string,
+  createdAt: number,
+  inputTokens: number | null,
+  outputTokens: number | null,
+  cachedTokens: number | null,
+  usageEstimated: number | null,
+  files: Array<
+    [id: string, name: string, contentType: string, size: number, sha256: string]
+  > | null,
+  rating: 'up' | 'down' | null,
+  comment: string | null,
+  ratedAt: number | null,
+]
+
+/** Tags and metadata as stored (JSON text); most sessions have neither. */
+const tagsOf = (json: string): string[] => (json === '[]' ? [] : (JSON.parse(json) as string[]))
+const metadataOf = (json: string): Record<string, string> =>
+  json === '{}' ? {} : (JSON.parse(json) as Record<string, string>)
+
+/** The record of a session's row (`SESSION_COLUMNS`), its messages to come. */
+function headerOf(row: Row): Omit<SessionRecord, 'messages'> {
+  const status = row[5] as SessionRecord['status']
+  const errorCode = row[6] as string | null
+  const runId = row[12] as string | null
+  return {
+    id: row[0] as string,
+    owner: row[1] as string,
+    agentId: row[2] as string,
+    name: row[3] as string,
+    routineId: row[4] as string | null,
+    status,
+    error:
+      errorCode === null
+        ? null
+        : {
+            code: errorCode as NonNullable<SessionRecord['error']>['code'],
+            message: (row[7] as string | null) ?? '',
+          },
+    createdAt: new Date(row[8] as number),
+    updatedAt: new Date(row[9] as number),
+    lastEventId: row[10] as number,
+    activeLeafId: row[11] as string | null,
+    run:
+      status === 'Running' && runId !== null
+        ? {
+            runId,
+            instance: (row[13] as string | null) ?? '',
+            leaseExpiresAt: new Date((row[14] as number | null) ?? 0),
+          }
+        : null,
+    pinned: row[15] === 1,
+    archived: row[16] === 1,
+    tags: tagsOf(row[17] as string),
+    metadata: metadataOf(row[18] as string),
+    ...((row[19] as number) > 0 && {
+      usage: {
+        inputTokens: row[20] as number,
+        outputTokens: row[21] as number,
+        cachedTokens: row[22] as number,
+        estimated: (row[23] as number) > 0,
+      },
+    }),
+  }
+}
+
+function messageOf(m: MessageJson): MessageRecord {
+  const files: StoredFile[] =
+    m[9]?.map(([id, name, contentType, size, sha256]) => ({
+      id,
+      name,
+      contentType,
+      size,
+      sha256,
+    })) ?? []
+  return {
+    id: m[0],
+    parentId: m[1],
+    role: m[2],
+    text: m[3],
+    createdAt: new Date(m[4]),
+    files,
+    ...(m[10] !== null && {
+      feedback: {
+        rating: m[10],
+        ...(m[11] !== null && { comment: m[11] }),
+        updatedAt: new Date(m[12] ?? 0),
+      },
+    }),
+    ...(m[5] !== null && {
+      usage: {
+        inputTokens: m[5],
+        outputTokens: m[6] ?? 0,
+        cachedTokens: m[7] ?? 0,
+        estimated: m[8] === 1,
+      },
+    }),
+  }
+}
+
+/** The session of a row with its messages' JSON at `at`: the active branch shown. */
+function sessionOf(row: Row, at: number): SessionRecord {
+  const header = headerOf(row)
+  const messages = ((row[at] as MessageJson[] | null) ?? []).map(messageOf)
+  return { ...header, messages: branchTo(messages, header.activeLeafId) }
+}
+
+/** The activity of a row whose `ACTIVITY_COLUMNS` start at `at`. */
+function activityAt(row: Row, at: number): SessionActivity {
+  const count = row[at] as number | null
+  if (count === null) return { messageCount: 0 }
+  return {
+    messageCount: count,
+    lastMessage: {
+      createdAt: new Date(row[at + 1] as number),
+      preview: messagePreview(row[at + 2] as string),
+    },
+  }
+}
+
+/** A statement's text and parameters, and its name when its shape is one of few. */
+interface Statement {
+  name?: string
+  text: string
+  values: unknown[]
+}
+
+/** More labels than this in one filter: a statement of its own, not prepared for reuse. */
+const MOST_LABELS_PREPARED = 4
+
+/**
+ * The conditions of `filter` on the sessions `s`, their parameters added to `values`; and a
+ * name for the shape (which conditions, not their values), to prepare it once.
+ */
+function filterOf(filter: SessionFilter, values: unknown[]): { where: string; shape: string } {
+  const param = (value: unknown) => `$${values.push(value)}`
+  let where = ` AND s.archived = ${param(filter.archived ? 1 : 0)}`
+  let shape = ''
+  if (filter.pinned !== undefined) {
+    where += ` AND s.pinned = ${param(filter.pinned ? 1 : 0)}`
+    shape += 'p'
+  }
+  // One probe of session_labels' key per tag and pair, for each session the index yields.
+  for (const tag of filter.tags) {
+    where += ` AND EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = s.id
+      AND l.kind = 'tag' AND l.key = ${param(tag)})`
+    shape += 't'
+  }
+  for (const [key, value] of filter.metadata) {
+    where += ` AND EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = s.id
+      AND l.kind = 'meta' AND l.key = ${param(key)} AND l.value = ${param(value)})`
+    shape += 'm'
+  }
+  return { where, shape }
+}
+
+const labelsIn = (filter: SessionFilter) => filter.tags.length + filter.metadata.length
+
+/**
+ * The three reads on `pool`, for the store to answer with.
+ *
+ * @example
+ * ```ts
+ * const store = { ...createKyselyStore(db, options), ...postgresReads(pool) }
+ * ```
+ */
+export function postgresReads(
+  pool: pg.Pool,
+): Pick<SessionStore, 'getSession' | 'listSessions' | 'recentSessions'> {
+  const query = async (statement: Statement): Promise<Row[]> =>
+    (await pool.query<Row>({ ...statement, rowMode: 'array' })).rows
+
+  const GET_SESSION = `SELECT ${SESSION_COLUMNS}, ${MESSAGES_OF_SESSION}
+    FROM sessions s WHERE s.id = $1 AND s.owner = $2`
+
+  return {
+    async getSession(owner, id) {
+      const [row] = await query({
+        name: 'uxmate_get_session',
+        text: GET_SESSION,
+        values: [id, owner],
+      })
+      return row && sessionOf(row, 24)
+    },
+
+    async listSessions({ owner, agentId, limit, after, filter = UNARCHIVED, withMessages }) {
+      const values: unknown[] = [owner, agentId]
+      const { where, shape } = filterOf(filter, values)
+      const withText = withMessages !== false
+      let text = `SELECT ${SESSION_COLUMNS}, ${withText ? MESSAGES_OF_SESSION : ACTIVITY_COLUMNS}
+        FROM sessions s ${withText ? '' : ACTIVITY_OF_SESSION}
+        WHERE s.owner = $1 AND s.agent_id = $2${where}`
+      if (after) {
+        values.push(after.updatedAt.getTime(), after.id)
+        text += ` AND (s.updated_at, s.id) < ($${values.length - 1}, $${values.length})`
+      }
+      values.push(limit + 1)
+      text += ` ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
+      const rows = await query({
+        ...(labelsIn(filter) <= MOST_LABELS_PREPARED && {
+          name: `uxmate_list_${withText ? 'm' : 'a'}${after ? 'c' : ''}${shape}`,
+        }),
+        text,
+        values,
+      })
+      const sessions = rows
+        .slice(0, limit)
+        .map((row) =>
+          withText
+            ? sessionOf(row, 24)
+            : { ...headerOf(row), messages: [], activity: activityAt(row, 24) },
+        )
+      const page: SessionPage = { sessions }
+      const last = sessions.at(-1)
+      if (rows.length > limit && last) page.next = { updatedAt: last.updatedAt, id: last.id }
+      return page
+    },
+
+    async recentSessions({ owner, agentId, limit, filter = UNARCHIVED }) {
+      const values: unknown[] = [owner]
+      if (agentId !== undefined) values.push(agentId)
+      const { where, shape } = filterOf(filter, values)
+      values.push(limit)
+      const text = `SELECT s.id, s.agent_id, s.name, s.updated_at, s.pinned, s.archived, s.tags,
+          s.metadata, ${ACTIVITY_COLUMNS}
+        FROM sessions s ${ACTIVITY_OF_SESSION}
+        WHERE s.owner = $1${agentId !== undefined ? ' AND s.agent_id = $2' : ''}${where}
+        ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
+      const rows = await query({
+        ...(labelsIn(filter) <= MOST_LABELS_PREPARED && {
+          name: `uxmate_recent_${agentId !== undefined ? 'g' : ''}${shape}`,
+        }),
+        text,
+        values,
+      })
+      return rows.map(
+        (row): SessionSummaryRecord => ({
+          activity: activityAt(row, 8),
+          id: row[0] as string,
+          agentId: row[1] as string,
+          name: row[2] as string,
+          updatedAt: new Date(row[3] as number),
+          pinned: row[4] === 1,
+          archived: row[5] === 1,
+          tags: tagsOf(row[6] as string),
+          metadata: metadataOf(row[7] as string),
+        }),
+      )
+    },
+  }
+}
