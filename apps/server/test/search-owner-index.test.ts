@@ -23,9 +23,9 @@ afterEach(async () => {
 const T0 = new Date('2031-05-01T10:00:00.000Z')
 const SESSION = '00000000-0000-7000-8000-000000000100'
 
-it('rebuilds an index made without the owner column, and finds what was written before', async () => {
-  const path = join(dir, 'uxmate.sqlite')
-  let store = openSqliteStore(path)
+/** A store with one session of alice's, its search index then put back as `damage` leaves it. */
+async function storeWith(path: string, damage: string) {
+  const store = openSqliteStore(path)
   await store.migrate()
   await store.createSession({
     id: SESSION,
@@ -37,17 +37,13 @@ it('rebuilds an index made without the owner column, and finds what was written 
     run: { runId: crypto.randomUUID(), instance: 'a', leaseExpiresAt: new Date(T0.getTime() + 1) },
   })
   await store.close()
-
-  // The index as the first 0025_search made it: no owner column, and 0021 not applied yet.
   const db = new Database(path)
-  db.exec(`DROP TABLE search_fts;
-    CREATE VIRTUAL TABLE search_fts USING fts5(body, content='', contentless_delete=1,
-      tokenize='unicode61 remove_diacritics 0', prefix='2 3');
-    INSERT INTO search_fts (rowid, body) SELECT doc, 'stale' FROM search_docs;
-    DELETE FROM kysely_migration WHERE name = '0021_search_by_owner';`)
+  db.exec(damage)
   db.close()
+}
 
-  store = openSqliteStore(path)
+async function expectRebuilt(path: string) {
+  const store = openSqliteStore(path)
   await store.migrate()
   const find = async (text: string, owner = 'alice') =>
     (
@@ -62,10 +58,45 @@ it('rebuilds an index made without the owner column, and finds what was written 
   expect(await find('wombat')).toEqual([`name:${SESSION}`])
   expect(await find('numbat', 'bob')).toEqual([])
   expect(await find('stale')).toEqual([])
-  const columns = new Database(path, { readonly: true })
-    .prepare("SELECT name FROM pragma_table_info('search_fts')")
-    .pluck()
-    .all()
-  expect(columns).toEqual(['body', 'owner'])
+  const db = new Database(path, { readonly: true })
+  expect(db.prepare("SELECT name FROM pragma_table_info('search_fts')").pluck().all()).toEqual([
+    'body',
+    'owner',
+  ])
+  // Keys go down as rows are written: the message, written after the name, has the lower one.
+  expect(db.prepare('SELECT message_id FROM search_docs ORDER BY doc').pluck().all()).toEqual([
+    '00000000-0000-7000-8000-000000000101',
+    null,
+  ])
+  db.close()
   await store.close()
+}
+
+it('rebuilds an index made without the owner column, and finds what was written before', async () => {
+  const path = join(dir, 'uxmate.sqlite')
+  // The index as the first 0025_search made it: no owner column, and 0021 not applied yet.
+  await storeWith(
+    path,
+    `DROP TABLE search_fts;
+    CREATE VIRTUAL TABLE search_fts USING fts5(body, content='', contentless_delete=1,
+      tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+    UPDATE search_docs SET doc = -doc;
+    INSERT INTO search_fts (rowid, body) SELECT doc, 'stale' FROM search_docs;
+    DELETE FROM kysely_migration
+      WHERE name IN ('0021_search_by_owner', '0022_search_newest_first');`,
+  )
+  await expectRebuilt(path)
+})
+
+it('rebuilds an index with the owner column whose keys go up', async () => {
+  const path = join(dir, 'uxmate.sqlite')
+  await storeWith(
+    path,
+    `DELETE FROM search_fts;
+    UPDATE search_docs SET doc = -doc;
+    INSERT INTO search_fts (rowid, body, owner)
+      SELECT doc, 'stale', lower(hex(owner)) FROM search_docs;
+    DELETE FROM kysely_migration WHERE name = '0022_search_newest_first';`,
+  )
+  await expectRebuilt(path)
 })

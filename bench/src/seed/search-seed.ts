@@ -61,6 +61,8 @@ function searchSession(index: number, range: SearchSeedRange): SearchSession {
       id: seedMessageId(index, position),
       session_id: id,
       position,
+      // One branch: each message answers the one before.
+      parent_id: position === 0 ? null : seedMessageId(index, position - 1),
       role: position % 2 === 0 ? 'user' : 'assistant',
       text: searchText(key, searchTextLength(index, position)),
       created_at: createdAt + (position + 1) * 60_000,
@@ -86,6 +88,7 @@ function searchSession(index: number, range: SearchSeedRange): SearchSession {
       updated_at: updatedAt,
       pinned: index % 10 === 3 ? 1 : 0,
       archived: index % 10 === 7 ? 1 : 0,
+      active_leaf_id: seedMessageId(index, MESSAGES_PER_SESSION - 1),
       tags: tagged ? JSON.stringify([SEARCH_TAG]) : '[]',
     },
     messages,
@@ -109,9 +112,18 @@ const SESSION_COLUMNS = [
   'updated_at',
   'pinned',
   'archived',
+  'active_leaf_id',
   'tags',
 ] as const
-const MESSAGE_COLUMNS = ['id', 'session_id', 'position', 'role', 'text', 'created_at'] as const
+const MESSAGE_COLUMNS = [
+  'id',
+  'session_id',
+  'position',
+  'parent_id',
+  'role',
+  'text',
+  'created_at',
+] as const
 const LABEL_COLUMNS = ['session_id', 'kind', 'key', 'value'] as const
 
 const insertSql = (table: string, columns: readonly string[]) =>
@@ -119,13 +131,15 @@ const insertSql = (table: string, columns: readonly string[]) =>
 
 /**
  * Indexes sessions `from`…`to - 1` and their messages for search in one statement each, as
- * the server's `0025_search` migration indexes the rows already there (the owner's word as
- * `OWNER_TOKEN_SQL` writes it): per row, the triggers cost the seed ~3× as long.
+ * the server's `0025_search` migration indexes the rows already there (keys going down as rows
+ * are written, the owner's word as `OWNER_TOKEN_SQL` writes it): per row, the triggers cost the
+ * seed ~3× as long.
  */
 function indexSearchRows(db: Database.Database, range: SearchSeedRange): void {
   const first = seedSessionId(range.from)
   const last = seedSessionId(range.to - 1)
-  const after = db.prepare('SELECT coalesce(max(doc), 0) FROM search_docs').pluck().get()
+  const low = db.prepare('SELECT coalesce(min(doc), 0) FROM search_docs').pluck().get()
+  const top = db.prepare('SELECT coalesce(max(doc), 0) FROM search_docs').pluck().get()
   db.prepare(
     `INSERT INTO search_docs (owner, session_id, message_id)
      SELECT owner, id, NULL FROM sessions WHERE id BETWEEN ? AND ?
@@ -134,6 +148,8 @@ function indexSearchRows(db: Database.Database, range: SearchSeedRange): void {
        FROM messages JOIN sessions ON sessions.id = messages.session_id
        WHERE messages.session_id BETWEEN ? AND ?`,
   ).run(first, last, first, last)
+  // The new rows were keyed above the others; the index's keys go down as rows are written.
+  db.prepare('UPDATE search_docs SET doc = ? - (doc - ?) WHERE doc > ?').run(low, top, top)
   db.prepare(
     `INSERT INTO search_fts (rowid, body, owner)
      SELECT search_docs.doc,
@@ -142,8 +158,8 @@ function indexSearchRows(db: Database.Database, range: SearchSeedRange): void {
        lower(hex(search_docs.owner))
      FROM search_docs JOIN sessions ON sessions.id = search_docs.session_id
        LEFT JOIN messages ON messages.id = search_docs.message_id
-     WHERE search_docs.doc > ?`,
-  ).run(after)
+     WHERE search_docs.doc < ?`,
+  ).run(low)
 }
 
 /**

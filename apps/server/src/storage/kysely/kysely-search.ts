@@ -47,8 +47,9 @@ function searchedSession(db: Kysely<Database>, input: SearchInput, outer: string
 }
 
 /**
- * SQLite: the owner's matching rows of the index, newest first (FTS5 walks the lists of the
- * owner's word and of the query's terms backwards, together, and stops), through the filters,
+ * SQLite: the owner's matching rows of the index, newest first (the newest row has the lowest
+ * key: FTS5 walks the lists of the owner's word and of the query's terms together from their
+ * start, skipping ahead in each to the next row all have, and stops), through the filters,
  * at most {@link RANKED_WINDOW} of them, each with the start of its text.
  */
 function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
@@ -64,7 +65,7 @@ function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
     WHERE search_fts MATCH ${toOwnedFtsMatch(input.query, input.owner)}
       AND search_docs.owner = ${input.owner}
       AND ${searchedSession(db, input, 'search_docs.session_id')}
-    ORDER BY search_fts.rowid DESC
+    ORDER BY search_fts.rowid
     LIMIT ${RANKED_WINDOW}`.execute(db)
 }
 

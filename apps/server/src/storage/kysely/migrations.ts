@@ -374,6 +374,15 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0022_search_newest_first': {
+      async up(db: AnyDb) {
+        // Then its keys were made to go down as rows are written (see sqliteSearchIndex): a
+        // store whose index was made with keys going up, by 0021 or 0025 in between, is
+        // rebuilt the same way.
+        if (dialect === 'sqlite') await sqliteSearchByOwner(db)
+      },
+    },
+
     '0025_search': {
       async up(db: AnyDb) {
         if (dialect === 'sqlite') await sqliteSearchIndex(db)
@@ -526,11 +535,16 @@ export const SEARCHED_CHARACTERS = 100_000
  * indexed for as-you-type search. Each row's `owner` column holds one word, its owner's id in
  * hex ({@link OWNER_TOKEN_SQL}), so that a MATCH of the owner's word and the query reads only
  * that owner's rows of the index (FTS5 intersects the two lists), however many other owners
- * there are.
+ * there are. Keys go down as rows are written (the newest row has the lowest), so that the
+ * newest matches are FTS5's first in its own order: walking a list backwards, FTS5 cannot skip
+ * ahead in the other lists as it does forwards (a rare word of an owner of a million rows took
+ * ~30 ms backwards, ~1 ms forwards).
  */
 async function sqliteSearchIndex(db: AnyDb): Promise<void> {
   // The owner's word of the search_docs row each statement below reads.
   const ownerToken = sql.raw(OWNER_TOKEN_SQL('search_docs.owner'))
+  // Each new row's key: one below the lowest (the primary key's first entry, one B-tree step).
+  const nextDoc = sql.raw('(SELECT coalesce(min(doc), 0) - 1 FROM search_docs)')
   const statements = [
     sql`CREATE TABLE search_docs (
       doc INTEGER PRIMARY KEY,
@@ -546,7 +560,7 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
       tokenize='unicode61 remove_diacritics 0', prefix='2 3'
     )`,
     sql`CREATE TRIGGER search_session_insert AFTER INSERT ON sessions BEGIN
-      INSERT INTO search_docs (owner, session_id) VALUES (new.owner, new.id);
+      INSERT INTO search_docs (doc, owner, session_id) VALUES (${nextDoc}, new.owner, new.id);
       INSERT INTO search_fts (rowid, body, owner) SELECT doc, new.name, ${ownerToken} FROM search_docs
         WHERE session_id = new.id AND message_id IS NULL;
     END`,
@@ -563,8 +577,8 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
       DELETE FROM search_docs WHERE session_id = old.id;
     END`,
     sql`CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN
-      INSERT INTO search_docs (owner, session_id, message_id)
-        SELECT owner, id, new.id FROM sessions WHERE id = new.session_id;
+      INSERT INTO search_docs (doc, owner, session_id, message_id)
+        SELECT ${nextDoc}, owner, id, new.id FROM sessions WHERE id = new.session_id;
       INSERT INTO search_fts (rowid, body, owner)
         SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}), ${ownerToken}
         FROM search_docs WHERE message_id = new.id;
@@ -588,6 +602,8 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
       UNION ALL
       SELECT sessions.owner, messages.session_id, messages.id
         FROM messages JOIN sessions ON sessions.id = messages.session_id`,
+    // Numbered 1, 2, … as written; the later a row, the lower its key: -1, -2, …
+    sql`UPDATE search_docs SET doc = -doc`,
     sql`INSERT INTO search_fts (rowid, body, owner)
       SELECT search_docs.doc, sessions.name, ${ownerToken} FROM search_docs
         JOIN sessions ON sessions.id = search_docs.session_id
@@ -617,15 +633,19 @@ const SQLITE_SEARCH_TRIGGERS = [
 ]
 
 /**
- * Rebuilds a SQLite search index made without the owner column (0025_search as it first was):
- * its triggers, tables and rows, made again by {@link sqliteSearchIndex} from the sessions and
- * messages. Nothing to do on a store without an index yet, or with the new one.
+ * Rebuilds a SQLite search index made without the owner column or with keys that go up
+ * (0025_search as it first was): its triggers, tables and rows, made again by
+ * {@link sqliteSearchIndex} from the sessions and messages. Nothing to do on a store without an
+ * index yet, or with the new one.
  */
 async function sqliteSearchByOwner(db: AnyDb): Promise<void> {
   const { rows } = await sql<{
     name: string
   }>`SELECT name FROM pragma_table_info('search_fts')`.execute(db)
-  if (rows.length === 0 || rows.some((row) => row.name === 'owner')) return
+  if (rows.length === 0) return
+  const upward = await sql<{ up: number }>`SELECT EXISTS (
+    SELECT 1 FROM search_docs WHERE doc > 0) AS up`.execute(db)
+  if (rows.some((row) => row.name === 'owner') && !upward.rows[0]?.up) return
   for (const trigger of SQLITE_SEARCH_TRIGGERS)
     await sql.raw(`DROP TRIGGER IF EXISTS ${trigger}`).execute(db)
   await sql`DROP TABLE search_fts`.execute(db)
