@@ -170,9 +170,8 @@ async function main(): Promise<void> {
     const measured = await runSharedLimiter({ config, main, workDir, logDir })
     rows.push(...measured.rows)
     sharedLimiter = { statementsPerRequest: measured.statementsPerRequest }
-    progress(
-      `limiter: ${measured.statementsPerRequest.toFixed(3)} PostgreSQL statements per request`,
-    )
+    for (const [batch, perRequest] of Object.entries(measured.statementsPerRequest))
+      progress(`limiter, batch ${batch}: ${perRequest.toFixed(3)} PostgreSQL statements a request`)
   }
   if (runs('sse')) {
     sse = await runSseFanout({ config, main, dataDir, logDir })

@@ -175,7 +175,7 @@ export interface BenchResults {
   uploadMemory?: UploadMemory
   sse: SseResult
   manyOwners?: ManyOwnersResult
-  /** The limiter shared through PostgreSQL: its takes (statements) per request. */
-  sharedLimiter?: { statementsPerRequest: number }
+  /** The limiter shared through PostgreSQL: its takes (statements) per request, by batch. */
+  sharedLimiter?: { statementsPerRequest: Record<number, number> }
   search?: SearchResults
 }
