@@ -15,7 +15,7 @@ import { COMPACTION_INSTRUCTIONS, compact, NOTE_PREFIX } from './compaction.ts'
 import { type InputPlan, inputBudget, planInput, truncatedPlan } from './context-window.ts'
 import { startModelCall } from './model-call-span.ts'
 import { type ChatMessagesOptions, toChatMessage } from './openai-messages.ts'
-import { countTokens, messageTokens } from './token-count.ts'
+import { countTokens, messageTokens, storedTextTokens } from './token-count.ts'
 
 type OpenAiSdk = typeof import('openai')
 
@@ -249,7 +249,11 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
     for (let index = history.length - 1; index > through && used <= budget - fixed; index--) {
       const turn = history[index] as ConversationTurn
       built[index] = await toChatMessage(turn, chat, index >= contentsFrom)
-      tokens[index] = messageTokens(built[index] as ChatCompletionMessageParam)
+      // A message of text alone is sent as it is stored: its count is kept from turn to turn.
+      tokens[index] =
+        turn.files.length === 0
+          ? storedTextTokens(turn.id, turn.text)
+          : messageTokens(built[index] as ChatCompletionMessageParam)
       used += tokens[index] as number
     }
     let plan: InputPlan = planInput({

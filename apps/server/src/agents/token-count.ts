@@ -58,6 +58,42 @@ export function messageTokens(message: ChatCompletionMessageParam): number {
   return tokens
 }
 
+/** How many stored messages' counts are kept: ~150 bytes each, the oldest counted go first. */
+const KEPT_COUNTS = 50_000
+/** Counts of stored messages' texts by message id, with a hash of the text as a check. */
+const keptCounts = new Map<string, { hash: number; tokens: number }>()
+
+/** FNV-1a of the text's UTF-16 units: far cheaper than counting its tokens again. */
+function textHash(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return hash
+}
+
+/**
+ * The tokens a stored message of text alone (no files) takes in the model's input, as
+ * `messageTokens` counts it. A stored message's text never changes (an edit is a new message),
+ * and each turn of a long conversation counts the same recent messages again: counted once,
+ * kept by id for the turns after.
+ *
+ * @example
+ * ```ts
+ * storedTextTokens('0193a4c2-…', 'Hello') // 5, counted; the next call for the id looks it up
+ * ```
+ */
+export function storedTextTokens(id: string, text: string): number {
+  const hash = textHash(text)
+  const kept = keptCounts.get(id)
+  if (kept && kept.hash === hash) return kept.tokens
+  const tokens = MESSAGE_OVERHEAD + countTokens(text)
+  if (keptCounts.size >= KEPT_COUNTS) {
+    const oldest = keptCounts.keys().next()
+    if (!oldest.done) keptCounts.delete(oldest.value)
+  }
+  keptCounts.set(id, { hash, tokens })
+  return tokens
+}
+
 /**
  * `text` cut to its first `maxTokens` tokens (whole when shorter).
  *

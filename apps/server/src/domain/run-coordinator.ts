@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { SessionError } from '@uxmate/contract'
 import { v7 as uuidv7 } from 'uuid'
-import type { Agent, ReplyContext } from './agent.ts'
+import type { Agent, ConversationTurn, ReplyContext } from './agent.ts'
 import { agentError } from './agent-failure.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK, EventIds } from './event-ids.ts'
@@ -296,12 +296,8 @@ export class RunCoordinator {
       if (!signal.aborted) controller.abort(new StopRequest(TIMED_OUT))
     }, runTimeoutMs)
     timer.unref()
-    const conversation = session.messages.map(({ id, role, text, files }) => ({
-      id,
-      role,
-      text,
-      files,
-    }))
+    // The messages as they are (each is a turn): no copy of a long session's every message.
+    const conversation: ConversationTurn[] = session.messages
     const modelCalls: ModelCall[] = []
     const context: ReplyContext = {
       loadFile: async (file, maxBytes) => {

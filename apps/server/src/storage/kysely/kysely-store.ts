@@ -187,6 +187,12 @@ function toFile(row: FileRow): StoredFile {
   }
 }
 
+/**
+ * The files of a message without any: one frozen list for them all (records are never changed
+ * in place), not a new empty one for each of a long session's messages.
+ */
+const NO_FILES = Object.freeze([]) as unknown as StoredFile[]
+
 /** Files by the message they came with, in their order. */
 function filesByMessage(rows: FileRow[]): Map<string, StoredFile[]> {
   const files = new Map<string, StoredFile[]>()
@@ -387,28 +393,36 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         .orderBy('message_id')
         .orderBy('position')
         .execute(),
-      executor
-        .selectFrom('messages')
-        .select([...MESSAGE_COLUMNS, 'session_id'])
-        .$if(ids.length === 1, (query) => query.where('session_id', '=', ids[0] as string))
-        .$if(ids.length > 1, (query) => query.where('session_id', 'in', ids))
-        .orderBy('session_id')
-        .orderBy('position')
-        .execute(),
+      // One session's (a read, a turn): without its id on each of the rows.
+      ids.length === 1
+        ? executor
+            .selectFrom('messages')
+            .select(MESSAGE_COLUMNS)
+            .where('session_id', '=', ids[0] as string)
+            .orderBy('position')
+            .execute()
+        : executor
+            .selectFrom('messages')
+            .select([...MESSAGE_COLUMNS, 'session_id'])
+            .where('session_id', 'in', ids)
+            .orderBy('session_id')
+            .orderBy('position')
+            .execute(),
       feedbackOf(executor, { sessionIds: ids }),
     ])
     const files = filesByMessage(fileRows)
     const messages = new Map<string, MessageRecord[]>()
     let list: MessageRecord[] = []
     let session: string | undefined
-    for (const row of messageRows) {
+    for (const row of messageRows as Array<MessageRow & { session_id?: string }>) {
       // Ordered by session: a session's messages come together, its list made at the first.
-      if (row.session_id !== session) {
-        session = row.session_id
+      const of = row.session_id ?? (ids[0] as string)
+      if (of !== session) {
+        session = of
         list = []
         messages.set(session, list)
       }
-      list.push(toMessage(row, files.get(row.id) ?? [], feedback.get(row.id)))
+      list.push(toMessage(row, files.get(row.id) ?? NO_FILES, feedback.get(row.id)))
     }
     return messages
   }
