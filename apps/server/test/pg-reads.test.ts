@@ -53,7 +53,7 @@ async function seed(store: SessionStore): Promise<void> {
                   contentType: 'text/plain',
                   size: 3,
                   sha256: 'aa',
-                  data: new Uint8Array([1, 2, 3]),
+                  chunks: [new Uint8Array([1, 2, 3])],
                 },
                 {
                   id: `${id}-f0`,
@@ -61,7 +61,7 @@ async function seed(store: SessionStore): Promise<void> {
                   contentType: 'image/png',
                   size: 1,
                   sha256: 'bb',
-                  data: new Uint8Array([4]),
+                  chunks: [new Uint8Array([4])],
                 },
               ]
             : [],

@@ -41,7 +41,7 @@ describe('SessionService.create', () => {
       {
         name: 'a.bin',
         contentType: 'application/octet-stream',
-        data: new Uint8Array([1, 2, 3]),
+        chunks: [new Uint8Array([1, 2, 3])],
         size: 3,
         sha256: '039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81',
       },
@@ -65,7 +65,13 @@ describe('SessionService.create', () => {
   it('keeps the files of a create that names an unknown agent', async () => {
     const { service } = await serviceWith(createControlledAgent().agent)
     const files: Omit<NewFile, 'id'>[] = [
-      { name: 'a.bin', contentType: 'text/plain', data: new Uint8Array(1), size: 1, sha256: '' },
+      {
+        name: 'a.bin',
+        contentType: 'text/plain',
+        chunks: [new Uint8Array(1)],
+        size: 1,
+        sha256: '',
+      },
     ]
     const outcome = await service.create(
       { owner: 'alice', agentId: 'nobody', text: 'Hello', files },

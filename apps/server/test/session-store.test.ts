@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { FILE_CHUNK_BYTES } from '../src/domain/file-chunks.ts'
 import { IdempotencyKeyTaken, type KeyCommit } from '../src/domain/idempotency-store.ts'
 import type {
   MessageCursor,
@@ -84,7 +85,7 @@ function file(id: string, data: Uint8Array, name = `${id}.bin`): NewFile {
     contentType: 'application/octet-stream',
     size: data.byteLength,
     sha256: 'x',
-    data,
+    chunks: [data],
   }
 }
 
@@ -236,6 +237,41 @@ describe.each(factories)('$name store', (factory) => {
     expect([...((await s.readFileBytes('s1', 'f1')) ?? [])]).toEqual([...data])
     expect((await s.readFileBytes('s1', 'f2'))?.byteLength).toBe(0)
     expect(await s.getFile(OWNER, 'other-session', 'f1')).toBeUndefined()
+  })
+
+  it('stores a file from pieces of any size, over several rows, and reads back any prefix', async () => {
+    const s = await store()
+    const size = 2 * FILE_CHUNK_BYTES + 5
+    const data = Uint8Array.from({ length: size }, (_, i) => (i * 7) % 256)
+    // Pieces as an upload gives them, and one over a row's size (an import's, a data: URL's).
+    const pieces = [
+      data.subarray(0, 10),
+      data.subarray(10, FILE_CHUNK_BYTES + 3),
+      data.subarray(FILE_CHUNK_BYTES + 3),
+    ]
+    await s.createSession({
+      owner: OWNER,
+      id: 's1',
+      agentId: 'echo',
+      name: 'Big',
+      now: T0,
+      message: { id: 'm1', text: 'a big file', files: [{ ...file('f1', data), chunks: pieces }] },
+      run: claim(),
+    })
+    expect(Buffer.from((await s.getFile(OWNER, 's1', 'f1'))?.data ?? []).equals(data)).toBe(true)
+    for (const maxBytes of [
+      0,
+      1,
+      FILE_CHUNK_BYTES - 1,
+      FILE_CHUNK_BYTES,
+      FILE_CHUNK_BYTES + 1,
+      size,
+      size + 1,
+    ]) {
+      const prefix = await s.readFileBytes('s1', 'f1', maxBytes)
+      expect(Buffer.from(prefix ?? []).equals(data.subarray(0, maxBytes))).toBe(true)
+    }
+    expect(await s.readFileBytes('s1', 'nope')).toBeUndefined()
   })
 
   it('writes a session whole or not at all', async () => {

@@ -78,7 +78,7 @@ describe.each(storeDatabases())('export and import on $name', (databases) => {
             contentType: 'text/plain',
             size: 5,
             sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
-            data: new TextEncoder().encode('hello'),
+            chunks: [new TextEncoder().encode('hello')],
           },
         ],
       },

@@ -65,7 +65,8 @@ describe('POST /sessions/text', () => {
       wrapStore: (store): SessionStore => ({
         ...store,
         async createSession(input) {
-          for (const file of input.message.files) stored.push(new WeakRef(file.data))
+          for (const file of input.message.files)
+            for (const chunk of file.chunks) stored.push(new WeakRef(chunk))
           const session = await store.createSession(input)
           written()
           return session

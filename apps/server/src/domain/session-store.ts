@@ -1,5 +1,6 @@
 import type { MessageRole, SessionError, SessionStatus } from '@uxmate/contract'
 import type { ChangeVersions } from './change-versions.ts'
+import type { FilePieces } from './file-chunks.ts'
 import type { IdempotencyStore, KeyCommit } from './idempotency-store.ts'
 import type { SearchQuery } from './search-query.ts'
 import type { ImportedSession } from './session-import.ts'
@@ -17,9 +18,9 @@ export interface StoredFile {
   sha256: string
 }
 
-/** A file on its way into the store, with its bytes. */
+/** A file on its way into the store, with its bytes in order (see file-chunks.ts). */
 export interface NewFile extends StoredFile {
-  data: Uint8Array
+  chunks: FilePieces
 }
 
 /** Tokens a model used: the provider's counts, or the server's estimate (`estimated`). */

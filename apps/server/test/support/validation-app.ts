@@ -5,6 +5,7 @@
 import { openapiDocument } from '@uxmate/contract/document'
 import { Hono } from 'hono'
 import type { BodyLimits } from '../../src/config/config.ts'
+import { joinPieces } from '../../src/domain/file-chunks.ts'
 import { createOpenApiValidator } from '../../src/http/validation/openapi/openapi-validator.ts'
 
 export const testLimits: BodyLimits = {
@@ -19,10 +20,10 @@ export function createTestApp(limits: BodyLimits = testLimits) {
   return new Hono()
     .post('/sessions/text', validator.for('create_session_from_text'), (c) => {
       const form = c.req.valid('form')
-      const files = form.files.map(({ data, ...file }) => ({
+      const files = form.files.map(({ chunks, ...file }) => ({
         ...file,
-        text: new TextDecoder().decode(data),
-        isUint8Array: data instanceof Uint8Array,
+        text: new TextDecoder().decode(joinPieces(chunks)),
+        isUint8Array: chunks.every((chunk) => chunk instanceof Uint8Array),
       }))
       return c.json({ form: { ...form, files }, header: c.req.valid('header') })
     })

@@ -4,7 +4,7 @@ import { canonicalJson, requestFingerprint } from './fingerprint.ts'
 const file = (content: string, name = 'a.txt', contentType = 'text/plain') => ({
   name,
   contentType,
-  data: new TextEncoder().encode(content),
+  chunks: [new TextEncoder().encode(content)],
   size: content.length,
   sha256: `sha-of-${content}`,
 })

@@ -13,14 +13,14 @@ interface UploadedLike {
   name: string
   contentType: string
   sha256: string
-  data: Uint8Array
+  chunks: Uint8Array[]
 }
 
 function isUpload(value: unknown): value is UploadedLike {
   return (
     typeof value === 'object' &&
     value !== null &&
-    (value as UploadedLike).data instanceof Uint8Array &&
+    Array.isArray((value as UploadedLike).chunks) &&
     typeof (value as UploadedLike).sha256 === 'string'
   )
 }

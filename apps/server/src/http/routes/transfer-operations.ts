@@ -1,3 +1,4 @@
+import { joinPieces } from '../../domain/file-chunks.ts'
 import type { SessionService } from '../../domain/session-service.ts'
 import type { SessionRecord } from '../../domain/session-store.ts'
 import { MAX_IMPORT_SESSIONS } from '../../domain/session-transfer.ts'
@@ -70,7 +71,7 @@ export function transferOperations(options: {
       const { file } = c.req.valid('form')
       let text: string
       try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(file.data)
+        text = new TextDecoder('utf-8', { fatal: true }).decode(joinPieces(file.chunks))
       } catch {
         return c.json(validationError(['body', 'file'], 'The file is not UTF-8', file.name), 422)
       }

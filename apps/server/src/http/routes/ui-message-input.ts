@@ -76,7 +76,7 @@ export function userTurn(request: UiChatRequest, limits: BodyLimits): UserTurn {
     files.push({
       name: sanitizeFileName(part.filename),
       contentType: sanitizeContentType(part.mediaType ?? url[1]),
-      data,
+      chunks: [data],
       size: data.byteLength,
       sha256: createHash('sha256').update(data).digest('hex'),
     })

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { ImportedSession } from '../../domain/session-import.ts'
+import { insertFile } from './file-rows.ts'
 import type { Database } from './schema.ts'
 import type { WriteTransaction } from './write-transaction.ts'
 
@@ -34,13 +35,12 @@ async function anyTaken(
  *
  * @example
  * ```ts
- * const importSession = createImport(write, toBuffer)
+ * const importSession = createImport(write)
  * await importSession('alice', session) // 'imported', then 'exists' the second time
  * ```
  */
 export function createImport(
   write: WriteTransaction,
-  toBuffer: (data: Uint8Array) => Buffer,
 ): (owner: string, session: ImportedSession) => Promise<'imported' | 'exists' | 'conflict'> {
   return (owner, session) =>
     write(async (trx) => {
@@ -103,11 +103,10 @@ export function createImport(
             created_at: message.createdAt.getTime(),
           })
           .execute()
-        // One statement per file, as the store's other writes do (see insertFiles).
         for (const [index, file] of message.files.entries())
-          await trx
-            .insertInto('files')
-            .values({
+          await insertFile(
+            trx,
+            {
               id: file.id,
               session_id: session.id,
               message_id: message.id,
@@ -116,9 +115,9 @@ export function createImport(
               content_type: file.contentType,
               size: file.size,
               sha256: file.sha256,
-              data: toBuffer(file.data),
-            })
-            .execute()
+            },
+            [file.data],
+          )
       }
       return 'imported'
     })

@@ -39,6 +39,7 @@ import {
   type WebhookTargets,
   webhookPayload,
 } from '../../domain/webhooks.ts'
+import { handOverChunks, insertFile, readFileBytes } from './file-rows.ts'
 import { feedbackMethods, feedbackOf } from './kysely-feedback.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { createImport } from './kysely-import.ts'
@@ -50,7 +51,7 @@ import { activityOf, filtered, UNARCHIVED } from './session-lists.ts'
 import { transactionPerWrite, type WriteTransaction } from './write-transaction.ts'
 
 type SessionRow = Selectable<SessionsTable>
-type FileRow = Omit<Selectable<FilesTable>, 'data' | 'session_id' | 'position' | 'bytes_of'>
+type FileRow = Omit<Selectable<FilesTable>, 'session_id' | 'position' | 'bytes_of'>
 
 /** The stretch of time the usage ledger is summed by: a quarter hour fits every time zone. */
 const USAGE_BUCKET_MS = 15 * 60 * 1000
@@ -63,9 +64,6 @@ const usageColumns = (usage: TokenUsage) => ({
 })
 
 const FILE_COLUMNS = ['id', 'message_id', 'name', 'content_type', 'size', 'sha256'] as const
-
-/** PostgreSQL's substr() takes a 32-bit length. */
-const MAX_SUBSTR = 2 ** 31 - 1
 
 /** The pin, archive, tags and metadata of a session's row. */
 function organiseOf(
@@ -283,10 +281,6 @@ async function replaceLabels(
       .values(pairs.map(([key, value]) => ({ session_id: sessionId, kind, key, value })))
       .execute()
 }
-
-/** The bytes as the driver wants them: a Buffer over the same memory. */
-const toBuffer = (data: Uint8Array) =>
-  Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 
 export interface KyselyStoreOptions {
   dialect: Dialect
@@ -578,11 +572,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     return (await sessionRow(trx, input.owner, input.sessionId)) ? 'busy' : 'not_found'
   }
 
-  /**
-   * A message's files, one statement each: better-sqlite3 binds a blob as SQLITE_TRANSIENT, so
-   * SQLite copies every blob bound to a statement; a statement of its own per file keeps only
-   * one file's copy alive at a time instead of all of them together.
-   */
+  /** A message's files, in order, each with its bytes (see insertFile). */
   async function insertFiles(
     trx: Kysely<Database>,
     sessionId: string,
@@ -590,9 +580,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     files: readonly NewFile[],
   ): Promise<void> {
     for (const [position, file] of files.entries())
-      await trx
-        .insertInto('files')
-        .values({
+      await insertFile(
+        trx,
+        {
           id: file.id,
           session_id: sessionId,
           message_id: messageId,
@@ -601,9 +591,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           content_type: file.contentType,
           size: file.size,
           sha256: file.sha256,
-          data: toBuffer(file.data),
-        })
-        .execute()
+        },
+        file.chunks,
+      )
   }
 
   /** A page of `rows` (one more than `limit` when more follow), with the files of its messages. */
@@ -656,14 +646,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     for (const { original, sharer } of sharers)
       if (!heirs.has(original)) heirs.set(original, sharer)
     for (const [original, heir] of heirs) {
-      await trx
-        .updateTable('files')
-        .set({
-          data: (eb) => eb.selectFrom('files as o').select('o.data').where('o.id', '=', original),
-          bytes_of: null,
-        })
-        .where('id', '=', heir)
-        .execute()
+      await handOverChunks(trx, original, heir)
+      await trx.updateTable('files').set({ bytes_of: null }).where('id', '=', heir).execute()
       await trx
         .updateTable('files')
         .set({ bytes_of: heir })
@@ -1139,7 +1123,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       ),
     ),
 
-    importSession: createImport(write, toBuffer),
+    importSession: createImport(write),
 
     async exportSessions({ owner, after, limit }) {
       const rows = await db
@@ -1383,7 +1367,6 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
               content_type: file.content_type,
               size: file.size,
               sha256: file.sha256,
-              data: Buffer.alloc(0),
               bytes_of: file.bytes_of ?? file.id,
             })
             .execute()
@@ -1404,10 +1387,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async getFile(owner, sessionId, fileId) {
       const row = await db
         .selectFrom('files')
-        .innerJoin('files as stored', (join) =>
-          join.on((eb) => eb('stored.id', '=', eb.fn.coalesce('files.bytes_of', 'files.id'))),
-        )
-        .select([...FILE_COLUMNS.map((column) => `files.${column}` as const), 'stored.data'])
+        .select(FILE_COLUMNS)
         .where('files.session_id', '=', sessionId)
         .where('files.id', '=', fileId)
         .where((eb) =>
@@ -1420,25 +1400,12 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           ),
         )
         .executeTakeFirst()
-      return row && { file: toFile(row), data: row.data as Uint8Array<ArrayBuffer> }
+      const data = row && (await readFileBytes(db, sessionId, fileId))
+      return row && data && { file: toFile(row), data: data as Uint8Array<ArrayBuffer> }
     },
 
-    async readFileBytes(sessionId, fileId, maxBytes) {
-      // substr() counts bytes of a BLOB or bytea: only what is asked for leaves the database.
-      const row = await db
-        .selectFrom('files')
-        .innerJoin('files as stored', (join) =>
-          join.on((eb) => eb('stored.id', '=', eb.fn.coalesce('files.bytes_of', 'files.id'))),
-        )
-        .select(
-          maxBytes === undefined
-            ? sql<Uint8Array>`stored.data`.as('data')
-            : sql<Uint8Array>`substr(stored.data, 1, ${Math.min(maxBytes, MAX_SUBSTR)})`.as('data'),
-        )
-        .where('files.session_id', '=', sessionId)
-        .where('files.id', '=', fileId)
-        .executeTakeFirst()
-      return row?.data
+    readFileBytes(sessionId, fileId, maxBytes) {
+      return readFileBytes(db, sessionId, fileId, maxBytes)
     },
 
     async flushInterruptedRuns(now, message) {

@@ -518,6 +518,38 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         if (dialect === 'postgres') await createOwnerVersions(db)
       },
     },
+
+    '0056_file_chunks': {
+      async up(db: AnyDb) {
+        // A file's bytes in rows of at most 1 MiB, each at its byte position (`start`) in the
+        // file: stored whole, a file made SQLite copy all of it twice while its statement ran.
+        await db.schema
+          .createTable('file_chunks')
+          .addColumn('file_id', 'text', (col) =>
+            col.notNull().references('files.id').onDelete('cascade'),
+          )
+          .addColumn('start', int64, (col) => col.notNull())
+          .addColumn('data', bytes, (col) => col.notNull())
+          .addPrimaryKeyConstraint('file_chunks_pk', ['file_id', 'start'])
+          .$call(strict)
+          .execute()
+        // The bytes stored so far, cut in SQL: no file passes through this process.
+        const chunk = sql.lit(1024 * 1024)
+        await (dialect === 'sqlite'
+          ? sql`WITH RECURSIVE starts(start) AS (
+                SELECT 0 UNION ALL SELECT start + ${chunk} FROM starts
+                WHERE start + ${chunk} < (SELECT coalesce(max(length(data)), 0) FROM files))
+              INSERT INTO file_chunks (file_id, start, data)
+              SELECT files.id, starts.start, substr(files.data, starts.start + 1, ${chunk})
+              FROM files JOIN starts ON starts.start < length(files.data)`
+          : sql`INSERT INTO file_chunks (file_id, start, data)
+              SELECT files.id, starts.start, substring(files.data FROM starts.start::int + 1 FOR ${chunk})
+              FROM files, generate_series(0::bigint, length(files.data) - 1, ${chunk}) AS starts(start)
+              WHERE length(files.data) > 0`
+        ).execute(db)
+        await db.schema.alterTable('files').dropColumn('data').execute()
+      },
+    },
   }
 }
 

@@ -103,9 +103,15 @@ export interface FilesTable {
   content_type: string
   size: number
   sha256: string
-  /** The bytes; empty when `bytes_of` names the file that holds them (a fork's copy). */
-  data: Uint8Array
+  /** The file that holds this one's bytes (a fork's copy), or `null`: it holds them itself. */
   bytes_of: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** A file's bytes, in rows of at most `FILE_CHUNK_BYTES`, each at its byte position. */
+export interface FileChunksTable {
+  file_id: string
+  start: number
+  data: Uint8Array
 }
 
 /** The events of each session's latest run, for streams on other instances (PostgreSQL). */
@@ -213,6 +219,7 @@ export interface Database {
   sessions: SessionsTable
   messages: MessagesTable
   files: FilesTable
+  file_chunks: FileChunksTable
   run_events: RunEventsTable
   rate_buckets: RateBucketsTable
   idempotency_keys: IdempotencyKeysTable

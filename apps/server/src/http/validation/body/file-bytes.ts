@@ -1,42 +1,29 @@
 /**
- * The bytes of one uploaded file, copied into one buffer as they arrive. Keeping the arriving
- * chunks and joining them at the end would hold every byte twice when the file ends. The buffer
- * grows with what has arrived (never with what a client merely announces, which would let a
- * few bytes sent reserve megabytes), up to what the file can still take at most, so that a file
- * whose size is bounded closely (one file in a request with a Content-Length) ends in a buffer
- * of its own size, with no final copy.
+ * The bytes of one uploaded file, kept as the pieces busboy hands over (views of what came off
+ * the socket, or busboy's own copies where a boundary split them), never copied or joined: the
+ * store writes them as they are (see domain/file-chunks.ts). Copying them into one growing
+ * buffer held each byte twice until V8 collected the socket's chunks (a 24 MiB upload grew RSS
+ * by ~75 MiB) and left the outgrown buffers behind too.
  */
 
-/** Spare room at the end of a file's buffer that is kept rather than copied away. */
-const SLACK_BYTES = 64 * 1024
-const MIN_CAPACITY = 64 * 1024
-
 /**
- * Collects a file's bytes. `expectedBytes` is what the file may take at most, as far as is
- * known (e.g. what is left of a declared Content-Length): the buffer doubles as bytes arrive,
- * but not past it unless more than it actually arrive.
+ * Collects a file's bytes, at most `maxBytes` of them.
  *
  * @example
  * ```ts
- * const bytes = new FileBytes(declaredLength - bytesBeforeThePart, maxFileBytes)
+ * const bytes = new FileBytes(maxFileBytes)
  * stream.on('data', (chunk) => bytes.append(chunk))
  * stream.on('end', () => save(bytes.take()))
  * ```
  */
 export class FileBytes {
-  #buffer: Uint8Array<ArrayBuffer>
+  readonly #pieces: Uint8Array[] = []
   #size = 0
   readonly #maxBytes: number
-  readonly #expectedBytes: number
 
-  /**
-   * @param expectedBytes an upper bound of the file's size if one is known, else `undefined`
-   * @param maxBytes the most bytes the file can have (the buffer never grows past it)
-   */
-  constructor(expectedBytes: number | undefined, maxBytes: number) {
+  /** @param maxBytes the most bytes the file can have */
+  constructor(maxBytes: number) {
     this.#maxBytes = maxBytes
-    this.#expectedBytes = Math.max(0, Math.min(expectedBytes ?? maxBytes, maxBytes))
-    this.#buffer = new Uint8Array(0)
   }
 
   /** Bytes collected so far. */
@@ -44,33 +31,20 @@ export class FileBytes {
     return this.#size
   }
 
-  /** Appends `chunk`; past `maxBytes` the rest of it is dropped (the caller refuses the file). */
+  /**
+   * Keeps `chunk` (not a copy: its bytes must not change afterwards, as a stream's chunks do
+   * not); past `maxBytes` the rest of it is dropped (the caller refuses the file).
+   */
   append(chunk: Uint8Array): void {
     const room = this.#maxBytes - this.#size
     const bytes = chunk.byteLength <= room ? chunk : chunk.subarray(0, room)
-    if (this.#size + bytes.byteLength > this.#buffer.byteLength) this.#grow(bytes.byteLength)
-    this.#buffer.set(bytes, this.#size)
+    if (bytes.byteLength === 0) return
+    this.#pieces.push(bytes)
     this.#size += bytes.byteLength
   }
 
-  /**
-   * The file's bytes, in memory of their own (zeroed past the end, never shared with other
-   * data). Copied to a buffer of the exact size only when more than a little room is unused.
-   */
-  take(): Uint8Array<ArrayBuffer> {
-    const spare = this.#buffer.byteLength - this.#size
-    if (spare === 0) return this.#buffer
-    if (spare <= SLACK_BYTES) return this.#buffer.subarray(0, this.#size)
-    return this.#buffer.slice(0, this.#size)
-  }
-
-  #grow(needed: number): void {
-    const wanted = this.#size + needed
-    const doubled = Math.max(this.#buffer.byteLength * 2, MIN_CAPACITY)
-    const bound = wanted <= this.#expectedBytes ? this.#expectedBytes : this.#maxBytes
-    const capacity = Math.max(wanted, Math.min(doubled, bound))
-    const grown = new Uint8Array(capacity)
-    grown.set(this.#buffer.subarray(0, this.#size))
-    this.#buffer = grown
+  /** The file's bytes, in order, as they arrived. */
+  take(): Uint8Array[] {
+    return this.#pieces
   }
 }

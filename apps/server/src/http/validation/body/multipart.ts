@@ -6,6 +6,7 @@
  * `Request` and never touches Node's `IncomingMessage`.
  */
 import { createHash } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import busboy from 'busboy'
 import type { BodyLimits } from '../../../config/config.ts'
 import { valueErrorIssue } from '../errors/fastapi-errors.ts'
@@ -15,7 +16,7 @@ import {
   payloadTooLarge,
   type RequestRejection,
 } from '../errors/request-rejection.ts'
-import { declaredLength, discard, unreadableBody } from './body-stream.ts'
+import { type BodyChunks, bodyChunks, declaredLength, unreadableBody } from './body-stream.ts'
 import { FileBytes } from './file-bytes.ts'
 import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
 import type { UploadGate, UploadLease } from './upload-gate.ts'
@@ -106,6 +107,7 @@ export async function readMultipartBody(
   limits: MultipartLimits,
   fieldNames: ReadonlySet<string>,
   gate?: UploadGate,
+  incoming?: IncomingMessage,
 ): Promise<FormEntries> {
   const contentType = request.headers.get('content-type') ?? ''
   const declared = declaredLength(request.headers)
@@ -155,9 +157,6 @@ export async function readMultipartBody(
     failure ??= rejection
   }
   let fileCount = 0
-  // Bytes of the body before the chunk being parsed: what a file starting in it may take at
-  // most is what Content-Length leaves after them.
-  let parsedBefore = 0
 
   parser.on('partsLimit', () =>
     fail(
@@ -198,12 +197,7 @@ export async function readMultipartBody(
     }
     const fileName = sanitizeFileName(info.filename)
     const hash = fieldNames.has(name) ? createHash('sha256') : undefined
-    const bytes = hash
-      ? new FileBytes(
-          declared === undefined ? undefined : declared - parsedBefore,
-          limits.maxFileBytes,
-        )
-      : undefined
+    const bytes = hash ? new FileBytes(limits.maxFileBytes) : undefined
     let size = 0
     // busboy counts a file's bytes as it parses them and says 'limit' at once; counting in our
     // 'data' handler instead would lag behind (stream events wait for the next tick).
@@ -227,7 +221,7 @@ export async function readMultipartBody(
       const file: UploadedFile = {
         name: fileName,
         contentType: sanitizeContentType(partType),
-        data: bytes.take(),
+        chunks: bytes.take(),
         size,
         sha256: hash.digest('hex'),
       }
@@ -257,39 +251,38 @@ export async function readMultipartBody(
     const room = lease?.take(bytes.byteLength)
     if (room) await room
     sniffer?.push(bytes)
-    parsedBefore = total - bytes.byteLength
     if (!parser.write(bytes)) await writable(parser)
     return !failure
   }
   try {
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+    let body: BodyChunks | undefined
     if (declared !== undefined && declared <= WHOLE_BODY_BYTES) {
       // A small body is read whole: on @hono/node-server that reads it straight from Node's
       // request, without building a Web stream around it (about 90 µs a request). Node's HTTP
       // parser ends a body at its Content-Length, so no more than that is read.
-      let body: ArrayBuffer | undefined
+      let whole: ArrayBuffer | undefined
       try {
-        body = await request.arrayBuffer()
+        whole = await request.arrayBuffer()
       } catch {
         fail(unreadableBody())
       }
-      if (body && body.byteLength > 0) await feed(new Uint8Array(body))
+      if (whole && whole.byteLength > 0) await feed(new Uint8Array(whole))
     } else {
       lease = gate?.lease()
-      reader = request.body?.getReader()
-      while (reader && !failure) {
-        let chunk: ReadableStreamReadResult<Uint8Array>
+      body = bodyChunks(request, incoming)
+      while (!failure) {
+        let chunk: Uint8Array | undefined
         try {
-          chunk = await reader.read()
+          chunk = await body.next()
         } catch {
           fail(unreadableBody())
           break
         }
-        if (chunk.done || !(await feed(chunk.value))) break
+        if (chunk === undefined || !(await feed(chunk))) break
       }
     }
     if (failure) {
-      if (reader) discard(reader)
+      body?.stop()
       parser.destroy()
       throw failure
     }

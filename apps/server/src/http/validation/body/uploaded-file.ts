@@ -10,11 +10,11 @@ export interface UploadedFile {
   name: string
   /** The part's `type/subtype` (lowercase, harmless parameters kept), else octet-stream. */
   contentType: string
-  /** The bytes, in a buffer of their own (never a slice of a shared pool). */
-  data: Uint8Array<ArrayBuffer>
-  /** Bytes, equal to `data.byteLength`. */
+  /** The bytes, in order, in the pieces they arrived in (see file-bytes.ts). */
+  chunks: Uint8Array[]
+  /** Bytes, the chunks' together. */
   size: number
-  /** SHA-256 of `data`, lowercase hex, computed while the part streamed in. */
+  /** SHA-256 of the bytes, lowercase hex, computed while the part streamed in. */
   sha256: string
 }
 

@@ -2,6 +2,7 @@
  * Request validation driven by openapi.yaml: compiled once when the server starts, applied per
  * route as Hono middleware, answering like FastAPI when a request does not fit.
  */
+import type { IncomingMessage } from 'node:http'
 import type { OperationId } from '@uxmate/contract'
 import type { OpenApiDocument } from '@uxmate/contract/document'
 import { Ajv2020 } from 'ajv/dist/2020.js'
@@ -103,7 +104,13 @@ export function createOpenApiValidator(
     let body: ReadBody = NO_BODY
     if (operation.body) {
       try {
-        body = await readRequestBody(operation.body, c.req.raw, limits, gate)
+        body = await readRequestBody(
+          operation.body,
+          c.req.raw,
+          limits,
+          gate,
+          (c.env as { incoming?: IncomingMessage } | undefined)?.incoming,
+        )
       } catch (error) {
         if (error instanceof RequestRejection) return c.json(error.body, error.status)
         throw error

@@ -1,6 +1,7 @@
 /**
  * Picks the body reader by the request's Content-Type, among those the operation declares.
  */
+import type { IncomingMessage } from 'node:http'
 import type { BodyLimits } from '../../../config/config.ts'
 import { readBody } from '../body/body-stream.ts'
 import { readJsonBody } from '../body/json-body.ts'
@@ -12,7 +13,8 @@ import type { BodySpec } from './operation-spec.ts'
 import type { ReadBody } from './validate-request.ts'
 
 /**
- * Reads the body `spec` describes (of an operation that takes one), uploads through `gate`, or throws a {@link RequestRejection}: 415 for a Content-Type
+ * Reads the body `spec` describes (of an operation that takes one), uploads through `gate` (from
+ * Node's `incoming` request when there is one), or throws a {@link RequestRejection}: 415 for a Content-Type
  * the operation does not take, 413 over a limit, 422 when the body cannot be decoded.
  *
  * @example
@@ -25,6 +27,7 @@ export async function readRequestBody(
   request: Request,
   limits: BodyLimits,
   gate?: UploadGate,
+  incoming?: IncomingMessage,
 ): Promise<ReadBody> {
   const mediaType = mediaTypeOf(request.headers.get('content-type'))
   // Exactly the media types openapi.yaml declares: anything else is a 415, as documented.
@@ -42,7 +45,10 @@ export async function readRequestBody(
   }
   if (spec.multipart && mediaType === 'multipart/form-data') {
     const names = new Set(spec.multipart.fields.map((f) => f.name))
-    return { kind: 'form', entries: await readMultipartBody(request, limits, names, gate) }
+    return {
+      kind: 'form',
+      entries: await readMultipartBody(request, limits, names, gate, incoming),
+    }
   }
   throw unsupportedMediaType(spec.mediaTypes)
 }
