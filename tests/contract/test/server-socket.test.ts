@@ -94,6 +94,7 @@ describe('the server over a socket, against openapi.yaml', () => {
   it('lists the deliveries of its webhooks, delivered and failing, a page at a time', async () => {
     interface Delivery {
       endpoint_id: string
+      event_type: string
       state: string
       delivered_at?: string
       attempts: Array<{ error?: string; status_code?: number }>
@@ -120,6 +121,18 @@ describe('the server over a socket, against openapi.yaml', () => {
         { timeout: 20_000, interval: 100 },
       )
       .toBe(true)
+    // Every page conforms, so every kind of event's payload does: the tree's steps of the
+    // scenario forked a session and moved branches.
+    const types = new Set<string>()
+    let cursor: string | undefined
+    do {
+      const page = await list(
+        `?limit=50${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+      )
+      for (const delivery of page.deliveries) types.add(delivery.event_type)
+      cursor = page.next_cursor
+    } while (cursor !== undefined)
+    expect([...types]).toEqual(expect.arrayContaining(['session.forked', 'session.branch_changed']))
     const first = await list('?limit=1')
     expect(first.deliveries).toHaveLength(1)
     expect(first.next_cursor).toBeDefined()
