@@ -6,7 +6,7 @@
  */
 import { type ColumnDataType, type CreateTableBuilder, type Kysely, sql } from 'kysely'
 import type { Migration, MigrationProvider } from 'kysely/migration'
-import { createOwnerVersions } from '../postgres/owner-versions.ts'
+import { createOwnerVersions, spreadOwnerVersions } from '../postgres/owner-versions.ts'
 import type { Dialect } from './schema.ts'
 
 /** Column types that differ between the dialects. */
@@ -516,6 +516,13 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         // Versions of each owner's sessions that every instance sees, so that answers to reads
         // may be kept on PostgreSQL too; SQLite's one process counts them in memory.
         if (dialect === 'postgres') await createOwnerVersions(db)
+      },
+    },
+
+    '0055_owner_version_slots': {
+      async up(db: AnyDb) {
+        // One owner's writes commit together again (see `spreadOwnerVersions`).
+        if (dialect === 'postgres') await spreadOwnerVersions(db)
       },
     },
 

@@ -59,16 +59,61 @@ export async function createOwnerVersions(db: Kysely<unknown>): Promise<void> {
         FOR EACH ROW EXECUTE FUNCTION move_owner_version()`.execute(db)
 }
 
+/** Rows an owner's version is spread over (migration 0055). */
+const SLOTS = 16
+
+/**
+ * The owner's version spread over `SLOTS` rows (migration 0055), the version their sum. With one
+ * row, the writes of one owner committed one after the other, each waiting for the previous
+ * one's commit to reach the disk (measured with `pnpm --filter @uxmate/bench capacity`: ~15
+ * turns a second for one owner, see docs/scaling.md); now a write bumps the row of its
+ * transaction's id (concurrent transactions have consecutive ids), so commits of one owner wait
+ * for each other only when their ids share a slot, and PostgreSQL groups the rest into one
+ * flush. Each write adds 1 to one row, and committed writes only accumulate: two equal sums
+ * are the same committed writes, as with one counter.
+ */
+export async function spreadOwnerVersions(db: Kysely<unknown>): Promise<void> {
+  await sql`ALTER TABLE owner_versions ADD COLUMN slot smallint NOT NULL DEFAULT 0`.execute(db)
+  await sql`ALTER TABLE owner_versions DROP CONSTRAINT owner_versions_pkey`.execute(db)
+  await sql`ALTER TABLE owner_versions ADD PRIMARY KEY (owner, slot)`.execute(db)
+  await sql`CREATE OR REPLACE FUNCTION move_owner_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      owner_of text;
+      unshown sessions;
+    BEGIN
+      IF TG_OP = 'DELETE' THEN
+        owner_of := OLD.owner;
+      ELSE
+        owner_of := NEW.owner;
+      END IF;
+      IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'sessions' THEN
+        -- The row as it would be had only what no answer shows changed.
+        unshown := OLD;
+        unshown.run_lease_expires_at := NEW.run_lease_expires_at;
+        unshown.event_seq := NEW.event_seq;
+        IF unshown IS NOT DISTINCT FROM NEW THEN
+          RETURN NULL;
+        END IF;
+      END IF;
+      -- One slot per transaction, whatever its rows: it locks one row of each owner it writes.
+      INSERT INTO owner_versions AS kept (owner, slot, version)
+        VALUES (owner_of, (pg_current_xact_id()::text::bigint % ${sql.lit(SLOTS)})::smallint, 1)
+        ON CONFLICT (owner, slot) DO UPDATE SET version = kept.version + 1;
+      RETURN NULL;
+    END
+    $$`.execute(db)
+}
+
 /** The lookup, prepared once per connection (a named statement of `pg`). */
 const VERSION_OF: Omit<pg.QueryArrayConfig, 'values'> = {
   name: 'uxmate_owner_version',
-  text: 'SELECT version FROM owner_versions WHERE owner = $1',
+  text: 'SELECT sum(version)::bigint FROM owner_versions WHERE owner = $1',
   rowMode: 'array',
 }
 
 /**
- * The owners' versions as the database holds them now: one primary-key lookup on the pool per
- * call (0 for an owner never written).
+ * The owners' versions as the database holds them now: one range of the primary key (the
+ * owner's slots) on the pool per call (0 for an owner never written).
  *
  * @example
  * ```ts
