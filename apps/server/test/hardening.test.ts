@@ -134,13 +134,15 @@ describe('errors', () => {
   })
 
   it('says nothing about the code or the files when something breaks inside', async () => {
+    const corrupt = async (): Promise<never> => {
+      throw new Error(
+        'SQLITE_CORRUPT at /var/lib/uxmate/uxmate.sqlite\n    at readSession (x.ts:1)',
+      )
+    }
     const broken = (store: SessionStore): SessionStore => ({
       ...store,
-      async getSession() {
-        throw new Error(
-          'SQLITE_CORRUPT at /var/lib/uxmate/uxmate.sqlite\n    at readSession (x.ts:1)',
-        )
-      },
+      getSession: corrupt,
+      getSessionJson: corrupt,
       async checkReady() {
         throw new Error('unable to open /var/lib/uxmate/uxmate.sqlite')
       },

@@ -109,6 +109,11 @@ describe('reads after writes', () => {
             reads++
             return store.getSession(owner, id)
           },
+          // The session as JSON text, straight from the rows: a read of the store too.
+          getSessionJson: async (owner, id) => {
+            reads++
+            return store.getSessionJson?.(owner, id)
+          },
         }),
       })
       const session = await create(app, 'echo', 'Hello')

@@ -64,3 +64,37 @@ describe('the 1M flatness budget', () => {
     expect(flatness([listRow(10_000, 3, 40), listRow(1_000_000, 3, 90)])?.verdict).toBe('miss')
   })
 })
+
+describe('the store path budgets (no read cache)', () => {
+  const check = (rows: ReadRow[], start: string) =>
+    checkBudgets(results(rows)).find((c) => c.budget.startsWith(start))
+  const withCpu = (row: ReadRow, uncachedUs: number, peerUs: number): ReadRow => ({
+    ...row,
+    uncached: { ...(row.uncached as Measured), cpuUsPerRequest: uncachedUs },
+    peer: { ...(row.peer as Measured), cpuUsPerRequest: peerUs },
+  })
+
+  it('judges CPU per request against the budget at every scale', () => {
+    const under = [
+      withCpu(listRow(10_000, 3, 40), 250, 1000),
+      withCpu(listRow(1e6, 3, 40), 300, 1000),
+    ]
+    expect(check(under, 'GET /sessions?agent_id=echo (50), no read cache')?.verdict).toBe('pass')
+    const over = [
+      withCpu(listRow(10_000, 3, 40), 250, 1000),
+      withCpu(listRow(1e6, 3, 40), 301, 1000),
+    ]
+    const missed = check(over, 'GET /sessions?agent_id=echo (50), no read cache')
+    expect(missed?.verdict).toBe('miss')
+    expect(missed?.measured).toBe('10k 250 µs, 1M 301 µs')
+  })
+
+  it('asks for a third of the peer’s CPU on every row', () => {
+    expect(check([withCpu(listRow(10_000, 3, 40), 300, 900)], 'no read cache: ≥ 3×')?.verdict).toBe(
+      'pass',
+    )
+    const missed = check([withCpu(listRow(10_000, 3, 40), 301, 900)], 'no read cache: ≥ 3×')
+    expect(missed?.verdict).toBe('miss')
+    expect(missed?.measured).toBe('lowest 2.99× (list at 10k)')
+  })
+})

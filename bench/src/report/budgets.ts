@@ -89,6 +89,45 @@ function flatP50(results: BenchResults, scenario: ReadScenarioKey): BudgetCheck 
   }
 }
 
+/**
+ * Issue 21's store path: CPU per request of our server without its read cache, at most `maxUs`
+ * at every scale. CPU, not throughput: a neighbour on the shared machine bends the latter.
+ */
+function storePathCpu(
+  results: BenchResults,
+  scenario: ReadScenarioKey,
+  maxUs: number,
+): BudgetCheck {
+  const rows = reads(results, scenario).filter((row) => row.uncached)
+  const cpu = rows.map((row) => row.uncached?.cpuUsPerRequest ?? Number.NaN)
+  return {
+    budget: `${rows[0]?.label ?? scenario}, no read cache: ≤ ${maxUs} µs of CPU a request`,
+    measured:
+      rows
+        .map((row, i) => `${formatScale(row.sessions)} ${formatCount(cpu[i] ?? Number.NaN)} µs`)
+        .join(', ') || '–',
+    verdict: allOf(cpu.map((us) => us <= maxUs)),
+  }
+}
+
+/** Issue 21: without its read cache, ours takes a third of the peer's CPU a read or less. */
+function storePathPeer(results: BenchResults): BudgetCheck {
+  const ratios = reads(results)
+    .filter((row) => row.uncached && row.peer)
+    .map((row) => ({
+      row,
+      ratio: (row.peer?.cpuUsPerRequest ?? Number.NaN) / (row.uncached?.cpuUsPerRequest ?? 0),
+    }))
+  const lowest = [...ratios].sort((a, b) => a.ratio - b.ratio)[0]
+  return {
+    budget: 'no read cache: ≥ 3× the peer, every read row (peer CPU µs/req over ours)',
+    measured: lowest
+      ? `lowest ${formatTimes(lowest.ratio)} (${lowest.row.scenario} at ${formatScale(lowest.row.sessions)})`
+      : '–',
+    verdict: allOf(ratios.map(({ ratio }) => ratio >= 3)),
+  }
+}
+
 const LARGE_SEARCH = 1_000_000
 const SMALL_SEARCH = 10_000
 
@@ -212,6 +251,12 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
   })
 
   checks.push(flatP50(results, 'get'), flatP50(results, 'list'), flatP50(results, 'grouped'))
+  checks.push(
+    storePathCpu(results, 'list', 300),
+    storePathCpu(results, 'grouped', 250),
+    storePathCpu(results, 'get', 80),
+    storePathPeer(results),
+  )
 
   const peak = Math.max(...ours.map((row) => row.ours.proc.peak))
   checks.push({

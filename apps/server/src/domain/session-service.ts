@@ -18,6 +18,7 @@ import type { RunCoordinator } from './run-coordinator.ts'
 import { sessionFilter } from './session-filter.ts'
 import { type SearchProblem, type SearchResult, searchSessions } from './session-search.ts'
 import type {
+  AgentJson,
   FeedbackRecord,
   MessageCursor,
   MessageRecord,
@@ -25,6 +26,7 @@ import type {
   Rating,
   RunClaim,
   SessionBounds,
+  SessionCursor,
   SessionFilter,
   SessionFull,
   SessionHeader,
@@ -33,6 +35,7 @@ import type {
   SessionStore,
   SessionSummaryRecord,
   StoredFile,
+  SummaryJson,
 } from './session-store.ts'
 import { titleFromPrompt } from './session-title.ts'
 import { exportSessions, type ImportReport, importSessions } from './session-transfer.ts'
@@ -101,11 +104,22 @@ export interface MessageList {
 }
 
 /** An owner's recent sessions by recency bucket, as of `day` (they move on the next day). */
-export interface GroupedSessions {
+export interface GroupedSessions<Summary = SessionSummaryRecord> {
   /** The pinned sessions, newest first, when asked for in a group of their own. */
-  pinned?: SessionSummaryRecord[]
-  groups: Map<string, SessionSummaryRecord[]>
+  pinned?: Summary[]
+  groups: Map<string, Summary[]>
   day: CalendarDay
+}
+
+/** What `grouped` is asked. */
+export interface GroupedQuery {
+  owner: string
+  agentId?: string
+  limit: number
+  timeZone: string
+  filter?: SessionFilter
+  /** Pinned sessions in `pinned`, out of the buckets (up to `limit` of each). */
+  pinnedGroup?: boolean
 }
 
 /** The most metadata pairs a session holds (openapi.yaml's `SessionMetadata`). */
@@ -371,6 +385,13 @@ export class SessionService {
     return (await this.#options.store.getSession(owner, sessionId)) ?? 'not_found'
   }
 
+  /** `get`, as the session's JSON text (see `JsonReads`); `undefined`: the store has none. */
+  async getJson(owner: string, sessionId: string): Promise<string | 'not_found' | undefined> {
+    const { store } = this.#options
+    if (!store.getSessionJson) return undefined
+    return (await store.getSessionJson(owner, sessionId)) ?? 'not_found'
+  }
+
   /** The session without its messages, or `undefined`. */
   header(owner: string, sessionId: string): Promise<SessionHeader | undefined> {
     return this.#options.store.getSessionHeader(owner, sessionId)
@@ -389,15 +410,45 @@ export class SessionService {
     /** `false`: the sessions with their `activity` instead of their messages. */
     withMessages?: boolean
   }): Promise<SessionList | 'invalid_cursor' | 'agent_not_found'> {
-    const { store, agents } = this.#options
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
-    if (query.cursor !== undefined && !after) return 'invalid_cursor'
-    if (!agents.get(query.agentId)) return 'agent_not_found'
-    const page = await store.listSessions({ ...query, after })
+    const after = this.#listAfter(query)
+    if (typeof after === 'string') return after
+    const page = await this.#options.store.listSessions({ ...query, after: after.cursor })
     return {
       sessions: page.sessions,
       ...(page.next && { nextCursor: encodeCursor(page.next) }),
     }
+  }
+
+  /**
+   * `list` with messages, as the JSON array of the sessions (see `JsonReads`); `undefined` when
+   * the store has no JSON reads.
+   */
+  async listJson(query: {
+    owner: string
+    agentId: string
+    limit: number
+    cursor?: string
+    filter?: SessionFilter
+  }): Promise<
+    { json: string; nextCursor?: string } | 'invalid_cursor' | 'agent_not_found' | undefined
+  > {
+    const { store } = this.#options
+    if (!store.listSessionsJson) return undefined
+    const after = this.#listAfter(query)
+    if (typeof after === 'string') return after
+    const page = await store.listSessionsJson({ ...query, after: after.cursor })
+    return { json: page.json, ...(page.next && { nextCursor: encodeCursor(page.next) }) }
+  }
+
+  /** Where a list starts, or why it is refused. */
+  #listAfter(query: {
+    agentId: string
+    cursor?: string
+  }): { cursor?: SessionCursor } | 'invalid_cursor' | 'agent_not_found' {
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+    if (query.cursor !== undefined && !cursor) return 'invalid_cursor'
+    if (!this.#options.agents.get(query.agentId)) return 'agent_not_found'
+    return { cursor }
   }
 
   /**
@@ -426,29 +477,47 @@ export class SessionService {
    * The owner's `limit` most recently updated sessions (of one agent, if given) by recency
    * bucket: calendar days in `timeZone`, so the same sessions group otherwise tomorrow.
    */
-  async grouped(query: {
-    owner: string
-    agentId?: string
-    limit: number
-    timeZone: string
-    filter?: SessionFilter
-    /** Pinned sessions in `pinned`, out of the buckets (up to `limit` of each). */
-    pinnedGroup?: boolean
-  }): Promise<GroupedSessions | 'unknown_time_zone'> {
-    const { store, clock } = this.#options
+  async grouped(query: GroupedQuery): Promise<GroupedSessions | 'unknown_time_zone'> {
+    return this.#grouped(query, (recent) => this.#options.store.recentSessions(recent))
+  }
+
+  /**
+   * `grouped`, each session as the JSON text of its summary, its agent as `agentJson` writes it
+   * (see `JsonReads`); `undefined` when the store has no JSON reads.
+   */
+  async groupedJson(
+    query: GroupedQuery & { agentJson: AgentJson },
+  ): Promise<GroupedSessions<SummaryJson> | 'unknown_time_zone' | undefined> {
+    const { store } = this.#options
+    if (!store.recentSessionsJson) return undefined
+    const { agentJson, ...grouped } = query
+    const read = store.recentSessionsJson.bind(store)
+    return this.#grouped(grouped, (recent) => read({ ...recent, agentJson }))
+  }
+
+  async #grouped<Summary extends { updatedAt: Date }>(
+    query: GroupedQuery,
+    recentSessions: (recent: {
+      owner: string
+      agentId?: string
+      limit: number
+      filter: SessionFilter
+    }) => Promise<Summary[]>,
+  ): Promise<GroupedSessions<Summary> | 'unknown_time_zone'> {
+    const { clock } = this.#options
     const { timeZone: zone, pinnedGroup = false, filter = sessionFilter({}), ...recent } = query
     if (!isKnownTimeZone(zone)) return 'unknown_time_zone'
     const now = clock.now()
     const day = { zone, day: dayIn(now, zone) }
     if (!pinnedGroup) {
-      const sessions = await store.recentSessions({ ...recent, filter })
+      const sessions = await recentSessions({ ...recent, filter })
       return { groups: groupByRecency(sessions, now, zone), day }
     }
     // Each part as the filter allows: pinned=false asks for no pinned group, pinned=true for
     // nothing but it.
     const part = async (pinned: boolean) =>
       filter.pinned === undefined || filter.pinned === pinned
-        ? store.recentSessions({ ...recent, filter: { ...filter, pinned } })
+        ? recentSessions({ ...recent, filter: { ...filter, pinned } })
         : []
     const [pinned, others] = await Promise.all([part(true), part(false)])
     return { pinned, groups: groupByRecency(others, now, zone), day }

@@ -367,7 +367,7 @@ export interface SearchHitPage {
  * Methods that find a session for a caller take its `owner` first: another owner's session is
  * not found. The ones that take only an id serve runs already under way.
  */
-export interface SessionStore {
+export interface SessionStore extends Partial<JsonReads> {
   /**
    * Versions of each owner's sessions, which every write to them moves (counted in memory
    * when one process owns the store, kept in the database when instances share it): answers
@@ -614,4 +614,48 @@ export interface SessionStore {
    */
   readonly webhooks: WebhookOutbox
   close(): Promise<void>
+}
+
+/** A session's summary as JSON text, with the time it is grouped by. */
+export interface SummaryJson {
+  updatedAt: Date
+  json: string
+}
+
+/**
+ * How the caller writes a summary's `agent`: the JSON text of the agent's profile (a summary
+ * carries the profile the configuration has, which the store does not know).
+ */
+export type AgentJson = (agentId: string) => string
+
+/**
+ * The reads a sidebar and a chat poll, answered as the API's JSON text by a store that builds
+ * it straight from its rows: no record, no wire object, no `JSON.stringify` of a whole answer
+ * in between. Measured (issue 21): without the read cache, rows to records to wire objects to
+ * JSON was most of what our own code spent on a list page. The text is byte for byte the JSON
+ * of the presenters' wire objects (`test/json-reads.test.ts`); a store without these methods
+ * is read through its records.
+ */
+export interface JsonReads {
+  /** `get_session`'s answer: the owner's session with its messages; `undefined` when none. */
+  getSessionJson(owner: string, id: string): Promise<string | undefined>
+  /**
+   * A page of `listSessions` with messages: the JSON array `get_sessions` answers in
+   * `sessions`, and where the page after starts.
+   */
+  listSessionsJson(query: {
+    owner: string
+    agentId: string
+    limit: number
+    after?: SessionCursor
+    filter?: SessionFilter
+  }): Promise<{ json: string; next?: SessionCursor }>
+  /** `recentSessions`, each session as the JSON text of its summary. */
+  recentSessionsJson(query: {
+    owner: string
+    agentId?: string
+    limit: number
+    filter?: SessionFilter
+    agentJson: AgentJson
+  }): Promise<SummaryJson[]>
 }

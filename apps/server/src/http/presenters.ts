@@ -15,6 +15,7 @@ import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { RunEvent } from '../domain/run-events.ts'
 import type { SearchHit as SearchHitRecord } from '../domain/session-search.ts'
 import type {
+  AgentJson,
   FeedbackRecord,
   MessageFeedback as MessageFeedbackRecord,
   MessageRecord,
@@ -142,6 +143,30 @@ function unknownAgent(id: string): AgentProfile {
     user_initial_message: '',
     icon: '',
     visibility_requirements: [],
+  }
+}
+
+/**
+ * How a summary's `agent` is written as JSON text, for the store's JSON reads (`JsonReads`):
+ * as `toSummary` has it, each configured profile stringified once.
+ *
+ * @example
+ * ```ts
+ * agentJsonOf(agents)('echo') // '{"id":"echo","name":"Echo",…}'
+ * ```
+ */
+export function agentJsonOf(agents: AgentRegistry): AgentJson {
+  // Profiles are the configuration's, fixed for the life of the registry.
+  const written = new WeakMap<AgentProfile, string>()
+  return (id) => {
+    const profile = agents.get(id)?.profile
+    if (!profile) return JSON.stringify(unknownAgent(id))
+    let json = written.get(profile)
+    if (json === undefined) {
+      json = JSON.stringify(profile)
+      written.set(profile, json)
+    }
+    return json
   }
 }
 

@@ -61,9 +61,8 @@ export interface ReadCache {
   ): Promise<Response>
 }
 
-/** A 200 answer as read, to send and keep. */
-export interface FreshAnswer<Body> {
-  body: Body
+/** A 200 answer as read, to send and keep: its body, or its body's JSON text already written. */
+export type FreshAnswer<Body> = ({ body: Body } | { json: string }) & {
   /** The day in a zone it is only good for (grouped sessions' buckets). */
   day?: CalendarDay
 }
@@ -142,7 +141,7 @@ export function createReadCache({
       const version = changes && (looked.get(c) ?? (await changes.of(c.get('owner'))))
       const result = await read()
       if (result instanceof Response) return result
-      const json = Buffer.from(JSON.stringify(result.body))
+      const json = Buffer.from('json' in result ? result.json : JSON.stringify(result.body))
       if (version !== undefined)
         keep(keyOf(c), { version, json, ...(result.day && { day: result.day }) })
       return completeAnswer(c, json, 200, JSON_HEADERS)

@@ -27,7 +27,8 @@ function tracingSteps(): OperationSteps {
     keep: async (c, read) => {
       const answer = await read()
       c.header('X-Steps', 'keep', { append: true })
-      return answer instanceof Response ? answer : c.text(String(answer.body))
+      if (answer instanceof Response) return answer
+      return c.text('json' in answer ? answer.json : String(answer.body))
     },
   }
 }

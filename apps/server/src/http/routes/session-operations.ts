@@ -1,14 +1,16 @@
 import type { AgentRegistry } from '../../domain/agent-registry.ts'
 import { sessionFilter } from '../../domain/session-filter.ts'
 import {
+  type GroupedSessions,
   MAX_METADATA_PAIRS,
   type SessionService,
   type TurnOptions,
 } from '../../domain/session-service.ts'
+import type { SummaryJson } from '../../domain/session-store.ts'
 import { contentDisposition, safeContentType } from '../download-headers.ts'
 import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
-import { toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
+import { agentJsonOf, toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
 import { busyAnswer } from './busy-answer.ts'
 import { sessionFullDetail } from './session-full.ts'
@@ -17,6 +19,19 @@ import { turnHeaders, turnOptions } from './turn-options.ts'
 export interface SessionOperationsOptions {
   sessions: SessionService
   agents: AgentRegistry
+}
+
+/**
+ * `get_grouped_sessions`' answer from summaries written as JSON text: the fields and their
+ * order of `{ pinned?, time_to_sessions }` as the wire objects have them.
+ */
+function groupedJson(grouped: GroupedSessions<SummaryJson>): string {
+  const list = (summaries: SummaryJson[]) => `[${summaries.map((s) => s.json).join(',')}]`
+  const buckets = [...grouped.groups].map(
+    ([bucket, summaries]) => `${JSON.stringify(bucket)}:${list(summaries)}`,
+  )
+  const pinned = grouped.pinned ? `"pinned":${list(grouped.pinned)},` : ''
+  return `{${pinned}"time_to_sessions":{${buckets.join(',')}}}`
 }
 
 /** The status a turn answers with: `202` when it did not wait for the run. */
@@ -29,6 +44,7 @@ const turnStatus = (options: TurnOptions) => (options.respondAsync ? 202 : 200)
  */
 export function sessionOperations(options: SessionOperationsOptions): OperationHandler[] {
   const { sessions, agents } = options
+  const agentJson = agentJsonOf(agents)
 
   return [
     operation('create_session_from_text', async (c) => {
@@ -56,14 +72,19 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
 
     keptRead('get_grouped_sessions', async (c) => {
       const { tz = 'UTC', agent_id, limit = 100, pinned_group, ...filters } = c.req.valid('query')
-      const grouped = await sessions.grouped({
+      const query = {
         owner: c.get('owner'),
         agentId: agent_id,
         limit,
         timeZone: tz,
         filter: sessionFilter(filters),
         pinnedGroup: pinned_group,
-      })
+      }
+      const text = await sessions.groupedJson({ ...query, agentJson })
+      if (text === 'unknown_time_zone')
+        return c.json(validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz), 422)
+      if (text) return { json: groupedJson(text), day: text.day }
+      const grouped = await sessions.grouped(query)
       if (grouped === 'unknown_time_zone')
         return c.json(validationError(['query', 'tz'], `Unknown time zone '${tz}'`, tz), 422)
       const time_to_sessions = Object.fromEntries(
@@ -77,7 +98,11 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
     }),
 
     keptRead('get_session', async (c) => {
-      const session = await sessions.get(c.get('owner'), c.req.valid('param').session_id)
+      const { session_id } = c.req.valid('param')
+      const json = await sessions.getJson(c.get('owner'), session_id)
+      if (json === 'not_found') return c.json({ detail: 'Session not found' }, 404)
+      if (json !== undefined) return { json }
+      const session = await sessions.get(c.get('owner'), session_id)
       return session === 'not_found'
         ? c.json({ detail: 'Session not found' }, 404)
         : { body: toSession(session) }
@@ -195,14 +220,24 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
 
     keptRead('get_sessions', async (c) => {
       const { agent_id, limit = 50, cursor, include_messages, ...filters } = c.req.valid('query')
-      const page = await sessions.list({
+      const query = {
         owner: c.get('owner'),
         agentId: agent_id,
         limit,
         cursor,
         filter: sessionFilter(filters),
-        withMessages: include_messages,
-      })
+      }
+      // Sessions with their messages (the default) as JSON text where the store writes it.
+      const text = include_messages === false ? undefined : await sessions.listJson(query)
+      if (text === 'invalid_cursor')
+        return c.json(validationError(['query', 'cursor'], 'Invalid cursor', cursor), 422)
+      if (text === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
+      if (text) {
+        const next =
+          text.nextCursor === undefined ? '' : `,"next_cursor":${JSON.stringify(text.nextCursor)}`
+        return { json: `{"sessions":${text.json}${next}}` }
+      }
+      const page = await sessions.list({ ...query, withMessages: include_messages })
       if (page === 'invalid_cursor')
         return c.json(validationError(['query', 'cursor'], 'Invalid cursor', cursor), 422)
       if (page === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
