@@ -4,7 +4,7 @@
  * its runs, idempotency keys and kept answers. The lock dies with its process: after a SIGKILL
  * the next server starts at once.
  */
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,14 +23,30 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true })
 })
 
-/** Runs `script` (src/main.ts or src/migrate.ts) on the DATA_DIR until it exits. */
-function runToExit(script: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', script], {
-    cwd: serverDir,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
-    encoding: 'utf8',
-    // A second server that started anyway would listen for ever: this ends it (status null).
-    timeout: 60_000,
+/**
+ * Runs `script` (src/main.ts or src/migrate.ts) on the DATA_DIR until it exits. Not spawnSync:
+ * that froze this process for the seconds a child takes to start, and the next request went out
+ * on a keep-alive connection the first server had closed meanwhile.
+ */
+function runToExit(
+  script: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script],
+      {
+        cwd: serverDir,
+        env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+        encoding: 'utf8',
+        // A second server that started anyway would listen for ever: this ends it (status null).
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (error as { code?: unknown }).code : 0
+        resolve({ status: typeof code === 'number' ? code : null, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -65,13 +81,13 @@ describe('a second process on the same SQLite file', () => {
     // A kept answer, which a write by another process would leave stale.
     expect((await getSession(first, session.id)).status).toBe('Running')
 
-    const second = runToExit('src/main.ts')
+    const second = await runToExit('src/main.ts')
     expect(second.status).toBe(2)
     expect(second.stderr).toContain(
       `the SQLite database ${join(dataDir, 'uxmate.sqlite')} is in use by another uxmate process`,
     )
     expect(second.stdout).not.toContain('"msg":"listening"')
-    const migrate = runToExit('src/migrate.ts')
+    const migrate = await runToExit('src/migrate.ts')
     expect(migrate.status).toBe(2)
     expect(migrate.stderr).toContain('is in use by another uxmate process')
 
