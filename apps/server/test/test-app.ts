@@ -24,6 +24,8 @@ export interface TestAppOptions {
   config?: Partial<ServerConfig>
   agents?: Agent[]
   clock?: Clock
+  /** A store opened and migrated by the caller (a PostgreSQL one) instead of in-memory SQLite. */
+  store?: SessionStore
   /** Wraps the store, e.g. to count calls. */
   wrapStore?: (store: SessionStore) => SessionStore
   events?: RunEvents
@@ -45,10 +47,10 @@ export interface TestAppOptions {
  * `config` sets one, so that tests may send as fast as they like.
  */
 export async function createTestApp(options: TestAppOptions = {}) {
-  const opened = openSqliteStore(':memory:', options.metrics, {
-    webhookTargets: options.webhookTargets,
-  })
-  await opened.migrate()
+  const opened =
+    options.store ??
+    openSqliteStore(':memory:', options.metrics, { webhookTargets: options.webhookTargets })
+  if (!options.store) await opened.migrate()
   const wrapped = options.wrapStore?.(opened) ?? opened
   const store = options.tracing ? tracedStore(wrapped, 'sqlite') : wrapped
   const config: ServerConfig = {

@@ -668,6 +668,29 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
   if (invalid)
     await check('get_session_file', 422, await target.send(`/sessions/${session.id}/files/.nope`))
 
+  // Conditional reads: each answer's ETag sent back as If-None-Match is a 304 without a body,
+  // with the ETag and Cache-Control of the 200 (nothing was written in between).
+  const conditional: [operationId: string, path: string][] = [
+    ['get_grouped_sessions', '/sessions/grouped?tz=Europe%2FParis'],
+    ['search_sessions', '/sessions/search?q=make%20it%20short&limit=1'],
+    ['get_session', `/sessions/${session.id}`],
+    ['get_sessions', '/sessions?agent_id=echo&limit=1'],
+    ['get_session_messages', `/sessions/${session.id}/messages?limit=1`],
+    ['get_session_tree', `/sessions/${session.id}/tree`],
+    ['get_session_file', `/sessions/${session.id}/files/${file?.id}`],
+  ]
+  for (const [operationId, path] of conditional) {
+    if (!documents(operationId)) continue
+    const first = await check(operationId, 200, await target.send(path))
+    const etag = first.headers.get('etag') ?? ''
+    await check(
+      operationId,
+      304,
+      await target.send(path, { headers: { 'If-None-Match': `"stale", ${etag}` } }),
+      { ETag: etag, 'Cache-Control': 'private, no-cache' },
+    )
+  }
+
   if (documents('rename_session')) {
     // rename_session: 200, 404, 413, 415, 422.
     const patch = (body: unknown): RequestInit => ({ ...json(body), method: 'PATCH' })

@@ -23,7 +23,11 @@ const session = {
     },
   ],
 }
-const headers = { 'X-Request-Id': 'abc' }
+const headers = {
+  'X-Request-Id': 'abc',
+  ETag: '"vyGp6PvFo4RvsFtPoIWeCReyIC8"',
+  'Cache-Control': 'private, no-cache',
+}
 const json = 'application/json'
 
 describe('validateResponse', () => {
@@ -88,10 +92,18 @@ describe('validateResponse', () => {
 
   it('checks documented headers', () => {
     expect(validateResponse('get_session', 200, json, session, {})).toEqual([
+      'get_session 200: header ETag is missing',
+      'get_session 200: header Cache-Control is missing',
       'get_session 200: header X-Request-Id is missing',
     ])
     expect(
-      validateResponse('get_session', 200, json, session, { 'X-Request-Id': 'bad id!' })[0],
+      validateResponse('get_session', 304, null, '', { ...headers, ETag: 'unquoted' })[0],
+    ).toMatch(/header ETag: \(root\) must match pattern/)
+    expect(
+      validateResponse('get_session', 200, json, session, {
+        ...headers,
+        'X-Request-Id': 'bad id!',
+      })[0],
     ).toMatch(/header X-Request-Id: \(root\) must match pattern/)
     expect(
       validateResponse('create_session_from_text', 202, json, session, {

@@ -42,7 +42,10 @@ export function answerHeaders(now: () => number = Date.now): MiddlewareHandler<A
   }
 }
 
-function everyAnswersHeaders(c: Context<AppEnv>): Record<string, string> {
+/** What of a request's context an answer's headers come from: any operation's context has it. */
+export type AnswerContext = Pick<Context<AppEnv>, 'get' | 'req'>
+
+function everyAnswersHeaders(c: AnswerContext): Record<string, string> {
   return { ...securityHeadersFor(c.req.path), ...c.get('answerHeaders') }
 }
 
@@ -68,8 +71,8 @@ export function addAnswerHeaders(c: Context<AppEnv>, headers: Record<string, str
  * ```
  */
 export function completeAnswer(
-  c: Context<AppEnv>,
-  body: Uint8Array<ArrayBuffer> | string,
+  c: AnswerContext,
+  body: Uint8Array<ArrayBuffer> | string | null,
   status: number,
   headers: Record<string, string>,
 ): Response {

@@ -1,3 +1,5 @@
+import type { StoredFile } from '../domain/session-store.ts'
+
 /**
  * Types a browser shows inline without running anything: everything else is served as
  * `application/octet-stream`, since the uploader chose the type and it cannot be trusted.
@@ -44,4 +46,17 @@ export function contentDisposition(name: string): string {
     (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
   )
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`
+}
+
+/**
+ * A file's strong entity tag: its id and the hash of its bytes. A stored file never changes, so
+ * the tag is known without hashing the download.
+ *
+ * @example
+ * ```ts
+ * fileEntityTag({ id: 'f1', sha256: 'ab12…', ...rest }) // '"f1.ab12…"'
+ * ```
+ */
+export function fileEntityTag(file: Pick<StoredFile, 'id' | 'sha256'>): string {
+  return `"${file.id}.${file.sha256}"`
 }

@@ -48,8 +48,21 @@ function setup(changes: ChangeVersions | undefined, maxBytes = 1 << 20) {
       body: await response.json(),
     }
   }
+  /** The answer to a GET sent with `If-None-Match`, as its status, tags and text. */
+  const revalidate = async (target: string, ifNoneMatch: string) => {
+    const response = await app.request(target, {
+      headers: { 'X-Owner': 'alice', 'If-None-Match': ifNoneMatch },
+    })
+    return {
+      status: response.status,
+      etag: response.headers.get('ETag'),
+      cacheControl: response.headers.get('Cache-Control'),
+      text: await response.text(),
+    }
+  }
   return {
     get,
+    revalidate,
     names,
     reads: () => reads,
     advance: (ms: number) => {
@@ -136,5 +149,30 @@ describe('createReadCache', () => {
     names.a = 'renamed'
     expect(nameIn((await get('/sessions/a')).body)).toBe('renamed')
     expect(reads()).toBe(2)
+  })
+
+  it.each([
+    ['kept', versions()],
+    ['not kept', undefined],
+  ] as const)('answers 304 to the ETag of the current answer, %s', async (_, changes) => {
+    const { revalidate, names, reads } = setup(changes)
+    const first = await revalidate('/sessions/a', '"none"')
+    expect(first).toMatchObject({ status: 200, cacheControl: 'private, no-cache' })
+    const etag = first.etag ?? ''
+    expect(etag).toMatch(/^"[\w-]+"$/)
+    expect(await revalidate('/sessions/a', etag)).toEqual({
+      status: 304,
+      etag,
+      cacheControl: 'private, no-cache',
+      text: '',
+    })
+    expect(reads()).toBe(changes ? 1 : 2)
+
+    names.a = 'renamed'
+    changes?.move('alice')
+    const after = await revalidate('/sessions/a', etag)
+    expect(after.status).toBe(200)
+    expect(after.text).toContain('renamed')
+    expect(after.etag).not.toBe(etag)
   })
 })

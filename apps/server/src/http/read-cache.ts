@@ -6,17 +6,23 @@
  * Answers are kept by owner and request target (path and query as sent): the same target
  * validates the same way every time, so a kept answer is served before validation, which would
  * cost more than the rest of the hit.
+ *
+ * Every answer carries the `ETag` of its bytes and is answered `304` to an `If-None-Match` that
+ * matches it (`conditional-answers.ts`); a kept answer keeps its tag, so a kept `304` costs no
+ * hashing, and one not kept (a shared store, the cache off) is hashed as it is sent.
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
 import { type CalendarDay, dayIn } from '../domain/recency-buckets.ts'
-import { completeAnswer } from './answer-headers.ts'
 import type { AppEnv } from './app-env.ts'
+import { CACHE_CONTROL, conditionalAnswer, entityTagOf } from './conditional-answers.ts'
 
 interface Kept {
   version: number
   json: Uint8Array<ArrayBuffer>
+  /** Its `Content-Type`, `ETag` and `Cache-Control`, made once. */
+  headers: AnswerHeaders
   day?: CalendarDay
 }
 
@@ -34,11 +40,13 @@ export interface ReadCache {
   /**
    * Middleware between the guard and validation: answers with the kept bytes of this owner and
    * request target, if the owner's sessions have not changed since (nor the day, for an answer
-   * kept with one); otherwise lets the route answer.
+   * kept with one), or with a `304` when the request's `If-None-Match` matches their `ETag`;
+   * otherwise lets the route answer.
    */
   kept(): MiddlewareHandler<AppEnv>
   /**
-   * Answers with the 200 JSON `read` gives, and keeps it for the same owner and request target.
+   * Answers with the 200 JSON `read` gives (or a `304`, as `kept` does), and keeps it for the
+   * same owner and request target.
    * `read` may answer otherwise (a 404, a 422) with a `Response` of its own, which is never
    * kept. An answer that depends on the date in a zone names that `day`. Operations declared
    * with `keptRead` are answered this way (see `operations/mount-operations.ts`).
@@ -67,7 +75,13 @@ export type FreshAnswer<Body> = ({ body: Body } | { json: string }) & {
   day?: CalendarDay
 }
 
-const JSON_HEADERS = { 'Content-Type': 'application/json' }
+type AnswerHeaders = Record<string, string> & { ETag: string }
+
+const answerHeadersOf = (json: Uint8Array): AnswerHeaders => ({
+  'Content-Type': 'application/json',
+  ETag: entityTagOf(json),
+  'Cache-Control': CACHE_CONTROL,
+})
 
 /** The owner and the request target (path and query, without scheme and host). */
 function keyOf(c: Context<AppEnv>): string {
@@ -131,7 +145,7 @@ export function createReadCache({
         onLookup?.(true)
         kept.delete(key)
         kept.set(key, hit)
-        return completeAnswer(c, hit.json, 200, JSON_HEADERS)
+        return conditionalAnswer(c, hit.json, hit.headers)
       }
     },
 
@@ -142,9 +156,10 @@ export function createReadCache({
       const result = await read()
       if (result instanceof Response) return result
       const json = Buffer.from('json' in result ? result.json : JSON.stringify(result.body))
+      const headers = answerHeadersOf(json)
       if (version !== undefined)
-        keep(keyOf(c), { version, json, ...(result.day && { day: result.day }) })
-      return completeAnswer(c, json, 200, JSON_HEADERS)
+        keep(keyOf(c), { version, json, headers, ...(result.day && { day: result.day }) })
+      return conditionalAnswer(c, json, headers)
     },
   }
 }

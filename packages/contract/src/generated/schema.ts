@@ -2384,6 +2384,20 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description `If-None-Match` matched the answer's `ETag`: the caller's copy is current. No body; the
+         *     `ETag` and `Cache-Control` the `200` would carry, the request id and, with a rate limit,
+         *     the RateLimit headers: a `304` counts against the owner's rate limit like a `200`.
+         */
+        NotModified: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description The run ended (or the wait ran out); the session as it is now. */
         TurnEnded: {
             headers: {
@@ -2665,6 +2679,14 @@ export interface components {
     };
     parameters: {
         /**
+         * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+         *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+         *     answer the server would give, it answers `304` without a body instead. A value that is not
+         *     a valid list is ignored (the full answer is sent).
+         * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+         */
+        IfNoneMatch: string;
+        /**
          * @description The delivery's id, the same on every attempt (a receiver drops the ones it has seen).
          * @example msg_0193a1f2c4e87c3b9d2e5f6a7b8c9d0e
          */
@@ -2777,6 +2799,17 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description A strong entity tag of this answer (a hash of its bytes, or for a file its id and hash):
+         *     send it back as `If-None-Match` to get `304` while the answer is unchanged.
+         * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+         */
+        ETag: string;
+        /**
+         * @description `private, no-cache`: a browser may keep the answer but asks again each time (with
+         *     `If-None-Match`); shared caches keep none of it.
+         */
+        "Cache-Control": "private, no-cache";
         /** @description The AI SDK's UI message stream protocol, version 1. */
         UiMessageStream: "v1";
         /** @description The request's id, the caller's own or one the server made. */
@@ -2947,6 +2980,14 @@ export interface operations {
             };
             header?: {
                 /**
+                 * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+                 *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+                 *     answer the server would give, it answers `304` without a body instead. A value that is not
+                 *     a valid list is ignored (the full answer is sent).
+                 * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
@@ -2961,6 +3002,8 @@ export interface operations {
             /** @description The sessions grouped by recency. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -2968,6 +3011,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupedSessionsResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
@@ -3025,6 +3069,14 @@ export interface operations {
             };
             header?: {
                 /**
+                 * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+                 *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+                 *     answer the server would give, it answers `304` without a body instead. A value that is not
+                 *     a valid list is ignored (the full answer is sent).
+                 * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
@@ -3039,6 +3091,8 @@ export interface operations {
             /** @description A page of hits, best first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -3046,6 +3100,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchSessionsResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
@@ -3196,6 +3251,14 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+                 *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+                 *     answer the server would give, it answers `304` without a body instead. A value that is not
+                 *     a valid list is ignored (the full answer is sent).
+                 * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
@@ -3217,6 +3280,8 @@ export interface operations {
             /** @description The session. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -3224,6 +3289,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             421: components["responses"]["MisdirectedRequest"];
@@ -3647,6 +3713,14 @@ export interface operations {
             };
             header?: {
                 /**
+                 * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+                 *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+                 *     answer the server would give, it answers `304` without a body instead. A value that is not
+                 *     a valid list is ignored (the full answer is sent).
+                 * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
@@ -3661,6 +3735,8 @@ export interface operations {
             /** @description A page of the agent's sessions. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -3668,6 +3744,7 @@ export interface operations {
                     "application/json": components["schemas"]["GetSessionsResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["AgentNotFound"];
             421: components["responses"]["MisdirectedRequest"];
@@ -3696,6 +3773,14 @@ export interface operations {
             };
             header?: {
                 /**
+                 * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+                 *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+                 *     answer the server would give, it answers `304` without a body instead. A value that is not
+                 *     a valid list is ignored (the full answer is sent).
+                 * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
@@ -3717,6 +3802,8 @@ export interface operations {
             /** @description A page of the session's messages. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -3724,6 +3811,7 @@ export interface operations {
                     "application/json": components["schemas"]["GetSessionMessagesResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             421: components["responses"]["MisdirectedRequest"];
@@ -3965,6 +4053,14 @@ export interface operations {
             };
             header?: {
                 /**
+                 * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+                 *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+                 *     answer the server would give, it answers `304` without a body instead. A value that is not
+                 *     a valid list is ignored (the full answer is sent).
+                 * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
@@ -3986,6 +4082,8 @@ export interface operations {
             /** @description A page of the session's messages, on every branch. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -3993,6 +4091,7 @@ export interface operations {
                     "application/json": components["schemas"]["GetSessionTreeResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             421: components["responses"]["MisdirectedRequest"];
@@ -4331,6 +4430,14 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description The `ETag`s of answers the caller holds (RFC 9110, section 13.1.2): `*`, or a list of
+                 *     entity tags, each quoted and optionally `W/`-prefixed, compared weakly. When one matches the
+                 *     answer the server would give, it answers `304` without a body instead. A value that is not
+                 *     a valid list is ignored (the full answer is sent).
+                 * @example "3q2-7w8oZ2kP1cCkQ7o8kEXAMPLE"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
                  * @description A caller's id for this request, echoed back and written to the server's log. Used when it
                  *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
                  * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
@@ -4357,6 +4464,8 @@ export interface operations {
             /** @description The file's bytes. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /**
                      * @description `attachment` with the sanitised file name.
@@ -4372,6 +4481,7 @@ export interface operations {
                     "*/*": Blob;
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SessionNotFound"];
             421: components["responses"]["MisdirectedRequest"];

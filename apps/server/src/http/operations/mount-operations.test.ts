@@ -97,6 +97,19 @@ describe('mountOperations', () => {
     )
   })
 
+  it('refuses to start with a kept read whose 304 openapi.yaml does not document', () => {
+    const entry = table.get('get_session')
+    if (!entry) throw new Error('get_session is in openapi.yaml')
+    const { '304': _, ...responses } = entry.request.source.responses ?? {}
+    const undocumented = new Map(table).set('get_session', {
+      ...entry,
+      request: { ...entry.request, source: { ...entry.request.source, responses } },
+    })
+    expect(() => mountOperations(new Hono(), undocumented, everyHandler(), tracingSteps())).toThrow(
+      "'get_session' answers conditionally (ETag, If-None-Match), as every kept read does: document its 304",
+    )
+  })
+
   it('refuses to start with two handlers for one operation', () => {
     const handlers = [...everyHandler(), operation('get_health', (c) => c.text('again'))]
     expect(() => mountOperations(new Hono(), table, handlers, tracingSteps())).toThrow(

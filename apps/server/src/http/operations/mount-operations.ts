@@ -36,8 +36,9 @@ function bySpecificity(a: OperationEntry, b: OperationEntry): number {
 }
 
 /**
- * Every handler by operationId; refuses a missing one, an unknown one, a second one, and one
- * declared otherwise than its operation's `x-uxmate-read-cache` says.
+ * Every handler by operationId; refuses a missing one, an unknown one, a second one, one
+ * declared otherwise than its operation's `x-uxmate-read-cache` says, and a kept read whose
+ * `304` (it answers conditionally) openapi.yaml does not document.
  */
 function handlersByOperation(
   table: OperationTable,
@@ -58,6 +59,10 @@ function handlersByOperation(
     else if (!entry.keepsAnswers && handler.kind === 'kept-read')
       problems.push(
         `'${handler.operationId}' keeps no answers (no x-uxmate-read-cache): declare it with operation()`,
+      )
+    else if (handler.kind === 'kept-read' && !('304' in (entry.request.source.responses ?? {})))
+      problems.push(
+        `'${handler.operationId}' answers conditionally (ETag, If-None-Match), as every kept read does: document its 304`,
       )
     byId.set(handler.operationId, handler)
   }

@@ -1,0 +1,72 @@
+/**
+ * Conditional reads (RFC 9110, section 13): a read's answer carries a strong `ETag`, and a
+ * caller that sends it back as `If-None-Match` gets `304 Not Modified` without a body while the
+ * answer is unchanged, so a sidebar that polls costs a header and no JSON. A kept answer keeps
+ * its tag (see `read-cache.ts`): a kept `304` hashes nothing.
+ */
+import { hash } from 'node:crypto'
+import { type AnswerContext, completeAnswer } from './answer-headers.ts'
+
+/** Browsers may keep an answer but ask again each time; shared caches keep none of it. */
+export const CACHE_CONTROL = 'private, no-cache'
+
+// One entity tag (`W/` allowed) of a list, where commas and white space may come in any number
+// between tags (RFC 9110, section 5.6.1: recipients accept empty list elements).
+const TAG = String.raw`(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"`
+const TAG_LIST = new RegExp(String.raw`^[\t ,]*${TAG}(?:[\t ]*,[\t ,]*${TAG})*[\t ,]*$`)
+const OPAQUE_TAG = /"[^"]*"/g
+
+/**
+ * The strong entity tag of an answer's bytes: a SHA-1 of them in base64url, quoted.
+ *
+ * @example
+ * ```ts
+ * entityTagOf(Buffer.from('{}')) // '"vyGp6PvFo4RvsFtPoIWeCReyIC8"'
+ * ```
+ */
+export function entityTagOf(bytes: Uint8Array): string {
+  return `"${hash('sha1', bytes, 'base64url')}"`
+}
+
+/**
+ * Whether `If-None-Match` (as sent) matches the answer tagged `etag`, by the weak comparison
+ * If-None-Match calls for: `*`, or any tag of the list equal to it once `W/` is set aside. A
+ * value that is not a valid list matches nothing: the full answer is sent, never an error.
+ *
+ * @example
+ * ```ts
+ * noneMatchHolds('W/"a", "b"', '"b"') // true
+ * noneMatchHolds('"a', '"a"') // false: not a list of tags
+ * ```
+ */
+export function noneMatchHolds(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false
+  // What a client that kept one answer sends back: no parsing needed.
+  if (ifNoneMatch === etag) return true
+  const value = ifNoneMatch.trim()
+  if (value === '*') return true
+  if (!TAG_LIST.test(value)) return false
+  for (const [tag] of value.matchAll(OPAQUE_TAG)) if (tag === etag) return true
+  return false
+}
+
+/**
+ * The `200` answer of `body`, tagged `headers.ETag`, or a `304` with the same `ETag` and
+ * `Cache-Control` and no body when the request's `If-None-Match` matches it; either with every
+ * header an answer carries (request id, RateLimit headers).
+ *
+ * @example
+ * ```ts
+ * const headers = { 'Content-Type': 'application/json', ETag: entityTagOf(json), 'Cache-Control': CACHE_CONTROL }
+ * return conditionalAnswer(c, json, headers)
+ * ```
+ */
+export function conditionalAnswer(
+  c: AnswerContext,
+  body: Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> & { ETag: string },
+): Response {
+  if (noneMatchHolds(c.req.header('If-None-Match'), headers.ETag))
+    return completeAnswer(c, null, 304, { ETag: headers.ETag, 'Cache-Control': CACHE_CONTROL })
+  return completeAnswer(c, body, 200, headers)
+}
