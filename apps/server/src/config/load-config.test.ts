@@ -195,6 +195,14 @@ describe('loadConfig', () => {
     ).toThrow(/WEBHOOK_RETRY_BASE_MS \(2000\) must not be more than WEBHOOK_RETRY_MAX_MS \(1000\)/)
   })
 
+  it('takes RATE_LIMIT_BATCH from 1 to 1,000 tokens, refuses past them', () => {
+    expect(defaultConfig.rateLimitBatch).toBe(5)
+    expect(loadConfig({ RATE_LIMIT_BATCH: '1' }).rateLimitBatch).toBe(1)
+    expect(loadConfig({ RATE_LIMIT_BATCH: '1000' }).rateLimitBatch).toBe(1000)
+    for (const value of ['0', '1001', '2.5'])
+      expect(() => loadConfig({ RATE_LIMIT_BATCH: value }), value).toThrow('RATE_LIMIT_BATCH')
+  })
+
   it('runs open (no API keys) only on a loopback address, unless ALLOW_ANONYMOUS says so', () => {
     for (const HOST of ['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])
       expect(loadConfig({ HOST }).host).toBe(HOST)

@@ -4,10 +4,11 @@ import { SharedTokenBuckets } from './shared-token-buckets.ts'
 
 /** One shared bucket in memory, as the database keeps it, counting the takes asked of it. */
 function fakeBudget(failing = false) {
-  const state = { tokens: Number.NaN, at: 0, asked: 0 }
+  const state = { tokens: Number.NaN, at: 0, asked: 0, wanted: [] as number[] }
   const budget: RateBudget = {
     async take(_owner, { ratePerSecond, burst }, want, nowMs) {
       state.asked++
+      state.wanted.push(want)
       await new Promise((resolve) => setTimeout(resolve, 1))
       if (failing) throw new Error('connection refused')
       const refilled = Number.isNaN(state.tokens)
@@ -39,6 +40,8 @@ describe('SharedTokenBuckets', () => {
     const { budget, state } = fakeBudget()
     const buckets = new SharedTokenBuckets({ ratePerSecond: 2, burst: 2 }, budget, { batch: 5 })
     expect(await allowedOf([buckets.take('team-a', 0), buckets.take('team-a', 0)])).toBe(2)
+    // A batch is never more than the bucket holds.
+    expect(state.wanted).toEqual([2])
     const asked = state.asked
     const refused = await buckets.take('team-a', 400)
     expect(refused).toMatchObject({ allowed: false, retryAfterSeconds: 1 })
