@@ -72,8 +72,8 @@ function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
 /**
  * PostgreSQL: the owner's matching messages and names, the {@link RANKED_WINDOW} most recent
  * that the filters let through, each with the start of its text. The tsquery is a parameter of
- * each condition rather than a CTE, so that the planner knows how common its words are and can
- * walk the newest rows instead of every match.
+ * each condition rather than a CTE, so that the planner knows how common its words are. GIN has
+ * no order: the newest are found by reading every match (docs/performance.md, search).
  */
 function postgresCandidates(db: Kysely<Database>, input: SearchInput) {
   const nameVector = sql.raw(searchVector('named.name'))
@@ -96,8 +96,8 @@ function postgresCandidates(db: Kysely<Database>, input: SearchInput) {
 }
 
 /**
- * The store's `searchSessions` on either dialect: the page's hits from the index (one more
- * than asked for, to know whether more follow), then their sessions and messages by id.
+ * The store's `searchSessions` on either dialect: the window's matches from the index, ranked
+ * by the server, the page cut from them, then its sessions and messages by id.
  *
  * @example
  * ```ts
