@@ -8,6 +8,7 @@ import * as openapiFetch from 'openapi-fetch'
 import { type AgentsApi, createAgentsApi } from './agents.ts'
 import { type AiSdkApi, createAiSdkApi } from './ai-sdk.ts'
 import type { CallContext, HeadersOption, RequestOptions } from './call.ts'
+import { type ConditionalCacheOptions, conditionalCache } from './conditional-cache.ts'
 import { type RetryOptions, resolveRetry } from './retry.ts'
 import { createServiceApi, type ServiceApi } from './service.ts'
 import { createSessionsApi, type SessionsApi } from './sessions.ts'
@@ -37,6 +38,13 @@ export interface UxmateClientOptions {
    * (`{ retries: 2, minDelayMs: 250, maxDelayMs: 5000 }`); `false` turns it off.
    */
   retry?: Partial<RetryOptions> | false
+  /**
+   * Conditional reads: each `GET` answer that carries an `ETag` is kept (per method, URL and
+   * `Authorization`) and revalidated with `If-None-Match`; a `304` resolves with the kept answer,
+   * as a `200`. Default `{ maxBytes: 4 MiB }`, least recently used answers first out; `false`
+   * turns it off. A `304` to an `If-None-Match` of your own is passed on (an `UxmateApiError`).
+   */
+  cache?: ConditionalCacheOptions | false
 }
 
 /** What `createUxmateClient` returns. */
@@ -117,6 +125,8 @@ export function createUxmateClient(options: UxmateClientOptions): UxmateClient {
     fetch: transportFor(timeoutMs, retry),
     headers,
   })
+  // First, so that middleware added with `use` sees the wire's If-None-Match and 304.
+  if (options.cache !== false) raw.use(conditionalCache(options.cache))
 
   const context: CallContext = {
     raw,

@@ -48,6 +48,7 @@ export type {
   RunOptions,
   TurnOptions,
 } from './call.ts'
+export type { ConditionalCacheOptions } from './conditional-cache.ts'
 export { createUxmateClient, type UxmateClient, type UxmateClientOptions } from './create-client.ts'
 export {
   type ApiProblem,
