@@ -171,13 +171,18 @@ describe('a crash in the middle of a burst of writes', () => {
       expect(cutOffRow).toMatchObject({ role: 'user', files: 0 })
       const created = sessions.filter((s) => s.id !== cutOffId)
       expect(created.filter((s) => s.role !== 'user' || s.files !== 2)).toEqual([])
+      // A file's bytes are its chunks in order (file_chunks, at most 1 MiB each).
+      const chunks = db.prepare<[string], Buffer>(
+        'SELECT data FROM file_chunks WHERE file_id = ? ORDER BY start',
+      )
       for (const file of db
-        .prepare<[], { sha256: string; data: Buffer; size: number }>(
-          'SELECT sha256, data, size FROM files',
+        .prepare<[], { id: string; sha256: string; size: number }>(
+          'SELECT id, sha256, size FROM files',
         )
-        .iterate()) {
-        expect(file.data.byteLength).toBe(file.size)
-        expect(sha256(file.data)).toBe(file.sha256)
+        .all()) {
+        const data = Buffer.concat(chunks.pluck().all(file.id))
+        expect(data.byteLength).toBe(file.size)
+        expect(sha256(data)).toBe(file.sha256)
       }
     } finally {
       db.close()
