@@ -98,3 +98,34 @@ describe('the store path budgets (no read cache)', () => {
     expect(missed?.measured).toBe('lowest 2.99× (list at 10k)')
   })
 })
+
+describe("PostgreSQL reads' budgets", () => {
+  /** A get on `store`: without its cache, `cpuUs` of CPU a read and `rps` a second. */
+  const getRow = (store: ReadRow['store'], cpuUs: number, rps: number): ReadRow => ({
+    kind: 'read',
+    scenario: 'get',
+    label: 'GET /sessions/{id} (10 messages)',
+    store,
+    sessions: 10_000,
+    bodyBytes: 2_495,
+    ours: measured(20_000, 2),
+    uncached: { ...measured(rps, 8), cpuUsPerRequest: cpuUs },
+    limit: measured(40_000, 1),
+    peer: measured(2_000, 20),
+  })
+  const checks = (postgresCpu: number, postgresRps: number) =>
+    checkBudgets(
+      results([getRow('SQLite', 200, 5_000), getRow('PostgreSQL', postgresCpu, postgresRps)]),
+    )
+      .filter((check) => check.budget.startsWith('PostgreSQL, no read cache'))
+      .map((check) => check.verdict)
+
+  it('pass within 1.5× of SQLite without cache and at 1.5× the peer', () => {
+    expect(checks(300, 3_000)).toEqual(['pass', 'pass'])
+  })
+
+  it('miss past 1.5× of SQLite, or under 1.5× the peer', () => {
+    expect(checks(301, 3_000)).toEqual(['miss', 'pass'])
+    expect(checks(250, 2_999)).toEqual(['pass', 'miss'])
+  })
+})

@@ -27,7 +27,7 @@ export interface BudgetCheck {
 const MiB = 1024 * 1024
 const MB = 1_000_000
 
-/** The budgets are SQLite's: the PostgreSQL rows are reported, not judged. */
+/** The budgets of issue 9 are SQLite's; PostgreSQL's reads are judged by `postgresReadBudgets`. */
 const reads = (results: BenchResults, scenario?: ReadScenarioKey) =>
   results.rows.filter(
     (row): row is ReadRow =>
@@ -183,6 +183,42 @@ function searchBudgets(results: BenchResults, store: SearchRow['store']): Budget
 }
 
 /**
+ * Issue 21's budgets of PostgreSQL reads without the read cache (every read queries the
+ * database): our process's CPU per read within 1.5× of the same read on SQLite without its
+ * cache, and ≥ 1.5× the peer's throughput (the SQLite peer at the same scale: it has no
+ * PostgreSQL version). CPU counts our process only, not PostgreSQL's.
+ */
+function postgresReadBudgets(results: BenchResults): BudgetCheck[] {
+  const rows = results.rows.filter(
+    (row): row is ReadRow & { uncached: Measured } =>
+      row.kind === 'read' && row.store === 'PostgreSQL' && row.uncached !== undefined,
+  )
+  const name = (row: ReadRow) => `${row.scenario} at ${formatScale(row.sessions)}`
+  const cpu = rows.flatMap((row) => {
+    const sqlite = reads(results, row.scenario).find((other) => other.sessions === row.sessions)
+    return sqlite?.uncached
+      ? [{ row, ratio: row.uncached.cpuUsPerRequest / sqlite.uncached.cpuUsPerRequest }]
+      : []
+  })
+  const peer = rows.flatMap((row) =>
+    row.peer ? [{ row, ratio: row.uncached.load.rps / row.peer.load.rps }] : [],
+  )
+  return [
+    {
+      budget: 'PostgreSQL, no read cache: our CPU per read ≤ 1.5× SQLite without cache, every read',
+      measured: cpu.map(({ row, ratio }) => `${name(row)} ${formatTimes(ratio)}`).join(', ') || '–',
+      verdict: allOf(cpu.map(({ ratio }) => ratio <= 1.5)),
+    },
+    {
+      budget: 'PostgreSQL, no read cache: ≥ 1.5× the peer, every read',
+      measured:
+        peer.map(({ row, ratio }) => `${name(row)} ${formatTimes(ratio)}`).join(', ') || '–',
+      verdict: allOf(peer.map(({ ratio }) => ratio >= 1.5)),
+    },
+  ]
+}
+
+/**
  * Lag is measured against the echo agent's exact schedule (it paces words on absolute times,
  * so late timers do not add up): delivery latency, the agent's wake-up included.
  */
@@ -257,6 +293,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     storePathCpu(results, 'get', 80),
     storePathPeer(results),
   )
+  checks.push(...postgresReadBudgets(results))
 
   const peak = Math.max(...ours.map((row) => row.ours.proc.peak))
   checks.push({
