@@ -83,7 +83,7 @@ describe('CORS', () => {
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe(origin)
     expect(preflight.headers.get('Access-Control-Allow-Headers')).toBe(
-      'Authorization,Content-Type,Idempotency-Key,Prefer,X-Request-Id,Last-Event-ID',
+      'Authorization,Content-Type,Idempotency-Key,Prefer,X-Request-Id,Last-Event-ID,If-None-Match',
     )
     expect(preflight.headers.get('Access-Control-Allow-Methods')).toContain('DELETE')
 
@@ -92,7 +92,7 @@ describe('CORS', () => {
     })
     expect(answer.headers.get('Access-Control-Allow-Origin')).toBe(origin)
     expect(answer.headers.get('Access-Control-Expose-Headers')).toBe(
-      'X-Request-Id,Retry-After,RateLimit,RateLimit-Policy,Preference-Applied,Idempotent-Replayed',
+      'X-Request-Id,Retry-After,RateLimit,RateLimit-Policy,Preference-Applied,Idempotent-Replayed,ETag',
     )
     const stranger = await app.request('/agents', {
       headers: { Origin: 'https://evil.example', Authorization: 'Bearer uxm_a' },

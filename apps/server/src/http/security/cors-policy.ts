@@ -9,9 +9,13 @@ export const CORS_ALLOW_HEADERS = [
   'Prefer',
   'X-Request-Id',
   'Last-Event-ID',
+  'If-None-Match',
 ]
 
-/** What a browser app may read besides the basics: ids, retry advice, rate limits. */
+/**
+ * What a browser app may read besides the basics: ids, retry advice, rate limits, and the `ETag`
+ * it revalidates with (not one of the headers browsers show by default).
+ */
 export const CORS_EXPOSE_HEADERS = [
   'X-Request-Id',
   'Retry-After',
@@ -19,6 +23,7 @@ export const CORS_EXPOSE_HEADERS = [
   'RateLimit-Policy',
   'Preference-Applied',
   'Idempotent-Replayed',
+  'ETag',
 ]
 
 /**
