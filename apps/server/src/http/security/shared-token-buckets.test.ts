@@ -36,6 +36,17 @@ describe('SharedTokenBuckets', () => {
     expect(state.asked).toBe(2)
   })
 
+  it('serves every request of a key in flight while the bucket holds enough, in a few asks', async () => {
+    const { budget, state } = fakeBudget()
+    const buckets = new SharedTokenBuckets({ ratePerSecond: 1e6, burst: 1e6 }, budget, {
+      batch: 5,
+    })
+    const takes = Array.from({ length: 50 }, () => buckets.take('team-a', 0))
+    expect(await allowedOf(takes)).toBe(50)
+    // A batch for the first, then one take for the 45 still waiting.
+    expect(state.wanted).toEqual([5, 45])
+  })
+
   it('refuses without asking until the empty bucket refills a token', async () => {
     const { budget, state } = fakeBudget()
     const buckets = new SharedTokenBuckets({ ratePerSecond: 2, burst: 2 }, budget, { batch: 5 })

@@ -15,6 +15,8 @@ interface Held {
   emptyUntil: number
   /** The take from the shared bucket under way, which the key's requests here wait for. */
   taking: Promise<void> | undefined
+  /** Requests of the key here waiting for tokens from the shared bucket. */
+  waiting: number
 }
 
 export interface SharedTokenBucketsOptions {
@@ -73,8 +75,12 @@ export class SharedTokenBuckets {
   }
 
   async #takeShared(key: string, held: Held, nowMs: number): Promise<TakeResult> {
-    // A request that finds the batch it waited for spent by the others waiting asks again,
-    // for its own, a few times at most, unless the bucket was found empty meanwhile.
+    // A request that finds the batch it waited for spent by the others waiting asks again, for
+    // every request then waiting (a batch at least), a few times at most, unless the bucket was
+    // found empty meanwhile. Asking for a batch alone let 50 requests of one owner in flight
+    // starve most of them into 429s with the bucket full. A request stops counting as waiting
+    // in the step that serves or refuses it, so that no ask counts it after.
+    held.waiting++
     for (let asks = 0; asks < MAX_ASKS; ) {
       if (held.taking) await held.taking
       else {
@@ -82,19 +88,25 @@ export class SharedTokenBuckets {
         const failed = await this.#ask(key, held, nowMs)
         if (failed !== undefined) {
           this.#onError?.(failed)
+          held.waiting--
           return this.#alone.take(key, nowMs)
         }
       }
-      if (held.tokens >= 1) return this.#spend(held, nowMs)
+      if (held.tokens >= 1) {
+        held.waiting--
+        return this.#spend(held, nowMs)
+      }
       if (nowMs < held.emptyUntil) break
     }
+    held.waiting--
     return this.#refuse(held, nowMs)
   }
 
   /** Takes a batch from the shared bucket into `held`; resolves with the error if it failed. */
   #ask(key: string, held: Held, nowMs: number): Promise<unknown> {
     let failed: unknown
-    const taking = this.#budget.take(key, this.#limit, this.#batch, nowMs).then(
+    const want = Math.min(Math.floor(this.#limit.burst), Math.max(this.#batch, held.waiting))
+    const taking = this.#budget.take(key, this.#limit, want, nowMs).then(
       ({ granted, left }) => {
         held.tokens += granted
         held.left = left
@@ -116,13 +128,21 @@ export class SharedTokenBuckets {
     let held = this.#held.get(key)
     // Deleted first, so that the map stays in order of last use.
     if (held) this.#held.delete(key)
-    else held = { tokens: 0, left: this.#limit.burst, at: nowMs, emptyUntil: 0, taking: undefined }
+    else
+      held = {
+        tokens: 0,
+        left: this.#limit.burst,
+        at: nowMs,
+        emptyUntil: 0,
+        taking: undefined,
+        waiting: 0,
+      }
     this.#held.set(key, held)
     if (this.#held.size > this.#maxKeys) {
       // Forgetting what a key held only ever allows less.
       for (const [oldest, entry] of this.#held) {
         if (this.#held.size <= this.#maxKeys) break
-        if (!entry.taking) this.#held.delete(oldest)
+        if (!entry.taking && entry.waiting === 0) this.#held.delete(oldest)
       }
     }
     return held
