@@ -71,6 +71,8 @@ export interface SessionsApp {
   shutdown(graceMs: number): Promise<void>
   /** Flushes the runs whose lease expired (their instance died); returns how many. */
   flushExpiredRuns(): Promise<number>
+  /** Starts the queued turns of sessions left without a run (see `SessionService.resumeQueues`). */
+  resumeQueues(): Promise<void>
 }
 
 /**
@@ -109,6 +111,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     runs,
     runWaitMs: config.runWaitMs,
     bounds: { maxMessages: config.maxSessionMessages, maxTextBytes: config.maxSessionTextBytes },
+    maxQueuedTurns: config.maxQueuedTurns,
   })
   const dispatcher =
     deps.webhookSender &&
@@ -150,6 +153,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
       await dispatcher?.stop(Math.max(0, graceMs - (Date.now() - started)))
     },
     flushExpiredRuns: () => runs.flushExpiredRuns(),
+    resumeQueues: () => sessions.resumeQueues(),
   }
 }
 
@@ -268,6 +272,8 @@ export async function bootServer(
     }),
   })
   if (storage.kind === 'postgres') await sessionsApp.flushExpiredRuns()
+  // Queued turns whose run ended while no server ran it (cut off by the stop) start now.
+  await sessionsApp.resumeQueues()
   return {
     ...sessionsApp,
     store,

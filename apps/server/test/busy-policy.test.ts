@@ -7,7 +7,7 @@
 import type { Session, SessionBusyResponse } from '@uxmate/contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSessionsApp } from '../src/boot.ts'
-import { defaultConfig } from '../src/config/config.ts'
+import { defaultConfig, type ServerConfig } from '../src/config/config.ts'
 import { createAgentRegistry } from '../src/domain/agent-registry.ts'
 import type { SessionStore } from '../src/domain/session-store.ts'
 import { ANONYMOUS_OWNER } from '../src/domain/session-store.ts'
@@ -23,14 +23,14 @@ describe.each(storeDatabases())('on_busy on $name', (databases) => {
   afterAll(() => databases.tearDown(), 60_000)
 
   /** An app on a new database of the dialect, with a scripted agent the test answers for. */
-  async function busyApp() {
+  async function busyApp(config: Partial<ServerConfig> = {}) {
     const store: SessionStore = (await databases.newDatabase()).open()
     await store.migrate()
     const scripted = createScriptedAgent()
     const { app, shutdown } = createSessionsApp({
       store,
       agents: createAgentRegistry([scripted.agent]),
-      config: { ...defaultConfig, logLevel: 'silent', rateLimitPerSecond: 0 },
+      config: { ...defaultConfig, logLevel: 'silent', rateLimitPerSecond: 0, ...config },
       logger: createJsonLogger('silent'),
     })
     const request = (path: string, init: RequestInit = {}) => app.request(path, init)
@@ -263,6 +263,356 @@ describe.each(storeDatabases())('on_busy on $name', (databases) => {
       await close()
     }
   })
+
+  it('enqueues a continue: 202 with its Location, listed, then run once the run before ends', async () => {
+    const { request, running, scripted, write, close } = await busyApp()
+    try {
+      const session = await running()
+      const answer = await continueTurn(request, session.id, 'And then?', '?on_busy=enqueue')
+      expect(answer.status).toBe(202)
+      const queued = (await answer.json()) as Session
+      expect(queued.status).toBe('Running')
+      expect(queued.messages.map((m) => m.text)).toEqual(['First question'])
+      const [turn] = queued.queued_turns ?? []
+      expect(queued.queued_turns).toEqual([
+        { id: turn?.id, kind: 'continue', text: 'And then?', created_at: expect.any(String) },
+      ])
+      expect(answer.headers.get('Location')).toBe(`/sessions/${session.id}/queue/${turn?.id}`)
+      expect(answer.headers.has('Preference-Applied')).toBe(false)
+      // Visible on the session as it waits.
+      const read = (await (await request(`/sessions/${session.id}`)).json()) as Session
+      expect(read.queued_turns?.map((t) => t.id)).toEqual([turn?.id])
+
+      const events = readSse(await request(`/sessions/${session.id}/events`))
+      const next = scripted.started()
+      scripted.finish()
+      await next
+      await write(session.id, 'Then this')
+      scripted.finish()
+      const ended = await waitFor(
+        request,
+        session.id,
+        (s) => s.status === 'Ready' && s.messages.length === 4,
+      )
+      expect(ended.messages.map((m) => m.text)).toEqual([
+        'First question',
+        'partial',
+        'And then?',
+        'Then this',
+      ])
+      expect(ended.queued_turns).toBeUndefined()
+      // The first run's end, then the queued turn's start, then its run.
+      const seen: Array<{ event: string; data: unknown }> = []
+      for (let event = await events.nextEvent(); event; event = await events.nextEvent()) {
+        seen.push({ event: event.event, data: event.data })
+        if (event.event === 'status' && (event.data as { status: string }).status === 'Ready') break
+      }
+      await events.cancel()
+      const reread = readSse(
+        await request(`/sessions/${session.id}/events`, {
+          headers: { 'Last-Event-ID': '0' },
+        }),
+      )
+      const replay = await reread.rest()
+      const started = replay.find((event) => event.event === 'queued_turn.started')
+      expect(started?.data).toEqual({ turn_id: turn?.id })
+      const position = replay.findIndex((event) => event.event === 'queued_turn.started')
+      expect(replay[position + 1]?.data).toEqual({ status: 'Running' })
+      expect(seen.at(-1)?.data).toEqual({ status: 'Ready' })
+    } finally {
+      await close()
+    }
+  })
+
+  it('runs queued turns oldest first, regenerate and edit too, each once', async () => {
+    const { request, answeredThenRunning, scripted, close } = await busyApp()
+    try {
+      const session = await answeredThenRunning()
+      const [question, reply] = session.messages
+      if (!question || !reply) throw new Error('no exchange')
+      const form = new FormData()
+      form.append('text_prompt', 'Edited later')
+      const answers = [
+        await request(`/sessions/${session.id}/messages/${reply.id}/regenerate?on_busy=enqueue`, {
+          method: 'POST',
+        }),
+        await continueTurn(request, session.id, 'Third question', '?on_busy=enqueue'),
+        await request(`/sessions/${session.id}/messages/${question.id}/edit?on_busy=enqueue`, {
+          method: 'POST',
+          body: form,
+        }),
+      ]
+      expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202])
+      const last = (await answers[2]?.json()) as Session
+      expect(
+        last.queued_turns?.map(({ kind, text, message_id }) => ({ kind, text, message_id })),
+      ).toEqual([
+        { kind: 'regenerate', text: undefined, message_id: reply.id },
+        { kind: 'continue', text: 'Third question', message_id: undefined },
+        { kind: 'edit', text: 'Edited later', message_id: question.id },
+      ])
+      for (const text of ['second reply', 'regenerated', 'third reply', 'edited reply']) {
+        const next = scripted.started()
+        scripted.send(text)
+        scripted.finish()
+        if (text !== 'edited reply') await next
+      }
+      const ended = await waitFor(
+        request,
+        session.id,
+        (s) =>
+          s.status === 'Ready' &&
+          s.queued_turns === undefined &&
+          s.messages[0]?.text === 'Edited later' &&
+          s.messages.length === 2,
+      )
+      expect(ended.messages.map((m) => m.text)).toEqual(['Edited later', 'edited reply'])
+      const tree = (await (await request(`/sessions/${session.id}/tree`)).json()) as {
+        messages: Array<{ text: string }>
+      }
+      expect(tree.messages.map((m) => m.text)).toEqual([
+        'First question',
+        'partial',
+        'Second question',
+        'partialsecond reply',
+        'regenerated',
+        'Third question',
+        'third reply',
+        'Edited later',
+        'edited reply',
+      ])
+    } finally {
+      await close()
+    }
+  })
+
+  it('holds MAX_QUEUED_TURNS turns: one more is a 409 naming the run; a cancel makes room', async () => {
+    const { request, running, close } = await busyApp({ maxQueuedTurns: 2 })
+    try {
+      const session = await running()
+      const first = await continueTurn(request, session.id, 'One', '?on_busy=enqueue')
+      const second = await continueTurn(request, session.id, 'Two', '?on_busy=enqueue')
+      expect([first.status, second.status]).toEqual([202, 202])
+      const refused = await continueTurn(request, session.id, 'Three', '?on_busy=enqueue')
+      expect(refused.status).toBe(409)
+      const body = (await refused.json()) as SessionBusyResponse
+      expect(body.detail).toContain('MAX_QUEUED_TURNS')
+      expect(body.run_id).toEqual(expect.any(String))
+      expect(body.events_url).toBe(`/sessions/${session.id}/events`)
+
+      const location = first.headers.get('Location') ?? ''
+      const cancel = (key: string) =>
+        request(location, { method: 'DELETE', headers: { 'Idempotency-Key': key } })
+      const cancelled = await cancel('cancel-1')
+      expect(cancelled.status).toBe(204)
+      const replayed = await cancel('cancel-1')
+      expect(replayed.status).toBe(204)
+      expect(replayed.headers.get('Idempotent-Replayed')).toBe('true')
+      expect((await cancel('cancel-2')).status).toBe(404)
+      expect(
+        (
+          await request(`/sessions/${session.id}/queue/${crypto.randomUUID()}`, {
+            method: 'DELETE',
+          })
+        ).status,
+      ).toBe(404)
+      const third = await continueTurn(request, session.id, 'Three', '?on_busy=enqueue')
+      expect(third.status).toBe(202)
+      const read = (await (await request(`/sessions/${session.id}`)).json()) as Session
+      expect(read.queued_turns?.map((turn) => turn.text)).toEqual(['Two', 'Three'])
+    } finally {
+      await close()
+    }
+  })
+
+  it('cancels a queued turn, which never runs; the next one does', async () => {
+    const { request, running, scripted, close } = await busyApp()
+    try {
+      const session = await running()
+      const dropped = await continueTurn(request, session.id, 'Never mind', '?on_busy=enqueue')
+      await continueTurn(request, session.id, 'This one', '?on_busy=enqueue')
+      const gone = await request(dropped.headers.get('Location') ?? '', { method: 'DELETE' })
+      expect(gone.status).toBe(204)
+      const next = scripted.started()
+      scripted.finish()
+      await next
+      scripted.send('done')
+      scripted.finish()
+      const ended = await waitFor(
+        request,
+        session.id,
+        (s) => s.status === 'Ready' && s.messages.length === 4,
+      )
+      expect(ended.messages.map((m) => m.text)).toEqual([
+        'First question',
+        'partial',
+        'This one',
+        'done',
+      ])
+    } finally {
+      await close()
+    }
+  })
+
+  it('takes the turn at once when the session is not busy, and refuses what cannot wait', async () => {
+    const { request, running, scripted, close } = await busyApp()
+    try {
+      const session = await running()
+      const form = new FormData()
+      form.append('text_prompt', 'With a file')
+      form.append('files', new Blob(['notes']), 'notes.txt')
+      const withFiles = await request(
+        `/sessions/${session.id}/messages/${session.messages[0]?.id}/edit?on_busy=enqueue`,
+        { method: 'POST', body: form },
+      )
+      expect(withFiles.status).toBe(422)
+      const chat = await request('/chat?on_busy=enqueue', {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          id: session.id,
+          trigger: 'submit-message',
+          messages: [{ id: 'm2', role: 'user', parts: [{ type: 'text', text: 'Later' }] }],
+        }),
+      })
+      expect(chat.status).toBe(422)
+      scripted.finish()
+      await waitFor(request, session.id, (s) => s.status === 'Ready')
+      const started = scripted.started()
+      const taken = await continueTurn(request, session.id, 'Now', '?on_busy=enqueue')
+      expect(taken.status).toBe(202)
+      expect(taken.headers.has('Location')).toBe(false)
+      expect(taken.headers.get('Preference-Applied')).toBe('respond-async')
+      const body = (await taken.json()) as Session
+      expect(body.messages.at(-1)?.text).toBe('Now')
+      expect(body.queued_turns).toBeUndefined()
+      await started
+    } finally {
+      await close()
+    }
+  })
+
+  it('keeps queued turns across a restart: stored, held while stopping, resumed at start', async () => {
+    const database = await databases.newDatabase()
+    const config = { ...defaultConfig, logLevel: 'silent' as const, rateLimitPerSecond: 0 }
+    const first = { store: database.open(), agent: createScriptedAgent() }
+    await first.store.migrate()
+    const before = createSessionsApp({
+      store: first.store,
+      agents: createAgentRegistry([first.agent.agent]),
+      config,
+      logger: createJsonLogger('silent'),
+    })
+    const started = first.agent.started()
+    const created = await before.app.request('/sessions/text', {
+      method: 'POST',
+      body: sessionForm({ agent_id: 'scripted', text_prompt: 'First question' }),
+      headers: { Prefer: 'respond-async' },
+    })
+    const session = (await created.json()) as Session
+    await started
+    for (const text of ['One', 'Two'])
+      expect(
+        (await continueTurn(before.app.request, session.id, text, '?on_busy=enqueue')).status,
+      ).toBe(202)
+    // The stop cuts the run off; its queue does not move on while the server stops.
+    await before.shutdown(0)
+    await first.store.close()
+
+    const second = { store: database.open(), agent: createScriptedAgent() }
+    await second.store.migrate()
+    await second.store.flushInterruptedRuns(new Date(), 'The server stopped during the run')
+    for (const text of ['reply one', 'reply two']) {
+      second.agent.send(text)
+      second.agent.finish()
+    }
+    const after = createSessionsApp({
+      store: second.store,
+      agents: createAgentRegistry([second.agent.agent]),
+      config,
+      logger: createJsonLogger('silent'),
+    })
+    try {
+      const stored = (await (await after.app.request(`/sessions/${session.id}`)).json()) as Session
+      expect(stored.status).toBe('Flushed')
+      expect(stored.queued_turns?.map((turn) => turn.text)).toEqual(['One', 'Two'])
+      await after.resumeQueues()
+      const ended = await waitFor(
+        after.app.request,
+        session.id,
+        (s) => s.status === 'Ready' && s.queued_turns === undefined && s.messages.length === 5,
+      )
+      expect(ended.messages.map((m) => m.text)).toEqual([
+        'First question',
+        'One',
+        'reply one',
+        'Two',
+        'reply two',
+      ])
+    } finally {
+      await after.shutdown(1_000)
+      await second.store.close()
+    }
+  })
+
+  // Two instances share PostgreSQL only: a SQLite file has one writer.
+  it.runIf(databases.dialect === 'postgres')(
+    'across two instances, a turn and a queued turn racing give one run, then the other',
+    async () => {
+      const database = await databases.newDatabase()
+      const stores = [database.open(), database.open()]
+      await stores[0]?.migrate()
+      const agents = [createScriptedAgent(), createScriptedAgent()]
+      const apps = stores.map((store, i) =>
+        createSessionsApp({
+          store: store as SessionStore,
+          agents: createAgentRegistry([agents[i]?.agent ?? createScriptedAgent().agent]),
+          config: { ...defaultConfig, logLevel: 'silent', rateLimitPerSecond: 0 },
+          logger: createJsonLogger('silent'),
+          instance: `instance-${i}`,
+        }),
+      )
+      try {
+        const [a, b] = apps
+        if (!a || !b) throw new Error('no apps')
+        const created = await a.app.request('/sessions/text', {
+          method: 'POST',
+          body: sessionForm({ agent_id: 'scripted', text_prompt: 'Hello' }),
+          headers: { Prefer: 'respond-async' },
+        })
+        const session = (await created.json()) as Session
+        agents[0]?.finish()
+        await waitFor(a.app.request, session.id, (s) => s.status === 'Ready')
+        const answers = await Promise.all([
+          continueTurn(a.app.request, session.id, 'From A', '?on_busy=enqueue'),
+          continueTurn(b.app.request, session.id, 'From B', '?on_busy=enqueue'),
+        ])
+        expect(answers.map((answer) => answer.status)).toEqual([202, 202])
+        const queued = answers.filter((answer) => answer.headers.has('Location'))
+        // Never two runs: one turn started, the other waited for it.
+        expect(queued).toHaveLength(1)
+        // The run that started, then the queued turn's, wherever each runs.
+        for (const agent of agents) agent.finish()
+        await waitFor(a.app.request, session.id, (s) => s.messages.length >= 5)
+        for (const agent of agents) agent.finish()
+        const ended = await waitFor(
+          a.app.request,
+          session.id,
+          (s) => s.status === 'Ready' && s.messages.length === 6,
+        )
+        expect(
+          ended.messages
+            .filter((m) => m.role === 'user')
+            .map((m) => m.text)
+            .sort(),
+        ).toEqual(['From A', 'From B', 'Hello'])
+      } finally {
+        for (const agent of agents) agent.finish()
+        for (const app of apps) await app.shutdown(1_000)
+        for (const store of stores) await store.close()
+      }
+    },
+  )
 })
 
 type Request = (path: string, init?: RequestInit) => Response | Promise<Response>

@@ -47,6 +47,35 @@ const createSession = async (
   ).json()) as Session
 
 describe('restarts', () => {
+  it('starts the turns queued behind a run the stop cut off, once the server is up again', async () => {
+    const first = await boot({ echoDelayMs: 60_000 })
+    const session = await createSession(first.app, 'A slow one', { Prefer: 'respond-async' })
+    const queued = await first.app.request(`/sessions/${session.id}?on_busy=enqueue`, {
+      method: 'PUT',
+      body: JSON.stringify({ text_prompt: 'Then this' }),
+      headers: { 'Content-Type': 'application/json' },
+    })
+    expect(queued.status).toBe(202)
+    await first.close()
+
+    const second = await boot()
+    try {
+      let state: Session
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        state = (await (await second.app.request(`/sessions/${session.id}`)).json()) as Session
+      } while (state.status !== 'Ready')
+      expect(state.messages.map((m) => m.text)).toEqual([
+        'A slow one',
+        'Then this',
+        'You said: Then this',
+      ])
+      expect(state.queued_turns).toBeUndefined()
+    } finally {
+      await second.close()
+    }
+  })
+
   it('keeps every session, message and file across a restart on the same DATA_DIR', async () => {
     const first = await boot()
     const created = await Promise.all(

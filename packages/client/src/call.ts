@@ -83,7 +83,8 @@ export interface TurnOptions extends RunOptions {
   /**
    * Sent as the `on_busy` query parameter: what the turn does while the session's run is still
    * going. `reject` (the server's default) is refused with `409`; `interrupt` cancels that run
-   * (keeping its partial reply) and takes the turn.
+   * (keeping its partial reply) and takes the turn; `enqueue` stores the turn to run after it
+   * (`202`, listed in the session's `queued_turns`; see `cancelQueuedTurn`).
    */
   onBusy?: BusyPolicy
 }

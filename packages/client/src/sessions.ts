@@ -172,6 +172,23 @@ export interface SessionsApi extends TransferApi, BranchesApi {
   deleteSession(session_id: SessionId, options?: IdempotentOptions): Promise<void>
 
   /**
+   * `DELETE /sessions/{session_id}/queue/{turn_id}` (`cancel_queued_turn`): takes a turn sent
+   * with `onBusy: 'enqueue'` out of the session's queue before it starts (its id is in the
+   * session's `queued_turns`). A turn that has started, or was never queued, throws a `404`.
+   *
+   * @example
+   * ```ts
+   * const session = await client.sessions.updateSession(id, { text_prompt: 'Later' }, { onBusy: 'enqueue' })
+   * await client.sessions.cancelQueuedTurn(id, session.queued_turns?.at(-1)?.id ?? '')
+   * ```
+   */
+  cancelQueuedTurn(
+    session_id: SessionId,
+    turn_id: string,
+    options?: IdempotentOptions,
+  ): Promise<void>
+
+  /**
    * `POST /sessions/{session_id}/cancel` (`cancel_session`): stops the session's run and
    * resolves with the session once it has ended: `Flushed` with `error.code` `cancelled`, the
    * partial reply kept as the last message. A session without a run comes back as it is.
@@ -495,6 +512,17 @@ export function createSessionsApi(context: CallContext): SessionsApi {
         raw.DELETE('/sessions/{session_id}', {
           params: { path: { session_id }, header: headerParams(options) },
           // The key makes a retry answer 204 again instead of 404 (already deleted).
+          ...initFor(context, options, true),
+        }),
+      )
+    },
+
+    async cancelQueuedTurn(session_id, turn_id, options = {}) {
+      await unwrap(
+        'cancel_queued_turn',
+        raw.DELETE('/sessions/{session_id}/queue/{turn_id}', {
+          params: { path: { session_id, turn_id }, header: headerParams(options) },
+          // The key makes a retry answer 204 again instead of 404 (already out of the queue).
           ...initFor(context, options, true),
         }),
       )

@@ -134,6 +134,14 @@ describe('sessions.updateSession', () => {
     expect(fetch.requests[0]?.headers.get('Idempotency-Key')).toBe('key-1')
   })
 
+  it('cancels a queued turn with DELETE and an Idempotency-Key', async () => {
+    const { fetch, client } = setup(new Response(null, { status: 204 }))
+    await expect(client.sessions.cancelQueuedTurn(sessionId, 'turn-1')).resolves.toBeUndefined()
+    expect(fetch.requests[0]?.method).toBe('DELETE')
+    expect(fetch.requests[0]?.url).toBe(`${baseUrl}/sessions/${sessionId}/queue/turn-1`)
+    expect(fetch.requests[0]?.headers.get('Idempotency-Key')).toMatch(uuid)
+  })
+
   it('sends onBusy as the on_busy query parameter, and reads a 409 naming the run', async () => {
     const busy = {
       detail: 'A run is in progress for this session; wait until it leaves Running',

@@ -230,6 +230,16 @@ export async function branchSteps(target: ScenarioTarget, session: Session): Pro
       await target.send(`${busyBase}/edit`, { method: 'POST', body: editForm('While busy') }),
     )
     await check('switch_session_branch', 409, await target.send(`${busyBase}/switch`, post()))
+    // on_busy=enqueue: the edit waits for the run, naming the message it edits.
+    const queued = await check<Session>(
+      'edit_session_message',
+      202,
+      await target.send(`${busyBase}/edit?on_busy=enqueue`, {
+        method: 'POST',
+        body: editForm('When you are done'),
+      }),
+    )
+    expect(queued.body.queued_turns?.[0]).toMatchObject({ kind: 'edit', message_id: first })
   } finally {
     await busy.finish()
   }

@@ -431,6 +431,27 @@ export async function runEveryOperation(target: ScenarioTarget): Promise<void> {
     )
     expect(interrupted.body.status).toBe('Running')
     expect(interrupted.body.messages.at(-1)?.text).toBe('Stop; do this instead.')
+    // on_busy=enqueue: the turn waits (202 with its Location), listed on the session.
+    const waiting = await check<Session>(
+      'update_session',
+      202,
+      await target.send(
+        `/sessions/${busy.sessionId}?on_busy=enqueue`,
+        json({ text_prompt: 'After that, this.' }),
+      ),
+    )
+    const [queuedTurn] = waiting.body.queued_turns ?? []
+    expect(queuedTurn?.text).toBe('After that, this.')
+    const queuePath = `/sessions/${busy.sessionId}/queue/${queuedTurn?.id}`
+    // cancel_queued_turn: 204, then 404 (no longer queued), 422.
+    await check('cancel_queued_turn', 204, await target.send(queuePath, { method: 'DELETE' }))
+    await check('cancel_queued_turn', 404, await target.send(queuePath, { method: 'DELETE' }))
+    if (invalid)
+      await check(
+        'cancel_queued_turn',
+        422,
+        await target.send(`/sessions/${busy.sessionId}/queue/not%20an%20id`, { method: 'DELETE' }),
+      )
     if (documents('cancel_session')) {
       // cancel_session: 200 (stops the run), 404, 422.
       const cancelled = await check<Session>(

@@ -99,6 +99,8 @@ export interface ServerConfig {
   maxSessionMessages: number
   /** Most bytes (UTF-8) of message texts a session holds, replies included. */
   maxSessionTextBytes: number
+  /** Most turns that wait behind a session's run (`on_busy=enqueue`); one more is a `409`. */
+  maxQueuedTurns: number
   /** Most bytes of images sent to a model in one request, newest first; the rest are named. */
   agentImageBytes: number
   /** How long POST and PUT wait for a run before answering with the session still `Running`. */
@@ -212,6 +214,7 @@ export const defaultConfig: ServerConfig = {
   },
   // A GET, a list page or a model call on the largest session stays within tens of MB.
   maxSessionMessages: 10_000,
+  maxQueuedTurns: 10,
   maxSessionTextBytes: 16 * MiB,
   agentImageBytes: 8 * MiB,
   runWaitMs: 30_000,

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       MAX_FORM_FIELDS: '8',
       MAX_FIELD_BYTES: '65536',
       MAX_SESSION_MESSAGES: '500',
+      MAX_QUEUED_TURNS: '3',
       MAX_SESSION_TEXT_BYTES: '1000000',
       AGENT_IMAGE_BYTES: '1024',
       RUN_WAIT_MS: '10',
@@ -95,6 +96,7 @@ describe('loadConfig', () => {
       agentInlineFileBytes: 4096,
       agentImageBytes: 1024,
       maxSessionMessages: 500,
+      maxQueuedTurns: 3,
       maxSessionTextBytes: 1_000_000,
       agentTitleTimeoutMs: 500,
       eventsKeepAliveMs: 250,
@@ -240,6 +242,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ALLOWED_HOSTS: 'ok.example.com,https://app.example.com' })).toThrow(
       "ALLOWED_HOSTS must list host names like sessions.example.com or sessions.example.com:8443, got 'https://app.example.com'",
     )
+  })
+
+  it('queues 10 turns per session unless told otherwise, from 1 to 1000', () => {
+    expect(loadConfig({}).maxQueuedTurns).toBe(10)
+    expect(loadConfig({ MAX_QUEUED_TURNS: '1' }).maxQueuedTurns).toBe(1)
+    expect(loadConfig({ MAX_QUEUED_TURNS: '1000' }).maxQueuedTurns).toBe(1_000)
+    for (const value of ['0', '1001'])
+      expect(() => loadConfig({ MAX_QUEUED_TURNS: value })).toThrow(
+        new RegExp(`MAX_QUEUED_TURNS must be a whole number from 1 to 1000, got '${value}'`),
+      )
   })
 
   it('buffers 32 MiB of uploads at once unless told otherwise, and at least a byte', () => {

@@ -199,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       2,
       10_000_000,
     ),
+    maxQueuedTurns: integer('MAX_QUEUED_TURNS', defaultConfig.maxQueuedTurns, 1, 1_000),
     maxSessionTextBytes: integer(
       'MAX_SESSION_TEXT_BYTES',
       defaultConfig.maxSessionTextBytes,

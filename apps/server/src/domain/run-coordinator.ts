@@ -67,6 +67,8 @@ export interface StartOptions {
    * events begin with a `branch` event naming the new active leaf.
    */
   branched?: boolean
+  /** The run is a queued turn's: its events begin with a `queued_turn.started` event. */
+  queuedTurnId?: string
 }
 
 /** Why a run was stopped (from outside, or by its timeout), as the abort reason. */
@@ -99,6 +101,7 @@ export class RunCoordinator {
   readonly #runs = new Map<string, ActiveRun>()
   readonly #options: RunCoordinatorOptions
   #seq = 0
+  #draining = false
   /** With other instances on the store (`control`): the leases of the runs. */
   readonly #leases: RunLeases | undefined
 
@@ -231,6 +234,11 @@ export class RunCoordinator {
     return this.#leases?.flushExpiredRuns() ?? Promise.resolve(0)
   }
 
+  /** Whether `drain` was called: the server is stopping, and starts no more runs of its own. */
+  get draining(): boolean {
+    return this.#draining
+  }
+
   get activeCount(): number {
     return this.#runs.size
   }
@@ -240,6 +248,7 @@ export class RunCoordinator {
    * `Flushed` with code `interrupted`. Resolves once every run has recorded its end.
    */
   async drain(graceMs: number): Promise<void> {
+    this.#draining = true
     // Runs of other instances are theirs to end, or the remaining instances'.
     this.#leases?.stopReaping()
     try {
@@ -318,6 +327,8 @@ export class RunCoordinator {
     const replyId = uuidv7()
     let error: SessionError | null = null
     try {
+      if (options.queuedTurnId !== undefined)
+        await publish({ type: 'queued_turn.started', turnId: options.queuedTurnId })
       if (options.branched && session.activeLeafId !== null)
         await publish({ type: 'branch', leafId: session.activeLeafId })
       await publish({ type: 'status', status: 'Running', replyId })

@@ -35,6 +35,8 @@ export type RunEvent = EventBase &
      * `Running` (an edit, a regenerated reply), or alone with the session's status (a switch).
      */
     | { type: 'branch'; leafId: string }
+    /** The run is a queued turn's, which left the queue as it started; the run's first event. */
+    | { type: 'queued_turn.started'; turnId: string }
   )
 
 /** Whether the event is the last of its run: the status it ended with. */
@@ -43,7 +45,9 @@ export const isFinalEvent = (event: RunEvent): boolean =>
 
 /** Whether the event is one a run begins with: nothing of the run comes before it. */
 export const isFirstEvent = (event: RunEvent): boolean =>
-  event.type === 'branch' || (event.type === 'status' && event.status === 'Running')
+  event.type === 'queued_turn.started' ||
+  event.type === 'branch' ||
+  (event.type === 'status' && event.status === 'Running')
 
 /** The publishing end of one run's events. */
 export interface RunLog {

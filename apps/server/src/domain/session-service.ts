@@ -3,6 +3,7 @@
 // end instead of one random page each. The time in an id is no secret: the resource shows it.
 import type { BusyPolicy, MessageRole } from '@uxmate/contract'
 import { v7 as uuidv7 } from 'uuid'
+import type { Agent } from './agent.ts'
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
@@ -14,7 +15,7 @@ import {
   encodeMessageCursor,
 } from './page-cursor.ts'
 import { type CalendarDay, dayIn, groupByRecency, isKnownTimeZone } from './recency-buckets.ts'
-import type { RunCoordinator } from './run-coordinator.ts'
+import type { RunCoordinator, StartOptions } from './run-coordinator.ts'
 import { sessionFilter } from './session-filter.ts'
 import { type SearchProblem, type SearchResult, searchSessions } from './session-search.ts'
 import type {
@@ -23,6 +24,7 @@ import type {
   MessageCursor,
   MessageRecord,
   NewFile,
+  QueuedTurnRecord,
   Rating,
   RunClaim,
   SessionBounds,
@@ -50,6 +52,17 @@ export interface SessionServiceOptions {
   runWaitMs: number
   /** How large a session may grow; none: without end. */
   bounds?: SessionBounds
+  /** The most turns that wait behind a session's run (`on_busy=enqueue`); default 10. */
+  maxQueuedTurns?: number
+}
+
+/** What queuing a turn comes to: queued, or why not (`not_busy`: start it instead). */
+type Enqueued = QueuedResult | 'queue_full' | 'not_busy' | 'not_found'
+
+/** A turn that waits behind the session's run, and the session as it then was. */
+export interface QueuedResult {
+  queued: QueuedTurnRecord
+  session: SessionRecord
 }
 
 /** How the caller wants to hear about the run it starts. */
@@ -63,7 +76,14 @@ export interface TurnOptions {
 }
 
 export type CreateResult = SessionRecord | 'agent_not_found' | 'too_much_text'
-export type ContinueResult = SessionRecord | 'not_found' | 'busy' | 'agent_not_found' | SessionFull
+export type ContinueResult =
+  | SessionRecord
+  | QueuedResult
+  | 'not_found'
+  | 'busy'
+  | 'queue_full'
+  | 'agent_not_found'
+  | SessionFull
 export type SessionResult = SessionRecord | 'not_found'
 /**
  * What a retry answers: the session its request is about, a message's rating (a rating's), or
@@ -131,6 +151,9 @@ export const MAX_METADATA_PAIRS = 16
  */
 const DELETE_ATTEMPTS = 5
 
+/** Queued turns a session's queue skips at most in one go (their message is gone, or no room). */
+const QUEUE_STEPS = 8
+
 /**
  * What users do with sessions: open one, continue it. Each turn stores the user's message, then
  * starts the agent's run in the background; the caller either waits for it or not. Every
@@ -138,9 +161,19 @@ const DELETE_ATTEMPTS = 5
  */
 export class SessionService {
   readonly #options: SessionServiceOptions
+  /**
+   * Sessions whose queue must not move on when their run ends here: an interrupt's turn comes
+   * first, and a session being deleted starts nothing more.
+   */
+  readonly #held = new Set<string>()
 
   constructor(options: SessionServiceOptions) {
     this.#options = options
+  }
+
+  /** The most turns that wait behind a session's run. */
+  get maxQueuedTurns(): number {
+    return this.#options.maxQueuedTurns ?? 10
   }
 
   /** How large a session may grow, as configured; none: without end. */
@@ -166,7 +199,7 @@ export class SessionService {
     // A new id: never taken.
     if (session === 'id_taken') throw new Error('a new session id was taken')
     if (session === 'too_much_text') return session
-    void this.#options.runs.start(session, agent, true)
+    this.#launch(session, agent)
     return this.#settle(session, options)
   }
 
@@ -198,7 +231,7 @@ export class SessionService {
     const session = await this.#open({ owner, text, files, id: chatId }, agent.profile.id)
     files.length = 0
     if (session === 'id_taken' || session === 'too_much_text') return session
-    void this.#options.runs.start(session, agent, true)
+    this.#launch(session, agent)
     return session
   }
 
@@ -219,7 +252,7 @@ export class SessionService {
     if (!existing) return 'not_found'
     const agent = agents.get(existing.agentId)
     if (!agent) return 'agent_not_found'
-    const session = await this.#unlessBusy(owner, sessionId, options, () => {
+    const attempt = () => {
       const now = clock.now()
       const run = runs.claim(now)
       return store.startTurn({
@@ -232,9 +265,12 @@ export class SessionService {
         ...(key && { key: turnKey(key, sessionId, run, options) }),
         ...(this.#options.bounds && { bounds: this.#options.bounds }),
       })
-    })
-    if (typeof session === 'string') return session
-    void runs.start(session, agent, true)
+    }
+    const session = await this.#unlessBusy(owner, sessionId, options, attempt, () =>
+      this.#enqueue(owner, sessionId, { kind: 'continue', text, messageId: null }, key),
+    )
+    if (typeof session === 'string' || 'queued' in session) return session
+    this.#launch(session, agent)
     return this.#settle(session, options)
   }
 
@@ -250,7 +286,7 @@ export class SessionService {
     key?: KeyedRequest,
   ): Promise<BranchTurnResult> {
     const { store, clock, runs } = this.#options
-    const started = await this.#unlessBusy(owner, sessionId, options, async () => {
+    const attempt = async () => {
       const found = await this.#turnTarget(owner, sessionId, messageId, 'assistant')
       if (typeof found === 'string') return found
       const { agent, node } = found
@@ -268,9 +304,15 @@ export class SessionService {
         ...(this.#options.bounds && { bounds: this.#options.bounds }),
       })
       return typeof session === 'string' ? session : { session, agent }
+    }
+    const started = await this.#unlessBusy(owner, sessionId, options, attempt, async () => {
+      const node = await store.getMessageNode(owner, sessionId, messageId)
+      if (!node) return 'message_not_found'
+      if (node.role !== 'assistant' || node.parentId === null) return 'wrong_role'
+      return this.#enqueue(owner, sessionId, { kind: 'regenerate', text: null, messageId }, key)
     })
-    if (typeof started === 'string') return started
-    void runs.start(started.session, started.agent, true, { branched: true })
+    if (typeof started === 'string' || 'queued' in started) return started
+    this.#launch(started.session, started.agent, { branched: true })
     return this.#settle(started.session, options)
   }
 
@@ -287,7 +329,7 @@ export class SessionService {
     key?: KeyedRequest,
   ): Promise<BranchTurnResult> {
     const { store, clock, runs } = this.#options
-    const started = await this.#unlessBusy(owner, sessionId, options, async () => {
+    const attempt = async () => {
       const found = await this.#turnTarget(owner, sessionId, messageId, 'user')
       if (typeof found === 'string') return found
       const now = clock.now()
@@ -308,10 +350,18 @@ export class SessionService {
         ...(this.#options.bounds && { bounds: this.#options.bounds }),
       })
       return typeof session === 'string' ? session : { session, agent: found.agent }
+    }
+    // A queued edit holds its text only: the route refuses files with on_busy=enqueue.
+    const queue = { kind: 'edit' as const, text: input.text, messageId }
+    const started = await this.#unlessBusy(owner, sessionId, options, attempt, async () => {
+      const node = await store.getMessageNode(owner, sessionId, messageId)
+      if (!node) return 'message_not_found'
+      if (node.role !== 'user') return 'wrong_role'
+      return this.#enqueue(owner, sessionId, queue, key)
     })
     input.files.length = 0
-    if (typeof started === 'string') return started
-    void runs.start(started.session, started.agent, true, { branched: true })
+    if (typeof started === 'string' || 'queued' in started) return started
+    this.#launch(started.session, started.agent, { branched: true })
     return this.#settle(started.session, options)
   }
 
@@ -698,18 +748,53 @@ export class SessionService {
     key?: KeyedRequest,
   ): Promise<'deleted' | 'not_found'> {
     const { store, runs } = this.#options
-    for (let attempt = 1; ; attempt++) {
-      if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
-      await runs.cancel(sessionId, owner)
-      // A new turn may start between the cancel and the delete; then cancel that run too. A
-      // session still `Running` with no run here (its run is about to start) goes regardless.
-      const outcome = await store.deleteSession(owner, sessionId, {
-        force: attempt >= DELETE_ATTEMPTS,
-        ...(key && { key }),
-      })
-      if (outcome !== 'busy') return outcome
-      await new Promise((resolve) => setImmediate(resolve))
+    // Its queued turns go with it: none starts when the cancelled run ends.
+    this.#held.add(sessionId)
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (!(await store.getSessionHeader(owner, sessionId))) return 'not_found'
+        await runs.cancel(sessionId, owner)
+        // A new turn may start between the cancel and the delete; then cancel that run too. A
+        // session still `Running` with no run here (its run is about to start) goes regardless.
+        const outcome = await store.deleteSession(owner, sessionId, {
+          force: attempt >= DELETE_ATTEMPTS,
+          ...(key && { key }),
+        })
+        if (outcome !== 'busy') return outcome
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      this.#held.delete(sessionId)
     }
+  }
+
+  /**
+   * Takes a turn out of the session's queue before it starts; `not_found` when the session has
+   * no such queued turn (it never had, or the turn has started). `key`: the request's
+   * `Idempotency-Key`, taken with it.
+   */
+  cancelQueued(
+    owner: string,
+    sessionId: string,
+    turnId: string,
+    key?: KeyedRequest,
+  ): Promise<'deleted' | 'not_found'> {
+    return this.#options.store.cancelQueuedTurn(owner, sessionId, turnId, key)
+  }
+
+  /**
+   * Moves on the queues of sessions with queued turns and no run (their run ended while no
+   * server ran them, e.g. a restart): at start-up, once runs cut off are flushed.
+   *
+   * @example
+   * ```ts
+   * await store.flushInterruptedRuns(now, 'The server stopped during the run')
+   * await sessions.resumeQueues()
+   * ```
+   */
+  async resumeQueues(): Promise<void> {
+    for (const sessionId of await this.#options.store.idleQueues())
+      await this.#nextQueued(sessionId)
   }
 
   /**
@@ -782,16 +867,133 @@ export class SessionService {
     sessionId: string,
     options: TurnOptions,
     attempt: () => Promise<T | 'busy'>,
-  ): Promise<T | 'busy'> {
+    enqueue: () => Promise<T | Enqueued>,
+  ): Promise<T | 'busy' | 'not_found' | QueuedResult | 'queue_full'> {
     const { store, clock, runs } = this.#options
     const asked = options.askedAt ?? clock.now().getTime()
     const outcome = await attempt()
-    if (outcome !== 'busy' || options.onBusy !== 'interrupt') return outcome
+    if (outcome !== 'busy' || options.onBusy === undefined || options.onBusy === 'reject')
+      return outcome
+    if (options.onBusy === 'enqueue') {
+      // The run may end between the attempt and the queue: then the turn starts after all.
+      for (let tries = 0; tries < 3; tries++) {
+        const queued = await enqueue()
+        if (queued !== 'not_busy') return queued
+        const again = await attempt()
+        if (again !== 'busy') return again
+      }
+      return 'busy'
+    }
     const busy = await store.getSessionHeader(owner, sessionId)
     // A running session's `updatedAt` is when its run was claimed.
     if (busy?.run && busy.updatedAt.getTime() > asked) return 'busy'
-    if (busy?.run) await runs.cancel(sessionId, owner, busy.run.runId)
-    return attempt()
+    this.#held.add(sessionId)
+    try {
+      if (busy?.run) await runs.cancel(sessionId, owner, busy.run.runId)
+      return await attempt()
+    } finally {
+      this.#held.delete(sessionId)
+      // The interrupt's run goes first (if it started); otherwise the queue moves on now.
+      this.#moveQueue(sessionId)
+    }
+  }
+
+  /** Queues a turn behind the session's run (see `SessionStore.enqueueTurn`). */
+  async #enqueue(
+    owner: string,
+    sessionId: string,
+    turn: Omit<QueuedTurnRecord, 'id' | 'createdAt'>,
+    key?: KeyedRequest,
+  ): Promise<Enqueued> {
+    const { store, clock } = this.#options
+    const { maxQueuedTurns } = this
+    const queued: QueuedTurnRecord = { ...turn, id: uuidv7(), createdAt: clock.now() }
+    const outcome = await store.enqueueTurn({
+      owner,
+      sessionId,
+      turn: queued,
+      maxQueued: maxQueuedTurns,
+      // A retry answers what this answers: the 202 of a turn that waits, not its run.
+      ...(key && { key: { ...key, sessionId, status: 202, headers: {} } }),
+    })
+    if (outcome !== 'queued') return outcome
+    const session = await store.getSession(owner, sessionId)
+    return session ? { queued, session } : 'not_found'
+  }
+
+  /** Starts the agent on a session just claimed, and the session's next queued turn after it. */
+  #launch(session: SessionRecord, agent: Agent, options: StartOptions = {}): void {
+    void this.#options.runs
+      .start(session, agent, true, options)
+      .then(() => this.#moveQueue(session.id))
+  }
+
+  /**
+   * Starts the session's next queued turn, unless a run is in progress (its end does it), the
+   * session is held, or the server is stopping (start-up resumes the queue). Never rejects:
+   * a store that fails here is going away, and the queue stays stored.
+   */
+  #moveQueue(sessionId: string): void {
+    if (this.#held.has(sessionId) || this.#options.runs.draining) return
+    this.#nextQueued(sessionId).catch(() => {})
+  }
+
+  async #nextQueued(sessionId: string): Promise<void> {
+    const { store, agents } = this.#options
+    for (let step = 0; step < QUEUE_STEPS; step++) {
+      const turn = await store.nextQueuedTurn(sessionId)
+      if (!turn) return
+      const header = await store.getSessionHeader(turn.owner, sessionId)
+      if (!header || header.status === 'Running') return
+      const agent = agents.get(header.agentId)
+      const started = agent ? await this.#startQueued(sessionId, turn) : 'cannot_start'
+      if (agent && typeof started === 'object') {
+        this.#launch(started, agent, {
+          queuedTurnId: turn.id,
+          branched: turn.kind !== 'continue',
+        })
+        return
+      }
+      // Taken by another instance, or cancelled: the next one, if the session is still idle.
+      if (started === 'busy') continue
+      // Its message is gone or the session has no room for it: it never starts.
+      await store.cancelQueuedTurn(turn.owner, sessionId, turn.id)
+    }
+  }
+
+  /** Starts a queued turn as its request would have, taking it out of the queue. */
+  async #startQueued(
+    sessionId: string,
+    turn: QueuedTurnRecord & { owner: string },
+  ): Promise<SessionRecord | 'busy' | 'cannot_start'> {
+    const { store, clock, runs, bounds } = this.#options
+    const now = clock.now()
+    const claim = {
+      owner: turn.owner,
+      sessionId,
+      now,
+      run: runs.claim(now),
+      reserveEventIds: EVENT_ID_BLOCK,
+      queuedTurnId: turn.id,
+      ...(bounds && { bounds }),
+    }
+    const node =
+      turn.messageId === null
+        ? undefined
+        : await store.getMessageNode(turn.owner, sessionId, turn.messageId)
+    if (turn.kind !== 'continue' && !node) return 'cannot_start'
+    const started =
+      turn.kind === 'regenerate'
+        ? node?.parentId
+          ? await store.startRun({ ...claim, leafId: node.parentId })
+          : 'cannot_start'
+        : await store.startTurn({
+            ...claim,
+            message: { id: uuidv7(), text: turn.text ?? '' },
+            ...(turn.kind === 'edit' && { parentId: node?.parentId ?? null }),
+          })
+    if (typeof started === 'object' || started === 'busy') return started
+    return 'cannot_start'
   }
 
   /** The message a turn is about, of `role`, and the session's agent. */

@@ -142,8 +142,35 @@ export interface SessionRecord {
   activeLeafId: string | null
   /** The active branch: from its root down to `activeLeafId`, oldest first. */
   messages: MessageRecord[]
+  /** The turns waiting for the session's runs to end, oldest first; absent when none. */
+  queuedTurns?: QueuedTurnRecord[]
   /** What the messages are, when they were not read (a list without messages). */
   activity?: SessionActivity
+}
+
+/** What a queued turn does once its time comes: `update_session`'s, a regenerate's or an edit's. */
+export type QueuedTurnKind = 'continue' | 'regenerate' | 'edit'
+
+/** A turn sent while its session was busy (`on_busy=enqueue`): it starts after the runs before it. */
+export interface QueuedTurnRecord {
+  id: string
+  kind: QueuedTurnKind
+  /** The new user message's text (a continue's, an edit's); null for a regenerate. */
+  text: string | null
+  /** The reply a regenerate answers again, or the message an edit edits; null for a continue. */
+  messageId: string | null
+  createdAt: Date
+}
+
+/** A turn to queue behind the session's run. */
+export interface NewQueuedTurn {
+  owner: string
+  sessionId: string
+  turn: QueuedTurnRecord
+  /** The most turns the session's queue holds: the turn past them is refused. */
+  maxQueued: number
+  /** As in {@link NewSession}: the request's key, taken with the turn or not at all. */
+  key?: KeyCommit
 }
 
 /** What a sidebar shows of a session's messages without reading them. */
@@ -237,6 +264,11 @@ export interface NewUserMessage {
    * session's active leaf, as in every plain turn.
    */
   parentId?: string | null
+  /**
+   * The queued turn this one is: taken out of the queue with the claim, or nothing stored
+   * (`busy`) when it is no longer queued (cancelled, or started by another instance).
+   */
+  queuedTurnId?: string
 }
 
 /** A run on the session's history up to `leafId` (a regenerated reply), without a new message. */
@@ -252,6 +284,8 @@ export interface NewRun {
   key?: KeyCommit
   /** As in {@link NewUserMessage}: checked in the run's transaction, with room for the reply. */
   bounds?: SessionBounds
+  /** As in {@link NewUserMessage}: the queued turn this run is. */
+  queuedTurnId?: string
 }
 
 /** A switch of the active branch, as stored. */
@@ -604,6 +638,27 @@ export interface SessionStore extends Partial<JsonReads> {
    * agent and 15 minutes: what a report by day in any time zone is made of.
    */
   usageBuckets(query: { owner: string; from: Date; to: Date }): Promise<UsageBucket[]>
+  /**
+   * Queues a turn behind the owner's session's run, in one conditional write of the session's
+   * row (so that the bound holds, and no run ends unseen, across instances): `not_busy`
+   * (nothing stored) when the session is not `Running` any more, so the turn can start;
+   * `queue_full` when `maxQueued` turns wait already.
+   */
+  enqueueTurn(input: NewQueuedTurn): Promise<'queued' | 'not_found' | 'not_busy' | 'queue_full'>
+  /**
+   * Takes a turn out of the owner's session's queue: `not_found` when it is not queued (it never
+   * was, or has started). `key`: the request's `Idempotency-Key`, taken with it or not at all.
+   */
+  cancelQueuedTurn(
+    owner: string,
+    sessionId: string,
+    turnId: string,
+    key?: KeyCommit,
+  ): Promise<'deleted' | 'not_found'>
+  /** The session's oldest queued turn, with the session's owner; `undefined` when none. */
+  nextQueuedTurn(sessionId: string): Promise<(QueuedTurnRecord & { owner: string }) | undefined>
+  /** The sessions with queued turns and no run in progress: their queues resume at start-up. */
+  idleQueues(): Promise<string[]>
   /** Throws unless the store answers and its schema is up to date. */
   checkReady(): Promise<void>
   /** The `Idempotency-Key`s, in the same database. */

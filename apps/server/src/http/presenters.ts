@@ -99,6 +99,14 @@ export function toSession(session: SessionRecord): Session {
   wire.archived = session.archived
   wire.tags = session.tags
   wire.metadata = session.metadata
+  if (session.queuedTurns)
+    wire.queued_turns = session.queuedTurns.map((turn) => ({
+      id: turn.id,
+      kind: turn.kind,
+      ...(turn.text !== null && { text: turn.text }),
+      ...(turn.messageId !== null && { message_id: turn.messageId }),
+      created_at: turn.createdAt.toISOString(),
+    }))
   if (session.activity) addActivity(wire, session.activity)
   return wire
 }
@@ -217,6 +225,8 @@ export function toSessionEvent(sessionId: string, event: RunEvent): SessionEvent
       return { event: 'error', id: event.id, data: { ...event.error } }
     case 'branch':
       return { event: 'branch', id: event.id, data: { leaf_id: event.leafId } }
+    case 'queued_turn.started':
+      return { event: 'queued_turn.started', id: event.id, data: { turn_id: event.turnId } }
   }
 }
 

@@ -81,6 +81,10 @@ export function trackChanges(
         if (owner === undefined) moveEveryone()
         else moveOwner(owner)
       }),
+    // A session shows its queue.
+    enqueueTurn: (input) => settled(store.enqueueTurn(input), () => moveOwner(input.owner)),
+    cancelQueuedTurn: (owner, sessionId, turnId, key) =>
+      settled(store.cancelQueuedTurn(owner, sessionId, turnId, key), () => moveOwner(owner)),
     renameSession: (owner, sessionId, name) =>
       settled(store.renameSession(owner, sessionId, name), () => moveOwner(owner)),
     rateMessage: (input) => settled(store.rateMessage(input), () => moveOwner(input.owner)),

@@ -291,6 +291,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/{session_id}/queue/{turn_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A queued turn of the session (`queued_turns`), a `ResourceId`.
+                 * @example 0193a2b4-7c1e-7d2f-9a3b-4c5d6e7f8091
+                 */
+                turn_id: components["schemas"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel Queued Turn
+         * @description Takes a turn sent with `on_busy=enqueue` out of the session's queue before it starts:
+         *     it never runs, and the turns after it move up. A turn that has started (or never was
+         *     queued) answers `404`; cancel its run with `cancel_session`. With an
+         *     `Idempotency-Key`, a retry gets the first answer back.
+         */
+        delete: operations["cancel_queued_turn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/{session_id}/events": {
         parameters: {
             query?: never;
@@ -318,6 +353,7 @@ export interface paths {
          *     | `message.completed` | `MessageCompletedEvent` | the agent's message, as stored (also a cancelled run's partial reply) |
          *     | `error` | `RunErrorEvent` | why the run ended without a reply, before the `Flushed` status |
          *     | `branch` | `BranchEvent` | the session shows another branch: a regenerate or an edit, before its run's `Running` status; a `switch_session_branch` that moved the active leaf, followed by the session's `status` (no run) |
+         *     | `queued_turn.started` | `QueuedTurnStartedEvent` | a turn queued with `on_busy=enqueue` left the queue: its run's first event |
          *
          *     Every event has an `id`: an integer that increases across the session's runs. Reconnect
          *     with the last one seen as `Last-Event-ID` and the events of the run in progress that came
@@ -1516,6 +1552,12 @@ export interface components {
             tags?: components["schemas"]["SessionTags"];
             metadata?: components["schemas"]["SessionMetadata"];
             /**
+             * @description The turns sent with `on_busy=enqueue` that wait for the session's runs to end,
+             *     oldest first (the next to start first); absent when none. Not on `get_sessions`
+             *     pages asked with `include_messages=false`.
+             */
+            queued_turns?: components["schemas"]["QueuedTurn"][];
+            /**
              * @description How many messages the session holds; on `get_sessions` pages asked with
              *     `include_messages=false` only (the others carry the messages).
              */
@@ -1531,6 +1573,26 @@ export interface components {
              *     `message_count`, on pages without messages only, and absent when it has none.
              */
             last_message_preview?: string;
+        };
+        /** @description A turn waiting behind the session's run (`on_busy=enqueue`). */
+        QueuedTurn: {
+            /** @description The queued turn's id (`cancel_queued_turn`). */
+            id: components["schemas"]["ResourceId"];
+            /**
+             * @description The operation it was sent to: `update_session`, `regenerate_session_message` or
+             *     `edit_session_message`.
+             * @enum {string}
+             */
+            kind: "continue" | "regenerate" | "edit";
+            /** @description The new user message's text; absent for a regenerate. */
+            text?: string;
+            /** @description The reply a regenerate answers again, or the message an edit edits. */
+            message_id?: components["schemas"]["ResourceId"];
+            /**
+             * Format: date-time
+             * @description When it was queued.
+             */
+            created_at: string;
         };
         /**
          * @description `Running` while the agent works, `Ready` once its reply is stored, `Flushed` when the last
@@ -2286,6 +2348,14 @@ export interface components {
             event: "branch";
             id: components["schemas"]["EventId"];
             data: components["schemas"]["BranchEvent"];
+        } | {
+            /**
+             * @description The event name.
+             * @constant
+             */
+            event: "queued_turn.started";
+            id: components["schemas"]["EventId"];
+            data: components["schemas"]["QueuedTurnStartedEvent"];
         };
         /**
          * @description The event's id: increases with every event of the session, across its runs. Send the last
@@ -2315,6 +2385,15 @@ export interface components {
             /** @description The last message of the branch the session now shows. */
             leaf_id: components["schemas"]["ResourceId"];
         };
+        /**
+         * @description The data of a `queued_turn.started` event: the queued turn `turn_id` left the session's
+         *     queue and its run starts (its `branch` event, for a regenerate or an edit, and its
+         *     `Running` status follow); read the session again for its new message.
+         */
+        QueuedTurnStartedEvent: {
+            /** @description The queued turn's id, as `queued_turns` listed it. */
+            turn_id: components["schemas"]["ResourceId"];
+        };
         /** @description The data of an `error` event; the same as the session's `error` afterwards. */
         RunErrorEvent: {
             code: components["schemas"]["SessionErrorCode"];
@@ -2326,7 +2405,7 @@ export interface components {
          * @default reject
          * @enum {string}
          */
-        BusyPolicy: "reject" | "interrupt";
+        BusyPolicy: "reject" | "interrupt" | "enqueue";
         /**
          * @description A `409`: FastAPI's `HTTPException` shape (`detail`), with the run that keeps the session
          *     busy when there is one.
@@ -2410,9 +2489,13 @@ export interface components {
                 "application/json": components["schemas"]["Session"];
             };
         };
-        /** @description `Prefer: respond-async` was applied: the run goes on after this answer. */
+        /**
+         * @description `Prefer: respond-async` was applied: the run goes on after this answer; or
+         *     `on_busy=enqueue` queued the turn (`Location` names it, `queued_turns` lists it).
+         */
         TurnStarted: {
             headers: {
+                Location: components["headers"]["QueuedTurnLocation"];
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 "Preference-Applied": components["headers"]["Preference-Applied"];
                 "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -2479,7 +2562,8 @@ export interface components {
         };
         /**
          * @description The session's agent is still answering: retry once the session leaves `Running`, follow
-         *     the run at `events_url`, or send the turn again with `on_busy` (`interrupt`). (A request
+         *     the run at `events_url`, or send the turn again with `on_busy` (`interrupt`, `enqueue`);
+         *     with `on_busy=enqueue`, the session's queue is full (`MAX_QUEUED_TURNS`). (A request
          *     sent again with the same `Idempotency-Key` as one that started the run is not refused: it
          *     gets that request's answer.)
          */
@@ -2737,6 +2821,14 @@ export interface components {
          *       this turn starts. Only a run that started before this request came in is cancelled:
          *       of racing interrupts (on any instances) one starts its turn, and the others are
          *       answered `409` naming that turn's run.
+         *     - `enqueue`: the turn is stored as queued and answered `202` at once (whatever
+         *       `Prefer` says), with the session, whose `queued_turns` lists it, and its `Location`
+         *       (`/sessions/{session_id}/queue/{turn_id}`, where `cancel_queued_turn` takes it out).
+         *       Queued turns start one at a time, oldest first, each once the run before it ended
+         *       (a `queued_turn.started` event on `get_session_events` names it, before its run's
+         *       `Running`); they survive a restart. A session holds at most `MAX_QUEUED_TURNS`
+         *       (10 by default) of them: one more is refused with `409`. A queued edit takes no
+         *       files (`422`). Not for `ui_chat` (`422`), whose answer streams the run it starts.
          * @example interrupt
          */
         OnBusy: components["schemas"]["BusyPolicy"];
@@ -2816,6 +2908,11 @@ export interface components {
         "X-Request-Id": components["schemas"]["RequestId"];
         /** @description `respond-async` when the answer did not wait for the run (RFC 7240). */
         "Preference-Applied": "respond-async";
+        /**
+         * @description With `on_busy=enqueue`, when the turn was queued: its path,
+         *     `/sessions/{session_id}/queue/{turn_id}` (see `cancel_queued_turn`).
+         */
+        QueuedTurnLocation: string;
         /**
          * @description `true` when this is the stored answer to an earlier request with the same
          *     `Idempotency-Key`; absent on a first answer.
@@ -3311,6 +3408,14 @@ export interface operations {
                  *       this turn starts. Only a run that started before this request came in is cancelled:
                  *       of racing interrupts (on any instances) one starts its turn, and the others are
                  *       answered `409` naming that turn's run.
+                 *     - `enqueue`: the turn is stored as queued and answered `202` at once (whatever
+                 *       `Prefer` says), with the session, whose `queued_turns` lists it, and its `Location`
+                 *       (`/sessions/{session_id}/queue/{turn_id}`, where `cancel_queued_turn` takes it out).
+                 *       Queued turns start one at a time, oldest first, each once the run before it ended
+                 *       (a `queued_turn.started` event on `get_session_events` names it, before its run's
+                 *       `Running`); they survive a restart. A session holds at most `MAX_QUEUED_TURNS`
+                 *       (10 by default) of them: one more is refused with `409`. A queued edit takes no
+                 *       files (`422`). Not for `ui_chat` (`422`), whose answer streams the run it starts.
                  * @example interrupt
                  */
                 on_busy?: components["parameters"]["OnBusy"];
@@ -3382,9 +3487,13 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description `Prefer: respond-async` was applied: the run goes on after this answer. */
+            /**
+             * @description `Prefer: respond-async` was applied: the run goes on after this answer; or
+             *     `on_busy=enqueue` queued the turn (`Location` names it, `queued_turns` lists it).
+             */
             202: {
                 headers: {
+                    Location: components["headers"]["QueuedTurnLocation"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Preference-Applied": components["headers"]["Preference-Applied"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -3606,6 +3715,85 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CrossSiteRefused"];
             404: components["responses"]["SessionNotFound"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    cancel_queued_turn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the caller makes up for one logical request (a UUID is a good one) and sends again
+                 *     with every retry of it. Kept for 24 hours, per owner. The key is taken by the same
+                 *     database transaction that stores the request's work (the session, the message, the new
+                 *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
+                 *     together or not at all, on SQLite and on PostgreSQL:
+                 *
+                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
+                 *       it again: it answers what the first request answered (status, body and headers, with
+                 *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
+                 *       the first request is still waiting for its run), the same status with the session as
+                 *       it is now (a retry of a turn that waited for its run waits for that run too, up to
+                 *       the same limit; a retry of a cancel stops the run the first one stopped, if it is
+                 *       still going, never a later one);
+                 *     - the same key with the same request whose work was not done (it failed, or the server
+                 *       stopped before storing it) does the work, once;
+                 *     - the same key with another request is refused with `422` (`loc`
+                 *       `["header", "Idempotency-Key"]`).
+                 *
+                 *     Only successful work is kept: after an error nothing was done, and the key may be used
+                 *     again. Keys survive restarts; deleting a session deletes the answers that show it.
+                 * @example 7d9f1c2e-4b8a-4f3e-9a61-0c5d2e8b7f14
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description A caller's id for this request, echoed back and written to the server's log. Used when it
+                 *     is 1 to 128 letters, digits, `_`, `-` or `=`; otherwise the server makes one.
+                 * @example 3c5e2f0a-2b3c-4d5e-8f90-a1b2c3d4e5f6
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The session's id: an opaque string (`ResourceId`). An id that names no session of yours
+                 *     answers `404`; only one that breaks `ResourceId`'s length or characters answers `422`.
+                 * @example 0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d
+                 */
+                session_id: components["parameters"]["SessionId"];
+                /**
+                 * @description A queued turn of the session (`queued_turns`), a `ResourceId`.
+                 * @example 0193a2b4-7c1e-7d2f-9a3b-4c5d6e7f8091
+                 */
+                turn_id: components["schemas"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The turn is out of the queue. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CrossSiteRefused"];
+            /** @description No such session of yours, or no such turn in its queue. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
@@ -4113,6 +4301,14 @@ export interface operations {
                  *       this turn starts. Only a run that started before this request came in is cancelled:
                  *       of racing interrupts (on any instances) one starts its turn, and the others are
                  *       answered `409` naming that turn's run.
+                 *     - `enqueue`: the turn is stored as queued and answered `202` at once (whatever
+                 *       `Prefer` says), with the session, whose `queued_turns` lists it, and its `Location`
+                 *       (`/sessions/{session_id}/queue/{turn_id}`, where `cancel_queued_turn` takes it out).
+                 *       Queued turns start one at a time, oldest first, each once the run before it ended
+                 *       (a `queued_turn.started` event on `get_session_events` names it, before its run's
+                 *       `Running`); they survive a restart. A session holds at most `MAX_QUEUED_TURNS`
+                 *       (10 by default) of them: one more is refused with `409`. A queued edit takes no
+                 *       files (`422`). Not for `ui_chat` (`422`), whose answer streams the run it starts.
                  * @example interrupt
                  */
                 on_busy?: components["parameters"]["OnBusy"];
@@ -4200,6 +4396,14 @@ export interface operations {
                  *       this turn starts. Only a run that started before this request came in is cancelled:
                  *       of racing interrupts (on any instances) one starts its turn, and the others are
                  *       answered `409` naming that turn's run.
+                 *     - `enqueue`: the turn is stored as queued and answered `202` at once (whatever
+                 *       `Prefer` says), with the session, whose `queued_turns` lists it, and its `Location`
+                 *       (`/sessions/{session_id}/queue/{turn_id}`, where `cancel_queued_turn` takes it out).
+                 *       Queued turns start one at a time, oldest first, each once the run before it ended
+                 *       (a `queued_turn.started` event on `get_session_events` names it, before its run's
+                 *       `Running`); they survive a restart. A session holds at most `MAX_QUEUED_TURNS`
+                 *       (10 by default) of them: one more is refused with `409`. A queued edit takes no
+                 *       files (`422`). Not for `ui_chat` (`422`), whose answer streams the run it starts.
                  * @example interrupt
                  */
                 on_busy?: components["parameters"]["OnBusy"];
@@ -4503,6 +4707,14 @@ export interface operations {
                  *       this turn starts. Only a run that started before this request came in is cancelled:
                  *       of racing interrupts (on any instances) one starts its turn, and the others are
                  *       answered `409` naming that turn's run.
+                 *     - `enqueue`: the turn is stored as queued and answered `202` at once (whatever
+                 *       `Prefer` says), with the session, whose `queued_turns` lists it, and its `Location`
+                 *       (`/sessions/{session_id}/queue/{turn_id}`, where `cancel_queued_turn` takes it out).
+                 *       Queued turns start one at a time, oldest first, each once the run before it ended
+                 *       (a `queued_turn.started` event on `get_session_events` names it, before its run's
+                 *       `Running`); they survive a restart. A session holds at most `MAX_QUEUED_TURNS`
+                 *       (10 by default) of them: one more is refused with `409`. A queued edit takes no
+                 *       files (`422`). Not for `ui_chat` (`422`), whose answer streams the run it starts.
                  * @example interrupt
                  */
                 on_busy?: components["parameters"]["OnBusy"];

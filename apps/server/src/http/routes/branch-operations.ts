@@ -8,7 +8,7 @@ import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { toMessage, toSession } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
-import { BUSY, busyAnswer } from './busy-answer.ts'
+import { BUSY, busyAnswer, QUEUE_FULL, queuedAnswer } from './busy-answer.ts'
 import { sessionFullDetail } from './session-full.ts'
 import { turnHeaders, turnOptions } from './turn-options.ts'
 
@@ -40,6 +40,8 @@ export function refusal(
       return { status: 404, detail: 'Message not found' } as const
     case 'busy':
       return { status: 409, detail: BUSY } as const
+    case 'queue_full':
+      return { status: 409, detail: QUEUE_FULL } as const
     case 'wrong_role':
       return { status: 422, detail: `The message must be an ${role} message` } as const
     case 'too_many_messages':
@@ -96,8 +98,12 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
         if (status === 422)
           return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
         if (status === 409)
-          return c.json(await busyAnswer(sessions, c.get('owner'), session_id), 409)
+          return c.json(await busyAnswer(sessions, c.get('owner'), session_id, detail), 409)
         return c.json({ detail }, status)
+      }
+      if ('queued' in session) {
+        const { body, headers } = queuedAnswer(session)
+        return c.json(body, 202, headers)
       }
       return turn.respondAsync
         ? c.json(toSession(session), 202, turnHeaders(turn))
@@ -112,6 +118,15 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
         c.req.valid('query').on_busy,
         c.get('receivedAt'),
       )
+      if (turn.onBusy === 'enqueue' && (form.files?.length ?? 0) > 0)
+        return c.json(
+          validationError(
+            ['body', 'files'],
+            'A queued edit takes no files: send it with on_busy=reject or interrupt',
+            form.files?.length,
+          ),
+          422,
+        )
       const session = await sessions.edit(
         c.get('owner'),
         session_id,
@@ -126,8 +141,12 @@ export function branchOperations({ sessions }: BranchOperationsOptions): Operati
         if (status === 422)
           return c.json(validationError(['path', 'message_id'], detail, message_id), 422)
         if (status === 409)
-          return c.json(await busyAnswer(sessions, c.get('owner'), session_id), 409)
+          return c.json(await busyAnswer(sessions, c.get('owner'), session_id, detail), 409)
         return c.json({ detail }, status)
+      }
+      if ('queued' in session) {
+        const { body, headers } = queuedAnswer(session)
+        return c.json(body, 202, headers)
       }
       return turn.respondAsync
         ? c.json(toSession(session), 202, turnHeaders(turn))

@@ -13,7 +13,7 @@ import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
 import { agentJsonOf, toFeedbackEntry, toMessage, toSession, toSummary } from '../presenters.ts'
 import { validationError } from '../validation/index.ts'
-import { busyAnswer } from './busy-answer.ts'
+import { busyAnswer, QUEUE_FULL, queuedAnswer } from './busy-answer.ts'
 import { sessionFullDetail } from './session-full.ts'
 import { turnHeaders, turnOptions } from './turn-options.ts'
 
@@ -149,8 +149,14 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
       if (session === 'agent_not_found') return c.json({ detail: 'Agent not found' }, 404)
       if (session === 'busy')
         return c.json(await busyAnswer(sessions, c.get('owner'), session_id), 409)
+      if (session === 'queue_full')
+        return c.json(await busyAnswer(sessions, c.get('owner'), session_id, QUEUE_FULL), 409)
       if (session === 'too_many_messages' || session === 'too_much_text')
         return c.json({ detail: sessionFullDetail(session, sessions.bounds) }, 413)
+      if ('queued' in session) {
+        const { body, headers } = queuedAnswer(session)
+        return c.json(body, 202, headers)
+      }
       return turn.respondAsync
         ? c.json(toSession(session), 202, turnHeaders(turn))
         : c.json(toSession(session), 200)
@@ -209,6 +215,14 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
       const { session_id } = c.req.valid('param')
       if ((await sessions.delete(c.get('owner'), session_id, keyFor(c, 204))) === 'not_found')
         return c.json({ detail: 'Session not found' }, 404)
+      return c.body(null, 204)
+    }),
+
+    operation('cancel_queued_turn', async (c) => {
+      const { session_id, turn_id } = c.req.valid('param')
+      const key = keyFor(c, 204)
+      const outcome = await sessions.cancelQueued(c.get('owner'), session_id, turn_id, key)
+      if (outcome === 'not_found') return c.json({ detail: 'Queued turn not found' }, 404)
       return c.body(null, 204)
     }),
 

@@ -74,6 +74,15 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
     operation('ui_chat', async (c) => {
       const request = c.req.valid('json')
       const onBusy = c.req.valid('query').on_busy
+      if (onBusy === 'enqueue')
+        return c.json(
+          validationError(
+            ['query', 'on_busy'],
+            'A chat stream follows the run it starts: use reject or interrupt',
+            onBusy,
+          ),
+          422,
+        )
       if (request.trigger === 'regenerate-message') {
         const owner = c.get('owner')
         const target = request.messageId ?? (await lastReplyOf(owner, request.id))
@@ -116,6 +125,8 @@ export function uiChatOperations(options: UiChatOptions): OperationHandler[] {
       follow.cancel()
       switch (started) {
         case 'busy':
+        // Not queued here (on_busy=enqueue is refused above): said as busy.
+        case 'queue_full':
           return c.json(await busyAnswer(sessions, owner, request.id, BUSY_CHAT), 409)
         case 'agent_required':
           return c.json(

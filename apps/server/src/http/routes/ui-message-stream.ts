@@ -93,6 +93,7 @@ export function createChunker() {
         case 'error':
           failure = event
           return []
+        case 'queued_turn.started':
         case 'branch':
           // The SDK's client already shows the branch it asked for (its messages up to this).
           return []

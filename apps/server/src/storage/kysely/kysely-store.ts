@@ -43,6 +43,7 @@ import { handOverChunks, insertFile, readFileBytes } from './file-rows.ts'
 import { feedbackMethods, feedbackOf } from './kysely-feedback.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { createImport } from './kysely-import.ts'
+import { dequeueTurn, queuedTurnsOf, queueMethods } from './kysely-queue.ts'
 import { createSearch } from './kysely-search.ts'
 import { createKyselyWebhooks } from './kysely-webhooks.ts'
 import { legacySqliteVersions, migrationCount, migrationProvider } from './migrations.ts'
@@ -430,11 +431,19 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       executor,
       rows.map((row) => row.id),
     )
+    const queued = await queuedTurnsOf(
+      executor,
+      rows.filter((row) => Number(row.queued_count) > 0).map((row) => row.id),
+    )
     // Every branch is read; the session shows the active one.
-    return rows.map((row) => ({
-      ...toHeader(row),
-      messages: branchTo(messages.get(row.id) ?? [], row.active_leaf_id),
-    }))
+    return rows.map((row) => {
+      const turns = queued.get(row.id)
+      return {
+        ...toHeader(row),
+        messages: branchTo(messages.get(row.id) ?? [], row.active_leaf_id),
+        ...(turns && { queuedTurns: turns }),
+      }
+    })
   }
 
   /** The sessions without their messages, with what they hold instead. */
@@ -548,6 +557,18 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
    * and the other (waiting for its lock in PostgreSQL) finds it Running.
    */
   async function claimRun(
+    trx: Kysely<Database>,
+    input: Pick<NewRun, 'owner' | 'sessionId' | 'now' | 'run' | 'reserveEventIds' | 'queuedTurnId'>,
+    leafId?: string,
+  ): Promise<SessionRow | 'not_found' | 'busy'> {
+    const row = await claimSession(trx, input, leafId)
+    // A queued turn starts only as it leaves the queue: once, whichever instances try.
+    if (typeof row === 'string' || input.queuedTurnId === undefined) return row
+    if (!(await dequeueTurn(trx, input.sessionId, input.queuedTurnId))) throw new QueuedTurnGone()
+    return { ...row, queued_count: Number(row.queued_count) - 1 }
+  }
+
+  async function claimSession(
     trx: Kysely<Database>,
     input: Pick<NewRun, 'owner' | 'sessionId' | 'now' | 'run' | 'reserveEventIds'>,
     leafId?: string,
@@ -717,6 +738,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
   return {
     idempotency: keys.store,
     ...feedbackMethods(db, write, keys),
+    ...queueMethods(db, write, keys),
     webhooks,
 
     async migrate() {
@@ -840,6 +862,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       })
       return started.catch((error: unknown) => {
         if (error instanceof SessionFullRefusal) return error.full
+        if (error instanceof QueuedTurnGone) return 'busy' as const
         throw error
       })
     },
@@ -1251,7 +1274,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async startRun(input) {
-      return writeTelling(async (trx, tell) => {
+      const started = writeTelling(async (trx, tell) => {
         if (input.bounds) {
           // A regenerated reply adds one message and no prompt.
           const full = await sessionFull(trx, dialect, input, input.bounds, {
@@ -1265,6 +1288,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         if (input.key) await keys.commitIn(trx, input.key)
         await tell(input.now.getTime(), branchEvent(row, input.now, 'regenerate'))
         return (await withMessages(trx, [row]))[0] as SessionRecord
+      })
+      return started.catch((error: unknown) => {
+        if (error instanceof QueuedTurnGone) return 'busy' as const
+        throw error
       })
     },
 
@@ -1600,6 +1627,14 @@ function pastBounds(
   let bytes = adds.textBytes
   for (const message of messages) bytes += Buffer.byteLength(message.text, 'utf8')
   return bytes > bounds.maxTextBytes ? 'too_much_text' : undefined
+}
+
+/** A queued turn's start that found it out of the queue, thrown to roll the claim back. */
+class QueuedTurnGone extends Error {
+  constructor() {
+    super('the queued turn is no longer queued')
+    this.name = 'QueuedTurnGone'
+  }
 }
 
 /** A turn refused for its session's bounds, thrown out of its transaction to roll it back. */

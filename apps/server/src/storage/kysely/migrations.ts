@@ -459,6 +459,38 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0032_queued_turns': {
+      async up(db: AnyDb) {
+        // Turns sent while their session was busy, oldest first, gone with their session; the
+        // session counts them, so that a read of a session without any looks for none and the
+        // queue's bound is one conditional update of the session's row.
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('queued_count', int64, (col) => col.notNull().defaultTo(0))
+          .execute()
+        await db.schema
+          .createTable('queued_turns')
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('session_id', 'text', (col) =>
+            col.notNull().references('sessions.id').onDelete('cascade'),
+          )
+          .addColumn('owner', 'text', (col) => col.notNull())
+          .addColumn('kind', 'text', (col) =>
+            col.notNull().check(sql`kind IN ('continue', 'regenerate', 'edit')`),
+          )
+          .addColumn('message_id', 'text')
+          .addColumn('text', 'text')
+          .addColumn('created_at', int64, (col) => col.notNull())
+          .$call(strict)
+          .execute()
+        await db.schema
+          .createIndex('queued_turns_by_session')
+          .on('queued_turns')
+          .columns(['session_id', 'created_at', 'id'])
+          .execute()
+      },
+    },
+
     '0045_webhook_outbox': {
       async up(db: AnyDb) {
         // The webhooks outbox: one row per event and endpoint, written in the transaction of

@@ -50,6 +50,8 @@ export interface SessionsTable {
   tags: Generated<string>
   /** The metadata as a JSON object of strings. */
   metadata: Generated<string>
+  /** How many turns wait in `queued_turns` for the session's runs to end. */
+  queued_count: Generated<number>
 }
 
 /**
@@ -215,8 +217,22 @@ export interface WebhookAttemptsTable {
   error: string | null
 }
 
+/** A turn sent while its session was busy (`on_busy=enqueue`), waiting for its runs to end. */
+export interface QueuedTurnsTable {
+  id: string
+  session_id: string
+  owner: string
+  kind: 'continue' | 'regenerate' | 'edit'
+  /** The regenerated reply or the edited message; null for a continue. */
+  message_id: string | null
+  /** The new message's text; null for a regenerate. */
+  text: string | null
+  created_at: number
+}
+
 export interface Database {
   sessions: SessionsTable
+  queued_turns: QueuedTurnsTable
   messages: MessagesTable
   files: FilesTable
   file_chunks: FileChunksTable
