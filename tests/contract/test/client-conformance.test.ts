@@ -107,6 +107,14 @@ const calls: { [Id in OperationId]?: Call } = {
       { name: 'Onboarding interview plan' },
       { requestId: 'client-rename' },
     ),
+  // No turn waits in these sessions: the request is what is checked here, and its 404 the
+  // answer (the scenario cancels a queued turn for real).
+  cancel_queued_turn: (client, ids) =>
+    client.sessions
+      .cancelQueuedTurn(ids.sessionId, '0193a2b4-7c1e-7d2f-9a3b-4c5d6e7f8091', {
+        requestId: 'client-dequeue',
+      })
+      .catch((error: unknown) => error),
   cancel_session: (client, ids) =>
     client.sessions.cancelSession(ids.sessionId, { idempotencyKey: 'cancel-1' }),
   // Resolves with nothing (204); the marker tells the caller it did resolve.

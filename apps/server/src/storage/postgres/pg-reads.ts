@@ -15,6 +15,7 @@ import { messagePreview, PREVIEW_SOURCE_CHARACTERS } from '../../domain/message-
 import { branchTo } from '../../domain/message-tree.ts'
 import type {
   MessageRecord,
+  QueuedTurnRecord,
   SessionActivity,
   SessionFilter,
   SessionPage,
@@ -165,8 +166,30 @@ function messageOf(m: MessageJson): MessageRecord {
 function sessionOf(row: Row, at: number): SessionRecord {
   const header = headerOf(row)
   const messages = ((row[at] as MessageJson[] | null) ?? []).map(messageOf)
-  return { ...header, messages: branchTo(messages, header.activeLeafId) }
+  // The queued turns follow the messages (`QUEUED_OF_SESSION`); null when none wait.
+  const queued = row[at + 1] as QueuedJson[] | null | undefined
+  return {
+    ...header,
+    messages: branchTo(messages, header.activeLeafId),
+    ...(queued && { queuedTurns: queued.map(queuedTurnOf) }),
+  }
 }
+
+/** A queued turn as `QUEUED_OF_SESSION` builds it: id, kind, text, message id, time. */
+type QueuedJson = [string, QueuedTurnRecord['kind'], string | null, string | null, number]
+
+const queuedTurnOf = ([id, kind, text, messageId, createdAt]: QueuedJson): QueuedTurnRecord => ({
+  id,
+  kind,
+  text,
+  messageId,
+  createdAt: new Date(Number(createdAt)),
+})
+
+/** The session `s`'s queued turns, oldest first, as one JSON array; only read when it has some. */
+const QUEUED_OF_SESSION = `CASE WHEN s.queued_count > 0 THEN (SELECT json_agg(json_build_array(
+    q.id, q.kind, q.text, q.message_id, q.created_at) ORDER BY q.created_at, q.id)
+  FROM queued_turns q WHERE q.session_id = s.id) END`
 
 /** The activity of a row whose `ACTIVITY_COLUMNS` start at `at`. */
 function activityAt(row: Row, at: number): SessionActivity {
@@ -233,7 +256,7 @@ export function postgresReads(
   const query = async (statement: Statement): Promise<Row[]> =>
     (await pool.query<Row>({ ...statement, rowMode: 'array' })).rows
 
-  const GET_SESSION = `SELECT ${SESSION_COLUMNS}, ${MESSAGES_OF_SESSION}
+  const GET_SESSION = `SELECT ${SESSION_COLUMNS}, ${MESSAGES_OF_SESSION}, ${QUEUED_OF_SESSION}
     FROM sessions s WHERE s.id = $1 AND s.owner = $2`
 
   return {
@@ -250,7 +273,7 @@ export function postgresReads(
       const values: unknown[] = [owner, agentId]
       const { where, shape } = filterOf(filter, values)
       const withText = withMessages !== false
-      let text = `SELECT ${SESSION_COLUMNS}, ${withText ? MESSAGES_OF_SESSION : ACTIVITY_COLUMNS}
+      let text = `SELECT ${SESSION_COLUMNS}, ${withText ? `${MESSAGES_OF_SESSION}, ${QUEUED_OF_SESSION}` : ACTIVITY_COLUMNS}
         FROM sessions s ${withText ? '' : ACTIVITY_OF_SESSION}
         WHERE s.owner = $1 AND s.agent_id = $2${where}`
       if (after) {
