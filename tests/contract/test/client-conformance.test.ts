@@ -56,6 +56,9 @@ interface Ids {
   /** The session's first message (the user's) and the agent's reply to it. */
   questionId: string
   answerId: string
+  /** A session whose run is held, and a turn queued behind it, to cancel. */
+  busySessionId: string
+  queuedTurnId: string
 }
 
 type Call = (client: UxmateClient, ids: Ids) => Promise<unknown>
@@ -107,14 +110,11 @@ const calls: { [Id in OperationId]?: Call } = {
       { name: 'Onboarding interview plan' },
       { requestId: 'client-rename' },
     ),
-  // No turn waits in these sessions: the request is what is checked here, and its 404 the
-  // answer (the scenario cancels a queued turn for real).
+  // Resolves with nothing (204); the marker tells the caller it did resolve.
   cancel_queued_turn: (client, ids) =>
     client.sessions
-      .cancelQueuedTurn(ids.sessionId, '0193a2b4-7c1e-7d2f-9a3b-4c5d6e7f8091', {
-        requestId: 'client-dequeue',
-      })
-      .catch((error: unknown) => error),
+      .cancelQueuedTurn(ids.busySessionId, ids.queuedTurnId, { requestId: 'client-dequeue' })
+      .then(() => 'deleted'),
   cancel_session: (client, ids) =>
     client.sessions.cancelSession(ids.sessionId, { idempotencyKey: 'cancel-1' }),
   // Resolves with nothing (204); the marker tells the caller it did resolve.
@@ -223,6 +223,8 @@ describe('client requests, answered by the real server', () => {
       replyId: '',
       questionId: '',
       answerId: '',
+      busySessionId: '',
+      queuedTurnId: '',
     }
     const created = (await callOf('create_session_from_text')(client, none)) as Session
     // Not the same call again: its Idempotency-Key would answer with the same session.
@@ -235,7 +237,20 @@ describe('client requests, answered by the real server', () => {
     const replyId = created.messages.findLast((m) => m.role === 'assistant')?.id
     if (!replyId) throw new Error('the created session has no reply')
     const [question, answer] = created.messages
+    // Held until the 409 test releases it: the turn queued behind its run waits till then.
+    server.held.hold()
+    const busy = await client.sessions.createSessionFromText(
+      { agent_id: 'held', text_prompt: 'Hold on, for cancel_queued_turn' },
+      { respondAsync: true },
+    )
+    const queued = await client.sessions.updateSession(
+      busy.id,
+      { text_prompt: 'Queued' },
+      { onBusy: 'enqueue' },
+    )
     ids = {
+      busySessionId: busy.id,
+      queuedTurnId: queued.queued_turns?.[0]?.id ?? '',
       sessionId: created.id,
       fileId,
       spareSessionId: spare.id,
@@ -364,6 +379,8 @@ describe('client answers to every documented response (from the examples)', () =
     replyId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
     questionId: '6c2ef1b5-4c2d-4ae5-9a6d-6a65b2b2e1bb',
     answerId: '7d3f02c6-5d3e-4bf6-8b7e-7b76c3c3f2cc',
+    busySessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
+    queuedTurnId: '0193a2b4-7c1e-7d2f-9a3b-4c5d6e7f8091',
   }
   // Operations without a client call are reported by 'has a method for every operation'.
   const cases = cannedResponses().filter((c) => callable(c.operationId))
@@ -469,6 +486,8 @@ describe('client headers', () => {
     replyId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
     questionId: '6c2ef1b5-4c2d-4ae5-9a6d-6a65b2b2e1bb',
     answerId: '7d3f02c6-5d3e-4bf6-8b7e-7b76c3c3f2cc',
+    busySessionId: '0f8a4f0e-6a8e-4c47-9a43-1f6a9e1c2b3d',
+    queuedTurnId: '0193a2b4-7c1e-7d2f-9a3b-4c5d6e7f8091',
   }
   type Security = Array<Record<string, unknown>>
 

@@ -30,6 +30,7 @@ describe('the operation table', () => {
     )
     expect(where((entry) => entry.takesIdempotencyKey)).toEqual(documented)
     expect(documented.sort()).toEqual([
+      'cancel_queued_turn',
       'cancel_session',
       'create_session_from_text',
       'delete_message_feedback',

@@ -27,7 +27,7 @@ type Row = unknown[]
 // The columns of a session the wire shows, and their places in a raw row.
 const SESSION_COLUMNS = `id, agent_id, name, created_at, updated_at, status, routine_id, error_code,
   error_message, model_calls, input_tokens, output_tokens, cached_tokens, usage_estimated, pinned,
-  archived, tags, metadata, active_leaf_id`
+  archived, tags, metadata, active_leaf_id, queued_count`
 const S_ID = 0
 const S_AGENT = 1
 const S_NAME = 2
@@ -47,6 +47,7 @@ const S_ARCHIVED = 15
 const S_TAGS = 16
 const S_METADATA = 17
 const S_LEAF = 18
+const S_QUEUED = 19
 
 // A message's columns with its rating (message_feedback's key is the message id).
 const MESSAGE_COLUMNS = `m.session_id, m.id, m.parent_id, m.role, m.text, m.created_at,
@@ -141,7 +142,23 @@ function branchOf(messages: Row[], leafId: string | null): Row[] {
 }
 
 /** A session with its messages as `toSession` writes it. */
-function sessionJson(row: Row, messages: Row[], files: Map<string, string> | undefined): string {
+/** A session's queued turns as `queued_turns` JSON, from rows of `QUEUED_SQL`. */
+function queuedJson(rows: Row[]): string {
+  const turns = rows.map(([id, kind, text, messageId, createdAt]) => {
+    let json = `{"id":${jsonString(id as string)},"kind":"${kind}"`
+    if (text !== null) json += `,"text":${jsonString(text as string)}`
+    if (messageId !== null) json += `,"message_id":${jsonString(messageId as string)}`
+    return `${json},"created_at":${jsonTime(createdAt as number)}}`
+  })
+  return `,"queued_turns":[${turns.join(',')}]`
+}
+
+function sessionJson(
+  row: Row,
+  messages: Row[],
+  files: Map<string, string> | undefined,
+  queued = '',
+): string {
   const id = row[S_ID] as string
   let json = `{"id":${jsonString(id)},"agent_id":${jsonString(row[S_AGENT] as string)},"name":${jsonString(row[S_NAME] as string)},"created_at":${jsonTime(row[S_CREATED] as number)},"updated_at":${jsonTime(row[S_UPDATED] as number)},"status":"${row[S_STATUS]}","routine_id":${jsonStringOrNull(row[S_ROUTINE] as string | null)},"messages":[`
   const branch = branchOf(messages, row[S_LEAF] as string | null)
@@ -154,7 +171,7 @@ function sessionJson(row: Row, messages: Row[], files: Map<string, string> | und
   if (code !== null)
     json += `,"error":{"code":${jsonString(code)},"message":${jsonString((row[S_ERROR_MESSAGE] as string | null) ?? '')}}`
   // Tags and metadata are stored as JSON.stringify wrote them: their text is their JSON.
-  return `${json}${sessionUsageJson(row)},"pinned":${row[S_PINNED] === 1},"archived":${row[S_ARCHIVED] === 1},"tags":${row[S_TAGS]},"metadata":${row[S_METADATA]}}`
+  return `${json}${sessionUsageJson(row)},"pinned":${row[S_PINNED] === 1},"archived":${row[S_ARCHIVED] === 1},"tags":${row[S_TAGS]},"metadata":${row[S_METADATA]}${queued}}`
 }
 
 /** The JSON of each message's files, by message id, from rows in the order of their position. */
@@ -198,6 +215,8 @@ export function sqliteJsonReads(sqlite: Database.Database, db: Kysely<Schema>): 
   const exclusive = <T>(read: () => T): Promise<T> => db.connection().execute(async () => read())
 
   const oneSessionSql = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ? AND owner = ?`
+  const queuedSql =
+    'SELECT id, kind, text, message_id, created_at FROM queued_turns WHERE session_id = ? ORDER BY created_at, id'
   const oneSessionMessagesSql = `SELECT ${MESSAGE_COLUMNS} ${MESSAGES_FROM} WHERE m.session_id = ? ORDER BY m.position`
   const oneSessionFilesSql = `SELECT ${FILE_COLUMNS} FROM files WHERE session_id = ? ORDER BY message_id, position`
   const manyMessagesSql = `SELECT ${MESSAGE_COLUMNS} ${MESSAGES_FROM} WHERE m.session_id IN (SELECT value FROM json_each(?)) ORDER BY m.session_id, m.position`
@@ -218,7 +237,15 @@ export function sqliteJsonReads(sqlite: Database.Database, db: Kysely<Schema>): 
     }
     const fileRows = all(single ? oneSessionFilesSql : manyFilesSql, [ids])
     const files = fileRows.length === 0 ? undefined : filesByMessage(fileRows)
-    return rows.map((row) => sessionJson(row, bySession.get(row[S_ID] as string) ?? [], files))
+    // Queued turns are rare: read only for the sessions whose row counts some.
+    return rows.map((row) =>
+      sessionJson(
+        row,
+        bySession.get(row[S_ID] as string) ?? [],
+        files,
+        Number(row[S_QUEUED]) > 0 ? queuedJson(all(queuedSql, [row[S_ID]])) : '',
+      ),
+    )
   }
 
   return {
