@@ -89,7 +89,7 @@ describe('Idempotency-Key', () => {
         {
           type: 'idempotency_key_reused',
           loc: ['header', 'Idempotency-Key'],
-          msg: 'This Idempotency-Key was used for a different request (another method, path or body); use a new key for a new request',
+          msg: 'This Idempotency-Key was used for a different request (another method, path, query or body); use a new key for a new request',
           input: 'k',
         },
       ],

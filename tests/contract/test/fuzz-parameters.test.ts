@@ -82,6 +82,7 @@ const refusedByMeaning: Record<string, Array<[string, string]>> = {
   ],
   switch_session_branch: [['header', 'Idempotency-Key']],
   fork_session: [['header', 'Idempotency-Key']],
+  cancel_queued_turn: [['header', 'Idempotency-Key']],
 }
 
 /** Well-known valid values worth sending often (they reach 200s). */

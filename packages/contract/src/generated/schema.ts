@@ -2870,7 +2870,7 @@ export interface components {
          *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
          *     together or not at all, on SQLite and on PostgreSQL:
          *
-         *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+         *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
          *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
          *       it again: it answers what the first request answered (status, body and headers, with
          *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -2954,7 +2954,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -3434,7 +3434,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -3526,7 +3526,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -3591,7 +3591,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -3664,7 +3664,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -3731,7 +3731,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -4018,7 +4018,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -4096,7 +4096,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -4327,7 +4327,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -4422,7 +4422,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -4493,7 +4493,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or
@@ -4567,7 +4567,7 @@ export interface operations {
                  *     name, the delete; for a cancel, which run it stops), so the work and the key are stored
                  *     together or not at all, on SQLite and on PostgreSQL:
                  *
-                 *     - the same key with the same request (method, path and body; for a form, `agent_id`,
+                 *     - the same key with the same request (method, path, query and body; for a form, `agent_id`,
                  *       `text_prompt` and each file's SHA-256, name and type) whose work was done never does
                  *       it again: it answers what the first request answered (status, body and headers, with
                  *       `Idempotent-Replayed: true`); if that answer was never given (the server crashed, or

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { canonicalJson, requestFingerprint } from './fingerprint.ts'
 
@@ -10,6 +11,15 @@ const file = (content: string, name = 'a.txt', contentType = 'text/plain') => ({
 })
 
 describe('requestFingerprint', () => {
+  it('is what it was before queries counted for a request without one', () => {
+    const request = { method: 'PUT', path: '/sessions/x', body: { text_prompt: 'Hi' } }
+    const before = createHash('sha256')
+      .update(canonicalJson(['PUT', '/sessions/x', { text_prompt: 'Hi' }]))
+      .digest('hex')
+    expect(requestFingerprint(request)).toBe(before)
+    expect(requestFingerprint({ ...request, query: {} })).toBe(before)
+  })
+
   it('is the same for the same request, whatever the order of object keys', () => {
     const a = { method: 'put', path: '/sessions/x', body: { b: 1, a: { d: [1, 2], c: null } } }
     const b = { method: 'PUT', path: '/sessions/x', body: { a: { c: null, d: [1, 2] }, b: 1 } }
@@ -26,6 +36,8 @@ describe('requestFingerprint', () => {
       { ...base, body: { text_prompt: 'Hi', list: [2, 1] } },
       { ...base, body: { text_prompt: 'Hi', list: [1, 2], extra: true } },
       { ...base, body: undefined },
+      { ...base, query: { on_busy: ['enqueue'] } },
+      { ...base, query: { on_busy: ['interrupt'] } },
     ]
     const prints = new Set([base, ...variants].map(requestFingerprint))
     expect(prints.size).toBe(variants.length + 1)

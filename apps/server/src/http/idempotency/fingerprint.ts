@@ -6,6 +6,12 @@ export interface FingerprintInput {
   path: string
   /** The validated JSON body or form; `undefined` when the operation takes none. */
   body: unknown
+  /**
+   * The query's parameters (e.g. `on_busy`), each with its values in order; none or empty for
+   * a request without a query, whose fingerprint is then what it was before queries counted,
+   * so that keys stored by an earlier release still match their retries.
+   */
+  query?: Record<string, string[]>
 }
 
 /** An uploaded file, as a form's `files` hold it after validation. */
@@ -53,8 +59,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The SHA-256 of a request's method, path and canonical body: equal for a retry of the same
- * request, different as soon as any of them differs.
+ * The SHA-256 of a request's method, path, canonical body and query: equal for a retry of the
+ * same request, different as soon as any of them differs.
  *
  * @example
  * ```ts
@@ -63,6 +69,13 @@ export function canonicalJson(value: unknown): string {
  */
 export function requestFingerprint(input: FingerprintInput): string {
   return createHash('sha256')
-    .update(canonicalJson([input.method.toUpperCase(), input.path, input.body ?? null]))
+    .update(
+      canonicalJson([
+        input.method.toUpperCase(),
+        input.path,
+        input.body ?? null,
+        ...(input.query && Object.keys(input.query).length > 0 ? [input.query] : []),
+      ]),
+    )
     .digest('hex')
 }

@@ -109,7 +109,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
               loc: ['header', 'Idempotency-Key'],
               msg:
                 'This Idempotency-Key was used for a different request (another method, ' +
-                'path or body); use a new key for a new request',
+                'path, query or body); use a new key for a new request',
               input: key,
             },
           ]),
@@ -145,6 +145,7 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
           method: c.req.method,
           path: c.req.path,
           body: validatedBody(c),
+          query: c.req.queries(),
         }),
         now,
         expiredBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
