@@ -9,7 +9,11 @@ import pg from 'pg'
 import { searchText, searchTextLength } from './search-text.ts'
 import { seedMessageId, seedSessionId } from './seed-ids.ts'
 import type { MessageRow, SessionRow } from './seed-rows.ts'
-import { benchOwner } from './seed-rows.ts'
+import {
+  benchOwner,
+  MESSAGE_COLUMNS,
+  SESSION_COLUMNS as SEED_SESSION_COLUMNS,
+} from './seed-rows.ts'
 import type { SeedReport } from './seed-store.ts'
 
 /** Five turns a conversation: a million messages are 100,000 sessions. */
@@ -100,30 +104,8 @@ function* searchSessions(range: SearchSeedRange): Generator<SearchSession> {
   for (let index = range.from; index < range.to; index++) yield searchSession(index, range)
 }
 
-const SESSION_COLUMNS = [
-  'id',
-  'owner',
-  'agent_id',
-  'name',
-  'status',
-  'error_code',
-  'error_message',
-  'created_at',
-  'updated_at',
-  'pinned',
-  'archived',
-  'active_leaf_id',
-  'tags',
-] as const
-const MESSAGE_COLUMNS = [
-  'id',
-  'session_id',
-  'position',
-  'parent_id',
-  'role',
-  'text',
-  'created_at',
-] as const
+// The seed's columns, and the sessions' tags, which search filters on.
+const SESSION_COLUMNS = [...SEED_SESSION_COLUMNS, 'tags'] as const
 const LABEL_COLUMNS = ['session_id', 'kind', 'key', 'value'] as const
 
 const insertSql = (table: string, columns: readonly string[]) =>

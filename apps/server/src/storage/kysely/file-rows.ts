@@ -55,8 +55,7 @@ export async function insertFile(
 
 /**
  * The bytes of `fileId` of `sessionId` (through the file that holds them), only the first
- * `maxBytes` when given, so that only the rows holding those leave the database; `undefined`
- * when there is no such file.
+ * `maxBytes` when given; `undefined` when there is no such file.
  */
 export async function readFileBytes(
   db: Kysely<Database>,
@@ -70,11 +69,22 @@ export async function readFileBytes(
     .where('session_id', '=', sessionId)
     .where('id', '=', fileId)
     .executeTakeFirst()
-  if (!file) return undefined
+  return file && readHeldBytes(db, file.holder, maxBytes)
+}
+
+/**
+ * The bytes `holder` stores (a file's `coalesce(bytes_of, id)`), only the first `maxBytes` when
+ * given, so that only the rows holding those leave the database.
+ */
+export async function readHeldBytes(
+  db: Kysely<Database>,
+  holder: string,
+  maxBytes?: number,
+): Promise<Uint8Array> {
   let rows = db
     .selectFrom('file_chunks')
     .select('data')
-    .where('file_id', '=', file.holder)
+    .where('file_id', '=', holder)
     .orderBy('start')
   if (maxBytes !== undefined) rows = rows.where('start', '<', maxBytes)
   const bytes = joinPieces((await rows.execute()).map((row) => row.data))

@@ -39,7 +39,7 @@ import {
   type WebhookTargets,
   webhookPayload,
 } from '../../domain/webhooks.ts'
-import { handOverChunks, insertFile, readFileBytes } from './file-rows.ts'
+import { handOverChunks, insertFile, readFileBytes, readHeldBytes } from './file-rows.ts'
 import { feedbackMethods, feedbackOf } from './kysely-feedback.ts'
 import { createKyselyIdempotency } from './kysely-idempotency.ts'
 import { createImport } from './kysely-import.ts'
@@ -1414,7 +1414,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async getFile(owner, sessionId, fileId) {
       const row = await db
         .selectFrom('files')
-        .select(FILE_COLUMNS)
+        .select([...FILE_COLUMNS, (eb) => eb.fn.coalesce('bytes_of', 'id').as('holder')])
         .where('files.session_id', '=', sessionId)
         .where('files.id', '=', fileId)
         .where((eb) =>
@@ -1427,8 +1427,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           ),
         )
         .executeTakeFirst()
-      const data = row && (await readFileBytes(db, sessionId, fileId))
-      return row && data && { file: toFile(row), data: data as Uint8Array<ArrayBuffer> }
+      if (!row) return undefined
+      const data = (await readHeldBytes(db, row.holder)) as Uint8Array<ArrayBuffer>
+      return { file: toFile(row), data }
     },
 
     readFileBytes(sessionId, fileId, maxBytes) {
