@@ -8,6 +8,7 @@ import { type ColumnDataType, type CreateTableBuilder, type Kysely, sql } from '
 import type { Migration, MigrationProvider } from 'kysely/migration'
 import { createOwnerVersions, spreadOwnerVersions } from '../postgres/owner-versions.ts'
 import type { Dialect } from './schema.ts'
+import { keepSessionActivity } from './session-activity.ts'
 
 /** Column types that differ between the dialects. */
 function typesOf(dialect: Dialect) {
@@ -540,6 +541,12 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
           .$call(strict)
           .execute()
+      },
+    },
+
+    '0050_session_activity': {
+      async up(db: AnyDb) {
+        await keepSessionActivity(db, dialect)
       },
     },
 

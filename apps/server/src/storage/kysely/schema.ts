@@ -52,6 +52,12 @@ export interface SessionsTable {
   metadata: Generated<string>
   /** How many turns wait in `queued_turns` for the session's runs to end. */
   queued_count: Generated<number>
+  /** How many messages the session has (kept by a trigger on `messages`, `session-activity.ts`). */
+  message_count: Generated<number>
+  /** The latest message by position: its time, position and first characters; null before one. */
+  last_message_at: Generated<number | null>
+  last_message_position: Generated<number | null>
+  last_message_start: Generated<string | null>
 }
 
 /**
