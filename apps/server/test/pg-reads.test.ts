@@ -2,11 +2,16 @@
  * PostgreSQL's own read path (`storage/postgres/pg-reads.ts`: one prepared statement a read)
  * reads the very records the Kysely queries of both stores read, on the same rows: sessions
  * with files, replies with usage, ratings with and without comments, branches, organising,
- * runs under way and failed ones, and every filter, cursor and page size the reads take.
+ * runs under way and failed ones, queued turns, and every filter, cursor and page size the
+ * reads take; and its JSON reads (`pg-json-reads.ts`) write the very bytes the presenters give
+ * of those records.
  */
 import { Kysely, PostgresDialect } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEchoAgent } from '../src/agents/echo-agent.ts'
+import { createAgentRegistry } from '../src/domain/agent-registry.ts'
 import type { SessionFilter, SessionStore } from '../src/domain/session-store.ts'
+import { agentJsonOf, toSession, toSummary } from '../src/http/presenters.ts'
 import { createKyselyStore } from '../src/storage/kysely/kysely-store.ts'
 import type { Database } from '../src/storage/kysely/schema.ts'
 import { createPgPool } from '../src/storage/postgres/pg-pool.ts'
@@ -20,6 +25,9 @@ beforeAll(async () => {
 afterAll(() => postgres?.stop(), 60_000)
 
 const OWNER = 'alice'
+/** Text of every kind JSON escapes or keeps (PostgreSQL's text holds no NUL). */
+const STRANGE =
+  'Quote " backslash \\ new\nline \t tab \u0001 soh \u001f unit \u007f é 日本 🚀 \u2028'
 const T0 = new Date('2031-05-01T10:00:00.000Z').getTime()
 const at = (minutes: number) => new Date(T0 + minutes * 60_000)
 const claim = (minutes: number) => ({
@@ -39,11 +47,16 @@ async function seed(store: SessionStore): Promise<void> {
       owner: i === 11 ? 'bob' : OWNER,
       id,
       agentId,
-      name: `Session ${i} "quoted" ✓`,
+      name: i === 10 ? `Strange ${STRANGE}` : `Session ${i} "quoted" ✓`,
       now: at(minute),
       message: {
         id: `${id}-m1`,
-        text: i === 3 ? '' : `Hello\nfrom ${id}, with text long enough ${'x'.repeat(i * 40)}`,
+        text:
+          i === 3
+            ? ''
+            : i === 10
+              ? `  Long   preview ${STRANGE}\n\n`.repeat(20)
+              : `Hello\nfrom ${id}, with text long enough ${'x'.repeat(i * 40)}`,
         files:
           i % 2 === 0
             ? [
@@ -70,7 +83,23 @@ async function seed(store: SessionStore): Promise<void> {
     })
     const owner = i === 11 ? 'bob' : OWNER
     // Session 5 stays Running; session 7's run fails; the others answer, some with usage.
-    if (i === 5) continue
+    if (i === 5) {
+      // Turns queued behind the run: a continue, and a regenerate of no text.
+      const turns = [
+        { id: `${id}-q1`, kind: 'continue', text: `Next ${STRANGE}`, messageId: null },
+        { id: `${id}-q2`, kind: 'regenerate', text: null, messageId: `${id}-m1` },
+      ] as const
+      for (const [n, turn] of turns.entries())
+        expect(
+          await store.enqueueTurn({
+            owner,
+            sessionId: id,
+            turn: { ...turn, createdAt: at(minute + n) },
+            maxQueued: 10,
+          }),
+        ).toBe('queued')
+      continue
+    }
     const header = await store.getSessionHeader(owner, id)
     minute++
     await store.finishRun({
@@ -126,8 +155,8 @@ async function seed(store: SessionStore): Promise<void> {
     if (i % 5 === 1)
       await store.updateSession(owner, id, {
         pinned: true,
-        tags: ['work', `t${i}`],
-        metadata: { team: 'blue', n: String(i) },
+        tags: ['work', `t${i}`, 'ü "x"'],
+        metadata: { team: 'blue', n: String(i), k: `v ${STRANGE}` },
         maxMetadataPairs: 16,
       })
     if (i === 9)
@@ -150,20 +179,37 @@ const filters: Array<SessionFilter | undefined> = [
   { archived: false, tags: ['t1', 't2', 't3', 't4', 't5'], metadata: [] },
 ]
 
+/** The sessions of `seed` and one that is not there. */
+const IDS = [...Array.from({ length: 12 }, (_, i) => `s${String(i).padStart(2, '0')}`), 'x']
+
+/** A new database, seeded, with the store over it and the Kysely queries it is held to. */
+async function seeded() {
+  const url = await postgres.newDatabase()
+  const { store } = openPostgresStore({ connectionString: url, max: 4 })
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: createPgPool({ connectionString: url, max: 2 }) }),
+  })
+  const kysely = createKyselyStore(db, { dialect: 'postgres', close: () => db.destroy() })
+  const close = async () => {
+    await store.close()
+    await kysely.close()
+  }
+  try {
+    await store.migrate()
+    await seed(store)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { store, kysely, close }
+}
+
 describe("PostgreSQL's read path", () => {
   it('reads the records the Kysely queries read', async () => {
-    const url = await postgres.newDatabase()
-    const { store } = openPostgresStore({ connectionString: url, max: 4 })
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: createPgPool({ connectionString: url, max: 2 }) }),
-    })
-    const kysely = createKyselyStore(db, { dialect: 'postgres', close: () => db.destroy() })
+    const { store, kysely, close } = await seeded()
     try {
-      await store.migrate()
-      await seed(store)
-      const ids = [...Array.from({ length: 12 }, (_, i) => `s${String(i).padStart(2, '0')}`), 'x']
       for (const owner of [OWNER, 'bob'])
-        for (const id of ids)
+        for (const id of IDS)
           expect(await store.getSession(owner, id), `${owner} ${id}`).toEqual(
             await kysely.getSession(owner, id),
           )
@@ -186,7 +232,7 @@ describe("PostgreSQL's read path", () => {
       expect((await get('s06')).messages[1]?.feedback).toMatchObject({ comment: 'Good, "really"' })
       expect((await get('s05')).run).not.toBeNull()
       expect((await get('s07')).error).toEqual({ code: 'agent_error', message: 'it broke' })
-      expect((await get('s01')).metadata).toEqual({ team: 'blue', n: '1' })
+      expect((await get('s01')).metadata).toEqual({ team: 'blue', n: '1', k: `v ${STRANGE}` })
 
       for (const filter of filters)
         for (const agentId of ['echo', 'other', 'none'])
@@ -215,8 +261,65 @@ describe("PostgreSQL's read path", () => {
               )
             }
     } finally {
-      await store.close()
-      await kysely.close()
+      await close()
+    }
+  }, 120_000)
+
+  it('writes the JSON the presenters write of the Kysely records', async () => {
+    const { store, kysely, close } = await seeded()
+    // 'other' is not configured: its summaries carry the profile of an unknown agent.
+    const agents = createAgentRegistry([createEchoAgent({ delayMs: 0 })])
+    const agentJson = agentJsonOf(agents)
+    try {
+      for (const owner of [OWNER, 'bob'])
+        for (const id of IDS) {
+          const record = await kysely.getSession(owner, id)
+          expect(await store.getSessionJson?.(owner, id), `${owner} ${id}`).toBe(
+            record && JSON.stringify(toSession(record)),
+          )
+        }
+      // What the rows hold, so that the comparison compares something.
+      const get = async (id: string) => (await store.getSessionJson?.(OWNER, id)) ?? ''
+      for (const field of ['"files":[{', '"usage":', '"feedback":', '"url":'])
+        expect(await get('s00'), field).toContain(field)
+      expect(await get('s06')).toContain('"comment":"Good, \\"really\\""')
+      expect(await get('s05')).toContain('"queued_turns":[{"id":"s05-q1","kind":"continue"')
+      expect(await get('s07')).toContain('"error":{"code":"agent_error"')
+      expect(await get('s10')).toContain('\\u0001 soh \\u001f')
+
+      for (const filter of filters)
+        for (const agentId of ['echo', 'other', 'none'])
+          for (const limit of [1, 2, 50]) {
+            let after: Awaited<ReturnType<typeof kysely.listSessions>>['next']
+            do {
+              const query = { owner: OWNER, agentId, limit, filter, after }
+              const records = await kysely.listSessions(query)
+              const text = await store.listSessionsJson?.(query)
+              const label = `${JSON.stringify(query)}`
+              expect(text?.json, label).toBe(JSON.stringify(records.sessions.map(toSession)))
+              expect(text?.next, label).toEqual(records.next)
+              after = records.next
+            } while (after)
+          }
+
+      let previews = 0
+      for (const filter of filters)
+        for (const agentId of [undefined, 'echo', 'other'])
+          for (const limit of [1, 5, 100])
+            for (const owner of [OWNER, 'bob']) {
+              const query = { owner, agentId, limit, filter }
+              const records = await kysely.recentSessions(query)
+              const texts = (await store.recentSessionsJson?.({ ...query, agentJson })) ?? []
+              expect(
+                texts.map((t) => t.json),
+                JSON.stringify(query),
+              ).toEqual(records.map((r) => JSON.stringify(toSummary(r, agents))))
+              expect(texts.map((t) => t.updatedAt)).toEqual(records.map((r) => r.updatedAt))
+              previews += texts.filter((t) => t.json.includes('"last_message_preview"')).length
+            }
+      expect(previews).toBeGreaterThan(0)
+    } finally {
+      await close()
     }
   }, 120_000)
 })

@@ -11,20 +11,26 @@
  * (`test/pg-reads.test.ts` compares them), so the answers are the same bytes.
  */
 import type pg from 'pg'
-import { messagePreview, PREVIEW_SOURCE_CHARACTERS } from '../../domain/message-preview.ts'
+import { messagePreview } from '../../domain/message-preview.ts'
 import { branchTo } from '../../domain/message-tree.ts'
 import type {
   MessageRecord,
   QueuedTurnRecord,
   SessionActivity,
-  SessionFilter,
   SessionPage,
   SessionRecord,
   SessionStore,
   SessionSummaryRecord,
   StoredFile,
 } from '../../domain/session-store.ts'
-import { UNARCHIVED } from '../kysely/session-lists.ts'
+import {
+  ACTIVITY_COLUMNS,
+  ACTIVITY_OF_SESSION,
+  listStatement,
+  QUEUED_OF_SESSION,
+  recentStatement,
+  type Statement,
+} from './pg-session-queries.ts'
 
 /** What a session's record needs of its row, in this order (`headerOf` reads them by place). */
 const SESSION_COLUMNS = `s.id, s.owner, s.agent_id, s.name, s.routine_id, s.status, s.error_code,
@@ -45,17 +51,6 @@ const MESSAGES_OF_SESSION = `(SELECT json_agg(json_build_array(
     fb.rating, fb.comment, fb.updated_at) ORDER BY m.position)
   FROM messages m LEFT JOIN message_feedback fb ON fb.message_id = m.id
   WHERE m.session_id = s.id)`
-
-/**
- * What the session `s` holds, without its messages: their count, and the latest one's time and
- * first characters (null for a session without messages).
- */
-const ACTIVITY_OF_SESSION = `LEFT JOIN LATERAL (
-    SELECT (SELECT count(*) FROM messages c WHERE c.session_id = s.id) AS message_count,
-      m.created_at, substr(m.text, 1, ${PREVIEW_SOURCE_CHARACTERS}) AS start
-    FROM messages m WHERE m.session_id = s.id ORDER BY m.position DESC LIMIT 1) a ON true`
-
-const ACTIVITY_COLUMNS = 'a.message_count, a.created_at, a.start'
 
 type Row = unknown[]
 /** A message as `MESSAGES_OF_SESSION` gives it. */
@@ -186,11 +181,6 @@ const queuedTurnOf = ([id, kind, text, messageId, createdAt]: QueuedJson): Queue
   createdAt: new Date(Number(createdAt)),
 })
 
-/** The session `s`'s queued turns, oldest first, as one JSON array; only read when it has some. */
-const QUEUED_OF_SESSION = `CASE WHEN s.queued_count > 0 THEN (SELECT json_agg(json_build_array(
-    q.id, q.kind, q.text, q.message_id, q.created_at) ORDER BY q.created_at, q.id)
-  FROM queued_turns q WHERE q.session_id = s.id) END`
-
 /** The activity of a row whose `ACTIVITY_COLUMNS` start at `at`. */
 function activityAt(row: Row, at: number): SessionActivity {
   const count = row[at] as number | null
@@ -203,44 +193,6 @@ function activityAt(row: Row, at: number): SessionActivity {
     },
   }
 }
-
-/** A statement's text and parameters, and its name when its shape is one of few. */
-interface Statement {
-  name?: string
-  text: string
-  values: unknown[]
-}
-
-/** More labels than this in one filter: a statement of its own, not prepared for reuse. */
-const MOST_LABELS_PREPARED = 4
-
-/**
- * The conditions of `filter` on the sessions `s`, their parameters added to `values`; and a
- * name for the shape (which conditions, not their values), to prepare it once.
- */
-function filterOf(filter: SessionFilter, values: unknown[]): { where: string; shape: string } {
-  const param = (value: unknown) => `$${values.push(value)}`
-  let where = ` AND s.archived = ${param(filter.archived ? 1 : 0)}`
-  let shape = ''
-  if (filter.pinned !== undefined) {
-    where += ` AND s.pinned = ${param(filter.pinned ? 1 : 0)}`
-    shape += 'p'
-  }
-  // One probe of session_labels' key per tag and pair, for each session the index yields.
-  for (const tag of filter.tags) {
-    where += ` AND EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = s.id
-      AND l.kind = 'tag' AND l.key = ${param(tag)})`
-    shape += 't'
-  }
-  for (const [key, value] of filter.metadata) {
-    where += ` AND EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = s.id
-      AND l.kind = 'meta' AND l.key = ${param(key)} AND l.value = ${param(value)})`
-    shape += 'm'
-  }
-  return { where, shape }
-}
-
-const labelsIn = (filter: SessionFilter) => filter.tags.length + filter.metadata.length
 
 /**
  * The three reads on `pool`, for the store to answer with.
@@ -269,26 +221,24 @@ export function postgresReads(
       return row && sessionOf(row, 24)
     },
 
-    async listSessions({ owner, agentId, limit, after, filter = UNARCHIVED, withMessages }) {
-      const values: unknown[] = [owner, agentId]
-      const { where, shape } = filterOf(filter, values)
+    async listSessions(page) {
+      const { limit, withMessages } = page
       const withText = withMessages !== false
-      let text = `SELECT ${SESSION_COLUMNS}, ${withText ? `${MESSAGES_OF_SESSION}, ${QUEUED_OF_SESSION}` : ACTIVITY_COLUMNS}
-        FROM sessions s ${withText ? '' : ACTIVITY_OF_SESSION}
-        WHERE s.owner = $1 AND s.agent_id = $2${where}`
-      if (after) {
-        values.push(after.updatedAt.getTime(), after.id)
-        text += ` AND (s.updated_at, s.id) < ($${values.length - 1}, $${values.length})`
-      }
-      values.push(limit + 1)
-      text += ` ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
-      const rows = await query({
-        ...(labelsIn(filter) <= MOST_LABELS_PREPARED && {
-          name: `uxmate_list_${withText ? 'm' : 'a'}${after ? 'c' : ''}${shape}`,
-        }),
-        text,
-        values,
-      })
+      const rows = await query(
+        withText
+          ? listStatement(
+              page,
+              `${SESSION_COLUMNS}, ${MESSAGES_OF_SESSION}, ${QUEUED_OF_SESSION}`,
+              '',
+              'm',
+            )
+          : listStatement(
+              page,
+              `${SESSION_COLUMNS}, ${ACTIVITY_COLUMNS}`,
+              ACTIVITY_OF_SESSION,
+              'a',
+            ),
+      )
       const sessions = rows
         .slice(0, limit)
         .map((row) =>
@@ -296,29 +246,22 @@ export function postgresReads(
             ? sessionOf(row, 24)
             : { ...headerOf(row), messages: [], activity: activityAt(row, 24) },
         )
-      const page: SessionPage = { sessions }
+      const result: SessionPage = { sessions }
       const last = sessions.at(-1)
-      if (rows.length > limit && last) page.next = { updatedAt: last.updatedAt, id: last.id }
-      return page
+      if (rows.length > limit && last) result.next = { updatedAt: last.updatedAt, id: last.id }
+      return result
     },
 
-    async recentSessions({ owner, agentId, limit, filter = UNARCHIVED }) {
-      const values: unknown[] = [owner]
-      if (agentId !== undefined) values.push(agentId)
-      const { where, shape } = filterOf(filter, values)
-      values.push(limit)
-      const text = `SELECT s.id, s.agent_id, s.name, s.updated_at, s.pinned, s.archived, s.tags,
-          s.metadata, ${ACTIVITY_COLUMNS}
-        FROM sessions s ${ACTIVITY_OF_SESSION}
-        WHERE s.owner = $1${agentId !== undefined ? ' AND s.agent_id = $2' : ''}${where}
-        ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
-      const rows = await query({
-        ...(labelsIn(filter) <= MOST_LABELS_PREPARED && {
-          name: `uxmate_recent_${agentId !== undefined ? 'g' : ''}${shape}`,
-        }),
-        text,
-        values,
-      })
+    async recentSessions(recent) {
+      const rows = await query(
+        recentStatement(
+          recent,
+          `s.id, s.agent_id, s.name, s.updated_at, s.pinned, s.archived, s.tags, s.metadata,
+            ${ACTIVITY_COLUMNS}`,
+          ACTIVITY_OF_SESSION,
+          'r',
+        ),
+      )
       return rows.map(
         (row): SessionSummaryRecord => ({
           activity: activityAt(row, 8),

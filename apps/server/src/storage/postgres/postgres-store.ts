@@ -5,6 +5,7 @@ import type { WebhookTargets } from '../../domain/webhooks.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
 import type { Database } from '../kysely/schema.ts'
 import { ownerVersionsOn } from './owner-versions.ts'
+import { postgresJsonReads } from './pg-json-reads.ts'
 import { createPgPool, type PgPoolOptions } from './pg-pool.ts'
 import { postgresReads } from './pg-reads.ts'
 
@@ -39,9 +40,15 @@ export function openPostgresStore(
     close: () => db.destroy(),
   })
   return {
-    // The reads of a chat page and a sidebar: one prepared statement each (`pg-reads.ts`).
+    // The reads of a chat page and a sidebar: one prepared statement each, as records
+    // (`pg-reads.ts`) and as the answers' JSON text (`pg-json-reads.ts`).
     // The versions: moved by the database in every write's transaction, whoever writes.
-    store: { ...store, ...postgresReads(pool), changes: ownerVersionsOn(pool) },
+    store: {
+      ...store,
+      ...postgresReads(pool),
+      ...postgresJsonReads(pool),
+      changes: ownerVersionsOn(pool),
+    },
     db,
     pool,
   }

@@ -1,10 +1,11 @@
 /**
  * Pieces of JSON text written by hand, each the very bytes `JSON.stringify` writes for the same
- * value: what the store's JSON reads (`sqlite-json-reads.ts`) put together.
+ * value: what the stores' JSON reads (`session-json.ts`) put together.
  */
 
 // What JSON.stringify escapes in a string: quotes, backslashes, control characters and lone
-// surrogates (text read from SQLite is valid UTF-8, so it has none, but the rule is its rule).
+// surrogates (text read from SQLite or PostgreSQL is valid UTF-8, so it has none, but the rule
+// is its rule).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
 

@@ -1,0 +1,109 @@
+/**
+ * `get_session`, `get_sessions` and `get_grouped_sessions` as JSON text straight from
+ * PostgreSQL's rows (see `JsonReads`), written by the same code as SQLite's
+ * (`session-json.ts`). Measured (issue 21, docs/performance.md): PostgreSQL's get and list
+ * went rows -> records -> wire objects -> `JSON.stringify`, 2.3-4x what SQLite's JSON reads
+ * cost our process. Each read is one named prepared statement (one round trip), its rows
+ * arrays (`rowMode: 'array'`) in `session-json.ts`'s layouts: a session's messages with their
+ * ratings, its files and its queued turns each one JSON array of rows built by PostgreSQL.
+ */
+import type pg from 'pg'
+import type { JsonReads, SessionCursor } from '../../domain/session-store.ts'
+import {
+  FILE_COLUMN_NAMES,
+  filesByMessage,
+  MESSAGE_COLUMN_NAMES,
+  queuedJson,
+  type Row,
+  S_ID,
+  S_UPDATED,
+  SESSION_COLUMN_NAMES,
+  sessionJson,
+  summaryJson,
+} from '../session-json.ts'
+import {
+  ACTIVITY_OF_SESSION,
+  listStatement,
+  QUEUED_OF_SESSION,
+  recentStatement,
+  type Statement,
+} from './pg-session-queries.ts'
+
+/**
+ * A session's columns, then its messages, files and queued turns, each a JSON array of rows
+ * (null when it has none).
+ */
+const SESSION_COLUMNS = `${SESSION_COLUMN_NAMES.map((name) => `s.${name}`).join(', ')},
+  (SELECT json_agg(json_build_array(${MESSAGE_COLUMN_NAMES.join(', ')}) ORDER BY m.position)
+    FROM messages m LEFT JOIN message_feedback f ON f.message_id = m.id
+    WHERE m.session_id = s.id),
+  (SELECT json_agg(json_build_array(${FILE_COLUMN_NAMES.map((name) => `d.${name}`).join(', ')})
+      ORDER BY d.message_id, d.position)
+    FROM files d WHERE d.session_id = s.id),
+  ${QUEUED_OF_SESSION}`
+const MESSAGES_AT = SESSION_COLUMN_NAMES.length
+const FILES_AT = MESSAGES_AT + 1
+const QUEUED_AT = MESSAGES_AT + 2
+
+/** A summary's columns, as `summaryJson` reads them (a count of 0 without messages). */
+const SUMMARY_COLUMNS = `s.id, s.agent_id, s.updated_at, s.name, s.pinned, s.archived, s.tags,
+  s.metadata, coalesce(a.message_count, 0), a.created_at, a.start`
+
+const GET_SESSION: Omit<Statement, 'values'> = {
+  name: 'uxmate_get_session_json',
+  text: `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = $1 AND s.owner = $2`,
+}
+
+/** The session of a row of `SESSION_COLUMNS`, as `toSession` writes it. */
+function rowJson(row: Row): string {
+  const files = row[FILES_AT] as Row[] | null
+  const queued = row[QUEUED_AT] as Row[] | null
+  return sessionJson(
+    row,
+    (row[MESSAGES_AT] as Row[] | null) ?? [],
+    files === null ? undefined : filesByMessage(files),
+    queued === null ? '' : queuedJson(queued),
+  )
+}
+
+/**
+ * The JSON reads of the PostgreSQL store on `pool`.
+ *
+ * @example
+ * ```ts
+ * const reads = postgresJsonReads(pool)
+ * await reads.getSessionJson('anonymous', id) // '{"id":…}'
+ * ```
+ */
+export function postgresJsonReads(pool: pg.Pool): JsonReads {
+  const query = async (statement: Statement): Promise<Row[]> =>
+    (await pool.query<Row>({ ...statement, rowMode: 'array' })).rows
+
+  return {
+    async getSessionJson(owner, id) {
+      const [row] = await query({ ...GET_SESSION, values: [id, owner] })
+      return row && rowJson(row)
+    },
+
+    async listSessionsJson(page) {
+      const rows = await query(listStatement(page, SESSION_COLUMNS, '', 'j'))
+      let json = '['
+      const count = Math.min(rows.length, page.limit)
+      for (let i = 0; i < count; i++) {
+        if (i > 0) json += ','
+        json += rowJson(rows[i] as Row)
+      }
+      const last = rows[count - 1]
+      const next: SessionCursor | undefined =
+        rows.length > page.limit && last
+          ? { updatedAt: new Date(last[S_UPDATED] as number), id: last[S_ID] as string }
+          : undefined
+      return { json: `${json}]`, ...(next && { next }) }
+    },
+
+    async recentSessionsJson({ agentJson, ...recent }) {
+      const statement = recentStatement(recent, SUMMARY_COLUMNS, ACTIVITY_OF_SESSION, 'j')
+      return (await query(statement)).map((row) => summaryJson(row, agentJson))
+    },
+  }
+}

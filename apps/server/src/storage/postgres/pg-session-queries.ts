@@ -1,0 +1,132 @@
+/**
+ * The statements of a page of an agent's sessions and of the most recent sessions on
+ * PostgreSQL, whatever columns they read: the records' reads (`pg-reads.ts`) and the JSON reads
+ * (`pg-json-reads.ts`) filter, order and page the same way. Each statement is named by its
+ * shape (which conditions, not their values), so that a connection prepares it once.
+ */
+
+import { PREVIEW_SOURCE_CHARACTERS } from '../../domain/message-preview.ts'
+import type { SessionCursor, SessionFilter } from '../../domain/session-store.ts'
+import { UNARCHIVED } from '../kysely/session-lists.ts'
+import { QUEUED_COLUMN_NAMES } from '../session-json.ts'
+
+/**
+ * What the session `s` holds, without its messages: their count, and the latest one's time and
+ * first characters (null for a session without messages).
+ */
+export const ACTIVITY_OF_SESSION = `LEFT JOIN LATERAL (
+    SELECT (SELECT count(*) FROM messages c WHERE c.session_id = s.id) AS message_count,
+      m.created_at, substr(m.text, 1, ${PREVIEW_SOURCE_CHARACTERS}) AS start
+    FROM messages m WHERE m.session_id = s.id ORDER BY m.position DESC LIMIT 1) a ON true`
+
+export const ACTIVITY_COLUMNS = 'a.message_count, a.created_at, a.start'
+
+/**
+ * The session `s`'s queued turns, oldest first, as one JSON array of rows of
+ * `QUEUED_COLUMN_NAMES`; only read when it has some.
+ */
+export const QUEUED_OF_SESSION = `CASE WHEN s.queued_count > 0 THEN (SELECT json_agg(json_build_array(
+    ${QUEUED_COLUMN_NAMES.map((name) => `q.${name}`).join(', ')}) ORDER BY q.created_at, q.id)
+  FROM queued_turns q WHERE q.session_id = s.id) END`
+
+/** A statement's text and parameters, and its name when its shape is one of few. */
+export interface Statement {
+  name?: string
+  text: string
+  values: unknown[]
+}
+
+/** More labels than this in one filter: a statement of its own, not prepared for reuse. */
+const MOST_LABELS_PREPARED = 4
+
+/**
+ * The conditions of `filter` on the sessions `s`, their parameters added to `values`; and a
+ * name for the shape (which conditions, not their values), to prepare it once.
+ */
+function filterOf(filter: SessionFilter, values: unknown[]): { where: string; shape: string } {
+  const param = (value: unknown) => `$${values.push(value)}`
+  let where = ` AND s.archived = ${param(filter.archived ? 1 : 0)}`
+  let shape = ''
+  if (filter.pinned !== undefined) {
+    where += ` AND s.pinned = ${param(filter.pinned ? 1 : 0)}`
+    shape += 'p'
+  }
+  // One probe of session_labels' key per tag and pair, for each session the index yields.
+  for (const tag of filter.tags) {
+    where += ` AND EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = s.id
+      AND l.kind = 'tag' AND l.key = ${param(tag)})`
+    shape += 't'
+  }
+  for (const [key, value] of filter.metadata) {
+    where += ` AND EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = s.id
+      AND l.kind = 'meta' AND l.key = ${param(key)} AND l.value = ${param(value)})`
+    shape += 'm'
+  }
+  return { where, shape }
+}
+
+/** `name` for a filter of few labels; none (a statement not kept) for one of many. */
+const named = (filter: SessionFilter, name: string) =>
+  filter.tags.length + filter.metadata.length <= MOST_LABELS_PREPARED ? { name } : {}
+
+/**
+ * A page of `owner`'s sessions with `agentId` after `after`, newest first, one more than
+ * `limit` (to tell whether a page follows): `columns` of the sessions `s` and of `joins`.
+ *
+ * @example
+ * ```ts
+ * pool.query({ ...listStatement({ owner, agentId, limit: 50 }, 's.id', '', 'ids'), rowMode: 'array' })
+ * ```
+ */
+export function listStatement(
+  query: {
+    owner: string
+    agentId: string
+    limit: number
+    after?: SessionCursor
+    filter?: SessionFilter
+  },
+  columns: string,
+  joins: string,
+  kind: string,
+): Statement {
+  const { owner, agentId, limit, after, filter = UNARCHIVED } = query
+  const values: unknown[] = [owner, agentId]
+  const { where, shape } = filterOf(filter, values)
+  let text = `SELECT ${columns} FROM sessions s ${joins}
+    WHERE s.owner = $1 AND s.agent_id = $2${where}`
+  if (after) {
+    values.push(after.updatedAt.getTime(), after.id)
+    text += ` AND (s.updated_at, s.id) < ($${values.length - 1}, $${values.length})`
+  }
+  values.push(limit + 1)
+  text += ` ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
+  return { ...named(filter, `uxmate_list_${kind}${after ? 'c' : ''}${shape}`), text, values }
+}
+
+/**
+ * `owner`'s `limit` most recently updated sessions (of `agentId`, if given): `columns` of the
+ * sessions `s` and of `joins`.
+ *
+ * @example
+ * ```ts
+ * pool.query({ ...recentStatement({ owner, limit: 100 }, 's.id', '', 'ids'), rowMode: 'array' })
+ * ```
+ */
+export function recentStatement(
+  query: { owner: string; agentId?: string; limit: number; filter?: SessionFilter },
+  columns: string,
+  joins: string,
+  kind: string,
+): Statement {
+  const { owner, agentId, limit, filter = UNARCHIVED } = query
+  const values: unknown[] = [owner]
+  if (agentId !== undefined) values.push(agentId)
+  const { where, shape } = filterOf(filter, values)
+  values.push(limit)
+  const text = `SELECT ${columns} FROM sessions s ${joins}
+    WHERE s.owner = $1${agentId !== undefined ? ' AND s.agent_id = $2' : ''}${where}
+    ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
+  const name = `uxmate_recent_${kind}${agentId !== undefined ? 'g' : ''}${shape}`
+  return { ...named(filter, name), text, values }
+}
