@@ -22,7 +22,7 @@ import {
   summaryJson,
 } from '../session-json.ts'
 import {
-  ACTIVITY_OF_SESSION,
+  ACTIVITY_COLUMNS,
   listStatement,
   QUEUED_OF_SESSION,
   recentStatement,
@@ -45,9 +45,9 @@ const MESSAGES_AT = SESSION_COLUMN_NAMES.length
 const FILES_AT = MESSAGES_AT + 1
 const QUEUED_AT = MESSAGES_AT + 2
 
-/** A summary's columns, as `summaryJson` reads them (a count of 0 without messages). */
+/** A summary's columns, as `summaryJson` reads them: the activity its row keeps. */
 const SUMMARY_COLUMNS = `s.id, s.agent_id, s.updated_at, s.name, s.pinned, s.archived, s.tags,
-  s.metadata, coalesce(a.message_count, 0), a.created_at, a.start`
+  s.metadata, ${ACTIVITY_COLUMNS}`
 
 const GET_SESSION: Omit<Statement, 'values'> = {
   name: 'uxmate_get_session_json',
@@ -86,7 +86,7 @@ export function postgresJsonReads(pool: pg.Pool): JsonReads {
     },
 
     async listSessionsJson(page) {
-      const rows = await query(listStatement(page, SESSION_COLUMNS, '', 'j'))
+      const rows = await query(listStatement(page, SESSION_COLUMNS, 'j'))
       let json = '['
       const count = Math.min(rows.length, page.limit)
       for (let i = 0; i < count; i++) {
@@ -102,7 +102,7 @@ export function postgresJsonReads(pool: pg.Pool): JsonReads {
     },
 
     async recentSessionsJson({ agentJson, ...recent }) {
-      const statement = recentStatement(recent, SUMMARY_COLUMNS, ACTIVITY_OF_SESSION, 'j')
+      const statement = recentStatement(recent, SUMMARY_COLUMNS, 'j')
       return (await query(statement)).map((row) => summaryJson(row, agentJson))
     },
   }

@@ -25,7 +25,6 @@ import type {
 } from '../../domain/session-store.ts'
 import {
   ACTIVITY_COLUMNS,
-  ACTIVITY_OF_SESSION,
   listStatement,
   QUEUED_OF_SESSION,
   recentStatement,
@@ -183,10 +182,10 @@ const queuedTurnOf = ([id, kind, text, messageId, createdAt]: QueuedJson): Queue
 
 /** The activity of a row whose `ACTIVITY_COLUMNS` start at `at`. */
 function activityAt(row: Row, at: number): SessionActivity {
-  const count = row[at] as number | null
-  if (count === null) return { messageCount: 0 }
+  const messageCount = row[at] as number
+  if (row[at + 1] === null) return { messageCount }
   return {
-    messageCount: count,
+    messageCount,
     lastMessage: {
       createdAt: new Date(row[at + 1] as number),
       preview: messagePreview(row[at + 2] as string),
@@ -229,15 +228,9 @@ export function postgresReads(
           ? listStatement(
               page,
               `${SESSION_COLUMNS}, ${MESSAGES_OF_SESSION}, ${QUEUED_OF_SESSION}`,
-              '',
               'm',
             )
-          : listStatement(
-              page,
-              `${SESSION_COLUMNS}, ${ACTIVITY_COLUMNS}`,
-              ACTIVITY_OF_SESSION,
-              'a',
-            ),
+          : listStatement(page, `${SESSION_COLUMNS}, ${ACTIVITY_COLUMNS}`, 'a'),
       )
       const sessions = rows
         .slice(0, limit)
@@ -258,7 +251,6 @@ export function postgresReads(
           recent,
           `s.id, s.agent_id, s.name, s.updated_at, s.pinned, s.archived, s.tags, s.metadata,
             ${ACTIVITY_COLUMNS}`,
-          ACTIVITY_OF_SESSION,
           'r',
         ),
       )

@@ -5,21 +5,15 @@
  * shape (which conditions, not their values), so that a connection prepares it once.
  */
 
-import { PREVIEW_SOURCE_CHARACTERS } from '../../domain/message-preview.ts'
 import type { SessionCursor, SessionFilter } from '../../domain/session-store.ts'
 import { UNARCHIVED } from '../kysely/session-lists.ts'
 import { QUEUED_COLUMN_NAMES } from '../session-json.ts'
 
 /**
- * What the session `s` holds, without its messages: their count, and the latest one's time and
- * first characters (null for a session without messages).
+ * What the session `s` holds, without its messages, as its row keeps it (migration 0050): their
+ * count, and the latest one's time and first characters (null for a session without messages).
  */
-export const ACTIVITY_OF_SESSION = `LEFT JOIN LATERAL (
-    SELECT (SELECT count(*) FROM messages c WHERE c.session_id = s.id) AS message_count,
-      m.created_at, substr(m.text, 1, ${PREVIEW_SOURCE_CHARACTERS}) AS start
-    FROM messages m WHERE m.session_id = s.id ORDER BY m.position DESC LIMIT 1) a ON true`
-
-export const ACTIVITY_COLUMNS = 'a.message_count, a.created_at, a.start'
+export const ACTIVITY_COLUMNS = 's.message_count, s.last_message_at, s.last_message_start'
 
 /**
  * The session `s`'s queued turns, oldest first, as one JSON array of rows of
@@ -71,11 +65,11 @@ const named = (filter: SessionFilter, name: string) =>
 
 /**
  * A page of `owner`'s sessions with `agentId` after `after`, newest first, one more than
- * `limit` (to tell whether a page follows): `columns` of the sessions `s` and of `joins`.
+ * `limit` (to tell whether a page follows): `columns` of the sessions `s`.
  *
  * @example
  * ```ts
- * pool.query({ ...listStatement({ owner, agentId, limit: 50 }, 's.id', '', 'ids'), rowMode: 'array' })
+ * pool.query({ ...listStatement({ owner, agentId, limit: 50 }, 's.id', 'ids'), rowMode: 'array' })
  * ```
  */
 export function listStatement(
@@ -87,13 +81,12 @@ export function listStatement(
     filter?: SessionFilter
   },
   columns: string,
-  joins: string,
   kind: string,
 ): Statement {
   const { owner, agentId, limit, after, filter = UNARCHIVED } = query
   const values: unknown[] = [owner, agentId]
   const { where, shape } = filterOf(filter, values)
-  let text = `SELECT ${columns} FROM sessions s ${joins}
+  let text = `SELECT ${columns} FROM sessions s
     WHERE s.owner = $1 AND s.agent_id = $2${where}`
   if (after) {
     values.push(after.updatedAt.getTime(), after.id)
@@ -106,17 +99,16 @@ export function listStatement(
 
 /**
  * `owner`'s `limit` most recently updated sessions (of `agentId`, if given): `columns` of the
- * sessions `s` and of `joins`.
+ * sessions `s`.
  *
  * @example
  * ```ts
- * pool.query({ ...recentStatement({ owner, limit: 100 }, 's.id', '', 'ids'), rowMode: 'array' })
+ * pool.query({ ...recentStatement({ owner, limit: 100 }, 's.id', 'ids'), rowMode: 'array' })
  * ```
  */
 export function recentStatement(
   query: { owner: string; agentId?: string; limit: number; filter?: SessionFilter },
   columns: string,
-  joins: string,
   kind: string,
 ): Statement {
   const { owner, agentId, limit, filter = UNARCHIVED } = query
@@ -124,7 +116,7 @@ export function recentStatement(
   if (agentId !== undefined) values.push(agentId)
   const { where, shape } = filterOf(filter, values)
   values.push(limit)
-  const text = `SELECT ${columns} FROM sessions s ${joins}
+  const text = `SELECT ${columns} FROM sessions s
     WHERE s.owner = $1${agentId !== undefined ? ' AND s.agent_id = $2' : ''}${where}
     ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
   const name = `uxmate_recent_${kind}${agentId !== undefined ? 'g' : ''}${shape}`
