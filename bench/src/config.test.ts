@@ -37,6 +37,23 @@ describe('loadBenchConfig', () => {
     expect(() => loadBenchConfig({ BENCH_SEARCH_CONNECTIONS: '0' })).toThrow(BenchConfigError)
   })
 
+  it('reads the open-loop owners part: its steps, targets and paces', () => {
+    const config = loadBenchConfig({
+      BENCH_ONLY: 'owners-open',
+      BENCH_OWNERS_OPEN_STEPS: '1000, 250,1000',
+      BENCH_OWNERS_OPEN_TARGETS: 'peer,SQLite',
+      BENCH_OWNERS_POLL_MS: '500',
+      BENCH_OWNERS_WRITE_EVERY_S: '0',
+    })
+    expect(config.only).toEqual(['owners-open'])
+    expect(config.ownersOpenSteps).toEqual([250, 1_000])
+    expect(config.ownersOpenTargets).toEqual(['sqlite', 'peer'])
+    expect(config.ownersPollMs).toBe(500)
+    expect(config.ownersWriteEveryS).toBe(0)
+    expect(() => loadBenchConfig({ BENCH_OWNERS_OPEN_STEPS: '10' })).toThrow(BenchConfigError)
+    expect(() => loadBenchConfig({ BENCH_OWNERS_OPEN_TARGETS: 'mysql' })).toThrow(BenchConfigError)
+  })
+
   it('lists every bad value', () => {
     expect(() => loadBenchConfig({ BENCH_SCALES: 'ten', BENCH_CONNECTIONS: '0' })).toThrow(
       BenchConfigError,

@@ -29,6 +29,21 @@ export interface BenchConfig {
   uploadBurst: number
   /** Owners (API keys) of the many-owners part (`BENCH_OWNERS`). */
   owners: number
+  /**
+   * The open-loop many-owners part (`owners-open`): the owner counts it steps up through,
+   * ascending, until a budget breaks (`BENCH_OWNERS_OPEN_STEPS`).
+   */
+  ownersOpenSteps: number[]
+  /** The stores and servers it searches (`BENCH_OWNERS_OPEN_TARGETS`: sqlite, postgres, peer). */
+  ownersOpenTargets: readonly OwnersOpenTarget[]
+  /** Seconds one target's search may take; no further step starts after (`BENCH_OWNERS_OPEN_SEARCH_S`). */
+  ownersOpenSearchS: number
+  /** Milliseconds between two polls of one owner's sidebar (`BENCH_OWNERS_POLL_MS`). */
+  ownersPollMs: number
+  /** Seconds between two turns of an owner that streams (`BENCH_OWNERS_STREAM_EVERY_S`). */
+  ownersStreamEveryS: number
+  /** Seconds between two turns of any other owner (`BENCH_OWNERS_WRITE_EVERY_S`). */
+  ownersWriteEveryS: number
   /** Messages in the store of the search part on SQLite, ascending (`BENCH_SEARCH_SCALES`). */
   searchScales: number[]
   /**
@@ -57,10 +72,15 @@ export const benchParts = [
   'long',
   'observability',
   'owners',
+  'owners-open',
   'limiter',
   'search',
 ] as const
 export type BenchPart = (typeof benchParts)[number]
+
+/** What the open-loop many-owners part searches: our server on each store, and the peer. */
+export const ownersOpenTargets = ['sqlite', 'postgres', 'peer'] as const
+export type OwnersOpenTarget = (typeof ownersOpenTargets)[number]
 
 export class BenchConfigError extends Error {
   constructor(problems: string[]) {
@@ -81,6 +101,12 @@ export const defaultBenchConfig: BenchConfig = {
   sseEventMs: 20,
   uploadBurst: 12,
   owners: 2_000,
+  ownersOpenSteps: [250, 500, 1_000, 2_000, 4_000],
+  ownersOpenTargets,
+  ownersOpenSearchS: 300,
+  ownersPollMs: 2_000,
+  ownersStreamEveryS: 10,
+  ownersWriteEveryS: 60,
   searchScales: [10_000, 100_000, 1_000_000],
   searchPgScales: [10_000, 100_000, 1_000_000],
   searchConnections: 1,
@@ -135,6 +161,31 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     return benchParts.filter((part) => parts.includes(part))
   }
 
+  const stepList = (): number[] => {
+    const raw = env.BENCH_OWNERS_OPEN_STEPS?.trim()
+    if (!raw) return defaultBenchConfig.ownersOpenSteps
+    const parsed = raw.split(',').map((item) => Number(item.trim().replaceAll('_', '')))
+    if (parsed.some((n) => !Number.isInteger(n) || n < 20 || n > 100_000)) {
+      problems.push(
+        `BENCH_OWNERS_OPEN_STEPS must be comma-separated counts from 20 to 100000, got '${raw}'`,
+      )
+      return defaultBenchConfig.ownersOpenSteps
+    }
+    return [...new Set(parsed)].sort((a, b) => a - b)
+  }
+  const targetList = (): readonly OwnersOpenTarget[] => {
+    const raw = env.BENCH_OWNERS_OPEN_TARGETS?.trim()
+    if (!raw) return defaultBenchConfig.ownersOpenTargets
+    const names = raw.split(',').map((item) => item.trim().toLowerCase())
+    if (names.some((name) => !(ownersOpenTargets as readonly string[]).includes(name))) {
+      problems.push(
+        `BENCH_OWNERS_OPEN_TARGETS takes ${ownersOpenTargets.join(', ')} (comma-separated), got '${raw}'`,
+      )
+      return defaultBenchConfig.ownersOpenTargets
+    }
+    return ownersOpenTargets.filter((target) => names.includes(target))
+  }
+
   const config: BenchConfig = {
     scales,
     pgScales,
@@ -147,6 +198,27 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     sseEventMs: whole('BENCH_SSE_EVENT_MS', defaultBenchConfig.sseEventMs, 1, 1_000),
     uploadBurst: whole('BENCH_UPLOAD_BURST', defaultBenchConfig.uploadBurst, 0, 200),
     owners: whole('BENCH_OWNERS', defaultBenchConfig.owners, 20, 100_000),
+    ownersOpenSteps: stepList(),
+    ownersOpenTargets: targetList(),
+    ownersOpenSearchS: whole(
+      'BENCH_OWNERS_OPEN_SEARCH_S',
+      defaultBenchConfig.ownersOpenSearchS,
+      10,
+      3_600,
+    ),
+    ownersPollMs: whole('BENCH_OWNERS_POLL_MS', defaultBenchConfig.ownersPollMs, 100, 60_000),
+    ownersStreamEveryS: whole(
+      'BENCH_OWNERS_STREAM_EVERY_S',
+      defaultBenchConfig.ownersStreamEveryS,
+      1,
+      3_600,
+    ),
+    ownersWriteEveryS: whole(
+      'BENCH_OWNERS_WRITE_EVERY_S',
+      defaultBenchConfig.ownersWriteEveryS,
+      0,
+      3_600,
+    ),
     searchScales: scaleList('BENCH_SEARCH_SCALES', defaultBenchConfig.searchScales, true),
     searchPgScales: scaleList('BENCH_SEARCH_PG_SCALES', defaultBenchConfig.searchPgScales, true),
     searchConnections: whole(

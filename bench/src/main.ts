@@ -24,6 +24,7 @@ import {
   renderUncachedTable,
   renderUploadMemory,
 } from './report/render.ts'
+import { renderOwnersOpen } from './report/render-owners-open.ts'
 import type { BenchResults, ReadRow, ResultRow, SseResult, UploadMemory } from './report/results.ts'
 import { installCleanup, onExit } from './runtime/child-processes.ts'
 import { snapshotServerBuild } from './runtime/server-snapshot.ts'
@@ -31,6 +32,7 @@ import { runLongSessions } from './scenarios/long-sessions.ts'
 import { runManyOwners } from './scenarios/many-owners.ts'
 import { progress } from './scenarios/measure.ts'
 import { runObservabilityCost } from './scenarios/observability-cost.ts'
+import { runOwnersOpenLoop } from './scenarios/owners-open-loop.ts'
 import { runReadsAtScale } from './scenarios/run-reads.ts'
 import { runSearch } from './scenarios/run-search.ts'
 import { runSharedLimiter } from './scenarios/shared-limiter.ts'
@@ -165,6 +167,9 @@ async function main(): Promise<void> {
     rows.push(...measured.rows)
     manyOwners = measured.result
   }
+  const ownersOpen = runs('owners-open')
+    ? await runOwnersOpenLoop({ config, main, workDir, logDir })
+    : undefined
   let sharedLimiter: BenchResults['sharedLimiter']
   if (runs('limiter')) {
     const measured = await runSharedLimiter({ config, main, workDir, logDir })
@@ -196,6 +201,7 @@ async function main(): Promise<void> {
     sse,
     ...(uploadMemory && { uploadMemory }),
     ...(manyOwners && { manyOwners }),
+    ...(ownersOpen && { ownersOpen }),
     ...(sharedLimiter && { sharedLimiter }),
     ...(search && { search }),
   }
@@ -218,6 +224,8 @@ async function main(): Promise<void> {
     renderSse(results),
     '',
     renderManyOwners(results),
+    '',
+    renderOwnersOpen(results.ownersOpen),
     '',
     renderSearchTable(results),
     '',

@@ -8,34 +8,12 @@ import { Samples, summarize } from '../report/percentiles.ts'
 import { seedSessionId } from '../seed/seed-ids.ts'
 import { benchOwnerKey } from '../seed/seed-rows.ts'
 import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
+import { encodeBody } from './request-body.ts'
 
 type Options = autocannon.Options
 
-/**
- * The request's body, made once so that a run resends the same bytes: JSON, or the platform's
- * own multipart encoding of a `FormData` (text fields first, then files, as browsers send them).
- */
-async function bodyOf(spec: LoadSpec): Promise<{ body?: Buffer; contentType?: string }> {
-  if (!spec.body) return {}
-  if (spec.body.kind === 'json') {
-    return { body: Buffer.from(JSON.stringify(spec.body.value)), contentType: 'application/json' }
-  }
-  const form = new FormData()
-  for (const [name, value] of Object.entries(spec.body.fields)) form.append(name, value)
-  // Filler bytes: the server hashes and stores them whatever they are.
-  for (const file of spec.body.files) {
-    const data = new Uint8Array(file.bytes).fill(0x61)
-    form.append('files', new Blob([data], { type: file.contentType }), file.name)
-  }
-  const encoded = new Response(form)
-  return {
-    body: Buffer.from(await encoded.arrayBuffer()),
-    contentType: encoded.headers.get('content-type') ?? undefined,
-  }
-}
-
 async function optionsOf(spec: LoadSpec): Promise<Options> {
-  const { body, contentType } = await bodyOf(spec)
+  const { body, contentType } = spec.body ? await encodeBody(spec.body) : {}
   const headers: Record<string, string> = { ...spec.headers }
   if (contentType) headers['content-type'] = contentType
   const options: Options = {

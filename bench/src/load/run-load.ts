@@ -1,6 +1,4 @@
-import { fork } from 'node:child_process'
-import { benchDir, benchEntry } from '../paths.ts'
-import { stopChild, track } from '../runtime/child-processes.ts'
+import { askWorker } from './ask-worker.ts'
 import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
 
 /**
@@ -15,38 +13,13 @@ import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
  * ```
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const child = track(
-    fork(benchEntry('load/load-worker.ts'), [], {
-      cwd: benchDir,
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  )
   const budgetMs = (spec.warmupS + (spec.amount === undefined ? spec.durationS : 300) + 60) * 1000
-  try {
-    const reply = await new Promise<LoadReply>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`load process did not finish within ${budgetMs / 1000} s`)),
-        budgetMs,
-      )
-      child.once('message', (message) => {
-        clearTimeout(timer)
-        resolve(message as LoadReply)
-      })
-      child.once('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`load process exited (code ${code}) without a result`))
-      })
-      child.send(spec)
-    })
-    if (!reply.ok) throw new Error(`load process failed: ${reply.error}`)
-    // JSON has no NaN: a run without a 2xx response comes back with null percentiles.
-    const latency = reply.result.latencyMs
-    for (const key of Object.keys(latency) as (keyof typeof latency)[]) {
-      latency[key] ??= Number.NaN
-    }
-    return reply.result
-  } finally {
-    await stopChild(child, 'SIGKILL', 1_000)
+  const reply = await askWorker<LoadSpec, LoadReply>('load/load-worker.ts', spec, budgetMs)
+  if (!reply.ok) throw new Error(`load process failed: ${reply.error}`)
+  // JSON has no NaN: a run without a 2xx response comes back with null percentiles.
+  const latency = reply.result.latencyMs
+  for (const key of Object.keys(latency) as (keyof typeof latency)[]) {
+    latency[key] ??= Number.NaN
   }
+  return reply.result
 }

@@ -2,6 +2,7 @@ import type { BenchConfig } from '../config.ts'
 import type { LatencySummary, LoadResult } from '../load/load-spec.ts'
 import type { ProcessWindow } from '../runtime/proc-stats.ts'
 import type { SeedReport } from '../seed/seed-store.ts'
+import type { OwnersOpenResult } from './owners-open-results.ts'
 
 /**
  * One target under one scenario: the best of its rounds (highest throughput: on a shared
@@ -175,6 +176,8 @@ export interface BenchResults {
   uploadMemory?: UploadMemory
   sse: SseResult
   manyOwners?: ManyOwnersResult
+  /** The open-loop many-owners search (issue 21). */
+  ownersOpen?: OwnersOpenResult
   /** The limiter shared through PostgreSQL: its takes (statements) per request, by batch. */
   sharedLimiter?: { statementsPerRequest: Record<number, number> }
   search?: SearchResults

@@ -10,16 +10,20 @@
  * rounds only.
  */
 
-import { createHash } from 'node:crypto'
-import { cpSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import getPort from 'get-port'
 import type { BenchConfig } from '../config.ts'
 import type { LoadSpec } from '../load/load-spec.ts'
 import { runLoad } from '../load/run-load.ts'
 import type { ManyOwnersResult, WriteRow } from '../report/results.ts'
+import {
+  type CacheLookups,
+  cacheLookups,
+  hitRate as hitRateBetween,
+} from '../runtime/server-metrics.ts'
 import type { ServiceProcess } from '../runtime/service-process.ts'
-import { benchOwner, benchOwnerKey } from '../seed/seed-rows.ts'
+import { writeOwnerKeys } from '../seed/owner-keys.ts'
 import { seedStore } from '../seed/seed-store.ts'
 import { startOurServer } from '../targets/start-targets.ts'
 import {
@@ -60,17 +64,6 @@ const SESSIONS_PER_OWNER = 20
 /** One owner in this many streams a turn on each visit. */
 const STREAM_EVERY = 20
 
-/** The read cache's lookups so far, from a scrape of the server's metrics. */
-async function cacheLookups(metricsPort: number): Promise<{ hit: number; miss: number }> {
-  const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
-  const count = (result: string) =>
-    scrape
-      .split('\n')
-      .filter((line) => line.startsWith(`uxmate_read_cache_lookups_total{result="${result}"`))
-      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
-  return { hit: count('hit'), miss: count('miss') }
-}
-
 /**
  * Seeds a store of `config.owners` owners (a fresh one, migrated by the server), runs the mix
  * against the three servers and returns their rows and the hit rates.
@@ -99,15 +92,7 @@ export async function runManyOwners(options: {
     `owners: seeded ${sessions.toLocaleString('en-US')} sessions of ${owners.toLocaleString('en-US')} owners in ${(seeded.ms / 1000).toFixed(1)} s`,
   )
   const keysFile = join(options.workDir, 'owner-keys.json')
-  writeFileSync(
-    keysFile,
-    JSON.stringify(
-      Array.from({ length: owners }, (_, index) => ({
-        owner: benchOwner(index),
-        sha256: createHash('sha256').update(benchOwnerKey(index), 'utf8').digest('hex'),
-      })),
-    ),
-  )
+  writeOwnerKeys(keysFile, owners)
 
   const servers = {} as Record<Mode, ServiceProcess>
   const metricsPorts = {} as Record<Mode, number>
@@ -158,7 +143,7 @@ export async function runManyOwners(options: {
       await warmUp(specOf(mode))
       await runLoad({ ...specOf(mode), amount: cycle, warmupS: 0 })
     }
-    const before = {} as Record<Mode, { hit: number; miss: number }>
+    const before = {} as Record<Mode, CacheLookups>
     for (const mode of MODES) before[mode] = await cacheLookups(metricsPorts[mode])
     const rounds = new Map<Mode, Round[]>(MODES.map((mode) => [mode, []]))
     for (let round = 0; round < config.rounds; round++) {
@@ -170,10 +155,7 @@ export async function runManyOwners(options: {
     }
     const hitRate = {} as Record<Mode, number | null>
     for (const mode of MODES) {
-      const after = await cacheLookups(metricsPorts[mode])
-      const hit = after.hit - before[mode].hit
-      const miss = after.miss - before[mode].miss
-      hitRate[mode] = hit + miss > 0 ? hit / (hit + miss) : null
+      hitRate[mode] = hitRateBetween(before[mode], await cacheLookups(metricsPorts[mode]))
     }
     const measured = Object.fromEntries(
       MODES.map((mode) => [mode, bestOf(rounds.get(mode) ?? [])]),

@@ -11,8 +11,7 @@
  * request (the takes, counted by a trigger of the bench's on `rate_buckets`).
  */
 
-import { createHash } from 'node:crypto'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEmbeddedPostgres } from '@uxmate/test-postgres'
 import pg from 'pg'
@@ -20,7 +19,7 @@ import type { BenchConfig } from '../config.ts'
 import type { LoadSpec } from '../load/load-spec.ts'
 import type { WriteRow } from '../report/results.ts'
 import type { ServiceProcess } from '../runtime/service-process.ts'
-import { benchOwner, benchOwnerKey } from '../seed/seed-rows.ts'
+import { writeOwnerKeys } from '../seed/owner-keys.ts'
 import { startOurServer } from '../targets/start-targets.ts'
 import { bestOf, describeRound, measureRound, progress, type Round, warmUp } from './measure.ts'
 
@@ -75,15 +74,7 @@ export async function runSharedLimiter(options: {
   const { config, main, logDir } = options
   const owners = config.owners
   const keysFile = join(options.workDir, 'limiter-keys.json')
-  writeFileSync(
-    keysFile,
-    JSON.stringify(
-      Array.from({ length: owners }, (_, index) => ({
-        owner: benchOwner(index),
-        sha256: createHash('sha256').update(benchOwnerKey(index), 'utf8').digest('hex'),
-      })),
-    ),
-  )
+  writeOwnerKeys(keysFile, owners)
   progress('limiter: starting an embedded PostgreSQL')
   const postgres = await startEmbeddedPostgres()
   const dirs = MODES.map((mode) => join(options.workDir, `data-limiter-${mode}`))

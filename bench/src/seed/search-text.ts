@@ -7,6 +7,8 @@
  * gives the same text, on every store.
  */
 
+import { random } from './random.ts'
+
 /** The most frequent words of English chat text, most frequent first. */
 const FUNCTION_WORDS = (
   'the to and of a i you is that it in for we this be on with can what have are do how not ' +
@@ -115,18 +117,6 @@ const CUMULATIVE = (() => {
   for (let rank = 0; rank < sums.length; rank++) sums[rank] = (sums[rank] as number) / total
   return sums
 })()
-
-/** A small fast PRNG (mulberry32): the same seed, the same numbers. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 function zipfWord(next: () => number): string {
   const target = next()

@@ -70,3 +70,22 @@ export function startPeerServer(options: {
     logPath: join(options.logDir, 'peer.log'),
   })
 }
+
+/** The OpenAI-compatible fake that paces its tokens (see `paced-openai-main.ts`). */
+export function startPacedOpenAiFake(options: {
+  tokenMs: number
+  tokens: number
+  logDir: string
+}): Promise<ServiceProcess> {
+  return startService({
+    name: 'paced OpenAI fake',
+    args: ['--import', 'tsx', benchEntry('targets/paced-openai-main.ts')],
+    env: {
+      NODE_ENV: 'production',
+      PACED_TOKEN_MS: String(options.tokenMs),
+      PACED_TOKENS: String(options.tokens),
+    },
+    readyPath: '/health',
+    logPath: join(options.logDir, 'paced-openai.log'),
+  })
+}

@@ -1,0 +1,19 @@
+/**
+ * A small fast PRNG (mulberry32): the same seed, the same numbers, in [0, 1).
+ *
+ * @example
+ * ```ts
+ * const next = random(21)
+ * next() // 0.…, the same on every run
+ * ```
+ */
+export function random(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
