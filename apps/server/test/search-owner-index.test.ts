@@ -2,7 +2,8 @@
  * SQLite's search index keeps each row's owner as a word of its own (`0021_search_by_owner`):
  * a store whose index was made before that (by `0025_search` as it first was, without the
  * owner column) is rebuilt from its sessions and messages when migrated, and finds what it
- * found before.
+ * found before; so is one made before it indexed prefixes of 4 to 8 letters
+ * (`0023_search_longer_prefixes`).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,6 +11,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { parseSearchQuery, type SearchQuery } from '../src/domain/search-query.ts'
+import { SQLITE_SEARCH_PREFIXES } from '../src/storage/kysely/migrations.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
 
 let dir: string
@@ -99,4 +101,22 @@ it('rebuilds an index with the owner column whose keys go up', async () => {
     DELETE FROM kysely_migration WHERE name = '0022_search_newest_first';`,
   )
   await expectRebuilt(path)
+})
+
+it('rebuilds an index made with prefixes of 2 and 3 letters only', async () => {
+  const path = join(dir, 'uxmate.sqlite')
+  await storeWith(
+    path,
+    `DROP TABLE search_fts;
+    CREATE VIRTUAL TABLE search_fts USING fts5(body, owner, content='', contentless_delete=1,
+      tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+    INSERT INTO search_fts (rowid, body, owner)
+      SELECT doc, 'stale', lower(hex(owner)) FROM search_docs;
+    DELETE FROM kysely_migration WHERE name = '0023_search_longer_prefixes';`,
+  )
+  await expectRebuilt(path)
+  const db = new Database(path, { readonly: true })
+  const made = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'search_fts'").pluck().get()
+  expect(made).toContain(`prefix='${SQLITE_SEARCH_PREFIXES}'`)
+  db.close()
 })

@@ -168,6 +168,21 @@ describe.each(storeDatabases())('search on $name', (databases) => {
     expect(await found('USER Interview -DRAFT')).toEqual([m(1)])
   })
 
+  it('finds prefixes of every length, within and past the lengths SQLite keeps lists of', async () => {
+    await session(uuid(1), { prompt: 'onboarding checklist' })
+    await session(uuid(2), { prompt: 'onboard the team' })
+    await session(uuid(3), { prompt: 'on board at last' })
+    const m = (n: number) => `${uuid(n).slice(0, -2)}01`
+    expect((await found('on')).sort()).toEqual([m(1), m(2), m(3)])
+    expect((await found('onbo')).sort()).toEqual([m(1), m(2)])
+    expect((await found('onboard')).sort()).toEqual([m(1), m(2)])
+    expect(await found('onboardi')).toEqual([m(1)])
+    expect(await found('onboardin')).toEqual([m(1)])
+    expect(await found('onboarding')).toEqual([m(1)])
+    expect(await found('onboardings')).toEqual([])
+    expect(await found('on -onboa*')).toEqual([m(3)])
+  })
+
   it('ranks better matches first, equal ones newest first, and pages through them', async () => {
     await session(uuid(1), { prompt: 'budget' }, { at: 0 })
     await session(uuid(2), { prompt: 'budget budget budget review' }, { at: 1000 })

@@ -371,7 +371,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         // sqliteSearchIndex), so that a search reads only the owner's rows of the index. A store
         // that ran 0025_search before that is rebuilt here; a new store runs this before
         // 0025_search, finds no index yet, and gets the new one from 0025_search itself.
-        if (dialect === 'sqlite') await sqliteSearchByOwner(db)
+        if (dialect === 'sqlite') await rebuildOutdatedSqliteSearch(db)
       },
     },
 
@@ -380,7 +380,15 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         // Then its keys were made to go down as rows are written (see sqliteSearchIndex): a
         // store whose index was made with keys going up, by 0021 or 0025 in between, is
         // rebuilt the same way.
-        if (dialect === 'sqlite') await sqliteSearchByOwner(db)
+        if (dialect === 'sqlite') await rebuildOutdatedSqliteSearch(db)
+      },
+    },
+
+    '0023_search_longer_prefixes': {
+      async up(db: AnyDb) {
+        // Then it indexed prefixes of 2 to 8 letters, not 2 and 3 only (see
+        // SQLITE_SEARCH_PREFIXES): a store whose index has the old ones is rebuilt the same way.
+        if (dialect === 'sqlite') await rebuildOutdatedSqliteSearch(db)
       },
     },
 
@@ -609,8 +617,8 @@ export const SEARCHED_CHARACTERS = 100_000
  * The index is contentless (the texts stay only in their tables); `search_docs` gives each of
  * its rows a key of its own, an INTEGER PRIMARY KEY that VACUUM keeps, where messages' own
  * rowids may change. The tokenizer keeps diacritics (`remove_diacritics 0`), as PostgreSQL's
- * `simple` configuration does: both find the same words. Prefixes of 2 and 3 letters are
- * indexed for as-you-type search. Each row's `owner` column holds one word, its owner's id in
+ * `simple` configuration does: both find the same words. Prefixes of 2 to 8 letters are
+ * indexed for as-you-type search ({@link SQLITE_SEARCH_PREFIXES}). Each row's `owner` column holds one word, its owner's id in
  * hex ({@link OWNER_TOKEN_SQL}), so that a MATCH of the owner's word and the query reads only
  * that owner's rows of the index (FTS5 intersects the two lists), however many other owners
  * there are. Keys go down as rows are written (the newest row has the lowest), so that the
@@ -635,7 +643,7 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
       WHERE message_id IS NOT NULL`,
     sql`CREATE VIRTUAL TABLE search_fts USING fts5(
       body, owner, content='', contentless_delete=1,
-      tokenize='unicode61 remove_diacritics 0', prefix='2 3'
+      tokenize='unicode61 remove_diacritics 0', prefix='${sql.raw(SQLITE_SEARCH_PREFIXES)}'
     )`,
     sql`CREATE TRIGGER search_session_insert AFTER INSERT ON sessions BEGIN
       INSERT INTO search_docs (doc, owner, session_id) VALUES (${nextDoc}, new.owner, new.id);
@@ -694,6 +702,17 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
 }
 
 /**
+ * The prefix lengths SQLite's search index keeps lists of. A prefix query of a length it has
+ * walks that list lazily, skipping ahead to the owner's rows; of any other length, FTS5 first
+ * merges the whole lists of every word so starting, every owner's (`onbo` at 1M messages: ~8 ms
+ * of CPU for the owner of them all, ~15 ms for one of 1,001, against ~0.5 ms from its own
+ * list). Up to 8 letters covers most words as they are typed; each length adds a list per
+ * prefix (2 to 8 doubled the index's size over 2 and 3 at 1M messages: 318 → 657 MB;
+ * docs/performance.md, search).
+ */
+export const SQLITE_SEARCH_PREFIXES = '2 3 4 5 6 7 8'
+
+/**
  * The word of an owner in SQLite's search index: its id's UTF-8 bytes in lowercase hex (letters
  * and digits only, so one token whatever the id), the same as `ownerToken()` of
  * `search-match.ts` makes for a query. A word, not a prefix: owner `a` never matches `ab`'s.
@@ -711,19 +730,22 @@ const SQLITE_SEARCH_TRIGGERS = [
 ]
 
 /**
- * Rebuilds a SQLite search index made without the owner column or with keys that go up
- * (0025_search as it first was): its triggers, tables and rows, made again by
- * {@link sqliteSearchIndex} from the sessions and messages. Nothing to do on a store without an
- * index yet, or with the new one.
+ * Rebuilds a SQLite search index made without the owner column, with keys that go up or
+ * without every prefix length of {@link SQLITE_SEARCH_PREFIXES} (0025_search as it was before
+ * each): its triggers, tables and rows, made again by {@link sqliteSearchIndex} from the
+ * sessions and messages. Nothing to do on a store without an index yet, or with the new one.
  */
-async function sqliteSearchByOwner(db: AnyDb): Promise<void> {
+async function rebuildOutdatedSqliteSearch(db: AnyDb): Promise<void> {
   const { rows } = await sql<{
     name: string
   }>`SELECT name FROM pragma_table_info('search_fts')`.execute(db)
   if (rows.length === 0) return
   const upward = await sql<{ up: number }>`SELECT EXISTS (
     SELECT 1 FROM search_docs WHERE doc > 0) AS up`.execute(db)
-  if (rows.some((row) => row.name === 'owner') && !upward.rows[0]?.up) return
+  const made = await sql<{ sql: string }>`SELECT sql FROM sqlite_master
+    WHERE name = 'search_fts'`.execute(db)
+  const prefixed = made.rows[0]?.sql.includes(`prefix='${SQLITE_SEARCH_PREFIXES}'`)
+  if (rows.some((row) => row.name === 'owner') && !upward.rows[0]?.up && prefixed) return
   for (const trigger of SQLITE_SEARCH_TRIGGERS)
     await sql.raw(`DROP TRIGGER IF EXISTS ${trigger}`).execute(db)
   await sql`DROP TABLE search_fts`.execute(db)
