@@ -4,7 +4,7 @@ import { type ServiceProcess, startService } from '../runtime/service-process.ts
 
 /**
  * Our server, from its production build, as it runs in production:
- * `MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8 dist/main.js`,
+ * `MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=8 dist/main.js`,
  * configured by the environment, logging warnings only.
  *
  * @example
@@ -27,7 +27,7 @@ export function startOurServer(options: {
     // As the Dockerfile and the server's start script run it.
     args: ['--max-semi-space-size=8', options.main],
     env: {
-      MALLOC_MMAP_THRESHOLD_: '131072',
+      MALLOC_MMAP_THRESHOLD_: '65536',
       NODE_ENV: 'production',
       DATA_DIR: options.dataDir,
       LOG_LEVEL: 'warn',
