@@ -101,7 +101,7 @@ export const defaultBenchConfig: BenchConfig = {
   sseEventMs: 20,
   uploadBurst: 12,
   owners: 2_000,
-  ownersOpenSteps: [250, 500, 1_000, 2_000, 4_000],
+  ownersOpenSteps: [100, 250, 500, 1_000, 2_000],
   ownersOpenTargets,
   ownersOpenSearchS: 300,
   ownersPollMs: 2_000,

@@ -4,7 +4,8 @@ import { stopChild, track } from '../runtime/child-processes.ts'
 
 /**
  * Runs one spec in a fresh load process (`entry`, a worker under `bench/src` that answers one
- * IPC message with `{ ok: true, ... } | { ok: false, error }`) and returns its answer. The
+ * IPC message with `{ ok: true, ... } | { ok: false, error }`) and returns its answer. Messages
+ * with a `note` before the answer (say, that the measured window begins) go to `onNote`. The
  * process is killed once it has answered, or after `budgetMs` without an answer, so no run
  * outlives its time; generating load never shares an event loop with the orchestrator.
  *
@@ -17,6 +18,7 @@ export async function askWorker<Spec, Reply extends { ok: boolean }>(
   entry: string,
   spec: Spec,
   budgetMs: number,
+  onNote?: (note: string) => void,
 ): Promise<Reply> {
   const child = track(
     fork(benchEntry(entry), [], {
@@ -31,10 +33,16 @@ export async function askWorker<Spec, Reply extends { ok: boolean }>(
         () => reject(new Error(`load process did not finish within ${budgetMs / 1000} s`)),
         budgetMs,
       )
-      child.once('message', (message) => {
+      const onMessage = (message: unknown) => {
+        if (typeof message === 'object' && message !== null && 'note' in message) {
+          onNote?.(String(message.note))
+          return
+        }
+        child.off('message', onMessage)
         clearTimeout(timer)
         resolve(message as Reply)
-      })
+      }
+      child.on('message', onMessage)
       child.once('exit', (code) => {
         clearTimeout(timer)
         reject(new Error(`load process exited (code ${code}) without a result`))

@@ -49,6 +49,8 @@ export interface OpenLoopKind {
   notModified: number
   /** Other statuses, by status. */
   rejected: Record<string, number>
+  /** Mean body bytes of the 200 answers; null without any. */
+  meanFullBytes: number | null
   /** Connection errors and timeouts (a turn: also a stream without a delta). */
   failed: number
   /** From due to answered (a turn's first token: to its first `message.delta`), of every ok. */
@@ -70,5 +72,8 @@ export interface OpenLoopResult {
   requests: number
   clientCpuSeconds: number
 }
+
+/** The note the load process sends when the first measured request is due. */
+export const MEASURING = 'measuring'
 
 export type OpenLoopReply = { ok: true; result: OpenLoopResult } | { ok: false; error: string }

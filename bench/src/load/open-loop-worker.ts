@@ -17,7 +17,13 @@ import { Agent, request } from 'node:http'
 import { Samples, summarize } from '../report/percentiles.ts'
 import { benchOwnerKey } from '../seed/seed-rows.ts'
 import type { LatencySummary } from './load-spec.ts'
-import type { OpenLoopKind, OpenLoopReply, OpenLoopResult, OpenLoopSpec } from './open-loop-spec.ts'
+import {
+  MEASURING,
+  type OpenLoopKind,
+  type OpenLoopReply,
+  type OpenLoopResult,
+  type OpenLoopSpec,
+} from './open-loop-spec.ts'
 import { OwnerSchedule, streams, type Visit } from './owner-schedule.ts'
 import { encodeBody } from './request-body.ts'
 import { SseParser } from './sse-parser.ts'
@@ -36,6 +42,8 @@ class Tally {
   ok = 0
   notModified = 0
   failed = 0
+  /** Body bytes of the 200 answers (a 304 has none): what a kept answer weighs. */
+  fullBytes = 0
   /** Sent and not yet answered nor failed. */
   open = 0
   readonly rejected: Record<string, number> = {}
@@ -56,7 +64,17 @@ class Tally {
     // Anything still open at the end never answered: failed, not left out.
     const { ok, sent, notModified, rejected } = this
     const failed = this.failed + this.open
-    return { sent, ok, notModified, failed, rejected, latencyMs: latencySummary(this.latency) }
+    const full = ok - notModified
+    const meanFullBytes = full > 0 ? this.fullBytes / full : null
+    return {
+      sent,
+      ok,
+      notModified,
+      failed,
+      rejected,
+      meanFullBytes,
+      latencyMs: latencySummary(this.latency),
+    }
   }
 }
 
@@ -173,6 +191,7 @@ async function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
   const sendLag = new Samples()
   let requests = 0
   let inFlight = 0
+  let measuring = false
   const warmupMs = spec.warmupS * 1000
   const endMs = warmupMs + spec.durationS * 1000
   // A little ahead, so the first visits are not due before the loop runs.
@@ -187,6 +206,7 @@ async function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
     }
     const answer = await send(instance(), 'GET', spec.pollPath, headers)
     if (answer.status === 200 && answer.etag) etags[owner] = answer.etag
+    if (tally && answer.status === 200) tally.fullBytes += Buffer.byteLength(answer.body)
     tally?.answered(answer.status, since(visit.due))
   }
 
@@ -229,6 +249,11 @@ async function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
           ? tallies.firstToken
           : tallies.turns
     const tally = measured ? kind : undefined
+    if (measured && !measuring) {
+      measuring = true
+      // The orchestrator starts counting the servers' CPU here: warm-up and JIT left out.
+      process.send?.({ note: MEASURING })
+    }
     if (tally) {
       tally.sent += 1
       sendLag.push(since(visit.due))

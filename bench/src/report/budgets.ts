@@ -6,6 +6,7 @@ import {
   formatScale,
   formatTimes,
 } from './format-table.ts'
+import { ownersOpenBudgets } from './owners-open-results.ts'
 import type {
   BenchResults,
   Measured,
@@ -337,5 +338,6 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     verdict: turnRatio === undefined ? 'n/a' : turnRatio <= 2 ? 'pass' : 'miss',
   })
   checks.push(...searchBudgets(results, 'SQLite'), ...searchBudgets(results, 'PostgreSQL'))
+  checks.push(...ownersOpenBudgets(results.ownersOpen))
   return checks
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { OpenLoopKind, OpenLoopResult } from '../load/open-loop-spec.ts'
-import { stepVerdict } from './owners-open-results.ts'
+import { ownersOpenBudgets, stepVerdict } from './owners-open-results.ts'
 
 const kind = (p99: number, extra: Partial<OpenLoopKind> = {}): OpenLoopKind => ({
   sent: 10,
@@ -8,6 +8,7 @@ const kind = (p99: number, extra: Partial<OpenLoopKind> = {}): OpenLoopKind => (
   notModified: 0,
   failed: 0,
   rejected: {},
+  meanFullBytes: null,
   latencyMs: { mean: p99 / 2, p50: p99 / 2, p90: p99, p99, max: p99 },
   ...extra,
 })
@@ -38,5 +39,29 @@ describe('stepVerdict', () => {
     expect(stepVerdict(run({ firstToken: kind(200) }))).toBe('first token p99')
     // Every streamed turn failed: no latency at all is not within.
     expect(stepVerdict(run({ polls: kind(Number.NaN, { ok: 0 }) }))).toBe('reads p99')
+  })
+})
+
+describe('ownersOpenBudgets', () => {
+  it('passes a store whose search reached 1,000 owners, misses one that did not', () => {
+    const target = (name: 'sqlite' | 'postgres', largest: number | null) => ({
+      target: name,
+      label: name,
+      steps: [],
+      largest,
+      stoppedBy: 'reads p99 at 2000',
+    })
+    const result = {
+      pollMs: 2_000,
+      sessionsPerOwner: 20,
+      streamEvery: 20,
+      streamEveryS: 10,
+      writeEveryS: 60,
+      tokenMs: 20,
+      tokens: 100,
+      targets: [target('sqlite', 1_000), target('postgres', 500)],
+    }
+    expect(ownersOpenBudgets(result).map((check) => check.verdict)).toEqual(['pass', 'miss'])
+    expect(ownersOpenBudgets(undefined).map((check) => check.verdict)).toEqual(['n/a', 'n/a'])
   })
 })
