@@ -104,16 +104,33 @@ export async function spreadOwnerVersions(db: Kysely<unknown>): Promise<void> {
     $$`.execute(db)
 }
 
-/** The lookup, prepared once per connection (a named statement of `pg`). */
-const VERSION_OF: Omit<pg.QueryArrayConfig, 'values'> = {
-  name: 'uxmate_owner_version',
-  text: 'SELECT sum(version)::bigint FROM owner_versions WHERE owner = $1',
+/**
+ * The lookup of the owners `$1`, prepared once per connection (a named statement of `pg`): one
+ * range of the primary key (an owner's slots) per owner, no row for an owner never written.
+ */
+const VERSIONS_OF: Omit<pg.QueryArrayConfig, 'values'> = {
+  name: 'uxmate_owner_versions',
+  text: `SELECT owner, sum(version)::bigint FROM owner_versions WHERE owner = ANY($1::text[])
+    GROUP BY owner`,
   rowMode: 'array',
 }
 
+/** Lookups on their way at once; the ones asked meanwhile wait and go together. */
+const MOST_IN_FLIGHT = 2
+
+interface Waiting {
+  resolve(version: number): void
+  reject(error: unknown): void
+}
+
 /**
- * The owners' versions as the database holds them now: one range of the primary key (the
- * owner's slots) on the pool per call (0 for an owner never written).
+ * The owners' versions as the database holds them now (0 for an owner never written), looked
+ * up on `pool`. Measured (issue 21, docs/performance.md): a kept answer on PostgreSQL cost its
+ * version's round trip, one statement per read through `pg`. Now at most `MOST_IN_FLIGHT`
+ * lookups are on their way; the ones asked meanwhile wait for one to come back and then go as
+ * one statement for all their owners. A lookup only ever joins one not yet sent, so what it
+ * answers was read after it was asked: it sees every write acknowledged before (the rule of
+ * `ChangeVersions`).
  *
  * @example
  * ```ts
@@ -121,11 +138,38 @@ const VERSION_OF: Omit<pg.QueryArrayConfig, 'values'> = {
  * const before = await changes.of('alice')
  * ```
  */
-export function ownerVersionsOn(pool: pg.Pool): ChangeVersions {
+export function ownerVersionsOn(pool: Pick<pg.Pool, 'query'>): ChangeVersions {
+  let next = new Map<string, Waiting[]>()
+  let inFlight = 0
+
+  async function send(): Promise<void> {
+    const batch = next
+    next = new Map()
+    inFlight++
+    try {
+      const { rows } = await pool.query<[string, number]>({
+        ...VERSIONS_OF,
+        values: [[...batch.keys()]],
+      })
+      const found = new Map(rows)
+      for (const [owner, waiting] of batch)
+        for (const { resolve } of waiting) resolve(found.get(owner) ?? 0)
+    } catch (error) {
+      for (const waiting of batch.values()) for (const { reject } of waiting) reject(error)
+    } finally {
+      inFlight--
+      if (next.size > 0) void send()
+    }
+  }
+
   return {
-    async of(owner) {
-      const { rows } = await pool.query<[number]>({ ...VERSION_OF, values: [owner] })
-      return rows[0]?.[0] ?? 0
+    of(owner) {
+      return new Promise<number>((resolve, reject) => {
+        const waiting = next.get(owner)
+        if (waiting) waiting.push({ resolve, reject })
+        else next.set(owner, [{ resolve, reject }])
+        if (inFlight < MOST_IN_FLIGHT) void send()
+      })
     },
   }
 }
