@@ -86,6 +86,34 @@ describe('reads after writes', () => {
     ).toEqual([])
   })
 
+  it('never give a kept answer to a request without a valid key, or over its rate limit', async () => {
+    // A manual clock: the owner's bucket does not refill while the test runs.
+    const clock = createManualClock(new Date('2026-11-26T09:00:00.000Z'))
+    const { app } = await createTestApp({
+      clock,
+      apiKeys: { 'uxm_key-a': 'alice' },
+      config: { rateLimitPerSecond: 1, rateLimitBurst: 3 },
+    })
+    const alice = { Authorization: 'Bearer uxm_key-a' }
+    const session = await create(app, 'echo', 'Kept', alice)
+    const path = `/sessions/${session.id}`
+    // Kept now: the second read is a cache hit.
+    expect((await app.request(path, { headers: alice })).status).toBe(200)
+    const kept = await app.request(path, { headers: alice })
+    expect(kept.status).toBe(200)
+    const etag = kept.headers.get('ETag') ?? ''
+    for (const headers of [{}, { Authorization: 'Bearer uxm_key-unknown' }]) {
+      const refused = await app.request(path, { headers: { ...headers, 'If-None-Match': etag } })
+      expect(refused.status).toBe(401)
+      expect(await refused.text()).not.toContain(session.id)
+    }
+    // The burst of 3 is spent (the create and the two reads): the next read is refused.
+    const limited = await app.request(path, { headers: alice })
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('ETag')).toBeNull()
+    expect(await limited.text()).not.toContain(session.id)
+  })
+
   it('move a session from Today to Yesterday when the day turns in the asked zone', async () => {
     // 09:00 UTC is 18:00 in Tokyo: six hours later it is the next day there, the same in UTC.
     const clock = createManualClock(new Date('2026-11-26T09:00:00.000Z'))
