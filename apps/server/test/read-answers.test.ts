@@ -102,7 +102,11 @@ describe('reads after writes', () => {
     const kept = await app.request(path, { headers: alice })
     expect(kept.status).toBe(200)
     const etag = kept.headers.get('ETag') ?? ''
-    for (const headers of [{}, { Authorization: 'Bearer uxm_key-unknown' }]) {
+    const withoutValidKey: Record<string, string>[] = [
+      {},
+      { Authorization: 'Bearer uxm_key-unknown' },
+    ]
+    for (const headers of withoutValidKey) {
       const refused = await app.request(path, { headers: { ...headers, 'If-None-Match': etag } })
       expect(refused.status).toBe(401)
       expect(await refused.text()).not.toContain(session.id)
