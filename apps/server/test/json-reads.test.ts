@@ -94,7 +94,34 @@ async function seededApp() {
     rating: 'down',
   })
   await send(`/sessions/${rated.id}`, 'PATCH', { archived: true })
+  // Every write that adds messages or moves the active branch, for the counts and previews
+  // kept on each session's row (migration 0050): an edit, a branch switch back, a fork, an
+  // import after the session's delete.
+  const edited = await post('echo', 'Before the edit')
+  const answered = await expectOk(
+    app.request(`/sessions/${edited.id}/messages/${edited.messages[0]?.id}/edit`, {
+      method: 'POST',
+      body: sessionForm({ text_prompt: 'After   the\t edit' }),
+    }),
+  )
+  expect(answered.messages.map((m) => m.text)[0]).toBe('After   the\t edit')
+  await expectOk(send(`/sessions/${edited.id}/messages/${edited.messages[1]?.id}/switch`, 'POST'))
+  await expectOk(send(`/sessions/${edited.id}/messages/${edited.messages[0]?.id}/fork`, 'POST'))
+  const exported = await app.request(`/sessions/${rated.id}/export`)
+  const line = await exported.text()
+  expect((await send(`/sessions/${rated.id}`, 'DELETE')).status).toBe(204)
+  const form = new FormData()
+  form.append('file', new Blob([line]), 'sessions.ndjson')
+  const imported = await app.request('/sessions/import', { method: 'POST', body: form })
+  expect(((await imported.json()) as { imported: number }).imported).toBe(1)
   return { app, store, agents: createAgentRegistry([...agents]), ids: [metered.id, branched.id] }
+}
+
+/** The session a write answers, once it answered 2xx. */
+async function expectOk(answer: Response | Promise<Response>): Promise<Session> {
+  const response = await answer
+  if (response.status >= 300) throw new Error(`${response.status}: ${await response.text()}`)
+  return (await response.json()) as Session
 }
 
 describe('the SQLite JSON reads', () => {
