@@ -45,8 +45,24 @@ describe('noneMatchHolds', () => {
 describe('entityTagOf', () => {
   it('tags the same bytes alike and other bytes otherwise, quoted', () => {
     const one = entityTagOf(Buffer.from('{"a":1}'))
-    expect(one).toMatch(/^"[A-Za-z0-9_-]{27}"$/)
+    expect(one).toMatch(/^"[0-9a-f]{16}"$/)
     expect(entityTagOf(Buffer.from('{"a":1}'))).toBe(one)
     expect(entityTagOf(Buffer.from('{"a":2}'))).not.toBe(one)
+    expect(entityTagOf(Buffer.from('{}'))).toBe('"2e1472b57af294d1"')
+  })
+
+  it('changes with any one byte of an answer, its length and the order of its bytes', () => {
+    const body = Buffer.from(JSON.stringify({ sessions: [{ id: 'a', name: 'Trip "é" 🚀', n: 1 }] }))
+    const tags = new Set([entityTagOf(body)])
+    for (let at = 0; at < body.length; at++)
+      for (const flip of [1, 0x80]) {
+        const changed = Buffer.from(body)
+        changed[at] = (changed[at] as number) ^ flip
+        tags.add(entityTagOf(changed))
+      }
+    for (let length = 0; length < body.length; length++)
+      tags.add(entityTagOf(body.subarray(0, length)))
+    tags.add(entityTagOf(Buffer.from(body).reverse()))
+    expect(tags.size).toBe(1 + 2 * body.length + body.length + 1)
   })
 })
