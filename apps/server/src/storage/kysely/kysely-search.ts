@@ -1,10 +1,10 @@
 /**
- * Search over an owner's session names and message texts: FTS5 on SQLite, tsvector on
- * PostgreSQL (see the `0025_search` migration for how each index is kept). Each engine finds
+ * Search over an owner's session names and message texts: FTS5 on SQLite (the `0025_search`
+ * migration), tsvector on PostgreSQL (`search_entries`, `storage/postgres/pg-search-entries.ts`). Each engine finds
  * the most recent matches (at most `RANKED_WINDOW`); the server ranks them
  * (`domain/search-rank.ts`), so both answer the same hits in the same order.
  */
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { RANKED_CHARACTERS, rankByRelevance } from '../../domain/search-rank.ts'
 import { RANKED_WINDOW } from '../../domain/session-search.ts'
 import type {
@@ -12,7 +12,6 @@ import type {
   SessionStore,
   SessionSummaryRecord,
 } from '../../domain/session-store.ts'
-import { searchVector } from './migrations.ts'
 import type { Database, Dialect } from './schema.ts'
 import { toOwnedFtsMatch, toTsQuery } from './search-match.ts'
 import { filtered, UNARCHIVED } from './session-lists.ts'
@@ -33,7 +32,7 @@ interface CandidateRow {
  * Whether the session of the hit (`outer`, a column of the outer query) is one the search
  * looks in: the owner's, of the agent if given, that the list filter lets through.
  */
-function searchedSession(db: Kysely<Database>, input: SearchInput, outer: string) {
+function searchedSession(db: Kysely<Database>, input: SearchInput, outer: string, perRow = false) {
   const sessions = db
     .selectFrom('sessions')
     .select('sessions.id')
@@ -42,8 +41,11 @@ function searchedSession(db: Kysely<Database>, input: SearchInput, outer: string
     .$if(input.agentId !== undefined, (query) =>
       query.where('sessions.agent_id', '=', input.agentId as string),
     )
-  // Kysely puts a subquery between parentheses itself.
-  return sql`EXISTS ${filtered(sessions, input.filter ?? UNARCHIVED)}`
+  const narrowed = filtered(sessions, input.filter ?? UNARCHIVED)
+  // Kysely puts a subquery between parentheses itself. `OFFSET 0` keeps PostgreSQL from making
+  // the EXISTS a join: a hash join reads every session of the owner (100,000 at 1M messages,
+  // ~100 ms) to check a few hundred matches, which one probe each checks in ~5 µs.
+  return sql`EXISTS ${perRow ? narrowed.offset(0) : narrowed}`
 }
 
 /**
@@ -70,29 +72,121 @@ function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
 }
 
 /**
- * PostgreSQL: the owner's matching messages and names, the {@link RANKED_WINDOW} most recent
- * that the filters let through, each with the start of its text. The tsquery is a parameter of
- * each condition rather than a CTE, so that the planner knows how common its words are. GIN has
- * no order: the newest are found by reading every match (docs/performance.md, search).
+ * Entries of an owner PostgreSQL's search walks in its first statement, newest first (each
+ * further one walks twice as many as the one before): a window of a word in one entry in ten
+ * or more is full within the first.
  */
-function postgresCandidates(db: Kysely<Database>, input: SearchInput) {
-  const nameVector = sql.raw(searchVector('named.name'))
-  const query = toTsQuery(input.query)
+export const WALKED_ENTRIES = 10 * RANKED_WINDOW
+
+/**
+ * Fewer matches than this in the owner's newest {@link WALKED_ENTRIES} (0.5%): the words are
+ * rare, and GIN reads their matches faster than walks find them (at 1M messages a walk costs
+ * ~1 µs an entry, a match read from GIN ~25 µs: its row, then its session's).
+ */
+const RARE_IN_WALK = 25
+
+/** The last entry a walk read: the next one starts after it. */
+interface Boundary {
+  at: string
+  message_id: string | null
+}
+
+interface WalkedRow extends CandidateRow {
+  at: string
+  hit: boolean
+  nth: string
+}
+
+/** The entries after `boundary` in the window's order (all when none). */
+const after = (boundary: Boundary | undefined) =>
+  boundary === undefined
+    ? sql`TRUE`
+    : sql`entry.at <= ${boundary.at} AND (entry.at < ${boundary.at}
+        OR (${boundary.message_id}::text IS NOT NULL
+          AND (entry.message_id < ${boundary.message_id} OR entry.message_id IS NULL)))`
+
+/** The start of an entry's text, for ranking: the session's name or the message's text. */
+const entryText = sql`CASE WHEN entry.message_id IS NULL
+    THEN (SELECT name FROM sessions WHERE sessions.id = entry.session_id)
+    ELSE (SELECT left(text, ${RANKED_CHARACTERS}) FROM messages
+      WHERE messages.id = entry.message_id)
+  END`
+
+/**
+ * One walk: the owner's next `entries` entries after `boundary`, newest first (the
+ * btree on owner and time), each checked against the query (the vector) and, if it matches,
+ * the filters; the first `wanted` that pass (`hit`), and the last entry read (`nth` =
+ * `entries`) if the walk got that far, where the next walk starts (a hit too if it
+ * passes). The window function keeps the entries without their vectors: counting them costs
+ * next to nothing.
+ */
+function walk(
+  db: Kysely<Database>,
+  input: SearchInput,
+  walked: { boundary: Boundary | undefined; entries: number; wanted: number },
+) {
+  const { boundary, entries, wanted } = walked
+  return sql<WalkedRow>`
+    SELECT entry.session_id, entry.message_id, entry.at, entry.nth,
+      CASE WHEN entry.nth = ${entries}
+        THEN entry.hit AND ${searchedSession(db, input, 'entry.session_id', true)}
+        ELSE TRUE END AS hit,
+      ${entryText} AS text
+    FROM (
+      SELECT entry.session_id, entry.message_id, entry.at,
+        entry.vector @@ to_tsquery('simple', ${toTsQuery(input.query)}) AS hit,
+        row_number() OVER (ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST) AS nth
+      FROM search_entries AS entry
+      WHERE entry.owner = ${input.owner} AND ${after(boundary)}
+      ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
+      LIMIT ${entries}
+    ) AS entry
+    WHERE (entry.hit AND ${searchedSession(db, input, 'entry.session_id', true)})
+      OR entry.nth = ${entries}
+    ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
+    LIMIT ${wanted + 1}`.execute(db)
+}
+
+/**
+ * The owner's matches after `boundary` as the planner reads them, the `wanted` most recent:
+ * for rare words, from GIN (the few matches, then sorted).
+ */
+function planned(db: Kysely<Database>, input: SearchInput, boundary: Boundary, wanted: number) {
   return sql<CandidateRow>`
-    SELECT session_id, message_id, text FROM (
-      SELECT messages.session_id, messages.id AS message_id,
-        left(messages.text, ${RANKED_CHARACTERS}) AS text, messages.created_at AS at
-      FROM messages
-      WHERE messages.search_vector @@ to_tsquery('simple', ${query})
-        AND ${searchedSession(db, input, 'messages.session_id')}
-      UNION ALL
-      SELECT named.id, NULL, named.name, named.created_at
-      FROM sessions AS named
-      WHERE ${nameVector} @@ to_tsquery('simple', ${query}) AND named.owner = ${input.owner}
-        AND ${searchedSession(db, input, 'named.id')}
-    ) AS found
-    ORDER BY at DESC, message_id DESC NULLS LAST
-    LIMIT ${RANKED_WINDOW}`.execute(db)
+    SELECT entry.session_id, entry.message_id, ${entryText} AS text
+    FROM search_entries AS entry
+    WHERE entry.owner = ${input.owner} AND ${after(boundary)}
+      AND entry.vector @@ to_tsquery('simple', ${toTsQuery(input.query)})
+      AND ${searchedSession(db, input, 'entry.session_id', true)}
+    ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
+    LIMIT ${wanted}`.execute(db)
+}
+
+/**
+ * PostgreSQL: the owner's entries of `search_entries` (messages and names) that match and that
+ * the filters let through, the {@link RANKED_WINDOW} most recent, each with the start of its
+ * text. Walks of the owner's entries newest first until the window is full or the entries
+ * end; where the first walk finds the words rare, GIN finds the rest. Not the planner alone:
+ * it takes words that often go together (`design review`) or a filter that leaves one session
+ * in five for rare, and reads every match from GIN and its row (~33,000 at 1M messages, ~1 s)
+ * where walks stop after 17,000 entries (docs/performance.md, search).
+ */
+async function postgresCandidates(db: Kysely<Database>, input: SearchInput) {
+  const found: CandidateRow[] = []
+  let boundary: Boundary | undefined
+  for (let entries = WALKED_ENTRIES; ; entries *= 2) {
+    const wanted = RANKED_WINDOW - found.length
+    const { rows } = await walk(db, input, { boundary, entries, wanted })
+    const hits = rows.filter((row) => row.hit)
+    found.push(...hits.slice(0, wanted))
+    const last = rows.find((row) => Number(row.nth) === entries)
+    if (found.length === RANKED_WINDOW || !last) return { rows: found }
+    boundary = { at: last.at, message_id: last.message_id }
+    if (entries === WALKED_ENTRIES && hits.length < RARE_IN_WALK) {
+      const rest = await planned(db, input, boundary, RANKED_WINDOW - found.length)
+      return { rows: [...found, ...rest.rows] }
+    }
+  }
 }
 
 /**

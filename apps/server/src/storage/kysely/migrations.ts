@@ -7,6 +7,12 @@
 import { type ColumnDataType, type CreateTableBuilder, type Kysely, sql } from 'kysely'
 import type { Migration, MigrationProvider } from 'kysely/migration'
 import { createOwnerVersions, spreadOwnerVersions } from '../postgres/owner-versions.ts'
+import {
+  createSearchEntries,
+  dropMessageVectors,
+  SEARCHED_CHARACTERS,
+  searchVector,
+} from '../postgres/pg-search-entries.ts'
 import type { Dialect } from './schema.ts'
 import { keepSessionActivity } from './session-activity.ts'
 
@@ -392,6 +398,14 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0024_search_entries': {
+      async up(db: AnyDb) {
+        // PostgreSQL's search index as a table of its own, with each entry's owner and time
+        // (see pg-search-entries.ts); 0027 drops what 0025_search made before it.
+        if (dialect === 'postgres') await createSearchEntries(db)
+      },
+    },
+
     '0025_search': {
       async up(db: AnyDb) {
         if (dialect === 'sqlite') await sqliteSearchIndex(db)
@@ -429,6 +443,12 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .on('message_feedback')
           .column('session_id')
           .execute()
+      },
+    },
+
+    '0027_search_entries_only': {
+      async up(db: AnyDb) {
+        if (dialect === 'postgres') await dropMessageVectors(db)
       },
     },
 
@@ -607,9 +627,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   }
 }
 
-/** The first characters of a message that search reads (a tsvector holds at most 1 MB). */
-export const SEARCHED_CHARACTERS = 100_000
-
 /**
  * SQLite: an FTS5 index kept by triggers, so that every write of a name or a message, by any
  * path of the store (or a later one, or an import), updates it in the same statement and so the
@@ -752,18 +769,6 @@ async function rebuildOutdatedSqliteSearch(db: AnyDb): Promise<void> {
   await sql`DROP TABLE search_docs`.execute(db)
   await sqliteSearchIndex(db)
 }
-
-/**
- * The text as PostgreSQL's search reads it: the first characters, with the punctuation that its
- * parser would otherwise keep inside a token (hosts, paths, e-mail addresses, `3.14`, hyphenated
- * words) or leave out (`<tags>`, `&entities;`) made a space, so that it finds the same words as FTS5's unicode61 tokenizer does.
- */
-export const searchedText = (column: string) =>
-  `translate(left(${column}, ${SEARCHED_CHARACTERS}), '.@/:_-<>&', '         ')`
-
-/** The search vector of a column, in the `simple` configuration: no stemming, no stop words. */
-export const searchVector = (column: string) =>
-  `to_tsvector('simple'::regconfig, ${searchedText(column)})`
 
 /**
  * PostgreSQL: a stored generated `tsvector` of each message with a GIN index (the column is
