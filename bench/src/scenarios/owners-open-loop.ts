@@ -244,7 +244,7 @@ export async function runOwnersOpenLoop(options: {
   try {
     const seedDir = join(workDir, 'data-owners-open')
     dirs.push(seedDir)
-    if (wants('sqlite') || wants('peer')) {
+    if (wants('sqlite')) {
       await (
         await startOurServer({ main, dataDir: seedDir, logDir, role: 'owners-open seed server' })
       ).stop()
@@ -303,7 +303,15 @@ export async function runOwnersOpenLoop(options: {
       await stopAll([sized.server])
     }
     if (wants('peer')) {
-      const peer = await startPeerServer({ dbPath: join(seedDir, 'uxmate.sqlite'), logDir })
+      // The peer knows no owners: a store of the same sessions, all the anonymous owner's, which
+      // it answers every poll from (the newest 20, the size of one owner's sidebar).
+      const peerDir = join(workDir, 'data-owners-open-peer')
+      dirs.push(peerDir)
+      await (
+        await startOurServer({ main, dataDir: peerDir, logDir, role: 'owners-open peer seed' })
+      ).stop()
+      seedStore(join(peerDir, 'uxmate.sqlite'), { ...range, owners: undefined })
+      const peer = await startPeerServer({ dbPath: join(peerDir, 'uxmate.sqlite'), logDir })
       started.push(peer)
       await search('peer', 'Express peer, SQLite, polls alone (no keys, no ETag)', {
         servers: [peer],
