@@ -7,6 +7,7 @@ import autocannon from 'autocannon'
 import { Samples, summarize } from '../report/percentiles.ts'
 import { seedSessionId } from '../seed/seed-ids.ts'
 import { benchOwnerKey } from '../seed/seed-rows.ts'
+import { answerOnce } from './answer-once.ts'
 import type { LoadReply, LoadResult, LoadSpec } from './load-spec.ts'
 import { encodeBody } from './request-body.ts'
 
@@ -131,11 +132,4 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   }
 }
 
-process.once('message', (spec: LoadSpec) => {
-  const send = (reply: LoadReply) => process.send?.(reply, () => process.exit(0))
-  runLoad(spec).then(
-    (result) => send({ ok: true, result }),
-    (error: unknown) =>
-      send({ ok: false, error: error instanceof Error ? error.message : String(error) }),
-  )
-})
+answerOnce<LoadSpec, LoadReply>(async (spec) => ({ ok: true, result: await runLoad(spec) }))

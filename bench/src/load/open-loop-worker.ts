@@ -16,6 +16,7 @@
 import { Agent, request } from 'node:http'
 import { Samples, summarize } from '../report/percentiles.ts'
 import { benchOwnerKey } from '../seed/seed-rows.ts'
+import { answerOnce } from './answer-once.ts'
 import type { LatencySummary } from './load-spec.ts'
 import {
   MEASURING,
@@ -313,11 +314,7 @@ async function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
   }
 }
 
-process.once('message', (spec: OpenLoopSpec) => {
-  const send = (reply: OpenLoopReply) => process.send?.(reply, () => process.exit(0))
-  runOpenLoop(spec).then(
-    (result) => send({ ok: true, result }),
-    (error: unknown) =>
-      send({ ok: false, error: error instanceof Error ? error.message : String(error) }),
-  )
-})
+answerOnce<OpenLoopSpec, OpenLoopReply>(async (spec) => ({
+  ok: true,
+  result: await runOpenLoop(spec),
+}))

@@ -27,6 +27,7 @@
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Samples, summarize } from '../report/percentiles.ts'
+import { answerOnce } from './answer-once.ts'
 import { ChunkedDecoder } from './chunked-decoder.ts'
 import type { LatencySummary } from './load-spec.ts'
 import { SseParser } from './sse-parser.ts'
@@ -209,11 +210,4 @@ async function runSse(spec: SseSpec): Promise<SseOutcome> {
   }
 }
 
-process.once('message', (spec: SseSpec) => {
-  const send = (reply: SseReply) => process.send?.(reply, () => process.exit(0))
-  runSse(spec).then(
-    (outcome) => send({ ok: true, outcome }),
-    (error: unknown) =>
-      send({ ok: false, error: error instanceof Error ? error.message : String(error) }),
-  )
-})
+answerOnce<SseSpec, SseReply>(async (spec) => ({ ok: true, outcome: await runSse(spec) }))
