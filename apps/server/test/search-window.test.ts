@@ -3,14 +3,17 @@
  * let through, whether a word is in one entry in ten, in a hundred or in a thousand (on
  * PostgreSQL: found by one walk, by walks growing in turn, or by GIN after one walk), across
  * entries of the same time; and the index in step with the writes search.test.ts does not
- * cover: a fork, a regenerated reply, an edited and a deleted message.
+ * cover: a fork, a regenerated reply, an edited and a deleted message; and a store of an earlier
+ * release (every migration but 0024 and 0027) indexed for search when it takes them.
  */
 import { sql } from 'kysely'
+import { Migrator } from 'kysely/migration'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseSearchQuery, type SearchQuery } from '../src/domain/search-query.ts'
 import { RANKED_WINDOW } from '../src/domain/session-search.ts'
 import type { SessionStore } from '../src/domain/session-store.ts'
 import { WALKED_ENTRIES } from '../src/storage/kysely/kysely-search.ts'
+import { migrationsFor } from '../src/storage/kysely/migrations.ts'
 import { storeDatabases, type TestDatabase } from './support/store-databases.ts'
 
 const T0 = new Date('2031-05-01T10:00:00.000Z').getTime()
@@ -192,5 +195,54 @@ describe.each(storeDatabases())('search window on $name', (databases) => {
       await left.destroy()
       expect(Number(rows[0]?.count)).toBe(0)
     }
+  })
+
+  it('indexes the rows of a store migrated before search_entries when it takes 0024 and 0027', async () => {
+    const fresh = await databases.newDatabase()
+    const db = fresh.kysely()
+    const earlier = Object.fromEntries(
+      Object.entries(migrationsFor(databases.dialect)).filter(
+        ([name]) => !['0024_search_entries', '0027_search_entries_only'].includes(name),
+      ),
+    )
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => earlier } })
+    expect((await migrator.migrateToLatest()).error).toBeUndefined()
+    const id = '00000000-0000-7000-8000-000000000030'
+    await db
+      .insertInto('sessions')
+      .values({
+        id,
+        owner: 'alice',
+        agent_id: 'echo',
+        name: 'Old echidna',
+        status: 'Ready',
+        created_at: T0,
+        updated_at: T0,
+      })
+      .execute()
+    await db
+      .insertInto('messages')
+      .values({
+        id: messageId(1),
+        session_id: id,
+        position: 0,
+        role: 'user',
+        text: 'an old numbat',
+        created_at: T0,
+      })
+      .execute()
+    await db.destroy()
+    await store.close()
+    store = fresh.open()
+    await store.migrate()
+    expect(await windowOf('numbat')).toEqual([messageId(1)])
+    const named = await store.searchSessions({
+      owner: 'alice',
+      query: query('echidna'),
+      limit: 5,
+      offset: 0,
+    })
+    expect(named.hits.map((hit) => [hit.session.id, hit.message])).toEqual([[id, undefined]])
+    await store.checkReady()
   })
 })
