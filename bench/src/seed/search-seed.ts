@@ -214,11 +214,11 @@ const SEARCH_TABLE = 'search_entries'
 /**
  * The same rows into the PostgreSQL database the server migrated, in one transaction: one
  * INSERT per table a batch (`unnest` of one array per column), without triggers
- * (`session_replication_role = replica`: a trigger per row, the search index's and the owner
- * versions', would cost the seed several times its rows), then the search index filled for the
- * new rows in one statement and its indexes built after (dropped first: their definitions are
- * the server's own, read back from the catalog), and each new owner's version moved as the
- * triggers would have. ANALYZEs after.
+ * (`session_replication_role = replica`: a trigger per row, the search index's, the owner
+ * versions' and the session activity's, would cost the seed several times its rows), then the
+ * new sessions' activity and their search index filled in one statement each and the index's
+ * indexes built after (dropped first: their definitions are the server's own, read back from
+ * the catalog), and each new owner's version moved as the triggers would have. ANALYZEs after.
  *
  * @example
  * ```ts
@@ -273,9 +273,20 @@ export async function seedSearchPostgres(url: string, range: SearchSeedRange): P
       if ((columns.sessions[0]?.length ?? 0) >= PG_BATCH) await flush()
     }
     await flush()
+    // Each new session's activity (count and latest message, migration 0050) as the server's
+    // trigger on messages keeps it; 640 characters is its PREVIEW_SOURCE_CHARACTERS.
+    const newRows = [seedSessionId(range.from), seedSessionId(range.to - 1)]
+    await client.query(
+      `UPDATE sessions SET message_count = latest.count, last_message_position = latest.position,
+         last_message_at = messages.created_at, last_message_start = substr(messages.text, 1, 640)
+       FROM (SELECT session_id, count(*) AS count, max(position) AS position FROM messages
+             WHERE session_id BETWEEN $1 AND $2 GROUP BY session_id) AS latest
+         JOIN messages ON messages.session_id = latest.session_id AND messages.position = latest.position
+       WHERE sessions.id = latest.session_id`,
+      newRows,
+    )
     // As the server's 0024_search_entries fills the index for the rows already there, with
     // its own function for the vector; the new sessions' ids are from..to - 1's, in order.
-    const newRows = [seedSessionId(range.from), seedSessionId(range.to - 1)]
     await client.query(
       `INSERT INTO ${SEARCH_TABLE} (session_id, message_id, owner, at, vector)
        SELECT id, NULL, owner, created_at, search_entry_vector(name) FROM sessions
