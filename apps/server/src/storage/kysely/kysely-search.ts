@@ -4,7 +4,7 @@
  * the most recent matches (at most `RANKED_WINDOW`); the server ranks them
  * (`domain/search-rank.ts`), so both answer the same hits in the same order.
  */
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { RANKED_CHARACTERS, rankByRelevance } from '../../domain/search-rank.ts'
 import { RANKED_WINDOW } from '../../domain/session-search.ts'
 import type {
