@@ -10,6 +10,7 @@ import type { Database as Schema } from '../kysely/schema.ts'
 import type { StorageObserver } from '../storage-observer.ts'
 import { groupCommit } from './group-commit.ts'
 import { sqliteJsonReads } from './sqlite-json-reads.ts'
+import { keepTempInMemory, withTempFiles } from './temp-store.ts'
 import { takeWriterLock } from './writer-lock.ts'
 
 /** SQLite runs DDL in transactions too: each migration is applied whole or not at all. */
@@ -63,6 +64,7 @@ function openDatabase(path: string): Database.Database {
   // A deleted session's text and files are overwritten, not just unlinked: "delete" means gone
   // from the file too (see afterDelete for the write-ahead log).
   sqlite.pragma('secure_delete = ON')
+  keepTempInMemory(sqlite)
   return sqlite
 }
 
@@ -98,30 +100,32 @@ export function openSqliteStore(
     dialect: new StoreSqliteDialect({ database: withStatementCache(sqlite) }),
   })
   const write = groupCommit(db, observer.committed?.bind(observer))
+  const store = createKyselyStore(db, {
+    dialect: 'sqlite',
+    write,
+    webhookTargets: options.webhookTargets,
+    // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
+    // until a checkpoint: fold it into the database and empty it. Deletes are rare. Through
+    // Kysely, so that it waits for the connection instead of running inside a batch of writes.
+    afterDelete: async () => {
+      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db)
+    },
+    // Writes are committed in the order they came: once an empty one has settled, so have
+    // those still queued (a request that came in as the server stopped). Kysely then closes
+    // the database once its queries are done.
+    close: async () => {
+      await write(async () => {}).catch(() => {})
+      try {
+        await db.destroy()
+      } finally {
+        lock?.release()
+      }
+    },
+  })
   // The process that opened the file is its only writer (the lock above): it sees every change.
   return trackChanges({
-    ...createKyselyStore(db, {
-      dialect: 'sqlite',
-      write,
-      webhookTargets: options.webhookTargets,
-      // secure_delete zeroed the freed pages, but the write-ahead log still holds the old ones
-      // until a checkpoint: fold it into the database and empty it. Deletes are rare. Through
-      // Kysely, so that it waits for the connection instead of running inside a batch of writes.
-      afterDelete: async () => {
-        await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db)
-      },
-      // Writes are committed in the order they came: once an empty one has settled, so have
-      // those still queued (a request that came in as the server stopped). Kysely then closes
-      // the database once its queries are done.
-      close: async () => {
-        await write(async () => {}).catch(() => {})
-        try {
-          await db.destroy()
-        } finally {
-          lock?.release()
-        }
-      },
-    }),
+    ...store,
+    migrate: () => withTempFiles(sqlite, () => store.migrate()),
     // The reads polled most, as JSON text straight from rows (see `JsonReads`).
     ...sqliteJsonReads(sqlite, db),
   })
