@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3'
 import pg from 'pg'
+import { rankedWordCount } from '../../../apps/server/src/domain/search-rank.ts'
 import { searchText, searchTextLength } from './search-text.ts'
 import { seedMessageId, seedSessionId } from './seed-ids.ts'
 import type { MessageRow, SessionRow } from './seed-rows.ts'
@@ -45,9 +46,12 @@ export interface SearchSeedRange {
   layout: SearchLayout
 }
 
+/** A message with its count of the words search ranks by, as the server keeps it. */
+type SearchMessage = MessageRow & { ranked_words: number }
+
 interface SearchSession {
   session: SessionRow & { tags: string }
-  messages: MessageRow[]
+  messages: SearchMessage[]
   tagged: boolean
 }
 
@@ -58,9 +62,10 @@ function searchSession(index: number, range: SearchSeedRange): SearchSession {
   const updatedAt = range.newest - index * SPACING_MS
   const createdAt = updatedAt - MESSAGES_PER_SESSION * 60_000
   const id = seedSessionId(index)
-  const messages: MessageRow[] = []
+  const messages: SearchMessage[] = []
   for (let position = 0; position < MESSAGES_PER_SESSION; position++) {
     const key = index * MESSAGES_PER_SESSION + position
+    const text = searchText(key, searchTextLength(index, position))
     messages.push({
       id: seedMessageId(index, position),
       session_id: id,
@@ -68,7 +73,8 @@ function searchSession(index: number, range: SearchSeedRange): SearchSession {
       // One branch: each message answers the one before.
       parent_id: position === 0 ? null : seedMessageId(index, position - 1),
       role: position % 2 === 0 ? 'user' : 'assistant',
-      text: searchText(key, searchTextLength(index, position)),
+      text,
+      ranked_words: rankedWordCount(text),
       created_at: createdAt + (position + 1) * 60_000,
     })
   }
@@ -106,6 +112,8 @@ function* searchSessions(range: SearchSeedRange): Generator<SearchSession> {
 
 // The seed's columns, and the sessions' tags, which search filters on.
 const SESSION_COLUMNS = [...SEED_SESSION_COLUMNS, 'tags'] as const
+// The seed's message columns, and the count of words the server keeps with each message.
+const SEARCH_MESSAGE_COLUMNS = [...MESSAGE_COLUMNS, 'ranked_words'] as const
 const LABEL_COLUMNS = ['session_id', 'kind', 'key', 'value'] as const
 
 const insertSql = (table: string, columns: readonly string[]) =>
@@ -169,7 +177,7 @@ export function seedSearchSqlite(dbPath: string, range: SearchSeedRange): SeedRe
       .all() as { name: string; sql: string }[]
     if (triggers.length === 0) throw new Error('The server made no search triggers: no index?')
     const insertSession = db.prepare(insertSql('sessions', SESSION_COLUMNS))
-    const insertMessage = db.prepare(insertSql('messages', MESSAGE_COLUMNS))
+    const insertMessage = db.prepare(insertSql('messages', SEARCH_MESSAGE_COLUMNS))
     const insertLabel = db.prepare(insertSql('session_labels', LABEL_COLUMNS))
     let sessions = 0
     let messages = 0
@@ -179,7 +187,7 @@ export function seedSearchSqlite(dbPath: string, range: SearchSeedRange): SeedRe
         insertSession.run(...SESSION_COLUMNS.map((column) => seeded.session[column]))
         if (seeded.tagged) insertLabel.run(seeded.session.id, 'tag', SEARCH_TAG, '')
         for (const message of seeded.messages)
-          insertMessage.run(...MESSAGE_COLUMNS.map((column) => message[column]))
+          insertMessage.run(...SEARCH_MESSAGE_COLUMNS.map((column) => message[column]))
         sessions += 1
         messages += seeded.messages.length
       }
@@ -199,6 +207,7 @@ const PG_TYPES: Record<string, string> = {
   updated_at: 'bigint',
   pinned: 'integer',
   archived: 'integer',
+  ranked_words: 'integer',
 }
 const unnestInsert = (table: string, columns: readonly string[]) =>
   `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${columns
@@ -244,14 +253,14 @@ export async function seedSearchPostgres(url: string, range: SearchSeedRange): P
     let messages = 0
     const columns = {
       sessions: SESSION_COLUMNS.map(() => [] as unknown[]),
-      messages: MESSAGE_COLUMNS.map(() => [] as unknown[]),
+      messages: SEARCH_MESSAGE_COLUMNS.map(() => [] as unknown[]),
       labels: LABEL_COLUMNS.map(() => [] as unknown[]),
     }
     const flush = async () => {
       if ((columns.sessions[0]?.length ?? 0) === 0) return
       await client.query(unnestInsert('sessions', SESSION_COLUMNS), columns.sessions)
       await client.query(unnestInsert('session_labels', LABEL_COLUMNS), columns.labels)
-      await client.query(unnestInsert('messages', MESSAGE_COLUMNS), columns.messages)
+      await client.query(unnestInsert('messages', SEARCH_MESSAGE_COLUMNS), columns.messages)
       for (const list of Object.values(columns)) for (const array of list) array.length = 0
     }
     const append = (arrays: unknown[][], values: readonly unknown[]) => {
@@ -266,7 +275,7 @@ export async function seedSearchPostgres(url: string, range: SearchSeedRange): P
       for (const message of seeded.messages)
         append(
           columns.messages,
-          MESSAGE_COLUMNS.map((column) => message[column]),
+          SEARCH_MESSAGE_COLUMNS.map((column) => message[column]),
         )
       sessions += 1
       messages += seeded.messages.length

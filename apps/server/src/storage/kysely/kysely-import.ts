@@ -4,6 +4,7 @@
  * follows by itself (triggers on SQLite, generated columns on PostgreSQL).
  */
 import type { Kysely } from 'kysely'
+import { rankedWordCount } from '../../domain/search-rank.ts'
 import type { ImportedSession } from '../../domain/session-import.ts'
 import { insertFile } from './file-rows.ts'
 import type { Database } from './schema.ts'
@@ -100,6 +101,7 @@ export function createImport(
             parent_id: session.messages[position - 1]?.id ?? null,
             role: message.role,
             text: message.text,
+            ranked_words: rankedWordCount(message.text),
             created_at: message.createdAt.getTime(),
           })
           .execute()

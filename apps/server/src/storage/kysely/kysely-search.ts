@@ -19,13 +19,15 @@ import { filtered, UNARCHIVED } from './session-lists.ts'
 type SearchInput = Parameters<SessionStore['searchSessions']>[0]
 
 /**
- * A match as the engines give it: the session, the message (or none: the name), and the first
- * characters of the text, for ranking.
+ * A match as the engines give it: the session, the message (or none: the name), the first
+ * characters of the text and the message's count of their words (`messages.ranked_words`; none
+ * for a name), for ranking.
  */
 interface CandidateRow {
   session_id: string
   message_id: string | null
   text: string
+  words: number | null
 }
 
 /**
@@ -59,11 +61,12 @@ function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
     SELECT search_docs.session_id, search_docs.message_id,
       CASE WHEN search_docs.message_id IS NULL
         THEN (SELECT name FROM sessions WHERE sessions.id = search_docs.session_id)
-        ELSE (SELECT substr(text, 1, ${RANKED_CHARACTERS}) FROM messages
-          WHERE messages.id = search_docs.message_id)
-      END AS text
+        ELSE substr(messages.text, 1, ${RANKED_CHARACTERS})
+      END AS text,
+      messages.ranked_words AS words
     FROM search_fts
     JOIN search_docs ON search_docs.doc = search_fts.rowid
+    LEFT JOIN messages ON messages.id = search_docs.message_id
     WHERE search_fts MATCH ${toOwnedFtsMatch(input.query, input.owner)}
       AND search_docs.owner = ${input.owner}
       AND ${searchedSession(db, input, 'search_docs.session_id')}
@@ -113,6 +116,14 @@ const entryText = sql`CASE WHEN entry.message_id IS NULL
   END`
 
 /**
+ * The message's count of the words ranking reads (none for a name's entry): a second probe of
+ * the message's key, as the text's, in the select list, which PostgreSQL evaluates past the
+ * statement's limit: a lateral join of the message would be made for every match of a walk
+ * before it (most of 5,000 entries for `the`, to return 500).
+ */
+const entryWords = sql`(SELECT ranked_words FROM messages WHERE messages.id = entry.message_id)`
+
+/**
  * One walk: the owner's next `entries` entries after `boundary`, newest first (the
  * btree on owner and time), each checked against the query (the vector) and, if it matches,
  * the filters; the first `wanted` that pass (`hit`), and the last entry read (`nth` =
@@ -131,7 +142,7 @@ function walk(
       CASE WHEN entry.nth = ${entries}
         THEN entry.hit AND ${searchedSession(db, input, 'entry.session_id', true)}
         ELSE TRUE END AS hit,
-      ${entryText} AS text
+      ${entryText} AS text, ${entryWords} AS words
     FROM (
       SELECT entry.session_id, entry.message_id, entry.at,
         entry.vector @@ to_tsquery('simple', ${toTsQuery(input.query)}) AS hit,
@@ -153,7 +164,7 @@ function walk(
  */
 function planned(db: Kysely<Database>, input: SearchInput, boundary: Boundary, wanted: number) {
   return sql<CandidateRow>`
-    SELECT entry.session_id, entry.message_id, ${entryText} AS text
+    SELECT entry.session_id, entry.message_id, ${entryText} AS text, ${entryWords} AS words
     FROM search_entries AS entry
     WHERE entry.owner = ${input.owner} AND ${after(boundary)}
       AND entry.vector @@ to_tsquery('simple', ${toTsQuery(input.query)})

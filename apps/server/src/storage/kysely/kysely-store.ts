@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import { branchTo, deepestLatestLeaf } from '../../domain/message-tree.ts'
+import { rankedWordCount } from '../../domain/search-rank.ts'
 import type {
   FlushedRun,
   MessageCursor,
@@ -512,6 +513,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         parent_id: parentId,
         role: message.role,
         text: message.text,
+        ranked_words: rankedWordCount(message.text),
         created_at: now,
       })
       .execute()
@@ -795,6 +797,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             position: 0,
             role: 'user',
             text: input.message.text,
+            ranked_words: rankedWordCount(input.message.text),
             created_at: now,
           })
           .execute()
@@ -1370,6 +1373,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
             .values({
               ...message,
               id: ids.get(message.id) as string,
+              ranked_words: rankedWordCount(message.text),
               session_id: input.id,
               position,
               parent_id: message.parent_id === null ? null : (ids.get(message.parent_id) ?? null),

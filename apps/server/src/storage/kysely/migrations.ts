@@ -13,6 +13,7 @@ import {
   SEARCHED_CHARACTERS,
   searchVector,
 } from '../postgres/pg-search-entries.ts'
+import { addRankedWords } from './ranked-words.ts'
 import type { Dialect } from './schema.ts'
 import { keepSessionActivity } from './session-activity.ts'
 
@@ -517,6 +518,14 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .on('queued_turns')
           .columns(['session_id', 'created_at', 'id'])
           .execute()
+      },
+    },
+
+    '0036_ranked_words': {
+      async up(db: AnyDb) {
+        // Each message's count of the words search ranks by, so that a search does not count
+        // the words of every text it ranks again (ranked-words.ts).
+        await addRankedWords(db, dialect)
       },
     },
 

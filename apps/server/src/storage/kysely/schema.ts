@@ -100,6 +100,12 @@ export interface MessagesTable {
   cached_tokens: number | null
   /** 1 when a count is the server's estimate. */
   usage_estimated: number | null
+  /**
+   * How many words search's ranking reads in the text (`rankedWordCount`), counted when the
+   * message is written (and by migration 0036 for those before it); a row loaded around the
+   * server may have none, and ranking counts its words then.
+   */
+  ranked_words: ColumnType<number | null, number | undefined, never>
 }
 
 export interface FilesTable {
