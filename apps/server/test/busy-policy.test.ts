@@ -22,9 +22,15 @@ describe.each(storeDatabases())('on_busy on $name', (databases) => {
   beforeAll(() => databases.setUp(), 120_000)
   afterAll(() => databases.tearDown(), 60_000)
 
-  /** An app on a new database of the dialect, with a scripted agent the test answers for. */
-  async function busyApp(config: Partial<ServerConfig> = {}) {
-    const store: SessionStore = (await databases.newDatabase()).open()
+  /**
+   * An app on a new database of the dialect, with a scripted agent the test answers for;
+   * `wrap` may stand between the app and its store.
+   */
+  async function busyApp(
+    config: Partial<ServerConfig> = {},
+    wrap: (store: SessionStore) => SessionStore = (store) => store,
+  ) {
+    const store: SessionStore = wrap((await databases.newDatabase()).open())
     await store.migrate()
     const scripted = createScriptedAgent()
     const { app, shutdown } = createSessionsApp({
@@ -319,6 +325,35 @@ describe.each(storeDatabases())('on_busy on $name', (databases) => {
       const position = replay.findIndex((event) => event.event === 'queued_turn.started')
       expect(replay[position + 1]?.data).toEqual({ status: 'Running' })
       expect(seen.at(-1)?.data).toEqual({ status: 'Ready' })
+    } finally {
+      await close()
+    }
+  })
+
+  it('looks into the queue after a run only when turns were queued behind it', async () => {
+    const looked: string[] = []
+    const { request, running, scripted, write, close } = await busyApp({}, (store) => ({
+      ...store,
+      nextQueuedTurn: (sessionId) => {
+        looked.push(sessionId)
+        return store.nextQueuedTurn(sessionId)
+      },
+    }))
+    try {
+      const alone = await running()
+      scripted.finish()
+      await waitFor(request, alone.id, (s) => s.status === 'Ready')
+      const behind = await running()
+      const queued = await continueTurn(request, behind.id, 'And then?', '?on_busy=enqueue')
+      expect(queued.status).toBe(202)
+      const next = scripted.started()
+      scripted.finish()
+      await next
+      await write(behind.id, 'Then this')
+      scripted.finish()
+      await waitFor(request, behind.id, (s) => s.status === 'Ready' && s.messages.length === 4)
+      // Once, at the end of the run the turn waited behind; never for a run with none queued.
+      expect(looked).toEqual([behind.id])
     } finally {
       await close()
     }

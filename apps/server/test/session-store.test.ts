@@ -368,6 +368,7 @@ describe.each(factories)('$name store', (factory) => {
     })
     expect(outcome).toEqual({
       recorded: true,
+      queued: false,
       reply: {
         id: 'r1',
         parentId: 's1-m1',
@@ -406,6 +407,31 @@ describe.each(factories)('$name store', (factory) => {
     expect((await s.getSession(OWNER, 's2'))?.messages).toHaveLength(1)
   })
 
+  it('says at the end of a run whether turns are queued behind it', async () => {
+    const s = await store()
+    await newSession(s, 's1')
+    await newSession(s, 's2')
+    const queued = await s.enqueueTurn({
+      owner: OWNER,
+      sessionId: 's1',
+      turn: { id: 'q1', kind: 'continue', text: 'And then?', messageId: null, createdAt: later(1) },
+      maxQueued: 10,
+    })
+    expect(queued).toBe('queued')
+    const end = async (sessionId: string) =>
+      s.finishRun({
+        sessionId,
+        runId: (await s.getSessionHeader(OWNER, sessionId))?.run?.runId ?? '',
+        now: later(2),
+        reply: null,
+        status: 'Ready',
+        error: null,
+        lastEventId: 3,
+      })
+    expect(await end('s1')).toMatchObject({ recorded: true, queued: true })
+    expect(await end('s2')).toMatchObject({ recorded: true, queued: false })
+  })
+
   it('records nothing for a run the session is no longer on', async () => {
     const s = await store()
     await newSession(s, 's1', { run: claim('a', 'run-1') })
@@ -418,7 +444,7 @@ describe.each(factories)('$name store', (factory) => {
       error: null,
       lastEventId: 5,
     }
-    expect(await s.finishRun(stale)).toEqual({ reply: null, recorded: false })
+    expect(await s.finishRun(stale)).toEqual({ reply: null, recorded: false, queued: false })
     expect(await s.getSession(OWNER, 's1')).toMatchObject({ status: 'Running', lastEventId: 0 })
     expect((await s.getSession(OWNER, 's1'))?.messages).toHaveLength(1)
   })

@@ -22,6 +22,8 @@ import { titleFromModel } from './session-title.ts'
 /** A run's end as this instance recorded it: the reply it stored, if any. */
 export interface RecordedRunEnd {
   reply: MessageRecord | null
+  /** Turns were queued behind the run when it ended: the session's queue moves on. */
+  queued: boolean
 }
 
 interface ActiveRun {
@@ -397,7 +399,7 @@ export class RunCoordinator {
         log.publish({ id: completedId, type: 'message.completed', message: finished.reply })
       if (error && errorId !== undefined) log.publish({ id: errorId, type: 'error', error })
       log.publish({ id: statusId, type: 'status', status })
-      return { reply: finished.reply }
+      return { reply: finished.reply, queued: finished.queued }
     } catch (cause) {
       // The store is gone (shutting down or broken); start-up flushes the session next time.
       logger.error('could not record the end of a run', {

@@ -424,9 +424,13 @@ export interface SessionStore extends Partial<JsonReads> {
   /**
    * Ends the session's run: stores the reply, if any, and the final status; returns the reply.
    * Only while the session is still `Running` that run: otherwise (flushed by another instance
-   * after its lease ran out) nothing is stored and `recorded` is false.
+   * after its lease ran out) nothing is stored and `recorded` is false. `queued`: the session has
+   * turns queued behind the run (as its row counted them with the run's end), which the next
+   * run takes; a session without any is not looked into for them.
    */
-  finishRun(outcome: RunOutcome): Promise<{ reply: MessageRecord | null; recorded: boolean }>
+  finishRun(
+    outcome: RunOutcome,
+  ): Promise<{ reply: MessageRecord | null; recorded: boolean; queued: boolean }>
   /**
    * Reserves `count` event ids for the session's run, after every id given out before; returns
    * the first. Persisted, so ids keep increasing even after a crash mid-run. With `runId`, only

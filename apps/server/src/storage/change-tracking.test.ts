@@ -47,7 +47,7 @@ function fakeStore(turnResult: 'ok' | 'busy' = 'ok', fail = false) {
     startRun: () => answer(turnResult === 'ok' ? { id: 's' } : 'busy'),
     switchBranch: () => answer({ session: { id: 's' } }),
     forkSession: () => answer({ id: 'f' }),
-    finishRun: () => answer({ reply: null, recorded: true }),
+    finishRun: () => answer({ reply: null, recorded: true, queued: false }),
     renameSession: () => answer(undefined),
     updateSession: () => answer(undefined),
     deleteSession: () => answer('deleted'),

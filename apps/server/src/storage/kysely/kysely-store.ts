@@ -889,7 +889,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
           .where('status', '=', 'Running')
           .returningAll()
           .executeTakeFirst()
-        if (!row) return { reply: null, recorded: false }
+        if (!row) return { reply: null, recorded: false, queued: false }
         // Nothing moves the active leaf during a run: the reply answers it.
         const replyParent = outcome.reply ? row.active_leaf_id : null
         if (outcome.reply)
@@ -954,7 +954,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
               ...(replyUsage && { usage: replyUsage }),
             }
           : null
-        return { reply, recorded: true }
+        return { reply, recorded: true, queued: Number(row.queued_count) > 0 }
       })
     },
 
