@@ -24,6 +24,8 @@ import {
 import {
   ACTIVITY_COLUMNS,
   listStatement,
+  pageColumns,
+  pageStatement,
   QUEUED_OF_SESSION,
   recentStatement,
   type Statement,
@@ -79,35 +81,40 @@ function rowJson(row: Row): string {
  * ```
  */
 export function postgresJsonReads(pool: pg.Pool): JsonReads {
-  /** The rows of `statement`, each its one column: the JSON array PostgreSQL built, parsed. */
-  const query = async (statement: Statement): Promise<Row[]> =>
-    (await pool.query<[Row]>({ ...statement, rowMode: 'array' })).rows.map((row) => row[0])
+  /** The rows of a page (`pageStatement`), all in one JSON array: one row, one field. */
+  const pageRows = async (statement: Statement): Promise<Row[]> =>
+    (await pool.query<[Row[] | null]>({ ...pageStatement(statement), rowMode: 'array' }))
+      .rows[0]?.[0] ?? []
 
   return {
     async getSessionJson(owner, id) {
-      const [row] = await query({ ...GET_SESSION, values: [id, owner] })
-      return row && rowJson(row)
+      const { rows } = await pool.query<[Row]>({
+        ...GET_SESSION,
+        values: [id, owner],
+        rowMode: 'array',
+      })
+      return rows[0] && rowJson(rows[0][0])
     },
 
-    async listSessionsJson(page) {
-      const rows = await query(listStatement(page, SESSION_ROW, 'j'))
+    async listSessionsJson(query) {
+      const rows = await pageRows(listStatement(query, pageColumns(SESSION_ROW), 'j'))
       let json = '['
-      const count = Math.min(rows.length, page.limit)
+      const count = Math.min(rows.length, query.limit)
       for (let i = 0; i < count; i++) {
         if (i > 0) json += ','
         json += rowJson(rows[i] as Row)
       }
       const last = rows[count - 1]
       const next: SessionCursor | undefined =
-        rows.length > page.limit && last
+        rows.length > query.limit && last
           ? { updatedAt: new Date(last[S_UPDATED] as number), id: last[S_ID] as string }
           : undefined
       return { json: `${json}]`, ...(next && { next }) }
     },
 
     async recentSessionsJson({ agentJson, ...recent }) {
-      const statement = recentStatement(recent, SUMMARY_ROW, 'j')
-      return (await query(statement)).map((row) => summaryJson(row, agentJson))
+      const statement = recentStatement(recent, pageColumns(SUMMARY_ROW), 'j')
+      return (await pageRows(statement)).map((row) => summaryJson(row, agentJson))
     },
   }
 }
