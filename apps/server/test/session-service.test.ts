@@ -37,13 +37,20 @@ describe('SessionService.create', () => {
   it('takes the files over: the list it was handed is empty once they are stored', async () => {
     const slow = createControlledAgent()
     const { service, store } = await serviceWith(slow.agent)
+    const bytes = new Uint8Array([1, 2, 3])
+    let told = 0
     const files: Omit<NewFile, 'id'>[] = [
       {
         name: 'a.bin',
         contentType: 'application/octet-stream',
-        chunks: [new Uint8Array([1, 2, 3])],
+        chunks: [bytes],
         size: 3,
         sha256: '039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81',
+        // As the HTTP layer does once told: the memory is let go (here: overwritten).
+        stored: () => {
+          told += 1
+          bytes.fill(0)
+        },
       },
     ]
     const created = service.create(
@@ -52,6 +59,7 @@ describe('SessionService.create', () => {
     )
     // The create now waits for the run, which waits for the agent's answer.
     await expect.poll(() => files.length).toBe(0)
+    expect(told).toBe(1)
     slow.answer('Done')
     const session = await created
     if (typeof session === 'string') throw new Error(session)
@@ -79,5 +87,49 @@ describe('SessionService.create', () => {
     )
     expect(outcome).toBe('agent_not_found')
     expect(files).toHaveLength(1)
+  })
+})
+
+describe('SessionService.continue', () => {
+  it('tells the files’ holder once they are stored, before the run ends', async () => {
+    const slow = createControlledAgent()
+    const { service, store } = await serviceWith(slow.agent)
+    const opened = await service.create(
+      { owner: 'alice', agentId: 'slow', text: 'Hello', files: [] },
+      { respondAsync: true },
+    )
+    if (typeof opened === 'string') throw new Error(opened)
+    slow.answer('Hi')
+    await expect
+      .poll(async () => {
+        const session = await service.get('alice', opened.id)
+        return session === 'not_found' ? session : session.status
+      })
+      .toBe('Ready')
+    const bytes = new Uint8Array([4, 5])
+    let told = 0
+    const files: Omit<NewFile, 'id'>[] = [
+      {
+        name: 'b.bin',
+        contentType: 'application/octet-stream',
+        chunks: [bytes],
+        size: 2,
+        sha256: '',
+        stored: () => {
+          told += 1
+          bytes.fill(0)
+        },
+      },
+    ]
+    const turn = service.continue('alice', opened.id, 'More', { respondAsync: false }, files)
+    await expect.poll(() => told).toBe(1)
+    expect(files).toEqual([])
+    slow.answer('Done')
+    const session = await turn
+    if (typeof session === 'string' || 'queued' in session) throw new Error('not a turn')
+    const file = session.messages.at(-2)?.files[0]
+    expect(file).toMatchObject({ name: 'b.bin', size: 2 })
+    const stored = await store.readFileBytes(session.id, file?.id ?? '')
+    expect([...(stored ?? [])]).toEqual([4, 5])
   })
 })

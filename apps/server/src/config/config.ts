@@ -48,8 +48,9 @@ export interface BodyLimits {
   /** Largest text part of a multipart body (busboy's `fieldSize`), far below a file's. Unset: the request's. */
   maxFieldBytes?: number
   /**
-   * Most bytes of multipart bodies being read at once, all requests together; past it, a
-   * request's body is read on once earlier ones have been parsed. Unset: no such limit.
+   * Most bytes of multipart bodies held at once, all requests together (a body with files is
+   * held until they are stored); past it, a request's body is read on once earlier ones are
+   * done with. Unset: no such limit.
    */
   uploadBufferBytes?: number
 }

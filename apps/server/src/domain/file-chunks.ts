@@ -60,3 +60,21 @@ export function joinPieces(pieces: FilePieces): Uint8Array {
   }
   return joined
 }
+
+/**
+ * Hands files back to their holder once their bytes are stored: calls each one's `stored` and
+ * empties the list, so that nothing here keeps their bytes while a caller waits (for a run, as
+ * long as the run wait). The holder may free the bytes at once (the HTTP layer does: an upload's
+ * memory would otherwise wait for V8's next full collection), so call it only when they are no
+ * longer read.
+ *
+ * @example
+ * ```ts
+ * const session = await store.createSession({ ...input, message: { id, text, files } })
+ * filesStored(input.files) // input.files is [] now
+ * ```
+ */
+export function filesStored(files: { stored?: () => void }[]): void {
+  for (const file of files) file.stored?.()
+  files.length = 0
+}

@@ -7,6 +7,7 @@ import type { Agent } from './agent.ts'
 import type { AgentRegistry } from './agent-registry.ts'
 import type { Clock } from './clock.ts'
 import { EVENT_ID_BLOCK } from './event-ids.ts'
+import { filesStored } from './file-chunks.ts'
 import type { KeyCommit, KeyedRequest, KeyOutcome } from './idempotency-store.ts'
 import {
   decodeCursor,
@@ -195,7 +196,7 @@ export class SessionService {
     const agent = this.#options.agents.get(input.agentId)
     if (!agent) return 'agent_not_found'
     const session = await this.#open(input, agent.profile.id, key && { key, turn: options })
-    input.files.length = 0
+    filesStored(input.files)
     // A new id: never taken.
     if (session === 'id_taken') throw new Error('a new session id was taken')
     if (session === 'too_much_text') return session
@@ -229,15 +230,15 @@ export class SessionService {
     const agent = this.#options.agents.get(input.agentId)
     if (!agent) return 'agent_not_found'
     const session = await this.#open({ owner, text, files, id: chatId }, agent.profile.id)
-    files.length = 0
+    filesStored(files)
     if (session === 'id_taken' || session === 'too_much_text') return session
     this.#launch(session, agent)
     return session
   }
 
   /**
-   * A new user message, with `files` if any, and the agent's run on it. `key`: the request's
-   * `Idempotency-Key`, taken with the message.
+   * A new user message, with `files` if any, and the agent's run on it; takes the files over as
+   * `create` does. `key`: the request's `Idempotency-Key`, taken with the message.
    */
   async continue(
     owner: string,
@@ -269,6 +270,7 @@ export class SessionService {
     const session = await this.#unlessBusy(owner, sessionId, options, attempt, () =>
       this.#enqueue(owner, sessionId, { kind: 'continue', text, messageId: null }, key),
     )
+    filesStored(files)
     if (typeof session === 'string' || 'queued' in session) return session
     this.#launch(session, agent)
     return this.#settle(session, options)
@@ -359,7 +361,7 @@ export class SessionService {
       if (node.role !== 'user') return 'wrong_role'
       return this.#enqueue(owner, sessionId, queue, key)
     })
-    input.files.length = 0
+    filesStored(input.files)
     if (typeof started === 'string' || 'queued' in started) return started
     this.#launch(started.session, started.agent, { branched: true })
     return this.#settle(started.session, options)

@@ -21,6 +21,11 @@ export interface StoredFile {
 /** A file on its way into the store, with its bytes in order (see file-chunks.ts). */
 export interface NewFile extends StoredFile {
   chunks: FilePieces
+  /**
+   * Called once the bytes are stored, or will not be (see `filesStored`): their holder may let
+   * them go, and empty `chunks`, at once.
+   */
+  stored?: () => void
 }
 
 /** Tokens a model used: the provider's counts, or the server's estimate (`estimated`). */

@@ -31,6 +31,12 @@ export interface BodyChunks {
   next(): Promise<Uint8Array | undefined>
   /** Stops a body that will not be read further. */
   stop(): void
+  /**
+   * Whether the chunks are the request's own, read from Node's request: nothing else holds
+   * them, so they may be freed once used (see held-upload.ts). A `Request`'s stream may hand
+   * over a caller's own bytes.
+   */
+  readonly own: boolean
 }
 
 /**
@@ -58,6 +64,7 @@ export function bodyChunks(request: Request, incoming?: IncomingMessage): BodyCh
       stop: () => {
         chunks.return?.().catch(() => undefined)
       },
+      own: true,
     }
   }
   const reader = request.body?.getReader()
@@ -69,6 +76,7 @@ export function bodyChunks(request: Request, incoming?: IncomingMessage): BodyCh
     stop: () => {
       if (reader) discard(reader)
     },
+    own: false,
   }
 }
 

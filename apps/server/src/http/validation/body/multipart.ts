@@ -18,8 +18,9 @@ import {
 } from '../errors/request-rejection.ts'
 import { type BodyChunks, bodyChunks, declaredLength, unreadableBody } from './body-stream.ts'
 import { FileBytes } from './file-bytes.ts'
+import { HeldUpload } from './held-upload.ts'
 import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
-import type { UploadGate, UploadLease } from './upload-gate.ts'
+import type { UploadGate } from './upload-gate.ts'
 import { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'
 
 /** One part, in the order received: a text field or a whole file. */
@@ -74,6 +75,24 @@ function malformed(reason: string): RequestRejection {
   )
 }
 
+const noop = () => undefined
+
+/**
+ * What lets go of the memory of a form's files (their `stored`, the same for all of a
+ * request's files); nothing to do for a form without files.
+ *
+ * @example
+ * ```ts
+ * const release = formRelease(entries)
+ * try { await handle(entries) } finally { release() }
+ * ```
+ */
+export function formRelease(entries: FormEntries): () => void {
+  for (const parts of entries.values())
+    for (const part of parts) if (part.kind === 'file') return part.file.stored ?? noop
+  return noop
+}
+
 /** Resolves once busboy can take more bytes, or has stopped. */
 function writable(parser: busboy.Busboy): Promise<void> {
   return new Promise((resolve) => {
@@ -94,7 +113,8 @@ function writable(parser: busboy.Busboy): Promise<void> {
  * are read, counted against the limits and dropped). Throws a {@link RequestRejection}: 413
  * past `maxFileBytes` (one file), `maxFiles` or `maxRequestBytes` (the whole body, whatever
  * `Content-Length` says), 422 for a malformed or truncated body. With a `gate`, the body is read
- * only while the bytes of all the bodies being read through it fit in its budget.
+ * only while the bytes of all the bodies held through it fit in its budget: a body with files
+ * is held until they are stored (each file's `stored`), else until it is parsed.
  *
  * @example
  * ```ts
@@ -157,6 +177,11 @@ export async function readMultipartBody(
     failure ??= rejection
   }
   let fileCount = 0
+  // Streamed bodies only take part in the upload budget: a small one read whole is already in
+  // memory, and holding it back would only delay a prompt behind uploads.
+  let held: HeldUpload | undefined
+  let keptFiles = 0
+  let handedOver = false
 
   parser.on('partsLimit', () =>
     fail(
@@ -224,7 +249,9 @@ export async function readMultipartBody(
         chunks: bytes.take(),
         size,
         sha256: hash.digest('hex'),
+        stored: held?.release ?? noop,
       }
+      keptFiles += 1
       add(name, { kind: 'file', file })
     })
   })
@@ -236,9 +263,6 @@ export async function readMultipartBody(
     parser.on('close', resolve)
   })
 
-  // Only streamed bodies take part in the upload buffer: a small one read whole is already in
-  // memory, and holding it back would only delay a prompt behind uploads.
-  let lease: UploadLease | undefined
   let total = 0
   /** Hands the next bytes of the body to the parser; `false` once the body is refused. */
   const feed = async (bytes: Uint8Array): Promise<boolean> => {
@@ -248,7 +272,7 @@ export async function readMultipartBody(
       return false
     }
     // Waiting here, before the next read, leaves the rest of the body in the network.
-    const room = lease?.take(bytes.byteLength)
+    const room = held?.take(bytes.byteLength)
     if (room) await room
     sniffer?.push(bytes)
     if (!parser.write(bytes)) await writable(parser)
@@ -268,7 +292,7 @@ export async function readMultipartBody(
       }
       if (whole && whole.byteLength > 0) await feed(new Uint8Array(whole))
     } else {
-      lease = gate?.lease()
+      held = new HeldUpload(gate?.lease())
       body = bodyChunks(request, incoming)
       while (!failure) {
         let chunk: Uint8Array | undefined
@@ -278,7 +302,9 @@ export async function readMultipartBody(
           fail(unreadableBody())
           break
         }
-        if (chunk === undefined || !(await feed(chunk))) break
+        if (chunk === undefined) break
+        if (body.own) held.keep(chunk)
+        if (!(await feed(chunk))) break
       }
     }
     if (failure) {
@@ -295,8 +321,10 @@ export async function readMultipartBody(
     parser.end()
     await finished
     if (failure) throw failure
+    handedOver = keptFiles > 0
     return entries
   } finally {
-    lease?.close()
+    // Held on only for files to store: a refused body, or one without files, is done with.
+    if (!handedOver) held?.release()
   }
 }

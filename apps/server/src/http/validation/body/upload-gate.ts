@@ -4,8 +4,10 @@
  * is slowed down by TCP's own flow control rather than refused: the answer and its status are
  * what they would have been, only later.
  *
- * The bytes a request has read stay counted until its body is parsed, so requests already
- * being read go first (finishing them frees room), then new ones, each in order of arrival. If
+ * The bytes a request has read stay counted until its files are stored (a body without files:
+ * until it is parsed; see held-upload.ts), so that the budget bounds the upload bytes in memory,
+ * not only those being read. Requests already being read go first (finishing them frees room),
+ * then new ones, each in order of arrival. If
  * every request holding bytes is itself waiting, none of them could ever free any: the first of
  * them then goes on over the budget, alone, to its end (so one request alone is never held
  * back, whatever its size).
@@ -49,7 +51,7 @@ export class UploadLease {
     return this.#gate.take(this, bytes)
   }
 
-  /** Gives back everything this request held; call once, when its body has been parsed. */
+  /** Gives back everything this request held, once its bytes are no longer in memory. */
   close(): void {
     this.#gate.close(this)
   }

@@ -16,6 +16,12 @@ export interface UploadedFile {
   size: number
   /** SHA-256 of the bytes, lowercase hex, computed while the part streamed in. */
   sha256: string
+  /**
+   * Tells the request that its files are stored: it lets go of their memory and of its share
+   * of the upload budget at once (see held-upload.ts). Every file of a request has the same;
+   * the chunks are empty afterwards. None for files that are no upload's (decoded from JSON).
+   */
+  stored?: () => void
 }
 
 const FALLBACK_NAME = 'file'

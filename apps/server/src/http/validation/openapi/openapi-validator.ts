@@ -9,6 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import type { Context, Env, MiddlewareHandler } from 'hono'
 import type { BodyLimits } from '../../../config/config.ts'
+import { formRelease } from '../body/multipart.ts'
 import { UploadGate } from '../body/upload-gate.ts'
 import { toContractBody } from '../errors/fastapi-errors.ts'
 import { canonicalUuid } from '../errors/format-errors.ts'
@@ -24,6 +25,7 @@ const addFormats = addFormatsModule.default
 
 const NO_BODY: ReadBody = { kind: 'none' }
 const NO_HEADERS = new Headers()
+const NO_RELEASE = () => undefined
 
 /** The compiled validators of a document. */
 export interface OpenApiValidator {
@@ -87,20 +89,28 @@ export function createOpenApiValidator(
     return async (c, next) => {
       const validated = await validate(c, operation)
       if (validated instanceof Response) return validated
-      for (const [target, value] of Object.entries(validated)) {
-        c.req.addValidatedData(target as keyof typeof validated, value as object)
+      const { values, release } = validated
+      for (const [target, value] of Object.entries(values)) {
+        c.req.addValidatedData(target as keyof typeof values, value as object)
       }
-      await next()
+      try {
+        await next()
+      } finally {
+        // The handler normally hands the files to the domain, which says when they are stored;
+        // this is for those it did not store (a refusal, an error, a route that only reads them).
+        release()
+      }
     }
   }
 
   // A function of its own so that the body as read (every part, every file's bytes) is
   // unreachable once validated: the route may hand the files on and let them go while the
-  // request still waits, e.g. for a run.
+  // request still waits, e.g. for a run. `release` lets go of the files' memory (see
+  // held-upload.ts) and holds none of it once called.
   async function validate(
     c: Context,
     operation: OperationSpec,
-  ): Promise<Response | ValidatedValues> {
+  ): Promise<Response | { values: ValidatedValues; release: () => void }> {
     let body: ReadBody = NO_BODY
     if (operation.body) {
       try {
@@ -125,7 +135,10 @@ export function createOpenApiValidator(
       headers: header ? c.req.raw.headers : NO_HEADERS,
     }
     const { values, issues } = validateRequest(document, operation, raw, body)
-    return issues.length > 0 ? c.json(toContractBody(issues), 422) : values
+    const release = body.kind === 'form' ? formRelease(body.entries) : NO_RELEASE
+    if (issues.length === 0) return { values, release }
+    release()
+    return c.json(toContractBody(issues), 422)
   }
 
   return {
