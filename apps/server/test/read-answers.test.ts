@@ -3,7 +3,9 @@
  * kind of write, the end of a run and the turn of the calendar change what a read answers.
  */
 import type { GetSessionsResponse, Session } from '@uxmate/contract'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { createJsonLogger } from '../src/logger.ts'
+import { ServerMetrics } from '../src/observability/metrics.ts'
 import { createControlledAgent, createManualClock, createTestApp, sessionForm } from './test-app.ts'
 
 type App = Awaited<ReturnType<typeof createTestApp>>['app']
@@ -116,6 +118,55 @@ describe('reads after writes', () => {
     expect(limited.status).toBe(429)
     expect(limited.headers.get('ETag')).toBeNull()
     expect(await limited.text()).not.toContain(session.id)
+  })
+
+  it('answer a kept read at once (no promise), with the headers, log line and count of any answer', async () => {
+    const lines: Record<string, unknown>[] = []
+    const metrics = new ServerMetrics()
+    const counted = vi.spyOn(metrics, 'request')
+    const { app } = await createTestApp({
+      apiKeys: { 'uxm_key-a': 'alice' },
+      config: { rateLimitPerSecond: 100, rateLimitBurst: 100 },
+      metrics,
+      logger: createJsonLogger('info', (line) => lines.push(JSON.parse(line))),
+    })
+    const alice = { Authorization: 'Bearer uxm_key-a' }
+    const session = await create(app, 'echo', 'Kept', alice)
+    const path = `/sessions/${session.id}`
+    // Read from the store (through validation and the handler), and kept.
+    const read = await app.request(path, { headers: alice })
+    lines.length = 0
+    counted.mockClear()
+
+    const kept = app.request(path, { headers: { ...alice, 'X-Request-Id': 'kept-1' } })
+    expect(kept).toBeInstanceOf(Response)
+    const answer = kept as Response
+    expect(answer.status).toBe(200)
+    expect(await answer.text()).toBe(await read.text())
+    // The same headers as the answer read from the store, but for its own id and token count.
+    const perRequest = new Set(['x-request-id', 'ratelimit'])
+    const headersOf = (response: Response) =>
+      [...response.headers].filter(([name]) => !perRequest.has(name))
+    expect(headersOf(answer)).toEqual(headersOf(read))
+    expect(answer.headers.get('X-Request-Id')).toBe('kept-1')
+    expect(answer.headers.get('RateLimit')).toMatch(/^"default";r=\d+;t=\d+$/)
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request',
+        request_id: 'kept-1',
+        owner: 'alice',
+        method: 'GET',
+        path,
+        status: 200,
+      }),
+    ])
+    expect(counted.mock.calls).toEqual([['get_session', 200, expect.any(Number)]])
+
+    const etag = answer.headers.get('ETag') ?? ''
+    const notModified = app.request(path, { headers: { ...alice, 'If-None-Match': etag } })
+    expect(notModified).toBeInstanceOf(Response)
+    expect((notModified as Response).status).toBe(304)
+    expect(counted.mock.calls.at(-1)).toEqual(['get_session', 304, expect.any(Number)])
   })
 
   it('move a session from Today to Yesterday when the day turns in the asked zone', async () => {

@@ -6,8 +6,9 @@
  * headers one by one on a `Headers` costs more than the rest of a cached read).
  */
 import { randomUUID } from 'node:crypto'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context } from 'hono'
 import type { AppEnv } from './app-env.ts'
+import { afterNext, type Step } from './pipeline.ts'
 import { securityHeadersFor } from './security/secure-headers.ts'
 
 /** A caller's own X-Request-Id is kept when it is this short and made of these characters. */
@@ -27,18 +28,19 @@ const complete = new WeakSet<Response>()
  * app.use(answerHeaders(() => clock.now().getTime()))
  * ```
  */
-export function answerHeaders(now: () => number = Date.now): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+export function answerHeaders(now: () => number = Date.now): Step {
+  return (c, next) => {
     c.set('receivedAt', now())
     const sent = c.req.header('X-Request-Id')
     const id =
       sent && sent.length <= MAX_REQUEST_ID && REQUEST_ID_CHARS.test(sent) ? sent : randomUUID()
     c.set('requestId', id)
     c.set('answerHeaders', { 'X-Request-Id': id })
-    await next()
-    if (complete.has(c.res)) return
-    const headers = c.res.headers
-    for (const [name, value] of Object.entries(everyAnswersHeaders(c))) headers.set(name, value)
+    return afterNext(next(), () => {
+      if (complete.has(c.res)) return
+      const headers = c.res.headers
+      for (const [name, value] of Object.entries(everyAnswersHeaders(c))) headers.set(name, value)
+    })
   }
 }
 

@@ -1,5 +1,6 @@
+import type { OperationId } from '@uxmate/contract'
 import { openapiDocument } from '@uxmate/contract/document'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { type ErrorHandler, Hono } from 'hono'
 import type { ServerConfig } from '../config/config.ts'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { ChangeVersions } from '../domain/change-versions.ts'
@@ -17,6 +18,7 @@ import type { AppEnv } from './app-env.ts'
 import { createIdempotency } from './idempotency/idempotency.ts'
 import { mountOperations } from './operations/mount-operations.ts'
 import { compileOperationTable } from './operations/operation-table.ts'
+import { asMiddleware, fromMiddleware, type Step } from './pipeline.ts'
 import { toFeedbackEntry, toSession } from './presenters.ts'
 import { createReadCache } from './read-cache.ts'
 import { requestLog } from './request-log.ts'
@@ -39,6 +41,13 @@ import { corsPolicy } from './security/cors-policy.ts'
 import { createGuard } from './security/guard.ts'
 import { crossSitePolicy, hostPolicy } from './security/origin-policy.ts'
 import { createOpenApiValidator } from './validation/index.ts'
+
+/** The operations that start a turn: refused from the moment shutdown begins. */
+const TURN_OPERATIONS: ReadonlySet<OperationId> = new Set<OperationId>([
+  'create_session_from_text',
+  'update_session',
+  'ui_chat',
+])
 
 export interface HttpAppDependencies {
   sessions: SessionService
@@ -84,33 +93,50 @@ export interface HttpAppDependencies {
  */
 export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   const { sessions, agents, config, logger, clock, metrics } = deps
-  const app = new Hono<AppEnv>()
-  app.use(answerHeaders(() => clock.now().getTime()))
+  // What every request goes through first, operation or not, in this order.
+  const frame: Step[] = [answerHeaders(() => clock.now().getTime())]
   // Around the request's log line too, which then carries the span's ids.
-  if (deps.tracing) app.use(requestTracing(TRACER_NAME))
-  app.use(requestLog(logger))
-  if (metrics) app.use(requestMetrics(metrics))
+  if (deps.tracing) frame.push(fromMiddleware(requestTracing(TRACER_NAME)))
+  frame.push(requestLog(logger))
+  if (metrics) frame.push(requestMetrics(metrics))
   // Open mode answers this machine only: other hosts (DNS rebinding) and, for what changes
   // state, other origins (a plain HTML form) are refused before anything else is done.
   const open = deps.apiKeys === undefined
-  app.use(hostPolicy({ enforce: open || config.allowedHosts.length > 0, ...config }))
-  if (open) app.use(crossSitePolicy(config))
+  frame.push(hostPolicy({ enforce: open || config.allowedHosts.length > 0, ...config }))
+  if (open) frame.push(crossSitePolicy(config))
   // From the moment shutdown begins no new turn starts (runs in progress finish): a client
   // retries on the instance that replaces this one.
-  const refuseTurns: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const refuseTurns: Step = (c, next) => {
     if (!deps.isShuttingDown()) return next()
     return c.json({ detail: 'The server is shutting down; retry in 5 s' }, 503, {
       'Retry-After': '5',
     })
   }
-  app.post('/sessions/text', refuseTurns)
-  app.put('/sessions/:session_id', refuseTurns)
-  app.post('/chat', refuseTurns)
   // Before any route: a browser's preflight carries no key and must not meet the guard.
   const cors = corsPolicy(config.corsOrigins)
-  if (cors) app.use(cors)
-  app.route('/', docsRoutes())
-  if (config.webAppDir) app.route('/', webAppRoutes(config.webAppDir))
+  const corsSteps = cors ? [fromMiddleware(cors)] : []
+  const everyOperation = [...frame, ...corsSteps]
+  const turnOperation = [...frame, refuseTurns, ...corsSteps]
+
+  const onError: ErrorHandler<AppEnv> = (error, c) => {
+    // Not a failure: the idempotency step answers with what the key holds instead.
+    if (error instanceof IdempotencyKeyTaken) return c.body(null, 409)
+    logger.error('unhandled error', {
+      request_id: c.get('requestId'),
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    })
+    // Never a stack trace or an internal path in a response.
+    return c.json({ detail: 'Internal Server Error' }, 500)
+  }
+  // What is no operation (the docs, the web app, unknown paths and methods, CORS preflights):
+  // the same steps first, as Hono middleware, then its routes.
+  const rest = new Hono<AppEnv>()
+  for (const step of frame) rest.use(asMiddleware(step))
+  if (cors) rest.use(cors)
+  rest.route('/', docsRoutes())
+  if (config.webAppDir) rest.route('/', webAppRoutes(config.webAppDir))
+  rest.notFound((c) => c.json({ detail: 'Not Found' }, 404))
+  rest.onError(onError)
 
   // Compiled once: every step of every operation comes from the same openapi.yaml.
   const validator = createOpenApiValidator(openapiDocument, config.limits)
@@ -168,6 +194,8 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
     onRefused: metrics && ((reason) => metrics.refused(reason)),
   })
   const watchStreams = metrics && (() => metrics.streamOpened())
+  // The operations: each route one pipeline, the app's steps first (see `pipeline.ts`).
+  const app = new Hono<AppEnv>()
   mountOperations(
     app,
     table,
@@ -201,25 +229,17 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       }),
     ],
     {
+      first: (operationId) => (TURN_OPERATIONS.has(operationId) ? turnOperation : everyOperation),
       guard,
       keptAnswers: reads.kept(),
       validate: (request) => validator.middleware(request),
       idempotency: idempotency.step,
       keep: (c, read) => reads.answer(c, read),
       nameRequests: metrics !== undefined || deps.tracing === true,
+      onError,
     },
   )
-
-  app.notFound((c) => c.json({ detail: 'Not Found' }, 404))
-  app.onError((error, c) => {
-    // Not a failure: the idempotency step answers with what the key holds instead.
-    if (error instanceof IdempotencyKeyTaken) return c.body(null, 409)
-    logger.error('unhandled error', {
-      request_id: c.get('requestId'),
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    })
-    // Never a stack trace or an internal path in a response.
-    return c.json({ detail: 'Internal Server Error' }, 500)
-  })
+  app.notFound((c) => rest.fetch(c.req.raw, c.env))
+  app.onError(onError)
   return app
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import { type CalendarDay, dayIn } from '../domain/recency-buckets.ts'
 import type { AppEnv } from './app-env.ts'
+import { asMiddleware } from './pipeline.ts'
 import { createReadCache } from './read-cache.ts'
 
 const start = new Date('2026-11-26T09:00:00.000Z')
@@ -22,7 +23,7 @@ function setup(changes: ChangeVersions | undefined, maxBytes = 1 << 20) {
       c.set('owner', c.req.header('X-Owner') ?? 'alice')
       return next()
     },
-    cache.kept(),
+    asMiddleware(cache.kept()),
     (c) => {
       const id = c.req.param('id')
       const zone = c.req.query('tz')

@@ -11,12 +11,13 @@
  * matches it (`conditional-answers.ts`); a kept answer keeps its tag, so a kept `304` costs no
  * hashing, and one not kept (a shared store, the cache off) is hashed as it is sent.
  */
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context } from 'hono'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
 import { type CalendarDay, dayIn } from '../domain/recency-buckets.ts'
 import type { AppEnv } from './app-env.ts'
 import { CACHE_CONTROL, conditionalAnswer, entityTagOf } from './conditional-answers.ts'
+import type { Next, Step } from './pipeline.ts'
 
 interface Kept {
   version: number
@@ -43,7 +44,7 @@ export interface ReadCache {
    * kept with one), or with a `304` when the request's `If-None-Match` matches their `ETag`;
    * otherwise lets the route answer.
    */
-  kept(): MiddlewareHandler<AppEnv>
+  kept(): Step
   /**
    * Answers with the 200 JSON `read` gives (or a `304`, as `kept` does), and keeps it for the
    * same owner and request target.
@@ -53,14 +54,15 @@ export interface ReadCache {
    *
    * @example
    * ```ts
-   * app.get('/sessions/:session_id', guard, cache.kept(), validator, (c) =>
+   * const steps = [guard, cache.kept(), fromMiddleware(validator)]
+   * app.get('/sessions/:session_id', pipeline(steps, (c) =>
    *   cache.answer(c, async () => {
    *     const session = await sessions.get(c.get('owner'), c.req.param('session_id'))
    *     return session === 'not_found'
    *       ? c.json({ detail: 'Session not found' }, 404)
    *       : { body: toSession(session) }
    *   }),
-   * )
+   * ))
    * ```
    */
   answer(
@@ -128,24 +130,29 @@ export function createReadCache({
   // The version each request's lookup found before it read, for its answer to be kept under.
   const looked = new WeakMap<Context<AppEnv>, number>()
 
+  const lookUp = (c: Context<AppEnv>, next: Next, key: string, version: number) => {
+    const hit = kept.get(key)
+    if (!hit || !current(hit, version)) {
+      onLookup?.(false)
+      looked.set(c, version)
+      return next()
+    }
+    onLookup?.(true)
+    kept.delete(key)
+    kept.set(key, hit)
+    return conditionalAnswer(c, hit.json, hit.headers)
+  }
+
   return {
     kept() {
-      return async (c, next) => {
+      return (c, next) => {
         if (!changes) return next()
         const key = keyOf(c)
-        const hit = kept.get(key)
-        // At hand (SQLite: no await, no microtask), or one lookup in the shared store.
+        // At hand (SQLite: answered with no promise at all), or one lookup in the shared store.
         const found = changes.of(c.get('owner'))
-        const version = typeof found === 'number' ? found : await found
-        if (!hit || !current(hit, version)) {
-          onLookup?.(false)
-          looked.set(c, version)
-          return next()
-        }
-        onLookup?.(true)
-        kept.delete(key)
-        kept.set(key, hit)
-        return conditionalAnswer(c, hit.json, hit.headers)
+        return typeof found === 'number'
+          ? lookUp(c, next, key, found)
+          : found.then((version) => lookUp(c, next, key, version))
       }
     },
 

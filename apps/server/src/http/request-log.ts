@@ -1,23 +1,23 @@
-import type { MiddlewareHandler } from 'hono'
 import type { Logger } from '../domain/logger.ts'
-import type { AppEnv } from './app-env.ts'
+import { afterNext, type Step } from './pipeline.ts'
 
 /** One structured log line per request, with its id, owner, outcome and duration. */
-export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+export function requestLog(logger: Logger): Step {
+  return (c, next) => {
     const started = performance.now()
-    await next()
-    const status = c.res.status
-    const fields = {
-      request_id: c.get('requestId'),
-      // Set once the request's API key was checked; absent for probes and refused keys.
-      ...(c.get('owner') !== undefined && { owner: c.get('owner') }),
-      method: c.req.method,
-      path: c.req.path,
-      status,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-    }
-    if (status >= 500) logger.error('request', fields)
-    else logger.info('request', fields)
+    return afterNext(next(), () => {
+      const status = c.res.status
+      const fields = {
+        request_id: c.get('requestId'),
+        // Set once the request's API key was checked; absent for probes and refused keys.
+        ...(c.get('owner') !== undefined && { owner: c.get('owner') }),
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      }
+      if (status >= 500) logger.error('request', fields)
+      else logger.info('request', fields)
+    })
   }
 }

@@ -1,8 +1,9 @@
 import { openapiDocument } from '@uxmate/contract/document'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../config/config.ts'
 import type { AppEnv } from '../app-env.ts'
+import { asMiddleware, type Step } from '../pipeline.ts'
 import { createOpenApiValidator } from '../validation/index.ts'
 import { mountOperations, type OperationSteps } from './mount-operations.ts'
 import { keptRead, type OperationHandler, operation } from './operation-handler.ts'
@@ -14,7 +15,7 @@ const table = compileOperationTable(openapiDocument, validator.operations)
 /** Steps that write their names into the answer, to see which ran, in which order. */
 function tracingSteps(): OperationSteps {
   const step =
-    (name: string): MiddlewareHandler<AppEnv> =>
+    (name: string): Step =>
     async (c, next) => {
       c.header('X-Steps', name, { append: true })
       await next()
@@ -23,7 +24,7 @@ function tracingSteps(): OperationSteps {
     guard: step('guard'),
     keptAnswers: step('kept'),
     validate: (request) => validator.middleware(request),
-    idempotency: step('idempotency'),
+    idempotency: asMiddleware(step('idempotency')),
     keep: async (c, read) => {
       const answer = await read()
       c.header('X-Steps', 'keep', { append: true })

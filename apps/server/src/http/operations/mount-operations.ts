@@ -1,6 +1,7 @@
 import type { OperationId } from '@uxmate/contract'
-import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { type Context, type ErrorHandler, Hono, type MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.ts'
+import { fromMiddleware, pipeline, type Step } from '../pipeline.ts'
 import type { FreshAnswer } from '../read-cache.ts'
 import type { OperationSpec } from '../validation/openapi/operation-spec.ts'
 import type { OperationHandler } from './operation-handler.ts'
@@ -8,10 +9,15 @@ import type { OperationEntry, OperationTable } from './operation-table.ts'
 
 /** The steps an operation's handler may be preceded by, in this order, as its entry says. */
 export interface OperationSteps {
+  /**
+   * What runs before everything else on `operationId`'s requests (the request's id, its log
+   * line, metrics, the host and origin policies): the app's own steps, in the same pipeline.
+   */
+  first?: (operationId: OperationId) => readonly Step[]
   /** Authentication and the owner's rate limit, before anything is read. */
-  guard: MiddlewareHandler<AppEnv>
+  guard: Step
   /** Answers with a kept answer, before validation (the same request validates the same way). */
-  keptAnswers: MiddlewareHandler<AppEnv>
+  keptAnswers: Step
   validate(request: OperationSpec): MiddlewareHandler
   idempotency: MiddlewareHandler<AppEnv>
   /** Answers a `keptRead` handler's request with what it read, and keeps a 200. */
@@ -21,6 +27,8 @@ export interface OperationSteps {
    * traces; off, the step is not there at all.
    */
   nameRequests?: boolean
+  /** Answers what a step or a handler threw, where it threw it (the app's `onError`). */
+  onError?: ErrorHandler<AppEnv>
 }
 
 /** Literal segments before parameters, so `/sessions/grouped` is not taken for a session id. */
@@ -75,7 +83,8 @@ function handlersByOperation(
 
 /**
  * Routes every operation of `table` to its handler, each behind the steps its entry names, in
- * one sub-app per first path segment mounted with `app.route()` under it. Throws at start
+ * one sub-app per first path segment mounted with `app.route()` under it. Each route is one
+ * handler, a {@link pipeline} of its steps: a kept read is answered without a promise. Throws at start
  * unless every operation has exactly one handler, declared as its `x-uxmate-read-cache` says
  * (`keptRead` or `operation`), and every handler an operation.
  *
@@ -100,15 +109,16 @@ export function mountOperations(
     }
     // First: what metrics and traces name the request by, whatever answers it.
     const named = { operationId: entry.operationId, route: entry.request.path }
-    const name: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const name: Step = (c, next) => {
       c.set('operation', named)
-      await next()
+      return next()
     }
-    const chain: MiddlewareHandler[] = steps.nameRequests ? [name as MiddlewareHandler] : []
+    const chain: Step[] = [...(steps.first?.(entry.operationId) ?? [])]
+    if (steps.nameRequests) chain.push(name)
     if (entry.takesApiKey) chain.push(steps.guard)
     if (entry.keepsAnswers) chain.push(steps.keptAnswers)
-    chain.push(steps.validate(entry.request))
-    if (entry.takesIdempotencyKey) chain.push(steps.idempotency)
+    chain.push(fromMiddleware(steps.validate(entry.request) as MiddlewareHandler<AppEnv>))
+    if (entry.takesIdempotencyKey) chain.push(fromMiddleware(steps.idempotency))
     const handler = byId.get(entry.operationId)
     if (!handler) continue
     const handle =
@@ -116,7 +126,7 @@ export function mountOperations(
         ? (c: Context<AppEnv>) => steps.keep(c, () => handler.read(c))
         : handler.handle
     const path = entry.routePath.slice(entry.prefix.length) || '/'
-    subApp.on([entry.request.method.toUpperCase()], [path], ...chain, handle)
+    subApp.on([entry.request.method.toUpperCase()], [path], pipeline(chain, handle, steps.onError))
   }
   for (const [prefix, subApp] of subApps) app.route(prefix, subApp)
 }

@@ -1,7 +1,6 @@
-import type { MiddlewareHandler } from 'hono'
 import type { Clock } from '../../domain/clock.ts'
 import type { RateBudget } from '../../domain/rate-budget.ts'
-import type { AppEnv } from '../app-env.ts'
+import type { Step } from '../pipeline.ts'
 import type { ApiKeyLookup } from './api-keys.ts'
 import { authenticate } from './authenticate.ts'
 import { clientAddress } from './client-address.ts'
@@ -33,17 +32,22 @@ export interface GuardOptions {
  * @example
  * ```ts
  * const guard = createGuard({ apiKeys, rateLimit, clock })
- * app.get('/sessions/:session_id', guard, handler)
+ * app.get('/sessions/:session_id', pipeline([guard], handler))
  * ```
  */
-export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
+export function createGuard(options: GuardOptions): Step {
   const { apiKeys, clock, onRefused } = options
   const limiter =
     options.rateLimit && new OwnerRateLimiter(options.rateLimit, options.sharedRateLimit)
   const failures =
     options.authFailures &&
     new AuthFailureLimiter(options.authFailures.limit, options.authFailures.maxAddresses)
-  return async (c, next) => {
+  const refuse = (limited: Response) => {
+    onRefused?.('rate_limited')
+    return limited
+  }
+  // No promise unless the owner's token is to be taken from the shared budget.
+  return (c, next) => {
     const unknown = authenticate(c, apiKeys)
     if (unknown) {
       const limited = failures?.failed(c, clientAddress(c), clock.now().getTime())
@@ -51,11 +55,8 @@ export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
       return limited ?? unknown
     }
     const checked = limiter?.check(c, clock.now().getTime())
-    const limited = checked instanceof Promise ? await checked : checked
-    if (limited) {
-      onRefused?.('rate_limited')
-      return limited
-    }
-    await next()
+    if (checked instanceof Promise)
+      return checked.then((limited) => (limited ? refuse(limited) : next()))
+    return checked ? refuse(checked) : next()
   }
 }

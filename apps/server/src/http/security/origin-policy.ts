@@ -4,9 +4,8 @@
 // own name, which `hostPolicy` refuses. Without rebinding, it can still post a plain HTML form,
 // which needs no CORS permission to be sent: `crossSitePolicy` refuses what changes state when
 // the browser says the request comes from another origin.
-import type { MiddlewareHandler } from 'hono'
 import { isLoopbackHost } from '../../config/loopback.ts'
-import type { AppEnv } from '../app-env.ts'
+import type { Step } from '../pipeline.ts'
 
 /** The probes answer any `Host`: orchestrators call them by the instance's address. */
 const PROBES = new Set(['/health', '/ready'])
@@ -53,12 +52,9 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
  * app.use(hostPolicy({ enforce: true, allowedHosts: ['sessions.example.com'] }))
  * ```
  */
-export function hostPolicy(options: {
-  enforce: boolean
-  allowedHosts: readonly string[]
-}): MiddlewareHandler<AppEnv> {
+export function hostPolicy(options: { enforce: boolean; allowedHosts: readonly string[] }): Step {
   const { enforce, allowedHosts } = options
-  return async (c, next) => {
+  return (c, next) => {
     const host = c.req.header('host')
     if (!enforce || host === undefined || PROBES.has(c.req.path)) return next()
     if (isAllowedHost(host, allowedHosts)) return next()
@@ -95,11 +91,9 @@ function isSameOrigin(origin: string, host: string | undefined): boolean {
  * if (!apiKeys) app.use(crossSitePolicy({ corsOrigins: config.corsOrigins }))
  * ```
  */
-export function crossSitePolicy(options: {
-  corsOrigins: readonly string[]
-}): MiddlewareHandler<AppEnv> {
+export function crossSitePolicy(options: { corsOrigins: readonly string[] }): Step {
   const listed = new Set(options.corsOrigins.filter((origin) => origin !== '*'))
-  return async (c, next) => {
+  return (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next()
     const origin = c.req.header('origin')
     const site = c.req.header('sec-fetch-site')?.trim().toLowerCase()
