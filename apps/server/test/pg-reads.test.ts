@@ -318,6 +318,37 @@ describe("PostgreSQL's read path", () => {
               previews += texts.filter((t) => t.json.includes('"last_message_preview"')).length
             }
       expect(previews).toBeGreaterThan(0)
+
+      // Several filters' pages in one statement (a grouped page and its pinned group), also
+      // with a filter of too many labels to prepare: each page is its filter's records.
+      const pinned = { archived: false, pinned: true, tags: [], metadata: [] }
+      const others = { ...pinned, pinned: false }
+      const manyLabels: SessionFilter = {
+        archived: false,
+        tags: ['work', 't1', 'ü "x"'],
+        metadata: [
+          ['team', 'blue'],
+          ['n', '1'],
+        ],
+      }
+      for (const pageFilters of [[pinned, others], [others, manyLabels], [others], []])
+        for (const agentId of [undefined, 'echo']) {
+          const query = { owner: OWNER, agentId, limit: 5 }
+          const label = JSON.stringify({ query, pageFilters })
+          const pages = await store.recentSessionsJsonPages?.({
+            ...query,
+            filters: pageFilters,
+            agentJson,
+          })
+          const records = await Promise.all(
+            pageFilters.map((filter) => kysely.recentSessions({ ...query, filter })),
+          )
+          expect(
+            pages?.map((page) => page.map((t) => t.json)),
+            label,
+          ).toEqual(records.map((page) => page.map((r) => JSON.stringify(toSummary(r, agents)))))
+          for (const page of pages ?? []) expect(page.length, label).toBeGreaterThan(0)
+        }
     } finally {
       await close()
     }

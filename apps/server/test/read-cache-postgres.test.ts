@@ -54,11 +54,20 @@ async function instance(url: string, config: Partial<ServerConfig> = {}): Promis
       return read(...args)
     }
   }
+  const { getSessionJson, listSessionsJson, recentSessionsJson, recentSessionsJsonPages } =
+    storage.store
+  if (!getSessionJson || !listSessionsJson || !recentSessionsJson || !recentSessionsJsonPages)
+    throw new Error('expected the JSON reads of the PostgreSQL store')
+  // The reads the routes make (the JSON reads) and the records' reads, all counted.
   const store: SessionStore = {
     ...storage.store,
     getSession: counted(storage.store.getSession),
     listSessions: counted(storage.store.listSessions),
     recentSessions: counted(storage.store.recentSessions),
+    getSessionJson: counted(getSessionJson),
+    listSessionsJson: counted(listSessionsJson),
+    recentSessionsJson: counted(recentSessionsJson),
+    recentSessionsJsonPages: counted(recentSessionsJsonPages),
   }
   const { app, shutdown } = createSessionsApp({
     store,
@@ -108,7 +117,12 @@ describe('answers kept on PostgreSQL', () => {
     try {
       const session = await create(a, 'First')
       const path = `/sessions/${session.id}`
-      const reads = [path, '/sessions?agent_id=echo', '/sessions/grouped?limit=100']
+      const reads = [
+        path,
+        '/sessions?agent_id=echo',
+        '/sessions/grouped?limit=100',
+        '/sessions/grouped?limit=100&pinned_group=true',
+      ]
       let other: string | undefined
       /** The writes on A, each acknowledged before B reads; what B must then show. */
       const writes: Array<(round: number) => Promise<(session: Session) => boolean>> = [
@@ -168,8 +182,10 @@ describe('answers kept on PostgreSQL', () => {
 
       for (let round = 0; round < 25; round++) {
         // B keeps each answer: the second read of each is kept, and reads nothing.
+        const first = b.reads()
         for (const read of reads) await (await b.request(read)).text()
         const before = b.reads()
+        if (round === 0) expect(before).toBeGreaterThan(first)
         for (const read of reads) await (await b.request(read)).text()
         expect(b.reads()).toBe(before)
 

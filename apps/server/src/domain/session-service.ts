@@ -530,7 +530,10 @@ export class SessionService {
    * bucket: calendar days in `timeZone`, so the same sessions group otherwise tomorrow.
    */
   async grouped(query: GroupedQuery): Promise<GroupedSessions | 'unknown_time_zone'> {
-    return this.#grouped(query, (recent) => this.#options.store.recentSessions(recent))
+    const { store } = this.#options
+    return this.#grouped(query, ({ filters, ...recent }) =>
+      Promise.all(filters.map((filter) => store.recentSessions({ ...recent, filter }))),
+    )
   }
 
   /**
@@ -541,20 +544,27 @@ export class SessionService {
     query: GroupedQuery & { agentJson: AgentJson },
   ): Promise<GroupedSessions<SummaryJson> | 'unknown_time_zone' | undefined> {
     const { store } = this.#options
-    if (!store.recentSessionsJson) return undefined
+    const { recentSessionsJson: one, recentSessionsJsonPages: pages } = store
+    if (!one) return undefined
     const { agentJson, ...grouped } = query
-    const read = store.recentSessionsJson.bind(store)
-    return this.#grouped(grouped, (recent) => read({ ...recent, agentJson }))
+    return this.#grouped(grouped, (recent) =>
+      pages
+        ? pages.call(store, { ...recent, agentJson })
+        : Promise.all(
+            recent.filters.map((filter) => one.call(store, { ...recent, filter, agentJson })),
+          ),
+    )
   }
 
   async #grouped<Summary extends { updatedAt: Date }>(
     query: GroupedQuery,
+    /** The most recent sessions for each of `filters`, in their order. */
     recentSessions: (recent: {
       owner: string
       agentId?: string
       limit: number
-      filter: SessionFilter
-    }) => Promise<Summary[]>,
+      filters: SessionFilter[]
+    }) => Promise<Summary[][]>,
   ): Promise<GroupedSessions<Summary> | 'unknown_time_zone'> {
     const { clock } = this.#options
     const { timeZone: zone, pinnedGroup = false, filter = sessionFilter({}), ...recent } = query
@@ -562,17 +572,20 @@ export class SessionService {
     const now = clock.now()
     const day = { zone, day: dayIn(now, zone) }
     if (!pinnedGroup) {
-      const sessions = await recentSessions({ ...recent, filter })
+      const [sessions = []] = await recentSessions({ ...recent, filters: [filter] })
       return { groups: groupByRecency(sessions, now, zone), day }
     }
     // Each part as the filter allows: pinned=false asks for no pinned group, pinned=true for
-    // nothing but it.
-    const part = async (pinned: boolean) =>
-      filter.pinned === undefined || filter.pinned === pinned
-        ? recentSessions({ ...recent, filter: { ...filter, pinned } })
-        : []
-    const [pinned, others] = await Promise.all([part(true), part(false)])
-    return { pinned, groups: groupByRecency(others, now, zone), day }
+    // nothing but it. Both asked at once (one round trip where the store can).
+    const parts = [true, false].filter(
+      (pinned) => filter.pinned === undefined || filter.pinned === pinned,
+    )
+    const found = await recentSessions({
+      ...recent,
+      filters: parts.map((pinned) => ({ ...filter, pinned })),
+    })
+    const part = (pinned: boolean) => found[parts.indexOf(pinned)] ?? []
+    return { pinned: part(true), groups: groupByRecency(part(false), now, zone), day }
   }
 
   /** A page of the owner's search hits for `q`: see `session-search.ts`. */

@@ -722,4 +722,16 @@ export interface JsonReads {
     filter?: SessionFilter
     agentJson: AgentJson
   }): Promise<SummaryJson[]>
+  /**
+   * `recentSessionsJson` for each of `filters` (a grouped page's pinned group and the rest), in
+   * their order, in one round trip: for a store across a network (PostgreSQL). A store without
+   * it is asked once a filter.
+   */
+  recentSessionsJsonPages?(query: {
+    owner: string
+    agentId?: string
+    limit: number
+    filters: readonly SessionFilter[]
+    agentJson: AgentJson
+  }): Promise<SummaryJson[][]>
 }

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg'
 import type { JsonReads, SessionCursor } from '../../domain/session-store.ts'
+import { UNARCHIVED } from '../kysely/session-lists.ts'
 import {
   FILE_COLUMN_NAMES,
   filesByMessage,
@@ -27,7 +28,7 @@ import {
   pageColumns,
   pageStatement,
   QUEUED_OF_SESSION,
-  recentStatement,
+  recentPagesStatement,
   type Statement,
 } from './pg-session-queries.ts'
 
@@ -86,6 +87,17 @@ export function postgresJsonReads(pool: pg.Pool): JsonReads {
     (await pool.query<[Row[] | null]>({ ...pageStatement(statement), rowMode: 'array' }))
       .rows[0]?.[0] ?? []
 
+  /** `JsonReads.recentSessionsJsonPages`: the pages of all the filters from one statement. */
+  const recentPages: NonNullable<JsonReads['recentSessionsJsonPages']> = async ({
+    agentJson,
+    ...recent
+  }) => {
+    if (recent.filters.length === 0) return []
+    const statement = recentPagesStatement(recent, pageColumns(SUMMARY_ROW), 'j')
+    const { rows } = await pool.query<(Row[] | null)[]>({ ...statement, rowMode: 'array' })
+    return (rows[0] ?? []).map((page) => (page ?? []).map((row) => summaryJson(row, agentJson)))
+  }
+
   return {
     async getSessionJson(owner, id) {
       const { rows } = await pool.query<[Row]>({
@@ -112,9 +124,8 @@ export function postgresJsonReads(pool: pg.Pool): JsonReads {
       return { json: `${json}]`, ...(next && { next }) }
     },
 
-    async recentSessionsJson({ agentJson, ...recent }) {
-      const statement = recentStatement(recent, pageColumns(SUMMARY_ROW), 'j')
-      return (await pageRows(statement)).map((row) => summaryJson(row, agentJson))
-    },
+    recentSessionsJson: async ({ filter = UNARCHIVED, ...recent }) =>
+      (await recentPages({ ...recent, filters: [filter] }))[0] ?? [],
+    recentSessionsJsonPages: recentPages,
   }
 }
