@@ -50,6 +50,7 @@ import { createKyselyWebhooks } from './kysely-webhooks.ts'
 import { legacySqliteVersions, migrationCount, migrationProvider } from './migrations.ts'
 import type { Database, Dialect, FilesTable, MessagesTable, SessionsTable } from './schema.ts'
 import { activityOf, filtered, UNARCHIVED } from './session-lists.ts'
+import { writeStatements } from './write-statements.ts'
 import { transactionPerWrite, type WriteTransaction } from './write-transaction.ts'
 
 type SessionRow = Selectable<SessionsTable>
@@ -318,6 +319,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     options.webhookTargets ?? noWebhookTargets,
   )
   const keys = createKyselyIdempotency(db, write)
+  const statements = writeStatements()
   let closed = false
 
   /**
@@ -504,42 +506,20 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     now: number,
   ): Promise<void> {
     const { id, sessionId, parentId } = message
-    await trx
-      .insertInto('messages')
-      .values({
-        id,
-        session_id: sessionId,
-        position: sql<number>`(SELECT COALESCE(MAX(position), -1) + 1 FROM messages WHERE session_id = ${sessionId})`,
-        parent_id: parentId,
-        role: message.role,
-        text: message.text,
-        ranked_words: rankedWordCount(message.text),
-        created_at: now,
-      })
-      .execute()
-    // A second child of its parent (one index lookup) and the session is no longer one chain.
-    await trx
-      .updateTable('sessions')
-      .set((eb) => ({
-        active_leaf_id: id,
-        branched: eb
-          .case()
-          .when(
-            eb.exists(
-              eb
-                .selectFrom('messages')
-                .select('messages.id')
-                .where('messages.session_id', '=', sessionId)
-                .where('messages.parent_id', parentId === null ? 'is' : '=', parentId)
-                .where('messages.id', '!=', id),
-            ),
-          )
-          .then(1)
-          .else(eb.ref('sessions.branched'))
-          .end(),
-      }))
-      .where('id', '=', sessionId)
-      .execute()
+    await statements.insertNextMessage(
+      trx,
+      id,
+      sessionId,
+      parentId,
+      message.role,
+      message.text,
+      rankedWordCount(message.text),
+      now,
+    )
+    // A second child of its parent and the session is no longer one chain.
+    await (parentId === null
+      ? statements.makeRootLeaf(trx, sessionId, id)
+      : statements.makeLeaf(trx, sessionId, id, parentId))
   }
 
   /** Where each message of the session sits in its tree, in the order of writing. */
@@ -771,36 +751,29 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       const created = await writeTelling(async (trx, tell) => {
         // An id chosen by the client (a chat's) may be taken, by another owner too: then
         // nothing is written, and nothing is said of whose it is.
-        const { numInsertedOrUpdatedRows } = await trx
-          .insertInto('sessions')
-          .values({
-            id: input.id,
-            owner: input.owner,
-            agent_id: input.agentId,
-            name: input.name,
-            status: 'Running',
-            created_at: now,
-            updated_at: now,
-            event_seq: input.reserveEventIds ?? 0,
-            active_leaf_id: input.message.id,
-            ...claimColumns(input.run),
-          })
-          .onConflict((conflict) => conflict.column('id').doNothing())
-          .executeTakeFirst()
-        if (numInsertedOrUpdatedRows === 0n) return 'id_taken' as const
+        const { numAffectedRows } = await statements.insertSession(
+          trx,
+          input.id,
+          input.owner,
+          input.agentId,
+          input.name,
+          now,
+          input.reserveEventIds ?? 0,
+          input.message.id,
+          input.run.runId,
+          input.run.instance,
+          input.run.leaseExpiresAt.getTime(),
+        )
+        if (numAffectedRows === 0n) return 'id_taken' as const
         // The session's first message: no need to look for the last one's position.
-        await trx
-          .insertInto('messages')
-          .values({
-            id: input.message.id,
-            session_id: input.id,
-            position: 0,
-            role: 'user',
-            text: input.message.text,
-            ranked_words: rankedWordCount(input.message.text),
-            created_at: now,
-          })
-          .execute()
+        await statements.insertFirstMessage(
+          trx,
+          input.message.id,
+          input.id,
+          input.message.text,
+          rankedWordCount(input.message.text),
+          now,
+        )
         await insertFiles(trx, input.id, input.message.id, input.message.files)
         await tell(now, {
           owner: input.owner,
@@ -873,22 +846,18 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async finishRun(outcome) {
       const now = outcome.now.getTime()
       return writeTelling(async (trx, tell) => {
-        const row = await trx
-          .updateTable('sessions')
-          .set({
-            status: outcome.status,
-            error_code: outcome.error?.code ?? null,
-            error_message: outcome.error?.message ?? null,
-            updated_at: now,
-            event_seq: outcome.lastEventId,
-            run_instance: null,
-            run_lease_expires_at: null,
-          })
-          .where('id', '=', outcome.sessionId)
-          .where('run_id', '=', outcome.runId)
-          .where('status', '=', 'Running')
-          .returningAll()
-          .executeTakeFirst()
+        const [row] = (
+          await statements.endRun(
+            trx,
+            outcome.sessionId,
+            outcome.runId,
+            outcome.status,
+            outcome.error?.code ?? null,
+            outcome.error?.message ?? null,
+            now,
+            outcome.lastEventId,
+          )
+        ).rows
         if (!row) return { reply: null, recorded: false, queued: false }
         // Nothing moves the active leaf during a run: the reply answers it.
         const replyParent = outcome.reply ? row.active_leaf_id : null
