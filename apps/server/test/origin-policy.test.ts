@@ -48,6 +48,18 @@ describe('the Host allow-list', () => {
     expect((await app.request('/agents', { headers: { Host: '127.0.0.1:8000' } })).status).toBe(200)
   })
 
+  it('gives each Host the same verdict however many others came before it', async () => {
+    const { app } = await createTestApp()
+    const status = async (host: string) =>
+      (await app.request('/agents', { headers: { Host: host } })).status
+    // More values than the verdicts kept: the policy starts over, and answers the same.
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 100; i++) {
+        expect(await status(`h${i}.attacker.example`)).toBe(421)
+        expect(await status(`127.0.0.1:${8000 + i}`)).toBe(200)
+      }
+  })
+
   it('answers the probes whatever the Host, for orchestrators that call the instance by address', async () => {
     const { app } = await createTestApp()
     for (const path of ['/health', '/ready'])
