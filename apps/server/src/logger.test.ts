@@ -26,6 +26,7 @@ describe('createJsonLogger', () => {
     warn.logger.info('not this')
     warn.logger.error('this', { code: 1 })
     expect(warn.entries().map((entry) => [entry.level, entry.msg])).toEqual([['error', 'this']])
+    expect([warn.logger.writes('info'), warn.logger.writes('warn')]).toEqual([false, true])
     const silent = capture('silent')
     silent.logger.error('nothing')
     expect(silent.entries()).toEqual([])

@@ -71,5 +71,11 @@ export function createJsonLogger(
   const at =
     (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) =>
       fields ? log[method](fields, message) : log[method](message)
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    writes: (level) => log.isLevelEnabled(level),
+  }
 }

@@ -14,4 +14,6 @@ export interface Logger {
   info(message: string, fields?: LogFields): void
   warn(message: string, fields?: LogFields): void
   error(message: string, fields?: LogFields): void
+  /** Whether lines of `level` are written: a caller may skip building a line nobody reads. */
+  writes(level: 'debug' | 'info' | 'warn' | 'error'): boolean
 }
