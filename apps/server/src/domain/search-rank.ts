@@ -64,10 +64,10 @@ function occurrences(pattern: RegExp, part: string): number {
 
 /**
  * The candidates (newest first, as the stores give them) best first by BM25 over their first
- * {@link RANKED_CHARACTERS} characters (`words`, where given, is their {@link rankedWordCount}): each wanted term (word, phrase or prefix) weighed by how
- * few of the candidates have it, repeats counting less and less, long texts less than short
- * ones; of equal scores, the newer first. The statistics are the candidates' own: a search
- * ranks what it found.
+ * {@link RANKED_CHARACTERS} characters (`words`, where given, is their {@link rankedWordCount}):
+ * each wanted term (word, phrase or prefix) weighed by how few of the candidates have it,
+ * repeats counting less and less, long texts less than short ones; of equal scores, the newer
+ * first. The statistics are the candidates' own: a search ranks what it found.
  *
  * @example
  * ```ts
