@@ -28,9 +28,6 @@ VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Memory under load (docs/performance.md): glibc hands blocks of 64 KiB and more (socket reads,
-# upload buffers) back to the system when freed, instead of keeping them after uploads; and a
-# young generation of 8 MiB semi-spaces (Node 24 lets them grow to 64). Together 25-40 MiB less
-# RSS, for a few microseconds more CPU on a cached read.
-ENV MALLOC_MMAP_THRESHOLD_=65536
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+# The process settings (memory: docs/performance.md, "Memory") live in start.sh, as for
+# `pnpm start` and the bench; exec'd there, so the server still receives the stop signal itself.
+CMD ["sh", "start.sh"]

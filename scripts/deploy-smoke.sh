@@ -31,9 +31,11 @@ grep -qF '`node dist/api-key.js <owner>`' <<<"$refusal" \
 (cd "$work/app" && "$node_bin" dist/api-key.js smoke-test | grep -q 'sha256: ') \
   || { echo "node dist/api-key.js does not mint a key in the deployed folder" >&2; exit 1; }
 
+# Through the deployed folder's start.sh, as the image and `pnpm start` run it (it execs node: the
+# pid stays the server's).
 port=$((20000 + RANDOM % 20000))
 (cd "$work" && NODE_ENV=production PORT=$port DATA_DIR="$work/data" LOG_LEVEL=warn \
-  exec "$node_bin" app/dist/main.js) &
+  NODE="$node_bin" exec sh app/start.sh) &
 pid=$!
 
 for _ in $(seq 1 50); do

@@ -18,7 +18,9 @@ export interface ServiceProcess {
 export interface ServiceOptions {
   /** For messages and the log file's name. */
   name: string
-  /** Node arguments: a script, or `--import tsx` and a TypeScript entry. */
+  /** The program to run: this run's Node binary unless said otherwise. */
+  command?: string
+  /** Its arguments: for Node a script, or `--import tsx` and a TypeScript entry. */
   args: string[]
   env: Record<string, string>
   /** Answers 200 once the service can take traffic. */
@@ -28,8 +30,8 @@ export interface ServiceOptions {
 }
 
 /**
- * Starts a Node process that listens on a free port of 127.0.0.1 (given to it as `PORT`) and
- * waits, at most 60 s, until `readyPath` answers 200.
+ * Starts a process (Node unless `command` says otherwise) that listens on a free port of
+ * 127.0.0.1 (given to it as `PORT`) and waits, at most 60 s, until `readyPath` answers 200.
  *
  * @example
  * ```ts
@@ -40,7 +42,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const port = await getPort({ host: '127.0.0.1' })
   const log = createWriteStream(options.logPath, { flags: 'a' })
   const child = track(
-    spawn(process.execPath, options.args, {
+    spawn(options.command ?? process.execPath, options.args, {
       cwd: benchDir,
       env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,11 @@
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { benchEntry, openapiPath } from '../paths.ts'
 import { type ServiceProcess, startService } from '../runtime/service-process.ts'
 
 /**
- * Our server, from its production build, as it runs in production:
- * `MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=8 dist/main.js`,
- * configured by the environment, logging warnings only.
+ * Our server, from its production build, as it runs in production: through the `start.sh`
+ * beside its `dist/` (the image's and `pnpm start`'s, with their process settings) and this
+ * run's Node binary, configured by the environment, logging warnings only.
  *
  * @example
  * ```ts
@@ -13,7 +13,7 @@ import { type ServiceProcess, startService } from '../runtime/service-process.ts
  * ```
  */
 export function startOurServer(options: {
-  /** The build to run: see {@link snapshotServerBuild}. */
+  /** The build's `dist/main.js`, with `start.sh` beside its folder: see {@link snapshotServerBuild}. */
   main: string
   dataDir: string
   logDir: string
@@ -24,10 +24,11 @@ export function startOurServer(options: {
   const role = options.role ?? 'server'
   return startService({
     name: `our ${role}`,
-    // As the Dockerfile and the server's start script run it.
-    args: ['--max-semi-space-size=8', options.main],
+    // start.sh execs Node: the process started is the server, whose memory and CPU are read.
+    command: 'sh',
+    args: [join(dirname(dirname(options.main)), 'start.sh')],
     env: {
-      MALLOC_MMAP_THRESHOLD_: '65536',
+      NODE: process.execPath,
       NODE_ENV: 'production',
       DATA_DIR: options.dataDir,
       LOG_LEVEL: 'warn',
