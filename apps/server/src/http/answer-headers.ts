@@ -3,7 +3,9 @@
  * middleware on the way added (the RateLimit headers). They are gathered per request in a plain
  * record and put on the answer once, at the end; an answer made with {@link completeAnswer}
  * carries them from the start, so that it never needs a `Headers` object at all (setting ~15
- * headers one by one on a `Headers` costs more than the rest of a cached read).
+ * headers one by one on a `Headers` costs more than the rest of a cached read). Its own headers
+ * come merged with its path's security headers beforehand ({@link answerHead}): a kept read
+ * merges them once, when it is kept, and each answer then copies one record.
  */
 import { randomUUID } from 'node:crypto'
 import type { Context } from 'hono'
@@ -63,24 +65,46 @@ export function addAnswerHeaders(c: Context<AppEnv>, headers: Record<string, str
   Object.assign(c.get('answerHeaders'), headers)
 }
 
+declare const preparedHead: unique symbol
+
+/** An answer's own headers with the security headers of its path, made by {@link answerHead}. */
+export type AnswerHead = Readonly<Record<string, string>> & { readonly [preparedHead]?: never }
+
 /**
- * An answer with every header it must carry already on it, as a plain record: the fast way to
- * answer with bytes at hand.
+ * The security headers of `path` with an answer's own `headers` (which win), as one record to
+ * answer with by {@link completeAnswer}: made once for an answer sent again and again.
  *
  * @example
  * ```ts
- * return completeAnswer(c, bytes, 200, { 'Content-Type': 'application/json' })
+ * const head = answerHead('/sessions', { 'Content-Type': 'application/json' })
+ * ```
+ */
+export function answerHead(path: string, headers: Record<string, string>): AnswerHead {
+  return { ...securityHeadersFor(path), ...headers }
+}
+
+/**
+ * An answer with every header it must carry already on it, as a plain record: the fast way to
+ * answer with bytes at hand. The request's headers (its id, the RateLimit headers) come after
+ * `head`'s, which never name them.
+ *
+ * @example
+ * ```ts
+ * return completeAnswer(c, bytes, 200, answerHead(c.req.path, { 'Content-Type': 'application/json' }))
  * ```
  */
 export function completeAnswer(
   c: AnswerContext,
   body: Uint8Array<ArrayBuffer> | string | null,
   status: number,
-  headers: Record<string, string>,
+  head: AnswerHead,
 ): Response {
+  // A copy of a record of the same shape each time, then a few keys: cheaper than merging the
+  // ~16 headers one by one (3% of a kept get's CPU, profiled).
+  const headers: Record<string, string> = { ...head }
   const response = new Response(body, {
     status,
-    headers: { ...everyAnswersHeaders(c), ...headers },
+    headers: Object.assign(headers, c.get('answerHeaders')),
   })
   complete.add(response)
   return response

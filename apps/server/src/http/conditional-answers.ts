@@ -5,7 +5,12 @@
  * its tag (see `read-cache.ts`): a kept `304` hashes nothing.
  */
 import xxhash from 'xxhash-wasm'
-import { type AnswerContext, completeAnswer } from './answer-headers.ts'
+import {
+  type AnswerContext,
+  type AnswerHead,
+  answerHead,
+  completeAnswer,
+} from './answer-headers.ts'
 
 /** Browsers may keep an answer but ask again each time; shared caches keep none of it. */
 export const CACHE_CONTROL = 'private, no-cache'
@@ -56,23 +61,50 @@ export function noneMatchHolds(ifNoneMatch: string | undefined, etag: string): b
   return false
 }
 
+/** The heads of an answer that may be answered `304`: the full one, the `304`'s, and its tag. */
+export interface ConditionalHeads {
+  etag: string
+  ok: AnswerHead
+  notModified: AnswerHead
+}
+
 /**
- * The `200` answer of `body`, tagged `headers.ETag`, or a `304` with the same `ETag` and
- * `Cache-Control` and no body when the request's `If-None-Match` matches it; either with every
- * header an answer carries (request id, RateLimit headers).
+ * The heads {@link conditionalAnswer} answers with, for the answer to a request for `path`
+ * with its own `headers`: a `304` carries its `ETag` and `Cache-Control` alone.
+ *
+ * @example
+ * ```ts
+ * const heads = conditionalHeads(c.req.path, { 'Content-Type': 'application/json', ETag: entityTagOf(json), 'Cache-Control': CACHE_CONTROL })
+ * ```
+ */
+export function conditionalHeads(
+  path: string,
+  headers: Record<string, string> & { ETag: string },
+): ConditionalHeads {
+  return {
+    etag: headers.ETag,
+    ok: answerHead(path, headers),
+    notModified: answerHead(path, { ETag: headers.ETag, 'Cache-Control': CACHE_CONTROL }),
+  }
+}
+
+/**
+ * The `200` answer of `body` with `heads.ok`, or a `304` with `heads.notModified` and no body
+ * when the request's `If-None-Match` matches `heads.etag`; either with every header an answer
+ * carries (request id, RateLimit headers).
  *
  * @example
  * ```ts
  * const headers = { 'Content-Type': 'application/json', ETag: entityTagOf(json), 'Cache-Control': CACHE_CONTROL }
- * return conditionalAnswer(c, json, headers)
+ * return conditionalAnswer(c, json, conditionalHeads(c.req.path, headers))
  * ```
  */
 export function conditionalAnswer(
   c: AnswerContext,
   body: Uint8Array<ArrayBuffer>,
-  headers: Record<string, string> & { ETag: string },
+  heads: ConditionalHeads,
 ): Response {
-  if (noneMatchHolds(c.req.header('If-None-Match'), headers.ETag))
-    return completeAnswer(c, null, 304, { ETag: headers.ETag, 'Cache-Control': CACHE_CONTROL })
-  return completeAnswer(c, body, 200, headers)
+  if (noneMatchHolds(c.req.header('If-None-Match'), heads.etag))
+    return completeAnswer(c, null, 304, heads.notModified)
+  return completeAnswer(c, body, 200, heads.ok)
 }

@@ -16,14 +16,20 @@ import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
 import { type CalendarDay, dayIn } from '../domain/recency-buckets.ts'
 import type { AppEnv } from './app-env.ts'
-import { CACHE_CONTROL, conditionalAnswer, entityTagOf } from './conditional-answers.ts'
+import {
+  CACHE_CONTROL,
+  type ConditionalHeads,
+  conditionalAnswer,
+  conditionalHeads,
+  entityTagOf,
+} from './conditional-answers.ts'
 import type { Next, Step } from './pipeline.ts'
 
 interface Kept {
   version: number
   json: Uint8Array<ArrayBuffer>
-  /** Its `Content-Type`, `ETag` and `Cache-Control`, made once. */
-  headers: AnswerHeaders
+  /** Its heads (`Content-Type`, `ETag`, `Cache-Control` and the security headers), made once. */
+  heads: ConditionalHeads
   day?: CalendarDay
 }
 
@@ -77,13 +83,12 @@ export type FreshAnswer<Body> = ({ body: Body } | { json: string }) & {
   day?: CalendarDay
 }
 
-type AnswerHeaders = Record<string, string> & { ETag: string }
-
-const answerHeadersOf = (json: Uint8Array): AnswerHeaders => ({
-  'Content-Type': 'application/json',
-  ETag: entityTagOf(json),
-  'Cache-Control': CACHE_CONTROL,
-})
+const headsOf = (path: string, json: Uint8Array): ConditionalHeads =>
+  conditionalHeads(path, {
+    'Content-Type': 'application/json',
+    ETag: entityTagOf(json),
+    'Cache-Control': CACHE_CONTROL,
+  })
 
 /** The owner and the request target (path and query, without scheme and host). */
 function keyOf(c: Context<AppEnv>): string {
@@ -140,7 +145,7 @@ export function createReadCache({
     onLookup?.(true)
     kept.delete(key)
     kept.set(key, hit)
-    return conditionalAnswer(c, hit.json, hit.headers)
+    return conditionalAnswer(c, hit.json, hit.heads)
   }
 
   return {
@@ -163,10 +168,10 @@ export function createReadCache({
       const result = await read()
       if (result instanceof Response) return result
       const json = Buffer.from('json' in result ? result.json : JSON.stringify(result.body))
-      const headers = answerHeadersOf(json)
+      const heads = headsOf(c.req.path, json)
       if (version !== undefined)
-        keep(keyOf(c), { version, json, headers, ...(result.day && { day: result.day }) })
-      return conditionalAnswer(c, json, headers)
+        keep(keyOf(c), { version, json, heads, ...(result.day && { day: result.day }) })
+      return conditionalAnswer(c, json, heads)
     },
   }
 }

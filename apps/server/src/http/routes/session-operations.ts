@@ -7,7 +7,7 @@ import {
   type TurnOptions,
 } from '../../domain/session-service.ts'
 import type { SummaryJson } from '../../domain/session-store.ts'
-import { CACHE_CONTROL, conditionalAnswer } from '../conditional-answers.ts'
+import { CACHE_CONTROL, conditionalAnswer, conditionalHeads } from '../conditional-answers.ts'
 import { contentDisposition, fileEntityTag, safeContentType } from '../download-headers.ts'
 import { keyFor } from '../idempotency/idempotency.ts'
 import { keptRead, type OperationHandler, operation } from '../operations/operation-handler.ts'
@@ -267,13 +267,17 @@ export function sessionOperations(options: SessionOperationsOptions): OperationH
       const { session_id, file_id } = c.req.valid('param')
       const found = await sessions.file(c.get('owner'), session_id, file_id)
       if (found === 'not_found') return c.json({ detail: 'File not found' }, 404)
-      return conditionalAnswer(c, found.data, {
-        'Content-Type': safeContentType(found.file.contentType),
-        'Content-Disposition': contentDisposition(found.file.name),
-        // `X-Content-Type-Options: nosniff` comes with every answer's security headers.
-        ETag: fileEntityTag(found.file),
-        'Cache-Control': CACHE_CONTROL,
-      })
+      return conditionalAnswer(
+        c,
+        found.data,
+        conditionalHeads(c.req.path, {
+          'Content-Type': safeContentType(found.file.contentType),
+          'Content-Disposition': contentDisposition(found.file.name),
+          // `X-Content-Type-Options: nosniff` comes with every answer's security headers.
+          ETag: fileEntityTag(found.file),
+          'Cache-Control': CACHE_CONTROL,
+        }),
+      )
     }),
   ]
 }
