@@ -190,7 +190,6 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
             maxAddresses: config.authFailureAddresses,
           }
         : undefined,
-    clock,
     onRefused: metrics && ((reason) => metrics.refused(reason)),
   })
   const watchStreams = metrics && (() => metrics.streamOpened())

@@ -1,4 +1,3 @@
-import type { Clock } from '../../domain/clock.ts'
 import type { RateBudget } from '../../domain/rate-budget.ts'
 import type { Step } from '../pipeline.ts'
 import type { ApiKeyLookup } from './api-keys.ts'
@@ -19,7 +18,6 @@ export interface GuardOptions {
   sharedRateLimit?: { budget: RateBudget; batch: number; onError?: (error: unknown) => void }
   /** Each client address's rate of failed authentications; `undefined` for none. */
   authFailures?: { limit: RateLimit; maxAddresses: number }
-  clock: Clock
   /** Told of each refusal and why (metrics). */
   onRefused?: (reason: 'unauthenticated' | 'rate_limited' | 'auth_rate_limited') => void
 }
@@ -27,16 +25,18 @@ export interface GuardOptions {
 /**
  * The middleware that goes first on every operation whose `security` in openapi.yaml names an
  * API key (see `operations/operation-table.ts`): authentication (its failures limited per client
- * address), then the owner's rate limit, all before the body is read.
+ * address), then the owner's rate limit, all before the body is read. Buckets are counted at the
+ * time the request came in (`receivedAt`, on the app's clock): nothing waits before the guard,
+ * and a second reading of the clock was ~1% of a kept get's CPU (profiled).
  *
  * @example
  * ```ts
- * const guard = createGuard({ apiKeys, rateLimit, clock })
+ * const guard = createGuard({ apiKeys, rateLimit })
  * app.get('/sessions/:session_id', pipeline([guard], handler))
  * ```
  */
 export function createGuard(options: GuardOptions): Step {
-  const { apiKeys, clock, onRefused } = options
+  const { apiKeys, onRefused } = options
   const limiter =
     options.rateLimit && new OwnerRateLimiter(options.rateLimit, options.sharedRateLimit)
   const failures =
@@ -50,11 +50,11 @@ export function createGuard(options: GuardOptions): Step {
   return (c, next) => {
     const unknown = authenticate(c, apiKeys)
     if (unknown) {
-      const limited = failures?.failed(c, clientAddress(c), clock.now().getTime())
+      const limited = failures?.failed(c, clientAddress(c), c.get('receivedAt'))
       onRefused?.(limited ? 'auth_rate_limited' : 'unauthenticated')
       return limited ?? unknown
     }
-    const checked = limiter?.check(c, clock.now().getTime())
+    const checked = limiter?.check(c, c.get('receivedAt'))
     if (checked instanceof Promise)
       return checked.then((limited) => (limited ? refuse(limited) : next()))
     return checked ? refuse(checked) : next()

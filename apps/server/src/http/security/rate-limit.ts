@@ -23,9 +23,22 @@ export function rateLimitHeaders(
   taken: TakeResult,
   policy = POLICY,
 ): Record<string, string> {
+  return rateLimitAnswer(rateLimitPolicy(limit, policy), taken, policy)
+}
+
+/** The `RateLimit-Policy` header of `limit`: the same on every answer, made once. */
+function rateLimitPolicy(limit: RateLimit, policy: string): string {
   const window = Math.max(1, Math.ceil(limit.burst / limit.ratePerSecond))
+  return `${policy};q=${limit.burst};w=${window}`
+}
+
+function rateLimitAnswer(
+  policyHeader: string,
+  taken: TakeResult,
+  policy: string,
+): Record<string, string> {
   return {
-    'RateLimit-Policy': `${policy};q=${limit.burst};w=${window}`,
+    'RateLimit-Policy': policyHeader,
     RateLimit: `${policy};r=${taken.remaining};t=${taken.resetSeconds}`,
   }
 }
@@ -44,11 +57,12 @@ function tooManyRequests(c: Context<AppEnv>, taken: TakeResult): Response {
  * every instance takes from, a batch at a time (`SharedTokenBuckets`).
  */
 export class OwnerRateLimiter {
-  readonly #limit: RateLimit
+  /** Its `RateLimit-Policy`, the same on every answer. */
+  readonly #policy: string
   readonly #buckets: TokenBuckets | SharedTokenBuckets
 
   constructor(limit: RateLimit, shared?: { budget: RateBudget } & SharedTokenBucketsOptions) {
-    this.#limit = limit
+    this.#policy = rateLimitPolicy(limit, POLICY)
     this.#buckets = shared
       ? new SharedTokenBuckets(limit, shared.budget, shared)
       : new TokenBuckets(limit)
@@ -74,7 +88,7 @@ export class OwnerRateLimiter {
   }
 
   #answer(c: Context<AppEnv>, taken: TakeResult): Response | undefined {
-    addAnswerHeaders(c, rateLimitHeaders(this.#limit, taken))
+    addAnswerHeaders(c, rateLimitAnswer(this.#policy, taken, POLICY))
     if (taken.allowed) return undefined
     return tooManyRequests(c, taken)
   }
