@@ -12,6 +12,7 @@ import {
   dropMessageVectors,
   SEARCHED_CHARACTERS,
   searchVector,
+  signSearchEntries,
 } from '../postgres/pg-search-entries.ts'
 import { addRankedWords } from './ranked-words.ts'
 import type { Dialect } from './schema.ts'
@@ -584,6 +585,13 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0050_session_activity': {
       async up(db: AnyDb) {
         await keepSessionActivity(db, dialect)
+      },
+    },
+
+    '0051_search_signatures': {
+      async up(db: AnyDb) {
+        // Walks of an owner's newest entries from the btree alone (`signSearchEntries`).
+        if (dialect === 'postgres') await signSearchEntries(db)
       },
     },
 

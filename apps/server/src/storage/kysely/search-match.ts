@@ -70,3 +70,21 @@ export function toTsQuery(query: SearchQuery): string {
     .map((term) => (term.negated ? `!(${tsTerm(term)})` : `(${tsTerm(term)})`))
     .join(' & ')
 }
+
+/**
+ * The words every text that matches `query` has whole, space-separated, for PostgreSQL's
+ * signature of an entry's words (`search_entry_signature`, migration 0051): the words of its
+ * terms that are not negated, but the last word of a prefix (its words are many). Empty when
+ * the query has none (a prefix alone, `onbo`): then the signature cannot tell an entry out.
+ *
+ * @example
+ * ```ts
+ * requiredWords(parseSearchQuery('"user interview" -draft onbo')) // 'user interview'
+ * ```
+ */
+export function requiredWords(query: SearchQuery): string {
+  return query.terms
+    .filter((term) => !term.negated)
+    .flatMap((term) => (term.prefix ? term.words.slice(0, -1) : term.words))
+    .join(' ')
+}
