@@ -132,6 +132,7 @@ export function createSessionsApp(deps: AppDependencies): SessionsApp {
     idempotency: store.idempotency,
     webhooks: store.webhooks,
     changes: store.changes,
+    readsAtOnce: store.readsAtOnce,
     checkStore: () => store.checkReady(),
     isShuttingDown: () => shuttingDown,
     config,

@@ -127,7 +127,8 @@ export function sessionForm(
   return form
 }
 
-function deferred<T>() {
+/** A promise and its settlers, to settle it when a test says (a rejection left unhandled is no error). */
+export function deferred<T>() {
   let resolve!: (value: T) => void
   let reject!: (reason: unknown) => void
   const promise = new Promise<T>((res, rej) => {

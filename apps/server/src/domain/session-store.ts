@@ -413,6 +413,12 @@ export interface SessionStore extends Partial<JsonReads> {
    * to reads may then be kept until their owner's version moves. Absent: nothing is kept.
    */
   readonly changes?: ChangeVersions
+  /**
+   * How many reads it answers at once without making one wait (a pool's connections), for a
+   * store that answers over a network: the server admits no more kept reads at once, so the
+   * others wait before they make anything (`admission.ts`). Absent: reads are not admitted.
+   */
+  readonly readsAtOnce?: number
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>
   /**

@@ -2,6 +2,7 @@ import type { OperationId } from '@uxmate/contract'
 import { openapiDocument } from '@uxmate/contract/document'
 import { type ErrorHandler, Hono } from 'hono'
 import type { ServerConfig } from '../config/config.ts'
+import { admission } from '../domain/admission.ts'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
@@ -59,6 +60,11 @@ export interface HttpAppDependencies {
   webhooks: WebhookOutbox
   /** The store's versions of owners' sessions, when it has them: answers to reads are kept. */
   changes: ChangeVersions | undefined
+  /**
+   * How many kept reads' handlers run at once (`SessionStore.readsAtOnce`); the others wait
+   * their turn before they make anything. Absent: every one runs at once.
+   */
+  readsAtOnce?: number
   /** Throws unless the store answers and its schema is up to date (`/ready`). */
   checkStore: () => Promise<void>
   /** True once shutdown has begun (`/ready` answers 503). */
@@ -147,6 +153,9 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
     clock,
     onLookup: metrics && ((hit) => metrics.readCache(hit)),
   })
+  // A read that would wait for the store's connections waits here, before its handler makes
+  // anything (`admission.ts`): measured (issue 21), the collector was most of a PostgreSQL read.
+  const admitRead = deps.readsAtOnce === undefined ? undefined : admission(deps.readsAtOnce)
   const idempotency = createIdempotency({
     store: deps.idempotency,
     clock,
@@ -233,7 +242,9 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       keptAnswers: reads.kept(),
       validate: (request) => validator.middleware(request),
       idempotency: idempotency.step,
-      keep: (c, read) => reads.answer(c, read),
+      keep: admitRead
+        ? (c, read) => admitRead(() => reads.answer(c, read))
+        : (c, read) => reads.answer(c, read),
       nameRequests: metrics !== undefined || deps.tracing === true,
       onError,
     },

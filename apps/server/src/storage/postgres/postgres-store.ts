@@ -48,6 +48,7 @@ export function openPostgresStore(
       ...postgresReads(pool),
       ...postgresJsonReads(pool),
       changes: ownerVersionsOn(pool),
+      readsAtOnce: pool.options.max ?? 10,
     },
     db,
     pool,
