@@ -101,7 +101,7 @@ interface Boundary {
   message_id: string | null
 }
 
-interface WalkedRow extends RankedEntryRow {
+interface WalkedRow extends CandidateRow {
   at: string
   hit: boolean
   nth: string
@@ -116,34 +116,26 @@ const after = (boundary: Boundary | undefined) =>
           AND (entry.message_id < ${boundary.message_id} OR entry.message_id IS NULL)))`
 
 /**
- * What ranking reads of an entry, as one array of text: the start of its text and its count
- * of words (`messages.ranked_words`), for a message both from one probe of its key (each was
- * a probe of its own: ~4 buffers a match); for a name, the session's name and none. In the
- * select list, which PostgreSQL evaluates past the statement's limit: a lateral join of the
- * message would be made for every match of a walk before it (most of 5,000 entries for `the`,
- * to return 500). A text of no more bytes than the characters wanted is whole: `left` would
- * count its characters (~3 µs for one of ~270 measured at 100k messages, under load).
+ * The start of an entry's text, for ranking: the session's name or the message's text. A text
+ * of no more bytes than the characters wanted is whole: `left` would count its characters
+ * (~3 µs for one of ~270, measured at 100k messages under load).
  */
-const entryRanked = sql`CASE WHEN entry.message_id IS NULL
-    THEN ARRAY[(SELECT name FROM sessions WHERE sessions.id = entry.session_id), NULL]
-    ELSE (SELECT ARRAY[CASE WHEN octet_length(text) <= ${RANKED_CHARACTERS} THEN text
-        ELSE left(text, ${RANKED_CHARACTERS}) END, ranked_words::text]
+const entryText = sql`CASE WHEN entry.message_id IS NULL
+    THEN (SELECT name FROM sessions WHERE sessions.id = entry.session_id)
+    ELSE (SELECT CASE WHEN octet_length(text) <= ${RANKED_CHARACTERS} THEN text
+        ELSE left(text, ${RANKED_CHARACTERS}) END
       FROM messages WHERE messages.id = entry.message_id)
-  END AS ranked`
+  END`
 
-/** An entry's row as ranking reads it (see {@link entryRanked}). */
-interface RankedEntryRow {
-  session_id: string
-  message_id: string | null
-  ranked: [string, string | null]
-}
-
-const candidateOf = (row: RankedEntryRow): CandidateRow => ({
-  session_id: row.session_id,
-  message_id: row.message_id,
-  text: row.ranked[0],
-  words: row.ranked[1] === null ? null : Number(row.ranked[1]),
-})
+/**
+ * The message's count of the words ranking reads (none for a name's entry): a second probe of
+ * the message's key, as the text's, in the select list, which PostgreSQL evaluates past the
+ * statement's limit: a lateral join of the message would be made for every match of a walk
+ * before it (most of 5,000 entries for `the`, to return 500). Not one probe of both as an
+ * array: `pg` parses an array's text a character at a time in our process (measured: our CPU
+ * a search at 1M messages ~1.5-2× with 500 texts so).
+ */
+const entryWords = sql`(SELECT ranked_words FROM messages WHERE messages.id = entry.message_id)`
 
 /**
  * How a walk tells the entries that match: `maybe` of an entry as the btree gives it, then,
@@ -190,7 +182,7 @@ function walk(
   return sql<WalkedRow>`
     SELECT entry.session_id, entry.message_id, entry.at, entry.nth,
       CASE WHEN entry.nth = ${entries} THEN ${hit} ELSE TRUE END AS hit,
-      ${entryRanked}
+      ${entryText} AS text, ${entryWords} AS words
     FROM (
       SELECT entry.session_id, entry.message_id, entry.at, ${maybe} AS maybe,
         row_number() OVER (ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST) AS nth
@@ -209,8 +201,8 @@ function walk(
  * for rare words, from GIN (the few matches, then sorted).
  */
 function planned(db: Kysely<Database>, input: SearchInput, boundary: Boundary, wanted: number) {
-  return sql<RankedEntryRow>`
-    SELECT entry.session_id, entry.message_id, ${entryRanked}
+  return sql<CandidateRow>`
+    SELECT entry.session_id, entry.message_id, ${entryText} AS text, ${entryWords} AS words
     FROM search_entries AS entry
     WHERE entry.owner = ${input.owner} AND ${after(boundary)}
       AND entry.vector @@ to_tsquery('simple', ${toTsQuery(input.query)})
@@ -235,13 +227,13 @@ async function postgresCandidates(db: Kysely<Database>, input: SearchInput) {
     const wanted = RANKED_WINDOW - found.length
     const { rows } = await walk(db, input, { boundary, entries, wanted })
     const hits = rows.filter((row) => row.hit)
-    found.push(...hits.slice(0, wanted).map(candidateOf))
+    found.push(...hits.slice(0, wanted))
     const last = rows.find((row) => Number(row.nth) === entries)
     if (found.length === RANKED_WINDOW || !last) return { rows: found }
     boundary = { at: last.at, message_id: last.message_id }
     if (entries === WALKED_ENTRIES && hits.length < RARE_IN_WALK) {
       const rest = await planned(db, input, boundary, RANKED_WINDOW - found.length)
-      return { rows: [...found, ...rest.rows.map(candidateOf)] }
+      return { rows: [...found, ...rest.rows] }
     }
   }
 }

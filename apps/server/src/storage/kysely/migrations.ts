@@ -595,6 +595,17 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       },
     },
 
+    '0052_pinned_sessions_index': {
+      async up(db: AnyDb) {
+        // The pinned group of a grouped page walks the owner's pinned sessions only, not all
+        // of them by recency for the one in ten pinned (PostgreSQL's statements name the
+        // value, `pg-session-queries.ts`; SQLite's bind it, which a partial index cannot serve).
+        if (dialect === 'postgres')
+          await sql`CREATE INDEX sessions_pinned_by_owner_recency
+            ON sessions (owner, updated_at DESC, id DESC) WHERE pinned = 1`.execute(db)
+      },
+    },
+
     '0054_owner_versions': {
       async up(db: AnyDb) {
         // Versions of each owner's sessions that every instance sees, so that answers to reads

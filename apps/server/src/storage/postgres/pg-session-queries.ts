@@ -41,9 +41,12 @@ function filterOf(filter: SessionFilter, values: unknown[]): { where: string; sh
   const param = (value: unknown) => `$${values.push(value)}`
   let where = ` AND s.archived = ${param(filter.archived ? 1 : 0)}`
   let shape = ''
+  // A literal, and a name a value: so that a plan prepared for the pinned sessions may walk
+  // the index of those only (`sessions_pinned_by_owner_recency`, migration 0052), which a
+  // condition on a parameter does not prove a plan may use.
   if (filter.pinned !== undefined) {
-    where += ` AND s.pinned = ${param(filter.pinned ? 1 : 0)}`
-    shape += 'p'
+    where += ` AND s.pinned = ${filter.pinned ? 1 : 0}`
+    shape += filter.pinned ? 'p' : 'u'
   }
   // One probe of session_labels' key per tag and pair, for each session the index yields.
   for (const tag of filter.tags) {
