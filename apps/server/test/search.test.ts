@@ -100,6 +100,25 @@ describe.each(storeDatabases())('search on $name', (databases) => {
     expect(await found('interview', { owner: 'carol' })).toEqual([])
   })
 
+  it("gives each hit its session's summary as the sidebar lists it: count and latest message", async () => {
+    await session(uuid(1), {
+      prompt: 'A wombat question',
+      reply: `The wombat ${'answer '.repeat(60)}`,
+    })
+    await session(uuid(2), { name: 'Wombat notes', prompt: 'Nothing else' }, { at: 1000 })
+    const listed = new Map(
+      (await store.recentSessions({ owner: 'alice', limit: 10 })).map((row) => [row.id, row]),
+    )
+    const hits = (await find('wombat ')).hits
+    expect(hits.map((hit) => hit.message?.id ?? `name:${hit.session.id}`).sort()).toEqual([
+      `${uuid(1).slice(0, -2)}01`,
+      `${uuid(1).slice(0, -2)}02`,
+      `name:${uuid(2)}`,
+    ])
+    for (const hit of hits) expect(hit.session).toEqual(listed.get(hit.session.id))
+    expect(listed.get(uuid(1))?.activity).toMatchObject({ messageCount: 2 })
+  })
+
   it('keeps owners apart whose ids begin alike', async () => {
     const owners = ['a', 'ab', 'bench-owner', 'bench-owner-1', 'Bench-Owner']
     for (const [n, owner] of owners.entries())

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
+import { messagePreview } from '../../domain/message-preview.ts'
 import { branchTo, deepestLatestLeaf } from '../../domain/message-tree.ts'
 import { rankedWordCount } from '../../domain/search-rank.ts'
 import type {
@@ -97,6 +98,27 @@ function toSummaryRecord(
     name: row.name,
     updatedAt: new Date(Number(row.updated_at)),
     ...organiseOf(row),
+  }
+}
+
+/** The activity a session's row keeps (migration 0050, `session-activity.ts`). */
+const KEPT_ACTIVITY_COLUMNS = ['message_count', 'last_message_at', 'last_message_start'] as const
+
+/**
+ * A session's activity from the columns its row keeps: what `activityOf` reads from its
+ * messages (the same count and latest message by position), without a statement.
+ */
+function keptActivity(
+  row: Pick<SessionRow, (typeof KEPT_ACTIVITY_COLUMNS)[number]>,
+): SessionActivity {
+  const messageCount = Number(row.message_count)
+  if (row.last_message_at === null) return { messageCount }
+  return {
+    messageCount,
+    lastMessage: {
+      createdAt: new Date(Number(row.last_message_at)),
+      preview: messagePreview(row.last_message_start ?? ''),
+    },
   }
 }
 
@@ -1112,10 +1134,16 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       return summariesOf(rows)
     },
 
+    // A page of hits reads its sessions' activity from their rows: through `activityOf`, a
+    // count and a latest message of each session's messages were a statement of every search.
     searchSessions: createSearch(db, dialect, async (ids) =>
-      summariesOf(
-        await db.selectFrom('sessions').select(SUMMARY_COLUMNS).where('id', 'in', ids).execute(),
-      ),
+      (
+        await db
+          .selectFrom('sessions')
+          .select([...SUMMARY_COLUMNS, ...KEPT_ACTIVITY_COLUMNS])
+          .where('id', 'in', ids)
+          .execute()
+      ).map((row) => toSummaryRecord(row, keptActivity(row))),
     ),
 
     importSession: createImport(write),
