@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { rankedWordCount } from '../../../apps/server/src/domain/search-rank.ts'
+import { SEARCH_OWNER_RANGE } from '../../../apps/server/src/storage/kysely/migrations.ts'
 import { searchText, searchTextLength } from './search-text.ts'
 import { seedMessageId, seedSessionId } from './seed-ids.ts'
 import type { MessageRow, SessionRow } from './seed-rows.ts'
@@ -121,35 +122,48 @@ const insertSql = (table: string, columns: readonly string[]) =>
 
 /**
  * Indexes sessions `from`…`to - 1` and their messages for search in one statement each, as
- * the server's `0025_search` migration indexes the rows already there (keys going down as rows
- * are written, the owner's word as `OWNER_TOKEN_SQL` writes it): per row, the triggers cost the
- * seed ~3× as long.
+ * the server's `0025_search` migration indexes the rows already there (each owner's keys
+ * going down from the lowest of its range as rows are written, sessions then their messages,
+ * the owner's word as `OWNER_TOKEN_SQL` writes it): per row, the triggers cost the seed ~3× as
+ * long.
  */
 function indexSearchRows(db: Database.Database, range: SearchSeedRange): void {
   const first = seedSessionId(range.from)
   const last = seedSessionId(range.to - 1)
-  const low = db.prepare('SELECT coalesce(min(doc), 0) FROM search_docs').pluck().get()
-  const top = db.prepare('SELECT coalesce(max(doc), 0) FROM search_docs').pluck().get()
   db.prepare(
-    `INSERT INTO search_docs (owner, session_id, message_id)
-     SELECT owner, id, NULL FROM sessions WHERE id BETWEEN ? AND ?
-     UNION ALL
-     SELECT sessions.owner, messages.session_id, messages.id
-       FROM messages JOIN sessions ON sessions.id = messages.session_id
-       WHERE messages.session_id BETWEEN ? AND ?`,
-  ).run(first, last, first, last)
-  // The new rows were keyed above the others; the index's keys go down as rows are written.
-  db.prepare('UPDATE search_docs SET doc = ? - (doc - ?) WHERE doc > ?').run(low, top, top)
+    'INSERT OR IGNORE INTO search_owners (owner) SELECT DISTINCT owner FROM sessions WHERE id BETWEEN ? AND ?',
+  ).run(first, last)
+  db.prepare(
+    `WITH written AS MATERIALIZED (
+       SELECT 0 AS part, owner, id AS session_id, NULL AS message_id, 0 AS position
+         FROM sessions WHERE id BETWEEN @first AND @last
+       UNION ALL
+       SELECT 1, sessions.owner, messages.session_id, messages.id, messages.position
+         FROM messages JOIN sessions ON sessions.id = messages.session_id
+         WHERE messages.session_id BETWEEN @first AND @last),
+     lowest AS MATERIALIZED (
+       SELECT owner, (SELECT coalesce(min(doc), (slot + 1) * @range) FROM search_docs
+         WHERE doc >= slot * @range AND doc < (slot + 1) * @range) AS doc
+       FROM search_owners WHERE owner IN (SELECT DISTINCT owner FROM written))
+     INSERT INTO search_docs (doc, owner, session_id, message_id)
+     SELECT lowest.doc - row_number() OVER (PARTITION BY written.owner
+         ORDER BY written.part, written.session_id, written.position),
+       written.owner, written.session_id, written.message_id
+     FROM written JOIN lowest ON lowest.owner = written.owner`,
+  ).run({ first, last, range: SEARCH_OWNER_RANGE })
+  // In the keys' order (FTS5 writes out what it holds whenever a key is not above the last):
+  // the rows walked by key, not sorted (a sort of every text spilled to temporary files).
   db.prepare(
     `INSERT INTO search_fts (rowid, body, owner)
      SELECT search_docs.doc,
        CASE WHEN search_docs.message_id IS NULL THEN sessions.name
          ELSE substr(messages.text, 1, 100000) END,
        lower(hex(search_docs.owner))
-     FROM search_docs JOIN sessions ON sessions.id = search_docs.session_id
+     FROM search_docs NOT INDEXED CROSS JOIN sessions ON sessions.id = search_docs.session_id
        LEFT JOIN messages ON messages.id = search_docs.message_id
-     WHERE search_docs.doc < ?`,
-  ).run(low)
+     WHERE search_docs.session_id BETWEEN ? AND ?
+     ORDER BY search_docs.doc`,
+  ).run(first, last)
 }
 
 /**
