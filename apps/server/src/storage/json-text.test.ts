@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { jsonString, jsonStringOrNull, jsonTime } from './json-text.ts'
+import { jsonChars, jsonStringOrNull, jsonTime } from './json-text.ts'
 
-describe('jsonString', () => {
-  it('writes what JSON.stringify writes, escapes and all', () => {
+describe('jsonChars', () => {
+  it('writes what JSON.stringify writes between its quotes, escapes and all', () => {
     const texts = [
       '',
       'plain text',
@@ -12,9 +12,22 @@ describe('jsonString', () => {
       'é, 日本語, 🚀, \u2028\u2029',
       'lone \ud83d surrogate, \udc00 too',
       '</script>',
+      // Escapes at either end: what is cut off around JSON.stringify's text is its quotes.
+      '"',
+      '\\',
+      '\u0000',
+      'ends in a backslash \\',
+      '"starts with a quote',
+      '\ud800',
+      '\udfff',
+      '\n🚀\u0000',
+      '\u2028',
     ]
     for (let code = 0; code < 0x80; code++) texts.push(`a${String.fromCharCode(code)}b`)
-    for (const text of texts) expect(jsonString(text)).toBe(JSON.stringify(text))
+    for (const text of texts) expect(`"${jsonChars(text)}"`).toBe(JSON.stringify(text))
+    // Every UTF-16 code unit alone, surrogates included.
+    const units = Array.from({ length: 0x10000 }, (_, code) => String.fromCharCode(code))
+    expect(units.map((unit) => `"${jsonChars(unit)}"`)).toEqual(units.map((u) => JSON.stringify(u)))
     expect(jsonStringOrNull(null)).toBe('null')
     expect(jsonStringOrNull('x')).toBe('"x"')
   })

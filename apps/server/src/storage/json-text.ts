@@ -10,21 +10,24 @@
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
 
 /**
- * `text` as a JSON string: between quotes as it is when nothing in it needs escaping, which is
- * most text (names, ids, replies), else as `JSON.stringify` writes it.
+ * `text` as the characters between the quotes of its JSON string: itself when nothing in it
+ * needs escaping, which is most text (names, ids, replies), else what `JSON.stringify` writes
+ * between its quotes. Measured (issue 21, callgrind): writing the quotes in the caller's
+ * template, not around each value, left a list page's text ~5% fewer instructions (two string
+ * joins and a rope node fewer a value, less to flatten).
  *
  * @example
  * ```ts
- * jsonString('Hi "there"') // '"Hi \\"there\\""'
+ * `"${jsonChars('Hi "there"')}"` // '"Hi \\"there\\""'
  * ```
  */
-export function jsonString(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`
+export function jsonChars(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text).slice(1, -1) : text
 }
 
 /** `text` as a JSON string, or `null`. */
 export const jsonStringOrNull = (text: string | null): string =>
-  text === null ? 'null' : jsonString(text)
+  text === null ? 'null' : `"${jsonChars(text)}"`
 
 // Measured (issue 21): toISOString was ~10% of a list page built from rows (~0.4 µs a call,
 // 175 a page). A page's times fall on a few days: each day's "YYYY-MM-DDT" is kept, the time

@@ -9,7 +9,7 @@
 import { messagePreview } from '../domain/message-preview.ts'
 import { branchTo } from '../domain/message-tree.ts'
 import type { AgentJson, SummaryJson } from '../domain/session-store.ts'
-import { jsonString, jsonStringOrNull, jsonTime } from './json-text.ts'
+import { jsonChars, jsonStringOrNull, jsonTime } from './json-text.ts'
 
 /** A raw row: its columns by place. */
 export type Row = unknown[]
@@ -122,14 +122,14 @@ function sessionUsageJson(row: Row): string {
 /** A message as `toMessage` writes it: files, usage and rating only when it has them. */
 function messageJson(row: Row, files: Map<string, string> | undefined): string {
   const parent = row[M_PARENT] as string | null
-  let json = `{"id":${jsonString(row[M_ID] as string)},"role":"${row[M_ROLE]}","text":${jsonString(row[M_TEXT] as string)},"created_at":${jsonTime(row[M_CREATED] as number)},"parent_id":${jsonStringOrNull(parent)}`
+  let json = `{"id":"${jsonChars(row[M_ID] as string)}","role":"${row[M_ROLE]}","text":"${jsonChars(row[M_TEXT] as string)}","created_at":${jsonTime(row[M_CREATED] as number)},"parent_id":${jsonStringOrNull(parent)}`
   const filesJson = files?.get(row[M_ID] as string)
   if (filesJson !== undefined) json += `,"files":[${filesJson}]`
   if (row[M_INPUT] !== null)
     json += `,"usage":{"input_tokens":${row[M_INPUT]},"output_tokens":${row[M_OUTPUT] ?? 0},"cached_tokens":${row[M_CACHED] ?? 0},"estimated":${row[M_ESTIMATED] === 1}}`
   if (row[M_RATING] !== null) {
     const comment = row[M_COMMENT] as string | null
-    json += `,"feedback":{"rating":${jsonString(row[M_RATING] as string)}${comment === null ? '' : `,"comment":${jsonString(comment)}`},"updated_at":${jsonTime(row[M_RATED_AT] as number)}}`
+    json += `,"feedback":{"rating":"${jsonChars(row[M_RATING] as string)}"${comment === null ? '' : `,"comment":"${jsonChars(comment)}"`},"updated_at":${jsonTime(row[M_RATED_AT] as number)}}`
   }
   return `${json}}`
 }
@@ -162,9 +162,9 @@ function branchOf(messages: Row[], leafId: string | null): Row[] {
  */
 export function queuedJson(rows: Row[]): string {
   const turns = rows.map(([id, kind, text, messageId, createdAt]) => {
-    let json = `{"id":${jsonString(id as string)},"kind":"${kind}"`
-    if (text !== null) json += `,"text":${jsonString(text as string)}`
-    if (messageId !== null) json += `,"message_id":${jsonString(messageId as string)}`
+    let json = `{"id":"${jsonChars(id as string)}","kind":"${kind}"`
+    if (text !== null) json += `,"text":"${jsonChars(text as string)}"`
+    if (messageId !== null) json += `,"message_id":"${jsonChars(messageId as string)}"`
     return `${json},"created_at":${jsonTime(createdAt as number)}}`
   })
   return `,"queued_turns":[${turns.join(',')}]`
@@ -187,7 +187,7 @@ export function sessionJson(
   queued = '',
 ): string {
   const id = row[S_ID] as string
-  let json = `{"id":${jsonString(id)},"agent_id":${jsonString(row[S_AGENT] as string)},"name":${jsonString(row[S_NAME] as string)},"created_at":${jsonTime(row[S_CREATED] as number)},"updated_at":${jsonTime(row[S_UPDATED] as number)},"status":"${row[S_STATUS]}","routine_id":${jsonStringOrNull(row[S_ROUTINE] as string | null)},"messages":[`
+  let json = `{"id":"${jsonChars(id)}","agent_id":"${jsonChars(row[S_AGENT] as string)}","name":"${jsonChars(row[S_NAME] as string)}","created_at":${jsonTime(row[S_CREATED] as number)},"updated_at":${jsonTime(row[S_UPDATED] as number)},"status":"${row[S_STATUS]}","routine_id":${jsonStringOrNull(row[S_ROUTINE] as string | null)},"messages":[`
   const branch = branchOf(messages, row[S_LEAF] as string | null)
   for (let i = 0; i < branch.length; i++) {
     if (i > 0) json += ','
@@ -196,7 +196,7 @@ export function sessionJson(
   json += ']'
   const code = row[S_ERROR_CODE] as string | null
   if (code !== null)
-    json += `,"error":{"code":${jsonString(code)},"message":${jsonString((row[S_ERROR_MESSAGE] as string | null) ?? '')}}`
+    json += `,"error":{"code":"${jsonChars(code)}","message":"${jsonChars((row[S_ERROR_MESSAGE] as string | null) ?? '')}"}`
   // Tags and metadata are stored as JSON.stringify wrote them: their text is their JSON.
   return `${json}${sessionUsageJson(row)},"pinned":${row[S_PINNED] === 1},"archived":${row[S_ARCHIVED] === 1},"tags":${row[S_TAGS]},"metadata":${row[S_METADATA]}${queued}}`
 }
@@ -216,7 +216,7 @@ export function filesByMessage(rows: Row[]): Map<string, string> {
   for (const row of rows) {
     const messageId = row[0] as string
     const id = row[1] as string
-    const json = `{"id":${jsonString(id)},"name":${jsonString(row[2] as string)},"content_type":${jsonString(row[3] as string)},"size":${row[4]},"sha256":${jsonString(row[5] as string)},"url":${jsonString(`/sessions/${row[6]}/files/${id}`)}}`
+    const json = `{"id":"${jsonChars(id)}","name":"${jsonChars(row[2] as string)}","content_type":"${jsonChars(row[3] as string)}","size":${row[4]},"sha256":"${jsonChars(row[5] as string)}","url":"${jsonChars(`/sessions/${row[6]}/files/${id}`)}"}`
     const before = files.get(messageId)
     files.set(messageId, before === undefined ? json : `${before},${json}`)
   }
@@ -235,8 +235,8 @@ export function filesByMessage(rows: Row[]): Map<string, string> {
  */
 export function summaryJson(row: Row, agentJson: AgentJson): SummaryJson {
   const updatedAt = row[U_UPDATED] as number
-  let json = `{"id":${jsonString(row[U_ID] as string)},"agent":${agentJson(row[U_AGENT] as string)},"updated_at":${jsonTime(updatedAt)},"name":${jsonString(row[U_NAME] as string)},"pinned":${row[U_PINNED] === 1},"archived":${row[U_ARCHIVED] === 1},"tags":${row[U_TAGS]},"metadata":${row[U_METADATA]},"message_count":${row[U_COUNT]}`
+  let json = `{"id":"${jsonChars(row[U_ID] as string)}","agent":${agentJson(row[U_AGENT] as string)},"updated_at":${jsonTime(updatedAt)},"name":"${jsonChars(row[U_NAME] as string)}","pinned":${row[U_PINNED] === 1},"archived":${row[U_ARCHIVED] === 1},"tags":${row[U_TAGS]},"metadata":${row[U_METADATA]},"message_count":${row[U_COUNT]}`
   if (row[U_LAST_AT] !== null)
-    json += `,"last_message_at":${jsonTime(row[U_LAST_AT] as number)},"last_message_preview":${jsonString(messagePreview(row[U_LAST_START] as string))}`
+    json += `,"last_message_at":${jsonTime(row[U_LAST_AT] as number)},"last_message_preview":"${jsonChars(messagePreview(row[U_LAST_START] as string))}"`
   return { updatedAt: new Date(updatedAt), json: `${json}}` }
 }
