@@ -139,17 +139,19 @@ const entryWords = sql`(SELECT ranked_words FROM messages WHERE messages.id = en
 
 /**
  * How a walk tells the entries that match: `maybe` of an entry as the btree gives it, then,
- * of those its session lets through, `vector`. With words every match has whole, `maybe` is
- * the entry's signature of words (`search_entry_signature`, migration 0051: in the index
- * beside the key, so the walk reads no row) having the words' bits, and `vector` the check of
- * the vector, read by the entry's key; with none (a prefix alone), `maybe` is the vector of
- * each entry, in its row. The session before the vector: a tag that one session in five has
- * leaves four vectors in five unread.
+ * of those its session lets through, `vector`. Where `signed` and the query has words every
+ * match has whole, `maybe` is the entry's signature of words (`search_entry_signature`,
+ * migration 0051: in the index beside the key, so the walk reads no row) having the words'
+ * bits, and `vector` the check of the vector, read by the entry's key (~4 buffers, where the
+ * row in the walk was ~1: so only for walks after the first, whose words are in fewer than one
+ * entry in ten, and fewer entries are read twice than are not read at all); otherwise `maybe`
+ * is the vector of each entry, in its row. The session before the vector: a tag that one
+ * session in five has leaves four vectors in five unread.
  */
-function matching(input: SearchInput) {
+function matching(input: SearchInput, signed: boolean) {
   const tsquery = sql`to_tsquery('simple', ${toTsQuery(input.query)})`
   const words = requiredWords(input.query)
-  if (words === '') return { maybe: sql`entry.vector @@ ${tsquery}`, vector: sql`TRUE` }
+  if (!signed || words === '') return { maybe: sql`entry.vector @@ ${tsquery}`, vector: sql`TRUE` }
   const bits = sql`(SELECT search_entry_signature(search_entry_vector(${words})))`
   const vectorOf = (key: ReturnType<typeof sql>) =>
     sql`(SELECT matched.vector @@ ${tsquery} FROM search_entries AS matched WHERE ${key})`
@@ -175,7 +177,7 @@ function walk(
   walked: { boundary: Boundary | undefined; entries: number; wanted: number },
 ) {
   const { boundary, entries, wanted } = walked
-  const { maybe, vector } = matching(input)
+  const { maybe, vector } = matching(input, boundary !== undefined)
   // In this order: PostgreSQL evaluates the arguments of one AND from the left.
   const hit = sql`entry.maybe AND ${searchedSession(db, input, 'entry.session_id', true)}
     AND ${vector}`
