@@ -79,7 +79,8 @@ describe('start.sh', () => {
       scripts: Record<string, string>
       files: string[]
     }
-    expect(pkg.scripts.start).toBe('sh start.sh')
+    // pnpm and npm set NODE to the binary running them (here Node 20), which start.sh would honour
+    expect(pkg.scripts.start).toBe('NODE=node sh start.sh')
     expect(pkg.files).toContain('start.sh')
   })
 })
