@@ -39,11 +39,14 @@ const MOST_LABELS_PREPARED = 4
  */
 function filterOf(filter: SessionFilter, values: unknown[]): { where: string; shape: string } {
   const param = (value: unknown) => `$${values.push(value)}`
-  let where = ` AND s.archived = ${param(filter.archived ? 1 : 0)}`
-  let shape = ''
-  // A literal, and a name a value: so that a plan prepared for the pinned sessions may walk
-  // the index of those only (`sessions_pinned_by_owner_recency`, migration 0052), which a
-  // condition on a parameter does not prove a plan may use.
+  // Literals, and a name a value. Archived: so that the generic plan of a page is priced as its
+  // custom plans are (see `limitOf`); a parameter there is priced at the rows of an average
+  // value, and PostgreSQL kept planning grouped pages again. Pinned: so that a plan prepared
+  // for the pinned sessions may walk the index of those only
+  // (`sessions_pinned_by_owner_recency`, migration 0052), which a condition on a parameter does
+  // not prove a plan may use.
+  let where = ` AND s.archived = ${filter.archived ? 1 : 0}`
+  let shape = filter.archived ? 'x' : ''
   if (filter.pinned !== undefined) {
     where += ` AND s.pinned = ${filter.pinned ? 1 : 0}`
     shape += filter.pinned ? 'p' : 'u'
@@ -65,6 +68,21 @@ function filterOf(filter: SessionFilter, values: unknown[]): { where: string; sh
 /** `name` for a filter of few labels; none (a statement not kept) for one of many. */
 const named = (filter: SessionFilter, name: string) =>
   filter.tags.length + filter.metadata.length <= MOST_LABELS_PREPARED ? { name } : {}
+
+/**
+ * `LIMIT` of `rows`, written into the statement (and so into its name) rather than passed as a
+ * parameter. Why (issue 21, docs/performance.md): PostgreSQL prices a generic plan's
+ * `LIMIT $n` at a tenth of the rows the index yields, so for an owner of many sessions the
+ * generic plan looked ten times dearer than the custom ones and every execution of a prepared
+ * page was planned again: a quarter of PostgreSQL's CPU a list page by `perf`. With the number
+ * in the text, the generic plan costs what the custom ones do and PostgreSQL keeps it after its
+ * fifth execution. A connection prepares one statement per shape and page size asked (page
+ * sizes are at most 200 by openapi.yaml; a client asks for one or two).
+ */
+const limitOf = (rows: number): string => {
+  if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`a page of ${rows} rows`)
+  return ` LIMIT ${rows}`
+}
 
 /**
  * A page of `owner`'s sessions with `agentId` after `after`, newest first, one more than
@@ -95,9 +113,9 @@ export function listStatement(
     values.push(after.updatedAt.getTime(), after.id)
     text += ` AND (s.updated_at, s.id) < ($${values.length - 1}, $${values.length})`
   }
-  values.push(limit + 1)
-  text += ` ORDER BY s.updated_at DESC, s.id DESC LIMIT $${values.length}`
-  return { ...named(filter, `uxmate_list_${kind}${after ? 'c' : ''}${shape}`), text, values }
+  text += ` ORDER BY s.updated_at DESC, s.id DESC${limitOf(limit + 1)}`
+  const name = `uxmate_list_${kind}${after ? 'c' : ''}${shape}_${limit}`
+  return { ...named(filter, name), text, values }
 }
 
 /**
@@ -120,8 +138,8 @@ export function recentStatement(
   let text = `SELECT ${columns} FROM sessions s WHERE s.owner = ${param(owner)}`
   if (agentId !== undefined) text += ` AND s.agent_id = ${param(agentId)}`
   const { where, shape } = filterOf(filter, values)
-  text += `${where} ORDER BY s.updated_at DESC, s.id DESC LIMIT ${param(limit)}`
-  const name = `uxmate_recent_${kind}${agentId !== undefined ? 'g' : ''}${shape}`
+  text += `${where} ORDER BY s.updated_at DESC, s.id DESC${limitOf(limit)}`
+  const name = `uxmate_recent_${kind}${agentId !== undefined ? 'g' : ''}${shape}_${limit}`
   return { ...named(filter, name), text, values }
 }
 
@@ -172,8 +190,9 @@ export function recentPagesStatement(
   const pages = query.filters.map((filter) =>
     pageStatement(recentStatement({ ...query, filter }, columns, kind, values)),
   )
-  const names = pages.map((page) => page.name)
+  const names = pages.map((page) => page.name?.replace(/^uxmate_recent_/, ''))
   const text = `SELECT ${pages.map((page) => `(${page.text})`).join(', ')}`
-  // The parts' names (each of few labels): at most 59 characters of PostgreSQL's 63 for two.
-  return { ...(names.every(Boolean) && { name: `pages_${names.join('+')}` }), text, values }
+  // The parts' names (each of few labels) after the prefix they share: at most 46 characters of
+  // PostgreSQL's 63 for two (a longer name would be cut, and two statements could share it).
+  return { ...(names.every(Boolean) && { name: `uxmate_pages_${names.join('+')}` }), text, values }
 }
