@@ -310,14 +310,16 @@ export async function seedSearchPostgres(url: string, range: SearchSeedRange): P
       newRows,
     )
     // As the server's 0024_search_entries fills the index for the rows already there, with
-    // its own function for the vector; the new sessions' ids are from..to - 1's, in order.
+    // its own functions for the vector and the session's tags (0057); the new sessions' ids
+    // are from..to - 1's, in order.
     await client.query(
-      `INSERT INTO ${SEARCH_TABLE} (session_id, message_id, owner, at, vector)
-       SELECT id, NULL, owner, created_at, search_entry_vector(name) FROM sessions
+      `INSERT INTO ${SEARCH_TABLE} (session_id, message_id, owner, at, vector, archived, tags)
+       SELECT id, NULL, owner, created_at, search_entry_vector(name), archived,
+         search_entry_tags(tags) FROM sessions
          WHERE id BETWEEN $1 AND $2
        UNION ALL
        SELECT messages.session_id, messages.id, sessions.owner, messages.created_at,
-         search_entry_vector(messages.text)
+         search_entry_vector(messages.text), sessions.archived, search_entry_tags(sessions.tags)
        FROM messages JOIN sessions ON sessions.id = messages.session_id
        WHERE sessions.id BETWEEN $1 AND $2`,
       newRows,

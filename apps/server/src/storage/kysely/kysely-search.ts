@@ -138,25 +138,52 @@ const entryText = sql`CASE WHEN entry.message_id IS NULL
 const entryWords = sql`(SELECT ranked_words FROM messages WHERE messages.id = entry.message_id)`
 
 /**
- * How a walk tells the entries that match: `maybe` of an entry as the btree gives it, then,
- * of those its session lets through, `vector`. Where `signed` and the query has words every
- * match has whole, `maybe` is the entry's signature of words (`search_entry_signature`,
- * migration 0051: in the index beside the key, so the walk reads no row) having the words'
- * bits, and `vector` the check of the vector, read by the entry's key (~4 buffers, where the
- * row in the walk was ~1: so only for walks after the first, whose words are in fewer than one
- * entry in ten, and fewer entries are read twice than are not read at all); otherwise `maybe`
- * is the vector of each entry, in its row. The session before the vector: a tag that one
- * session in five has leaves four vectors in five unread.
+ * The filters an entry's own row answers (migration 0057: its session's archived and tags,
+ * kept in step by the triggers), for the entry `alias`.
+ */
+function entryFilter(input: SearchInput, alias: string) {
+  const filter = input.filter ?? UNARCHIVED
+  const archived = sql`${sql.ref(`${alias}.archived`)} = ${filter.archived ? 1 : 0}`
+  return filter.tags.length === 0
+    ? archived
+    : sql`${archived} AND ${sql.ref(`${alias}.tags`)} @> ${filter.tags}::text[]`
+}
+
+/**
+ * The probe of the entry's session for what its row does not answer: the agent, the pin and
+ * the metadata pairs (none given: `TRUE`, no probe).
+ */
+function sessionProbe(db: Kysely<Database>, input: SearchInput) {
+  const filter = input.filter ?? UNARCHIVED
+  const answeredByEntry =
+    input.agentId === undefined && filter.pinned === undefined && filter.metadata.length === 0
+  return answeredByEntry ? sql`TRUE` : searchedSession(db, input, 'entry.session_id', true)
+}
+
+/**
+ * How a walk tells the entries that match: `maybe` of an entry as the btree gives it, then
+ * `vector`. Where `signed` and the query has words every match has whole, `maybe` is the
+ * entry's filters and its signature of words (`search_entry_signature`, migration 0051) having
+ * the words' bits, all in the index beside the key (0057), so the walk reads no row; and
+ * `vector` the check of the vector, read by the entry's key (~4 buffers, where the row in the
+ * walk was ~1: so only for walks after the first, whose words are in fewer than one entry in
+ * ten, and fewer entries are read twice than are not read at all); otherwise `maybe` is the
+ * check of each entry's row as the walk reads it. The filters before the vector: a tag that
+ * one session in five has leaves four vectors in five unread.
  */
 function matching(input: SearchInput, signed: boolean) {
   const tsquery = sql`to_tsquery('simple', ${toTsQuery(input.query)})`
   const words = requiredWords(input.query)
-  if (!signed || words === '') return { maybe: sql`entry.vector @@ ${tsquery}`, vector: sql`TRUE` }
+  if (!signed || words === '')
+    return {
+      maybe: sql`${entryFilter(input, 'entry')} AND entry.vector @@ ${tsquery}`,
+      vector: sql`TRUE`,
+    }
   const bits = sql`(SELECT search_entry_signature(search_entry_vector(${words})))`
   const vectorOf = (key: ReturnType<typeof sql>) =>
     sql`(SELECT matched.vector @@ ${tsquery} FROM search_entries AS matched WHERE ${key})`
   return {
-    maybe: sql`entry.signature & ${bits} = ${bits}`,
+    maybe: sql`${entryFilter(input, 'entry')} AND entry.signature & ${bits} = ${bits}`,
     vector: sql`CASE WHEN entry.message_id IS NULL
       THEN ${vectorOf(sql`matched.session_id = entry.session_id AND matched.message_id IS NULL`)}
       ELSE ${vectorOf(sql`matched.message_id = entry.message_id`)} END`,
@@ -179,8 +206,7 @@ function walk(
   const { boundary, entries, wanted } = walked
   const { maybe, vector } = matching(input, boundary !== undefined)
   // In this order: PostgreSQL evaluates the arguments of one AND from the left.
-  const hit = sql`entry.maybe AND ${searchedSession(db, input, 'entry.session_id', true)}
-    AND ${vector}`
+  const hit = sql`entry.maybe AND ${vector} AND ${sessionProbe(db, input)}`
   return sql<WalkedRow>`
     SELECT entry.session_id, entry.message_id, entry.at, entry.nth,
       CASE WHEN entry.nth = ${entries} THEN ${hit} ELSE TRUE END AS hit,
@@ -208,7 +234,7 @@ function planned(db: Kysely<Database>, input: SearchInput, boundary: Boundary, w
     FROM search_entries AS entry
     WHERE entry.owner = ${input.owner} AND ${after(boundary)}
       AND entry.vector @@ to_tsquery('simple', ${toTsQuery(input.query)})
-      AND ${searchedSession(db, input, 'entry.session_id', true)}
+      AND ${entryFilter(input, 'entry')} AND ${sessionProbe(db, input)}
     ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
     LIMIT ${wanted}`.execute(db)
 }

@@ -10,6 +10,7 @@ import { createOwnerVersions, spreadOwnerVersions } from '../postgres/owner-vers
 import {
   createSearchEntries,
   dropMessageVectors,
+  keepSessionFiltersOnEntries,
   SEARCHED_CHARACTERS,
   searchVector,
   signSearchEntries,
@@ -658,6 +659,14 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
               WHERE length(files.data) > 0`
         ).execute(db)
         await db.schema.alterTable('files').dropColumn('data').execute()
+      },
+    },
+
+    '0057_search_entry_filters': {
+      async up(db: AnyDb) {
+        // A search's filters on the session (archived, tags) answered by each entry's row,
+        // not by a probe of its session for each match (`keepSessionFiltersOnEntries`).
+        if (dialect === 'postgres') await keepSessionFiltersOnEntries(db)
       },
     },
   }

@@ -157,3 +157,78 @@ export async function signSearchEntries(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE search_entries SET (autovacuum_vacuum_insert_threshold = 10000,
     autovacuum_vacuum_insert_scale_factor = 0)`.execute(db)
 }
+
+/** A session's tags (its `tags` column, a JSON array of strings) as the entries keep them. */
+const TAGS_FUNCTION = `CREATE FUNCTION search_entry_tags(text) RETURNS text[]
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN ARRAY(SELECT jsonb_array_elements_text($1::jsonb))`
+
+/**
+ * Puts the filters of a search that a session's row answers (archived, tags) on each of its
+ * entries (migration 0057), kept in step by the triggers in the transaction of every write: a
+ * new entry takes its session's, and a change of a session's archived or tags rewrites its
+ * entries' (an import inserts the session before its messages, which take it). A search then
+ * tells an entry out by its own row, which a walk reads for its vector anyway, instead of a
+ * probe of its session's row and labels for each match (~4 buffers; at 1M messages, 500-3,000
+ * matches a search); and the btree on owner and time has them beside its key with the
+ * signature, so that a walk that reads the index alone probes the vector only of the entries
+ * the filters let through (a tag one session in five has: one in five). Entries of sessions
+ * with neither are left as they are (the columns' defaults); the others are written again
+ * here, once, with the btree dropped first and built after (measured at 1M messages in
+ * docs/performance.md, "PostgreSQL search: filters on the entries").
+ */
+export async function keepSessionFiltersOnEntries(db: Kysely<unknown>): Promise<void> {
+  await sql.raw(TAGS_FUNCTION).execute(db)
+  await sql`ALTER TABLE search_entries ADD COLUMN archived integer NOT NULL DEFAULT 0,
+    ADD COLUMN tags text[] NOT NULL DEFAULT '{}'`.execute(db)
+  // The btree is built again after the rows are written, with the filters beside its key.
+  await sql`DROP INDEX search_entries_by_owner_recency_signed`.execute(db)
+  await sql`UPDATE search_entries AS entry
+    SET archived = sessions.archived, tags = search_entry_tags(sessions.tags)
+    FROM sessions
+    WHERE sessions.id = entry.session_id AND (sessions.archived <> 0 OR sessions.tags <> '[]')`.execute(
+    db,
+  )
+  await sql`CREATE INDEX search_entries_by_owner_recency_filtered ON search_entries
+    (owner, at DESC, message_id DESC NULLS LAST)
+    INCLUDE (session_id, signature, archived, tags)`.execute(db)
+  await sql
+    .raw(`CREATE OR REPLACE FUNCTION search_entries_of_session() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO search_entries AS kept (session_id, message_id, owner, at, vector, archived, tags)
+        VALUES (NEW.id, NULL, NEW.owner, NEW.created_at, search_entry_vector(NEW.name),
+          NEW.archived, search_entry_tags(NEW.tags))
+        ON CONFLICT (session_id) WHERE message_id IS NULL
+        DO UPDATE SET owner = excluded.owner, at = excluded.at, vector = excluded.vector;
+      RETURN NULL;
+    END $$`)
+    .execute(db)
+  await sql
+    .raw(`CREATE OR REPLACE FUNCTION search_entries_of_message() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO search_entries AS kept (session_id, message_id, owner, at, vector, archived, tags)
+        SELECT NEW.session_id, NEW.id, sessions.owner, NEW.created_at,
+          search_entry_vector(NEW.text), sessions.archived,
+          CASE WHEN sessions.tags = '[]' THEN '{}' ELSE search_entry_tags(sessions.tags) END
+        FROM sessions WHERE sessions.id = NEW.session_id
+        ON CONFLICT (message_id)
+        DO UPDATE SET at = excluded.at, vector = excluded.vector;
+      RETURN NULL;
+    END $$`)
+    .execute(db)
+  await sql
+    .raw(`CREATE FUNCTION search_entries_of_session_filters() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE search_entries SET archived = NEW.archived, tags = search_entry_tags(NEW.tags)
+        WHERE session_id = NEW.id;
+      RETURN NULL;
+    END $$`)
+    .execute(db)
+  await sql`CREATE TRIGGER search_entries_of_session_filters
+    AFTER UPDATE OF archived, tags ON sessions
+    FOR EACH ROW WHEN (OLD.archived IS DISTINCT FROM NEW.archived OR OLD.tags IS DISTINCT FROM NEW.tags)
+    EXECUTE FUNCTION search_entries_of_session_filters()`.execute(db)
+}
