@@ -669,6 +669,17 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         if (dialect === 'postgres') await keepSessionFiltersOnEntries(db)
       },
     },
+
+    '0058_sqlite_pinned_sessions_index': {
+      async up(db: AnyDb) {
+        // 0052's index on SQLite too: the pinned group of a grouped page walks the owner's
+        // pinned sessions only (one in ten), not all of them by recency; its statements name
+        // the value (`sqlite-json-reads.ts`), which a partial index needs. PostgreSQL has it.
+        if (dialect === 'sqlite')
+          await sql`CREATE INDEX sessions_pinned_by_owner_recency
+            ON sessions (owner, updated_at DESC, id DESC) WHERE pinned = 1`.execute(db)
+      },
+    },
   }
 }
 

@@ -51,10 +51,10 @@ const SUMMARY_COLUMNS = `s.id, s.agent_id, s.updated_at, s.name, s.pinned, s.arc
 function filterTerms(filter: SessionFilter, alias: string): { sql: string; params: unknown[] } {
   let sql = ` AND ${alias}.archived = +?`
   const params: unknown[] = [filter.archived ? 1 : 0]
-  if (filter.pinned !== undefined) {
-    sql += ` AND ${alias}.pinned = +?`
-    params.push(filter.pinned ? 1 : 0)
-  }
+  // A literal: a plan for the pinned sessions may then walk the index of those only
+  // (`sessions_pinned_by_owner_recency`, migration 0058), which a bound value does not prove it
+  // may use. Two shapes, each prepared once.
+  if (filter.pinned !== undefined) sql += ` AND ${alias}.pinned = ${filter.pinned ? 1 : 0}`
   const label = (kind: string, key: string, value?: string) => {
     sql += ` AND EXISTS (SELECT 1 FROM session_labels WHERE session_labels.session_id = ${alias}.id AND session_labels.kind = +? AND session_labels.key = +?${value === undefined ? '' : ' AND session_labels.value = +?'})`
     params.push(kind, key)
