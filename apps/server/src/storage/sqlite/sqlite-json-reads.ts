@@ -66,9 +66,9 @@ function filterTerms(filter: SessionFilter, alias: string): { sql: string; param
 }
 
 /**
- * The JSON reads of the SQLite store over its database file. Each read holds Kysely's
- * connection while it runs (as every query through Kysely does), so it never sees a batch of
- * writes before its commit.
+ * The JSON reads of the SQLite store over its database file. A read that comes while a
+ * transaction is open waits for Kysely's connection (as every query through Kysely does), so it
+ * never sees a batch of writes before its commit; otherwise it reads at once.
  *
  * @example
  * ```ts
@@ -90,7 +90,14 @@ export function sqliteJsonReads(sqlite: Database.Database, db: Kysely<Schema>): 
     return prepared
   }
   const all = (sql: string, params: unknown[]) => statement(sql).all(...params) as Row[]
-  const exclusive = <T>(read: () => T): Promise<T> => db.connection().execute(async () => read())
+  // Uncommitted rows are only ever on this connection inside a transaction (a batch of writes
+  // holds one while it runs): then the read waits for Kysely's connection, as every query
+  // through Kysely does, and so never sees the batch before its commit. Outside one there is
+  // nothing to wait for: better-sqlite3 reads at once, without an acquire, a release and their
+  // turns of the microtask queue (measured, docs/performance.md, "The store path, round of 4
+  // December").
+  const exclusive = async <T>(read: () => T): Promise<T> =>
+    sqlite.inTransaction ? db.connection().execute(async () => read()) : read()
 
   const oneSessionSql = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = +? AND owner = +?`
   const queuedSql = `SELECT ${QUEUED_COLUMN_NAMES.join(', ')} FROM queued_turns WHERE session_id = +? ORDER BY created_at, id`
