@@ -8,27 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
-import { Migrator } from 'kysely/migration'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PREVIEW_SOURCE_CHARACTERS } from '../src/domain/message-preview.ts'
-import { migrationsFor } from '../src/storage/kysely/migrations.ts'
 import type { Dialect } from '../src/storage/kysely/schema.ts'
 import { createPgPool } from '../src/storage/postgres/pg-pool.ts'
+import { migrateBelow } from './support/migrate-below.ts'
 import { startTestPostgres, type TestPostgres } from './support/postgres.ts'
 
 const LONG = `${'x'.repeat(PREVIEW_SOURCE_CHARACTERS)}cut`
-
-async function migrate(db: Kysely<unknown>, dialect: Dialect, below?: string): Promise<void> {
-  const migrations = Object.fromEntries(
-    Object.entries(migrationsFor(dialect)).filter(([name]) => below === undefined || name < below),
-  )
-  const { error } = await new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    allowUnorderedMigrations: true,
-  }).migrateToLatest()
-  expect(error).toBeUndefined()
-}
 
 const addSession = (db: Kysely<unknown>, id: string) =>
   sql`INSERT INTO sessions (id, owner, agent_id, name, status, created_at, updated_at)
@@ -73,7 +60,7 @@ async function expectKept(db: Kysely<unknown>) {
 
 /** Before 0050: sessions with none, one and several messages; then 0050 and more writes. */
 async function checkStore(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await migrate(db, dialect, '0050')
+  await migrateBelow(db, dialect, '0050')
   for (const id of ['empty', 'one', 'many', 'later']) await addSession(db, id)
   await addMessage(db, 'one', 0, 'only')
   for (const [position, text] of [
@@ -82,7 +69,7 @@ async function checkStore(db: Kysely<unknown>, dialect: Dialect): Promise<void> 
     [1, 'middle'],
   ] as const)
     await addMessage(db, 'many', position, text)
-  await migrate(db, dialect)
+  await migrateBelow(db, dialect)
   const filled = await expectKept(db)
   expect(filled.map((row) => row.kept)).toEqual([
     ['empty', 0, null, null, null],

@@ -18,6 +18,7 @@ import {
 import { addRankedWords } from './ranked-words.ts'
 import type { Dialect } from './schema.ts'
 import { keepSessionActivity } from './session-activity.ts'
+import { keepSessionFilesFlag } from './session-files-flag.ts'
 
 /** Column types that differ between the dialects. */
 function typesOf(dialect: Dialect) {
@@ -678,6 +679,12 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         if (dialect === 'sqlite')
           await sql`CREATE INDEX sessions_pinned_by_owner_recency
             ON sessions (owner, updated_at DESC, id DESC) WHERE pinned = 1`.execute(db)
+      },
+    },
+
+    '0059_session_files_flag': {
+      async up(db: AnyDb) {
+        await keepSessionFilesFlag(db, dialect)
       },
     },
   }

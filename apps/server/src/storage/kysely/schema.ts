@@ -58,6 +58,8 @@ export interface SessionsTable {
   last_message_at: Generated<number | null>
   last_message_position: Generated<number | null>
   last_message_start: Generated<string | null>
+  /** 1 once the session has had a file (kept by a trigger on `files`, `session-files-flag.ts`). */
+  has_files: Generated<number>
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import { PREVIEW_SOURCE_CHARACTERS } from '../../domain/message-preview.ts'
+import { createInsertTrigger } from './insert-trigger.ts'
 import type { Dialect } from './schema.ts'
 
 /**
@@ -57,28 +58,15 @@ export async function keepSessionActivity(db: Kysely<unknown>, dialect: Dialect)
       last_message_start = (SELECT substr(text, 1, ${sql.lit(PREVIEW_SOURCE_CHARACTERS)}) FROM messages m
         WHERE m.session_id = sessions.id AND m.position = sessions.last_message_position)
     WHERE last_message_position IS NOT NULL`.execute(db)
-  if (dialect === 'sqlite') {
-    await sql
-      .raw(
-        `CREATE TRIGGER session_activity_message_insert AFTER INSERT ON messages BEGIN
-          ${KEEP_ACTIVITY};
-        END`,
-      )
-      .execute(db)
-    return
-  }
-  await sql
-    .raw(
-      `CREATE FUNCTION keep_session_activity() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        ${KEEP_ACTIVITY};
-        RETURN NULL;
-      END
-      $$`,
-    )
-    .execute(db)
-  await sql
-    .raw(`CREATE TRIGGER messages_keep_session_activity AFTER INSERT ON messages
-      FOR EACH ROW EXECUTE FUNCTION keep_session_activity()`)
-    .execute(db)
+  await createInsertTrigger(
+    db,
+    dialect,
+    'messages',
+    {
+      sqliteTrigger: 'session_activity_message_insert',
+      postgresFunction: 'keep_session_activity',
+      postgresTrigger: 'messages_keep_session_activity',
+    },
+    KEEP_ACTIVITY,
+  )
 }

@@ -35,8 +35,10 @@ import {
   summaryJson,
 } from '../session-json.ts'
 
-// The rows of `session-json.ts`'s layouts; a message's session id after its columns.
-const SESSION_COLUMNS = SESSION_COLUMN_NAMES.join(', ')
+// The rows of `session-json.ts`'s layouts; a session's `has_files` after its columns
+// (migration 0059, `kysely/session-files-flag.ts`), a message's session id after its.
+const SESSION_COLUMNS = [...SESSION_COLUMN_NAMES, 'has_files'].join(', ')
+const S_HAS_FILES = SESSION_COLUMN_NAMES.length
 const MESSAGE_COLUMNS = `${MESSAGE_COLUMN_NAMES.join(', ')}, m.session_id`
 const M_SESSION = MESSAGE_COLUMN_NAMES.length
 const MESSAGES_FROM = 'FROM messages m LEFT JOIN message_feedback f ON f.message_id = m.id'
@@ -119,7 +121,10 @@ export function sqliteJsonReads(sqlite: Database.Database, db: Kysely<Schema>): 
       if (list) list.push(message)
       else bySession.set(sessionId, [message])
     }
-    const fileRows = all(single ? oneSessionFilesSql : manyFilesSql, [ids])
+    // Most sessions never had a file: then there are none to look up.
+    const fileRows = rows.some((row) => row[S_HAS_FILES] === 1)
+      ? all(single ? oneSessionFilesSql : manyFilesSql, [ids])
+      : []
     const files = fileRows.length === 0 ? undefined : filesByMessage(fileRows)
     // Queued turns are rare: read only for the sessions whose row counts some.
     return rows.map((row) =>
