@@ -6,8 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type { SessionStore } from '../../src/domain/session-store.ts'
+import { FLUSH_PENDING_SEARCH } from '../../src/storage/kysely/migrations.ts'
 import type { Database as Schema } from '../../src/storage/kysely/schema.ts'
 import { createPgPool } from '../../src/storage/postgres/pg-pool.ts'
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts'
@@ -29,6 +30,24 @@ export interface StoreDatabases {
   newDatabase(): Promise<TestDatabase>
 }
 
+/**
+ * A bare Kysely instance on the SQLite file. The store writes the texts its search triggers
+ * queue into FTS5 at each of its commits (`FLUSH_PENDING_SEARCH`); what a test writes beside it
+ * is written there when the test lets go of the file, as the store's next commit would.
+ */
+function bareSqlite(path: string): Kysely<Schema> {
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new Database(path) }) })
+  const destroy = db.destroy.bind(db)
+  db.destroy = async () => {
+    const { rows } = await sql`SELECT 1 FROM sqlite_master WHERE name = 'search_pending'`.execute(
+      db,
+    )
+    if (rows.length > 0) for (const query of FLUSH_PENDING_SEARCH) await sql.raw(query).execute(db)
+    await destroy()
+  }
+  return db
+}
+
 function sqliteDatabases(): StoreDatabases {
   const dirs: string[] = []
   return {
@@ -44,8 +63,7 @@ function sqliteDatabases(): StoreDatabases {
       const path = join(dir, 'uxmate.sqlite')
       return {
         open: () => openSqliteStore(path),
-        kysely: () =>
-          new Kysely<Schema>({ dialect: new SqliteDialect({ database: new Database(path) }) }),
+        kysely: () => bareSqlite(path),
       }
     },
   }

@@ -687,13 +687,22 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await keepSessionFilesFlag(db, dialect)
       },
     },
+
+    '0060_search_writes_once_a_batch': {
+      async up(db: AnyDb) {
+        // SQLite's search triggers queue each text, written to FTS5 once a batch before its
+        // commit (see FLUSH_PENDING_SEARCH); PostgreSQL's index is written by its own triggers.
+        if (dialect === 'sqlite') await createSqliteSearchWrites(db)
+      },
+    },
   }
 }
 
 /**
  * SQLite: an FTS5 index kept by triggers, so that every write of a name or a message, by any
- * path of the store (or a later one, or an import), updates it in the same statement and so the
- * same transaction, and a deleted session's rows leave it with the cascade that deletes them.
+ * path of the store (or a later one, or an import), updates it in the same transaction (its text
+ * queued by the statement, written to FTS5 before the commit: {@link createSqliteSearchWrites}),
+ * and a deleted session's rows leave it with the cascade that deletes them.
  * The index is contentless (the texts stay only in their tables); `search_docs` gives each of
  * its rows a key of its own, an INTEGER PRIMARY KEY that VACUUM keeps, where messages' own
  * rowids may change. The tokenizer keeps diacritics (`remove_diacritics 0`), as PostgreSQL's
@@ -716,11 +725,6 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
   // The owner's word of the search_docs row each statement below reads.
   const ownerToken = sql.raw(OWNER_TOKEN_SQL('search_docs.owner'))
   const range = sql.lit(SEARCH_OWNER_RANGE)
-  // Each new row's key: one below the lowest of its owner's range (the primary key's first
-  // entry from the range's start, one B-tree step), the range's last key for its first row.
-  const nextDoc = (slot: string) =>
-    sql.raw(`(SELECT coalesce(min(doc), (${slot} + 1) * ${SEARCH_OWNER_RANGE}) - 1 FROM search_docs
-      WHERE doc >= ${slot} * ${SEARCH_OWNER_RANGE} AND doc < (${slot} + 1) * ${SEARCH_OWNER_RANGE})`)
   const statements = [
     sql`CREATE TABLE search_owners (
       slot INTEGER PRIMARY KEY,
@@ -739,48 +743,6 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
       body, owner, content='', contentless_delete=1,
       tokenize='unicode61 remove_diacritics 0', prefix='${sql.raw(SQLITE_SEARCH_PREFIXES)}'
     )`,
-    sql`CREATE TRIGGER search_session_insert AFTER INSERT ON sessions BEGIN
-      INSERT OR IGNORE INTO search_owners (owner) VALUES (new.owner);
-      INSERT INTO search_docs (doc, owner, session_id)
-        SELECT ${nextDoc('search_owners.slot')}, new.owner, new.id FROM search_owners
-        WHERE search_owners.owner = new.owner;
-      INSERT INTO search_fts (rowid, body, owner) SELECT doc, new.name, ${ownerToken} FROM search_docs
-        WHERE session_id = new.id AND message_id IS NULL;
-    END`,
-    sql`CREATE TRIGGER search_session_rename AFTER UPDATE OF name ON sessions
-      WHEN new.name IS NOT old.name BEGIN
-      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
-        WHERE session_id = old.id AND message_id IS NULL);
-      INSERT INTO search_fts (rowid, body, owner) SELECT doc, new.name, ${ownerToken} FROM search_docs
-        WHERE session_id = new.id AND message_id IS NULL;
-    END`,
-    sql`CREATE TRIGGER search_session_delete AFTER DELETE ON sessions BEGIN
-      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
-        WHERE session_id = old.id);
-      DELETE FROM search_docs WHERE session_id = old.id;
-    END`,
-    sql`CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN
-      INSERT INTO search_docs (doc, owner, session_id, message_id)
-        SELECT ${nextDoc('search_owners.slot')}, sessions.owner, sessions.id, new.id
-        FROM sessions JOIN search_owners ON search_owners.owner = sessions.owner
-        WHERE sessions.id = new.session_id;
-      INSERT INTO search_fts (rowid, body, owner)
-        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}), ${ownerToken}
-        FROM search_docs WHERE message_id = new.id;
-    END`,
-    sql`CREATE TRIGGER search_message_edit AFTER UPDATE OF text ON messages
-      WHEN new.text IS NOT old.text BEGIN
-      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
-        WHERE message_id = old.id);
-      INSERT INTO search_fts (rowid, body, owner)
-        SELECT doc, substr(new.text, 1, ${sql.lit(SEARCHED_CHARACTERS)}), ${ownerToken}
-        FROM search_docs WHERE message_id = new.id;
-    END`,
-    sql`CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN
-      DELETE FROM search_fts WHERE rowid IN (SELECT doc FROM search_docs
-        WHERE message_id = old.id);
-      DELETE FROM search_docs WHERE message_id = old.id;
-    END`,
     // What was there before: every name and message, indexed once.
     sql`INSERT INTO search_docs (owner, session_id, message_id)
       SELECT owner, id, NULL FROM sessions
@@ -804,6 +766,7 @@ async function sqliteSearchIndex(db: AnyDb): Promise<void> {
       ORDER BY 1`,
   ]
   for (const statement of statements) await statement.execute(db)
+  await createSqliteSearchWrites(db)
 }
 
 /**
@@ -842,6 +805,100 @@ const SQLITE_SEARCH_TRIGGERS = [
 ]
 
 /**
+ * What the SQLite store runs before each commit (and once it has migrated): the texts the
+ * triggers queued in `search_pending` since the transaction began, into FTS5 in the keys' order,
+ * and the queue emptied. Each statement's SQL, in order.
+ *
+ * Why not FTS5 straight from the triggers: FTS5 writes out the terms it holds at every savepoint
+ * (each statement inside a transaction opens one, and so does each write of a group commit) and
+ * whenever a key is not above the last it took (keys go down as rows are written), so each text
+ * was a segment of its own, merged again and again. One statement a batch writes one segment:
+ * measured, docs/performance.md, "Writes, round of 4 December".
+ */
+export const FLUSH_PENDING_SEARCH = [
+  'INSERT INTO search_fts (rowid, body, owner) SELECT doc, body, owner FROM search_pending ORDER BY doc',
+  'DELETE FROM search_pending',
+]
+
+/**
+ * Creates `search_pending` and the triggers of SQLite's search index: each name and message
+ * keyed in `search_docs`, its text queued in `search_pending` for {@link FLUSH_PENDING_SEARCH}.
+ * An edit or a delete takes the old text out of FTS5 at once and out of the queue (a row written
+ * in the same transaction is still there): FTS5 deletes of a key it never had are no-ops.
+ * Replaces the triggers there are (migration 0060: they wrote FTS5 themselves, and nothing was
+ * queued); `search_docs`, `search_owners` and `search_fts` must exist.
+ *
+ * @example
+ * ```ts
+ * await createSqliteSearchWrites(db) // by sqliteSearchIndex, and migration 0060
+ * ```
+ */
+async function createSqliteSearchWrites(db: AnyDb): Promise<void> {
+  for (const trigger of SQLITE_SEARCH_TRIGGERS)
+    await sql.raw(`DROP TRIGGER IF EXISTS ${trigger}`).execute(db)
+  // The owner's word of the search_docs row each statement below reads.
+  const ownerToken = sql.raw(OWNER_TOKEN_SQL('search_docs.owner'))
+  const searched = sql.lit(SEARCHED_CHARACTERS)
+  // Each new row's key: one below the lowest of its owner's range (the primary key's first
+  // entry from the range's start, one B-tree step), the range's last key for its first row.
+  const nextDoc = (slot: string) =>
+    sql.raw(`(SELECT coalesce(min(doc), (${slot} + 1) * ${SEARCH_OWNER_RANGE}) - 1 FROM search_docs
+      WHERE doc >= ${slot} * ${SEARCH_OWNER_RANGE} AND doc < (${slot} + 1) * ${SEARCH_OWNER_RANGE})`)
+  // Rows of search_docs out of FTS5 and out of the queue.
+  const unindex = (docs: string) =>
+    sql.raw(`DELETE FROM search_pending WHERE doc IN (${docs});
+      DELETE FROM search_fts WHERE rowid IN (${docs});`)
+  const nameDoc = 'SELECT doc FROM search_docs WHERE session_id = old.id AND message_id IS NULL'
+  const messageDoc = 'SELECT doc FROM search_docs WHERE message_id = old.id'
+  const statements = [
+    sql`CREATE TABLE IF NOT EXISTS search_pending (
+      doc INTEGER PRIMARY KEY,
+      body TEXT,
+      owner TEXT NOT NULL
+    ) STRICT`,
+    sql`CREATE TRIGGER search_session_insert AFTER INSERT ON sessions BEGIN
+      INSERT OR IGNORE INTO search_owners (owner) VALUES (new.owner);
+      INSERT INTO search_docs (doc, owner, session_id)
+        SELECT ${nextDoc('search_owners.slot')}, new.owner, new.id FROM search_owners
+        WHERE search_owners.owner = new.owner;
+      INSERT INTO search_pending (doc, body, owner) SELECT doc, new.name, ${ownerToken}
+        FROM search_docs WHERE session_id = new.id AND message_id IS NULL;
+    END`,
+    sql`CREATE TRIGGER search_session_rename AFTER UPDATE OF name ON sessions
+      WHEN new.name IS NOT old.name BEGIN
+      ${unindex(nameDoc)}
+      INSERT INTO search_pending (doc, body, owner) SELECT doc, new.name, ${ownerToken}
+        FROM search_docs WHERE session_id = new.id AND message_id IS NULL;
+    END`,
+    sql`CREATE TRIGGER search_session_delete AFTER DELETE ON sessions BEGIN
+      ${unindex('SELECT doc FROM search_docs WHERE session_id = old.id')}
+      DELETE FROM search_docs WHERE session_id = old.id;
+    END`,
+    sql`CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN
+      INSERT INTO search_docs (doc, owner, session_id, message_id)
+        SELECT ${nextDoc('search_owners.slot')}, sessions.owner, sessions.id, new.id
+        FROM sessions JOIN search_owners ON search_owners.owner = sessions.owner
+        WHERE sessions.id = new.session_id;
+      INSERT INTO search_pending (doc, body, owner)
+        SELECT doc, substr(new.text, 1, ${searched}), ${ownerToken}
+        FROM search_docs WHERE message_id = new.id;
+    END`,
+    sql`CREATE TRIGGER search_message_edit AFTER UPDATE OF text ON messages
+      WHEN new.text IS NOT old.text BEGIN
+      ${unindex(messageDoc)}
+      INSERT INTO search_pending (doc, body, owner)
+        SELECT doc, substr(new.text, 1, ${searched}), ${ownerToken}
+        FROM search_docs WHERE message_id = new.id;
+    END`,
+    sql`CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN
+      ${unindex(messageDoc)}
+      DELETE FROM search_docs WHERE message_id = old.id;
+    END`,
+  ]
+  for (const statement of statements) await statement.execute(db)
+}
+
+/**
  * Rebuilds a SQLite search index made without the owner column, with keys that go up, without
  * every prefix length of {@link SQLITE_SEARCH_PREFIXES} or without owners' ranges of keys
  * (0025_search as it was before each; keys went up only before the ranges): its triggers,
@@ -865,6 +922,7 @@ async function rebuildOutdatedSqliteSearch(db: AnyDb): Promise<void> {
   await sql`DROP TABLE search_fts`.execute(db)
   await sql`DROP TABLE search_docs`.execute(db)
   await sql`DROP TABLE IF EXISTS search_owners`.execute(db)
+  await sql`DROP TABLE IF EXISTS search_pending`.execute(db)
   await sqliteSearchIndex(db)
 }
 

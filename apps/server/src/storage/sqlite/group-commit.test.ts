@@ -118,6 +118,30 @@ describe('groupCommit', () => {
     expect(committedItems()).toEqual([3])
   })
 
+  it('runs its statements before each commit, after the writes, in their transaction', async () => {
+    // Rows of the batch's writes, copied by a statement that runs once a batch.
+    write = groupCommit(db, { beforeCommit: ['INSERT INTO parent (id) SELECT id + 100 FROM item'] })
+    const seen = await Promise.all([insert(1), insert(2)].map((done) => done.then(committedItems)))
+    expect(seen).toEqual([
+      [1, 2],
+      [1, 2],
+    ])
+    expect(observer.prepare('SELECT id FROM parent ORDER BY id').pluck().all()).toEqual([101, 102])
+    expect(commits()).toBe(1)
+    const copy = statements.indexOf('INSERT INTO parent (id) SELECT id + 100 FROM item')
+    expect(copy).toBeGreaterThan(statements.lastIndexOf('RELEASE write'))
+    expect(copy).toBeLessThan(statements.indexOf('COMMIT'))
+  })
+
+  it('fails every write of a batch whose statements before the commit fail', async () => {
+    write = groupCommit(db, { beforeCommit: ['INSERT INTO parent (id) VALUES (1)'] })
+    await sql`INSERT INTO parent (id) VALUES (1)`.execute(db)
+    const outcomes = await Promise.allSettled([insert(1), insert(2)])
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected'])
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/)
+    expect(committedItems()).toEqual([])
+  })
+
   it('puts a write that comes while a batch runs in the next batch', async () => {
     let later: Promise<unknown> | undefined
     await write(async (trx) => {

@@ -29,6 +29,10 @@ const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO write')
  * caller's promise settles only once that commit is on disk, so nothing is acknowledged before
  * it would survive a power loss.
  *
+ * `beforeCommit` runs after the batch's writes, before its commit, in the same transaction
+ * (the SQLite store writes its search index's queued texts there, once a batch); when it fails,
+ * every write of the batch fails.
+ *
  * Each write runs within a savepoint of its own: a write that throws is rolled back alone and
  * rejects with its own error, while the others commit. Only a failing commit (or SQLite giving
  * up the whole transaction, as on a full disk) fails every write of the batch. Reads outside
@@ -42,8 +46,10 @@ const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO write')
  */
 export function groupCommit(
   db: Kysely<Database>,
-  onCommit?: StorageObserver['committed'],
+  options: { onCommit?: StorageObserver['committed']; beforeCommit?: readonly string[] } = {},
 ): WriteTransaction {
+  const { onCommit } = options
+  const beforeCommit = (options.beforeCommit ?? []).map((query) => CompiledQuery.raw(query))
   let queue: PendingWrite[] = []
   let scheduled = false
 
@@ -59,7 +65,7 @@ export function groupCommit(
     queue = []
     const started = performance.now()
     try {
-      const outcomes = await db.connection().execute((conn) => runBatch(conn, batch))
+      const outcomes = await db.connection().execute((conn) => runBatch(conn, batch, beforeCommit))
       onCommit?.(batch.length, (performance.now() - started) / 1000, true)
       batch.forEach((write, index) => {
         const outcome = outcomes[index] as Outcome
@@ -82,11 +88,16 @@ export function groupCommit(
     })
 }
 
-async function runBatch(conn: Kysely<Database>, batch: PendingWrite[]): Promise<Outcome[]> {
+async function runBatch(
+  conn: Kysely<Database>,
+  batch: PendingWrite[],
+  beforeCommit: CompiledQuery[],
+): Promise<Outcome[]> {
   await conn.executeQuery(BEGIN)
   try {
     const outcomes: Outcome[] = []
     for (const write of batch) outcomes.push(await runIsolated(conn, write.work))
+    for (const query of beforeCommit) await conn.executeQuery(query)
     await conn.executeQuery(COMMIT)
     return outcomes
   } catch (error) {

@@ -6,6 +6,7 @@ import type { SessionStore } from '../../domain/session-store.ts'
 import type { WebhookTargets } from '../../domain/webhooks.ts'
 import { trackChanges } from '../change-tracking.ts'
 import { createKyselyStore } from '../kysely/kysely-store.ts'
+import { FLUSH_PENDING_SEARCH } from '../kysely/migrations.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
 import type { StorageObserver } from '../storage-observer.ts'
 import { groupCommit } from './group-commit.ts'
@@ -99,7 +100,10 @@ export function openSqliteStore(
   const db = new Kysely<Schema>({
     dialect: new StoreSqliteDialect({ database: withStatementCache(sqlite) }),
   })
-  const write = groupCommit(db, observer.committed?.bind(observer))
+  const write = groupCommit(db, {
+    onCommit: observer.committed?.bind(observer),
+    beforeCommit: FLUSH_PENDING_SEARCH,
+  })
   const store = createKyselyStore(db, {
     dialect: 'sqlite',
     write,
@@ -125,7 +129,13 @@ export function openSqliteStore(
   // The process that opened the file is its only writer (the lock above): it sees every change.
   return trackChanges({
     ...store,
-    migrate: () => withTempFiles(sqlite, () => store.migrate()),
+    // Then an empty write, whose commit indexes what another connection queued for search
+    // while the server was stopped (the bench's seed, for one).
+    migrate: () =>
+      withTempFiles(sqlite, async () => {
+        await store.migrate()
+        await write(async () => {})
+      }),
     // The reads polled most, as JSON text straight from rows (see `JsonReads`).
     ...sqliteJsonReads(sqlite, db),
   })
