@@ -93,7 +93,14 @@ export function writeStatements() {
         }),
     ),
 
-    /** A message after the session's last one in the order of writing. */
+    /**
+     * A message after the session's last one in the order of writing: its position one past the
+     * greatest, as the session's row keeps it (`last_message_position`, session-activity.ts;
+     * messages leave only with their session). Not `MAX(position)` of the messages: on SQLite,
+     * an insert into `messages` that reads `messages` by a bound session id is prepared anew at
+     * every run (~100 µs of a reply's insert, docs/performance.md, "Writes, round of 4
+     * December").
+     */
     insertNextMessage: fixedQuery(
       (
         db,
@@ -108,7 +115,7 @@ export function writeStatements() {
         db.insertInto('messages').values({
           id,
           session_id: sessionId,
-          position: sql<number>`(SELECT COALESCE(MAX(position), -1) + 1 FROM messages WHERE session_id = ${sessionId})`,
+          position: sql<number>`(SELECT COALESCE(last_message_position, -1) + 1 FROM sessions WHERE id = ${sessionId})`,
           parent_id: parentId,
           role,
           text,
