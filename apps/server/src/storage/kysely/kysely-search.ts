@@ -116,26 +116,25 @@ const after = (boundary: Boundary | undefined) =>
           AND (entry.message_id < ${boundary.message_id} OR entry.message_id IS NULL)))`
 
 /**
- * The start of an entry's text, for ranking: the session's name or the message's text. A text
- * of no more bytes than the characters wanted is whole: `left` would count its characters
- * (~3 µs for one of ~270, measured at 100k messages under load).
+ * The entries `found` (newest first, at most a window's) with the start of each one's text, for
+ * ranking: the session's name or the message's text, and the message's count of the words
+ * ranking reads (none for a name's entry). The message is joined to the statement's entries
+ * after their limit, once for both columns: in the select list of the walk, each was a probe of
+ * the message's key of its own (~3-4 buffers each, 500 entries a full window). Not one probe of
+ * both as an array: `pg` parses an array's text a character at a time in our process
+ * (measured: our CPU a search at 1M messages ~1.5-2× with 500 texts so). A text of no more
+ * bytes than the characters wanted is whole: `left` would count its characters (~3 µs for one
+ * of ~270, measured at 100k messages under load).
  */
-const entryText = sql`CASE WHEN entry.message_id IS NULL
-    THEN (SELECT name FROM sessions WHERE sessions.id = entry.session_id)
-    ELSE (SELECT CASE WHEN octet_length(text) <= ${RANKED_CHARACTERS} THEN text
-        ELSE left(text, ${RANKED_CHARACTERS}) END
-      FROM messages WHERE messages.id = entry.message_id)
-  END`
-
-/**
- * The message's count of the words ranking reads (none for a name's entry): a second probe of
- * the message's key, as the text's, in the select list, which PostgreSQL evaluates past the
- * statement's limit: a lateral join of the message would be made for every match of a walk
- * before it (most of 5,000 entries for `the`, to return 500). Not one probe of both as an
- * array: `pg` parses an array's text a character at a time in our process (measured: our CPU
- * a search at 1M messages ~1.5-2× with 500 texts so).
- */
-const entryWords = sql`(SELECT ranked_words FROM messages WHERE messages.id = entry.message_id)`
+const withTexts = (found: ReturnType<typeof sql>) => sql`
+  SELECT found.*, CASE WHEN found.message_id IS NULL
+      THEN (SELECT name FROM sessions WHERE sessions.id = found.session_id)
+      WHEN octet_length(message.text) <= ${RANKED_CHARACTERS} THEN message.text
+      ELSE left(message.text, ${RANKED_CHARACTERS}) END AS text,
+    message.ranked_words AS words
+  FROM (${found}) AS found
+  LEFT JOIN messages AS message ON message.id = found.message_id
+  ORDER BY found.at DESC, found.message_id DESC NULLS LAST`
 
 /**
  * The filters an entry's own row answers (migration 0057: its session's archived and tags,
@@ -207,10 +206,9 @@ function walk(
   const { maybe, vector } = matching(input, boundary !== undefined)
   // In this order: PostgreSQL evaluates the arguments of one AND from the left.
   const hit = sql`entry.maybe AND ${vector} AND ${sessionProbe(db, input)}`
-  return sql<WalkedRow>`
+  const found = sql`
     SELECT entry.session_id, entry.message_id, entry.at, entry.nth,
-      CASE WHEN entry.nth = ${entries} THEN ${hit} ELSE TRUE END AS hit,
-      ${entryText} AS text, ${entryWords} AS words
+      CASE WHEN entry.nth = ${entries} THEN ${hit} ELSE TRUE END AS hit
     FROM (
       SELECT entry.session_id, entry.message_id, entry.at, ${maybe} AS maybe,
         row_number() OVER (ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST) AS nth
@@ -221,7 +219,8 @@ function walk(
     ) AS entry
     WHERE (${hit}) OR entry.nth = ${entries}
     ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
-    LIMIT ${wanted + 1}`.execute(db)
+    LIMIT ${wanted + 1}`
+  return withTexts(found).$castTo<WalkedRow>().execute(db)
 }
 
 /**
@@ -229,14 +228,15 @@ function walk(
  * for rare words, from GIN (the few matches, then sorted).
  */
 function planned(db: Kysely<Database>, input: SearchInput, boundary: Boundary, wanted: number) {
-  return sql<CandidateRow>`
-    SELECT entry.session_id, entry.message_id, ${entryText} AS text, ${entryWords} AS words
+  const found = sql`
+    SELECT entry.session_id, entry.message_id, entry.at
     FROM search_entries AS entry
     WHERE entry.owner = ${input.owner} AND ${after(boundary)}
       AND entry.vector @@ to_tsquery('simple', ${toTsQuery(input.query)})
       AND ${entryFilter(input, 'entry')} AND ${sessionProbe(db, input)}
     ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
-    LIMIT ${wanted}`.execute(db)
+    LIMIT ${wanted}`
+  return withTexts(found).$castTo<CandidateRow>().execute(db)
 }
 
 /**
