@@ -120,7 +120,9 @@ const after = (boundary: Boundary | undefined) =>
  * ranking: the session's name or the message's text, and the message's count of the words
  * ranking reads (none for a name's entry). The message is joined to the statement's entries
  * after their limit, once for both columns: in the select list of the walk, each was a probe of
- * the message's key of its own (~3-4 buffers each, 500 entries a full window). Not one probe of
+ * the message's key of its own (~3-4 buffers each, 500 entries a full window). Lateral, with
+ * `OFFSET 0`, so that it stays a probe a row: as a plain join the planner hashed every message
+ * of a store of 10k (its estimate of the walk's rows is the limit's). Not one probe of
  * both as an array: `pg` parses an array's text a character at a time in our process
  * (measured: our CPU a search at 1M messages ~1.5-2× with 500 texts so). A text of no more
  * bytes than the characters wanted is whole: `left` would count its characters (~3 µs for one
@@ -133,7 +135,8 @@ const withTexts = (found: ReturnType<typeof sql>) => sql`
       ELSE left(message.text, ${RANKED_CHARACTERS}) END AS text,
     message.ranked_words AS words
   FROM (${found}) AS found
-  LEFT JOIN messages AS message ON message.id = found.message_id
+  LEFT JOIN LATERAL (SELECT text, ranked_words FROM messages WHERE messages.id = found.message_id
+    OFFSET 0) AS message ON TRUE
   ORDER BY found.at DESC, found.message_id DESC NULLS LAST`
 
 /**
