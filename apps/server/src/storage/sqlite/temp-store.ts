@@ -5,9 +5,9 @@ import type Database from 'better-sqlite3'
  * a statement may have to roll back), transient tables and indexes.
  *
  * In memory while the store serves: each write of a group commit runs in a savepoint of its
- * own, and its message inserts write FTS5 segments inside it (the search index flushes at each
- * savepoint), so a sub-journal outgrows the 64 KiB SQLite buffers in memory and spills to a
- * temporary file, whose every page is a write(2): measured, ~300 µs of a create's ~780 µs of statements
+ * own, and a sub-journal that outgrows the 64 KiB SQLite buffers in memory spills to a temporary
+ * file, whose every page is a write(2): measured while the search triggers wrote FTS5 segments
+ * inside each write's savepoint (before 0060), ~300 µs of a create's ~780 µs of statements
  * (docs/performance.md, "Writes have regressed"). A sub-journal is emptied at each release, so
  * in memory it holds one write's pages at most.
  *
