@@ -82,7 +82,8 @@ describe('POST /sessions/text', () => {
       ]),
     })
     await wasWritten
-    expect(stored).toHaveLength(2)
+    // Each file's bytes are views of the request's body buffers: several pieces a file.
+    expect(stored.length).toBeGreaterThanOrEqual(2)
     // The create is still waiting for the run, and so is the request.
     expect(await collected(stored)).toBe(true)
     slow.answer('Done')

@@ -1,6 +1,7 @@
 /**
- * The bytes of one uploaded file, kept as the pieces busboy hands over (views of what came off
- * the socket, or busboy's own copies where a boundary split them), never copied or joined: the
+ * The bytes of one uploaded file, kept as the pieces busboy hands over (views of the request's
+ * body buffers, see held-upload.ts, or busboy's own copies where a boundary split them), never
+ * copied or joined: the
  * store writes them as they are (see domain/file-chunks.ts). Copying them into one growing
  * buffer held each byte twice until V8 collected the socket's chunks (a 24 MiB upload grew RSS
  * by ~75 MiB) and left the outgrown buffers behind too.

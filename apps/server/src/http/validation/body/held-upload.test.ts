@@ -16,7 +16,7 @@ import {
 } from '../../../../test/support/validation-app.ts'
 import { joinPieces } from '../../../domain/file-chunks.ts'
 import { createOpenApiValidator } from '../openapi/openapi-validator.ts'
-import { freeChunk, HeldUpload } from './held-upload.ts'
+import { BODY_BUFFER_BYTES, freeChunk, HeldUpload } from './held-upload.ts'
 import { UploadGate } from './upload-gate.ts'
 
 describe('freeChunk', () => {
@@ -36,25 +36,65 @@ describe('freeChunk', () => {
   })
 })
 
+const MiB = 1024 * 1024
+
 describe('HeldUpload', () => {
-  it('gives back its budget and frees the chunks it kept, once', () => {
-    const gate = new UploadGate(100)
-    const held = new HeldUpload(gate.lease())
-    const kept = new Uint8Array(60)
-    const notKept = new Uint8Array(40)
-    expect(held.take(60)).toBeUndefined()
-    expect(held.take(40)).toBeUndefined()
-    held.keep(kept)
-    expect(gate.usedBytes).toBe(100)
+  it('copies a body into buffers of its own, sized from its declared length', async () => {
+    const gate = new UploadGate(8 * MiB)
+    const declared = 2.5 * MiB
+    const held = new HeldUpload(gate.lease(), declared)
+    const first = new Uint8Array(BODY_BUFFER_BYTES + 10).fill(1)
+    const copies = await held.copy(first)
+    // Cut where the first buffer (BODY_BUFFER_BYTES) ends.
+    expect(copies.map((copy) => copy.byteLength)).toEqual([BODY_BUFFER_BYTES, 10])
+    first.fill(9)
+    expect(copies.every((copy) => copy.every((byte) => byte === 1))).toBe(true)
+    const rest = await held.copy(new Uint8Array(declared - first.byteLength).fill(2))
+    // The budget counts the buffers: the declared bytes, the last buffer no larger than its part.
+    expect(gate.usedBytes).toBe(declared)
+    expect(joinPieces([...copies, ...rest]).byteLength).toBe(declared)
     held.release()
     expect(gate.usedBytes).toBe(0)
-    expect(kept.byteLength).toBe(0)
-    expect(notKept.byteLength).toBe(40)
+    expect([...copies, ...rest].every((copy) => copy.byteLength === 0)).toBe(true)
     // A second release (the handler's end, after the domain's) changes nothing.
     const other = gate.lease()
     expect(other.take(100)).toBeUndefined()
     held.release()
     expect(gate.usedBytes).toBe(100)
+  })
+
+  it('waits for room in the budget before it takes a new buffer', async () => {
+    const gate = new UploadGate(1.5 * BODY_BUFFER_BYTES)
+    const other = gate.lease()
+    expect(other.take(BODY_BUFFER_BYTES)).toBeUndefined()
+    const held = new HeldUpload(gate.lease(), MiB)
+    let copied = false
+    const copying = held.copy(new Uint8Array(10)).then(() => {
+      copied = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(copied).toBe(false)
+    expect(gate.usedBytes).toBe(BODY_BUFFER_BYTES)
+    other.close()
+    await copying
+    expect(copied).toBe(true)
+    expect(gate.usedBytes).toBe(BODY_BUFFER_BYTES)
+    held.release()
+  })
+
+  it('sizes its buffers from the declared length, BODY_BUFFER_BYTES without one or past it', async () => {
+    const declared = new HeldUpload(undefined, BODY_BUFFER_BYTES + 100)
+    const copies = await declared.copy(new Uint8Array(BODY_BUFFER_BYTES + 150))
+    expect(copies.map((copy) => copy.buffer.byteLength)).toEqual([
+      BODY_BUFFER_BYTES,
+      100,
+      BODY_BUFFER_BYTES,
+    ])
+    declared.release()
+    const undeclared = new HeldUpload()
+    const [copy] = await undeclared.copy(new Uint8Array(10))
+    expect(copy?.buffer.byteLength).toBe(BODY_BUFFER_BYTES)
+    undeclared.release()
   })
 })
 

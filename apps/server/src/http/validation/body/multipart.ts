@@ -18,7 +18,7 @@ import {
 } from '../errors/request-rejection.ts'
 import { type BodyChunks, bodyChunks, declaredLength, unreadableBody } from './body-stream.ts'
 import { FileBytes } from './file-bytes.ts'
-import { HeldUpload } from './held-upload.ts'
+import { freeChunk, HeldUpload } from './held-upload.ts'
 import { multipartBoundary, PartHeaderSniffer } from './part-headers.ts'
 import type { UploadGate } from './upload-gate.ts'
 import { sanitizeContentType, sanitizeFileName, type UploadedFile } from './uploaded-file.ts'
@@ -264,16 +264,15 @@ export async function readMultipartBody(
   })
 
   let total = 0
-  /** Hands the next bytes of the body to the parser; `false` once the body is refused. */
-  const feed = async (bytes: Uint8Array): Promise<boolean> => {
+  /** Counts the next bytes of the body; `false` once it is over the request's limit. */
+  const count = (bytes: Uint8Array): boolean => {
     total += bytes.byteLength
-    if (total > limits.maxRequestBytes) {
-      fail(bodyTooLarge(limits.maxRequestBytes))
-      return false
-    }
-    // Waiting here, before the next read, leaves the rest of the body in the network.
-    const room = held?.take(bytes.byteLength)
-    if (room) await room
+    if (total <= limits.maxRequestBytes) return true
+    fail(bodyTooLarge(limits.maxRequestBytes))
+    return false
+  }
+  /** Hands bytes of the body to the parser; `false` once the body is refused. */
+  const feed = async (bytes: Uint8Array): Promise<boolean> => {
     sniffer?.push(bytes)
     if (!parser.write(bytes)) await writable(parser)
     return !failure
@@ -290,11 +289,12 @@ export async function readMultipartBody(
       } catch {
         fail(unreadableBody())
       }
-      if (whole && whole.byteLength > 0) await feed(new Uint8Array(whole))
+      const bytes = whole && new Uint8Array(whole)
+      if (bytes && bytes.byteLength > 0 && count(bytes)) await feed(bytes)
     } else {
-      held = new HeldUpload(gate?.lease())
+      held = new HeldUpload(gate?.lease(), declared)
       body = bodyChunks(request, incoming)
-      while (!failure) {
+      reading: while (!failure) {
         let chunk: Uint8Array | undefined
         try {
           chunk = await body.next()
@@ -302,9 +302,12 @@ export async function readMultipartBody(
           fail(unreadableBody())
           break
         }
-        if (chunk === undefined) break
-        if (body.own) held.keep(chunk)
-        if (!(await feed(chunk))) break
+        if (chunk === undefined || !count(chunk)) break
+        // Waiting for room in the budget, before the next read, leaves the rest of the body
+        // in the network.
+        const copies = await held.copy(chunk)
+        if (body.own) freeChunk(chunk)
+        for (const copy of copies) if (!(await feed(copy))) break reading
       }
     }
     if (failure) {
