@@ -210,8 +210,10 @@ export const defaultConfig: ServerConfig = {
     maxFormFields: 16,
     // A prompt's 100,000 characters take at most 400,000 bytes of UTF-8.
     maxFieldBytes: 512 * 1024,
-    // Room for one upload of the largest size and a few small ones at the same time.
-    uploadBufferBytes: 32 * MiB,
+    // 16 uploads of 1 MiB at once; one larger than this goes on alone (see upload-gate.ts). At
+    // 32 MiB, 50 uploads of 1 MiB at once peaked 10-17 MiB higher at the same throughput
+    // (docs/performance.md, "Memory").
+    uploadBufferBytes: 16 * MiB,
   },
   // A GET, a list page or a model call on the largest session stays within tens of MB.
   maxSessionMessages: 10_000,

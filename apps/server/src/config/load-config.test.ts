@@ -254,8 +254,8 @@ describe('loadConfig', () => {
       )
   })
 
-  it('buffers 32 MiB of uploads at once unless told otherwise, and at least a byte', () => {
-    expect(loadConfig({}).limits.uploadBufferBytes).toBe(32 * 1024 * 1024)
+  it('buffers 16 MiB of uploads at once unless told otherwise, and at least a byte', () => {
+    expect(loadConfig({}).limits.uploadBufferBytes).toBe(16 * 1024 * 1024)
     expect(() => loadConfig({ UPLOAD_BUFFER_BYTES: '0' })).toThrow(
       "UPLOAD_BUFFER_BYTES must be a whole number from 1 to 1099511627776, got '0'",
     )
