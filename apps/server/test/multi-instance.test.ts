@@ -135,7 +135,8 @@ describe('several instances on one PostgreSQL', { timeout: 30_000 }, () => {
     expect(unreachable.code).toBe(1)
     expect(unreachable.output).toContain('nobody:***@')
     expect(unreachable.output).not.toContain('secret')
-  })
+    // Two processes that each compile the migrator with tsx: over 30 s at a load average of ~30.
+  }, 120_000)
 
   it('reports every instance ready on the migrated database', async () => {
     for (const server of [a, b, slow]) {
