@@ -38,14 +38,17 @@ import {
  * (issue 21, docs/performance.md): `pg` spends its time per field of a row (~0.3 µs on this
  * machine under load), and a list page was 51 rows of 23 fields; as one field per row, parsed by
  * one `JSON.parse`, our process spent about a third less on a page, PostgreSQL about 15% more.
+ * The files only of a session whose row says it has had some (`has_files`, migration 0059, set
+ * in the file's own statement): the files' subplan of every session was ~14% of PostgreSQL's
+ * CPU a list page by `perf` (a bitmap probe and a sort each), for sessions that mostly have none.
  */
 const SESSION_ROW = `json_build_array(${SESSION_COLUMN_NAMES.map((name) => `s.${name}`).join(', ')},
   (SELECT json_agg(json_build_array(${MESSAGE_COLUMN_NAMES.join(', ')}) ORDER BY m.position)
     FROM messages m LEFT JOIN message_feedback f ON f.message_id = m.id
     WHERE m.session_id = s.id),
-  (SELECT json_agg(json_build_array(${FILE_COLUMN_NAMES.map((name) => `d.${name}`).join(', ')})
-      ORDER BY d.message_id, d.position)
-    FROM files d WHERE d.session_id = s.id),
+  CASE WHEN s.has_files = 1 THEN (SELECT json_agg(json_build_array(
+      ${FILE_COLUMN_NAMES.map((name) => `d.${name}`).join(', ')}) ORDER BY d.message_id, d.position)
+    FROM files d WHERE d.session_id = s.id) END,
   ${QUEUED_OF_SESSION})`
 const MESSAGES_AT = SESSION_COLUMN_NAMES.length
 const FILES_AT = MESSAGES_AT + 1
