@@ -9,6 +9,7 @@ import { runInNewContext } from 'node:vm'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { SessionStore } from '../src/domain/session-store.ts'
+import { BODY_BUFFER_BYTES } from '../src/http/validation/body/held-upload.ts'
 import { createControlledAgent, createTestApp, sessionForm } from './test-app.ts'
 
 /** V8's full collection, without starting the test run with `--expose-gc`. */
@@ -56,6 +57,7 @@ describe('POST /sessions/text', () => {
   it('holds no file bytes once they are stored, while the create still waits for its run', async () => {
     const slow = createControlledAgent()
     const stored: WeakRef<object>[] = []
+    const storedSizes: number[] = []
     let written!: () => void
     const wasWritten = new Promise<void>((resolve) => {
       written = resolve
@@ -65,8 +67,14 @@ describe('POST /sessions/text', () => {
       wrapStore: (store): SessionStore => ({
         ...store,
         async createSession(input) {
-          for (const file of input.message.files)
-            for (const chunk of file.chunks) stored.push(new WeakRef(chunk))
+          for (const file of input.message.files) {
+            let size = 0
+            for (const chunk of file.chunks) {
+              stored.push(new WeakRef(chunk))
+              size += chunk.byteLength
+            }
+            storedSizes.push(size)
+          }
           const session = await store.createSession(input)
           written()
           return session
@@ -82,8 +90,12 @@ describe('POST /sessions/text', () => {
       ]),
     })
     await wasWritten
-    // Each file's bytes are views of the request's body buffers: several pieces a file.
-    expect(stored.length).toBeGreaterThanOrEqual(2)
+    // Each file's bytes, all of them, as views of the request's body buffers: a piece for
+    // each buffer a file spans at least.
+    expect(storedSizes).toEqual([bytes.byteLength, bytes.byteLength])
+    expect(stored.length).toBeGreaterThanOrEqual(
+      2 * Math.ceil(bytes.byteLength / BODY_BUFFER_BYTES),
+    )
     // The create is still waiting for the run, and so is the request.
     expect(await collected(stored)).toBe(true)
     slow.answer('Done')
