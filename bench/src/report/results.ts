@@ -79,7 +79,7 @@ export interface SearchRow {
   scenario: string
   label: string
   store: 'SQLite' | 'PostgreSQL'
-  /** Every session one owner's, or spread over 1,001 owners (the search is one of them's). */
+  /** Every session one owner's, or 1,002 owners' (the search is one's, of a history the same at every scale). */
   layout: 'one-owner' | 'many-owners'
   /** Messages in the store, every owner's. */
   messages: number

@@ -1,7 +1,8 @@
 /**
  * Search (issue 17): `GET /sessions/search` over stores of 10k to 1M messages of varied text
  * (see `seed/search-text.ts`), on SQLite (FTS5) and PostgreSQL (tsvector + GIN), with every
- * session one owner's or spread over 1,001 owners (searching as one of them), and a filtered
+ * session one owner's or 1,002 owners' (searching as one, whose history is the same at every
+ * scale while the others' grows: `searchSessionOwner`), and a filtered
  * grouped page over the same sessions. Our server runs without its read cache
  * (`READ_CACHE_BYTES=0`): a search repeated with nothing written in between would otherwise be
  * a kept answer, and the rows are about the index. Each layout's store grows from scale to

@@ -2,7 +2,7 @@
  * The search part's store: conversations of {@link MESSAGES_PER_SESSION} messages of
  * {@link searchText}, named after their first prompt, one in five tagged `research` (blocks
  * of ten sessions), one in ten pinned and one in ten archived (as the read seed), either all one owner's or spread over
- * {@link SEARCH_OWNERS} owners. The same rows for SQLite and PostgreSQL; ids as the read seed's.
+ * {@link SEARCH_OWNERS} owners, one of whom has the same history at every scale. The same rows for SQLite and PostgreSQL; ids as the read seed's.
  */
 import Database from 'better-sqlite3'
 import pg from 'pg'
@@ -21,11 +21,13 @@ import type { SeedReport } from './seed-store.ts'
 /** Five turns a conversation: a million messages are 100,000 sessions. */
 export const MESSAGES_PER_SESSION = 10
 /**
- * Owners of the many-owners layout (session `i` is owner `i % 1,001`'s): at 1M messages, ~1,000
- * messages each. Not 1,000: a multiple of 10 would give an owner only sessions alike (pinned,
- * archived and tagged follow the index modulo 10 and 5).
+ * Owners of the many-owners layout besides the searched one: every session the searched owner
+ * does not have is owner `2 + i % 1,001`'s. Not 1,000: a multiple of 10 would give an owner only
+ * sessions alike (pinned, archived and tagged follow the index modulo 10 and 5).
  */
-export const SEARCH_OWNERS = 1_001
+export const OTHER_OWNERS = 1_001
+/** All owners of the many-owners layout: the searched one and {@link OTHER_OWNERS}. */
+export const SEARCH_OWNERS = OTHER_OWNERS + 1
 /** The tag one session in five has, for the filtered rows. */
 export const SEARCH_TAG = 'research'
 
@@ -37,6 +39,33 @@ export type SearchLayout = 'one-owner' | 'many-owners'
  * neither archived nor pinned, so it has hits from 10k messages on.
  */
 export const SEARCHED_OWNER_INDEX = 1
+/**
+ * The searched owner's sessions: one in nine of the newest 1,000 (the 10k store's), 111
+ * sessions and 1,110 messages at every scale, of every kind (pinned, archived, tagged, as
+ * index modulo 10 and 5 cycle). The store grows by other owners' older sessions, so the 2×
+ * rule of issue 17 compares the same owner's history in a store of 10k and of 1M messages:
+ * what a search costs as the store grows around a user. (Before, the searched owner was one of
+ * 1,001 alike, and its own history grew 100× with the store: 0-11 hits at 10k, 20 at 1M.)
+ */
+const SEARCHED_OWNER_SPAN = 1_000
+const SEARCHED_OWNER_EVERY = 9
+
+/**
+ * The owner of session `index` in a layout.
+ *
+ * @example
+ * ```ts
+ * searchSessionOwner(1, 'many-owners') // 'bench-owner-1': the searched owner's
+ * searchSessionOwner(5_000, 'many-owners') // another owner's: the store grows by others
+ * ```
+ */
+export function searchSessionOwner(index: number, layout: SearchLayout): string {
+  if (layout === 'one-owner') return 'anonymous'
+  const searched = index < SEARCHED_OWNER_SPAN && index % SEARCHED_OWNER_EVERY === 1
+  return benchOwner(
+    searched ? SEARCHED_OWNER_INDEX : SEARCHED_OWNER_INDEX + 1 + (index % OTHER_OWNERS),
+  )
+}
 
 export interface SearchSeedRange {
   /** First session index to write, and one past the last. */
@@ -85,7 +114,7 @@ function searchSession(index: number, range: SearchSeedRange): SearchSession {
   return {
     session: {
       id,
-      owner: range.layout === 'one-owner' ? 'anonymous' : benchOwner(index % SEARCH_OWNERS),
+      owner: searchSessionOwner(index, range.layout),
       agent_id: 'echo',
       name: first
         .split(' ')
