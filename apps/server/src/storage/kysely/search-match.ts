@@ -23,29 +23,16 @@ export function toFtsMatch(query: SearchQuery): string {
 }
 
 /**
- * An owner's word in SQLite's search index (the `owner` column): the UTF-8 bytes of its id in
- * hex, as the index's triggers write it (`OWNER_TOKEN_SQL` of the migrations).
+ * {@link toFtsMatch} in the `body` column only: the index's `owner` column holds the owner's
+ * id in hex, a word a query of digits and letters could otherwise match.
  *
  * @example
  * ```ts
- * ownerToken('alice') // '616c696365'
+ * toBodyFtsMatch(parsed('budget')) // 'body : (("budget"*))'
  * ```
  */
-export function ownerToken(owner: string): string {
-  return Buffer.from(owner, 'utf8').toString('hex')
-}
-
-/**
- * {@link toFtsMatch} within one owner's rows: the owner's word in the `owner` column AND the
- * query in the `body` column, so that FTS5 reads only the rows both lists have.
- *
- * @example
- * ```ts
- * toOwnedFtsMatch(parsed('budget'), 'alice') // 'owner : "616c696365" AND body : (("budget"*))'
- * ```
- */
-export function toOwnedFtsMatch(query: SearchQuery, owner: string): string {
-  return `owner : "${ownerToken(owner)}" AND body : (${toFtsMatch(query)})`
+export function toBodyFtsMatch(query: SearchQuery): string {
+  return `body : (${toFtsMatch(query)})`
 }
 
 const tsTerm = (term: SearchTerm) =>
