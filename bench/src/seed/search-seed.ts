@@ -340,17 +340,26 @@ export async function seedSearchPostgres(url: string, range: SearchSeedRange): P
     )
     // As the server's 0024_search_entries fills the index for the rows already there, with
     // its own functions for the vector and the session's tags (0057); the new sessions' ids
-    // are from..to - 1's, in order.
+    // are from..to - 1's, in order. In time order, as a live store's triggers append them
+    // (a session's name, then its messages as they come): a walk of an owner's newest entries
+    // then reads neighbouring rows, where the join's order scattered them (~3 entries a page
+    // read at 1M; docs/performance.md, "PostgreSQL search: the walks at 1M").
+    await client.query("SET LOCAL work_mem = '256MB'")
     await client.query(
       `INSERT INTO ${SEARCH_TABLE} (session_id, message_id, owner, at, vector, archived, tags)
-       SELECT id, NULL, owner, created_at, search_entry_vector(name), archived,
-         search_entry_tags(tags) FROM sessions
-         WHERE id BETWEEN $1 AND $2
-       UNION ALL
-       SELECT messages.session_id, messages.id, sessions.owner, messages.created_at,
-         search_entry_vector(messages.text), sessions.archived, search_entry_tags(sessions.tags)
-       FROM messages JOIN sessions ON sessions.id = messages.session_id
-       WHERE sessions.id BETWEEN $1 AND $2`,
+       SELECT session_id, message_id, owner, at, search_entry_vector(text), archived,
+         search_entry_tags(tags)
+       FROM (
+         SELECT id AS session_id, NULL AS message_id, owner, created_at AS at, name AS text,
+           archived, tags
+         FROM sessions WHERE id BETWEEN $1 AND $2
+         UNION ALL
+         SELECT messages.session_id, messages.id, sessions.owner, messages.created_at,
+           messages.text, sessions.archived, sessions.tags
+         FROM messages JOIN sessions ON sessions.id = messages.session_id
+         WHERE sessions.id BETWEEN $1 AND $2
+       ) AS written
+       ORDER BY at, message_id NULLS FIRST`,
       newRows,
     )
     for (const index of indexes) await client.query(index.indexdef)
