@@ -90,9 +90,9 @@ function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
 }
 
 /**
- * Entries of an owner PostgreSQL's search walks in its first statement, newest first (each
- * further one walks twice as many as the one before): a window of a word in one entry in ten
- * or more is full within the first.
+ * Entries of an owner PostgreSQL's search walks in its first statement, newest first: a window
+ * of a word in one entry in ten or more is full within it, and how many it found tells the
+ * rare words from the others.
  */
 export const WALKED_ENTRIES = 10 * RANKED_WINDOW
 
@@ -115,13 +115,11 @@ interface WalkedRow extends CandidateRow {
   nth: string
 }
 
-/** The entries after `boundary` in the window's order (all when none). */
-const after = (boundary: Boundary | undefined) =>
-  boundary === undefined
-    ? sql`TRUE`
-    : sql`entry.at <= ${boundary.at} AND (entry.at < ${boundary.at}
-        OR (${boundary.message_id}::text IS NOT NULL
-          AND (entry.message_id < ${boundary.message_id} OR entry.message_id IS NULL)))`
+/** The entries after `boundary` in the window's order. */
+const after = (boundary: Boundary) =>
+  sql`entry.at <= ${boundary.at} AND (entry.at < ${boundary.at}
+    OR (${boundary.message_id}::text IS NOT NULL
+      AND (entry.message_id < ${boundary.message_id} OR entry.message_id IS NULL)))`
 
 /**
  * The entries `found` (newest first, at most a window's) with the start of each one's text, for
@@ -176,8 +174,8 @@ function sessionProbe(db: Kysely<Database>, input: SearchInput) {
  * entry's filters and its signature of words (`search_entry_signature`, migration 0051) having
  * the words' bits, all in the index beside the key (0057), so the walk reads no row; and
  * `vector` the check of the vector, read by the entry's key (~4 buffers, where the row in the
- * walk was ~1: so only for walks after the first, whose words are in fewer than one entry in
- * ten, and fewer entries are read twice than are not read at all); otherwise `maybe` is the
+ * walk was ~1: so only for the walk after the first, whose words are in fewer than one entry
+ * in ten, and fewer entries are read twice than are not read at all); otherwise `maybe` is the
  * check of each entry's row as the walk reads it. The filters before the vector: a tag that
  * one session in five has leaves four vectors in five unread.
  */
@@ -201,37 +199,53 @@ function matching(input: SearchInput, signed: boolean) {
 }
 
 /**
- * One walk: the owner's next `entries` entries after `boundary`, newest first (the
- * btree on owner and time), each checked against the query ({@link matching}) and, if it
- * matches, the filters; the first `wanted` that pass (`hit`), and the last entry read (`nth` =
- * `entries`) if the walk got that far, where the next walk starts (a hit too if it
- * passes). The window function keeps the entries without their vectors: counting them costs
- * next to nothing.
+ * The first walk: the owner's {@link WALKED_ENTRIES} newest entries (the btree on owner and
+ * time), each checked against the query by its row ({@link matching}) and, if it matches, the
+ * filters; the first {@link RANKED_WINDOW} that pass (`hit`), and the last entry read (`nth` =
+ * {@link WALKED_ENTRIES}) if the walk got that far, where the walk after it starts (a hit too
+ * if it passes). The window function numbers the entries without their vectors.
  */
-function walk(
-  db: Kysely<Database>,
-  input: SearchInput,
-  walked: { boundary: Boundary | undefined; entries: number; wanted: number },
-) {
-  const { boundary, entries, wanted } = walked
-  const { maybe, vector } = matching(input, boundary !== undefined)
+function firstWalk(db: Kysely<Database>, input: SearchInput) {
+  const { maybe, vector } = matching(input, false)
   // In this order: PostgreSQL evaluates the arguments of one AND from the left.
   const hit = sql`entry.maybe AND ${vector} AND ${sessionProbe(db, input)}`
   const found = sql`
     SELECT entry.session_id, entry.message_id, entry.at, entry.nth,
-      CASE WHEN entry.nth = ${entries} THEN ${hit} ELSE TRUE END AS hit
+      CASE WHEN entry.nth = ${WALKED_ENTRIES} THEN ${hit} ELSE TRUE END AS hit
     FROM (
       SELECT entry.session_id, entry.message_id, entry.at, ${maybe} AS maybe,
         row_number() OVER (ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST) AS nth
       FROM search_entries AS entry
-      WHERE entry.owner = ${input.owner} AND ${after(boundary)}
+      WHERE entry.owner = ${input.owner}
       ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
-      LIMIT ${entries}
+      LIMIT ${WALKED_ENTRIES}
     ) AS entry
-    WHERE (${hit}) OR entry.nth = ${entries}
+    WHERE (${hit}) OR entry.nth = ${WALKED_ENTRIES}
     ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
-    LIMIT ${wanted + 1}`
+    LIMIT ${RANKED_WINDOW + 1}`
   return withTexts(found).$castTo<WalkedRow>().execute(db)
+}
+
+/**
+ * The walk after the first: the owner's entries after `boundary`, newest first, by the index
+ * alone where the signature serves ({@link matching}), until `wanted` pass or the entries end.
+ * Not bounded: the first walk found the words in one entry in 200 or more, and walks of a
+ * bounded count (5,000, then 10,000, 20,000, …) numbered their entries by a window function,
+ * which cost as much again as reading them from the index (at 1M messages 3.6 against 3.1 ms
+ * for 10,000; docs/performance.md, "PostgreSQL search: the walks at 1M"). A `CASE`, not an
+ * AND of the conditions: PostgreSQL orders a WHERE's conditions by its estimates of their
+ * costs, and the signature must come before the vector's probe.
+ */
+function walkOn(db: Kysely<Database>, input: SearchInput, boundary: Boundary, wanted: number) {
+  const { maybe, vector } = matching(input, true)
+  const found = sql`
+    SELECT entry.session_id, entry.message_id, entry.at
+    FROM search_entries AS entry
+    WHERE entry.owner = ${input.owner} AND ${after(boundary)}
+      AND CASE WHEN ${maybe} THEN ${vector} AND ${sessionProbe(db, input)} ELSE FALSE END
+    ORDER BY entry.at DESC, entry.message_id DESC NULLS LAST
+    LIMIT ${wanted}`
+  return withTexts(found).$castTo<CandidateRow>().execute(db)
 }
 
 /**
@@ -253,28 +267,25 @@ function planned(db: Kysely<Database>, input: SearchInput, boundary: Boundary, w
 /**
  * PostgreSQL: the owner's entries of `search_entries` (messages and names) that match and that
  * the filters let through, the {@link RANKED_WINDOW} most recent, each with the start of its
- * text. Walks of the owner's entries newest first until the window is full or the entries
- * end; where the first walk finds the words rare, GIN finds the rest. Not the planner alone:
- * it takes words that often go together (`design review`) or a filter that leaves one session
- * in five for rare, and reads every match from GIN and its row (~33,000 at 1M messages, ~1 s)
- * where walks stop after 17,000 entries (docs/performance.md, search).
+ * text. A walk of the owner's newest entries, then, if the window is not full and the entries
+ * do not end, the rest: from GIN where the first walk finds the words rare, else by a walk on
+ * from where the first stopped. Not the planner alone: it takes words that often go together
+ * (`design review`) or a filter that leaves one session in five for rare, and reads every
+ * match from GIN and its row (~33,000 at 1M messages, ~1 s) where the walks stop after 17,000
+ * entries (docs/performance.md, search).
  */
 async function postgresCandidates(db: Kysely<Database>, input: SearchInput) {
-  const found: CandidateRow[] = []
-  let boundary: Boundary | undefined
-  for (let entries = WALKED_ENTRIES; ; entries *= 2) {
-    const wanted = RANKED_WINDOW - found.length
-    const { rows } = await walk(db, input, { boundary, entries, wanted })
-    const hits = rows.filter((row) => row.hit)
-    found.push(...hits.slice(0, wanted))
-    const last = rows.find((row) => Number(row.nth) === entries)
-    if (found.length === RANKED_WINDOW || !last) return { rows: found }
-    boundary = { at: last.at, message_id: last.message_id }
-    if (entries === WALKED_ENTRIES && hits.length < RARE_IN_WALK) {
-      const rest = await planned(db, input, boundary, RANKED_WINDOW - found.length)
-      return { rows: [...found, ...rest.rows] }
-    }
-  }
+  const { rows } = await firstWalk(db, input)
+  const found: CandidateRow[] = rows.filter((row) => row.hit).slice(0, RANKED_WINDOW)
+  const last = rows.find((row) => Number(row.nth) === WALKED_ENTRIES)
+  if (found.length === RANKED_WINDOW || !last) return { rows: found }
+  const boundary = { at: last.at, message_id: last.message_id }
+  const wanted = RANKED_WINDOW - found.length
+  const rest =
+    found.length < RARE_IN_WALK
+      ? await planned(db, input, boundary, wanted)
+      : await walkOn(db, input, boundary, wanted)
+  return { rows: [...found, ...rest.rows] }
 }
 
 /**
