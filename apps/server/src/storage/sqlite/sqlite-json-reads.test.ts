@@ -3,50 +3,29 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { migratedSqlite, planOfPrepared } from '../../../test/support/sqlite-plans.ts'
 import type { SessionFilter } from '../../domain/session-store.ts'
 import type { Database as Schema } from '../kysely/schema.ts'
 import { sqliteJsonReads } from './sqlite-json-reads.ts'
 import { openSqliteStore } from './sqlite-store.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'uxmate-json-reads-'))
-const path = join(dir, 'store.sqlite')
-let sqlite: Database.Database
-
-beforeAll(async () => {
-  const store = openSqliteStore(path)
-  await store.migrate()
-  await store.close()
-  sqlite = new Database(path)
-})
-
-afterAll(() => {
-  sqlite.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const database = migratedSqlite()
 
 /** How SQLite plans the statement `recentSessionsJson` prepares for `filter`. */
-async function planOfRecent(filter: SessionFilter): Promise<string> {
-  const prepared: string[] = []
-  const watched = new Proxy(sqlite, {
-    get(target, key) {
-      if (key === 'prepare')
-        return (sql: string) => {
-          prepared.push(sql)
-          return target.prepare(sql)
-        }
-      const value = Reflect.get(target, key, target)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  const db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) })
-  const reads = sqliteJsonReads(watched, db as never)
-  await reads.recentSessionsJson({ owner: 'alice', limit: 100, filter, agentJson: () => '{}' })
-  const [sql] = prepared
-  if (sql === undefined) throw new Error('no statement prepared')
-  const params = [...sql.matchAll(/\?/g)].map(() => 'x')
-  const plan = sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]
-  return plan.map((step) => step.detail).join('\n')
+function planOfRecent(filter: SessionFilter): Promise<string> {
+  const db = new Kysely({ dialect: new SqliteDialect({ database: database() }) })
+  return planOfPrepared(
+    database(),
+    (watched) =>
+      sqliteJsonReads(watched, db as never).recentSessionsJson({
+        owner: 'alice',
+        limit: 100,
+        filter,
+        agentJson: () => '{}',
+      }),
+    () => true,
+  )
 }
 
 describe('SQLite summaries of a grouped page', () => {
