@@ -1,7 +1,7 @@
 /**
  * Search's window over many entries, on both stores: the most recent matches that the filters
  * let through, whether a word is in one entry in ten, in a hundred or in a thousand (on
- * PostgreSQL: found by one walk, by walks growing in turn, or by GIN after one walk), across
+ * PostgreSQL: found by one walk, by a walk on from the first, or by GIN after it), across
  * entries of the same time; and the index in step with the writes search.test.ts does not
  * cover: a fork, a regenerated reply, an edited and a deleted message; and a store of an earlier
  * release (every migration but 0024, 0027, 0051 and 0057) indexed for search when it takes them.
@@ -23,7 +23,7 @@ const claim = () => ({
   leaseExpiresAt: new Date(T0 + 60_000),
 })
 const query = (text: string) => parseSearchQuery(text) as SearchQuery
-/** Entries enough for three walks on PostgreSQL, the third one not full. */
+/** Entries enough for the first walk on PostgreSQL and a walk on that reaches their end. */
 const MESSAGES = 3.2 * WALKED_ENTRIES
 const SHOWN = '00000000-0000-7000-8000-000000000001'
 const ARCHIVED = '00000000-0000-7000-8000-000000000002'

@@ -91,17 +91,20 @@ function sqliteCandidates(db: Kysely<Database>, input: SearchInput) {
 
 /**
  * Entries of an owner PostgreSQL's search walks in its first statement, newest first: a window
- * of a word in one entry in ten or more is full within it, and how many it found tells the
- * rare words from the others.
+ * of a word in one entry in five or more is full within it, and how many it found tells the
+ * rare words from the others. Not more: it reads each entry's row (~1 µs), the walk on from it
+ * the index (~0.4 µs): at 1M messages 2,500 rather than 5,000 cut PostgreSQL's CPU for two
+ * common words, the phrase and the tag filter by ~1-1.7 ms and for a rare word by ~2.6, and
+ * cost a common word ~0.5 (docs/performance.md, "PostgreSQL search: the walks at 1M").
  */
-export const WALKED_ENTRIES = 10 * RANKED_WINDOW
+export const WALKED_ENTRIES = 5 * RANKED_WINDOW
 
 /**
  * Fewer matches than this in the owner's newest {@link WALKED_ENTRIES} (0.5%): the words are
  * rare, and GIN reads their matches faster than walks find them (at 1M messages a walk costs
  * ~1 µs an entry, a match read from GIN ~25 µs: its row, then its session's).
  */
-const RARE_IN_WALK = 25
+const RARE_IN_WALK = 13
 
 /** The last entry a walk read: the next one starts after it. */
 interface Boundary {
