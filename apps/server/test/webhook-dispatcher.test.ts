@@ -2,7 +2,8 @@
  * The dispatcher's schedule on a clock the test moves: a failing endpoint is tried again after
  * exponential pauses with jitter, capped, until the delivery is older than its maximum age,
  * then `failed`; a permanent refusal (an endpoint gone from the file) gives up at once; a
- * delivery that succeeds is tried no more.
+ * delivery that succeeds is tried no more; finished deliveries go once their retention is past,
+ * a batch per write, at the loop's start and when asked.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SessionStore } from '../src/domain/session-store.ts'
@@ -57,21 +58,26 @@ async function setUp(answers: () => SendResult) {
     retryBaseMs: 1_000,
     retryMaxMs: 4_000,
     maxAgeMs: 10_000,
+    retentionMs: 60_000,
+    pruneBatch: 2,
     random: () => 1,
   })
   stops.push(async () => {
     await dispatcher.stop(0)
     await store.close()
   })
-  await store.createSession({
-    id: 's1',
-    owner: 'alice',
-    agentId: 'echo',
-    name: 'One',
-    now: clock.now(),
-    message: { id: 'm1', text: 'hi', files: [] },
-    run: { runId: 'r1', instance: 'test', leaseExpiresAt: clock.now() },
-  })
+  /** A session of alice's, and so one `session.created` delivery. */
+  const newSession = (id: string) =>
+    store.createSession({
+      id,
+      owner: 'alice',
+      agentId: 'echo',
+      name: `Session ${id}`,
+      now: clock.now(),
+      message: { id: `${id}-m`, text: 'hi', files: [] },
+      run: { runId: `${id}-r`, instance: 'test', leaseExpiresAt: clock.now() },
+    })
+  await newSession('s1')
   const delivery = async () =>
     (await store.webhooks.listDeliveries({ owner: 'alice', limit: 1 })).deliveries[0]
   /** Waits until `count` attempts have ended. */
@@ -80,7 +86,9 @@ async function setUp(answers: () => SendResult) {
       const attempts = (await delivery())?.attempts ?? []
       expect(attempts.filter((a) => a.endedAt)).toHaveLength(count)
     })
-  return { clock, dispatcher, sent, delivery, attempted }
+  const deliveries = async () =>
+    (await store.webhooks.listDeliveries({ owner: 'alice', limit: 100 })).deliveries
+  return { clock, dispatcher, sent, delivery, deliveries, attempted, newSession }
 }
 
 describe('WebhookDispatcher', () => {
@@ -127,5 +135,32 @@ describe('WebhookDispatcher', () => {
     ok.dispatcher.nudge()
     await new Promise((resolve) => setImmediate(resolve))
     expect(ok.sent).toHaveLength(1)
+  })
+
+  it('prunes what finished more than the retention ago, a batch per write, at start and after', async () => {
+    const { clock, dispatcher, deliveries, newSession } = await setUp(() => ({ statusCode: 204 }))
+    const finished = async (count: number) =>
+      vi.waitFor(async () => {
+        const states = (await deliveries()).map((d) => d.state)
+        expect(states.filter((state) => state === 'delivered')).toHaveLength(count)
+      })
+    dispatcher.start()
+    await newSession('s2')
+    await newSession('s3')
+    await finished(3)
+    // Retention (60 s) not yet past: nothing goes.
+    clock.advance(60_000)
+    expect(await dispatcher.prune()).toBe(0)
+    await newSession('s4')
+    await finished(4)
+    // Three past it, over two writes of at most two; the young one stays.
+    clock.advance(1)
+    expect(await dispatcher.prune()).toBe(3)
+    expect((await deliveries()).map((d) => d.sessionId)).toEqual(['s4'])
+    // A restart prunes at once (the loop's first beat), without a call.
+    await dispatcher.stop(0)
+    clock.advance(60_001)
+    dispatcher.start()
+    await vi.waitFor(async () => expect(await deliveries()).toEqual([]))
   })
 })

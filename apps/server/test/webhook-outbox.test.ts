@@ -2,13 +2,18 @@
  * The webhooks outbox of the store, on SQLite and PostgreSQL: events written with the writes
  * they tell of (and not without them), claims that go to one instance at a time (on
  * PostgreSQL, two stores claiming at once share nothing), a claim that ran out taken over with
- * its attempt marked abandoned, and an outcome recorded only by the latest attempt.
+ * its attempt marked abandoned, and an outcome recorded only by the latest attempt; finished
+ * deliveries pruned with their attempts a batch at a time (two PostgreSQL stores at once), never
+ * a pending one.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionStore } from '../src/domain/session-store.ts'
+import type { AttemptOutcome } from '../src/domain/webhook-outbox.ts'
 import type { WebhookTargets } from '../src/domain/webhooks.ts'
 import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts'
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
@@ -28,9 +33,22 @@ const dialects = [
     async newDatabase() {
       const dir = await mkdtemp(join(tmpdir(), 'uxmate-outbox-'))
       dirs.push(dir)
-      const store = openSqliteStore(join(dir, 'uxmate.sqlite'), {}, { webhookTargets: targets })
+      const path = join(dir, 'uxmate.sqlite')
+      const store = openSqliteStore(path, {}, { webhookTargets: targets })
       // One process owns a SQLite file: "two instances" are the one store.
-      return { open: () => store, shared: false }
+      return {
+        open: () => store,
+        shared: false,
+        async attempted() {
+          const db = new Database(path, { readonly: true })
+          try {
+            const rows = db.prepare('SELECT DISTINCT delivery_id FROM webhook_attempts').all()
+            return (rows as Array<{ delivery_id: string }>).map((row) => row.delivery_id).sort()
+          } finally {
+            db.close()
+          }
+        },
+      }
     },
   },
   {
@@ -42,6 +60,18 @@ const dialects = [
         open: () =>
           openPostgresStore({ connectionString: url, max: 4, webhookTargets: targets }).store,
         shared: true,
+        async attempted() {
+          const client = new pg.Client({ connectionString: url })
+          await client.connect()
+          try {
+            const { rows } = await client.query<{ delivery_id: string }>(
+              'SELECT DISTINCT delivery_id FROM webhook_attempts',
+            )
+            return rows.map((row) => row.delivery_id).sort()
+          } finally {
+            await client.end()
+          }
+        },
       }
     },
   },
@@ -69,22 +99,34 @@ async function newSession(store: SessionStore, owner: string, id: string) {
   return session
 }
 
-describe.each(dialects)('$name outbox', (dialect) => {
-  let stores: SessionStore[] = []
-  let shared = false
+/** Two stores on a new database (on SQLite, the one store twice), migrated; closed after. */
+function storesOn(dialect: (typeof dialects)[number]) {
+  const opened = {
+    stores: [] as SessionStore[],
+    shared: false,
+    attempted: async (): Promise<string[]> => [],
+  }
   beforeAll(async () => {
     const db = await dialect.newDatabase()
-    shared = db.shared
     const first = db.open()
     await first.migrate()
-    stores = [first, db.shared ? db.open() : first]
+    Object.assign(opened, {
+      stores: [first, db.shared ? db.open() : first],
+      shared: db.shared,
+      attempted: db.attempted,
+    })
   }, 120_000)
   afterAll(async () => {
-    for (const store of new Set(stores)) await store.close()
+    for (const store of new Set(opened.stores)) await store.close()
   })
+  return opened
+}
+
+describe.each(dialects)('$name outbox', (dialect) => {
+  const opened = storesOn(dialect)
 
   it('writes each event with its write, for the owners that want it', async () => {
-    const [store] = stores as [SessionStore]
+    const [store] = opened.stores as [SessionStore]
     await newSession(store, 'alice', 's1')
     await newSession(store, 'bob', 's2')
     // A session id taken: nothing written, no event.
@@ -137,7 +179,7 @@ describe.each(dialects)('$name outbox', (dialect) => {
   })
 
   it('tells of runs flushed after their instance died as run.failed (interrupted)', async () => {
-    const [store] = stores as [SessionStore]
+    const [store] = opened.stores as [SessionStore]
     await newSession(store, 'alice', 'f1')
     const flushed = await store.flushExpiredRuns(later(20_000), 'The instance running it stopped')
     expect(flushed.map((run) => run.sessionId)).toContain('f1')
@@ -153,7 +195,7 @@ describe.each(dialects)('$name outbox', (dialect) => {
   })
 
   it('gives each due delivery to one claimer; a claim that runs out is taken over', async () => {
-    const [a, b] = stores as [SessionStore, SessionStore]
+    const [a, b] = opened.stores as [SessionStore, SessionStore]
     for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) await newSession(a, 'alice', id)
     const now = later(60_000)
     const claimUntil = later(70_000)
@@ -211,7 +253,7 @@ describe.each(dialects)('$name outbox', (dialect) => {
     expect(delivery?.nextAttemptAt).toEqual(later(90_000))
     expect(delivery?.attempts.map((t) => t.statusCode)).toEqual([undefined, 500])
     // A restart of the one process of a SQLite store frees its claims: due at once.
-    if (!shared) {
+    if (!opened.shared) {
       expect(await a.webhooks.releaseClaims(later(75_000))).toBeGreaterThan(0)
       const due = await a.webhooks.claimDue({
         now: later(75_000),
@@ -221,5 +263,71 @@ describe.each(dialects)('$name outbox', (dialect) => {
       })
       expect(due.length).toBeGreaterThan(0)
     }
+  })
+})
+
+describe.each(dialects)('$name outbox pruning', (dialect) => {
+  const opened = storesOn(dialect)
+
+  it('deletes what finished before the time with its attempts, in batches; never a pending one', async () => {
+    const [a, b] = opened.stores as [SessionStore, SessionStore]
+    const ids = ['old1', 'old2', 'old3', 'old4', 'old5', 'young', 'retrying', 'claimed']
+    for (const id of ids) await newSession(a, 'alice', id)
+    const claimed = await a.webhooks.claimDue({
+      now: later(1_000),
+      limit: 50,
+      instance: 'a',
+      claimUntil: later(1_000_000),
+    })
+    const list = async () =>
+      (await a.webhooks.listDeliveries({ owner: 'alice', limit: 50 })).deliveries
+    const sessionOf = new Map((await list()).map((d) => [d.id, d.sessionId]))
+    const claims = new Map(claimed.map((claim) => [sessionOf.get(claim.id), claim]))
+    const record = (session: string, outcome: AttemptOutcome & { endedAt: Date }) => {
+      const claim = claims.get(session)
+      if (!claim) throw new Error(`${session} not claimed`)
+      return a.webhooks.recordAttempt(claim, outcome)
+    }
+    for (const id of ['old1', 'old2', 'old3'])
+      await record(id, { state: 'delivered', statusCode: 204, endedAt: later(2_000) })
+    for (const id of ['old4', 'old5'])
+      await record(id, { state: 'failed', statusCode: 410, endedAt: later(3_000) })
+    await record('young', { state: 'delivered', statusCode: 200, endedAt: later(10_000) })
+    // Pending for long, retried and claimed: neither is ever pruned, however old.
+    await record('retrying', {
+      state: 'pending',
+      statusCode: 500,
+      nextAttemptAt: later(2_000_000),
+      endedAt: later(2_000),
+    })
+    const before = later(10_000)
+    // Two instances at once, two at most each: on PostgreSQL each skips the rows the other
+    // holds, so neither waits and nothing is deleted twice; SQLite's one writer takes turns.
+    let total = 0
+    let passes = 0
+    for (;;) {
+      const counts = await Promise.all([
+        a.webhooks.pruneFinished({ before, limit: 2 }),
+        b.webhooks.pruneFinished({ before, limit: 2 }),
+      ])
+      passes++
+      expect(counts.every((count) => count <= 2)).toBe(true)
+      total += counts[0] + counts[1]
+      if (counts[0] + counts[1] === 0) break
+    }
+    expect(total).toBe(5)
+    // Five over batches of two: more than one pass of the two.
+    expect(passes).toBeGreaterThan(2)
+    const left = await list()
+    expect(left.map((d) => [d.sessionId, d.state]).sort()).toEqual([
+      ['claimed', 'pending'],
+      ['retrying', 'pending'],
+      ['young', 'delivered'],
+    ])
+    // The attempts went with their deliveries.
+    expect(await opened.attempted()).toEqual(left.map((d) => d.id).sort())
+    // Its time past: the young one goes too; the pending ones stay.
+    expect(await b.webhooks.pruneFinished({ before: later(10_001), limit: 1_000 })).toBe(1)
+    expect((await list()).map((d) => d.sessionId).sort()).toEqual(['claimed', 'retrying'])
   })
 })

@@ -71,6 +71,8 @@ export interface WebhookSettings {
   retryMaxMs: number
   /** How long after its event a delivery is still tried. */
   maxAgeMs: number
+  /** How long a finished (`delivered` or `failed`) delivery is kept after it finished. */
+  retentionMs: number
   /** Delivers to private, loopback and link-local addresses too; off, they are refused. */
   allowPrivateAddresses: boolean
 }
@@ -259,6 +261,8 @@ export const defaultConfig: ServerConfig = {
     retryBaseMs: 5_000,
     retryMaxMs: 3_600_000,
     maxAgeMs: 24 * 3_600_000,
+    // As long as Stripe-style services keep theirs: the owner's record of a month's deliveries.
+    retentionMs: 30 * 86_400_000,
     allowPrivateAddresses: false,
   },
   logLevel: 'info',

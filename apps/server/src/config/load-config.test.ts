@@ -66,6 +66,7 @@ describe('loadConfig', () => {
       WEBHOOK_RETRY_BASE_MS: '100',
       WEBHOOK_RETRY_MAX_MS: '60000',
       WEBHOOK_MAX_AGE_MS: '3600000',
+      WEBHOOK_RETENTION_MS: '86400000',
       WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
       LOG_LEVEL: 'warn',
     })
@@ -123,6 +124,7 @@ describe('loadConfig', () => {
         retryBaseMs: 100,
         retryMaxMs: 60_000,
         maxAgeMs: 3_600_000,
+        retentionMs: 86_400_000,
         allowPrivateAddresses: true,
       },
       logLevel: 'warn',
@@ -180,8 +182,16 @@ describe('loadConfig', () => {
       WEBHOOK_MAX_AGE_MS: String(7 * 86_400_000),
       WEBHOOK_RETRY_BASE_MS: '3600000',
       WEBHOOK_RETRY_MAX_MS: '3600000',
+      WEBHOOK_RETENTION_MS: String(366 * 86_400_000),
     }).webhooks
-    expect([most.timeoutMs, most.concurrency, most.maxAgeMs]).toEqual([600_000, 1000, 604_800_000])
+    expect([most.timeoutMs, most.concurrency, most.maxAgeMs, most.retentionMs]).toEqual([
+      600_000, 1000, 604_800_000, 31_622_400_000,
+    ])
+    expect(defaultConfig.webhooks.retentionMs).toBe(30 * 86_400_000)
+    // As short as the maximum age, the least.
+    expect(
+      loadConfig({ WEBHOOK_MAX_AGE_MS: '1', WEBHOOK_RETENTION_MS: '1' }).webhooks.retentionMs,
+    ).toBe(1)
     expect(defaultConfig.webhooks.allowPrivateAddresses).toBe(false)
     for (const [name, value] of [
       ['WEBHOOK_TIMEOUT_MS', '600001'],
@@ -189,12 +199,20 @@ describe('loadConfig', () => {
       ['WEBHOOK_CONCURRENCY', '1001'],
       ['WEBHOOK_MAX_AGE_MS', String(7 * 86_400_000 + 1)],
       ['WEBHOOK_POLL_MS', '9'],
+      ['WEBHOOK_RETENTION_MS', '0'],
+      ['WEBHOOK_RETENTION_MS', String(366 * 86_400_000 + 1)],
+      ['WEBHOOK_RETENTION_MS', '30 days'],
       ['WEBHOOK_ALLOW_PRIVATE_ADDRESSES', 'sometimes'],
     ] as const)
       expect(() => loadConfig({ [name]: value }), name).toThrow(name)
     expect(() =>
       loadConfig({ WEBHOOK_RETRY_BASE_MS: '2000', WEBHOOK_RETRY_MAX_MS: '1000' }),
     ).toThrow(/WEBHOOK_RETRY_BASE_MS \(2000\) must not be more than WEBHOOK_RETRY_MAX_MS \(1000\)/)
+    expect(() =>
+      loadConfig({ WEBHOOK_MAX_AGE_MS: '3600000', WEBHOOK_RETENTION_MS: '3599999' }),
+    ).toThrow(
+      /WEBHOOK_RETENTION_MS \(3599999\) must not be less than WEBHOOK_MAX_AGE_MS \(3600000\)/,
+    )
   })
 
   it('takes RATE_LIMIT_BATCH from 1 to 1,000 tokens, refuses past them', () => {

@@ -286,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', hooks.retryBaseMs, 1, 3_600_000),
       retryMaxMs: integer('WEBHOOK_RETRY_MAX_MS', hooks.retryMaxMs, 1, 86_400_000),
       maxAgeMs: integer('WEBHOOK_MAX_AGE_MS', hooks.maxAgeMs, 1, 7 * 86_400_000),
+      retentionMs: integer('WEBHOOK_RETENTION_MS', hooks.retentionMs, 1, 366 * 86_400_000),
       allowPrivateAddresses: flag('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', hooks.allowPrivateAddresses),
     },
     logLevel,
@@ -313,6 +314,12 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
   if (config.webhooks.retryBaseMs > config.webhooks.retryMaxMs)
     problems.push(
       `WEBHOOK_RETRY_BASE_MS (${config.webhooks.retryBaseMs}) must not be more than WEBHOOK_RETRY_MAX_MS (${config.webhooks.retryMaxMs})`,
+    )
+  // A failed delivery's record lasts at least as long as one is tried: the owner looking into
+  // an outage sees every delivery of it, those given up beside those still pending.
+  if (config.webhooks.retentionMs < config.webhooks.maxAgeMs)
+    problems.push(
+      `WEBHOOK_RETENTION_MS (${config.webhooks.retentionMs}) must not be less than WEBHOOK_MAX_AGE_MS (${config.webhooks.maxAgeMs})`,
     )
   if (!config.apiKeysFile && !config.allowAnonymous && !isLoopbackHost(config.host))
     problems.push(

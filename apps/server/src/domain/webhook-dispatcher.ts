@@ -27,12 +27,25 @@ export interface WebhookDispatcherOptions {
   retryMaxMs: number
   /** How long after its event a delivery is still tried; then it is `failed`. */
   maxAgeMs: number
+  /** How long a finished (`delivered` or `failed`) delivery is kept after it finished. */
+  retentionMs: number
+  /** Most deliveries deleted in one write when pruning ({@link PRUNE_BATCH} unless set). */
+  pruneBatch?: number
   /** Random numbers in [0, 1), for the jitter; tests fix them. */
   random?: () => number
 }
 
 /** How much longer than a request's timeout its claim lasts: time to record the outcome. */
 const CLAIM_MARGIN_MS = 5_000
+
+/** How often finished deliveries past their retention are looked for (and at start). */
+export const PRUNE_EVERY_MS = 60_000
+
+/**
+ * Most deliveries one prune write deletes: a backlog (a first start after an upgrade, a long
+ * stop) goes over many short writes, never holding SQLite's one writer for long.
+ */
+export const PRUNE_BATCH = 1_000
 
 /**
  * The pause after failed attempt `attempt` (from 1): `base * 2^(attempt-1)`, at most `max`,
@@ -59,6 +72,8 @@ export function retryDelay(
  * records each attempt, and schedules a failed one again with exponential back-off and jitter
  * until `maxAgeMs` after its event. It runs beside the runs, never in their way: a run's end
  * only writes the outbox row, and a slow or dead endpoint holds up nothing but its deliveries.
+ * Once a {@link PRUNE_EVERY_MS} (and at start) it deletes the deliveries finished more than
+ * `retentionMs` ago, so that the outbox does not grow without bound.
  */
 export class WebhookDispatcher {
   readonly #options: WebhookDispatcherOptions
@@ -68,6 +83,11 @@ export class WebhookDispatcher {
   /** A look at the outbox under way, and whether another was asked for meanwhile. */
   #looking: Promise<void> | undefined
   #lookAgain = false
+  /** A prune under way, and when the next one is due (by the clock). */
+  #pruning: Promise<number> | undefined
+  #nextPruneAt = Number.NEGATIVE_INFINITY
+  /** Set by `stop`: a prune ends after its current batch, not after the whole backlog. */
+  #stopping = false
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options
@@ -78,9 +98,27 @@ export class WebhookDispatcher {
   start(): void {
     if (!this.#stopped) return
     this.#stopped = false
-    this.#timer = setInterval(() => this.nudge(), this.#options.pollMs)
+    this.#stopping = false
+    this.#timer = setInterval(() => this.#poll(), this.#options.pollMs)
     this.#timer.unref()
-    this.nudge()
+    this.#poll()
+  }
+
+  /**
+   * Deletes the deliveries that finished more than `retentionMs` ago, with their attempts, a
+   * batch per write until a batch comes back short; resolves with how many went. Pending ones
+   * are never touched; on PostgreSQL, instances pruning at once skip each other's rows.
+   *
+   * @example
+   * ```ts
+   * const deleted = await dispatcher.prune()
+   * ```
+   */
+  prune(): Promise<number> {
+    this.#pruning ??= this.#pruneBatches().finally(() => {
+      this.#pruning = undefined
+    })
+    return this.#pruning
   }
 
   /** Looks at the outbox now (new deliveries were written, or an attempt ended). */
@@ -100,14 +138,17 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Stops claiming, and waits up to `graceMs` for the attempts under way; those still going
-   * then are left to their claims' end (another instance, or this one after a restart, tries
-   * again).
+   * Stops claiming and pruning (a prune's batch under way ends first), and waits up to
+   * `graceMs` for the attempts under way; those still going then are left to their claims' end
+   * (another instance, or this one after a restart, tries again).
    */
   async stop(graceMs: number): Promise<void> {
     this.#stopped = true
+    this.#stopping = true
     clearInterval(this.#timer)
     await this.#looking
+    // A failing prune is its caller's to report (the loop's beat logs it), not the stop's.
+    await this.#pruning?.catch(() => undefined)
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       Promise.all(this.#inFlight),
@@ -116,6 +157,31 @@ export class WebhookDispatcher {
       }),
     ])
     clearTimeout(timer)
+  }
+
+  /** One beat of the loop: a look at the outbox, and a prune when one is due. */
+  #poll(): void {
+    this.nudge()
+    const now = this.#options.clock.now().getTime()
+    if (this.#stopped || this.#pruning || now < this.#nextPruneAt) return
+    this.#nextPruneAt = now + PRUNE_EVERY_MS
+    this.prune().catch((error) => {
+      // The database is away for a moment, or closing: the next prune tries again.
+      this.#options.logger.warn('could not prune webhook deliveries', { error: String(error) })
+    })
+  }
+
+  async #pruneBatches(): Promise<number> {
+    const { outbox, clock, retentionMs, pruneBatch = PRUNE_BATCH } = this.#options
+    let deleted = 0
+    for (;;) {
+      const before = new Date(clock.now().getTime() - retentionMs)
+      const gone = await outbox.pruneFinished({ before, limit: pruneBatch })
+      deleted += gone
+      // Each batch is a write of its own on the store's write path (SQLite's group commit):
+      // the writes that came meanwhile are not held behind the whole backlog.
+      if (gone < pruneBatch || this.#stopping) return deleted
+    }
   }
 
   async #look(): Promise<void> {

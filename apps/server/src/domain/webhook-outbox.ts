@@ -142,6 +142,12 @@ export interface WebhookOutbox {
     delivery: ClaimedDelivery,
     outcome: AttemptOutcome & { endedAt: Date },
   ): Promise<void>
+  /**
+   * Deletes up to `limit` deliveries that finished (`delivered` or `failed`) before `before`,
+   * with their attempts, in one short write; resolves with how many went. Never a pending one.
+   * On PostgreSQL, rows another instance is pruning at once are skipped, not waited for.
+   */
+  pruneFinished(query: { before: Date; limit: number }): Promise<number>
   /** Frees every claim (one process owns a SQLite store: at start, no attempt is under way). */
   releaseClaims(now: Date): Promise<number>
   /** A page of the owner's deliveries, newest first, with their attempts. */

@@ -861,8 +861,11 @@ export interface paths {
          * @description The owner's webhook deliveries, newest first, a page at a time: each event on its way to
          *     one of the owner's endpoints (the server's webhooks file), its state (`pending` while it
          *     is still tried, `delivered` once an endpoint answered 2xx, `failed` once given up), and
-         *     every attempt at it, with the status the endpoint answered or why there was none. When
-         *     more deliveries follow, the response carries `next_cursor`: pass it back as `cursor`.
+         *     every attempt at it, with the status the endpoint answered or why there was none. A
+         *     delivery is listed while it is pending and, once `delivered` or `failed`, for the
+         *     server's `WEBHOOK_RETENTION_MS` (30 days by default) after it finished; then it is
+         *     deleted with its attempts. When more deliveries follow, the response carries
+         *     `next_cursor`: pass it back as `cursor`.
          */
         get: operations["list_webhook_deliveries"];
         put?: never;

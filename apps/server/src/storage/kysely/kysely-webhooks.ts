@@ -178,11 +178,31 @@ export function createKyselyWebhooks(
             claimed_by: null,
             next_attempt_at: outcome.state === 'pending' ? outcome.nextAttemptAt.getTime() : null,
             ...(outcome.state === 'delivered' && { delivered_at: endedAt }),
+            ...(outcome.state !== 'pending' && { finished_at: endedAt }),
           })
           .where('id', '=', delivery.id)
           .where('attempts', '=', delivery.attempt)
           .where('state', '=', 'pending')
           .execute()
+      })
+    },
+
+    async pruneFinished({ before, limit }) {
+      if (limit <= 0) return 0
+      return write(async (trx) => {
+        const finished = trx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('finished_at', '<', before.getTime())
+          .orderBy('finished_at')
+          .limit(limit)
+          .$if(dialect === 'postgres', (query) => query.forUpdate().skipLocked())
+        // Their attempts go with them (the foreign key's cascade), in the same transaction.
+        const { numDeletedRows } = await trx
+          .deleteFrom('webhook_deliveries')
+          .where('id', 'in', finished)
+          .executeTakeFirst()
+        return Number(numDeletedRows)
       })
     },
 

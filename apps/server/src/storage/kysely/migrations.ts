@@ -707,6 +707,29 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
             ON sessions (id, owner, archived)`.execute(db)
       },
     },
+
+    '0063_webhook_deliveries_finished': {
+      async up(db: AnyDb) {
+        // When a delivery was delivered or given up, for deleting it WEBHOOK_RETENTION_MS
+        // later. A failed one finished with its last attempt (or, never tried, when it was made).
+        await db.schema.alterTable('webhook_deliveries').addColumn('finished_at', int64).execute()
+        await sql`UPDATE webhook_deliveries SET finished_at = CASE
+            WHEN state = 'delivered' THEN delivered_at
+            ELSE coalesce((SELECT max(ended_at) FROM webhook_attempts
+              WHERE webhook_attempts.delivery_id = webhook_deliveries.id), created_at)
+          END
+          WHERE state <> 'pending'`.execute(db)
+        // "Finished before T" from the finished rows alone: a prune with nothing due reads
+        // one index entry, however many deliveries are pending. `finished_at < ?` implies the
+        // condition on both stores, a bound value included.
+        await db.schema
+          .createIndex('webhook_deliveries_finished')
+          .on('webhook_deliveries')
+          .column('finished_at')
+          .where(sql.ref('finished_at'), 'is not', null)
+          .execute()
+      },
+    },
   }
 }
 

@@ -218,6 +218,8 @@ export interface WebhookDeliveriesTable {
   /** The instance whose attempt is under way. */
   claimed_by: string | null
   delivered_at: number | null
+  /** When it became `delivered` or `failed`; null while pending. */
+  finished_at: number | null
 }
 
 /** One attempt at a delivery. */
