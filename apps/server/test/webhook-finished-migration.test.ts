@@ -4,31 +4,16 @@
  * pruned WEBHOOK_RETENTION_MS after it like the ones after, on both stores; pending ones have
  * none and are never pruned.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
-import { Migrator } from 'kysely/migration'
+import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionStore } from '../src/domain/session-store.ts'
-import { migrationsFor } from '../src/storage/kysely/migrations.ts'
 import type { Dialect } from '../src/storage/kysely/schema.ts'
-import { createPgPool } from '../src/storage/postgres/pg-pool.ts'
-import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts'
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts'
-import { startTestPostgres, type TestPostgres } from './support/postgres.ts'
+import { migrateBelow } from './support/migrate-below.ts'
+import { storeDatabases } from './support/store-databases.ts'
 
 /** Migrates `db` up to the migration before 0063, then writes deliveries in each state. */
 async function storeDeliveries(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  const before = Object.fromEntries(
-    Object.entries(migrationsFor(dialect)).filter(([name]) => name < '0063'),
-  )
-  const { error } = await new Migrator({
-    db,
-    provider: { getMigrations: async () => before },
-  }).migrateToLatest()
-  expect(error).toBeUndefined()
+  await migrateBelow(db, dialect, '0063')
   const deliveries: Array<[string, string, number | null]> = [
     ['delivered', 'delivered', 5_000],
     ['failed', 'failed', null],
@@ -71,35 +56,16 @@ async function expectPrunedByFinish(store: SessionStore): Promise<void> {
   await store.close()
 }
 
-describe('migration 0063_webhook_deliveries_finished', () => {
-  let dir: string
-  let postgres: TestPostgres | undefined
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'uxmate-webhook-finished-'))
-  })
-  afterAll(async () => {
-    await postgres?.stop()
-    await rm(dir, { recursive: true, force: true })
-  })
+describe.each(storeDatabases())(
+  'migration 0063_webhook_deliveries_finished on $name',
+  (databases) => {
+    beforeAll(() => databases.setUp(), 120_000)
+    afterAll(() => databases.tearDown(), 60_000)
 
-  it('dates the finished deliveries of a SQLite store', async () => {
-    const path = join(dir, 'uxmate.sqlite')
-    await storeDeliveries(
-      new Kysely({ dialect: new SqliteDialect({ database: new Database(path) }) }),
-      'sqlite',
-    )
-    await expectPrunedByFinish(openSqliteStore(path))
-  })
-
-  it('dates the finished deliveries of a PostgreSQL store', { timeout: 120_000 }, async () => {
-    postgres = await startTestPostgres()
-    const url = await postgres.newDatabase()
-    await storeDeliveries(
-      new Kysely({
-        dialect: new PostgresDialect({ pool: createPgPool({ connectionString: url }) }),
-      }),
-      'postgres',
-    )
-    await expectPrunedByFinish(openPostgresStore({ connectionString: url }).store)
-  })
-})
+    it('dates the finished deliveries of a store', async () => {
+      const database = await databases.newDatabase()
+      await storeDeliveries(database.kysely() as unknown as Kysely<unknown>, databases.dialect)
+      await expectPrunedByFinish(database.open())
+    })
+  },
+)

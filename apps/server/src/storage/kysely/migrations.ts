@@ -824,8 +824,9 @@ export const SEARCH_OWNER_RANGE = 2 ** 32
 
 /**
  * The word of an owner in SQLite's search index: its id's UTF-8 bytes in lowercase hex (letters
- * and digits only, so one token whatever the id), the same as `ownerToken()` of
- * `search-match.ts` makes for a query. A word, not a prefix: owner `a` never matches `ab`'s.
+ * and digits only, so one token whatever the id). Searches matched it until they found an
+ * owner's rows by its range of keys instead (`kysely-search.ts`); the index's triggers still
+ * write it, since dropping the column means building the index again.
  */
 export const OWNER_TOKEN_SQL = (column: string) => `lower(hex(${column}))`
 
