@@ -1,13 +1,17 @@
 /**
  * Admission of reads (`domain/admission.ts`): at most `slots` works at once, the others started
- * oldest first as slots free, a failure freeing its slot; and the server admitting no more
- * kept reads at once than its store's `readsAtOnce` (PostgreSQL: its pool's connections), with
- * every answer the same as without admission.
+ * oldest first as slots free, a failure freeing its slot, at most `maxWaiting` waiting; and the
+ * server admitting no more kept reads at once than its store's `readsAtOnce` (PostgreSQL: its
+ * pool's connections), with every answer the same as without admission, and answering `503`
+ * to a read past `MAX_WAITING_READS` waiting.
  */
 import type { Session } from '@uxmate/contract'
 import { afterEach, describe, expect, it } from 'vitest'
-import { admission } from '../src/domain/admission.ts'
+import { defaultConfig } from '../src/config/config.ts'
+import { ADMISSION_FULL, admission } from '../src/domain/admission.ts'
 import type { SessionStore } from '../src/domain/session-store.ts'
+import { ServerMetrics } from '../src/observability/metrics.ts'
+import { parseExposition, sampled } from './support/prometheus.ts'
 import { createTestApp, deferred, sessionForm } from './test-app.ts'
 
 /** Lets every pending promise job run. */
@@ -15,7 +19,7 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 describe('admission', () => {
   it('runs at most its slots at once and starts the others oldest first', async () => {
-    const admit = admission(2)
+    const admit = admission(2, 10)
     const works = [0, 1, 2, 3].map(() => deferred<string>())
     const started: number[] = []
     const answers = works.map((work, i) =>
@@ -38,7 +42,7 @@ describe('admission', () => {
   })
 
   it('frees the slot of a work that fails, and passes its error on', async () => {
-    const admit = admission(1)
+    const admit = admission(1, 10)
     const failing = deferred<string>()
     const started: string[] = []
     const first = admit(() => {
@@ -61,6 +65,43 @@ describe('admission', () => {
     })
     expect(ran).toBe(true)
   })
+
+  it('holds at most maxWaiting works waiting, refuses one more at once, and takes works again as they start', async () => {
+    const admit = admission(1, 2)
+    const works = [0, 1, 2].map(() => deferred<number>())
+    const started: number[] = []
+    const admitted = works.map((work, i) =>
+      admit(() => {
+        started.push(i)
+        return work.promise
+      }),
+    )
+    let refusedRan = false
+    // One running, two waiting: the fourth is refused, unrun.
+    const refused = admit(async () => {
+      refusedRan = true
+    })
+    expect(await refused).toBe(ADMISSION_FULL)
+    expect(refusedRan).toBe(false)
+    works[0]?.resolve(0)
+    await settle()
+    expect(started).toEqual([0, 1])
+    // One waits now: there is room for one more again.
+    const again = admit(async () => 'again')
+    works[1]?.resolve(1)
+    works[2]?.resolve(2)
+    expect(await Promise.all([...admitted, again])).toEqual([0, 1, 2, 'again'])
+  })
+
+  it('with maxWaiting 0, runs a work at once or not at all', async () => {
+    const admit = admission(1, 0)
+    const running = deferred<string>()
+    const first = admit(() => running.promise)
+    expect(await admit(async () => 'second')).toBe(ADMISSION_FULL)
+    running.resolve('first')
+    expect(await first).toBe('first')
+    expect(await admit(async () => 'third')).toBe('third')
+  })
 })
 
 describe('the server admits no more kept reads at once than its store takes', () => {
@@ -74,7 +115,12 @@ describe('the server admits no more kept reads at once than its store takes', ()
    * The app on a store whose session reads wait for `gate`, with `readsAtOnce` as given; and
    * how many of those reads ran at once, at most.
    */
-  async function gatedApp(readsAtOnce: number | undefined, gate: Promise<void>) {
+  async function gatedApp(
+    readsAtOnce: number | undefined,
+    gate: Promise<void>,
+    maxWaitingReads = defaultConfig.maxWaitingReads,
+    metrics?: ServerMetrics,
+  ) {
     const running = { now: 0, most: 0 }
     const wrapStore = (store: SessionStore): SessionStore => {
       const getSessionJson = store.getSessionJson?.bind(store)
@@ -94,7 +140,7 @@ describe('the server admits no more kept reads at once than its store takes', ()
         },
       }
     }
-    const opened = await createTestApp({ wrapStore })
+    const opened = await createTestApp({ wrapStore, config: { maxWaitingReads }, metrics })
     shutdown = opened.shutdown
     const created = await opened.app.request('/sessions/text', {
       method: 'POST',
@@ -127,4 +173,24 @@ describe('the server admits no more kept reads at once than its store takes', ()
       expect(new Set(bodies).size).toBe(1)
     },
   )
+
+  it('answers 503 with Retry-After to a read past MAX_WAITING_READS waiting, and the others as before', async () => {
+    const gate = deferred<void>()
+    const metrics = new ServerMetrics()
+    const { app, session, running } = await gatedApp(1, gate.promise, 2, metrics)
+    // One reading, two waiting: the fourth finds the queue full.
+    const answers = Array.from({ length: 3 }, () => app.request(`/sessions/${session.id}`))
+    await settle()
+    const refused = await app.request(`/sessions/${session.id}`)
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(await refused.json()).toEqual({ detail: 'The server is busy; retry in 1 s' })
+    const samples = parseExposition(await metrics.scrape())
+    expect(sampled(samples, 'uxmate_http_refused_total', { reason: 'reads_busy' })).toBe(1)
+    gate.resolve()
+    for (const answer of await Promise.all(answers)) expect(answer.status).toBe(200)
+    expect(running.most).toBe(1)
+    // The queue emptied: a read is answered again.
+    expect((await app.request(`/sessions/${session.id}`)).status).toBe(200)
+  })
 })

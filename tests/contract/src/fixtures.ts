@@ -142,6 +142,56 @@ export function createAnswerGate() {
   return gate
 }
 
+/** The store's methods `get_session` reads with (JSON text, or rows where a store has none). */
+const SESSION_READS = ['getSessionJson', 'getSession'] as const
+
+/**
+ * A gate for `get_session`'s reads of the store: while held, each waits at it, keeping its slot of
+ * admission (`readsAtOnce`) as a read waiting for PostgreSQL does.
+ */
+export function createReadGate() {
+  let held: { open: Promise<void>; release: () => void; reached: () => void } | undefined
+  return {
+    /** Holds the next reads of a session; `reached` resolves when the first of them is held. */
+    hold(): { reached: Promise<void> } {
+      let release!: () => void
+      let reached!: () => void
+      const open = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const arrived = new Promise<void>((resolve) => {
+        reached = resolve
+      })
+      held = { open, release, reached }
+      return { reached: arrived }
+    },
+    release() {
+      held?.release()
+      held = undefined
+    },
+    /** The store with its reads of a session behind the gate, answering `readsAtOnce` reads at once. */
+    wrap(store: SessionStore, readsAtOnce: number | undefined): SessionStore {
+      const gated: SessionStore =
+        readsAtOnce === undefined ? { ...store } : { ...store, readsAtOnce }
+      for (const name of SESSION_READS) {
+        const read = store[name] as ((...args: unknown[]) => Promise<unknown>) | undefined
+        if (!read) continue
+        Object.assign(gated, {
+          [name]: async (...args: unknown[]) => {
+            const current = held
+            if (current) {
+              current.reached()
+              await current.open
+            }
+            return read.apply(store, args)
+          },
+        })
+      }
+      return gated
+    },
+  }
+}
+
 /**
  * `init` with a FormData body replaced by the same bytes in a stream that may be cancelled. The
  * server cancels a body it refuses part-way (413); Node 24's fetch writes a FormData body from a
@@ -170,6 +220,7 @@ export interface InProcessServer extends SessionsApp {
   held: ReturnType<typeof createHeldAgent>
   /** Holds idempotent answers before they are stored (a retry then gets the outcome). */
   answers: ReturnType<typeof createAnswerGate>
+  reads: ReturnType<typeof createReadGate>
   /** `app.request` with the path relative to the server. */
   request(path: string, init?: RequestInit): Promise<Response>
 }
@@ -178,6 +229,8 @@ export interface InProcessOptions {
   /** API keys, `{ key: owner }`; without them the server runs open. */
   apiKeys?: Record<string, string>
   clock?: Clock
+  /** Kept reads the store answers at once (PostgreSQL's pool); none: reads are not admitted. */
+  readsAtOnce?: number
 }
 
 /**
@@ -191,10 +244,11 @@ export async function startInProcess(
   const opened = openSqliteStore(':memory:')
   await opened.migrate()
   const answers = createAnswerGate()
+  const reads = createReadGate()
   const held = createHeldAgent()
   const keys = options.apiKeys
   const sessionsApp = createSessionsApp({
-    store: answers.wrap(opened),
+    store: reads.wrap(answers.wrap(opened), options.readsAtOnce),
     agents: createAgentRegistry([
       createEchoAgent({ delayMs: 0 }),
       held.agent,
@@ -215,6 +269,7 @@ export async function startInProcess(
     ...sessionsApp,
     held,
     answers,
+    reads,
     request: async (path, init) => sessionsApp.app.request(path, await cancelSafe(init)),
   }
 }

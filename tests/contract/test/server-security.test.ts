@@ -200,10 +200,12 @@ describe('the server in open mode, against openapi.yaml', () => {
   )
 })
 
+/** The operations whose documented 503 is this one's (by its description). */
+const answering503 = (words: RegExp) =>
+  operations.filter((op) => words.test(op.responses['503']?.description ?? ''))
+
 describe('the server shutting down, against openapi.yaml', () => {
-  const turns = operations.filter(
-    (op) => op.responses['503'] !== undefined && op.operationId !== 'get_readiness',
-  )
+  const turns = answering503(/shutting down/)
 
   it.each(turns.map((op) => [op.operationId, op] as const))(
     '%s answers a documented 503 with Retry-After once shutdown has begun',
@@ -215,6 +217,45 @@ describe('the server shutting down, against openapi.yaml', () => {
         via,
         headers: { 'Retry-After': '5' },
       })
+    },
+  )
+})
+
+describe('reads past MAX_WAITING_READS, against openapi.yaml', () => {
+  const reads = answering503(/MAX_WAITING_READS/)
+
+  it('documents the busy 503 for every read the server admits', () => {
+    expect(reads.map((op) => op.operationId).sort()).toEqual([
+      'get_grouped_sessions',
+      'get_session',
+      'get_session_messages',
+      'get_session_tree',
+      'get_sessions',
+      'search_sessions',
+    ])
+  })
+
+  it.each(reads.map((op) => [op.operationId, op] as const))(
+    '%s answers a documented 503 with Retry-After while the one connection reads and none may wait',
+    async (operationId, op) => {
+      const server = await startInProcess({ maxWaitingReads: 0 }, { readsAtOnce: 1 })
+      const form = new FormData()
+      form.set('agent_id', 'echo')
+      form.set('text_prompt', 'Hello')
+      const created = await server.request('/sessions/text', { method: 'POST', body: form })
+      expect(created.status).toBe(200)
+      const { id } = (await created.json()) as { id: string }
+      const { reached } = server.reads.hold()
+      const reading = server.request(`/sessions/${id}`)
+      await reached
+      const busy = await expectConformant(operationId, await server.request(...requestTo(op, {})), {
+        status: 503,
+        via,
+        headers: { 'Retry-After': '1' },
+      })
+      expect(busy.body).toEqual({ detail: 'The server is busy; retry in 1 s' })
+      server.reads.release()
+      expect((await reading).status).toBe(200)
     },
   )
 })

@@ -92,6 +92,11 @@ export interface ServerConfig {
   /** Most connections to PostgreSQL open at once, per instance. */
   databasePoolSize: number
   /**
+   * PostgreSQL: most kept reads that wait for a connection at once, per instance; one more is
+   * answered `503` with `Retry-After` at once, before it reads anything (`domain/admission.ts`).
+   */
+  maxWaitingReads: number
+  /**
    * How long a run's claim holds without being renewed (PostgreSQL): the instance running it
    * renews it a few times per period, and once it has run out (the instance died) the other
    * instances flush the run.
@@ -203,6 +208,7 @@ export const defaultConfig: ServerConfig = {
   dataDir: './data',
   databaseUrl: undefined,
   databasePoolSize: 10,
+  maxWaitingReads: 1000,
   runLeaseMs: 15_000,
   limits: {
     maxFileBytes: 10 * MiB,

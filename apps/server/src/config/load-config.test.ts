@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       WEBHOOKS_FILE: '/etc/uxmate/webhooks.yaml',
       WEBHOOK_TIMEOUT_MS: '2500',
       WEBHOOK_CONCURRENCY: '3',
+      MAX_WAITING_READS: '50',
       WEBHOOK_POLL_MS: '200',
       WEBHOOK_RETRY_BASE_MS: '100',
       WEBHOOK_RETRY_MAX_MS: '60000',
@@ -76,6 +77,7 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/uxmate',
       databaseUrl: 'sqlite:/tmp/x.sqlite',
       databasePoolSize: 4,
+      maxWaitingReads: 50,
       runLeaseMs: 2000,
       limits: {
         maxFileBytes: 100,
@@ -173,6 +175,14 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ PORT: '9000', METRICS_PORT: '9000', METRICS_HOST: '127.0.0.2' }).metricsPort,
     ).toBe(9000)
+  })
+
+  it('takes MAX_WAITING_READS from 0 (none waits) to 100,000, refuses past them', () => {
+    expect(defaultConfig.maxWaitingReads).toBe(1000)
+    expect(loadConfig({ MAX_WAITING_READS: '0' }).maxWaitingReads).toBe(0)
+    expect(loadConfig({ MAX_WAITING_READS: '100000' }).maxWaitingReads).toBe(100_000)
+    for (const value of ['-1', '100001', 'many'])
+      expect(() => loadConfig({ MAX_WAITING_READS: value }), value).toThrow('MAX_WAITING_READS')
   })
 
   it('takes the webhook settings up to their limits, refuses past them', () => {

@@ -178,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     dataDir: text('DATA_DIR', defaultConfig.dataDir),
     databaseUrl,
     databasePoolSize: integer('DATABASE_POOL_SIZE', defaultConfig.databasePoolSize, 1, 1000),
+    maxWaitingReads: integer('MAX_WAITING_READS', defaultConfig.maxWaitingReads, 0, 100_000),
     runLeaseMs: integer('RUN_LEASE_MS', defaultConfig.runLeaseMs, 100, 3_600_000),
     limits: {
       maxFileBytes: integer('MAX_FILE_BYTES', limits.maxFileBytes, 1, 2 ** 31),

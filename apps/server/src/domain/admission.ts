@@ -13,20 +13,31 @@
  * dies young.
  */
 
-/** Runs `work` once it is admitted, and answers what it answers. */
-export type Admit = <T>(work: () => Promise<T>) => Promise<T>
+/** What an admission answers instead of running a work when as many as it holds already wait. */
+export const ADMISSION_FULL = Symbol('admission full')
 
 /**
- * An admission of at most `slots` works at once (at least one); a work that fails frees its
- * slot as one that succeeds does.
+ * Runs `work` once it is admitted, and answers what it answers; or, where every slot is taken
+ * and the most works that may wait already do, {@link ADMISSION_FULL} at once, `work` not run.
+ */
+export type Admit = <T>(work: () => Promise<T>) => Promise<T | typeof ADMISSION_FULL>
+
+/**
+ * An admission of at most `slots` works at once (at least one), with at most `maxWaiting` more
+ * waiting (none: a work runs at once or not at all); a work that fails frees its slot as one
+ * that succeeds does. Why a bound: a store that slows down or stops answering (PostgreSQL
+ * restarting, a long lock) would otherwise gather every read sent meanwhile, each holding its
+ * request and socket until its client gives up, and answer them all late; refused at once, a
+ * client retries after a while or on another instance.
  *
  * @example
  * ```ts
- * const admit = admission(10)
+ * const admit = admission(10, 1000)
  * const rows = await admit(async () => (await pool.query(statement)).rows)
+ * if (rows === ADMISSION_FULL) return busy()
  * ```
  */
-export function admission(slots: number): Admit {
+export function admission(slots: number, maxWaiting: number): Admit {
   let free = Math.max(1, slots)
   const waiting: (() => void)[] = []
   const release = () => {
@@ -37,6 +48,7 @@ export function admission(slots: number): Admit {
   }
   return async (work) => {
     if (free > 0) free--
+    else if (waiting.length >= maxWaiting) return ADMISSION_FULL
     else await new Promise<void>((admitted) => waiting.push(admitted))
     try {
       return await work()

@@ -2,7 +2,7 @@ import type { OperationId } from '@uxmate/contract'
 import { openapiDocument } from '@uxmate/contract/document'
 import { type ErrorHandler, Hono } from 'hono'
 import type { ServerConfig } from '../config/config.ts'
-import { admission } from '../domain/admission.ts'
+import { ADMISSION_FULL, admission } from '../domain/admission.ts'
 import type { AgentRegistry } from '../domain/agent-registry.ts'
 import type { ChangeVersions } from '../domain/change-versions.ts'
 import type { Clock } from '../domain/clock.ts'
@@ -62,7 +62,8 @@ export interface HttpAppDependencies {
   changes: ChangeVersions | undefined
   /**
    * How many kept reads' handlers run at once (`SessionStore.readsAtOnce`); the others wait
-   * their turn before they make anything. Absent: every one runs at once.
+   * their turn before they make anything, at most `config.maxWaitingReads` of them (more are
+   * answered 503). Absent: every one runs at once.
    */
   readsAtOnce?: number
   /** Throws unless the store answers and its schema is up to date (`/ready`). */
@@ -155,7 +156,9 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
   })
   // A read that would wait for the store's connections waits here, before its handler makes
   // anything (`admission.ts`): measured (issue 21), the collector was most of a PostgreSQL read.
-  const admitRead = deps.readsAtOnce === undefined ? undefined : admission(deps.readsAtOnce)
+  // Past `MAX_WAITING_READS` waiting, a read is refused at once rather than held (`admission.ts`).
+  const admitRead =
+    deps.readsAtOnce === undefined ? undefined : admission(deps.readsAtOnce, config.maxWaitingReads)
   const idempotency = createIdempotency({
     store: deps.idempotency,
     clock,
@@ -243,7 +246,14 @@ export function createHttpApp(deps: HttpAppDependencies): Hono<AppEnv> {
       validate: (request) => validator.middleware(request),
       idempotency: idempotency.step,
       keep: admitRead
-        ? (c, read) => admitRead(() => reads.answer(c, read))
+        ? async (c, read) => {
+            const answer = await admitRead(() => reads.answer(c, read))
+            if (answer !== ADMISSION_FULL) return answer
+            metrics?.refused('reads_busy')
+            return c.json({ detail: 'The server is busy; retry in 1 s' }, 503, {
+              'Retry-After': '1',
+            })
+          }
         : (c, read) => reads.answer(c, read),
       nameRequests: metrics !== undefined || deps.tracing === true,
       onError,

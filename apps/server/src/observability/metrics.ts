@@ -9,7 +9,7 @@ import type { RunObservation, RunObserver, RunResult } from '../domain/run-obser
 import type { ModelCall } from '../domain/session-store.ts'
 
 /** Why a request was refused before its operation ran. */
-export type RefusalReason = 'unauthenticated' | 'rate_limited' | 'auth_rate_limited'
+export type RefusalReason = 'unauthenticated' | 'rate_limited' | 'auth_rate_limited' | 'reads_busy'
 
 /** What a PostgreSQL pool says of its connections at a scrape. */
 export interface PoolUse {
@@ -46,7 +46,7 @@ export class ServerMetrics {
   })
   readonly #refused = new Counter({
     name: 'uxmate_http_refused_total',
-    help: 'Requests refused before their operation ran: no or a wrong API key, over the rate limit, or over the failed-authentication limit of their address.',
+    help: 'Requests refused before their operation ran: no or a wrong API key, over the rate limit, over the failed-authentication limit of their address, or a read with MAX_WAITING_READS already waiting.',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   })

@@ -2683,6 +2683,30 @@ export interface components {
             };
         };
         /**
+         * @description PostgreSQL: every connection of this instance's pool is reading and `MAX_WAITING_READS`
+         *     reads are already waiting for one (1,000 unless configured). Nothing was read; send the
+         *     request again after `Retry-After` seconds, to this instance or another.
+         */
+        ReadsBusy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                /**
+                 * @description How many seconds to wait before sending the request again.
+                 * @example 1
+                 */
+                "Retry-After": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "The server is busy; retry in 1 s"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
          * @description The owner sent more requests than its rate limit allows (the `"default"` policy), or the
          *     client address failed authentication more often than the server allows (a missing or
          *     unknown key, the `"auth-failures"` policy, `AUTH_FAILURES_PER_MINUTE`); nothing was done.
@@ -3116,6 +3140,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ReadsBusy"];
         };
     };
     search_sessions: {
@@ -3205,6 +3230,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ReadsBusy"];
         };
     };
     export_sessions: {
@@ -3395,6 +3421,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ReadsBusy"];
         };
     };
     update_session: {
@@ -3941,6 +3968,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ReadsBusy"];
         };
     };
     get_session_messages: {
@@ -4008,6 +4036,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ReadsBusy"];
         };
     };
     rate_message: {
@@ -4288,6 +4317,7 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ReadsBusy"];
         };
     };
     regenerate_session_message: {
